@@ -1,0 +1,73 @@
+import type { EventSource } from './events.js';
+
+/** How a region is backed and touched. */
+export type RegionKind = 'anon' | 'file-mapped' | 'file-fd';
+
+export type Advice = 'normal' | 'sequential' | 'random';
+
+export interface RegionSpec {
+  kind: RegionKind;
+  /** Length in pages. */
+  pages: number;
+  /** File id for file-backed regions (index into the workload's files). */
+  file?: number;
+  /** First page of the file this region covers (default 0). */
+  filePageOffset?: number;
+  /** VM_LOCKED: pages are unevictable once faulted. */
+  mlock?: boolean;
+  /** VM_EXEC: executable file mapping (classic LRU protects these). */
+  exec?: boolean;
+  /** madvise(MADV_SEQUENTIAL/RANDOM) → VM_SEQ_READ / VM_RAND_READ. */
+  advice?: Advice;
+  /** mmap at task start (default true); otherwise OP_MAP maps it. */
+  mapAtStart?: boolean;
+  /** shmem-backed mapping: swap-backed like anon, but shared through a file (default false). */
+  shmem?: boolean;
+}
+
+export interface FileSpec {
+  name: string;
+  pages: number;
+  /** Device the file lives on (index into the machine's block devices; default 0). */
+  device?: number;
+}
+
+export interface MemcgSpec {
+  /** Path such as "/", "/workload", "/workload/a". Parents are created as needed. */
+  path: string;
+  /** memory.max in pages (Infinity for none). */
+  max?: number;
+  /** memory.high in pages. */
+  high?: number;
+  /** memory.min in pages. */
+  min?: number;
+  /** memory.low in pages. */
+  low?: number;
+  /** memory.swap.max in pages. */
+  swapMax?: number;
+  /** memory.swappiness for this group (cgroup v2 has none; kept for cgroup-scoped experiments). */
+  swappiness?: number;
+}
+
+export interface TaskSpec {
+  name: string;
+  /** memcg path (default "/"). */
+  memcg?: string;
+  /** Preferred NUMA node (default 0). */
+  node?: number;
+  regions: RegionSpec[];
+  source: EventSource;
+  /** Virtual time at which the task starts (ns; default 0). */
+  startNs?: number;
+  /** oom_score_adj, -1000..1000. */
+  oomScoreAdj?: number;
+}
+
+/** One runnable workload instance: what the harness hands the kernel. */
+export interface WorkloadInstance {
+  files: FileSpec[];
+  memcgs: MemcgSpec[];
+  tasks: TaskSpec[];
+  /** Proactive memory.reclaim requests: at time ns, reclaim `pages` from `memcg`. */
+  proactive?: { atNs: number; memcg: string; pages: number; swappiness?: number }[];
+}

@@ -1,0 +1,95 @@
+/** What one simulated run produces. Plain data: JSON-serialisable as is. */
+
+export interface LatencySummary {
+  count: number;
+  totalNs: number;
+  p50Ns: number;
+  p99Ns: number;
+  maxNs: number;
+  /** How many exceeded the scenario's latency budget. */
+  overBudget: number;
+  budgetNs: number;
+  /** Log2 histogram: bucket i counts samples in [2^i, 2^(i+1)) ns. */
+  log2Histogram: number[];
+}
+
+export interface TaskResult {
+  name: string;
+  memcg: string;
+  /** Virtual time from start to exit (or kill, or end of run). */
+  runtimeNs: number;
+  /** Application operations completed (OP_OPDONE events). */
+  ops: number;
+  accesses: number;
+  majorFaults: number;
+  minorFaults: number;
+  /** Time spent stalled in direct reclaim, throttling and waiting for I/O. */
+  directReclaimNs: number;
+  ioWaitNs: number;
+  killed: boolean;
+  finished: boolean;
+}
+
+export interface OomKill {
+  timeNs: number;
+  /** "global", "memcg" (memory.max), or "min_ttl" (MGLRU kswapd-side OOM). */
+  kind: 'global' | 'memcg' | 'min_ttl';
+  task: string;
+  memcg: string;
+  /** oom_badness of the victim at the kill, in pages (rss + swap + page tables). */
+  badnessPages: number;
+  freedPages: number;
+}
+
+/** A policy that was ejected by the watchdog (sched_ext-style exit record). */
+export interface PolicyExit {
+  timeNs: number;
+  policy: string;
+  scope: string;
+  kind: 'error' | 'invalid' | 'invariant' | 'budget' | 'stall';
+  hook: string;
+  reason: string;
+  message: string;
+}
+
+/** Periodic samples, every `intervalNs` of virtual time. */
+export interface TimeSeries {
+  intervalNs: number;
+  timeNs: number[];
+  freePages: number[];
+  /** Cumulative refaults (anon + file). */
+  refaults: number[];
+  majorFaults: number[];
+  pgscan: number[];
+  pgsteal: number[];
+  /** meminfo-style list sizes (pages). */
+  activeAnon: number[];
+  inactiveAnon: number[];
+  activeFile: number[];
+  inactiveFile: number[];
+  /** Policy-specific list or generation sizes, e.g. "gen 5 file". */
+  policyLists: Record<string, number[]>;
+}
+
+export interface RunResult {
+  policy: string;
+  seed: number;
+  mode: 'kernel' | 'ideal';
+  /** Virtual time when the last task finished (or the run was stopped). */
+  runtimeNs: number;
+  /** vmstat-named counters: pgscan_kswapd, pgsteal_direct, workingset_refault_file, pswpout, oom_kill, ... */
+  counters: Record<string, number>;
+  /** Ideal mode: requests and misses (also present in kernel mode as page-cache/page-table lookups). */
+  requests: number;
+  misses: number;
+  tasks: TaskResult[];
+  oomKills: OomKill[];
+  directReclaimLatency: LatencySummary;
+  kswapdBatchLatency: LatencySummary;
+  series: TimeSeries;
+  policyExits: PolicyExit[];
+  /** Per-page policy state bits each attached policy declared. */
+  pageStateBits: Record<string, number>;
+  /** Simulator cost: wall-clock is NOT recorded here (it would break determinism). */
+  events: number;
+}
