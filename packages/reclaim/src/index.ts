@@ -1,1 +1,1 @@
-export {};
+export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSeries } from './result.js';
