@@ -1,1 +1,12 @@
-export {};
+export {
+  createLru,
+  inactiveIsLow,
+  LRU_ACTIVE_ANON,
+  LRU_ACTIVE_FILE,
+  LRU_DEFAULTS,
+  LRU_INACTIVE_ANON,
+  LRU_INACTIVE_FILE,
+  type LruOptions,
+  lruPolicy,
+  type LruState,
+} from './lru.js';

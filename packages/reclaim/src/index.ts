@@ -1,1 +1,34 @@
 export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSeries } from './result.js';
+export {
+  type AddHow,
+  type AddReason,
+  type Decision,
+  type EvictRequest,
+  type InitCtx,
+  type IsolateResult,
+  type PolicyCtx,
+  type PolicyFactory,
+  type PutbackOutcome,
+  RECLAIM_OPS_VERSION,
+  type ReclaimCore,
+  type ReclaimOps,
+  type RefaultVerdict,
+  type ShadowInfo,
+  type ShrinkListResult,
+} from './ops.js';
+export {
+  DEF_PRIORITY,
+  MAX_LRU_BATCH,
+  MAX_RECLAIM_RETRIES,
+  MAX_SWAPPINESS,
+  MEMCG_CHARGE_BATCH,
+  MIN_LRU_BATCH,
+  type Reclaimer,
+  ScanControl,
+  SWAP_CLUSTER_MAX,
+  SWAPPINESS_ANON_ONLY,
+} from './scan-control.js';
+export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
+export { Task } from './task.js';
+export type { LruvecCtx, PolicySlot } from './policy-host.js';
+export { DEFAULT_WATCHDOG, PolicyEjected, PolicyLoadError, type WatchdogOptions } from './watchdog.js';

@@ -1,0 +1,38 @@
+/**
+ * A file and its page cache. `cache[i]` is pfn+1 of the cached page at index i
+ * (0 = not cached); `shadow[i]` holds a workingset shadow left by reclaim
+ * (0 = none), as the kernel keeps shadows in the page-cache xarray.
+ */
+export interface FileMapping {
+  mm: number;
+  /** First virtual page of the mapping. */
+  start: number;
+  pages: number;
+  /** File page index mapped at `start`. */
+  pgoff: number;
+  /** VM_* flags of the mapping's VMA. */
+  vmFlags: number;
+}
+
+export class SimFile {
+  readonly id: number;
+  readonly name: string;
+  readonly pages: number;
+  readonly device: number;
+  readonly cache: Int32Array;
+  readonly shadow: Float64Array;
+  /** VMAs mapping this file: the i_mmap tree the rmap walk uses. */
+  readonly mappings: FileMapping[] = [];
+  nrCached = 0;
+  nrShadows = 0;
+  nrDirty = 0;
+
+  constructor(id: number, name: string, pages: number, device: number) {
+    this.id = id;
+    this.name = name;
+    this.pages = pages;
+    this.device = device;
+    this.cache = new Int32Array(pages);
+    this.shadow = new Float64Array(pages);
+  }
+}

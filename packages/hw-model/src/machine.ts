@@ -1,0 +1,173 @@
+import { type CostModel, DEFAULT_COST, ZERO_COST } from './cost.js';
+import { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
+import { SimFile } from './file.js';
+import { FrameTable, PG_ALLOCATED } from './frames.js';
+import { Memcg } from './memcg.js';
+import { SwapSpace } from './swap.js';
+import { NS_PER_SEC } from './units.js';
+import { defaultMinFreeKbytes, setupWatermarks, Zone } from './zone.js';
+
+export type SimMode = 'kernel' | 'ideal';
+
+export interface MachineConfig {
+  /** Memory of each NUMA node, in pages. */
+  nodePages: number[];
+  /** Swap size in pages (0 = no swap). */
+  swapPages: number;
+  swapDevice: DeviceSpec;
+  /** Device holding the workload's files. */
+  disk: DeviceSpec;
+  /** vm.min_free_kbytes; default computed as the kernel does at boot. */
+  minFreeKbytes?: number;
+  /** vm.watermark_scale_factor (default 10 = 0.1 %). */
+  watermarkScaleFactor: number;
+  /** vm.swappiness, 0..200 (default 60). */
+  swappiness: number;
+  /** vm.dirty_background_ratio / vm.dirty_ratio, percent of available memory. */
+  dirtyBackgroundRatio: number;
+  dirtyRatio: number;
+  /** vm.dirty_expire_centisecs and dirty_writeback_centisecs, as ns. */
+  dirtyExpireNs: number;
+  dirtyWritebackIntervalNs: number;
+  cost: CostModel;
+  mode: SimMode;
+  /** Node latency multipliers for slow (CXL-like) tiers; 1 = local DRAM. */
+  nodeLatency?: number[];
+  /** Demotion target per node (-1 = none): NUMA memory tiering. */
+  demotionTarget?: number[];
+}
+
+export function defaultMachineConfig(memoryPages: number, overrides: Partial<MachineConfig> = {}): MachineConfig {
+  return {
+    nodePages: [memoryPages],
+    swapPages: memoryPages,
+    swapDevice: DEVICE_PRESETS.ssd,
+    disk: DEVICE_PRESETS.ssd,
+    watermarkScaleFactor: 10,
+    swappiness: 60,
+    dirtyBackgroundRatio: 10,
+    dirtyRatio: 20,
+    dirtyExpireNs: 30 * NS_PER_SEC,
+    dirtyWritebackIntervalNs: 5 * NS_PER_SEC,
+    cost: DEFAULT_COST,
+    mode: 'kernel',
+    ...overrides,
+  };
+}
+
+/** Ideal mode: exactly `pages` frames, no latency, no watermarks. */
+export function idealMachineConfig(pages: number): MachineConfig {
+  return defaultMachineConfig(pages, {
+    swapPages: pages * 64 + 1024,
+    swapDevice: DEVICE_PRESETS.none,
+    disk: DEVICE_PRESETS.none,
+    cost: ZERO_COST,
+    mode: 'ideal',
+    minFreeKbytes: 0,
+  });
+}
+
+export interface NodeState {
+  id: number;
+  firstPfn: number;
+  pages: number;
+  zone: Zone;
+  /** Free frames of this node (a stack; the buddy allocator's order-0 view). */
+  freeStack: Int32Array;
+  freeTop: number;
+}
+
+/**
+ * The simulated hardware and the kernel's data structures about it. Holds
+ * no reclaim decision: the reclaim path lives in @reclaim-lab/reclaim.
+ */
+export class Machine {
+  readonly config: MachineConfig;
+  readonly frames: FrameTable;
+  readonly nodes: NodeState[];
+  readonly memcgs: Memcg[] = [];
+  readonly rootMemcg: Memcg;
+  readonly files: SimFile[] = [];
+  readonly devices: BlockDevice[];
+  readonly swapDevice: BlockDevice;
+  readonly swap: SwapSpace | null;
+  readonly totalPages: number;
+
+  constructor(config: MachineConfig) {
+    this.config = config;
+    const total = config.nodePages.reduce((a, b) => a + b, 0);
+    this.totalPages = total;
+    this.frames = new FrameTable(total);
+    let first = 0;
+    this.nodes = config.nodePages.map((pages, id) => {
+      const freeStack = new Int32Array(pages);
+      // Low pfns are handed out first, so runs are reproducible and readable.
+      for (let i = 0; i < pages; i++) freeStack[i] = first + pages - 1 - i;
+      this.frames.node.fill(id, first, first + pages);
+      const node: NodeState = { id, firstPfn: first, pages, zone: new Zone(id, pages), freeStack, freeTop: pages };
+      first += pages;
+      return node;
+    });
+    const zones = this.nodes.map((n) => n.zone);
+    if (config.mode === 'ideal') {
+      for (const z of zones) z.min = z.low = z.high = z.promo = 0;
+    } else {
+      const minFree = config.minFreeKbytes ?? defaultMinFreeKbytes(total);
+      setupWatermarks(zones, minFree, config.watermarkScaleFactor);
+    }
+    this.rootMemcg = new Memcg(0, '/', null);
+    this.memcgs.push(this.rootMemcg);
+    this.devices = [new BlockDevice(config.disk)];
+    this.swapDevice = new BlockDevice(config.swapDevice);
+    this.swap = config.swapPages > 0 ? new SwapSpace(config.swapPages, 0) : null;
+  }
+
+  /** Find or create the memcg at `path` ("/a/b"), creating parents as needed. */
+  memcg(path: string): Memcg {
+    const norm = path === '' || path === '/' ? '/' : `/${path.split('/').filter(Boolean).join('/')}`;
+    const found = this.memcgs.find((m) => m.path === norm);
+    if (found) return found;
+    const parentPath = norm.slice(0, norm.lastIndexOf('/')) || '/';
+    const parent = this.memcg(parentPath);
+    if (this.memcgs.length >= 65535) throw new Error('too many memcgs (at most 65535)');
+    const m = new Memcg(this.memcgs.length, norm, parent);
+    this.memcgs.push(m);
+    return m;
+  }
+
+  addFile(name: string, pages: number, device = 0): SimFile {
+    const f = new SimFile(this.files.length, name, pages, device);
+    this.files.push(f);
+    return f;
+  }
+
+  /** Take a free frame from `node`; -1 if none. Watermarks are the caller's business. */
+  allocFrame(node: number): number {
+    const n = this.nodes[node];
+    if (n.freeTop === 0) return -1;
+    const pfn = n.freeStack[--n.freeTop];
+    n.zone.free--;
+    this.frames.flags[pfn] = PG_ALLOCATED;
+    return pfn;
+  }
+
+  freeFrame(pfn: number): void {
+    const f = this.frames;
+    if ((f.flags[pfn] & PG_ALLOCATED) === 0) throw new Error(`pfn ${pfn} freed twice`);
+    f.flags[pfn] = 0;
+    f.owner[pfn] = -1;
+    f.mapcount[pfn] = 0;
+    f.swapSlot[pfn] = -1;
+    f.policy[pfn] = 0;
+    f.lruvec[pfn] = -1;
+    const n = this.nodes[f.node[pfn]];
+    n.freeStack[n.freeTop++] = pfn;
+    n.zone.free++;
+  }
+
+  freePages(): number {
+    let s = 0;
+    for (const n of this.nodes) s += n.zone.free;
+    return s;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * A memory cgroup (v2): a node of the hierarchy with its limits, usage and
+ * events. Limits are in pages; Infinity means "max".
+ */
+export class Memcg {
+  readonly id: number;
+  readonly path: string;
+  readonly parent: Memcg | null;
+  readonly children: Memcg[] = [];
+  max = Number.POSITIVE_INFINITY;
+  high = Number.POSITIVE_INFINITY;
+  min = 0;
+  low = 0;
+  swapMax = Number.POSITIVE_INFINITY;
+  /** Per-group swappiness override (cgroup v1 style); null = vm.swappiness. */
+  swappiness: number | null = null;
+  /** Pages charged (memory.current). */
+  usage = 0;
+  /** Swap slots charged (memory.swap.current). */
+  swapUsage = 0;
+  /** Effective protections, recomputed at each reclaim (mem_cgroup_calculate_protection). */
+  emin = 0;
+  elow = 0;
+  /** memory.events */
+  events = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0 };
+  /** Reclaim debt above memory.high, paid on return to user space. */
+  overHighDebt = 0;
+  online = true;
+
+  constructor(id: number, path: string, parent: Memcg | null) {
+    this.id = id;
+    this.path = path;
+    this.parent = parent;
+    parent?.children.push(this);
+  }
+
+  isAncestorOf(other: Memcg): boolean {
+    for (let m: Memcg | null = other; m; m = m.parent) if (m === this) return true;
+    return false;
+  }
+
+  /** Pre-order walk of this subtree (the order `mem_cgroup_iter` visits). */
+  subtree(out: Memcg[] = []): Memcg[] {
+    out.push(this);
+    for (const c of this.children) c.subtree(out);
+    return out;
+  }
+}

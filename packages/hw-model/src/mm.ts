@@ -1,0 +1,82 @@
+/**
+ * An address space: VMAs laid out PMD-aligned in a private virtual page range,
+ * and a flat page table. `pte[vpn]` is pfn+1 when present, -(slot+1) for a
+ * swap entry, 0 when empty; `pteBits[vpn]` holds the hardware accessed and
+ * dirty bits. `pmdYoung[vpn >> 9]` is the non-leaf PMD accessed bit x86 sets
+ * on a walk (`arch_has_hw_nonleaf_pmd_young`), used by MGLRU-style walks.
+ */
+
+export const PTRS_PER_PTE = 512;
+export const PMD_SHIFT = 9;
+
+export const PTE_YOUNG = 1;
+export const PTE_DIRTY = 2;
+
+export const VM_LOCKED = 1 << 0;
+export const VM_EXEC = 1 << 1;
+export const VM_SEQ_READ = 1 << 2;
+export const VM_RAND_READ = 1 << 3;
+export const VM_SHARED = 1 << 4;
+/** Anonymous memory (not file-backed). */
+export const VM_ANON = 1 << 5;
+
+export interface Vma {
+  /** Region index in the task's spec. */
+  region: number;
+  start: number;
+  pages: number;
+  vmFlags: number;
+  /** File id for file mappings, -1 for anon. */
+  file: number;
+  /** File page index at `start`. */
+  pgoff: number;
+  mapped: boolean;
+}
+
+export class Mm {
+  readonly id: number;
+  readonly memcg: number;
+  readonly vmas: Vma[];
+  readonly pte: Int32Array;
+  readonly pteBits: Uint8Array;
+  readonly pmdYoung: Uint8Array;
+  /** Per-node "ran since the last walk" bits (MGLRU's mm->lru_gen.bitmap). */
+  usedNodes = 0xffffffff;
+  rssAnon = 0;
+  rssFile = 0;
+  swapEnts = 0;
+  exited = false;
+
+  constructor(id: number, memcg: number, regions: { pages: number; vmFlags: number; file: number; pgoff: number }[]) {
+    this.id = id;
+    this.memcg = memcg;
+    let next = 0;
+    this.vmas = regions.map((r, i) => {
+      const vma: Vma = { region: i, start: next, pages: r.pages, vmFlags: r.vmFlags, file: r.file, pgoff: r.pgoff, mapped: false };
+      // Each VMA starts on a PMD boundary and leaves one empty PMD after it,
+      // so page-table walks see realistic holes between VMAs.
+      next += Math.ceil(r.pages / PTRS_PER_PTE) * PTRS_PER_PTE + PTRS_PER_PTE;
+      return vma;
+    });
+    this.pte = new Int32Array(next);
+    this.pteBits = new Uint8Array(next);
+    this.pmdYoung = new Uint8Array(Math.ceil(next / PTRS_PER_PTE));
+  }
+
+  get virtualPages(): number {
+    return this.pte.length;
+  }
+
+  /** The VMA containing `vpn`, or undefined. */
+  vmaAt(vpn: number): Vma | undefined {
+    for (const v of this.vmas) if (vpn >= v.start && vpn < v.start + v.pages) return v;
+    return undefined;
+  }
+
+  /** Page-table pages in use: one per PMD range any mapped VMA covers. */
+  pageTablePages(): number {
+    let n = 0;
+    for (const v of this.vmas) if (v.mapped) n += Math.ceil(v.pages / PTRS_PER_PTE);
+    return n;
+  }
+}

@@ -1,0 +1,409 @@
+import {
+  type FrameTable,
+  LRU_ANON,
+  LRU_FILE,
+  type Machine,
+  type Memcg,
+  Mm,
+  PG_ANON,
+  PG_DIRTY,
+  PG_FILE,
+  PG_ISOLATED,
+  PG_LRU,
+  PG_MLOCKED,
+  PG_RECLAIM,
+  PG_SWAPBACKED,
+  PG_SWAPCACHE,
+  PG_UNEVICTABLE,
+  PG_WRITEBACK,
+  PTE_DIRTY,
+  PTE_YOUNG,
+  type SimFile,
+  VM_LOCKED,
+  VM_RAND_READ,
+  VM_SEQ_READ,
+} from '@reclaim-lab/hw-model';
+import { Counters, VM } from './counters.js';
+import { ListSet } from './lists.js';
+import { Lruvec } from './lruvec.js';
+import { TimerHeap } from './timer-heap.js';
+
+/** Result of an rmap walk (`folio_referenced`). */
+export interface RmapResult {
+  /** Young PTEs found (and cleared); -1 models rmap contention / an exiting owner. */
+  refs: number;
+  /** OR of the VM_* flags of every mapping walked. */
+  vmFlags: number;
+  /** Mappings visited. */
+  mappings: number;
+}
+
+/** Called for each young PTE an rmap walk finds, before it is cleared (the look-around hook). */
+export type YoungPteVisitor = (mm: Mm, vpn: number, pfn: number) => void;
+
+/**
+ * The mechanisms' shared state: the machine plus the kernel-side structures
+ * every policy works through (lists, lruvecs, counters, address spaces, the
+ * I/O completion queue). Methods here act; none of them chooses a victim.
+ */
+export class World {
+  readonly machine: Machine;
+  readonly frames: FrameTable;
+  readonly lists: ListSet;
+  readonly counters = new Counters();
+  readonly lruvecs: Lruvec[] = [];
+  private readonly lruvecIndex: Int32Array[] = [];
+  readonly mms: Mm[] = [];
+  /** Write-back sequence per frame: a completion for an older write is ignored. */
+  readonly wbSeq: Int32Array;
+  readonly timers = new TimerHeap();
+  /** Virtual time of the thread currently running. */
+  now = 0;
+  /** Pages under writeback and dirty file pages, node-wide (NR_WRITEBACK, NR_FILE_DIRTY). */
+  nrWriteback = 0;
+  nrFileDirty = 0;
+  /** Called when a lruvec is first needed, so the kernel can attach its policy. */
+  onLruvecCreated: (lv: Lruvec) => void = () => {};
+  private readonly rmapOut: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
+
+  constructor(machine: Machine) {
+    this.machine = machine;
+    this.frames = machine.frames;
+    this.lists = new ListSet(machine.frames);
+    this.wbSeq = new Int32Array(machine.frames.count);
+  }
+
+  get cost() {
+    return this.machine.config.cost;
+  }
+
+  lruvec(memcg: Memcg, node: number): Lruvec {
+    let row = this.lruvecIndex[memcg.id];
+    if (!row) {
+      row = new Int32Array(this.machine.nodes.length).fill(-1);
+      this.lruvecIndex[memcg.id] = row;
+    }
+    let id = row[node];
+    if (id === -1) {
+      id = this.lruvecs.length;
+      const unevictable = this.lists.create(id, `${memcg.path}@${node}:unevictable`);
+      const lv = new Lruvec(id, memcg, node, unevictable);
+      this.lruvecs.push(lv);
+      row[node] = id;
+      this.onLruvecCreated(lv);
+    }
+    return this.lruvecs[id];
+  }
+
+  /** Existing lruvec or undefined (never creates). */
+  findLruvec(memcg: Memcg, node: number): Lruvec | undefined {
+    const id = this.lruvecIndex[memcg.id]?.[node] ?? -1;
+    return id === -1 ? undefined : this.lruvecs[id];
+  }
+
+  createMm(memcg: number, regions: { pages: number; vmFlags: number; file: number; pgoff: number }[]): Mm {
+    const mm = new Mm(this.mms.length, memcg, regions);
+    this.mms.push(mm);
+    return mm;
+  }
+
+  // ---- memcg charging -------------------------------------------------------
+
+  charge(memcg: Memcg, pages: number): void {
+    for (let m: Memcg | null = memcg; m; m = m.parent) m.usage += pages;
+  }
+
+  uncharge(memcgId: number, pages: number): void {
+    for (let m: Memcg | null = this.machine.memcgs[memcgId]; m; m = m.parent) m.usage -= pages;
+  }
+
+  chargeSwap(memcgId: number, pages: number): void {
+    for (let m: Memcg | null = this.machine.memcgs[memcgId]; m; m = m.parent) m.swapUsage += pages;
+  }
+
+  /** May this memcg (and its ancestors) take another swap slot? */
+  swapAllowed(memcgId: number): boolean {
+    for (let m: Memcg | null = this.machine.memcgs[memcgId]; m; m = m.parent) {
+      if (m.swapUsage >= m.swapMax) return false;
+    }
+    return true;
+  }
+
+  // ---- the page cache --------------------------------------------------------
+
+  /** Insert a freshly allocated frame as page `index` of `file`. Returns the shadow it replaced (0 = none). */
+  pageCacheInsert(file: SimFile, index: number, pfn: number, memcg: Memcg): number {
+    const f = this.frames;
+    f.flags[pfn] |= PG_FILE;
+    f.owner[pfn] = file.id;
+    f.index[pfn] = index;
+    f.memcg[pfn] = memcg.id;
+    file.cache[index] = pfn + 1;
+    file.nrCached++;
+    const shadow = file.shadow[index];
+    if (shadow !== 0) {
+      file.shadow[index] = 0;
+      file.nrShadows--;
+    }
+    return shadow;
+  }
+
+  // ---- rmap ------------------------------------------------------------------
+
+  /**
+   * Models `folio_referenced()`: test and clear the accessed bit of every PTE
+   * mapping the folio. Mappings without recency (MADV_SEQUENTIAL/RANDOM)
+   * are skipped, as `vma_has_recency` makes the kernel do; a VM_LOCKED
+   * mapping is reported at once. The result object is reused: copy what you keep.
+   */
+  folioReferenced(pfn: number, visitor: YoungPteVisitor | null = null): RmapResult {
+    const out = this.rmapOut;
+    out.refs = 0;
+    out.vmFlags = 0;
+    out.mappings = 0;
+    const f = this.frames;
+    if (f.mapcount[pfn] === 0) return out;
+    this.counters.v[VM.rmap_walks]++;
+    if (f.flags[pfn] & PG_ANON) {
+      const mm = this.mms[f.owner[pfn]];
+      const vpn = f.index[pfn];
+      const vma = mm.vmaAt(vpn);
+      out.mappings = 1;
+      if (vma) {
+        out.vmFlags |= vma.vmFlags;
+        if (vma.vmFlags & VM_LOCKED) return out;
+        if ((vma.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+      }
+    } else {
+      const file = this.machine.files[f.owner[pfn]];
+      const index = f.index[pfn];
+      for (const map of file.mappings) {
+        if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
+        const mm = this.mms[map.mm];
+        const vpn = map.start + index - map.pgoff;
+        if (mm.pte[vpn] !== pfn + 1) continue;
+        out.mappings++;
+        out.vmFlags |= map.vmFlags;
+        if (map.vmFlags & VM_LOCKED) return out;
+        if ((map.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+      }
+    }
+    this.counters.v[VM.rmap_ptes] += out.mappings;
+    return out;
+  }
+
+  private testYoung(mm: Mm, vpn: number, pfn: number, visitor: YoungPteVisitor | null): void {
+    const bits = mm.pteBits[vpn];
+    if (bits & PTE_YOUNG) {
+      if (visitor) visitor(mm, vpn, pfn);
+      mm.pteBits[vpn] = bits & ~PTE_YOUNG;
+      this.rmapOut.refs++;
+    }
+  }
+
+  /** Cost in ns of the last rmap walk. */
+  rmapCost(r: RmapResult): number {
+    return r.mappings * this.cost.rmapNs;
+  }
+
+  // ---- unmap -----------------------------------------------------------------
+
+  /**
+   * Models `try_to_unmap()`: clear every PTE of the folio, moving PTE dirty
+   * bits to PG_dirty; anon PTEs become swap entries (the folio must be in the
+   * swap cache). Fails on a VM_LOCKED mapping. Returns PTEs unmapped, or -1.
+   */
+  tryToUnmap(pfn: number): number {
+    const f = this.frames;
+    if (f.mapcount[pfn] === 0) return 0;
+    let n = 0;
+    if (f.flags[pfn] & PG_ANON) {
+      const mm = this.mms[f.owner[pfn]];
+      const vpn = f.index[pfn];
+      const vma = mm.vmaAt(vpn);
+      if (vma && vma.vmFlags & VM_LOCKED) return -1;
+      const slot = f.swapSlot[pfn];
+      if (slot < 0) throw new Error(`unmapping anon pfn ${pfn} that has no swap slot`);
+      if (mm.pteBits[vpn] & PTE_DIRTY) f.flags[pfn] |= PG_DIRTY;
+      mm.pte[vpn] = -(slot + 1);
+      mm.pteBits[vpn] = 0;
+      mm.rssAnon--;
+      mm.swapEnts++;
+      n = 1;
+    } else {
+      const file = this.machine.files[f.owner[pfn]];
+      const index = f.index[pfn];
+      for (const map of file.mappings) {
+        if (map.vmFlags & VM_LOCKED && index >= map.pgoff && index < map.pgoff + map.pages) {
+          if (this.mms[map.mm].pte[map.start + index - map.pgoff] === pfn + 1) return -1;
+        }
+      }
+      for (const map of file.mappings) {
+        if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
+        const mm = this.mms[map.mm];
+        const vpn = map.start + index - map.pgoff;
+        if (mm.pte[vpn] !== pfn + 1) continue;
+        if (mm.pteBits[vpn] & PTE_DIRTY) this.markDirty(pfn);
+        mm.pte[vpn] = 0;
+        mm.pteBits[vpn] = 0;
+        mm.rssFile--;
+        n++;
+      }
+    }
+    f.mapcount[pfn] = 0;
+    return n;
+  }
+
+  markDirty(pfn: number): void {
+    const f = this.frames;
+    if (f.flags[pfn] & PG_DIRTY) return;
+    f.flags[pfn] |= PG_DIRTY;
+    if (f.flags[pfn] & PG_FILE) {
+      this.nrFileDirty++;
+      this.machine.files[f.owner[pfn]].nrDirty++;
+    }
+  }
+
+  clearDirty(pfn: number): void {
+    const f = this.frames;
+    if ((f.flags[pfn] & PG_DIRTY) === 0) return;
+    f.flags[pfn] &= ~PG_DIRTY;
+    if (f.flags[pfn] & PG_FILE) {
+      this.nrFileDirty--;
+      this.machine.files[f.owner[pfn]].nrDirty--;
+    }
+  }
+
+  // ---- swap --------------------------------------------------------------------
+
+  /** Models `add_to_swap()`: give an anon folio a slot and put it in the swap cache, dirty. */
+  addToSwap(pfn: number): boolean {
+    const swap = this.machine.swap;
+    const f = this.frames;
+    if (!swap || !this.swapAllowed(f.memcg[pfn])) return false;
+    const slot = swap.alloc(f.owner[pfn], f.index[pfn], f.memcg[pfn]);
+    if (slot < 0) return false;
+    this.chargeSwap(f.memcg[pfn], 1);
+    f.swapSlot[pfn] = slot;
+    f.flags[pfn] |= PG_SWAPCACHE | PG_DIRTY;
+    swap.frame[slot] = pfn;
+    return true;
+  }
+
+  /** Drop a folio's swap slot (the slot's content is no longer needed). */
+  freeSwapSlot(pfn: number): void {
+    const f = this.frames;
+    const slot = f.swapSlot[pfn];
+    if (slot < 0) return;
+    const swap = this.machine.swap!;
+    this.chargeSwap(swap.memcg[slot], -1);
+    swap.release(slot);
+    f.swapSlot[pfn] = -1;
+    f.flags[pfn] &= ~PG_SWAPCACHE;
+  }
+
+  // ---- writeback -----------------------------------------------------------------
+
+  /**
+   * Start writing a dirty folio (models `pageout()` for reclaim and the
+   * flusher's writeback): clear dirty, set writeback, queue the completion.
+   * Returns true if the write completed synchronously (zram, RAM disk).
+   */
+  startWriteback(pfn: number, now: number, reclaim: boolean, batchPages = 1): boolean {
+    const f = this.frames;
+    const anon = (f.flags[pfn] & PG_SWAPCACHE) !== 0 && (f.flags[pfn] & PG_FILE) === 0;
+    const dev = anon ? this.machine.swapDevice : this.machine.devices[this.machine.files[f.owner[pfn]].device];
+    this.clearDirty(pfn);
+    f.flags[pfn] |= PG_WRITEBACK;
+    if (reclaim) f.flags[pfn] |= PG_RECLAIM;
+    this.nrWriteback++;
+    this.counters.v[VM.pgpgout]++;
+    if (anon) this.counters.v[VM.pswpout]++;
+    this.counters.v[VM.writeback_pages]++;
+    // One request per batch: the first folio of a batch pays for the request.
+    const done = dev.submit(now, batchPages > 0 ? 1 : 0, true);
+    if (dev.spec.synchronous) {
+      this.endWriteback(pfn, false);
+      return true;
+    }
+    // The completion carries the write's sequence so a stale one (the frame
+    // was freed and reused meanwhile) is recognised and dropped.
+    this.wbSeq[pfn]++;
+    this.timers.push(done, pfn, this.wbSeq[pfn]);
+    return false;
+  }
+
+  /**
+   * Models `folio_end_writeback()`. Returns true if the folio had PG_reclaim
+   * and should be rotated to the tail of its LRU (`folio_rotate_reclaimable`).
+   */
+  endWriteback(pfn: number, rotate = true): boolean {
+    const f = this.frames;
+    if ((f.flags[pfn] & PG_WRITEBACK) === 0) return false;
+    f.flags[pfn] &= ~PG_WRITEBACK;
+    this.nrWriteback--;
+    if (f.flags[pfn] & PG_RECLAIM) {
+      f.flags[pfn] &= ~PG_RECLAIM;
+      return rotate;
+    }
+    return false;
+  }
+
+  // ---- freeing -----------------------------------------------------------------
+
+  /** Remove a frame from whatever LRU list it is on and clear its LRU state. */
+  lruDel(pfn: number): void {
+    const f = this.frames;
+    const lv = this.lruvecs[f.lruvec[pfn]];
+    if (this.lists.listOf[pfn] !== -1) this.lists.remove(pfn);
+    if (f.flags[pfn] & PG_ISOLATED) {
+      lv.nrIsolated[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]--;
+      f.flags[pfn] &= ~PG_ISOLATED;
+    } else if (f.flags[pfn] & PG_LRU) {
+      if (f.flags[pfn] & PG_UNEVICTABLE) lv.nrUnevictable--;
+      else lv.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]--;
+    }
+    f.flags[pfn] &= ~(PG_LRU | PG_UNEVICTABLE);
+  }
+
+  /**
+   * Release a frame that nothing maps any more: drop it from the page cache
+   * or swap cache (leaving `shadow` there if non-zero), uncharge, free.
+   */
+  releaseFrame(pfn: number, shadow: number, reclaim = false): void {
+    const f = this.frames;
+    const flags = f.flags[pfn];
+    // The reclaim path must never free what is still in use or not yet on disk.
+    if (reclaim && (flags & (PG_DIRTY | PG_WRITEBACK | PG_MLOCKED) || f.mapcount[pfn] !== 0)) {
+      throw new Error(`reclaim freed pfn ${pfn} while ${f.mapcount[pfn] ? 'mapped' : 'dirty, under writeback or mlocked'}`);
+    }
+    if (flags & PG_FILE) {
+      const file = this.machine.files[f.owner[pfn]];
+      const index = f.index[pfn];
+      if (flags & PG_DIRTY) this.clearDirty(pfn);
+      file.cache[index] = 0;
+      file.nrCached--;
+      if (shadow !== 0) {
+        file.shadow[index] = shadow;
+        file.nrShadows++;
+      }
+    } else if (flags & PG_SWAPCACHE) {
+      const swap = this.machine.swap!;
+      const slot = f.swapSlot[pfn];
+      swap.frame[slot] = -1;
+      swap.shadow[slot] = shadow;
+    }
+    if (flags & PG_WRITEBACK) this.nrWriteback--;
+    if (flags & PG_MLOCKED) f.flags[pfn] &= ~PG_MLOCKED;
+    this.uncharge(f.memcg[pfn], 1);
+    this.counters.v[VM.pgfree]++;
+    this.machine.freeFrame(pfn);
+  }
+
+  /** Frames currently isolated by reclaim, over all lruvecs. */
+  isolatedPages(): number {
+    let s = 0;
+    for (const lv of this.lruvecs) s += lv.nrIsolated[0] + lv.nrIsolated[1];
+    return s;
+  }
+}

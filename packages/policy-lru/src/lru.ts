@@ -1,0 +1,416 @@
+/**
+ * The traditional active/inactive LRU (mm/vmscan.c without MGLRU).
+ *
+ * Four lists per lruvec: inactive and active, for anon and file. New folios
+ * enter the inactive list; a second reference promotes them (two-touch, so
+ * a one-pass stream of reads never displaces a twice-used working set).
+ * Reclaim takes from the inactive tails; when an inactive list runs low
+ * relative to its active list (`inactive_is_low`), active folios are
+ * deactivated, and a refault whose distance fits the workingset comes back
+ * straight onto the active list. How hard anon and file are pressed is
+ * balanced by swappiness and by the measured cost of each side.
+ *
+ * Where it shines: file-heavy workloads with a stable hot set; its bounded
+ * two-touch rule is robust against scans. Trade-offs: a mapped folio needs
+ * two reference observations, found only by rmap walks of folios that reach
+ * the inactive tail; hot anon pages pay an rmap walk each time they are
+ * considered; loops larger than memory thrash (pure LRU order).
+ */
+import { PG_ACTIVE, PG_REFERENCED, PG_SWAPBACKED, PG_WORKINGSET, VM_EXEC } from '@reclaim-lab/hw-model';
+import { classicRefaultIsRecent, type LruSizes, type Lruvec, VM } from '@reclaim-lab/mechanisms';
+import {
+  DEF_PRIORITY,
+  type Decision,
+  type PolicyCtx,
+  type PolicyFactory,
+  type ReclaimOps,
+  ScanControl,
+  SWAP_CLUSTER_MAX,
+  SWAPPINESS_ANON_ONLY,
+} from '@reclaim-lab/reclaim';
+
+export const LRU_INACTIVE_ANON = 0;
+export const LRU_ACTIVE_ANON = 1;
+export const LRU_INACTIVE_FILE = 2;
+export const LRU_ACTIVE_FILE = 3;
+
+const DEACTIVATE_ANON = 1;
+const DEACTIVATE_FILE = 2;
+
+const SCAN_EQUAL = 0;
+const SCAN_FRACT = 1;
+const SCAN_ANON = 2;
+const SCAN_FILE = 3;
+
+export interface LruState {
+  /** List ids indexed by `lru = type * 2 + active`. */
+  lists: [number, number, number, number];
+}
+
+export interface LruOptions extends Record<string, unknown> {
+  /** Protect VM_EXEC file folios on the active list (the kernel does). */
+  execProtection: boolean;
+}
+
+export const LRU_DEFAULTS: LruOptions = { execProtection: true };
+
+/** `inactive_is_low`: the inactive list is too small next to the active one. */
+export function inactiveIsLow(inactive: number, active: number): boolean {
+  const gb = (inactive + active) >> (30 - 12);
+  const ratio = gb ? Math.floor(Math.sqrt(10 * gb)) : 1;
+  return inactive * ratio < active;
+}
+
+export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruState> {
+  const opts: LruOptions = { ...LRU_DEFAULTS, ...options };
+  const buf = new Int32Array(SWAP_CLUSTER_MAX * 4);
+  const outcome = new Uint8Array(SWAP_CLUSTER_MAX * 4);
+  const nr = [0, 0, 0, 0];
+  const targets = [0, 0, 0, 0];
+  // Costs of the reclaim target, read by get_scan_count (`sc->anon_cost`, `sc->file_cost`).
+  let targetAnonCost = 0;
+  let targetFileCost = 0;
+  // canReclaimAnon takes a scan_control; refaults happen outside any reclaim.
+  const idleSc = new ScanControl();
+
+  type Ctx = PolicyCtx<LruState>;
+
+  const sizeOf = (ctx: Ctx, lru: number) => ctx.lists.length(ctx.state.lists[lru]);
+
+  const activate = (ctx: Ctx, pfn: number) => {
+    const f = ctx.frames;
+    const type = f.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
+    f.flags[pfn] = (f.flags[pfn] | PG_ACTIVE) & ~PG_REFERENCED;
+    ctx.lists.moveHead(ctx.state.lists[type * 2 + 1], pfn);
+    ctx.world.counters.v[VM.pgactivate]++;
+    // `workingset_activation`: activations age the nonresident clock too.
+    ctx.core.ageNonresident(ctx.lruvec, 1);
+  };
+
+  /** Aggregate sizes of the target's subtree on this node (the kernel's hierarchical lruvec stats). */
+  const subtreeSizes = (ctx: Ctx, target: Lruvec, out: LruSizes) => {
+    out.activeAnon = out.inactiveAnon = out.activeFile = out.inactiveFile = 0;
+    for (const lv of ctx.world.lruvecs) {
+      if (lv.node !== target.node || !target.memcg.isAncestorOf(lv.memcg)) continue;
+      const z = ctx.core.lruSizes(lv);
+      out.activeAnon += z.activeAnon;
+      out.inactiveAnon += z.inactiveAnon;
+      out.activeFile += z.activeFile;
+      out.inactiveFile += z.inactiveFile;
+    }
+  };
+  const agg: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
+
+  /** Models `shrink_inactive_list()`. */
+  const shrinkInactive = (ctx: Ctx, lru: number, nrToScan: number, sc: ScanControl): number => {
+    const type = lru >> 1;
+    const iso = ctx.core.isolate(ctx, ctx.state.lists[lru], nrToScan, buf, sc);
+    const scanned = iso.scanned;
+    const taken = iso.taken;
+    ctx.core.accountScan(sc, type, scanned);
+    sc.nrScanned += scanned;
+    if (taken === 0) return 0;
+    const unqueuedBefore = sc.nrUnqueuedDirty;
+    const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome);
+    for (let i = 0; i < res.survivors; i++) ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
+    ctx.core.noteCost(ctx.lruvec, type, res.pageout, scanned - res.reclaimed);
+    // Every isolated folio was dirty and not queued: the flushers are behind.
+    if (sc.nrUnqueuedDirty - unqueuedBefore === taken) ctx.core.wakeFlushers();
+    return res.reclaimed;
+  };
+
+  /** Models `shrink_active_list()`: deactivate everything except referenced exec file folios. */
+  const shrinkActive = (ctx: Ctx, lru: number, nrToScan: number, sc: ScanControl): void => {
+    const type = lru >> 1;
+    const iso = ctx.core.isolate(ctx, ctx.state.lists[lru], nrToScan, buf, sc);
+    if (!sc.cgroupReclaim) ctx.world.counters.v[VM.pgrefill] += iso.scanned;
+    const f = ctx.frames;
+    let rotated = 0;
+    let deactivated = 0;
+    for (let i = 0; i < iso.taken; i++) {
+      const pfn = buf[i];
+      const rmap = ctx.core.referenced(pfn, sc);
+      if (opts.execProtection && rmap.refs !== 0 && rmap.vmFlags & VM_EXEC && type === 1) {
+        rotated++;
+        ctx.core.putback(ctx, pfn, 'activate');
+        continue;
+      }
+      f.flags[pfn] = (f.flags[pfn] & ~PG_ACTIVE) | PG_WORKINGSET;
+      deactivated++;
+      ctx.core.putback(ctx, pfn, 'keep');
+    }
+    ctx.world.counters.v[VM.pgdeactivate] += deactivated;
+    ctx.core.noteCost(ctx.lruvec, type, 0, rotated);
+  };
+
+  /** Models `get_scan_count()`: how many pages of each list to scan at this priority. */
+  const getScanCount = (ctx: Ctx, sc: ScanControl): void => {
+    const lv = ctx.lruvec;
+    const swappiness = ctx.core.swappiness(lv, sc);
+    let balance = SCAN_FRACT;
+    let ap = 0;
+    let fp = 0;
+    if (!sc.maySwap || !ctx.core.canReclaimAnon(lv, sc)) balance = SCAN_FILE;
+    else if (swappiness === SWAPPINESS_ANON_ONLY) balance = SCAN_ANON;
+    else if (sc.cgroupReclaim && swappiness === 0) balance = SCAN_FILE;
+    else if (sc.priority === 0 && swappiness > 0) balance = SCAN_EQUAL;
+    else if (sc.fileIsTiny) balance = SCAN_ANON;
+    else if (sc.cacheTrimMode) balance = SCAN_FILE;
+    else {
+      // Adding `total` to each side gives each type at least ~1/3 of the pressure before swappiness weights it.
+      const total = targetAnonCost + targetFileCost;
+      const a = total + targetAnonCost;
+      const fi = total + targetFileCost;
+      const t = a + fi;
+      ap = Math.floor((swappiness * (t + 1)) / (a + 1));
+      fp = Math.floor(((200 - swappiness) * (t + 1)) / (fi + 1));
+    }
+    const memcg = lv.memcg;
+    for (let lru = 0; lru < 4; lru++) {
+      const type = lru >> 1;
+      const size = sizeOf(ctx, lru);
+      let scan = size;
+      let protection = 0;
+      if (memcg.emin > 0 || memcg.elow > 0) {
+        if (!sc.memcgLowReclaim && memcg.elow > memcg.emin) {
+          protection = memcg.elow;
+          sc.memcgLowSkipped = true;
+        } else protection = memcg.emin;
+      }
+      if (protection > 0) {
+        scan = size - Math.floor((size * protection) / (memcg.usage + 1));
+        scan = Math.max(scan, SWAP_CLUSTER_MAX);
+      }
+      scan = Math.floor(scan / 2 ** sc.priority);
+      switch (balance) {
+        case SCAN_EQUAL:
+          break;
+        case SCAN_FRACT:
+          scan = ap + fp > 0 ? Math.floor((scan * (type === 0 ? ap : fp)) / (ap + fp)) : 0;
+          break;
+        case SCAN_FILE:
+          if (type === 0) scan = 0;
+          break;
+        case SCAN_ANON:
+          if (type === 1) scan = 0;
+          break;
+      }
+      nr[lru] = scan;
+    }
+  };
+
+  const shrinkList = (ctx: Ctx, lru: number, n: number, sc: ScanControl): number => {
+    if (lru & 1) {
+      if (sc.mayDeactivate & (lru >> 1 ? DEACTIVATE_FILE : DEACTIVATE_ANON)) shrinkActive(ctx, lru, n, sc);
+      else sc.skippedDeactivate = true;
+      return 0;
+    }
+    return shrinkInactive(ctx, lru, n, sc);
+  };
+
+  const ops: ReclaimOps<LruState> = {
+    name: 'lru',
+    pageStateBits: 0,
+
+    init(ictx) {
+      return {
+        lists: [
+          ictx.createList('inactive_anon'),
+          ictx.createList('active_anon'),
+          ictx.createList('inactive_file'),
+          ictx.createList('active_file'),
+        ],
+      };
+    },
+
+    folioAdded(ctx, pfn) {
+      const f = ctx.frames.flags[pfn];
+      const lru = (f & PG_SWAPBACKED ? 0 : 2) + (f & PG_ACTIVE ? 1 : 0);
+      ctx.lists.addHead(ctx.state.lists[lru], pfn);
+    },
+
+    /** Models `folio_mark_accessed()`: inactive,unreferenced → referenced → active. */
+    folioAccessed(ctx, pfn) {
+      const f = ctx.frames;
+      const flags = f.flags[pfn];
+      if ((flags & PG_REFERENCED) === 0) f.flags[pfn] = flags | PG_REFERENCED;
+      else if ((flags & PG_ACTIVE) === 0) activate(ctx, pfn);
+    },
+
+    /** Models `folio_check_references()`. */
+    checkReferences(ctx, pfn, rmap): Decision {
+      const f = ctx.frames;
+      const flags = f.flags[pfn];
+      const hadRef = (flags & PG_REFERENCED) !== 0;
+      const file = (flags & PG_SWAPBACKED) === 0;
+      const refs = rmap.refs;
+      f.flags[pfn] = flags & ~PG_REFERENCED;
+      if (refs > 0) {
+        f.flags[pfn] |= PG_REFERENCED;
+        // Two references (this scan and an earlier one, or two mappings) activate.
+        if (hadRef || refs > 1) return 'activate';
+        // Executable file folios are activated after their first use.
+        if (opts.execProtection && rmap.vmFlags & VM_EXEC && file) return 'activate';
+        return 'keep';
+      }
+      // Referenced once through read(): reclaim it, but only if it is clean.
+      if (hadRef && file) return 'reclaim-clean';
+      return 'reclaim';
+    },
+
+    putback(ctx, pfn, outcome) {
+      const f = ctx.frames;
+      const type = f.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
+      if (outcome === 'activate') {
+        f.flags[pfn] |= PG_ACTIVE;
+        ctx.lists.addHead(ctx.state.lists[type * 2 + 1], pfn);
+        // `move_folios_to_lru`: folios put back active age the nonresident clock.
+        ctx.core.ageNonresident(ctx.lruvec, 1);
+      } else {
+        f.flags[pfn] &= ~PG_ACTIVE;
+        ctx.lists.addHead(ctx.state.lists[type * 2], pfn);
+      }
+    },
+
+    /** `folio_rotate_reclaimable`: written back, so the next scan frees it. */
+    rotate(ctx, pfn) {
+      const f = ctx.frames;
+      const type = f.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
+      f.flags[pfn] &= ~PG_ACTIVE;
+      ctx.lists.moveTail(ctx.state.lists[type * 2], pfn);
+    },
+
+    /** `workingset_eviction`: the clock is read before it is aged for this eviction. */
+    evicted(ctx) {
+      const eviction = ctx.lruvec.nonresidentAge;
+      ctx.core.ageNonresident(ctx.lruvec, 1);
+      return eviction;
+    },
+
+    /** `workingset_refault` with the classic refault distance. */
+    refault(ctx, pfn, shadow, verdict) {
+      const evictLv = shadow.evictionLruvec;
+      const sizes = ctx.core.lruSizes(evictLv);
+      const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
+      if (!classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable)) return;
+      verdict.activate = true;
+      ctx.core.ageNonresident(ctx.lruvec, 1);
+      if (shadow.workingset) {
+        verdict.restore = true;
+        // `lru_note_cost_refault`: a refault of a workingset folio costs like an I/O.
+        const type = ctx.frames.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
+        ctx.core.noteCost(ctx.lruvec, type, 1, 0);
+      }
+    },
+
+    /** Models `prepare_scan_control()` on the reclaim target's lruvec. */
+    prepare(ctx, sc) {
+      const target = ctx.lruvec;
+      subtreeSizes(ctx, target, agg);
+      targetAnonCost = target.anonCost;
+      targetFileCost = target.fileCost;
+      if (sc.forceDeactivate) sc.mayDeactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
+      else {
+        sc.mayDeactivate = 0;
+        if (target.workingsetActivate[0] !== target.refaultsSnapshot[0] || inactiveIsLow(agg.inactiveAnon, agg.activeAnon)) {
+          sc.mayDeactivate |= DEACTIVATE_ANON;
+        }
+        if (target.workingsetActivate[1] !== target.refaultsSnapshot[1] || inactiveIsLow(agg.inactiveFile, agg.activeFile)) {
+          sc.mayDeactivate |= DEACTIVATE_FILE;
+        }
+      }
+      sc.cacheTrimMode =
+        Math.floor(agg.inactiveFile / 2 ** sc.priority) > 0 && (sc.mayDeactivate & DEACTIVATE_FILE) === 0 && !sc.noCacheTrimMode;
+      sc.fileIsTiny = false;
+      if (!sc.cgroupReclaim) {
+        const zone = ctx.world.machine.nodes[target.node].zone;
+        const file = agg.activeFile + agg.inactiveFile;
+        sc.fileIsTiny =
+          file + zone.free <= zone.high &&
+          (sc.mayDeactivate & DEACTIVATE_ANON) === 0 &&
+          Math.floor(agg.inactiveAnon / 2 ** sc.priority) > 0;
+      }
+    },
+
+    /** Models `shrink_lruvec()` (classic). */
+    shrink(ctx, sc) {
+      getScanCount(ctx, sc);
+      for (let i = 0; i < 4; i++) targets[i] = nr[i];
+      const nrToReclaim = sc.nrToReclaim;
+      let proportional = !sc.cgroupReclaim && !sc.isKswapd && sc.priority === DEF_PRIORITY;
+      let reclaimed = 0;
+      while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
+        for (let lru = 0; lru < 4; lru++) {
+          if (nr[lru] === 0) continue;
+          const n = Math.min(nr[lru], sc.batch);
+          nr[lru] -= n;
+          reclaimed += shrinkList(ctx, lru, n, sc);
+        }
+        if (reclaimed < nrToReclaim || proportional) continue;
+        // Goal reached: stop the smaller type and scale the other to the same fraction of its target.
+        const nrFile = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
+        const nrAnon = nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
+        if (!nrFile || !nrAnon) break;
+        let lru: number;
+        let pct: number;
+        if (nrFile > nrAnon) {
+          pct = Math.floor((nrAnon * 100) / (targets[LRU_ACTIVE_ANON] + targets[LRU_INACTIVE_ANON] + 1));
+          lru = LRU_INACTIVE_ANON;
+        } else {
+          pct = Math.floor((nrFile * 100) / (targets[LRU_ACTIVE_FILE] + targets[LRU_INACTIVE_FILE] + 1));
+          lru = LRU_INACTIVE_FILE;
+        }
+        nr[lru] = 0;
+        nr[lru + 1] = 0;
+        const other = lru === LRU_INACTIVE_ANON ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+        for (const l of [other, other + 1]) {
+          const scanned = targets[l] - nr[l];
+          const want = Math.floor((targets[l] * (100 - pct)) / 100);
+          nr[l] = Math.max(0, want - scanned);
+        }
+        proportional = true;
+      }
+      // Keep the inactive anon list from running dry.
+      if (ctx.core.canReclaimAnon(ctx.lruvec, sc) && inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
+        shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
+      }
+      return undefined;
+    },
+
+    /** kswapd's background aging (`kswapd_age_node`): deactivate anon when its inactive list is low. */
+    age(ctx, sc) {
+      if (!ctx.core.canReclaimAnon(ctx.lruvec, sc)) return undefined;
+      if (inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
+        shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
+      }
+      return undefined;
+    },
+
+    /** MADV_COLD / MADV_PAGEOUT: `folio_deactivate` — head of inactive, references dropped. */
+    deactivate(ctx, pfn, hint) {
+      const f = ctx.frames;
+      const type = f.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
+      f.flags[pfn] &= ~(PG_ACTIVE | PG_REFERENCED);
+      if (hint === 'pageout') ctx.lists.moveTail(ctx.state.lists[type * 2], pfn);
+      else ctx.lists.moveHead(ctx.state.lists[type * 2], pfn);
+    },
+
+    lruSizes(ctx, out) {
+      out.inactiveAnon = sizeOf(ctx, LRU_INACTIVE_ANON);
+      out.activeAnon = sizeOf(ctx, LRU_ACTIVE_ANON);
+      out.inactiveFile = sizeOf(ctx, LRU_INACTIVE_FILE);
+      out.activeFile = sizeOf(ctx, LRU_ACTIVE_FILE);
+    },
+  };
+  return ops;
+}
+
+export const lruPolicy: PolicyFactory<LruOptions> = {
+  name: 'lru',
+  description: 'Traditional active/inactive LRU (two-touch, refault distance, swappiness/cost balance)',
+  defaults: LRU_DEFAULTS,
+  optionDocs: {
+    execProtection: 'keep referenced VM_EXEC file folios active (kernel: on)',
+  },
+  create: (o) => createLru(o) as ReclaimOps<unknown>,
+};

@@ -1,0 +1,2146 @@
+import {
+  defaultMachineConfig,
+  HZ,
+  LRU_ANON,
+  LRU_FILE,
+  Machine,
+  type MachineConfig,
+  type Memcg,
+  MADV_COLD,
+  MADV_PAGEOUT,
+  NS_PER_JIFFY,
+  NS_PER_MS,
+  NS_PER_SEC,
+  OP_APPSTATE,
+  OP_FSYNC,
+  OP_LOAD,
+  OP_MADVISE,
+  OP_MAP,
+  OP_OPDONE,
+  OP_PHASE,
+  OP_READ,
+  OP_STORE,
+  OP_THINK,
+  OP_UNMAP,
+  OP_WRITE,
+  PG_ACTIVE,
+  PG_ALLOCATED,
+  PG_ANON,
+  PG_DIRTY,
+  PG_FILE,
+  PG_ISOLATED,
+  PG_LRU,
+  PG_MLOCKED,
+  PG_RECLAIM,
+  PG_REFERENCED,
+  PG_SWAPBACKED,
+  PG_SWAPCACHE,
+  PG_UNEVICTABLE,
+  PG_WORKINGSET,
+  PG_WRITEBACK,
+  PTE_DIRTY,
+  PTE_YOUNG,
+  Rng,
+  type SimFile,
+  type TaskSpec,
+  VM_ANON,
+  VM_EXEC,
+  VM_LOCKED,
+  VM_RAND_READ,
+  VM_SEQ_READ,
+  VM_SHARED,
+  type Vma,
+  type WorkloadInstance,
+} from '@reclaim-lab/hw-model';
+import {
+  type LruSizes,
+  type Lruvec,
+  packShadow,
+  type RmapResult,
+  shadowLruvec,
+  shadowPayload,
+  shadowWorkingset,
+  VM,
+  World,
+  type YoungPteVisitor,
+} from '@reclaim-lab/mechanisms';
+import type {
+  AddHow,
+  Decision,
+  IsolateResult,
+  PutbackOutcome,
+  ReclaimCore,
+  ReclaimOps,
+  RefaultVerdict,
+  ShadowInfo,
+  ShrinkListResult,
+} from './ops.js';
+import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
+import type { LatencySummary, OomKill, PolicyExit, RunResult, TimeSeries } from './result.js';
+import {
+  DEF_PRIORITY,
+  MAX_RECLAIM_RETRIES,
+  MAX_SWAPPINESS,
+  MEMCG_CHARGE_BATCH,
+  type Reclaimer,
+  ScanControl,
+  SWAP_CLUSTER_MAX,
+  SWAPPINESS_ANON_ONLY,
+} from './scan-control.js';
+import { Task } from './task.js';
+import { PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
+
+export interface PolicyAttachment {
+  /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
+  scope: string;
+  ops: ReclaimOps<unknown>;
+}
+
+export interface KernelOptions {
+  machine?: MachineConfig;
+  /** The policy for the whole system, or a list of attachments by scope. */
+  policy: ReclaimOps<unknown> | PolicyAttachment[];
+  /** What an ejected policy's scope falls back to (the kernel's default policy). */
+  fallback?: ReclaimOps<unknown>;
+  seed?: number;
+  /** Budget for the latency summaries (ns). */
+  latencyBudgetNs?: number;
+  /** Time-series sampling interval (ns); doubles as the run grows so samples stay bounded. */
+  sampleIntervalNs?: number;
+  /** Stop the run at this virtual time (ns). */
+  untilNs?: number;
+  watchdog?: Partial<WatchdogOptions>;
+  /** Run the conservation checks after every reclaim pass (slow; for tests). */
+  checkInvariants?: boolean;
+}
+
+const QUANTUM_NS = 50_000;
+const MAX_SAMPLES = 512;
+const READAHEAD_PAGES = 32;
+const INITIAL_RA_PAGES = 4;
+
+interface KswapdState {
+  node: number;
+  active: boolean;
+  t: number;
+  failures: number;
+  /** In a balance_pgdat run: its priority, reclaimed so far, and whether it is napping. */
+  balancing: boolean;
+  priority: number;
+  reclaimedThisRun: number;
+  napUntil: number;
+  sc: ScanControl;
+}
+
+/** Grow-on-demand list of latency samples. */
+class Samples {
+  v = new Float64Array(1024);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.v.length) {
+      const w = new Float64Array(this.v.length * 2);
+      w.set(this.v);
+      this.v = w;
+    }
+    this.v[this.n++] = x;
+  }
+  summary(budgetNs: number): LatencySummary {
+    const s = this.v.slice(0, this.n).sort();
+    const hist: number[] = [];
+    let total = 0;
+    let over = 0;
+    for (const x of s) {
+      total += x;
+      if (x > budgetNs) over++;
+      const b = x < 1 ? 0 : Math.floor(Math.log2(x));
+      while (hist.length <= b) hist.push(0);
+      hist[b]++;
+    }
+    const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : 0);
+    return {
+      count: s.length,
+      totalNs: total,
+      p50Ns: q(0.5),
+      p99Ns: q(0.99),
+      maxNs: s.length ? s[s.length - 1] : 0,
+      overBudget: over,
+      budgetNs,
+      log2Histogram: hist,
+    };
+  }
+}
+
+/** Thrown inside the simulator for bad workload input, naming the task and event. */
+export class WorkloadError extends Error {}
+
+/**
+ * The simulated kernel: one reclaim path (kswapd, direct, memcg limit,
+ * memory.high, proactive reclaim, OOM), the fault and fd paths, and the
+ * discrete-event loop that interleaves tasks, kswapd, I/O completions and
+ * the flusher. Policies plug in through `ReclaimOps`; this file names none.
+ */
+export class Kernel implements ReclaimCore {
+  readonly machine: Machine;
+  readonly world: World;
+  readonly tasks: Task[] = [];
+  readonly slots: PolicySlot[] = [];
+  readonly ctxs: LruvecCtx[] = [];
+  readonly oomKills: OomKill[] = [];
+  readonly policyExits: PolicyExit[] = [];
+  readonly mode: 'kernel' | 'ideal';
+  private readonly rng: Rng;
+  private readonly seed: number;
+  private readonly fallback: ReclaimOps<unknown> | undefined;
+  private readonly kswapd: KswapdState[];
+  private readonly directSc = new ScanControl();
+  private readonly memcgSc = new ScanControl();
+  private readonly proactiveSc = new ScanControl();
+  private readonly watchdog: Watchdog;
+  private readonly opts: KernelOptions;
+  private readonly directLatency = new Samples();
+  private readonly kswapdLatency = new Samples();
+  private readonly latencyBudgetNs: number;
+  private pgdatDirty: boolean[];
+  private pgdatWriteback: boolean[];
+  private readonly timerOut = new Float64Array(3);
+  private readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
+  private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false };
+  private readonly verdict: RefaultVerdict = { activate: false, restore: false };
+  private readonly shadowInfo: ShadowInfo;
+  private readonly sizesScratch: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
+  private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
+  private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
+  private readonly evictBuf = new Int32Array(4096);
+  private readonly evictOutcome = new Uint8Array(4096);
+  /** Dirty file pages in the order they were dirtied, for the flusher. */
+  private readonly dirtyQueue: Int32Array;
+  private readonly dirtyTime: Float64Array;
+  private readonly dirtyQueued: Uint8Array;
+  private dirtyHead = 0;
+  private dirtyTail = 0;
+  private dirtyCount = 0;
+  private nextFlushNs: number;
+  private flushAll = false;
+  private proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
+  private readonly series: TimeSeries;
+  private nextSampleNs = 0;
+  private sampleIntervalNs: number;
+  private memcgIterCursor = 0;
+  /** Folios isolated during the current `shrink` hook, so none is left isolated by a policy. */
+  private isoLog = new Int32Array(1024);
+  private isoLogLen = 0;
+  private isoLogging = false;
+  private stallCount: number[] = [];
+  events = 0;
+  requests = 0;
+  misses = 0;
+  now = 0;
+
+  constructor(options: KernelOptions) {
+    this.opts = options;
+    const config = options.machine ?? defaultMachineConfig(65536);
+    this.machine = new Machine(config);
+    this.mode = config.mode;
+    this.world = new World(this.machine);
+    this.world.now = 0;
+    this.seed = options.seed ?? 1;
+    this.rng = new Rng(this.seed);
+    this.fallback = options.fallback;
+    this.latencyBudgetNs = options.latencyBudgetNs ?? 10 * NS_PER_MS;
+    this.watchdog = new Watchdog(options.watchdog);
+    this.watchdog.eject = (slot, exit) => this.ejectSlot(slot, exit);
+    this.watchdog.now = () => this.now;
+    const attachments = Array.isArray(options.policy) ? options.policy : [{ scope: 'system', ops: options.policy }];
+    if (attachments.length === 0) throw new Error('no policy attached');
+    for (const a of attachments) {
+      this.watchdog.validateAtLoad(a.ops);
+      this.slots.push({ index: this.slots.length, scope: a.scope, ops: a.ops, attached: a.ops, ejected: false });
+    }
+    this.kswapd = this.machine.nodes.map((n) => ({
+      node: n.id,
+      active: false,
+      t: 0,
+      failures: 0,
+      balancing: false,
+      priority: DEF_PRIORITY,
+      reclaimedThisRun: 0,
+      napUntil: 0,
+      sc: new ScanControl(),
+    }));
+    this.pgdatDirty = this.machine.nodes.map(() => false);
+    this.pgdatWriteback = this.machine.nodes.map(() => false);
+    const frames = this.machine.frames.count;
+    this.dirtyQueue = new Int32Array(frames + 1);
+    this.dirtyTime = new Float64Array(frames + 1);
+    this.dirtyQueued = new Uint8Array(frames);
+    this.nextFlushNs = config.dirtyWritebackIntervalNs;
+    this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
+    this.shadowInfo = { payload: 0, workingset: false, isFile: false, evictionLruvec: this.world.lruvec(this.machine.rootMemcg, 0) };
+    this.sampleIntervalNs = options.sampleIntervalNs ?? 10 * NS_PER_MS;
+    this.series = {
+      intervalNs: this.sampleIntervalNs,
+      timeNs: [],
+      freePages: [],
+      refaults: [],
+      majorFaults: [],
+      pgscan: [],
+      pgsteal: [],
+      activeAnon: [],
+      inactiveAnon: [],
+      activeFile: [],
+      inactiveFile: [],
+      policyLists: {},
+    };
+    for (const n of this.machine.nodes) this.world.lruvec(this.machine.rootMemcg, n.id);
+  }
+
+  // ---- policy attachment -------------------------------------------------------
+
+  private slotFor(lv: Lruvec): PolicySlot {
+    let best: PolicySlot | undefined;
+    let bestRank = -1;
+    for (const s of this.slots) {
+      let rank = -1;
+      if (s.scope === 'system') rank = 0;
+      else if (s.scope === `node:${lv.node}`) rank = 1;
+      else if (s.scope.startsWith('memcg:')) {
+        const path = s.scope.slice(6);
+        const m = this.machine.memcgs.find((x) => x.path === path);
+        if (m?.isAncestorOf(lv.memcg)) rank = 2 + m.path.length;
+      }
+      if (rank > bestRank) {
+        best = s;
+        bestRank = rank;
+      }
+    }
+    return best ?? this.slots[0];
+  }
+
+  private attachLruvec(lv: Lruvec): void {
+    const slot = this.slotFor(lv);
+    lv.policySlot = slot.index;
+    const ctx = new LruvecCtx(lv, this.world, this, this.rng.fork(lv.id), slot, (o) => this.ctxs[o.id]);
+    this.ctxs[lv.id] = ctx;
+    this.initPolicyState(ctx);
+  }
+
+  private initPolicyState(ctx: LruvecCtx): void {
+    const ops = ctx.slot.ops;
+    for (const l of ctx.ownLists) this.world.lists.retire(l);
+    ctx.ownLists = [];
+    if (ops.init) {
+      const NONE = {};
+      const state = this.watchdog.guard(ctx, 'init', () =>
+        ops.init!({
+          lruvec: ctx.lruvec,
+          machine: this.machine,
+          createList: (name: string) => {
+            const id = this.world.lists.create(ctx.lruvec.id, `${ops.name}:${name}`);
+            ctx.ownLists.push(id);
+            return id;
+          },
+        }),
+        () => NONE,
+      );
+      // Ejected inside init: the ejection already initialised the fallback.
+      if (ctx.slot.ops !== ops) return;
+      ctx.state = state === NONE ? undefined : state;
+    } else ctx.state = undefined;
+    defaultHooks.init(ctx);
+    if (!ops.init) ctx.state = { list: ctx.ownLists[0] };
+  }
+
+  /** The context of a lruvec (for tests and tools). */
+  ctxOf(lv: Lruvec): LruvecCtx {
+    return this.ctxs[lv.id];
+  }
+
+  // ---- setup --------------------------------------------------------------------
+
+  /** Create files, memcgs and tasks of a workload instance. */
+  load(w: WorkloadInstance): this {
+    for (const f of w.files) {
+      if (!(f.pages > 0) || !Number.isInteger(f.pages)) throw new WorkloadError(`file ${f.name}: pages must be a positive integer, got ${f.pages}`);
+      this.machine.addFile(f.name, f.pages, f.device ?? 0);
+    }
+    for (const m of w.memcgs) {
+      const cg = this.machine.memcg(m.path);
+      if (m.max !== undefined) cg.max = m.max;
+      if (m.high !== undefined) cg.high = m.high;
+      if (m.min !== undefined) cg.min = m.min;
+      if (m.low !== undefined) cg.low = m.low;
+      if (m.swapMax !== undefined) cg.swapMax = m.swapMax;
+      if (m.swappiness !== undefined) cg.swappiness = m.swappiness;
+      for (const n of this.machine.nodes) this.world.lruvec(cg, n.id);
+    }
+    for (const t of w.tasks) this.addTask(t);
+    this.proactive = [...(w.proactive ?? [])].sort((a, b) => a.atNs - b.atNs);
+    return this;
+  }
+
+  addTask(spec: TaskSpec): Task {
+    const memcg = this.machine.memcg(spec.memcg ?? '/');
+    for (const n of this.machine.nodes) this.world.lruvec(memcg, n.id);
+    if ((spec.node ?? 0) >= this.machine.nodes.length) throw new WorkloadError(`task ${spec.name}: node ${spec.node} does not exist`);
+    const regions = spec.regions.map((r, i) => {
+      if (!(r.pages > 0) || !Number.isInteger(r.pages)) {
+        throw new WorkloadError(`task ${spec.name}: regions[${i}].pages must be a positive integer, got ${r.pages}`);
+      }
+      let vmFlags = 0;
+      let file = -1;
+      if (r.kind === 'anon') vmFlags |= VM_ANON;
+      else {
+        file = r.file ?? -1;
+        const f = this.machine.files[file];
+        if (!f) throw new WorkloadError(`task ${spec.name}: regions[${i}].file ${r.file} does not exist`);
+        if ((r.filePageOffset ?? 0) + r.pages > f.pages) {
+          throw new WorkloadError(`task ${spec.name}: regions[${i}] extends past the end of file ${f.name}`);
+        }
+        vmFlags |= VM_SHARED;
+      }
+      if (r.mlock) vmFlags |= VM_LOCKED;
+      if (r.exec) vmFlags |= VM_EXEC;
+      if (r.advice === 'sequential') vmFlags |= VM_SEQ_READ;
+      if (r.advice === 'random') vmFlags |= VM_RAND_READ;
+      return { pages: r.pages, vmFlags, file, pgoff: r.filePageOffset ?? 0 };
+    });
+    const mm = this.world.createMm(memcg.id, regions);
+    const task = new Task(this.tasks.length, spec, memcg, mm);
+    spec.regions.forEach((r, i) => {
+      if (r.kind !== 'file-fd' && r.mapAtStart !== false) this.mapVma(task, mm.vmas[i]);
+    });
+    this.tasks.push(task);
+    return task;
+  }
+
+  private mapVma(task: Task, vma: Vma): void {
+    if (vma.mapped) return;
+    vma.mapped = true;
+    if (vma.file >= 0) {
+      this.machine.files[vma.file].mappings.push({
+        mm: task.mm.id,
+        start: vma.start,
+        pages: vma.pages,
+        pgoff: vma.pgoff,
+        vmFlags: vma.vmFlags,
+      });
+    }
+  }
+
+  // ---- the event loop ------------------------------------------------------------
+
+  /** Run until every task has finished (or `untilNs`). */
+  run(): RunResult {
+    const until = this.opts.untilNs ?? Number.POSITIVE_INFINITY;
+    for (;;) {
+      let task: Task | null = null;
+      let taskT = Number.POSITIVE_INFINITY;
+      for (const t of this.tasks) {
+        if (t.alive && t.t < taskT) {
+          task = t;
+          taskT = t.t;
+        }
+      }
+      let ksw: KswapdState | null = null;
+      let kswT = Number.POSITIVE_INFINITY;
+      for (const k of this.kswapd) {
+        if (k.active && k.t < kswT) {
+          ksw = k;
+          kswT = k.t;
+        }
+      }
+      const timerT = this.world.timers.peekTime();
+      const proT = this.proactive.length ? this.proactive[0].atNs : Number.POSITIVE_INFINITY;
+      if (task === null) break;
+      const next = Math.min(taskT, kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs);
+      if (next >= until) break;
+      if (next === this.nextSampleNs) {
+        this.now = this.world.now = next;
+        this.sample();
+        continue;
+      }
+      if (next === timerT) {
+        this.now = this.world.now = timerT;
+        this.completeIo();
+        continue;
+      }
+      if (next === this.nextFlushNs) {
+        this.now = this.world.now = next;
+        this.flusherRun(false);
+        this.nextFlushNs = next + this.machine.config.dirtyWritebackIntervalNs;
+        continue;
+      }
+      if (next === proT) {
+        const req = this.proactive.shift()!;
+        this.now = this.world.now = req.atNs;
+        this.proactiveReclaim(this.machine.memcg(req.memcg), req.pages, req.swappiness);
+        continue;
+      }
+      if (ksw && kswT <= taskT) {
+        this.now = this.world.now = ksw.t;
+        this.kswapdStep(ksw);
+        continue;
+      }
+      const horizon = Math.min(kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs, this.secondTaskT(task) + QUANTUM_NS, until);
+      this.runTask(task, Math.max(horizon, taskT + 1));
+    }
+    this.sample();
+    return this.result();
+  }
+
+  private secondTaskT(except: Task): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (const t of this.tasks) if (t !== except && t.alive && t.t < m) m = t.t;
+    return m;
+  }
+
+  /** The hot path: page-table hits cost one typed-array read and one write. */
+  private runTask(task: Task, horizon: number): void {
+    const chunk = task.chunk;
+    const ops = chunk.op;
+    const regions = chunk.region;
+    const args = chunk.arg;
+    const mm = task.mm;
+    const pte = mm.pte;
+    const bits = mm.pteBits;
+    const pmd = mm.pmdYoung;
+    const vmas = task.vmas;
+    const regionPages = task.regionPages;
+    const accessNs = this.machine.config.cost.accessNs;
+    let t = task.t;
+    let accesses = 0;
+    mm.usedNodes = 0xffffffff;
+    while (t < horizon) {
+      if (task.pos >= chunk.length) {
+        task.t = t;
+        if (!this.refill(task)) break;
+      }
+      const i = task.pos++;
+      const op = ops[i];
+      const r = regions[i];
+      const a = args[i];
+      if (op <= OP_STORE) {
+        const vma = vmas[r];
+        if (vma === undefined || a < 0 || a >= regionPages[r] || !vma.mapped) {
+          task.t = t;
+          this.badAccess(task, op, r, a);
+        }
+        const vpn = vma.start + a;
+        accesses++;
+        if (pte[vpn] > 0) {
+          bits[vpn] |= 1 | (op << 1);
+          pmd[vpn >> 9] = 1;
+          t += accessNs;
+          continue;
+        }
+        task.t = t;
+        this.pageFault(task, vma, vpn, op === OP_STORE);
+        t = task.t;
+        if (task.killed) break;
+        continue;
+      }
+      task.t = t;
+      this.slowOp(task, op, r, a);
+      t = task.t;
+      if (task.killed) break;
+    }
+    task.t = t;
+    task.accesses += accesses;
+    this.requests += accesses;
+  }
+
+  private badAccess(task: Task, op: number, r: number, a: number): never {
+    const vma = task.vmas[r];
+    if (vma === undefined) throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
+    if (!vma.mapped) throw new WorkloadError(`task ${task.name}: ${op === OP_STORE ? 'store' : 'load'} to region ${r} before it is mapped`);
+    throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${task.regionPages[r]} pages)`);
+  }
+
+  private refill(task: Task): boolean {
+    task.pos = 0;
+    const n = task.source.fill(task.chunk);
+    task.chunk.length = n;
+    this.events += n;
+    if (n === 0) {
+      this.exitTask(task, false);
+      return false;
+    }
+    return true;
+  }
+
+  private slowOp(task: Task, op: number, r: number, a: number): void {
+    const vma = task.vmas[r];
+    if (op === OP_THINK) {
+      task.t += a;
+      return;
+    }
+    if (op === OP_OPDONE) {
+      task.ops++;
+      return;
+    }
+    if (op === OP_PHASE) {
+      task.phase = a;
+      return;
+    }
+    if (op === OP_APPSTATE) return;
+    if (vma === undefined) throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
+    switch (op) {
+      case OP_READ:
+      case OP_WRITE: {
+        if (vma.file < 0) throw new WorkloadError(`task ${task.name}: ${op === OP_READ ? 'read' : 'write'} on anon region ${r}`);
+        if (a < 0 || a >= vma.pages) throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${vma.pages} pages)`);
+        this.requests++;
+        task.accesses++;
+        if (op === OP_READ) this.fdRead(task, vma, r, a);
+        else this.fdWrite(task, vma, a);
+        return;
+      }
+      case OP_MAP:
+        this.mapVma(task, vma);
+        return;
+      case OP_UNMAP:
+        this.unmapVma(task, vma);
+        return;
+      case OP_MADVISE:
+        this.madvise(task, vma, a);
+        return;
+      case OP_FSYNC:
+        if (vma.file >= 0) this.fsync(task, this.machine.files[vma.file]);
+        return;
+      default:
+        throw new WorkloadError(`task ${task.name}: unknown event op ${op}`);
+    }
+  }
+
+  // ---- faults and the fd path -----------------------------------------------------
+
+  private pageFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+    const mm = task.mm;
+    const p = mm.pte[vpn];
+    this.world.counters.v[VM.pgfault]++;
+    this.misses++;
+    if (p < 0) {
+      this.swapInFault(task, vma, vpn, -p - 1, write);
+      return;
+    }
+    if (vma.file >= 0) {
+      this.fileFault(task, vma, vpn, write);
+      return;
+    }
+    // Anonymous zero-fill. (The kernel maps the shared zero page on a read
+    // fault; we allocate on any first touch — a documented simplification.)
+    const pfn = this.allocPage(task);
+    if (pfn < 0) return;
+    const f = this.machine.frames;
+    f.flags[pfn] |= PG_ANON | PG_SWAPBACKED;
+    f.owner[pfn] = mm.id;
+    f.index[pfn] = vpn;
+    f.memcg[pfn] = task.memcg.id;
+    f.mapcount[pfn] = 1;
+    mm.pte[vpn] = pfn + 1;
+    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+    mm.pmdYoung[vpn >> 9] = 1;
+    mm.rssAnon++;
+    task.minorFaults++;
+    task.t += this.machine.config.cost.minorFaultNs;
+    this.lruAdd(pfn, task, vma.vmFlags, 'fault', false, true);
+  }
+
+  private swapInFault(task: Task, vma: Vma, vpn: number, slot: number, write: boolean): void {
+    const swap = this.machine.swap!;
+    const mm = task.mm;
+    const f = this.machine.frames;
+    let pfn = swap.frame[slot];
+    if (pfn >= 0) {
+      // Still in the swap cache (e.g. under writeback): a minor fault.
+      task.minorFaults++;
+      task.t += this.machine.config.cost.minorFaultNs;
+    } else {
+      pfn = this.allocPage(task);
+      if (pfn < 0) return;
+      if (mm.pte[vpn] !== -(slot + 1)) {
+        // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
+        throw new Error(`swap entry of ${task.name} vpn ${vpn} changed during swap-in`);
+      }
+      f.flags[pfn] |= PG_ANON | PG_SWAPBACKED | PG_SWAPCACHE;
+      f.owner[pfn] = mm.id;
+      f.index[pfn] = vpn;
+      f.memcg[pfn] = task.memcg.id;
+      f.swapSlot[pfn] = slot;
+      swap.frame[slot] = pfn;
+      const shadow = swap.shadow[slot];
+      swap.shadow[slot] = 0;
+      const c = this.world.counters.v;
+      c[VM.pgmajfault]++;
+      c[VM.pswpin]++;
+      c[VM.pgpgin]++;
+      task.majorFaults++;
+      const done = this.machine.swapDevice.submit(task.t, 1, false);
+      task.ioWaitNs += done - task.t;
+      task.t = done + this.machine.config.cost.majorFaultNs;
+      const active = this.refault(pfn, shadow, true);
+      f.mapcount[pfn] = 1;
+      mm.pte[vpn] = pfn + 1;
+      mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+      mm.pmdYoung[vpn >> 9] = 1;
+      mm.rssAnon++;
+      mm.swapEnts--;
+      this.lruAdd(pfn, task, vma.vmFlags, 'swapin', active, true);
+      return;
+    }
+    f.mapcount[pfn] = 1;
+    mm.pte[vpn] = pfn + 1;
+    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+    mm.pmdYoung[vpn >> 9] = 1;
+    mm.rssAnon++;
+    mm.swapEnts--;
+  }
+
+  private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + vpn - vma.start;
+    let p = file.cache[index];
+    if (p === 0) {
+      // Major fault with read-around (`do_sync_mmap_readahead`): a window of
+      // ra_pages around the fault unless the VMA is VM_RAND_READ.
+      let start = index;
+      let count = 1;
+      if ((vma.vmFlags & VM_RAND_READ) === 0) {
+        count = READAHEAD_PAGES;
+        start = vma.vmFlags & VM_SEQ_READ ? index : Math.max(0, index - (READAHEAD_PAGES >> 1));
+        if (start + count > file.pages) count = file.pages - start;
+      }
+      if (!this.readPages(task, file, start, count, index, vma.vmFlags, true)) return;
+      task.majorFaults++;
+      this.world.counters.v[VM.pgmajfault]++;
+      p = file.cache[index];
+      if (p === 0) return;
+    } else {
+      task.minorFaults++;
+      task.t += this.machine.config.cost.minorFaultNs;
+    }
+    const pfn = p - 1;
+    const mm = task.mm;
+    this.machine.frames.mapcount[pfn]++;
+    mm.pte[vpn] = p;
+    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+    mm.pmdYoung[vpn >> 9] = 1;
+    mm.rssFile++;
+  }
+
+  /**
+   * Read `count` pages of `file` from `start` into the page cache in one I/O
+   * (readahead). Pages already cached are skipped. Returns false if the task
+   * was killed while allocating.
+   */
+  private readPages(task: Task, file: SimFile, start: number, count: number, demand: number, vmFlags: number, inFault: boolean): boolean {
+    const f = this.machine.frames;
+    let n = 0;
+    for (let i = start; i < start + count; i++) {
+      if (file.cache[i] !== 0) continue;
+      const pfn = this.allocPage(task);
+      if (pfn < 0) return false;
+      if (file.cache[i] !== 0) {
+        this.unchargeAndFree(pfn);
+        continue;
+      }
+      const shadow = this.world.pageCacheInsert(file, i, pfn, task.memcg);
+      n++;
+      const active = this.refault(pfn, shadow, inFault && i === demand);
+      this.lruAdd(pfn, task, vmFlags, i === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault && i === demand);
+      void f;
+    }
+    if (n > 0) {
+      const c = this.world.counters.v;
+      c[VM.pgpgin] += n;
+      const done = this.machine.devices[file.device].submit(task.t, n, false);
+      task.ioWaitNs += done - task.t;
+      task.t = done + this.machine.config.cost.majorFaultNs;
+    }
+    return true;
+  }
+
+  private unchargeAndFree(pfn: number): void {
+    this.world.uncharge(this.machine.frames.memcg[pfn], 1);
+    this.machine.freeFrame(pfn);
+  }
+
+  private fdRead(task: Task, vma: Vma, r: number, a: number): void {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    const prev = task.raPrev[r];
+    let p = file.cache[index];
+    task.t += this.machine.config.cost.fdAccessNs;
+    if (p === 0) {
+      this.misses++;
+      // Models ondemand readahead: sequential reads grow the window from 4
+      // pages to ra_pages; a random read reads just the page.
+      let window = 1;
+      if (a === prev + 1 || vma.vmFlags & VM_SEQ_READ) {
+        window = task.raWindow[r] ? Math.min(task.raWindow[r] * 2, READAHEAD_PAGES) : INITIAL_RA_PAGES;
+        if (vma.vmFlags & VM_SEQ_READ) window = READAHEAD_PAGES;
+      }
+      if (vma.vmFlags & VM_RAND_READ) window = 1;
+      task.raWindow[r] = window;
+      const count = Math.min(window, vma.pgoff + vma.pages - index);
+      if (!this.readPages(task, file, index, count, index, vma.vmFlags, false)) return;
+      task.majorFaults++;
+      this.world.counters.v[VM.pgmajfault]++;
+      p = file.cache[index];
+      if (p === 0) return;
+    }
+    // `filemap_read` marks each folio once per read, not when re-reading the previous position.
+    if (a !== prev) this.markAccessed(p - 1);
+    task.raPrev[r] = a;
+  }
+
+  private fdWrite(task: Task, vma: Vma, a: number): void {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    let p = file.cache[index];
+    task.t += this.machine.config.cost.fdAccessNs;
+    if (p === 0) {
+      // A full-page write needs no read.
+      this.misses++;
+      const pfn = this.allocPage(task);
+      if (pfn < 0) return;
+      if (file.cache[index] !== 0) this.unchargeAndFree(pfn);
+      else {
+        const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
+        const active = this.refault(pfn, shadow, false);
+        this.lruAdd(pfn, task, vma.vmFlags, 'write', active, false);
+      }
+      p = file.cache[index];
+    }
+    const pfn = p - 1;
+    this.markAccessed(pfn);
+    if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
+      this.world.markDirty(pfn);
+      this.queueDirty(pfn);
+    }
+    this.balanceDirtyPages(task);
+  }
+
+  /** `folio_mark_accessed` → the policy's access hook (unevictable folios: nothing). */
+  private markAccessed(pfn: number): void {
+    const f = this.machine.frames;
+    if (f.flags[pfn] & PG_UNEVICTABLE || (f.flags[pfn] & PG_LRU) === 0) return;
+    const ctx = this.ctxs[f.lruvec[pfn]];
+    const ops = ctx.slot.ops;
+    if (ops.folioAccessed) this.watchdog.guard(ctx, 'folioAccessed', () => ops.folioAccessed!(ctx, pfn), () => this.markAccessed(pfn));
+    else f.flags[pfn] |= PG_REFERENCED;
+  }
+
+  // ---- LRU membership --------------------------------------------------------------
+
+  /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
+  private lruAdd(pfn: number, task: Task | null, vmFlags: number, reason: AddHow['reason'], active: boolean, inFault: boolean): void {
+    const f = this.machine.frames;
+    const memcg = this.machine.memcgs[f.memcg[pfn]];
+    const lv = this.world.lruvec(memcg, f.node[pfn]);
+    f.lruvec[pfn] = lv.id;
+    if (vmFlags & VM_LOCKED) {
+      f.flags[pfn] |= PG_MLOCKED;
+      this.world.counters.v[VM.unevictable_pgs_mlocked]++;
+      this.cull(lv, pfn);
+      return;
+    }
+    void task;
+    const ctx = this.ctxs[lv.id];
+    const how = this.addHow;
+    how.reason = reason;
+    how.active = active;
+    how.inFault = inFault && (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
+    if (active) f.flags[pfn] |= PG_ACTIVE;
+    this.placeOnLru(ctx, pfn, 'folioAdded');
+  }
+
+  /** Put a folio on the unevictable list (`UNEVICTABLE_PGCULLED`). */
+  private cull(lv: Lruvec, pfn: number): void {
+    const f = this.machine.frames;
+    f.flags[pfn] = (f.flags[pfn] | PG_UNEVICTABLE | PG_LRU) & ~(PG_ACTIVE | PG_ISOLATED);
+    this.world.lists.addHead(lv.unevictableList, pfn);
+    lv.nrUnevictable++;
+    this.world.counters.v[VM.unevictable_pgs_culled]++;
+  }
+
+  /** Run a placement hook and check it left the folio on one of the lruvec's own lists. */
+  private placeOnLru(ctx: LruvecCtx, pfn: number, hook: 'folioAdded' | 'putback' | 'rotate', outcome?: PutbackOutcome): void {
+    const f = this.machine.frames;
+    const ops = ctx.slot.ops;
+    const lists = this.world.lists;
+    const noop = () => {};
+    if (hook === 'folioAdded' && ops.folioAdded) {
+      this.watchdog.guard(ctx, hook, () => ops.folioAdded!(ctx, pfn, this.addHow), noop);
+    } else if (hook === 'putback' && ops.putback) {
+      this.watchdog.guard(ctx, hook, () => ops.putback!(ctx, pfn, outcome!), noop);
+    } else if (hook !== 'rotate') {
+      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
+      defaultHooks.folioAdded(ctx, pfn);
+    }
+    if (!ctx.owns(lists.listOf[pfn])) {
+      if (ctx.slot.ops === ops) {
+        const where = lists.listOf[pfn] === -1 ? 'on no list' : `on list ${lists.name(lists.listOf[pfn])}`;
+        this.watchdog.reject(ctx, hook, 'invalid', `left pfn ${pfn} ${where}, not on one of its own lists`);
+      }
+      // The policy was ejected: place the folio with the fallback.
+      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
+      this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, hook === 'putback' ? 'folioAdded' : hook, outcome);
+      return;
+    }
+    if ((f.flags[pfn] & PG_LRU) === 0) {
+      f.flags[pfn] |= PG_LRU;
+      ctx.lruvec.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]++;
+    }
+  }
+
+  // ---- workingset -------------------------------------------------------------------
+
+  /** Handle a shadow found where a folio is being added; returns "add as active". */
+  private refault(pfn: number, shadow: number, inFault: boolean): boolean {
+    if (shadow === 0) return false;
+    const f = this.machine.frames;
+    const lvId = shadowLruvec(shadow);
+    const evictLv = this.world.lruvecs[lvId];
+    const own = this.world.lruvec(this.machine.memcgs[f.memcg[pfn]], f.node[pfn]);
+    const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
+    const c = this.world.counters.v;
+    c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
+    if (!evictLv) return false;
+    const ctx = this.ctxs[own.id];
+    const evictCtx = this.ctxs[evictLv.id];
+    // A shadow is read only by the policy that wrote it.
+    if (evictCtx.slot !== ctx.slot || !ctx.slot.ops.refault) return false;
+    const info = this.shadowInfo;
+    info.payload = shadowPayload(shadow);
+    info.workingset = shadowWorkingset(shadow);
+    info.isFile = isFile;
+    info.evictionLruvec = evictLv;
+    const v = this.verdict;
+    v.activate = false;
+    v.restore = false;
+    this.watchdog.guard(ctx, 'refault', () => ctx.slot.ops.refault!(ctx, pfn, info, v), () => {
+      v.activate = false;
+      v.restore = false;
+    });
+    if (v.activate) {
+      c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
+      own.workingsetActivate[isFile ? 1 : 0]++;
+    }
+    if (v.restore) {
+      f.flags[pfn] |= PG_WORKINGSET;
+      c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
+    }
+    void inFault;
+    return v.activate;
+  }
+
+  // ---- allocation ----------------------------------------------------------------------
+
+  /** Allocate a page for `task`, charging its memcg; reclaims as needed. -1: the task was killed. */
+  private allocPage(task: Task): number {
+    if (!this.chargeMemcg(task, 1)) return -1;
+    const pfn = this.allocFrame(task);
+    if (pfn < 0) {
+      this.world.uncharge(task.memcg.id, 1);
+      return -1;
+    }
+    const f = this.machine.frames;
+    f.memcg[pfn] = task.memcg.id;
+    this.world.counters.v[VM.pgalloc]++;
+    task.t += this.machine.config.cost.allocNs;
+    return pfn;
+  }
+
+  private zonelist(task: Task): number[] {
+    const nodes = this.machine.nodes;
+    if (nodes.length === 1) return [0];
+    const order = [task.node];
+    for (const n of nodes) if (n.id !== task.node) order.push(n.id);
+    return order;
+  }
+
+  /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
+  private allocFrame(task: Task): number {
+    const nodes = this.machine.nodes;
+    const zl = this.zonelist(task);
+    if (this.mode === 'ideal') return this.allocIdeal(task);
+    for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.low) return this.machine.allocFrame(n);
+    for (const n of zl) this.wakeKswapd(n, task.t);
+    for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
+    let noProgress = 0;
+    for (;;) {
+      this.throttleDirectReclaim(task, zl[0]);
+      const reclaimed = this.directReclaim(task, zl);
+      if (task.killed) return -1;
+      for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
+      // `should_reclaim_retry`
+      if (reclaimed > 0) noProgress = 0;
+      else noProgress++;
+      if (noProgress > MAX_RECLAIM_RETRIES || !this.anythingReclaimable(zl)) {
+        this.oom('global', null, task);
+        if (task.killed) return -1;
+        noProgress = 0;
+        for (const n of zl) if (nodes[n].zone.free > 0) return this.machine.allocFrame(n);
+      }
+    }
+  }
+
+  /** Ideal mode: evict exactly one page when memory is full. */
+  private allocIdeal(task: Task): number {
+    const node = this.machine.nodes[0];
+    if (node.zone.free === 0) {
+      const sc = this.directSc.reset('direct', null, 0, 1);
+      sc.batch = 1;
+      sc.priority = 0;
+      this.shrinkNode(sc, 0);
+      let tries = 0;
+      while (node.zone.free === 0 && tries++ < 3) {
+        sc.resetPass();
+        this.shrinkNode(sc, 0);
+      }
+      if (node.zone.free === 0) {
+        this.oom('global', null, task);
+        if (task.killed || node.zone.free === 0) return -1;
+      }
+    }
+    return this.machine.allocFrame(0);
+  }
+
+  private anythingReclaimable(zl: number[]): boolean {
+    for (const n of zl) {
+      for (const lv of this.world.lruvecs) {
+        if (lv.node !== n) continue;
+        if (lv.nrPages[LRU_FILE] > 0) return true;
+        if (lv.nrPages[LRU_ANON] > 0 && this.machine.swap && this.machine.swap.free > 0) return true;
+      }
+    }
+    return this.world.nrWriteback > 0;
+  }
+
+  /** `throttle_direct_reclaim`: wait for kswapd while free pages are below half the min watermark. */
+  private throttleDirectReclaim(task: Task, node: number): void {
+    const zone = this.machine.nodes[node].zone;
+    const k = this.kswapd[node];
+    let waited = 0;
+    while (zone.free < zone.min / 2 && k.failures < MAX_RECLAIM_RETRIES && waited < HZ) {
+      if (waited === 0) this.world.counters.v[VM.pgscan_direct_throttle]++;
+      this.wakeKswapd(node, task.t);
+      // Let kswapd run up to our new time: it runs as its own thread.
+      const until = task.t + NS_PER_JIFFY;
+      while (k.active && k.t < until && zone.free < zone.min / 2) {
+        this.now = this.world.now = k.t;
+        this.kswapdStep(k);
+      }
+      task.t = until;
+      task.directReclaimNs += NS_PER_JIFFY;
+      waited++;
+    }
+  }
+
+  private chargeMemcg(task: Task, pages: number): boolean {
+    const memcg = task.memcg;
+    for (let retries = 0; ; retries++) {
+      let over: Memcg | null = null;
+      for (let m: Memcg | null = memcg; m; m = m.parent) {
+        if (m.usage + pages > m.max) {
+          over = m;
+          break;
+        }
+      }
+      if (!over) break;
+      over.events.max++;
+      if (retries < MAX_RECLAIM_RETRIES) {
+        this.memcgReclaim(task, over, pages, 'memcg');
+        if (task.killed) return false;
+        continue;
+      }
+      // `mem_cgroup_oom`
+      over.events.oom++;
+      this.oom('memcg', over, task);
+      if (task.killed) return false;
+      retries = 0;
+    }
+    this.world.charge(memcg, pages);
+    // memory.high: accumulate debt; reclaim it on "return to user".
+    for (let m: Memcg | null = memcg; m; m = m.parent) {
+      if (m.usage > m.high) {
+        m.events.high++;
+        memcg.overHighDebt += pages;
+        if (memcg.overHighDebt >= MEMCG_CHARGE_BATCH) this.handleOverHigh(task);
+        break;
+      }
+    }
+    return true;
+  }
+
+  /** `mem_cgroup_handle_over_high`: reclaim the debt from over-high ancestors, then sleep a penalty. */
+  private handleOverHigh(task: Task): void {
+    const debt = task.memcg.overHighDebt;
+    task.memcg.overHighDebt = 0;
+    let overage = 0;
+    for (let m: Memcg | null = task.memcg; m; m = m.parent) {
+      if (m.usage > m.high) {
+        this.memcgReclaim(task, m, debt, 'memcg');
+        if (task.killed) return;
+        if (m.usage > m.high) overage = Math.max(overage, ((m.usage - m.high) * 2 ** 20) / m.high);
+      }
+    }
+    if (overage === 0) return;
+    // penalty = overage^2 * HZ >> 20 >> 14, scaled by the batch, clamped to 2 s.
+    let penaltyJiffies = ((overage * overage * HZ) / 2 ** 20 / 2 ** 14) * (debt / MEMCG_CHARGE_BATCH);
+    penaltyJiffies = Math.min(penaltyJiffies, 2 * HZ);
+    if (penaltyJiffies <= HZ / 100) return;
+    const ns = penaltyJiffies * NS_PER_JIFFY;
+    this.world.counters.v[VM.memcg_high_throttle]++;
+    task.t += ns;
+    task.directReclaimNs += ns;
+  }
+
+  // ---- reclaim entry points ---------------------------------------------------------------
+
+  private wakeKswapd(node: number, t: number): void {
+    const k = this.kswapd[node];
+    if (k.failures >= MAX_RECLAIM_RETRIES) return;
+    if (k.active) {
+      if (k.napUntil > t) {
+        // Woken during the short nap: kswapd went to sleep too early.
+        this.world.counters.v[VM.kswapd_low_wmark_hit_quickly]++;
+        k.napUntil = 0;
+        k.t = Math.max(t, this.now);
+      }
+      return;
+    }
+    k.active = true;
+    k.t = Math.max(k.t, t);
+  }
+
+  /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
+  private kswapdStep(k: KswapdState): void {
+    const node = this.machine.nodes[k.node];
+    const zone = node.zone;
+    const balanced = zone.free > zone.high;
+    if (k.napUntil > 0) {
+      // Back from the short nap (`kswapd_try_to_sleep`).
+      k.napUntil = 0;
+      if (balanced) {
+        k.active = false;
+        return;
+      }
+      this.world.counters.v[VM.kswapd_high_wmark_hit_quickly]++;
+    }
+    if (!k.balancing) {
+      if (balanced) {
+        this.kswapdSleep(k);
+        return;
+      }
+      k.balancing = true;
+      k.priority = DEF_PRIORITY;
+      k.reclaimedThisRun = 0;
+      this.world.counters.v[VM.pageoutrun]++;
+      k.sc.reset('kswapd', null, k.node, 0);
+    }
+    const sc = k.sc;
+    sc.priority = k.priority;
+    sc.nrScanned = 0;
+    sc.costNs = 0;
+    // `kswapd_age_node`
+    for (const lv of this.world.lruvecs) {
+      if (lv.node !== k.node) continue;
+      const ctx = this.ctxs[lv.id];
+      const ops = ctx.slot.ops;
+      if (ops.age) {
+        const r = this.watchdog.guard(ctx, 'age', () => ops.age!(ctx, sc), () => undefined);
+        if (r === 'oom') {
+          this.oom('min_ttl', null, null);
+        }
+      }
+    }
+    if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
+    sc.nrToReclaim = Math.max(zone.high, SWAP_CLUSTER_MAX);
+    const before = sc.nrReclaimed;
+    this.shrinkNode(sc, k.node);
+    const reclaimed = sc.nrReclaimed - before;
+    k.reclaimedThisRun += reclaimed;
+    const cost = Math.max(sc.costNs, 1_000);
+    this.kswapdLatency.push(cost);
+    this.world.counters.v[VM.reclaim_cpu_ns] += cost;
+    k.t += cost;
+    if (this.opts.checkInvariants) this.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
+    if (zone.free > zone.high) {
+      this.endBalance(k);
+      return;
+    }
+    const raisePriority = !(Math.max(sc.nrScanned, reclaimed) >= sc.nrToReclaim);
+    if (raisePriority || reclaimed === 0) k.priority--;
+    if (k.priority < 1) this.endBalance(k);
+  }
+
+  private endBalance(k: KswapdState): void {
+    k.balancing = false;
+    if (k.reclaimedThisRun === 0) k.failures++;
+    this.snapshotRefaults(k.node);
+    const zone = this.machine.nodes[k.node].zone;
+    if (zone.free > zone.high) this.kswapdSleep(k);
+    else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
+  }
+
+  private kswapdSleep(k: KswapdState): void {
+    // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
+    this.pgdatDirty[k.node] = false;
+    this.pgdatWriteback[k.node] = false;
+    for (const lv of this.world.lruvecs) if (lv.node === k.node) lv.congested = false;
+    k.napUntil = k.t + NS_PER_SEC / 10;
+    k.t = k.napUntil;
+  }
+
+  /** `snapshot_refaults`: remember WORKINGSET_ACTIVATE at the end of a reclaim cycle. */
+  private snapshotRefaults(node: number): void {
+    for (const lv of this.world.lruvecs) {
+      if (lv.node !== node) continue;
+      lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
+      lv.refaultsSnapshot[1] = lv.workingsetActivate[1];
+    }
+  }
+
+  /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
+  private directReclaim(task: Task, zl: number[]): number {
+    const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX);
+    this.world.counters.v[VM.allocstall]++;
+    const start = task.t;
+    const r = this.doTryToFreePages(sc, zl, task);
+    this.finishDirect(task, sc, start);
+    return r;
+  }
+
+  private finishDirect(task: Task, sc: ScanControl, start: number): void {
+    task.t += sc.costNs;
+    const lat = task.t - start;
+    task.directReclaimNs += lat;
+    this.directLatency.push(lat);
+    const c = this.world.counters.v;
+    c[VM.direct_reclaim_ns] += lat;
+    c[VM.reclaim_cpu_ns] += sc.costNs;
+  }
+
+  private doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
+        sc.nrScanned = 0;
+        for (const n of zl) {
+          sc.node = n;
+          this.shrinkNode(sc, n);
+        }
+        if (this.opts.checkInvariants) this.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
+        if (sc.nrReclaimed >= sc.nrToReclaim) break;
+        if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
+        // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy.
+        if (sc.priority === 1 && sc.nrReclaimed === 0 && sc.reclaimer === 'direct' && task) {
+          this.world.counters.v[VM.throttle_noprogress]++;
+          task.t += NS_PER_JIFFY;
+        }
+      }
+      for (const n of zl) this.snapshotRefaults(n);
+      if (sc.nrReclaimed > 0) break;
+      // The retry ladder of `do_try_to_free_pages`.
+      if (!sc.memcgFullWalk) sc.memcgFullWalk = true;
+      else if (sc.skippedDeactivate && !sc.forceDeactivate) sc.forceDeactivate = true;
+      else if (sc.memcgLowSkipped && !sc.memcgLowReclaim) sc.memcgLowReclaim = true;
+      else break;
+      sc.skippedDeactivate = false;
+    }
+    if (sc.nrReclaimed > 0) for (const n of zl) this.kswapd[n].failures = 0;
+    return sc.nrReclaimed;
+  }
+
+  /** `try_to_free_mem_cgroup_pages` */
+  private memcgReclaim(task: Task | null, memcg: Memcg, pages: number, why: Reclaimer, swappiness?: number): number {
+    const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(why, memcg, task?.node ?? 0, Math.max(pages, SWAP_CLUSTER_MAX));
+    if (why === 'proactive') {
+      sc.proactive = true;
+      if (swappiness !== undefined) sc.proactiveSwappiness = swappiness;
+      sc.nrToReclaim = pages;
+    }
+    this.world.counters.v[VM.memcg_reclaim]++;
+    const start = task ? task.t : this.now;
+    const zl = task ? this.zonelist(task) : this.machine.nodes.map((n) => n.id);
+    const r = this.doTryToFreePages(sc, zl, task);
+    if (task) this.finishDirect(task, sc, start);
+    return r;
+  }
+
+  /** memory.reclaim (`user_proactive_reclaim`). */
+  proactiveReclaim(memcg: Memcg, pages: number, swappiness?: number): number {
+    let reclaimed = 0;
+    let failures = 0;
+    while (reclaimed < pages && failures < MAX_RECLAIM_RETRIES) {
+      const batch = Math.max(Math.floor((pages - reclaimed) / 4), SWAP_CLUSTER_MAX);
+      const r = this.memcgReclaim(null, memcg, Math.min(batch, pages - reclaimed), 'proactive', swappiness);
+      if (r === 0) failures++;
+      reclaimed += r;
+    }
+    this.world.counters.v[VM.proactive_reclaimed] += reclaimed;
+    return reclaimed;
+  }
+
+  // ---- shrink_node ------------------------------------------------------------------------
+
+  /** Effective memory.min/low, a simplified `mem_cgroup_calculate_protection`. */
+  private protection(memcg: Memcg, target: Memcg): void {
+    if (memcg === target || !memcg.parent) {
+      memcg.emin = 0;
+      memcg.elow = 0;
+      return;
+    }
+    const p = memcg.parent;
+    const parentMin = p === target ? Number.POSITIVE_INFINITY : p.emin;
+    const parentLow = p === target ? Number.POSITIVE_INFINITY : p.elow;
+    memcg.emin = Math.min(memcg.min, parentMin);
+    memcg.elow = Math.min(memcg.low, parentLow);
+  }
+
+  /** `shrink_node`: every memcg of the target's subtree on this node, then writeback bookkeeping. */
+  shrinkNode(sc: ScanControl, node: number): void {
+    sc.resetPass();
+    const target = sc.target ?? this.machine.rootMemcg;
+    const targetLv = this.world.lruvec(target, node);
+    const reclaimedBefore = sc.nrReclaimed;
+    const memcgs = target.subtree();
+    const prepared = new Set<PolicySlot>();
+    const start = sc.isKswapd || sc.memcgFullWalk ? 0 : this.memcgIterCursor++ % memcgs.length;
+    for (let i = 0; i < memcgs.length; i++) {
+      const memcg = memcgs[(start + i) % memcgs.length];
+      this.protection(memcg, target);
+      if (memcg.usage <= memcg.emin && memcg.emin > 0) continue;
+      if (memcg.usage <= memcg.elow && memcg.elow > 0) {
+        if (!sc.memcgLowReclaim) {
+          sc.memcgLowSkipped = true;
+          continue;
+        }
+        memcg.events.low++;
+      }
+      const lv = this.world.findLruvec(memcg, node);
+      if (!lv || lv.evictable === 0) continue;
+      const ctx = this.ctxs[lv.id];
+      const ops = ctx.slot.ops;
+      if (!prepared.has(ctx.slot)) {
+        prepared.add(ctx.slot);
+        if (ops.prepare) {
+          const pctx = this.ctxs[targetLv.id].slot === ctx.slot ? this.ctxs[targetLv.id] : ctx;
+          this.watchdog.guard(pctx, 'prepare', () => ops.prepare!(pctx, sc), () => {});
+        }
+      }
+      this.shrinkLruvec(ctx, sc);
+      if (!sc.isKswapd && !sc.memcgFullWalk && sc.nrReclaimed >= sc.nrToReclaim) break;
+    }
+    // Writeback and congestion bookkeeping.
+    if (sc.isKswapd) {
+      if (sc.nrWriteback && sc.nrWriteback === sc.nrTaken) this.pgdatWriteback[node] = true;
+      if (sc.nrUnqueuedDirty && sc.nrUnqueuedDirty === sc.nrFileTaken) this.pgdatDirty[node] = true;
+      if (sc.nrImmediate) {
+        // `reclaim_throttle(WRITEBACK)`: kswapd waits for writeback, up to HZ/10.
+        this.world.counters.v[VM.throttle_writeback]++;
+        sc.costNs += Math.min(NS_PER_SEC / 10, Math.max(0, this.world.timers.peekTime() - this.now));
+      }
+    }
+    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) targetLv.congested = true;
+    if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
+    else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
+  }
+
+  private shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
+    const ops = ctx.slot.ops;
+    if (ops.shrink) {
+      this.isoLogging = true;
+      this.isoLogLen = 0;
+      let ejected = false;
+      this.watchdog.guard(ctx, 'shrink', () => ops.shrink!(ctx, sc), () => {
+        ejected = true;
+        return undefined;
+      });
+      this.isoLogging = false;
+      this.restoreIsolated(ctx);
+      if (ejected) this.shrinkLruvec(ctx, sc);
+      else this.watchStall(ctx, sc);
+      return;
+    }
+    // cache_ext-style batch eviction: ask for candidates, make up any shortfall.
+    const buf = this.evictBuf;
+    const want = Math.min(buf.length, Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)));
+    let n = 0;
+    if (ops.evictCandidates) {
+      n = this.watchdog.guard(ctx, 'evictCandidates', () => ops.evictCandidates!(ctx, { nr: want, sc }, buf), () => -1);
+      if (n === -1 && ctx.slot.ops !== ops) {
+        this.shrinkLruvec(ctx, sc);
+        return;
+      }
+      if (!Number.isInteger(n) || n < 0 || n > want) {
+        this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `returned ${n} for a request of ${want}`);
+        n = 0;
+      }
+      const f = this.machine.frames;
+      for (let i = 0; i < n; i++) {
+        const pfn = buf[i];
+        if (!(pfn >= 0 && pfn < f.count) || f.lruvec[pfn] !== ctx.lruvec.id || (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || !ctx.owns(this.world.lists.listOf[pfn])) {
+          this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `proposed pfn ${pfn}, which is not an evictable folio on its lists`);
+          n = 0;
+          break;
+        }
+      }
+    }
+    const activeCtx = this.ctxs[ctx.lruvec.id];
+    if (n < want) n = defaultHooks.fillCandidates(activeCtx, buf, n, want, null);
+    let taken = 0;
+    for (let i = 0; i < n; i++) {
+      const pfn = buf[i];
+      if (this.isolateOne(activeCtx, pfn, sc)) buf[taken++] = pfn;
+    }
+    this.accountScan(sc, -1, taken);
+    const res = this.shrinkFolioList(activeCtx, buf, taken, sc, this.evictOutcome);
+    for (let i = 0; i < res.survivors; i++) this.putback(activeCtx, buf[i], this.evictOutcome[i] === 1 ? 'activate' : 'keep');
+  }
+
+  /** Put back anything a `shrink` hook left isolated (counted as a core override). */
+  private restoreIsolated(ctx: LruvecCtx): void {
+    const f = this.machine.frames;
+    for (let i = 0; i < this.isoLogLen; i++) {
+      const pfn = this.isoLog[i];
+      if (f.flags[pfn] & PG_ISOLATED && f.lruvec[pfn] === ctx.lruvec.id) {
+        this.world.counters.v[VM.policy_overrides]++;
+        this.putback(ctx, pfn, 'keep');
+      }
+    }
+    this.isoLogLen = 0;
+  }
+
+  /** No progress under pressure: at priority 0 with evictable folios, `shrink` reclaims nothing, again and again. */
+  private watchStall(ctx: LruvecCtx, sc: ScanControl): void {
+    const id = ctx.lruvec.id;
+    if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
+    if (sc.nrReclaimed > 0 || ctx.lruvec.evictable === 0) {
+      this.stallCount[id] = 0;
+      return;
+    }
+    this.stallCount[id] = (this.stallCount[id] ?? 0) + 1;
+    if (this.stallCount[id] >= this.watchdog.options.stallBudget) {
+      this.stallCount[id] = 0;
+      this.watchdog.reject(ctx, 'shrink', 'stall', `reclaimed nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${ctx.lruvec.evictable} evictable pages`);
+    }
+  }
+
+  // ---- ReclaimCore services -----------------------------------------------------------------
+
+  isolate(ctx: LruvecCtx, list: number, nr: number, buf: Int32Array, sc: ScanControl): IsolateResult {
+    const res = this.isoResult;
+    res.scanned = 0;
+    res.taken = 0;
+    const lists = this.world.lists;
+    const f = this.machine.frames;
+    while (res.taken < nr && res.taken < buf.length) {
+      const pfn = lists.last(list);
+      if (pfn === -1) break;
+      res.scanned++;
+      if (!sc.mayUnmap && f.mapcount[pfn] > 0) {
+        lists.moveHead(list, pfn);
+        continue;
+      }
+      this.isolateFolio(ctx.lruvec, pfn);
+      buf[res.taken++] = pfn;
+    }
+    sc.costNs += res.scanned * this.machine.config.cost.scanPageNs;
+    return res;
+  }
+
+  isolateOne(ctx: LruvecCtx, pfn: number, sc: ScanControl): boolean {
+    const f = this.machine.frames;
+    if ((f.flags[pfn] & PG_LRU) === 0 || f.lruvec[pfn] !== ctx.lruvec.id) return false;
+    if (!sc.mayUnmap && f.mapcount[pfn] > 0) return false;
+    this.isolateFolio(ctx.lruvec, pfn);
+    sc.costNs += this.machine.config.cost.scanPageNs;
+    return true;
+  }
+
+  private isolateFolio(lv: Lruvec, pfn: number): void {
+    const f = this.machine.frames;
+    if (this.isoLogging) {
+      if (this.isoLogLen === this.isoLog.length) {
+        const g = new Int32Array(this.isoLog.length * 2);
+        g.set(this.isoLog);
+        this.isoLog = g;
+      }
+      this.isoLog[this.isoLogLen++] = pfn;
+    }
+    this.world.lists.remove(pfn);
+    const type = f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE;
+    lv.nrPages[type]--;
+    lv.nrIsolated[type]++;
+    f.flags[pfn] = (f.flags[pfn] & ~PG_LRU) | PG_ISOLATED;
+  }
+
+  accountScan(sc: ScanControl, type: number, n: number): void {
+    if (n === 0) return;
+    const c = this.world.counters.v;
+    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct] += n;
+    if (type === LRU_ANON) c[VM.pgscan_anon] += n;
+    else if (type === LRU_FILE) c[VM.pgscan_file] += n;
+  }
+
+  referenced(pfn: number, sc: ScanControl, visitor: YoungPteVisitor | null = null): RmapResult {
+    const r = this.world.folioReferenced(pfn, visitor);
+    sc.costNs += this.world.rmapCost(r);
+    const out = this.rmapScratch;
+    out.refs = r.refs;
+    out.vmFlags = r.vmFlags;
+    out.mappings = r.mappings;
+    return out;
+  }
+
+  noteCost(lv: Lruvec, type: number, nrIo: number, nrRotated: number): void {
+    const cost = nrIo * SWAP_CLUSTER_MAX + nrRotated;
+    if (cost === 0) return;
+    // Adds to this lruvec and its ancestors on the node, halving both when they outgrow a quarter of the LRU.
+    for (let m: Memcg | null = lv.memcg; m; m = m.parent) {
+      const l = this.world.findLruvec(m, lv.node);
+      if (!l) continue;
+      if (type === LRU_FILE) l.fileCost += cost;
+      else l.anonCost += cost;
+      const size = l.nrPages[0] + l.nrPages[1];
+      if (l.anonCost + l.fileCost > size / 4) {
+        l.anonCost /= 2;
+        l.fileCost /= 2;
+      }
+    }
+  }
+
+  ageNonresident(lv: Lruvec, n: number): void {
+    for (let m: Memcg | null = lv.memcg; m; m = m.parent) {
+      const l = this.world.findLruvec(m, lv.node);
+      if (l) l.nonresidentAge += n;
+    }
+  }
+
+  chargeNs(sc: ScanControl, ns: number): void {
+    sc.costNs += ns;
+  }
+
+  canReclaimAnon(lv: Lruvec, sc: ScanControl): boolean {
+    void sc;
+    const swap = this.machine.swap;
+    if (!swap || swap.free === 0) return false;
+    return this.world.swapAllowed(lv.memcg.id);
+  }
+
+  shouldAbortScan(ctx: LruvecCtx, sc: ScanControl): boolean {
+    void ctx;
+    if (sc.nrReclaimed >= sc.nrToReclaim) return true;
+    if (sc.isKswapd) {
+      const z = this.machine.nodes[sc.node].zone;
+      return z.free > z.high + 64;
+    }
+    return false;
+  }
+
+  swappiness(lv: Lruvec, sc: ScanControl): number {
+    if (sc.proactive && sc.proactiveSwappiness >= 0) return sc.proactiveSwappiness;
+    return lv.memcg.swappiness ?? this.machine.config.swappiness;
+  }
+
+  wakeFlushers(): void {
+    this.flushAll = true;
+    this.flusherRun(true);
+  }
+
+  lruSizes(lv: Lruvec): LruSizes {
+    const ctx = this.ctxs[lv.id];
+    const out = this.sizesScratch;
+    const ops = ctx.slot.ops;
+    if (ops.lruSizes) ops.lruSizes(ctx, out);
+    else defaultHooks.lruSizes(ctx, out);
+    return out;
+  }
+
+  /**
+   * Models `shrink_folio_list()`: for each isolated folio, the writeback
+   * checks, the policy's reference decision, swap allocation, unmap,
+   * pageout, shadow and free. Survivors are compacted to the front of `buf`
+   * with `outcome[i]` 1 = activate, 0 = keep.
+   */
+  shrinkFolioList(ctx: LruvecCtx, buf: Int32Array, n: number, sc: ScanControl, outcome: Uint8Array): ShrinkListResult {
+    const res = this.shrinkResult;
+    res.reclaimed = 0;
+    res.survivors = 0;
+    res.activated = 0;
+    res.pageout = 0;
+    const f = this.machine.frames;
+    const cost = this.machine.config.cost;
+    const c = this.world.counters.v;
+    const ideal = this.mode === 'ideal';
+    let unmapped = 0;
+    let reclaimedAnon = 0;
+    let reclaimedFile = 0;
+    for (let i = 0; i < n; i++) {
+      const pfn = buf[i];
+      // Re-read per folio: an ejection mid-list hands the rest to the fallback.
+      const ops = ctx.slot.ops;
+      let flags = f.flags[pfn];
+      const isFile = (flags & PG_SWAPBACKED) === 0;
+      sc.nrScanned++;
+      let decision: Decision | 'activate-cull' = 'reclaim';
+      // Dirty/writeback classification of file folios.
+      if (isFile) {
+        const dirty = (flags & PG_DIRTY) !== 0;
+        const wb = (flags & PG_WRITEBACK) !== 0;
+        if (dirty || wb) sc.nrDirty++;
+        if (dirty && !wb) sc.nrUnqueuedDirty++;
+        if (wb && flags & PG_RECLAIM) sc.nrCongested++;
+        sc.nrTaken++;
+        sc.nrFileTaken++;
+      } else sc.nrTaken++;
+      if (flags & PG_WRITEBACK) {
+        if (sc.isKswapd && flags & PG_RECLAIM && this.pgdatWriteback[sc.node]) sc.nrImmediate++;
+        else {
+          f.flags[pfn] |= PG_RECLAIM;
+          sc.nrWriteback++;
+        }
+        this.survive(buf, outcome, res, pfn, 1);
+        continue;
+      }
+      const rmap = this.referenced(pfn, sc);
+      if (rmap.vmFlags & VM_LOCKED) {
+        f.flags[pfn] |= PG_MLOCKED;
+        this.survive(buf, outcome, res, pfn, 2);
+        continue;
+      }
+      if (ops.checkReferences) {
+        decision = this.watchdog.guard(ctx, 'checkReferences', () => ops.checkReferences!(ctx, pfn, rmap, sc), (): Decision => 'keep');
+        if (decision !== 'activate' && decision !== 'keep' && decision !== 'reclaim' && decision !== 'reclaim-clean') {
+          this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
+          decision = 'keep';
+        }
+      } else decision = rmap.refs > 0 ? 'keep' : 'reclaim';
+      if (decision === 'activate') {
+        this.survive(buf, outcome, res, pfn, 1);
+        continue;
+      }
+      if (decision === 'keep') {
+        this.survive(buf, outcome, res, pfn, 0);
+        continue;
+      }
+      // Anon folio not yet in swap: give it a slot (`add_to_swap`).
+      if (!isFile && (flags & PG_SWAPCACHE) === 0) {
+        if (!sc.maySwap || !this.world.addToSwap(pfn)) {
+          this.survive(buf, outcome, res, pfn, 1);
+          continue;
+        }
+        flags = f.flags[pfn];
+      }
+      if (f.mapcount[pfn] > 0) {
+        const m = this.world.tryToUnmap(pfn);
+        if (m < 0) {
+          f.flags[pfn] |= PG_MLOCKED;
+          this.survive(buf, outcome, res, pfn, 2);
+          continue;
+        }
+        unmapped += m;
+        sc.costNs += m * cost.unmapNs;
+        flags = f.flags[pfn];
+      }
+      if (flags & PG_DIRTY && !ideal) {
+        // File folios are written by the flushers, not by reclaim, unless
+        // kswapd sees the node clogged with dirty folios it met before.
+        if (isFile && !(sc.isKswapd && flags & PG_RECLAIM && this.pgdatDirty[sc.node])) {
+          f.flags[pfn] |= PG_RECLAIM;
+          c[VM.nr_vmscan_immediate_reclaim]++;
+          this.survive(buf, outcome, res, pfn, 1);
+          continue;
+        }
+        if (decision === 'reclaim-clean' || !sc.mayWritepage) {
+          this.survive(buf, outcome, res, pfn, 0);
+          continue;
+        }
+        // `pageout()`
+        if (unmapped > 0) {
+          c[VM.tlb_flushes]++;
+          sc.costNs += cost.tlbFlushNs;
+          unmapped = 0;
+        }
+        c[VM.nr_vmscan_write]++;
+        c[VM.writeback_requests]++;
+        res.pageout++;
+        const sync = this.world.startWriteback(pfn, this.now + sc.costNs, true);
+        if (!sync) {
+          this.survive(buf, outcome, res, pfn, 0);
+          continue;
+        }
+        flags = f.flags[pfn];
+      } else if (flags & PG_DIRTY) {
+        // Ideal mode has no writeback: a dirty page is dropped as if written.
+        this.world.clearDirty(pfn);
+      }
+      // `__remove_mapping`: leave a shadow, free.
+      let payload = 0;
+      if (ops.evicted) payload = this.watchdog.guard(ctx, 'evicted', () => ops.evicted!(ctx, pfn, sc), () => 0);
+      const shadow = ops.evicted && ctx.slot.ops === ops ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0) : 0;
+      this.world.lruDel(pfn);
+      this.world.releaseFrame(pfn, shadow, true);
+      sc.costNs += cost.freeNs;
+      if (isFile) reclaimedFile++;
+      else reclaimedAnon++;
+      res.reclaimed++;
+    }
+    if (unmapped > 0) {
+      c[VM.tlb_flushes]++;
+      sc.costNs += cost.tlbFlushNs;
+    }
+    const reclaimed = reclaimedAnon + reclaimedFile;
+    sc.nrReclaimed += reclaimed;
+    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct] += reclaimed;
+    c[VM.pgsteal_anon] += reclaimedAnon;
+    c[VM.pgsteal_file] += reclaimedFile;
+    c[VM.pgactivate] += res.activated;
+    return res;
+  }
+
+  /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
+  private survive(buf: Int32Array, outcome: Uint8Array, res: ShrinkListResult, pfn: number, kind: number): void {
+    const f = this.machine.frames;
+    if (kind === 1) {
+      res.activated++;
+      // `activate_locked`: a swap slot is dropped when swap is getting full.
+      const swap = this.machine.swap;
+      if (f.flags[pfn] & PG_SWAPCACHE && swap?.isFull() && f.mapcount[pfn] > 0 && (f.flags[pfn] & PG_WRITEBACK) === 0) {
+        this.world.freeSwapSlot(pfn);
+      }
+    }
+    buf[res.survivors] = pfn;
+    outcome[res.survivors] = kind;
+    res.survivors++;
+  }
+
+  putback(ctx: LruvecCtx, pfn: number, outcome: PutbackOutcome | 'cull'): void {
+    const f = this.machine.frames;
+    const lv = ctx.lruvec;
+    if ((f.flags[pfn] & PG_ISOLATED) === 0) throw new Error(`putback of pfn ${pfn}, which is not isolated`);
+    const type = f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE;
+    lv.nrIsolated[type]--;
+    f.flags[pfn] &= ~PG_ISOLATED;
+    if (outcome === 'cull' || f.flags[pfn] & PG_MLOCKED) {
+      this.world.counters.v[VM.unevictable_pgs_mlocked]++;
+      this.cull(lv, pfn);
+      return;
+    }
+    const active = this.ctxs[lv.id];
+    this.placeOnLru(active, pfn, 'putback', outcome);
+  }
+
+  // ---- writeback completion and the flusher ---------------------------------------------------
+
+  private completeIo(): void {
+    const out = this.timerOut;
+    this.world.timers.pop(out);
+    const pfn = out[1];
+    const seq = out[2];
+    const f = this.machine.frames;
+    if (this.world.wbSeq[pfn] !== seq || (f.flags[pfn] & PG_WRITEBACK) === 0) return;
+    if (!this.world.endWriteback(pfn)) return;
+    // `folio_rotate_reclaimable`: clean, still on an LRU, evictable.
+    if ((f.flags[pfn] & (PG_LRU | PG_DIRTY | PG_UNEVICTABLE)) !== PG_LRU) return;
+    const ctx = this.ctxs[f.lruvec[pfn]];
+    const ops = ctx.slot.ops;
+    if (ops.rotate) this.watchdog.guard(ctx, 'rotate', () => ops.rotate!(ctx, pfn), () => {});
+    else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
+    if (!ctx.owns(this.world.lists.listOf[pfn])) this.watchdog.reject(ctx, 'rotate', 'invalid', `left pfn ${pfn} off its lists`);
+    this.world.counters.v[VM.pgrotated]++;
+  }
+
+  private queueDirty(pfn: number): void {
+    if (this.dirtyQueued[pfn]) return;
+    this.dirtyQueued[pfn] = 1;
+    const cap = this.dirtyQueue.length;
+    this.dirtyQueue[this.dirtyTail] = pfn;
+    this.dirtyTime[this.dirtyTail] = this.now;
+    this.dirtyTail = (this.dirtyTail + 1) % cap;
+    this.dirtyCount++;
+  }
+
+  private dirtyLimits(): { bg: number; hard: number } {
+    let filePages = 0;
+    for (const file of this.machine.files) filePages += file.nrCached;
+    const avail = this.machine.freePages() + filePages;
+    const cfg = this.machine.config;
+    return { bg: (avail * cfg.dirtyBackgroundRatio) / 100, hard: (avail * cfg.dirtyRatio) / 100 };
+  }
+
+  /**
+   * The flusher threads: write back dirty file pages oldest-dirtied first —
+   * everything when woken by reclaim, otherwise pages older than
+   * dirty_expire or enough to get under the background threshold.
+   */
+  private flusherRun(force: boolean): void {
+    if (this.dirtyCount === 0) return;
+    const cfg = this.machine.config;
+    const f = this.machine.frames;
+    const { bg } = this.dirtyLimits();
+    const cap = this.dirtyQueue.length;
+    let batch = 0;
+    while (this.dirtyCount > 0) {
+      const pfn = this.dirtyQueue[this.dirtyHead];
+      const t = this.dirtyTime[this.dirtyHead];
+      const expired = this.now - t >= cfg.dirtyExpireNs;
+      if (!force && !this.flushAll && !expired && this.world.nrFileDirty <= bg) break;
+      this.dirtyHead = (this.dirtyHead + 1) % cap;
+      this.dirtyCount--;
+      this.dirtyQueued[pfn] = 0;
+      if ((f.flags[pfn] & (PG_ALLOCATED | PG_FILE | PG_DIRTY)) !== (PG_ALLOCATED | PG_FILE | PG_DIRTY)) continue;
+      if (f.flags[pfn] & PG_WRITEBACK) continue;
+      this.world.startWriteback(pfn, this.now, false, batch % 256 === 0 ? 1 : 0);
+      this.world.counters.v[VM.flusher_pages]++;
+      if (batch % 256 === 0) this.world.counters.v[VM.writeback_requests]++;
+      batch++;
+    }
+    this.flushAll = false;
+  }
+
+  /** `balance_dirty_pages`: a writer over the dirty limit pauses while the flushers catch up. */
+  private balanceDirtyPages(task: Task): void {
+    if (this.world.nrFileDirty < 64) return;
+    const { bg, hard } = this.dirtyLimits();
+    if (this.world.nrFileDirty > bg) this.flusherRun(false);
+    if (this.world.nrFileDirty + this.world.nrWriteback > hard) {
+      this.world.counters.v[VM.dirty_throttle]++;
+      this.flusherRun(true);
+      const pause = Math.max(NS_PER_JIFFY, Math.min(this.world.timers.peekTime() - task.t, 200 * NS_PER_MS));
+      task.t += pause;
+      task.ioWaitNs += pause;
+    }
+  }
+
+  private fsync(task: Task, file: SimFile): void {
+    const f = this.machine.frames;
+    let last = task.t;
+    for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
+      const p = file.cache[i];
+      if (p === 0) continue;
+      const pfn = p - 1;
+      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0) {
+        this.world.startWriteback(pfn, task.t, false);
+        last = Math.max(last, this.world.timers.peekTime());
+      }
+    }
+    // Wait for our writes (approximately: the latest queued completion).
+    if (last > task.t) {
+      task.ioWaitNs += last - task.t;
+      task.t = last;
+    }
+  }
+
+  // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
+
+  private unmapVma(task: Task, vma: Vma): void {
+    if (!vma.mapped) return;
+    const mm = task.mm;
+    const f = this.machine.frames;
+    const swap = this.machine.swap;
+    for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
+      const p = mm.pte[vpn];
+      if (p === 0) continue;
+      if (vma.file >= 0) {
+        if (p > 0) {
+          const pfn = p - 1;
+          if (mm.pteBits[vpn] & PTE_DIRTY) {
+            this.world.markDirty(pfn);
+            this.queueDirty(pfn);
+          }
+          f.mapcount[pfn]--;
+          mm.rssFile--;
+        }
+      } else if (p > 0) {
+        this.freeAnon(p - 1);
+        mm.rssAnon--;
+      } else {
+        const slot = -p - 1;
+        const pfn = swap!.frame[slot];
+        if (pfn >= 0) this.freeAnon(pfn);
+        else {
+          this.world.chargeSwap(swap!.memcg[slot], -1);
+          swap!.release(slot);
+        }
+        mm.swapEnts--;
+      }
+      mm.pte[vpn] = 0;
+      mm.pteBits[vpn] = 0;
+    }
+    vma.mapped = false;
+    if (vma.file >= 0) {
+      const maps = this.machine.files[vma.file].mappings;
+      const i = maps.findIndex((m) => m.mm === mm.id && m.start === vma.start);
+      if (i >= 0) maps.splice(i, 1);
+    }
+  }
+
+  private freeAnon(pfn: number): void {
+    const f = this.machine.frames;
+    const lvId = f.lruvec[pfn];
+    if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {
+      const ctx = this.ctxs[lvId];
+      const unevictable = (f.flags[pfn] & PG_UNEVICTABLE) !== 0;
+      this.world.lruDel(pfn);
+      const ops = ctx.slot.ops;
+      if (!unevictable && ops.folioRemoved) this.watchdog.guard(ctx, 'folioRemoved', () => ops.folioRemoved!(ctx, pfn), () => {});
+    }
+    if (f.flags[pfn] & PG_SWAPCACHE) {
+      const slot = f.swapSlot[pfn];
+      this.machine.swap!.frame[slot] = -1;
+      this.world.freeSwapSlot(pfn);
+    }
+    f.mapcount[pfn] = 0;
+    f.flags[pfn] &= ~PG_DIRTY;
+    this.world.releaseFrame(pfn, 0);
+  }
+
+  private madvise(task: Task, vma: Vma, advice: number): void {
+    if (advice === MADV_COLD || advice === MADV_PAGEOUT) {
+      const mm = task.mm;
+      const f = this.machine.frames;
+      for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
+        const p = mm.pte[vpn];
+        if (p <= 0) continue;
+        const pfn = p - 1;
+        if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
+        mm.pteBits[vpn] &= ~PTE_YOUNG;
+        const ctx = this.ctxs[f.lruvec[pfn]];
+        const ops = ctx.slot.ops;
+        const hint = advice === MADV_COLD ? 'cold' : 'pageout';
+        if (ops.deactivate) this.watchdog.guard(ctx, 'deactivate', () => ops.deactivate!(ctx, pfn, hint), () => {});
+        else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
+        this.world.counters.v[VM.pgdeactivate]++;
+      }
+      if (advice === MADV_PAGEOUT) this.memcgReclaim(task, task.memcg, 0, 'proactive');
+      return;
+    }
+    // MADV_NORMAL / RANDOM / SEQUENTIAL change the VMA's recency flags.
+    vma.vmFlags &= ~(VM_SEQ_READ | VM_RAND_READ);
+    if (advice === 1) vma.vmFlags |= VM_RAND_READ;
+    if (advice === 2) vma.vmFlags |= VM_SEQ_READ;
+    if (vma.file >= 0) {
+      for (const m of this.machine.files[vma.file].mappings) if (m.mm === task.mm.id && m.start === vma.start) m.vmFlags = vma.vmFlags;
+    }
+  }
+
+  private exitTask(task: Task, killed: boolean): void {
+    if (!task.alive) return;
+    if (killed) task.killed = true;
+    else task.finished = true;
+    task.endNs = task.t;
+    for (const vma of task.mm.vmas) this.unmapVma(task, vma);
+    task.mm.exited = true;
+  }
+
+  /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
+  private oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
+    let victim: Task | null = null;
+    let best = Number.NEGATIVE_INFINITY;
+    const total = this.machine.totalPages + (this.machine.swap?.slots ?? 0);
+    for (const t of this.tasks) {
+      if (!t.alive) continue;
+      if (scope && !scope.isAncestorOf(t.memcg)) continue;
+      if (t.oomScoreAdj <= -1000) continue;
+      const mm = t.mm;
+      const points = mm.rssAnon + mm.rssFile + mm.swapEnts + mm.pageTablePages() + (t.oomScoreAdj * total) / 1000;
+      if (points > best) {
+        best = points;
+        victim = t;
+      }
+    }
+    if (!victim) {
+      // Nothing killable: the allocating task cannot proceed.
+      if (current?.alive) victim = current;
+      else return;
+    }
+    const before = this.machine.freePages();
+    const badness = victim.mm.rssAnon + victim.mm.rssFile + victim.mm.swapEnts + victim.mm.pageTablePages();
+    this.exitTask(victim, true);
+    this.world.counters.v[VM.oom_kill]++;
+    const memcg = scope ?? victim.memcg;
+    memcg.events.oom_kill++;
+    this.oomKills.push({
+      timeNs: current ? current.t : this.now,
+      kind,
+      task: victim.name,
+      memcg: victim.memcg.path,
+      badnessPages: badness,
+      freedPages: this.machine.freePages() - before,
+    });
+  }
+
+  // ---- sampling, invariants, results --------------------------------------------------------------
+
+  private sample(): void {
+    const s = this.series;
+    const c = this.world.counters;
+    if (s.timeNs.length >= MAX_SAMPLES) {
+      // Keep every other sample and halve the rate: bounded memory on any run length.
+      const thin = (a: number[]) => {
+        for (let i = 0; i < a.length / 2; i++) a[i] = a[2 * i];
+        a.length = Math.floor(a.length / 2);
+      };
+      for (const k of ['timeNs', 'freePages', 'refaults', 'majorFaults', 'pgscan', 'pgsteal', 'activeAnon', 'inactiveAnon', 'activeFile', 'inactiveFile'] as const) thin(s[k]);
+      for (const k of Object.keys(s.policyLists)) thin(s.policyLists[k]);
+      this.sampleIntervalNs *= 2;
+      s.intervalNs = this.sampleIntervalNs;
+    }
+    s.timeNs.push(this.now);
+    s.freePages.push(this.machine.freePages());
+    s.refaults.push(c.get('workingset_refault_anon') + c.get('workingset_refault_file'));
+    s.majorFaults.push(c.get('pgmajfault'));
+    s.pgscan.push(c.get('pgscan_anon') + c.get('pgscan_file'));
+    s.pgsteal.push(c.get('pgsteal_anon') + c.get('pgsteal_file'));
+    let aa = 0;
+    let ia = 0;
+    let af = 0;
+    let inf = 0;
+    const named: Record<string, number> = {};
+    for (const lv of this.world.lruvecs) {
+      const z = this.lruSizes(lv);
+      aa += z.activeAnon;
+      ia += z.inactiveAnon;
+      af += z.activeFile;
+      inf += z.inactiveFile;
+      const ctx = this.ctxs[lv.id];
+      if (ctx.slot.ops.policyLists) ctx.slot.ops.policyLists(ctx, named);
+      else for (const l of ctx.ownLists) named[this.world.lists.name(l)] = (named[this.world.lists.name(l)] ?? 0) + this.world.lists.length(l);
+    }
+    s.activeAnon.push(aa);
+    s.inactiveAnon.push(ia);
+    s.activeFile.push(af);
+    s.inactiveFile.push(inf);
+    const n = s.timeNs.length;
+    for (const [k, v] of Object.entries(named)) {
+      let arr = s.policyLists[k];
+      if (!arr) {
+        arr = new Array(n - 1).fill(0);
+        s.policyLists[k] = arr;
+      }
+      arr.push(v);
+    }
+    for (const arr of Object.values(s.policyLists)) while (arr.length < n) arr.push(0);
+    this.nextSampleNs = this.now + this.sampleIntervalNs;
+  }
+
+  /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
+  checkInvariants(where: string): void {
+    const f = this.machine.frames;
+    const lists = this.world.lists;
+    let free = 0;
+    for (let pfn = 0; pfn < f.count; pfn++) {
+      const fl = f.flags[pfn];
+      if ((fl & PG_ALLOCATED) === 0) {
+        free++;
+        if (lists.listOf[pfn] !== -1) throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
+        continue;
+      }
+      const onList = lists.listOf[pfn] !== -1;
+      const isolated = (fl & PG_ISOLATED) !== 0;
+      if (onList === isolated) throw new Error(`${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`);
+      if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
+      if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn]) throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
+    }
+    if (free !== this.machine.freePages()) throw new Error(`${where}: ${free} free frames but zones count ${this.machine.freePages()}`);
+    for (const lv of this.world.lruvecs) {
+      const ctx = this.ctxs[lv.id];
+      let onLists = 0;
+      for (const l of ctx.ownLists) onLists += lists.length(l);
+      if (onLists !== lv.nrPages[0] + lv.nrPages[1]) {
+        throw new Error(`${where}: lruvec ${lv.memcg.path}@${lv.node} counts ${lv.nrPages[0] + lv.nrPages[1]} pages but its lists hold ${onLists}`);
+      }
+      if (lists.length(lv.unevictableList) !== lv.nrUnevictable) throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
+    }
+    for (const mm of this.world.mms) {
+      for (let vpn = 0; vpn < mm.pte.length; vpn++) {
+        const p = mm.pte[vpn];
+        if (p > 0) {
+          const pfn = p - 1;
+          if ((f.flags[pfn] & PG_ALLOCATED) === 0) throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
+        } else if (p < 0) {
+          const slot = -p - 1;
+          const swap = this.machine.swap!;
+          if (!swap.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
+            throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
+          }
+        }
+      }
+    }
+  }
+
+  result(): RunResult {
+    const counters = this.world.counters.toRecord();
+    const end = Math.max(this.now, ...this.tasks.map((t) => (t.alive ? t.t : t.endNs)));
+    const pageStateBits: Record<string, number> = {};
+    for (const s of this.slots) pageStateBits[s.attached.name] = s.attached.pageStateBits ?? 0;
+    return {
+      policy: this.slots.map((s) => (s.scope === 'system' ? s.attached.name : `${s.attached.name}@${s.scope}`)).join('+'),
+      seed: this.seed,
+      mode: this.mode,
+      runtimeNs: end,
+      counters,
+      requests: this.requests,
+      misses: this.misses,
+      tasks: this.tasks.map((t) => ({
+        name: t.name,
+        memcg: t.memcg.path,
+        runtimeNs: (t.alive ? t.t : t.endNs) - t.startNs,
+        ops: t.ops,
+        accesses: t.accesses,
+        majorFaults: t.majorFaults,
+        minorFaults: t.minorFaults,
+        directReclaimNs: t.directReclaimNs,
+        ioWaitNs: t.ioWaitNs,
+        killed: t.killed,
+        finished: t.finished,
+      })),
+      oomKills: this.oomKills,
+      directReclaimLatency: this.directLatency.summary(this.latencyBudgetNs),
+      kswapdBatchLatency: this.kswapdLatency.summary(this.latencyBudgetNs),
+      series: this.series,
+      policyExits: this.policyExits,
+      pageStateBits,
+      events: this.events,
+    };
+  }
+
+  /** Used by the watchdog on ejection: move every folio of the scope to the fallback policy. */
+  ejectSlot(slot: PolicySlot, exit: PolicyExit): void {
+    this.policyExits.push(exit);
+    if (!this.fallback) throw new PolicyEjected(exit);
+    slot.ops = this.fallback;
+    slot.ejected = true;
+    const f = this.machine.frames;
+    const lists = this.world.lists;
+    for (const ctx of this.ctxs) {
+      if (!ctx || ctx.slot !== slot) continue;
+      // `drain_evictable` then `fill_evictable`: unlink from the old lists, re-add through the fallback.
+      const pfns: number[] = [];
+      for (const l of ctx.ownLists) {
+        for (let p = lists.last(l); p !== -1; p = lists.last(l)) {
+          lists.remove(p);
+          pfns.push(p);
+        }
+      }
+      for (const p of pfns) f.flags[p] &= ~(PG_ACTIVE | PG_LRU);
+      ctx.lruvec.nrPages[0] = 0;
+      ctx.lruvec.nrPages[1] = 0;
+      for (const p of pfns) f.policy[p] = 0;
+      this.initPolicyState(ctx);
+      for (const p of pfns.reverse()) {
+        this.addHow.reason = 'migrate';
+        this.addHow.active = false;
+        this.addHow.inFault = false;
+        this.placeOnLru(ctx, p, 'folioAdded');
+      }
+    }
+  }
+
+  get kswapdFailures(): number[] {
+    return this.kswapd.map((k) => k.failures);
+  }
+}

@@ -1,0 +1,55 @@
+import { EventChunk, type EventSource, type Memcg, type Mm, type TaskSpec, type Vma } from '@reclaim-lab/hw-model';
+
+/** A simulated process: its address space, event stream and clock. */
+export class Task {
+  readonly id: number;
+  readonly name: string;
+  readonly spec: TaskSpec;
+  readonly memcg: Memcg;
+  readonly node: number;
+  readonly mm: Mm;
+  readonly source: EventSource;
+  readonly chunk = new EventChunk();
+  pos = 0;
+  /** Virtual time (ns). */
+  t: number;
+  readonly startNs: number;
+  finished = false;
+  killed = false;
+  endNs = 0;
+  /** Region index → VMA; region pages for bounds checks. */
+  readonly vmas: Vma[];
+  readonly regionPages: Int32Array;
+  /** Per-region readahead state: previous page index read and current window. */
+  readonly raPrev: Float64Array;
+  readonly raWindow: Int32Array;
+  ops = 0;
+  accesses = 0;
+  majorFaults = 0;
+  minorFaults = 0;
+  directReclaimNs = 0;
+  ioWaitNs = 0;
+  phase = 0;
+  oomScoreAdj: number;
+
+  constructor(id: number, spec: TaskSpec, memcg: Memcg, mm: Mm) {
+    this.id = id;
+    this.name = spec.name;
+    this.spec = spec;
+    this.memcg = memcg;
+    this.node = spec.node ?? 0;
+    this.mm = mm;
+    this.source = spec.source;
+    this.startNs = spec.startNs ?? 0;
+    this.t = this.startNs;
+    this.vmas = mm.vmas;
+    this.regionPages = Int32Array.from(spec.regions.map((r) => r.pages));
+    this.raPrev = new Float64Array(spec.regions.length).fill(-2);
+    this.raWindow = new Int32Array(spec.regions.length);
+    this.oomScoreAdj = spec.oomScoreAdj ?? 0;
+  }
+
+  get alive(): boolean {
+    return !this.finished && !this.killed;
+  }
+}
