@@ -231,6 +231,8 @@ export class Kernel implements ReclaimCore {
   private isoLogLen = 0;
   private isoLogging = false;
   private stallCount: number[] = [];
+  /** Set when a task's fault made another thread runnable earlier (kswapd woken). */
+  private preempt = false;
   events = 0;
   requests = 0;
   misses = 0;
@@ -510,6 +512,7 @@ export class Kernel implements ReclaimCore {
     let t = task.t;
     let accesses = 0;
     mm.usedNodes = 0xffffffff;
+    this.preempt = false;
     while (t < horizon) {
       if (task.pos >= chunk.length) {
         task.t = t;
@@ -536,14 +539,16 @@ export class Kernel implements ReclaimCore {
         task.t = t;
         this.pageFault(task, vma, vpn, op === OP_STORE);
         t = task.t;
-        if (task.killed) break;
+        // A fault may have woken kswapd or queued I/O: let the loop run them in time order.
+        if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
         continue;
       }
       task.t = t;
       this.slowOp(task, op, r, a);
       t = task.t;
-      if (task.killed) break;
+      if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
     }
+    this.preempt = false;
     task.t = t;
     task.accesses += accesses;
     this.requests += accesses;
@@ -1108,11 +1113,13 @@ export class Kernel implements ReclaimCore {
         this.world.counters.v[VM.kswapd_low_wmark_hit_quickly]++;
         k.napUntil = 0;
         k.t = Math.max(t, this.now);
+        this.preempt = true;
       }
       return;
     }
     k.active = true;
     k.t = Math.max(k.t, t);
+    this.preempt = true;
   }
 
   /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */

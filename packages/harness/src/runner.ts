@@ -1,0 +1,75 @@
+import { type MachineConfig, NS_PER_MS } from '@reclaim-lab/hw-model';
+import { Kernel, type PolicyAttachment, type RunResult } from '@reclaim-lab/reclaim';
+import { createPolicy, defaultPolicy, parsePolicySpec } from './policies.js';
+import { latencyBudgetNs, parseMachine, type Scenario, ScenarioError, validateScenario } from './scenario.js';
+import { compileWorkload, getWorkload, type WorkloadInput } from './workload/index.js';
+
+export interface RunOptions {
+  /** Override the scenario's seed. */
+  seed?: number;
+  /** Override the scenario's policy with one spec ("mglru:bloom=off"). */
+  policy?: string;
+  /** Turn watchdog ejections into errors. */
+  abortOnEject?: boolean;
+  /** Check the reclaim invariants after every reclaim pass (slow). */
+  checkInvariants?: boolean;
+}
+
+/** The workload spec a scenario names (a built-in id, an id with params, or an inline spec). */
+export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput } {
+  const w = s.workload;
+  if (typeof w === 'string') return { id: w, spec: getWorkload(w, s.params) as WorkloadInput };
+  if ('id' in w && typeof w.id === 'string' && !('tasks' in w)) {
+    const params = { ...s.params, ...((w as { params?: Record<string, unknown> }).params ?? {}) };
+    return { id: w.id, spec: getWorkload(w.id, params) as WorkloadInput };
+  }
+  const name = typeof (w as { name?: unknown }).name === 'string' ? String((w as { name?: unknown }).name) : 'custom';
+  return { id: name, spec: w as WorkloadInput };
+}
+
+export function policyAttachments(s: Scenario, override?: string): PolicyAttachment[] {
+  if (override !== undefined) return [{ scope: 'system', ops: createPolicy(parsePolicySpec(override)) }];
+  const p = s.policy;
+  if (typeof p === 'string') return [{ scope: 'system', ops: createPolicy(parsePolicySpec(p)) }];
+  if (p.length === 0) throw new ScenarioError('policy: at least one policy is needed');
+  if (typeof p[0] === 'string') {
+    if (p.length > 1) throw new ScenarioError('policy: a list of names is for `compare`; `run` takes one policy or a list of {scope, policy}');
+    return [{ scope: 'system', ops: createPolicy(parsePolicySpec(p[0] as string)) }];
+  }
+  return (p as { scope: string; policy: string }[]).map((a) => ({ scope: a.scope, ops: createPolicy(parsePolicySpec(a.policy)) }));
+}
+
+export function policyLabel(s: Scenario, override?: string): string {
+  if (override !== undefined) return override;
+  const p = s.policy;
+  if (typeof p === 'string') return p;
+  return p.map((a) => (typeof a === 'string' ? a : `${a.policy}@${a.scope}`)).join('+');
+}
+
+/** Run one scenario at one seed, in this thread. Deterministic: same scenario and seed, same result. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const machine: MachineConfig = parseMachine(scenario);
+  const seed = options.seed ?? scenario.seed;
+  const { spec } = scenarioWorkload(scenario);
+  const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
+  const workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: scenario.params as never });
+  const kernel = new Kernel({
+    machine,
+    policy: policyAttachments(scenario, options.policy),
+    fallback: defaultPolicy(),
+    seed,
+    latencyBudgetNs: latencyBudgetNs(scenario),
+    untilNs: scenario.untilMs === undefined ? undefined : scenario.untilMs * NS_PER_MS,
+    watchdog: { abortOnEject: options.abortOnEject ?? false },
+    checkInvariants: options.checkInvariants ?? false,
+  });
+  kernel.load(workload);
+  const result = kernel.run();
+  result.policy = policyLabel(scenario, options.policy);
+  return result;
+}
+
+/** Build a scenario from CLI-style fields and validate it. */
+export function scenarioFrom(fields: Record<string, unknown>): Scenario {
+  return validateScenario(fields, 'options');
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import {
+  bytesToPages,
+  type CostModel,
+  DEFAULT_COST,
+  DEVICE_PRESETS,
+  defaultMachineConfig,
+  idealMachineConfig,
+  type MachineConfig,
+  NS_PER_MS,
+  parseBytes,
+} from '@reclaim-lab/hw-model';
+import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * A scenario: machine + workload + policy + knobs + seed. It comes from a
+ * YAML/JSON file or from CLI flags; either way it is validated here and every
+ * error names the field, the value and what is allowed.
+ */
+export class ScenarioError extends Error {}
+
+const size = v.union([v.string(), v.pipe(v.number(), v.minValue(0))]);
+const devices = Object.keys(DEVICE_PRESETS) as [string, ...string[]];
+
+const MachineSchema = v.strictObject({
+  memory: v.optional(size, '256MiB'),
+  /** Split memory evenly over this many NUMA nodes. */
+  nodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 1),
+  swap: v.optional(size),
+  swapDevice: v.optional(v.picklist(devices), 'ssd'),
+  disk: v.optional(v.picklist(devices), 'ssd'),
+  swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 60),
+  watermarkScaleFactor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3000)), 10),
+  minFreeKbytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  dirtyRatio: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100)), 20),
+  dirtyBackgroundRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 10),
+  cost: v.optional(v.record(v.string(), v.pipe(v.number(), v.minValue(0)))),
+});
+
+const PolicyAttachSchema = v.strictObject({
+  scope: v.pipe(v.string(), v.regex(/^(system|node:\d+|memcg:\/.*)$/, 'scope must be system, node:N or memcg:/path')),
+  policy: v.string(),
+});
+
+const ScenarioSchema = v.strictObject({
+  name: v.optional(v.string()),
+  mode: v.optional(v.picklist(['kernel', 'ideal']), 'kernel'),
+  machine: v.optional(MachineSchema, {}),
+  workload: v.union([v.string(), v.strictObject({ id: v.string(), params: v.optional(v.record(v.string(), v.unknown()), {}) }), v.record(v.string(), v.unknown())]),
+  params: v.optional(v.record(v.string(), v.unknown()), {}),
+  policy: v.optional(v.union([v.string(), v.array(v.string()), v.array(PolicyAttachSchema)]), 'lru'),
+  seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
+  seeds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 1),
+  latencyBudgetMs: v.optional(v.pipe(v.number(), v.minValue(0)), 10),
+  untilMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+});
+
+export type ScenarioInput = v.InferInput<typeof ScenarioSchema>;
+export type Scenario = v.InferOutput<typeof ScenarioSchema>;
+
+function describe(value: unknown): string {
+  const s = JSON.stringify(value);
+  return s === undefined ? String(value) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Validate a scenario object; throws ScenarioError naming the path of the first bad field. */
+export function validateScenario(input: unknown, source = 'scenario'): Scenario {
+  const r = v.safeParse(ScenarioSchema, input);
+  if (r.success) {
+    parseMachine(r.output);
+    return r.output;
+  }
+  const lines = r.issues.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map((p) => String(p.key)).join('.');
+    return `${source}: ${path || '(top level)'}: ${issue.message} (got ${describe(issue.input)})`;
+  });
+  throw new ScenarioError(lines.join('\n'));
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`${path}: cannot read: ${(e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ScenarioError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  return validateScenario(data, path);
+}
+
+function sizeField(field: string, value: string | number): number {
+  const bytes = parseBytes(value);
+  if (!Number.isFinite(bytes)) throw new ScenarioError(`${field}: "${value}" is not a size (examples: 256MiB, 1.5G, 4096)`);
+  return bytes;
+}
+
+/** Build the MachineConfig a scenario describes. */
+export function parseMachine(s: Scenario): MachineConfig {
+  const m = s.machine;
+  const memPages = bytesToPages(sizeField('machine.memory', m.memory));
+  if (memPages < 64) throw new ScenarioError(`machine.memory: at least 256KiB (64 pages) is needed, got ${m.memory}`);
+  if (memPages > 64 * 1024 * 1024) throw new ScenarioError(`machine.memory: at most 256GiB is supported, got ${m.memory}`);
+  if (s.mode === 'ideal') return idealMachineConfig(memPages);
+  const swapPages = m.swap === undefined ? memPages : bytesToPages(sizeField('machine.swap', m.swap));
+  const cost: CostModel = { ...DEFAULT_COST };
+  for (const [k, val] of Object.entries(m.cost ?? {})) {
+    if (!(k in DEFAULT_COST)) throw new ScenarioError(`machine.cost.${k}: unknown cost; allowed: ${Object.keys(DEFAULT_COST).join(', ')}`);
+    (cost as unknown as Record<string, number>)[k] = val;
+  }
+  const perNode = Math.floor(memPages / m.nodes);
+  return defaultMachineConfig(memPages, {
+    nodePages: new Array(m.nodes).fill(perNode),
+    swapPages,
+    swapDevice: DEVICE_PRESETS[m.swapDevice],
+    disk: DEVICE_PRESETS[m.disk],
+    swappiness: m.swappiness,
+    watermarkScaleFactor: m.watermarkScaleFactor,
+    minFreeKbytes: m.minFreeKbytes,
+    dirtyRatio: m.dirtyRatio,
+    dirtyBackgroundRatio: m.dirtyBackgroundRatio,
+    cost,
+  });
+}
+
+export function latencyBudgetNs(s: Scenario): number {
+  return s.latencyBudgetMs * NS_PER_MS;
+}
