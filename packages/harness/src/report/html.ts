@@ -1,0 +1,118 @@
+import type { Comparison } from '../stats/index.js';
+import { formatLevel, formatScore } from './format.js';
+import { renderMarkdown } from './markdown.js';
+import { allPlots, type RenderedPlot, slug } from './plots.js';
+import { legend, seedsText, type TableOptions, workloadTable } from './table.js';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+// Inline styles only; the CSP below forbids everything else, so the page cannot reach the network.
+const CSS = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+.meta, figcaption, .legend { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-variant-numeric: tabular-nums; }
+th, td { padding: .2rem .6rem; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child, .unit, .dir { text-align: left; }
+td.better { color: #137333; font-weight: 600; } td.worse { color: #b3261e; font-weight: 600; }
+td.unchanged .diff { color: #777; }
+.caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5rem .8rem; margin: .6rem 0; }
+figure { margin: 1.4rem 0; } figure svg { max-width: 100%; height: auto; }
+pre { background: #f6f6f6; padding: .8rem; overflow-x: auto; font-size: 12px; }
+`;
+
+function figure(p: RenderedPlot): string {
+  return (
+    `<figure data-plot="${escapeHtml(p.name)}"><figcaption><strong>${escapeHtml(p.title)}</strong> — ` +
+    `${escapeHtml(p.caption)}</figcaption>${p.markup}</figure>`
+  );
+}
+
+function workloadSection(
+  c: Comparison,
+  workload: string,
+  plots: readonly RenderedPlot[],
+  options: TableOptions,
+): string {
+  const w = c.workloads.find((x) => x.workload === workload)!;
+  const t = workloadTable(w, options);
+  const head = [
+    '<th>metric</th><th class="unit">unit</th><th class="dir">better</th>',
+    ...t.columns.map((k) => `<th>${escapeHtml(`${k.label} (n=${k.n})`)}</th>`),
+  ].join('');
+  const body = t.rows
+    .map((r) => {
+      const cells = r.cells
+        .map(
+          (cell) =>
+            `<td class="${cell.verdict ?? ''}">${escapeHtml(cell.value)} <span class="diff">${escapeHtml(cell.diff)}</span></td>`,
+        )
+        .join('');
+      return `<tr><td>${escapeHtml(r.name)}</td><td class="unit">${escapeHtml(r.unit)}</td><td class="dir">${r.direction}</td>${cells}</tr>`;
+    })
+    .join('\n');
+  const zero =
+    t.omittedZero.length > 0
+      ? `<p class="meta">Zero for every configuration: ${escapeHtml(t.omittedZero.join(', '))}.</p>`
+      : '';
+  const seeds = seedsText(t.columns.flatMap((k) => k.seeds));
+  return `<section id="w-${slug(workload)}"><h2>Workload: ${escapeHtml(workload)}</h2>
+<p class="meta">${escapeHtml(seeds)}; ${formatLevel(c.level)} confidence intervals.</p>
+<table><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table>${zero}
+${plots.map(figure).join('\n')}
+</section>`;
+}
+
+/**
+ * A self-contained HTML report: title, scenario description, scores, tables
+ * and server-rendered SVG plots, with no scripts and no external resources.
+ */
+export function renderHtml(c: Comparison, options: TableOptions = {}): string {
+  const plots = allPlots(c);
+  const workloads = c.workloads.map((w) => w.workload);
+  const scoreRows = c.scores
+    .map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.label)}</td><td>${formatScore(s.score)}</td>${workloads
+          .map((w) => `<td>${formatScore(s.perWorkload[w])}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  const scoreHead = ['configuration', 'score', ...workloads].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const caveats = c.caveats.map((x) => `<p class="caveat">${escapeHtml(x)}</p>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(c.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(c.title)}</h1>
+<p>${escapeHtml(c.description)}</p>
+<p class="meta">Baseline: <strong>${escapeHtml(c.baseline)}</strong>; configurations: ${escapeHtml(c.labels.join(', '))}; workloads: ${escapeHtml(workloads.join(', '))}.</p>
+<p class="legend">${escapeHtml(legend(c))}.</p>
+</header>
+<section id="summary"><h2>Summary</h2>
+<p class="meta">Score: ${escapeHtml(c.score.description)}.</p>
+<table><thead><tr>${scoreHead}</tr></thead><tbody>
+${scoreRows}
+</tbody></table>
+${caveats}
+${plots.summary.map(figure).join('\n')}
+</section>
+${workloads.map((w) => workloadSection(c, w, plots.perWorkload.get(w) ?? [], options)).join('\n')}
+<section id="markdown"><h2>Markdown for a cover letter</h2>
+<pre>${escapeHtml(renderMarkdown(c, options))}</pre>
+</section>
+</body>
+</html>
+`;
+}

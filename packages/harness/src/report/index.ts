@@ -1,0 +1,21 @@
+export {
+  arrow,
+  formatCi,
+  formatDiff,
+  formatNumber,
+  formatPercent,
+  formatScore,
+  SEMANTICS_MARK,
+  SIGNIFICANT_MARK,
+} from './format.js';
+export { escapeHtml, renderHtml } from './html.js';
+export { buildJsonReport, JSON_SCHEMA, renderJson } from './json.js';
+export { markdownTable, renderMarkdown } from './markdown.js';
+export type { RenderedPlot } from './plots.js';
+export { allPlots, latencyPlot, listsPlot, metricBarPlot, timeSeriesPlot } from './plots.js';
+export type { TableCell, TableOptions, TableRow, WorkloadTable } from './table.js';
+export { legend, workloadTable } from './table.js';
+export type { TerminalOptions } from './terminal.js';
+export { renderTerminal } from './terminal.js';
+export type { ReportFormat, WriteReportsOptions } from './write.js';
+export { REPORT_FORMATS, renderReport, writeFileAtomic, writeReports } from './write.js';

@@ -1,0 +1,342 @@
+import * as Plot from '@observablehq/plot';
+import type { RunResult, TimeSeries } from '@reclaim-lab/reclaim';
+import { parseHTML } from 'linkedom';
+import type { Comparison, WorkloadComparison } from '../stats/index.js';
+
+/** A server-rendered plot: inline SVG markup plus the words around it. */
+export interface RenderedPlot {
+  /** Stable name, used as the figure's data-plot attribute. */
+  name: string;
+  title: string;
+  caption: string;
+  /** Plot's output (an <svg>, or a <figure> holding a legend and an <svg>), every svg with xmlns. */
+  markup: string;
+}
+
+/** The part of linkedom's DOM we touch; typed here because the project builds without lib.dom. */
+interface DomElement {
+  outerHTML: string;
+  querySelectorAll(selector: string): Iterable<DomElement>;
+  setAttribute(name: string, value: string): void;
+  getAttribute(name: string): string | null;
+  tagName: string;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const WIDTH = 760;
+const MAX_POINTS = 400;
+
+/** Render Plot options to markup in a fresh linkedom document: no browser, no globals touched. */
+function render(options: Plot.PlotOptions): string {
+  const { document } = parseHTML('<!doctype html><html><head></head><body></body></html>');
+  const node: DomElement = Plot.plot({ ...options, document });
+  // Standalone SVG (and some viewers) need the namespace that a browser's DOM would imply.
+  if (node.tagName.toLowerCase() === 'svg') node.setAttribute('xmlns', SVG_NS);
+  for (const svg of node.querySelectorAll('svg')) svg.setAttribute('xmlns', SVG_NS);
+  return node.outerHTML;
+}
+
+export function slug(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'x'
+  );
+}
+
+/** Every k-th sample (and the last), so a long run does not bloat the page. */
+function strideIndices(length: number): number[] {
+  const step = Math.max(1, Math.ceil(length / MAX_POINTS));
+  const idx: number[] = [];
+  for (let i = 0; i < length; i += step) idx.push(i);
+  if (length > 0 && idx[idx.length - 1] !== length - 1) idx.push(length - 1);
+  return idx;
+}
+
+function cellsOf(c: Comparison, workload: string): { label: string; results: readonly RunResult[] }[] {
+  return c.labels.flatMap((label) => c.cells.filter((k) => k.label === label && k.workload === workload));
+}
+
+/** The run with the lowest seed: one representative when a plot cannot overlay seeds. */
+function representative(results: readonly RunResult[]): RunResult {
+  return [...results].sort((a, b) => a.seed - b.seed)[0];
+}
+
+type SeriesField = 'refaults' | 'freePages';
+
+const SERIES_TEXT: Record<SeriesField, { title: string; y: string; caption: string }> = {
+  refaults: {
+    title: 'Refaults over time',
+    y: 'cumulative refaults (pages)',
+    caption: 'cumulative workingset refaults (anon + file); one line per seed',
+  },
+  freePages: {
+    title: 'Free memory over time',
+    y: 'free pages',
+    caption: 'free pages; one line per seed',
+  },
+};
+
+interface Point {
+  t: number;
+  v: number;
+  label: string;
+  run: string;
+}
+
+function seriesPoints(label: string, r: RunResult, pick: (s: TimeSeries) => readonly number[]): Point[] {
+  const ys = pick(r.series);
+  const n = Math.min(ys.length, r.series.timeNs.length);
+  return strideIndices(n).map((i) => ({
+    t: r.series.timeNs[i] / 1e6,
+    v: ys[i],
+    label,
+    run: `${label} seed ${r.seed}`,
+  }));
+}
+
+export function timeSeriesPlot(
+  c: Comparison,
+  w: WorkloadComparison,
+  field: SeriesField,
+): RenderedPlot | undefined {
+  const data = cellsOf(c, w.workload).flatMap(({ label, results }) =>
+    results.flatMap((r) => seriesPoints(label, r, (s) => s[field])),
+  );
+  if (data.length === 0) return undefined;
+  const text = SERIES_TEXT[field];
+  return {
+    name: `${field === 'freePages' ? 'free' : 'refaults'}-${slug(w.workload)}`,
+    title: `${text.title}: ${w.workload}`,
+    caption:
+      text.caption +
+      (field === 'refaults' && c.semanticsDiffer.includes('refaults')
+        ? ' (semantics differ across policies)'
+        : ''),
+    markup: render({
+      width: WIDTH,
+      height: 300,
+      marginLeft: 60,
+      grid: true,
+      x: { label: 'virtual time (ms)' },
+      y: { label: text.y },
+      color: { domain: c.labels, legend: true },
+      marks: [
+        Plot.lineY(data, { x: 't', y: 'v', z: 'run', stroke: 'label', strokeOpacity: 0.8, strokeWidth: 1.5 }),
+        Plot.ruleY([0]),
+      ],
+    }),
+  };
+}
+
+const MEMINFO_CAPTION =
+  'Active/Inactive as /proc/meminfo reports them; under MGLRU "active" means the two youngest generations';
+
+const MEMINFO_LISTS = ['activeAnon', 'inactiveAnon', 'activeFile', 'inactiveFile'] as const;
+
+interface ListPoint {
+  t: number;
+  v: number;
+  list: string;
+  label: string;
+}
+
+function listPoints(label: string, r: RunResult, lists: Record<string, readonly number[]>): ListPoint[] {
+  return Object.entries(lists).flatMap(([list, ys]) =>
+    strideIndices(Math.min(ys.length, r.series.timeNs.length)).map((i) => ({
+      t: r.series.timeNs[i] / 1e6,
+      v: ys[i],
+      list,
+      label,
+    })),
+  );
+}
+
+/** meminfo lists (kind 'meminfo') or the policy's own lists or generations (kind 'policy'), one facet per configuration. */
+export function listsPlot(
+  c: Comparison,
+  w: WorkloadComparison,
+  kind: 'meminfo' | 'policy',
+): RenderedPlot | undefined {
+  const cells = cellsOf(c, w.workload);
+  const data = cells.flatMap(({ label, results }) => {
+    const r = representative(results);
+    const lists =
+      kind === 'meminfo'
+        ? Object.fromEntries(MEMINFO_LISTS.map((k) => [k, r.series[k]]))
+        : r.series.policyLists;
+    return listPoints(label, r, lists);
+  });
+  if (data.length === 0) return undefined;
+  const facets = cells.map((k) => k.label).filter((l) => data.some((d) => d.label === l));
+  const seeds = cells.map(({ label, results }) => `${label} seed ${representative(results).seed}`).join(', ');
+  return {
+    name: `${kind === 'meminfo' ? 'lists' : 'policy-lists'}-${slug(w.workload)}`,
+    title: `${kind === 'meminfo' ? 'LRU list sizes (meminfo)' : 'Policy lists and generations'}: ${w.workload}`,
+    caption: `${kind === 'meminfo' ? MEMINFO_CAPTION : 'sizes of the lists or generations each policy declares'}; ${seeds}`,
+    markup: render({
+      width: WIDTH,
+      height: 40 + 150 * facets.length,
+      marginLeft: 60,
+      marginRight: 90,
+      grid: true,
+      x: { label: 'virtual time (ms)' },
+      y: { label: 'pages' },
+      fy: { label: null, domain: facets },
+      color: { legend: true },
+      marks: [
+        Plot.lineY(data, { x: 't', y: 'v', z: 'list', stroke: 'list', fy: 'label', strokeWidth: 1.5 }),
+        Plot.frame({ stroke: '#ccc' }),
+      ],
+    }),
+  };
+}
+
+interface Bucket {
+  x1: number;
+  x2: number;
+  share: number;
+  label: string;
+}
+
+/** Direct-reclaim latency: the log2 histograms of every seed pooled per configuration, with the budget line. */
+export function latencyPlot(c: Comparison, w: WorkloadComparison): RenderedPlot | undefined {
+  const cells = cellsOf(c, w.workload);
+  const data: Bucket[] = [];
+  let budgetNs = 0;
+  for (const { label, results } of cells) {
+    const pooled: number[] = [];
+    for (const r of results) {
+      budgetNs = Math.max(budgetNs, r.directReclaimLatency.budgetNs);
+      r.directReclaimLatency.log2Histogram.forEach((count, i) => {
+        pooled[i] = (pooled[i] ?? 0) + count;
+      });
+    }
+    const total = pooled.reduce((s, x) => s + (x ?? 0), 0);
+    if (total === 0) continue;
+    pooled.forEach((count, i) => {
+      if (count > 0) data.push({ x1: 2 ** i / 1e3, x2: 2 ** (i + 1) / 1e3, share: count / total, label });
+    });
+  }
+  if (data.length === 0) return undefined;
+  const present = [...new Set(data.map((d) => d.label))];
+  const budgetUs = budgetNs / 1e3;
+  return {
+    name: `latency-${slug(w.workload)}`,
+    title: `Direct reclaim latency: ${w.workload}`,
+    caption:
+      'share of direct-reclaim invocations per log2 duration bucket, all seeds pooled' +
+      (budgetNs > 0 ? `; red line: latency budget (${budgetUs} µs)` : ''),
+    markup: render({
+      width: WIDTH,
+      height: 40 + 130 * present.length,
+      marginLeft: 60,
+      marginRight: 90,
+      x: { type: 'log', label: 'duration of one direct reclaim (µs)' },
+      y: { label: 'share', percent: true, grid: true },
+      fy: { label: null, domain: present },
+      color: { domain: c.labels },
+      marks: [
+        Plot.rectY(data, { x1: 'x1', x2: 'x2', y: 'share', fill: 'label', fy: 'label', inset: 0.5 }),
+        ...(budgetNs > 0
+          ? [
+              Plot.ruleX([budgetUs], { stroke: 'red', strokeWidth: 2 }),
+              Plot.text([budgetUs], {
+                x: (d: number) => d,
+                frameAnchor: 'top',
+                dx: 4,
+                textAnchor: 'start',
+                text: () => 'budget',
+                fill: 'red',
+              }),
+            ]
+          : []),
+        Plot.ruleY([0]),
+      ],
+    }),
+  };
+}
+
+interface Bar {
+  workload: string;
+  label: string;
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/** One key metric across configurations, a facet per workload, with confidence-interval error bars. */
+export function metricBarPlot(c: Comparison, metric: string): RenderedPlot | undefined {
+  const data: Bar[] = [];
+  for (const w of c.workloads) {
+    const row = w.rows.find((r) => r.metric === metric);
+    for (const cell of row?.cells ?? []) {
+      if (cell.ci)
+        data.push({
+          workload: w.workload,
+          label: cell.label,
+          mean: cell.ci.mean,
+          lo: cell.ci.lo,
+          hi: cell.ci.hi,
+        });
+    }
+  }
+  if (data.every((d) => d.mean === 0 && d.hi === 0)) return undefined;
+  const info = c.metrics.find((m) => m.name === metric);
+  const bounded = data.filter((d) => Number.isFinite(d.lo) && Number.isFinite(d.hi));
+  const better = info ? `, ${info.direction} is better` : '';
+  // Whisker caps about a third of a bar wide, however many bars share the row.
+  const capInset = Math.max(2, WIDTH / (c.workloads.length * c.labels.length) / 3);
+  return {
+    name: `bar-${slug(metric)}`,
+    title: `${metric}${info ? ` (${info.unit})` : ''}`,
+    caption:
+      `${info?.description ?? metric}${better}; bars: ${info?.mean ?? 'arithmetic'} mean, whiskers: ${Math.round(c.level * 100)}% CI` +
+      (bounded.length < data.length ? '; no whisker where n=1' : ''),
+    markup: render({
+      width: WIDTH,
+      height: 280,
+      marginLeft: 60,
+      x: { label: null, domain: c.labels, axis: null },
+      y: {
+        label: `${metric}${info ? ` (${info.unit}), ${info.direction} is better` : ''}`,
+        grid: true,
+        labelArrow: 'none',
+      },
+      fx: { label: null },
+      color: { domain: c.labels, legend: true },
+      marks: [
+        Plot.barY(data, { x: 'label', y: 'mean', fill: 'label', fx: 'workload' }),
+        Plot.ruleX(bounded, { x: 'label', y1: 'lo', y2: 'hi', fx: 'workload', strokeWidth: 1.5 }),
+        Plot.tickY(bounded, { x: 'label', y: 'lo', fx: 'workload', inset: capInset }),
+        Plot.tickY(bounded, { x: 'label', y: 'hi', fx: 'workload', inset: capInset }),
+        Plot.ruleY([0]),
+      ],
+    }),
+  };
+}
+
+/** Every plot the HTML report shows, in page order. */
+export function allPlots(c: Comparison): {
+  summary: RenderedPlot[];
+  perWorkload: Map<string, RenderedPlot[]>;
+} {
+  const summary = c.score.metrics
+    .map((m) => metricBarPlot(c, m))
+    .filter((p): p is RenderedPlot => p !== undefined);
+  const perWorkload = new Map<string, RenderedPlot[]>();
+  for (const w of c.workloads) {
+    perWorkload.set(
+      w.workload,
+      [
+        timeSeriesPlot(c, w, 'refaults'),
+        timeSeriesPlot(c, w, 'freePages'),
+        listsPlot(c, w, 'meminfo'),
+        listsPlot(c, w, 'policy'),
+        latencyPlot(c, w),
+      ].filter((p): p is RenderedPlot => p !== undefined),
+    );
+  }
+  return { summary, perWorkload };
+}

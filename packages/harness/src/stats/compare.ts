@@ -1,0 +1,310 @@
+import type { RunResult } from '@reclaim-lab/reclaim';
+import { geometricMean } from './descriptive.js';
+import { type ConfidenceInterval, type DiffInterval, diffInterval } from './intervals.js';
+import { METRICS, type MetricInfo, metricInfo } from './metrics.js';
+import { type RunSummary, summarizeRuns } from './summarize.js';
+import { SUPPORTED_LEVELS } from './t-table.js';
+
+/** The runs of one configuration (a policy or ablation, named by `label`) on one workload. */
+export interface CompareCell {
+  label: string;
+  workload: string;
+  results: readonly RunResult[];
+}
+
+export interface CompareOptions {
+  /** Confidence level for every interval; one of SUPPORTED_LEVELS. */
+  level?: number;
+  title?: string;
+  /** What the scenario is: machine, workload parameters, what is being asked. */
+  description?: string;
+}
+
+export type Verdict = 'better' | 'worse' | 'unchanged';
+
+export interface BaselineDiff extends DiffInterval {
+  /** 'unchanged' unless the difference is significant. */
+  verdict: Verdict;
+}
+
+export interface MetricCell {
+  label: string;
+  /** Absent when no run of this column defines the metric. */
+  ci?: ConfidenceInterval;
+  /** Absent for the baseline itself and when either side lacks the metric. */
+  vsBaseline?: BaselineDiff;
+}
+
+export interface MetricRow {
+  metric: string;
+  info: MetricInfo;
+  /** The metric's meaning differs between the policies compared; prefer pswpin, pgmajfault, pgsteal. */
+  semanticsDiffer: boolean;
+  /** One per column, in column order. */
+  cells: MetricCell[];
+}
+
+export interface ColumnInfo {
+  label: string;
+  n: number;
+  seeds: number[];
+  policies: string[];
+}
+
+export interface WorkloadComparison {
+  workload: string;
+  /** Columns present for this workload, baseline first. */
+  columns: ColumnInfo[];
+  hasBaseline: boolean;
+  /** Catalogue metrics that at least one column defines, in catalogue order. */
+  rows: MetricRow[];
+  summaries: Record<string, RunSummary>;
+}
+
+export interface ScoreRatio {
+  workload: string;
+  metric: string;
+  /** Oriented so that > 1 means better than the baseline. */
+  ratio: number;
+}
+
+export interface PolicyScore {
+  label: string;
+  /** Geometric mean of the oriented ratios; 1 for the baseline; undefined if no ratio could be formed. */
+  score: number | undefined;
+  direction: 'higher';
+  perWorkload: Record<string, number | undefined>;
+  ratios: ScoreRatio[];
+  excluded: { workload: string; metric: string; reason: string }[];
+}
+
+export interface Comparison {
+  title: string;
+  description: string;
+  baseline: string;
+  level: number;
+  /** Column labels, baseline first. */
+  labels: string[];
+  workloads: WorkloadComparison[];
+  scores: PolicyScore[];
+  score: { direction: 'higher'; metrics: string[]; description: string };
+  /** Metrics flagged "semantics differ across policies" (empty when all runs use one policy). */
+  semanticsDiffer: string[];
+  caveats: string[];
+  /** The catalogue, without extractors. */
+  metrics: MetricInfo[];
+  /** The runs behind it all (merged by label and workload), for JSON and plots. */
+  cells: CompareCell[];
+}
+
+export const SEMANTICS_CAVEAT =
+  'Counter semantics differ across policies: under MGLRU pgscan counts isolated pages (not pages looked at), ' +
+  'pgrefill counts pages sorted in place, and the workingset refault, activate and restore counters count only ' +
+  'refaults within the live generation window. Metrics marked † (and the efficiencies derived from pgscan) are not comparable ' +
+  'across policies; compare by pswpin, pgmajfault and pgsteal.';
+
+function mergeCells(cells: readonly CompareCell[]): CompareCell[] {
+  const merged = new Map<string, CompareCell>();
+  for (const c of cells) {
+    const key = JSON.stringify([c.label, c.workload]);
+    const prev = merged.get(key);
+    merged.set(
+      key,
+      prev ? { ...prev, results: [...prev.results, ...c.results] } : { ...c, results: [...c.results] },
+    );
+  }
+  return [...merged.values()].filter((c) => c.results.length > 0);
+}
+
+function verdictOf(d: DiffInterval, info: MetricInfo): Verdict {
+  if (!d.significant) return 'unchanged';
+  return d.diff < 0 === (info.direction === 'lower') ? 'better' : 'worse';
+}
+
+function compareWorkload(
+  workload: string,
+  cells: readonly CompareCell[],
+  labels: readonly string[],
+  baseline: string,
+  level: number,
+  flagged: ReadonlySet<string>,
+): WorkloadComparison {
+  const present = labels.filter((l) => cells.some((c) => c.label === l));
+  const summaries: Record<string, RunSummary> = {};
+  for (const l of present) summaries[l] = summarizeRuns(cells.find((c) => c.label === l)!.results, level);
+  const base = summaries[baseline];
+
+  const rows: MetricRow[] = [];
+  for (const def of METRICS) {
+    if (!present.some((l) => summaries[l].metrics[def.name])) continue;
+    const info = metricInfo(def.name)!;
+    const baseSamples = base?.metrics[def.name]?.samples;
+    const rowCells = present.map((label): MetricCell => {
+      const s = summaries[label].metrics[def.name];
+      if (!s) return { label };
+      if (label === baseline || !baseSamples) return { label, ci: s.ci };
+      const d = diffInterval(s.samples, baseSamples, level, def.mean);
+      return { label, ci: s.ci, vsBaseline: { ...d, verdict: verdictOf(d, info) } };
+    });
+    rows.push({ metric: def.name, info, semanticsDiffer: flagged.has(def.name), cells: rowCells });
+  }
+
+  const columns = present.map((label) => ({
+    label,
+    n: summaries[label].n,
+    seeds: summaries[label].seeds,
+    policies: summaries[label].policies,
+  }));
+  return { workload, columns, hasBaseline: base !== undefined, rows, summaries };
+}
+
+/** A key metric's ratio vs the baseline, oriented so > 1 is better, or why there is none. */
+function orientedRatio(
+  row: MetricRow | undefined,
+  li: number,
+  bi: number,
+): { ratio: number } | { reason: string } {
+  const a = row?.cells[li].ci?.mean;
+  const b = row?.cells[bi].ci?.mean;
+  if (row === undefined || a === undefined || b === undefined) return { reason: 'not defined for both' };
+  if (a === 0 && b === 0) return { reason: 'zero for both' };
+  if (a <= 0 || b <= 0) return { reason: 'zero on one side: the ratio would be 0 or infinite' };
+  return { ratio: row.info.direction === 'higher' ? a / b : b / a };
+}
+
+function scorePolicy(
+  label: string,
+  baseline: string,
+  workloads: readonly WorkloadComparison[],
+  metrics: readonly string[],
+): PolicyScore {
+  const ratios: ScoreRatio[] = [];
+  const excluded: PolicyScore['excluded'] = [];
+  const perWorkload: Record<string, number | undefined> = {};
+  for (const w of workloads) {
+    const li = w.columns.findIndex((c) => c.label === label);
+    const bi = w.columns.findIndex((c) => c.label === baseline);
+    if (li < 0 || bi < 0) continue;
+    const mine: number[] = [];
+    for (const metric of metrics) {
+      const r = orientedRatio(
+        w.rows.find((row) => row.metric === metric),
+        li,
+        bi,
+      );
+      if ('reason' in r) {
+        excluded.push({ workload: w.workload, metric, reason: r.reason });
+      } else {
+        ratios.push({ workload: w.workload, metric, ratio: r.ratio });
+        mine.push(r.ratio);
+      }
+    }
+    perWorkload[w.workload] = mine.length > 0 ? geometricMean(mine) : undefined;
+  }
+  const score = ratios.length > 0 ? geometricMean(ratios.map((r) => r.ratio)) : undefined;
+  return { label, score, direction: 'higher', perWorkload, ratios, excluded };
+}
+
+/**
+ * Compare configurations across workloads against a baseline, mmtests-style:
+ * per-metric means with confidence intervals over seeds, Welch differences vs
+ * the baseline marked significant only when their interval excludes 0, and a
+ * geometric mean of per-metric ratios as an overall score (higher is better).
+ */
+export function compare(
+  cells: readonly CompareCell[],
+  baselineLabel: string,
+  options: CompareOptions = {},
+): Comparison {
+  const level = options.level ?? 0.95;
+  if (!SUPPORTED_LEVELS.includes(level)) {
+    throw new RangeError(
+      `confidence level ${level} is not tabulated; use one of ${SUPPORTED_LEVELS.join(', ')}`,
+    );
+  }
+  const merged = mergeCells(cells);
+  if (!merged.some((c) => c.label === baselineLabel)) {
+    throw new Error(
+      `baseline '${baselineLabel}' has no runs; labels: ${[...new Set(merged.map((c) => c.label))]}`,
+    );
+  }
+  const labels = [baselineLabel, ...new Set(merged.map((c) => c.label).filter((l) => l !== baselineLabel))];
+  const workloadNames = [...new Set(merged.map((c) => c.workload))];
+
+  const policies = new Set(merged.flatMap((c) => c.results.map((r) => r.policy)));
+  const flagged = new Set(
+    policies.size > 1 ? METRICS.filter((m) => m.semanticsDiffer).map((m) => m.name) : [],
+  );
+
+  const workloads = workloadNames.map((w) =>
+    compareWorkload(
+      w,
+      merged.filter((c) => c.workload === w),
+      labels,
+      baselineLabel,
+      level,
+      flagged,
+    ),
+  );
+
+  const scoreMetrics = METRICS.filter((m) => m.tier === 'key' && !m.semanticsDiffer).map((m) => m.name);
+  const scores: PolicyScore[] = labels.map((l) =>
+    l === baselineLabel
+      ? {
+          label: l,
+          score: 1,
+          direction: 'higher',
+          perWorkload: Object.fromEntries(workloads.filter((w) => w.hasBaseline).map((w) => [w.workload, 1])),
+          ratios: [],
+          excluded: [],
+        }
+      : scorePolicy(l, baselineLabel, workloads, scoreMetrics),
+  );
+
+  const caveats: string[] = [];
+  if (flagged.size > 0) caveats.push(SEMANTICS_CAVEAT);
+  for (const w of workloads) {
+    if (!w.hasBaseline)
+      caveats.push(`workload ${w.workload} has no '${baselineLabel}' runs: no differences shown.`);
+    const single = w.columns.filter((c) => c.n === 1).map((c) => c.label);
+    if (single.length > 0) {
+      caveats.push(
+        `workload ${w.workload}: ${single.join(', ')} ran once; with n=1 the interval is unbounded ` +
+          'and no difference can be significant.',
+      );
+    }
+  }
+  for (const c of merged) {
+    const exits = c.results.reduce((s, r) => s + r.policyExits.length, 0);
+    if (exits > 0) {
+      caveats.push(
+        `${c.label} on ${c.workload}: the watchdog ejected a policy ${exits} time(s); see policyExits.`,
+      );
+    }
+  }
+
+  const n = [...new Set(merged.map((c) => c.results.length))].sort((a, b) => a - b);
+  return {
+    title: options.title ?? `reclaim-lab: ${labels.join(' vs ')}`,
+    description:
+      options.description ??
+      `${labels.length} configuration(s) on ${workloadNames.length} workload(s) (${workloadNames.join(', ')}), ` +
+        `${n.join('/')} seed(s) each.`,
+    baseline: baselineLabel,
+    level,
+    labels,
+    workloads,
+    scores,
+    score: {
+      direction: 'higher',
+      metrics: scoreMetrics,
+      description:
+        `geometric mean of per-metric ratios vs ${baselineLabel} over ${scoreMetrics.join(', ')}, ` +
+        'each oriented so that > 1 is better: higher is better',
+    },
+    semanticsDiffer: [...flagged],
+    caveats,
+    metrics: METRICS.map((m) => metricInfo(m.name)!),
+    cells: merged,
+  };
+}

@@ -1,0 +1,219 @@
+import type { LatencySummary, RunResult } from '@reclaim-lab/reclaim';
+import type { MeanKind } from './intervals.js';
+
+/** Which way is better. */
+export type Direction = 'lower' | 'higher';
+
+/**
+ * How prominent a metric is: `key` metrics form the overall score and get
+ * bar charts; `detail` metrics appear in tables; `raw` only in JSON.
+ */
+export type MetricTier = 'key' | 'detail' | 'raw';
+
+export type MetricGroup = 'outcome' | 'cost' | 'latency' | 'io';
+
+/** What a report needs to know about a metric (plain data). */
+export interface MetricInfo {
+  name: string;
+  unit: string;
+  description: string;
+  direction: Direction;
+  mean: MeanKind;
+  group: MetricGroup;
+  tier: MetricTier;
+  /** The kernel counts this differently under MGLRU and the classic LRU. */
+  semanticsDiffer: boolean;
+}
+
+export interface MetricDef extends MetricInfo {
+  /** undefined when the run does not define the metric (e.g. efficiency with nothing scanned). */
+  extract: (r: RunResult) => number | undefined;
+}
+
+type Extract = MetricDef['extract'];
+
+const counter =
+  (name: string): Extract =>
+  (r) =>
+    r.counters[name];
+
+/** Sum of counters; undefined only when none of them is present. */
+const sumOf =
+  (...names: string[]): Extract =>
+  (r) => {
+    const present = names.map((n) => r.counters[n]).filter((v): v is number => v !== undefined);
+    return present.length === 0 ? undefined : present.reduce((a, b) => a + b, 0);
+  };
+
+/** num / den, undefined when the denominator is 0 or missing. */
+const ratio =
+  (num: Extract, den: Extract): Extract =>
+  (r) => {
+    const d = den(r);
+    const n = num(r);
+    return d === undefined || n === undefined || d === 0 ? undefined : n / d;
+  };
+
+const NS_PER_MS = 1e6;
+
+function runtimeNs(r: RunResult): number {
+  return r.tasks.length === 0 ? r.runtimeNs : Math.max(...r.tasks.map((t) => t.runtimeNs));
+}
+
+/** A latency quantile in ms; 0 when nothing was measured (no stall is the best case, not a gap). */
+const latencyMs =
+  (pick: (r: RunResult) => LatencySummary, field: 'p50Ns' | 'p99Ns' | 'maxNs'): Extract =>
+  (r) => {
+    const l = pick(r);
+    return l.count === 0 ? 0 : l[field] / NS_PER_MS;
+  };
+
+const direct = (r: RunResult): LatencySummary => r.directReclaimLatency;
+const kswapd = (r: RunResult): LatencySummary => r.kswapdBatchLatency;
+
+type Row = [
+  name: string,
+  unit: string,
+  direction: Direction,
+  mean: MeanKind,
+  group: MetricGroup,
+  tier: MetricTier,
+  semanticsDiffer: boolean,
+  extract: Extract,
+  description: string,
+];
+
+const L = 'lower';
+const H = 'higher';
+const A = 'arithmetic';
+const HM = 'harmonic';
+const SEM = true;
+const SAME = false;
+
+// The one metric table. Order here is the order in reports.
+// biome-ignore format: a table reads better than one object per metric
+const ROWS: readonly Row[] = [
+  ['runtime_ms', 'ms', L, A, 'outcome', 'key', SAME, (r) => runtimeNs(r) / NS_PER_MS,
+    'virtual time until the last task finished (max task runtime)'],
+  ['ops_per_sec', 'ops/s', H, HM, 'outcome', 'key', SAME,
+    (r) => {
+      const ops = r.tasks.reduce((s, t) => s + t.ops, 0);
+      const ns = runtimeNs(r);
+      return ops === 0 || ns === 0 ? undefined : ops / (ns / 1e9);
+    },
+    'application operations completed per second of virtual time'],
+  ['pgmajfault', 'faults', L, A, 'outcome', 'key', SAME, counter('pgmajfault'),
+    'major faults: swap-ins and file reads a task waited for'],
+  ['pswpin', 'pages', L, A, 'io', 'key', SAME, counter('pswpin'), 'pages read back from swap'],
+  ['pgsteal', 'pages', L, A, 'cost', 'key', SAME, sumOf('pgsteal_kswapd', 'pgsteal_direct'),
+    'pages reclaimed (kswapd + direct)'],
+  ['direct_stall_ms', 'ms', L, A, 'cost', 'key', SAME,
+    (r) => r.tasks.reduce((s, t) => s + t.directReclaimNs, 0) / NS_PER_MS,
+    'time tasks spent stalled in direct reclaim and throttling, summed over tasks'],
+  ['refaults', 'pages', L, A, 'outcome', 'detail', SEM,
+    sumOf('workingset_refault_anon', 'workingset_refault_file'),
+    'refaults of recently evicted pages (workingset_refault_anon + _file)'],
+  ['workingset_refault_anon', 'pages', L, A, 'outcome', 'detail', SEM, counter('workingset_refault_anon'),
+    'anon refaults'],
+  ['workingset_refault_file', 'pages', L, A, 'outcome', 'detail', SEM, counter('workingset_refault_file'),
+    'file refaults'],
+  ['workingset_activate_anon', 'pages', L, A, 'outcome', 'raw', SEM, counter('workingset_activate_anon'),
+    'anon refaults activated as recent'],
+  ['workingset_activate_file', 'pages', L, A, 'outcome', 'raw', SEM, counter('workingset_activate_file'),
+    'file refaults activated as recent'],
+  ['workingset_restore_anon', 'pages', L, A, 'outcome', 'raw', SEM, counter('workingset_restore_anon'),
+    'anon refaults of pages that were in the workingset'],
+  ['workingset_restore_file', 'pages', L, A, 'outcome', 'raw', SEM, counter('workingset_restore_file'),
+    'file refaults of pages that were in the workingset'],
+  ['oom_kill', 'kills', L, A, 'outcome', 'detail', SAME, (r) => r.counters['oom_kill'] ?? r.oomKills.length,
+    'tasks killed by the OOM killer'],
+  ['miss_ratio', 'ratio', L, A, 'outcome', 'detail', SAME, ratio((r) => r.misses, (r) => r.requests),
+    'misses / requests (page-cache and page-table lookups)'],
+  ['policy_exits', 'exits', L, A, 'outcome', 'detail', SAME, (r) => r.policyExits.length,
+    'policies ejected by the watchdog'],
+  ['pgfault', 'faults', L, A, 'outcome', 'raw', SAME, counter('pgfault'), 'all page faults'],
+  ['pgscan', 'pages', L, A, 'cost', 'detail', SEM, sumOf('pgscan_kswapd', 'pgscan_direct'),
+    'pages scanned (kswapd + direct); MGLRU counts isolated pages'],
+  ['pgscan_kswapd', 'pages', L, A, 'cost', 'raw', SEM, counter('pgscan_kswapd'), 'pages scanned by kswapd'],
+  ['pgscan_direct', 'pages', L, A, 'cost', 'raw', SEM, counter('pgscan_direct'), 'pages scanned in direct reclaim'],
+  ['pgsteal_kswapd', 'pages', L, A, 'cost', 'raw', SAME, counter('pgsteal_kswapd'), 'pages reclaimed by kswapd'],
+  ['pgsteal_direct', 'pages', L, A, 'cost', 'detail', SAME, counter('pgsteal_direct'),
+    'pages reclaimed in direct reclaim'],
+  ['kswapd_efficiency', 'ratio', H, HM, 'cost', 'detail', SEM,
+    ratio(counter('pgsteal_kswapd'), counter('pgscan_kswapd')), 'pgsteal_kswapd / pgscan_kswapd'],
+  ['direct_efficiency', 'ratio', H, HM, 'cost', 'detail', SEM,
+    ratio(counter('pgsteal_direct'), counter('pgscan_direct')), 'pgsteal_direct / pgscan_direct'],
+  ['pgrefill', 'pages', L, A, 'cost', 'detail', SEM, counter('pgrefill'),
+    'classic: active-list pages scanned; MGLRU: pages sorted in place'],
+  ['pgactivate', 'pages', L, A, 'cost', 'detail', SEM, counter('pgactivate'), 'pages activated (promoted)'],
+  ['pgdeactivate', 'pages', L, A, 'cost', 'raw', SEM, counter('pgdeactivate'), 'pages deactivated'],
+  ['pgrotated', 'pages', L, A, 'cost', 'raw', SAME, counter('pgrotated'),
+    'pages rotated to the inactive tail after writeback'],
+  ['allocstall', 'stalls', L, A, 'cost', 'detail', SAME, counter('allocstall'), 'direct reclaim entries'],
+  ['reclaim_cpu_ms', 'ms', L, A, 'cost', 'detail', SAME,
+    (r) => (r.counters['reclaim_cpu_ns'] === undefined ? undefined : r.counters['reclaim_cpu_ns'] / NS_PER_MS),
+    'CPU time spent in reclaim, from the cost model'],
+  ['policy_overrides', 'times', L, A, 'cost', 'detail', SAME, counter('policy_overrides'),
+    'times the core had to override the policy'],
+  ['rmap_walks', 'walks', L, A, 'cost', 'raw', SAME, counter('rmap_walks'), 'reverse-map walks'],
+  ['pt_walk_ptes', 'PTEs', L, A, 'cost', 'raw', SAME, counter('pt_walk_ptes'), 'PTEs scanned by page-table walks'],
+  ['pgscan_direct_throttle', 'events', L, A, 'cost', 'raw', SAME, counter('pgscan_direct_throttle'),
+    'direct reclaimers throttled until kswapd catches up'],
+  ['writeback_requests', 'requests', L, A, 'io', 'raw', SAME, counter('writeback_requests'),
+    'writeback I/O requests issued'],
+  ['io_wait_ms', 'ms', L, A, 'cost', 'raw', SAME, (r) => r.tasks.reduce((s, t) => s + t.ioWaitNs, 0) / NS_PER_MS,
+    'time tasks waited for I/O, summed over tasks'],
+  ['direct_reclaim_p50_ms', 'ms', L, A, 'latency', 'raw', SAME, latencyMs(direct, 'p50Ns'),
+    'median duration of one direct reclaim (0 when there was none)'],
+  ['direct_reclaim_p99_ms', 'ms', L, A, 'latency', 'detail', SAME, latencyMs(direct, 'p99Ns'),
+    '99th percentile duration of one direct reclaim (0 when there was none)'],
+  ['direct_reclaim_max_ms', 'ms', L, A, 'latency', 'raw', SAME, latencyMs(direct, 'maxNs'),
+    'longest direct reclaim (0 when there was none)'],
+  ['direct_reclaim_over_budget', 'calls', L, A, 'latency', 'detail', SAME, (r) => r.directReclaimLatency.overBudget,
+    'direct reclaims longer than the latency budget'],
+  ['kswapd_batch_p99_ms', 'ms', L, A, 'latency', 'raw', SAME, latencyMs(kswapd, 'p99Ns'),
+    '99th percentile duration of one kswapd batch (0 when there was none)'],
+  ['pswpout', 'pages', L, A, 'io', 'detail', SAME, counter('pswpout'), 'pages written to swap'],
+  ['pgpgout', 'KiB', L, A, 'io', 'raw', SAME, counter('pgpgout'), 'data written to block devices'],
+  ['pgpgin', 'KiB', L, A, 'io', 'raw', SAME, counter('pgpgin'), 'data read from block devices'],
+  ['nr_vmscan_write', 'pages', L, A, 'io', 'detail', SAME, counter('nr_vmscan_write'),
+    'pages written out by reclaim itself'],
+];
+
+export const METRICS: readonly MetricDef[] = ROWS.map(
+  ([name, unit, direction, mean, group, tier, semanticsDiffer, extract, description]) => ({
+    name,
+    unit,
+    description,
+    direction,
+    mean,
+    group,
+    tier,
+    semanticsDiffer,
+    extract,
+  }),
+);
+
+const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
+
+export function metricDef(name: string): MetricDef | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The metric's description without its extractor: safe to serialise. */
+export function metricInfo(name: string): MetricInfo | undefined {
+  const def = BY_NAME.get(name);
+  if (!def) return undefined;
+  const { extract: _extract, ...info } = def;
+  return info;
+}
+
+/** Every catalogue metric the run defines. */
+export function extractMetrics(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of METRICS) {
+    const v = m.extract(r);
+    if (v !== undefined && !Number.isNaN(v)) out[m.name] = v;
+  }
+  return out;
+}
