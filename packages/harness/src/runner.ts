@@ -16,15 +16,16 @@ export interface RunOptions {
 }
 
 /** The workload spec a scenario names (a built-in id, an id with params, or an inline spec). */
-export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput } {
+export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput; params: Record<string, unknown> } {
   const w = s.workload;
-  if (typeof w === 'string') return { id: w, spec: getWorkload(w, s.params) as WorkloadInput };
+  // Presets take their parameters in getWorkload; an inline spec takes them when compiled.
+  if (typeof w === 'string') return { id: w, spec: getWorkload(w, s.params) as WorkloadInput, params: {} };
   if ('id' in w && typeof w.id === 'string' && !('tasks' in w)) {
     const params = { ...s.params, ...((w as { params?: Record<string, unknown> }).params ?? {}) };
-    return { id: w.id, spec: getWorkload(w.id, params) as WorkloadInput };
+    return { id: w.id, spec: getWorkload(w.id, params) as WorkloadInput, params: {} };
   }
   const name = typeof (w as { name?: unknown }).name === 'string' ? String((w as { name?: unknown }).name) : 'custom';
-  return { id: name, spec: w as WorkloadInput };
+  return { id: name, spec: w as WorkloadInput, params: s.params };
 }
 
 export function policyAttachments(s: Scenario, override?: string): PolicyAttachment[] {
@@ -50,9 +51,9 @@ export function policyLabel(s: Scenario, override?: string): string {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const machine: MachineConfig = parseMachine(scenario);
   const seed = options.seed ?? scenario.seed;
-  const { spec } = scenarioWorkload(scenario);
+  const { spec, params } = scenarioWorkload(scenario);
   const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
-  const workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: scenario.params as never });
+  const workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: params as never });
   const kernel = new Kernel({
     machine,
     policy: policyAttachments(scenario, options.policy),

@@ -11,3 +11,16 @@ export {
   shadowWorkingset,
 } from './workingset.js';
 export { type RmapResult, World, type YoungPteVisitor } from './world.js';
+export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
+export {
+  PageTableWalker,
+  PTES_PER_CACHELINE,
+  type PtWalkParams,
+  type PtWalkStats,
+  shouldSkipVma,
+  suitableToScan,
+  transferDirty,
+  type YoungFolioVisitor,
+} from './pt-walk.js';
+export { LOOKAROUND_PTES, LookAround, type LookAroundParams, lookAroundWindow } from './lookaround.js';
+export { type GenRecentRule, genRefaultIsRecent, genTokenRefs, genTokenSeq, packGenToken } from './mglru-shadow.js';

@@ -82,6 +82,7 @@ import {
   MAX_RECLAIM_RETRIES,
   MAX_SWAPPINESS,
   MEMCG_CHARGE_BATCH,
+  MIN_LRU_BATCH,
   type Reclaimer,
   ScanControl,
   SWAP_CLUSTER_MAX,
@@ -277,7 +278,7 @@ export class Kernel implements ReclaimCore {
     this.dirtyQueued = new Uint8Array(frames);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
     this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
-    this.shadowInfo = { payload: 0, workingset: false, isFile: false, evictionLruvec: this.world.lruvec(this.machine.rootMemcg, 0) };
+    this.shadowInfo = { payload: 0, workingset: false, isFile: false, evictionLruvec: this.world.lruvec(this.machine.rootMemcg, 0), inFault: false };
     this.sampleIntervalNs = options.sampleIntervalNs ?? 10 * NS_PER_MS;
     this.series = {
       intervalNs: this.sampleIntervalNs,
@@ -684,6 +685,12 @@ export class Kernel implements ReclaimCore {
       task.ioWaitNs += done - task.t;
       task.t = done + this.machine.config.cost.majorFaultNs;
       const active = this.refault(pfn, shadow, true);
+      // `should_try_to_free_swap`: drop the slot on a write fault, a locked
+      // VMA, or a swap device more than half full; synchronous devices
+      // (zram) bypass the swap cache entirely.
+      if (write || vma.vmFlags & VM_LOCKED || swap.isFull() || this.machine.swapDevice.spec.synchronous) {
+        this.world.freeSwapSlot(pfn);
+      }
       f.mapcount[pfn] = 1;
       mm.pte[vpn] = pfn + 1;
       mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
@@ -921,6 +928,7 @@ export class Kernel implements ReclaimCore {
     info.workingset = shadowWorkingset(shadow);
     info.isFile = isFile;
     info.evictionLruvec = evictLv;
+    info.inFault = inFault;
     const v = this.verdict;
     v.activate = false;
     v.restore = false;
@@ -936,7 +944,6 @@ export class Kernel implements ReclaimCore {
       f.flags[pfn] |= PG_WORKINGSET;
       c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
     }
-    void inFault;
     return v.activate;
   }
 
@@ -1366,9 +1373,10 @@ export class Kernel implements ReclaimCore {
         return undefined;
       });
       this.isoLogging = false;
+      const isolatedAny = this.isoLogLen > 0;
       this.restoreIsolated(ctx);
       if (ejected) this.shrinkLruvec(ctx, sc);
-      else this.watchStall(ctx, sc);
+      else this.watchStall(ctx, sc, isolatedAny);
       return;
     }
     // cache_ext-style batch eviction: ask for candidates, make up any shortfall.
@@ -1420,18 +1428,25 @@ export class Kernel implements ReclaimCore {
     this.isoLogLen = 0;
   }
 
-  /** No progress under pressure: at priority 0 with evictable folios, `shrink` reclaims nothing, again and again. */
-  private watchStall(ctx: LruvecCtx, sc: ScanControl): void {
+  /**
+   * No progress under pressure: at priority 0, with reclaimable folios on
+   * its lists, `shrink` does not even isolate one, again and again. (A policy
+   * that scans and finds nothing freeable is not stalling: that is OOM.)
+   */
+  private watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
-    if (sc.nrReclaimed > 0 || ctx.lruvec.evictable === 0) {
+    const lv = ctx.lruvec;
+    const reclaimable = lv.nrPages[LRU_FILE] + (this.canReclaimAnon(lv, sc) && sc.maySwap ? lv.nrPages[LRU_ANON] : 0);
+    // A handful of folios may legitimately round down to no scan at all.
+    if (isolatedAny || reclaimable < MIN_LRU_BATCH) {
       this.stallCount[id] = 0;
       return;
     }
     this.stallCount[id] = (this.stallCount[id] ?? 0) + 1;
     if (this.stallCount[id] >= this.watchdog.options.stallBudget) {
       this.stallCount[id] = 0;
-      this.watchdog.reject(ctx, 'shrink', 'stall', `reclaimed nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${ctx.lruvec.evictable} evictable pages`);
+      this.watchdog.reject(ctx, 'shrink', 'stall', `isolated nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${reclaimable} reclaimable pages`);
     }
   }
 
@@ -1557,6 +1572,11 @@ export class Kernel implements ReclaimCore {
     this.flusherRun(true);
   }
 
+  markDirty(pfn: number): void {
+    this.world.markDirty(pfn);
+    if (this.machine.frames.flags[pfn] & PG_FILE) this.queueDirty(pfn);
+  }
+
   lruSizes(lv: Lruvec): LruSizes {
     const ctx = this.ctxs[lv.id];
     const out = this.sizesScratch;
@@ -1572,7 +1592,7 @@ export class Kernel implements ReclaimCore {
    * pageout, shadow and free. Survivors are compacted to the front of `buf`
    * with `outcome[i]` 1 = activate, 0 = keep.
    */
-  shrinkFolioList(ctx: LruvecCtx, buf: Int32Array, n: number, sc: ScanControl, outcome: Uint8Array): ShrinkListResult {
+  shrinkFolioList(ctx: LruvecCtx, buf: Int32Array, n: number, sc: ScanControl, outcome: Uint8Array, visitor: YoungPteVisitor | null = null): ShrinkListResult {
     const res = this.shrinkResult;
     res.reclaimed = 0;
     res.survivors = 0;
@@ -1612,7 +1632,7 @@ export class Kernel implements ReclaimCore {
         this.survive(buf, outcome, res, pfn, 1);
         continue;
       }
-      const rmap = this.referenced(pfn, sc);
+      const rmap = this.referenced(pfn, sc, visitor);
       if (rmap.vmFlags & VM_LOCKED) {
         f.flags[pfn] |= PG_MLOCKED;
         this.survive(buf, outcome, res, pfn, 2);
@@ -2062,6 +2082,27 @@ export class Kernel implements ReclaimCore {
       }
       if (lists.length(lv.unevictableList) !== lv.nrUnevictable) throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
     }
+    // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
+    const swap = this.machine.swap;
+    if (swap) {
+      const holders = new Uint8Array(swap.slots);
+      for (let pfn = 0; pfn < f.count; pfn++) {
+        if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
+        const slot = f.swapSlot[pfn];
+        if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn) throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
+        holders[slot]++;
+      }
+      for (const mm of this.world.mms) {
+        for (let vpn = 0; vpn < mm.pte.length; vpn++) if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
+      }
+      let used = 0;
+      for (let slot = 0; slot < swap.slots; slot++) {
+        if (!swap.isUsed(slot)) continue;
+        used++;
+        if (holders[slot] !== 1) throw new Error(`${where}: swap slot ${slot} is held ${holders[slot]} times (owner mm ${swap.ownerMm[slot]} vpn ${swap.ownerVpn[slot]})`);
+      }
+      if (used !== swap.used) throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
+    }
     for (const mm of this.world.mms) {
       for (let vpn = 0; vpn < mm.pte.length; vpn++) {
         const p = mm.pte[vpn];
@@ -2070,8 +2111,7 @@ export class Kernel implements ReclaimCore {
           if ((f.flags[pfn] & PG_ALLOCATED) === 0) throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
         } else if (p < 0) {
           const slot = -p - 1;
-          const swap = this.machine.swap!;
-          if (!swap.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
+          if (!swap || !swap.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
             throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
           }
         }

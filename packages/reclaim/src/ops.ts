@@ -117,6 +117,8 @@ export interface ShadowInfo {
   isFile: boolean;
   /** The lruvec that evicted the folio (the reclaim target's, on this node). */
   evictionLruvec: Lruvec;
+  /** The folio is coming back through a page fault (MGLRU's `lru_gen_in_fault`). */
+  inFault?: boolean;
 }
 
 export interface RefaultVerdict {
@@ -152,8 +154,18 @@ export interface ReclaimCore {
   isolate(ctx: PolicyCtx<unknown>, list: number, nr: number, buf: Int32Array, sc: ScanControl): IsolateResult;
   /** Isolate one folio (MGLRU's `isolate_folio`); false if it cannot be taken. */
   isolateOne(ctx: PolicyCtx<unknown>, pfn: number, sc: ScanControl): boolean;
-  /** The common per-candidate path (`shrink_folio_list`); survivors stay in `buf[0..survivors)` with `outcome`. */
-  shrinkFolioList(ctx: PolicyCtx<unknown>, buf: Int32Array, n: number, sc: ScanControl, outcome: Uint8Array): ShrinkListResult;
+  /**
+   * The common per-candidate path (`shrink_folio_list`); survivors stay in `buf[0..survivors)` with `outcome`.
+   * `visitor`, if given, is passed to the core's rmap walk of each folio (MGLRU's look-around).
+   */
+  shrinkFolioList(
+    ctx: PolicyCtx<unknown>,
+    buf: Int32Array,
+    n: number,
+    sc: ScanControl,
+    outcome: Uint8Array,
+    visitor?: YoungPteVisitor | null,
+  ): ShrinkListResult;
   /** Put an isolated survivor back through the policy's `putback` (`move_folios_to_lru`). */
   putback(ctx: PolicyCtx<unknown>, pfn: number, outcome: PutbackOutcome): void;
   /** rmap walk of one folio, charged to the reclaimer (`folio_referenced`). */
@@ -176,6 +188,11 @@ export interface ReclaimCore {
   wakeFlushers(): void;
   /** Sizes of any lruvec as its own policy reports them. */
   lruSizes(lv: Lruvec): LruSizes;
+  /**
+   * `folio_mark_dirty`: set PG_dirty and queue a file folio for the flusher
+   * threads (for page-table walkers that move PTE dirty bits to folios).
+   */
+  markDirty?(pfn: number): void;
 }
 
 export interface InitCtx {

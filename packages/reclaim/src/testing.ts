@@ -56,3 +56,4 @@ export function uniform(r: number, pages: number, count: number, seed: number, o
 }
 
 export { OP_LOAD, OP_READ, OP_STORE, OP_WRITE };
+export * from './conformance.js';

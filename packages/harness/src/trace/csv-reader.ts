@@ -1,0 +1,299 @@
+/**
+ * Two CSV dialects on one parser.
+ *
+ * Plain CSV (`csv`): a header naming the columns, then one request a line.
+ * Required: `time`, a key column (`key`, `address` or `key_or_address`) and
+ * `op` (r/w/read/write, any case); optional `size` (bytes, default 4096) and
+ * `next` (0-based index of the next request for the key, -1 for never) — the
+ * columns our CSV writer emits. Keys are decimal or 0x-hex; with
+ * `addressToPage` they are byte addresses and the request's key is the page
+ * number. Blank lines and lines starting with `#` are skipped.
+ *
+ * libCacheSim CSV (`libcachesim-csv`): columns chosen by 1-based number like
+ * libCacheSim's `-t "time-col=…,obj-id-col=…"`, see LIBCACHESIM_CSV_DEFAULTS;
+ * extra columns are ignored; without a time column, time is the request
+ * index. Object ids must be numeric (libCacheSim hashes string ids; hash
+ * them before importing).
+ */
+import { InputFile, LineScanner } from './file-io.js';
+import * as fieldParsers from './parse-field.js';
+import type {
+  LibCacheSimCsvLayout,
+  TraceChunk,
+  TraceFormat,
+  TraceReader,
+  TraceReadOptions,
+} from './trace-chunk.js';
+import * as model from './trace-chunk.js';
+import { TraceFormatError } from './trace-error.js';
+
+// Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
+const { OP_SPELLINGS, U64, parseNumber, parseOp, parseU64, parseUint, u64ToKey, u64ToPage } = fieldParsers;
+const {
+  DEFAULT_REQUEST_SIZE,
+  LIBCACHESIM_CSV_DEFAULTS,
+  MAX_TRACE_KEY,
+  NEXT_NEVER,
+  NEXT_UNKNOWN,
+  TRACE_OP_READ,
+} = model;
+
+/** 0-based field indices; -1 when the column is absent. */
+interface Columns {
+  time: number;
+  key: number;
+  op: number;
+  size: number;
+  next: number;
+}
+
+const PLAIN_HEADER_NAMES: Record<string, keyof Columns> = {
+  time: 'time',
+  key: 'key',
+  address: 'key',
+  key_or_address: 'key',
+  op: 'op',
+  size: 'size',
+  next: 'next',
+};
+export const PLAIN_CSV_HEADER_HELP =
+  'time,key_or_address,op[,size][,next] (key column may be named key or address)';
+
+type HeaderSpec =
+  | { kind: 'plain' }
+  | { kind: 'layout'; cols: Columns; hasHeader: boolean | 'auto'; delimiter: string };
+
+class CsvTraceReader implements TraceReader {
+  readonly path: string;
+  readonly format: TraceFormat;
+  readonly hasNextAccess: boolean;
+  readonly requestCount = undefined;
+  private readonly file: InputFile;
+  private readonly lines: LineScanner;
+  private readonly cols: Columns;
+  private readonly fieldCount: number;
+  private readonly strictFieldCount: boolean;
+  private readonly delimiter: number;
+  private readonly trimTabs: boolean;
+  private readonly pageShift: number;
+  private readonly addressToPage: boolean;
+  private readonly fields: Int32Array;
+  private readonly scratch = new U64();
+  /** A header probe found data on line 1: parse it on the first read. */
+  private pendingFirstLine = false;
+  private index = 0;
+
+  constructor(path: string, format: TraceFormat, options: TraceReadOptions, header: HeaderSpec) {
+    this.path = path;
+    this.format = format;
+    this.addressToPage = options.addressToPage ?? false;
+    this.pageShift = checkPageShift(options.pageShift);
+    const delimiter = header.kind === 'plain' ? ',' : header.delimiter;
+    if (delimiter.length !== 1)
+      throw new Error(`${path}: CSV delimiter must be one character, got "${delimiter}"`);
+    this.file = new InputFile(path);
+    this.lines = new LineScanner(this.file);
+    try {
+      this.cols = header.kind === 'plain' ? readPlainHeader(path, this.lines) : header.cols;
+      this.strictFieldCount = header.kind === 'plain';
+      this.delimiter = delimiter.charCodeAt(0);
+      this.trimTabs = delimiter !== '\t';
+      const c = this.cols;
+      this.fieldCount = Math.max(c.time, c.key, c.op, c.size, c.next) + 1;
+      this.fields = new Int32Array(2 * (this.fieldCount + 1));
+      this.hasNextAccess = c.next >= 0;
+      if (header.kind === 'layout') {
+        if (header.hasHeader === true) this.lines.next();
+        else if (header.hasHeader === 'auto' && this.lines.next()) this.pendingFirstLine = this.keyIsNumber();
+      }
+    } catch (e) {
+      this.file.close();
+      throw e;
+    }
+  }
+
+  read(chunk: TraceChunk): number {
+    const cap = chunk.capacity;
+    let n = 0;
+    if (this.pendingFirstLine) {
+      this.pendingFirstLine = false;
+      if (this.parseLine(chunk, n)) n++;
+    }
+    while (n < cap && this.lines.next()) {
+      if (this.parseLine(chunk, n)) n++;
+    }
+    chunk.length = n;
+    return n;
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  private fail(message: string): never {
+    throw new TraceFormatError(this.path, { line: this.lines.lineNo }, message);
+  }
+
+  private fieldText(f: number): string {
+    return this.file.buf.toString('latin1', this.fields[2 * f], this.fields[2 * f + 1]);
+  }
+
+  /** Splits the current line into `fields`; returns the field count (stops after fieldCount + 1). */
+  private split(): number {
+    const buf = this.file.buf;
+    const end = this.lines.end;
+    const fields = this.fields;
+    const max = this.fieldCount + 1;
+    let count = 0;
+    let i = this.lines.start;
+    while (count < max) {
+      let s = i;
+      while (i < end && buf[i] !== this.delimiter) i++;
+      let e = i;
+      while (s < e && (buf[s] === 32 || (this.trimTabs && buf[s] === 9))) s++;
+      while (e > s && (buf[e - 1] === 32 || (this.trimTabs && buf[e - 1] === 9))) e--;
+      fields[2 * count] = s;
+      fields[2 * count + 1] = e;
+      count++;
+      if (i >= end) break;
+      i++;
+    }
+    return count;
+  }
+
+  private parseLine(chunk: TraceChunk, at: number): boolean {
+    const buf = this.file.buf;
+    const { start, end } = this.lines;
+    let first = start;
+    while (first < end && (buf[first] === 32 || buf[first] === 9)) first++;
+    if (first === end || buf[first] === 35) return false;
+    const count = this.split();
+    if (count < this.fieldCount || (this.strictFieldCount && count > this.fieldCount)) {
+      this.fail(
+        `expected ${this.fieldCount} fields, got ${count > this.fieldCount ? 'more' : count}: "${this.lines.text()}"`,
+      );
+    }
+    const f = this.fields;
+    const c = this.cols;
+
+    let time = this.index;
+    if (c.time >= 0) {
+      time = parseNumber(buf, f[2 * c.time], f[2 * c.time + 1]);
+      if (!Number.isFinite(time)) this.fail(`bad time "${this.fieldText(c.time)}" (expected a number)`);
+    }
+
+    const ks = f[2 * c.key];
+    const ke = f[2 * c.key + 1];
+    if (!parseU64(buf, ks, ke, this.scratch)) {
+      this.fail(`bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex)`);
+    }
+    const key = this.addressToPage ? u64ToPage(this.scratch, this.pageShift) : u64ToKey(this.scratch);
+    if (Number.isNaN(key)) this.fail(`key "${this.fieldText(c.key)}" exceeds 2^53-1`);
+
+    let op = TRACE_OP_READ;
+    if (c.op >= 0) {
+      op = parseOp(buf, f[2 * c.op], f[2 * c.op + 1]);
+      if (Number.isNaN(op)) this.fail(`bad op "${this.fieldText(c.op)}" (expected ${OP_SPELLINGS})`);
+    }
+
+    let size = DEFAULT_REQUEST_SIZE;
+    if (c.size >= 0) {
+      size = parseUint(buf, f[2 * c.size], f[2 * c.size + 1], this.scratch, 0xffffffff);
+      if (Number.isNaN(size))
+        this.fail(`bad size "${this.fieldText(c.size)}" (expected an integer below 2^32)`);
+    }
+
+    let next = NEXT_UNKNOWN;
+    if (c.next >= 0) {
+      const ns = f[2 * c.next];
+      const ne = f[2 * c.next + 1];
+      if (ne - ns === 2 && buf[ns] === 45 && buf[ns + 1] === 49) next = NEXT_NEVER;
+      else {
+        next = parseUint(buf, ns, ne, this.scratch, MAX_TRACE_KEY);
+        if (!(next > this.index)) {
+          this.fail(
+            `bad next "${this.fieldText(c.next)}" (expected -1 or the index of a later request than ${this.index})`,
+          );
+        }
+      }
+    }
+
+    chunk.time[at] = time;
+    chunk.key[at] = key;
+    chunk.op[at] = op;
+    chunk.size[at] = size;
+    chunk.next[at] = next;
+    this.index++;
+    return true;
+  }
+
+  /** libCacheSim's header detection: a first line whose obj-id is not a number is a header. */
+  private keyIsNumber(): boolean {
+    const count = this.split();
+    const k = this.cols.key;
+    return k < count && parseU64(this.file.buf, this.fields[2 * k], this.fields[2 * k + 1], this.scratch);
+  }
+}
+
+export function checkPageShift(shift: number | undefined): number {
+  const s = shift ?? 12;
+  if (!Number.isInteger(s) || s < 0 || s > 31)
+    throw new Error(`pageShift must be an integer in 0..31, got ${s}`);
+  return s;
+}
+
+function readPlainHeader(path: string, lines: LineScanner): Columns {
+  if (!lines.next()) {
+    throw new TraceFormatError(path, { line: 1 }, `empty file; expected a header ${PLAIN_CSV_HEADER_HELP}`);
+  }
+  const cols: Columns = { time: -1, key: -1, op: -1, size: -1, next: -1 };
+  const bad = (why: string): never => {
+    throw new TraceFormatError(
+      path,
+      { line: lines.lineNo },
+      `${why}; expected a header ${PLAIN_CSV_HEADER_HELP}, got "${lines.text()}"`,
+    );
+  };
+  lines
+    .text()
+    .split(',')
+    .forEach((raw, i) => {
+      const name = raw.trim().toLowerCase();
+      const col = Object.hasOwn(PLAIN_HEADER_NAMES, name) ? PLAIN_HEADER_NAMES[name] : undefined;
+      if (col === undefined) bad(`unknown column "${raw.trim()}"`);
+      else if (cols[col] >= 0) bad(`duplicate column "${raw.trim()}"`);
+      else cols[col] = i;
+    });
+  for (const need of ['time', 'key', 'op'] as const) if (cols[need] < 0) bad(`missing column "${need}"`);
+  return cols;
+}
+
+/** Opens a plain CSV trace (`time,key_or_address,op[,size][,next]` header required). */
+export function openCsvTrace(path: string, options: TraceReadOptions = {}): TraceReader {
+  return new CsvTraceReader(path, 'csv', options, { kind: 'plain' });
+}
+
+/** Opens a libCacheSim CSV trace; `options.libCacheSimCsv` overrides LIBCACHESIM_CSV_DEFAULTS. */
+export function openLibCacheSimCsvTrace(path: string, options: TraceReadOptions = {}): TraceReader {
+  const layout: LibCacheSimCsvLayout = { ...LIBCACHESIM_CSV_DEFAULTS, ...options.libCacheSimCsv };
+  const col = (name: string, n: number | undefined): number => {
+    if (n === undefined) return -1;
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`libCacheSim CSV ${name} must be a 1-based column number, got ${n}`);
+    return n - 1;
+  };
+  if (layout.objIdCol === undefined) throw new Error('libCacheSim CSV needs objIdCol');
+  const cols: Columns = {
+    time: col('timeCol', layout.timeCol),
+    key: col('objIdCol', layout.objIdCol),
+    op: col('opCol', layout.opCol),
+    size: col('objSizeCol', layout.objSizeCol),
+    next: -1,
+  };
+  return new CsvTraceReader(path, 'libcachesim-csv', options, {
+    kind: 'layout',
+    cols,
+    hasHeader: layout.hasHeader,
+    delimiter: layout.delimiter,
+  });
+}

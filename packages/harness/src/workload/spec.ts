@@ -1,0 +1,185 @@
+import type { Advice, RegionKind } from '@reclaim-lab/hw-model';
+import type { CountValue, DurationValue, SizeValue } from './quantities.js';
+
+/**
+ * The workload language: plain data (JSON/YAML-able), validated by
+ * `validateWorkload`, turned into a runnable `WorkloadInstance` by
+ * `compileWorkload`. See the field docs for defaults.
+ */
+
+export type ParamValue = number | string | boolean;
+
+/** A whole-value reference to a declared parameter, e.g. `alpha: $alpha`. Strings may also interpolate `${name}`. */
+export type ParamRef = `$${string}`;
+
+/** A spec in which any scalar may instead be a `$param` reference (resolved at compile time). */
+export type Parameterized<T> = T extends string | number | boolean
+  ? T | ParamRef
+  : T extends readonly (infer U)[]
+    ? Parameterized<U>[]
+    : T extends object
+      ? { [K in keyof T]: Parameterized<T[K]> }
+      : T;
+
+export interface FileDef {
+  name: string;
+  size: SizeValue;
+  /** Block device index in the machine (default 0). */
+  device?: number;
+}
+
+export type LimitValue = SizeValue | 'max';
+
+export interface MemcgDef {
+  /** "/a", "/a/b"; the root "/" always exists. */
+  path: string;
+  max?: LimitValue;
+  high?: LimitValue;
+  min?: SizeValue;
+  low?: SizeValue;
+  swapMax?: LimitValue;
+  swappiness?: number;
+}
+
+export interface RegionDef {
+  /** Referenced by phases; unique within the task. */
+  name: string;
+  kind: RegionKind;
+  /** Required for anon; for file regions defaults to the rest of the file after `offset`. */
+  size?: SizeValue;
+  /** File name for file-mapped / file-fd regions. */
+  file?: string;
+  /** Where in the file the region starts (default 0). */
+  offset?: SizeValue;
+  /** With `count` > 1: copy i gets the i-th 1/count slice (total demand stays the same). */
+  split?: boolean;
+  advice?: Advice;
+  mlock?: boolean;
+  exec?: boolean;
+  /** Swap-backed shared mapping of `file` (file-mapped only): a shmem buffer pool. */
+  shmem?: boolean;
+  /** Default: true unless some phase lists the region in `map`. */
+  mapAtStart?: boolean;
+}
+
+export type PatternDef =
+  /** In order; continues where the last phase over the same pages stopped (a stream, an append log). */
+  | { kind: 'sequential' }
+  /** In order from the first page at every phase start (a loop). */
+  | { kind: 'cyclic' }
+  | { kind: 'uniform' }
+  /** P(rank k) ∝ k^-alpha; ranks permuted over the pages unless `permute: false`. */
+  | { kind: 'zipf'; alpha: number; permute?: boolean }
+  /** Normal around `mean` with `stddev`, both fractions of the pages; permuted only if asked. */
+  | { kind: 'gaussian'; mean: number; stddev: number; permute?: boolean }
+  /** A fraction `hotFraction` of the pages receives `hotProbability` of the accesses. */
+  | { kind: 'hotcold'; hotFraction: number; hotProbability: number; permute?: boolean };
+
+export type PatternKind = PatternDef['kind'];
+
+export interface StreamDef {
+  /** One region or several, concatenated into one page space. */
+  regions: string | string[];
+  pattern: PatternDef;
+  /** Share of accesses that are stores/writes (default 0). */
+  writeFraction?: number;
+  /** Restrict to pages [from, to) of the page space, as fractions (default 0..1). */
+  range?: { from: number; to: number };
+  /** Emit OP_FSYNC on the accessed file every k accesses of this stream. */
+  fsyncEvery?: number;
+}
+
+/** A second stream interleaved with the phase's main stream: one access every `every` main accesses. */
+export interface SideStreamDef extends StreamDef {
+  every?: number;
+}
+
+/**
+ * An application-level LRU cache in front of the main stream (a database
+ * buffer pool, an upstream cache). Hits are absorbed — or, with `region`,
+ * become accesses to that buffer; misses reach the main regions; dirty
+ * evictions and checkpoints write back.
+ */
+export interface CacheDef {
+  /** An anon (or shmem) region that holds the cached pages; its size is the cache size. */
+  region?: string;
+  /** Cache size when it has no region of its own. */
+  size?: SizeValue;
+  /** Write all dirty cached pages back (then fsync) every this many accesses. */
+  checkpointEvery?: CountValue;
+}
+
+export type MadviseAdvice = 'normal' | 'sequential' | 'random' | 'cold' | 'pageout';
+
+export interface PhaseDef extends StreamDef {
+  name?: string;
+  /** How long the phase runs: at most one of passes (default 1), accesses, duration. */
+  passes?: number;
+  accesses?: CountValue;
+  /** Measured in the task's own time: each access counts `think` + `accessNs` (compile option). */
+  duration?: DurationValue;
+  /** Compute between accesses (OP_THINK). */
+  think?: DurationValue;
+  /** Idle after the phase. */
+  pause?: DurationValue;
+  /** OP_OPDONE every k accesses. */
+  opEvery?: number;
+  /** OP_PHASE at the start, with the phase's index (default true). */
+  marker?: boolean;
+  side?: SideStreamDef[];
+  cache?: CacheDef;
+  /** Regions to mmap at the start / munmap at the end of the phase. */
+  map?: string[];
+  unmap?: string[];
+  madvise?: { region: string; advice: MadviseAdvice }[];
+  /** fsync the phase's file regions at its end. */
+  fsync?: boolean;
+}
+
+export interface TaskDef {
+  name: string;
+  /** memcg path (default "/"); must be declared in `memcgs` unless it is the root. */
+  memcg?: string;
+  /** Run this many copies (separate processes, names suffixed ".i"). */
+  count?: number;
+  startAt?: DurationValue;
+  /** Copy i starts at startAt + i × stagger. */
+  stagger?: DurationValue;
+  oomScoreAdj?: number;
+  node?: number;
+  /** Run the phase list this many times. */
+  repeat?: number;
+  regions: RegionDef[];
+  phases: PhaseDef[];
+}
+
+export interface ProactiveDef {
+  at: DurationValue;
+  memcg: string;
+  size: SizeValue;
+  swappiness?: number;
+  /** Repeat every this long, `times` times in all. */
+  every?: DurationValue;
+  times?: number;
+}
+
+export interface ParamDecl {
+  default: ParamValue;
+  description?: string;
+}
+
+export interface WorkloadSpec {
+  name?: string;
+  description?: string;
+  /** Where this spec came from, when a preset built it. Informational. */
+  origin?: { preset: string; params: Record<string, ParamValue> };
+  /** Parameters that the spec references as `$name` / `${name}`, with defaults. */
+  params?: Record<string, ParamValue | ParamDecl>;
+  files?: FileDef[];
+  memcgs?: MemcgDef[];
+  tasks: TaskDef[];
+  proactive?: ProactiveDef[];
+}
+
+/** What `compileWorkload` accepts: a spec whose scalars may be `$param` references. */
+export type WorkloadInput = WorkloadSpec | Parameterized<WorkloadSpec>;

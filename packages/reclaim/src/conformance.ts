@@ -1,0 +1,206 @@
+/**
+ * The shared invariant suite every policy runs (ARCHITECTURE.md,
+ * "Invariants every policy keeps"). It builds random machines and event
+ * streams as plain data, so fast-check shrinks a failure to a small,
+ * readable counterexample: a machine, a few tasks, a few dozen events.
+ */
+import {
+  DEVICE_PRESETS,
+  defaultMachineConfig,
+  type EventChunk,
+  type EventSource,
+  OP_LOAD,
+  OP_MAP,
+  OP_READ,
+  OP_STORE,
+  OP_THINK,
+  OP_UNMAP,
+  OP_WRITE,
+  type RegionSpec,
+  type WorkloadInstance,
+} from '@reclaim-lab/hw-model';
+import * as fc from 'fast-check';
+import { Kernel } from './kernel.js';
+import type { ReclaimOps } from './ops.js';
+import type { RunResult } from './result.js';
+
+export interface MachineCase {
+  memoryPages: number;
+  nodes: number;
+  swapPages: number;
+  swapDevice: 'zram' | 'ssd';
+  swappiness: number;
+}
+
+export interface RegionCase {
+  kind: 'anon' | 'file-mapped' | 'file-fd';
+  pages: number;
+  mlock: boolean;
+}
+
+export interface TaskCase {
+  memcg: string;
+  regions: RegionCase[];
+  /** [op, region, page] triples; page is taken modulo the region size. */
+  events: [number, number, number][];
+}
+
+export interface ConformanceCase {
+  machine: MachineCase;
+  /** memory.max of /a as a fraction of memory (0 = no limit). */
+  memcgLimit: number;
+  tasks: TaskCase[];
+  seed: number;
+}
+
+const OPS = [OP_LOAD, OP_STORE, OP_READ, OP_WRITE, OP_THINK, OP_UNMAP];
+
+export function machineArb(): fc.Arbitrary<MachineCase> {
+  return fc.record({
+    memoryPages: fc.integer({ min: 128, max: 1024 }),
+    nodes: fc.integer({ min: 1, max: 2 }),
+    swapPages: fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 2048 })),
+    swapDevice: fc.constantFrom('zram' as const, 'ssd' as const),
+    swappiness: fc.oneof(fc.constantFrom(0, 60, 100, 200), fc.integer({ min: 0, max: 200 })),
+  });
+}
+
+function taskArb(memPages: number): fc.Arbitrary<TaskCase> {
+  const region = fc.record({
+    kind: fc.constantFrom('anon' as const, 'file-mapped' as const, 'file-fd' as const),
+    pages: fc.integer({ min: 1, max: memPages * 2 }),
+    // Mostly unlocked: a locked region the size of memory only proves OOM works.
+    mlock: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  });
+  return fc.record({
+    memcg: fc.constantFrom('/', '/a', '/a/b'),
+    regions: fc.array(region, { minLength: 1, maxLength: 3 }),
+    events: fc.array(
+      fc.tuple(fc.constantFrom(...OPS), fc.nat({ max: 7 }), fc.nat({ max: 4095 })),
+      { minLength: 1, maxLength: 400 },
+    ),
+  });
+}
+
+export function caseArb(): fc.Arbitrary<ConformanceCase> {
+  return machineArb().chain((machine) =>
+    fc.record({
+      machine: fc.constant(machine),
+      memcgLimit: fc.oneof(fc.constant(0), fc.double({ min: 0.2, max: 1.2, noNaN: true })),
+      tasks: fc.array(taskArb(machine.memoryPages), { minLength: 1, maxLength: 3 }),
+      seed: fc.nat({ max: 1000 }),
+    }),
+  );
+}
+
+/** A case's events, expanded: each listed event is repeated over a sweep so memory fills. */
+function source(t: TaskCase): EventSource {
+  let i = 0;
+  const total = t.events.length * 8;
+  const unmapped = new Uint8Array(t.regions.length);
+  return {
+    fill(chunk: EventChunk) {
+      chunk.length = 0;
+      while (i < total && chunk.length < chunk.capacity - 1) {
+        const [op0, r0, p0] = t.events[i % t.events.length];
+        const pass = Math.floor(i / t.events.length);
+        i++;
+        const r = r0 % t.regions.length;
+        const region = t.regions[r];
+        let op = op0;
+        if (op === OP_UNMAP && (pass < 7 || region.kind === 'file-fd')) op = OP_LOAD;
+        const fd = region.kind === 'file-fd';
+        if (fd && (op === OP_LOAD || op === OP_STORE)) op = op === OP_LOAD ? OP_READ : OP_WRITE;
+        if (!fd && (op === OP_READ || op === OP_WRITE)) op = op === OP_READ ? OP_LOAD : OP_STORE;
+        const page = (p0 + pass * 37) % region.pages;
+        if (op === OP_UNMAP) unmapped[r] = 1;
+        else if (unmapped[r] && op !== OP_THINK) {
+          chunk.push(OP_MAP, r, 0);
+          unmapped[r] = 0;
+        }
+        chunk.push(op, r, op === OP_THINK ? 1000 + (p0 % 100_000) : page);
+      }
+      return chunk.length;
+    },
+  };
+}
+
+export function buildCase(c: ConformanceCase): { machine: ReturnType<typeof defaultMachineConfig>; workload: WorkloadInstance } {
+  const per = Math.max(64, Math.floor(c.machine.memoryPages / c.machine.nodes));
+  const machine = defaultMachineConfig(per * c.machine.nodes, {
+    nodePages: new Array(c.machine.nodes).fill(per),
+    swapPages: c.machine.swapPages,
+    swapDevice: DEVICE_PRESETS[c.machine.swapDevice],
+    swappiness: c.machine.swappiness,
+  });
+  const files: WorkloadInstance['files'] = [];
+  const tasks = c.tasks.map((t, ti) => {
+    const regions: RegionSpec[] = t.regions.map((r, ri) => {
+      if (r.kind === 'anon') return { kind: 'anon', pages: r.pages, mlock: r.mlock };
+      files.push({ name: `f${ti}.${ri}`, pages: r.pages });
+      return { kind: r.kind, pages: r.pages, file: files.length - 1, mlock: r.kind === 'file-mapped' && r.mlock };
+    });
+    return { name: `t${ti}`, memcg: t.memcg, node: ti % c.machine.nodes, regions, source: source(t) };
+  });
+  const memcgs = c.memcgLimit > 0 ? [{ path: '/a', max: Math.max(32, Math.floor(c.memcgLimit * per * c.machine.nodes)) }] : [];
+  return { machine, workload: { files, memcgs, tasks } };
+}
+
+/** Run a case with invariant checks after every reclaim pass; throws on any violation. */
+export function runCase(c: ConformanceCase, policy: () => ReclaimOps<unknown>, fallback?: () => ReclaimOps<unknown>): RunResult {
+  const { machine, workload } = buildCase(c);
+  const k = new Kernel({ machine, policy: policy(), fallback: fallback?.(), seed: c.seed, checkInvariants: true });
+  k.load(workload);
+  const r = k.run();
+  k.checkInvariants('end of run');
+  return r;
+}
+
+/** fast-check parameters: FC_NUM_RUNS and FC_SEED override for long or reproducing runs. */
+export function fcParams(numRuns = 40): fc.Parameters<unknown> {
+  const env = typeof process === 'undefined' ? {} : process.env;
+  return {
+    numRuns: env.FC_NUM_RUNS ? Number(env.FC_NUM_RUNS) : numRuns,
+    seed: env.FC_SEED ? Number(env.FC_SEED) : undefined,
+  };
+}
+
+/**
+ * The properties every registered policy must satisfy. Each returns a
+ * fast-check property; call `fc.assert(prop, fcParams())` in a test.
+ */
+export function conformanceProperties(policy: () => ReclaimOps<unknown>, fallback?: () => ReclaimOps<unknown>) {
+  return {
+    /** Conservation, no dangling PTE, nothing freed dirty/under writeback/mlocked/mapped, swap slots owned. */
+    invariants: fc.property(caseArb(), (c) => {
+      const r = runCase(c, policy, fallback);
+      // OOM kills are recorded, one record per counted kill.
+      return r.oomKills.length === r.counters.oom_kill && r.policyExits.length === 0;
+    }),
+    /** Same scenario and seed, same result. */
+    determinism: fc.property(caseArb(), (c) => {
+      const a = runCase(c, policy, fallback);
+      const b = runCase(c, policy, fallback);
+      return JSON.stringify(a) === JSON.stringify(b);
+    }),
+    /** An mlocked anon region is never swapped out. */
+    mlockRespected: fc.property(machineArb(), fc.integer({ min: 8, max: 64 }), fc.nat(), (m, lockedPages, seed) => {
+      const c: ConformanceCase = {
+        machine: { ...m, swapPages: Math.max(m.swapPages, 256) },
+        memcgLimit: 0,
+        seed,
+        tasks: [
+          { memcg: '/', regions: [{ kind: 'anon', pages: lockedPages, mlock: true }], events: [[OP_STORE, 0, 0], [OP_STORE, 0, 1]] },
+          { memcg: '/', regions: [{ kind: 'anon', pages: m.memoryPages * 2, mlock: false }], events: [[OP_STORE, 0, 0], [OP_STORE, 0, 5]] },
+        ],
+      };
+      const { machine, workload } = buildCase(c);
+      const k = new Kernel({ machine, policy: policy(), fallback: fallback?.(), seed, checkInvariants: true });
+      k.load(workload);
+      k.run();
+      const mm = k.tasks[0].mm;
+      for (let vpn = 0; vpn < mm.pte.length; vpn++) if (mm.pte[vpn] < 0) return false;
+      return true;
+    }),
+  };
+}
