@@ -6,11 +6,46 @@ import pc from 'picocolors';
 /** The vmstat counters a reader scans first, grouped as kernel developers read them. */
 const GROUPS: [string, string[]][] = [
   ['faults', ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'pgpgin', 'pgpgout']],
-  ['reclaim', ['pgscan_kswapd', 'pgscan_direct', 'pgsteal_kswapd', 'pgsteal_direct', 'pgscan_anon', 'pgscan_file', 'pgsteal_anon', 'pgsteal_file']],
+  [
+    'reclaim',
+    [
+      'pgscan_kswapd',
+      'pgscan_direct',
+      'pgsteal_kswapd',
+      'pgsteal_direct',
+      'pgscan_anon',
+      'pgscan_file',
+      'pgsteal_anon',
+      'pgsteal_file',
+    ],
+  ],
   ['lru', ['pgrefill', 'pgactivate', 'pgdeactivate', 'pgrotated']],
-  ['workingset', ['workingset_refault_anon', 'workingset_refault_file', 'workingset_activate_anon', 'workingset_activate_file', 'workingset_restore_anon', 'workingset_restore_file']],
-  ['pressure', ['allocstall', 'pageoutrun', 'pgscan_direct_throttle', 'nr_vmscan_write', 'nr_vmscan_immediate_reclaim', 'oom_kill']],
-  ['mechanisms', ['rmap_walks', 'pt_walk_ptes', 'pt_walk_pmds_bloom_skipped', 'lookaround_young', 'tlb_flushes']],
+  [
+    'workingset',
+    [
+      'workingset_refault_anon',
+      'workingset_refault_file',
+      'workingset_activate_anon',
+      'workingset_activate_file',
+      'workingset_restore_anon',
+      'workingset_restore_file',
+    ],
+  ],
+  [
+    'pressure',
+    [
+      'allocstall',
+      'pageoutrun',
+      'pgscan_direct_throttle',
+      'nr_vmscan_write',
+      'nr_vmscan_immediate_reclaim',
+      'oom_kill',
+    ],
+  ],
+  [
+    'mechanisms',
+    ['rmap_walks', 'pt_walk_ptes', 'pt_walk_pmds_bloom_skipped', 'lookaround_young', 'tlb_flushes'],
+  ],
 ];
 
 function ms(ns: number): string {
@@ -21,8 +56,12 @@ function ms(ns: number): string {
 export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
   const c = pc.createColors(color);
   const out: string[] = [];
-  const workload = typeof s.workload === 'string' ? s.workload : String((s.workload as { id?: string }).id ?? 'custom');
-  out.push(c.bold(`${workload} under ${r.policy}`) + c.dim(`  (memory ${s.machine.memory}, seed ${r.seed}, ${r.mode} mode)`));
+  const workload =
+    typeof s.workload === 'string' ? s.workload : String((s.workload as { id?: string }).id ?? 'custom');
+  out.push(
+    c.bold(`${workload} under ${r.policy}`) +
+      c.dim(`  (memory ${s.machine.memory}, seed ${r.seed}, ${r.mode} mode)`),
+  );
   out.push(`  virtual runtime ${c.bold(ms(r.runtimeNs))}, ${r.events.toLocaleString('en-US')} events`);
   for (const t of r.tasks) {
     const state = t.killed ? c.red('killed') : t.finished ? 'done' : 'running';
@@ -35,16 +74,28 @@ export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
     out.push(c.dim(`  ${group}`));
     const width = Math.max(...present.map((n) => n.length));
     for (let i = 0; i < present.length; i += 2) {
-      const cells = present.slice(i, i + 2).map((n) => `${n.padEnd(width)} ${String(r.counters[n]).padStart(10)}`);
+      const cells = present
+        .slice(i, i + 2)
+        .map((n) => `${n.padEnd(width)} ${String(r.counters[n]).padStart(10)}`);
       out.push(`    ${cells.join('    ')}`);
     }
   }
   const d = r.directReclaimLatency;
   out.push(c.dim('  latency'));
-  out.push(`    direct reclaim: ${d.count} stalls, p50 ${ms(d.p50Ns)}, p99 ${ms(d.p99Ns)}, max ${ms(d.maxNs)}, ${d.overBudget} over ${ms(d.budgetNs)}`);
+  out.push(
+    `    direct reclaim: ${d.count} stalls, p50 ${ms(d.p50Ns)}, p99 ${ms(d.p99Ns)}, max ${ms(d.maxNs)}, ${d.overBudget} over ${ms(d.budgetNs)}`,
+  );
   const k = r.kswapdBatchLatency;
   out.push(`    kswapd batches: ${k.count}, p50 ${ms(k.p50Ns)}, p99 ${ms(k.p99Ns)}`);
-  for (const kill of r.oomKills) out.push(c.red(`  OOM kill (${kill.kind}) at ${ms(kill.timeNs)}: ${kill.task} in ${kill.memcg}, freed ${formatBytes(kill.freedPages * PAGE_SIZE)}`));
-  for (const e of r.policyExits) out.push(c.yellow(`  policy ${e.policy} ejected from ${e.hook} at ${ms(e.timeNs)}: ${e.reason}: ${e.message}`));
+  for (const kill of r.oomKills)
+    out.push(
+      c.red(
+        `  OOM kill (${kill.kind}) at ${ms(kill.timeNs)}: ${kill.task} in ${kill.memcg}, freed ${formatBytes(kill.freedPages * PAGE_SIZE)}`,
+      ),
+    );
+  for (const e of r.policyExits)
+    out.push(
+      c.yellow(`  policy ${e.policy} ejected from ${e.hook} at ${ms(e.timeNs)}: ${e.reason}: ${e.message}`),
+    );
   process.stdout.write(`${out.join('\n')}\n`);
 }

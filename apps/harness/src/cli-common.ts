@@ -1,0 +1,95 @@
+import { loadScenarioFile, type Scenario, validateScenario } from '@reclaim-lab/harness';
+import { type Command, Option } from 'commander';
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function pairs(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} ${item}: expected key=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+export class UsageError extends Error {}
+
+/** Parameter values from the command line: numbers and booleans are typed, the rest stay strings. */
+export function typedParams(raw: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === 'true' || v === 'false') out[k] = v === 'true';
+    else if (v.trim() !== '' && Number.isFinite(Number(v))) out[k] = Number(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+export interface MachineFlags {
+  memory?: string;
+  swap?: string;
+  swapDevice?: string;
+  disk?: string;
+  swappiness?: string;
+  nodes?: string;
+  mode?: string;
+  seed?: string;
+  param: string[];
+  scenario?: string;
+}
+
+export function machineOptions(cmd: Command): Command {
+  return cmd
+    .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB')
+    .option('--swap <size>', 'swap size (default: equal to memory)')
+    .option('--swap-device <name>', 'swap device: zram | ramdisk | nvme | ssd | hdd')
+    .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd')
+    .option('--swappiness <n>', 'vm.swappiness, 0..200')
+    .option('--nodes <n>', 'NUMA nodes to split memory over')
+    .addOption(
+      new Option('--mode <mode>', 'kernel (faithful) or ideal (policy alone)').choices(['kernel', 'ideal']),
+    )
+    .option('--seed <n>', 'seed (default 1)')
+    .option('--param <key=value>', 'workload parameter (repeatable)', collect, [])
+    .option('--scenario <file>', 'scenario file (YAML or JSON); flags override its fields');
+}
+
+export function number(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${flag}: expected a number, got "${text}"`);
+  return n;
+}
+
+/** Merge a scenario file with flags, then validate the whole. */
+export function buildScenario(
+  flags: MachineFlags,
+  workload: string | undefined,
+  policy: string | undefined,
+): Scenario {
+  const base: Record<string, unknown> = flags.scenario ? { ...loadScenarioFile(flags.scenario) } : {};
+  const machine: Record<string, unknown> = { ...((base.machine as Record<string, unknown>) ?? {}) };
+  if (flags.memory !== undefined) machine.memory = flags.memory;
+  if (flags.swap !== undefined) machine.swap = flags.swap;
+  if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
+  if (flags.disk !== undefined) machine.disk = flags.disk;
+  if (flags.swappiness !== undefined) machine.swappiness = number('--swappiness', flags.swappiness);
+  if (flags.nodes !== undefined) machine.nodes = number('--nodes', flags.nodes);
+  const fields: Record<string, unknown> = { ...base, machine };
+  if (workload !== undefined) fields.workload = workload;
+  if (fields.workload === undefined)
+    throw new UsageError('a workload is needed: --workload ID (see `reclaim-lab list`) or --scenario FILE');
+  if (policy !== undefined) fields.policy = policy;
+  if (flags.mode !== undefined) fields.mode = flags.mode;
+  if (flags.seed !== undefined) fields.seed = number('--seed', flags.seed);
+  if (flags.param.length)
+    fields.params = {
+      ...((base.params as Record<string, unknown>) ?? {}),
+      ...typedParams(pairs(flags.param, '--param')),
+    };
+  return validateScenario(fields, flags.scenario ?? 'options');
+}
