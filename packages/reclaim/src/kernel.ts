@@ -232,6 +232,24 @@ export class Kernel implements ReclaimCore {
   private isoLogLen = 0;
   private isoLogging = false;
   private stallCount: number[] = [];
+  private shrinkEpoch = 0;
+  private readonly subtrees = new Map<Memcg, Memcg[]>();
+  private subtreesFor = 0;
+
+  /** `mem_cgroup_iter` order of a subtree, cached until a memcg is created. */
+  private subtreeOf(m: Memcg): Memcg[] {
+    if (this.subtreesFor !== this.machine.memcgs.length) {
+      this.subtrees.clear();
+      this.subtreesFor = this.machine.memcgs.length;
+    }
+    let list = this.subtrees.get(m);
+    if (!list) {
+      list = m.subtree();
+      this.subtrees.set(m, list);
+    }
+    return list;
+  }
+
   /** Set when a task's fault made another thread runnable earlier (kswapd woken). */
   private preempt = false;
   events = 0;
@@ -252,12 +270,13 @@ export class Kernel implements ReclaimCore {
     this.latencyBudgetNs = options.latencyBudgetNs ?? 10 * NS_PER_MS;
     this.watchdog = new Watchdog(options.watchdog);
     this.watchdog.eject = (slot, exit) => this.ejectSlot(slot, exit);
+    this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
     const attachments = Array.isArray(options.policy) ? options.policy : [{ scope: 'system', ops: options.policy }];
     if (attachments.length === 0) throw new Error('no policy attached');
     for (const a of attachments) {
       this.watchdog.validateAtLoad(a.ops);
-      this.slots.push({ index: this.slots.length, scope: a.scope, ops: a.ops, attached: a.ops, ejected: false });
+      this.slots.push({ index: this.slots.length, scope: a.scope, ops: a.ops, attached: a.ops, ejected: false, preparedEpoch: 0 });
     }
     this.kswapd = this.machine.nodes.map((n) => ({
       node: n.id,
@@ -839,7 +858,19 @@ export class Kernel implements ReclaimCore {
     if (f.flags[pfn] & PG_UNEVICTABLE || (f.flags[pfn] & PG_LRU) === 0) return;
     const ctx = this.ctxs[f.lruvec[pfn]];
     const ops = ctx.slot.ops;
-    if (ops.folioAccessed) this.watchdog.guard(ctx, 'folioAccessed', () => ops.folioAccessed!(ctx, pfn), () => this.markAccessed(pfn));
+    if (ops.folioAccessed) {
+      const wd = this.watchdog;
+      const outer = wd.begin(ctx);
+      try {
+        ops.folioAccessed(ctx, pfn);
+      } catch (e) {
+        wd.failed(ctx, 'folioAccessed', e);
+        wd.end(outer);
+        this.markAccessed(pfn);
+        return;
+      }
+      wd.end(outer);
+    }
     else f.flags[pfn] |= PG_REFERENCED;
   }
 
@@ -881,11 +912,18 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     const ops = ctx.slot.ops;
     const lists = this.world.lists;
-    const noop = () => {};
-    if (hook === 'folioAdded' && ops.folioAdded) {
-      this.watchdog.guard(ctx, hook, () => ops.folioAdded!(ctx, pfn, this.addHow), noop);
-    } else if (hook === 'putback' && ops.putback) {
-      this.watchdog.guard(ctx, hook, () => ops.putback!(ctx, pfn, outcome!), noop);
+    const hasHook = hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
+    if (hasHook) {
+      const wd = this.watchdog;
+      const outer = wd.begin(ctx);
+      try {
+        if (hook === 'folioAdded') ops.folioAdded!(ctx, pfn, this.addHow);
+        else ops.putback!(ctx, pfn, outcome!);
+      } catch (e) {
+        wd.failed(ctx, hook, e);
+      } finally {
+        wd.end(outer);
+      }
     } else if (hook !== 'rotate') {
       if (lists.listOf[pfn] !== -1) lists.remove(pfn);
       defaultHooks.folioAdded(ctx, pfn);
@@ -932,10 +970,17 @@ export class Kernel implements ReclaimCore {
     const v = this.verdict;
     v.activate = false;
     v.restore = false;
-    this.watchdog.guard(ctx, 'refault', () => ctx.slot.ops.refault!(ctx, pfn, info, v), () => {
+    const wd = this.watchdog;
+    const outer = wd.begin(ctx);
+    try {
+      ctx.slot.ops.refault(ctx, pfn, info, v);
+    } catch (e) {
+      wd.failed(ctx, 'refault', e);
       v.activate = false;
       v.restore = false;
-    });
+    } finally {
+      wd.end(outer);
+    }
     if (v.activate) {
       c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
       own.workingsetActivate[isFile ? 1 : 0]++;
@@ -1319,8 +1364,8 @@ export class Kernel implements ReclaimCore {
     const target = sc.target ?? this.machine.rootMemcg;
     const targetLv = this.world.lruvec(target, node);
     const reclaimedBefore = sc.nrReclaimed;
-    const memcgs = target.subtree();
-    const prepared = new Set<PolicySlot>();
+    const memcgs = this.subtreeOf(target);
+    const epoch = ++this.shrinkEpoch;
     const start = sc.isKswapd || sc.memcgFullWalk ? 0 : this.memcgIterCursor++ % memcgs.length;
     for (let i = 0; i < memcgs.length; i++) {
       const memcg = memcgs[(start + i) % memcgs.length];
@@ -1337,8 +1382,8 @@ export class Kernel implements ReclaimCore {
       if (!lv || lv.evictable === 0) continue;
       const ctx = this.ctxs[lv.id];
       const ops = ctx.slot.ops;
-      if (!prepared.has(ctx.slot)) {
-        prepared.add(ctx.slot);
+      if (ctx.slot.preparedEpoch !== epoch) {
+        ctx.slot.preparedEpoch = epoch;
         if (ops.prepare) {
           const pctx = this.ctxs[targetLv.id].slot === ctx.slot ? this.ctxs[targetLv.id] : ctx;
           this.watchdog.guard(pctx, 'prepare', () => ops.prepare!(pctx, sc), () => {});
@@ -1639,7 +1684,16 @@ export class Kernel implements ReclaimCore {
         continue;
       }
       if (ops.checkReferences) {
-        decision = this.watchdog.guard(ctx, 'checkReferences', () => ops.checkReferences!(ctx, pfn, rmap, sc), (): Decision => 'keep');
+        const wd = this.watchdog;
+        const outer = wd.begin(ctx);
+        try {
+          decision = ops.checkReferences(ctx, pfn, rmap, sc);
+        } catch (e) {
+          wd.failed(ctx, 'checkReferences', e);
+          decision = 'keep';
+        } finally {
+          wd.end(outer);
+        }
         if (decision !== 'activate' && decision !== 'keep' && decision !== 'reclaim' && decision !== 'reclaim-clean') {
           this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
           decision = 'keep';
@@ -1706,7 +1760,18 @@ export class Kernel implements ReclaimCore {
       }
       // `__remove_mapping`: leave a shadow, free.
       let payload = 0;
-      if (ops.evicted) payload = this.watchdog.guard(ctx, 'evicted', () => ops.evicted!(ctx, pfn, sc), () => 0);
+      if (ops.evicted) {
+        const wd = this.watchdog;
+        const outer = wd.begin(ctx);
+        try {
+          payload = ops.evicted(ctx, pfn, sc);
+        } catch (e) {
+          wd.failed(ctx, 'evicted', e);
+          payload = 0;
+        } finally {
+          wd.end(outer);
+        }
+      }
       const shadow = ops.evicted && ctx.slot.ops === ops ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0) : 0;
       this.world.lruDel(pfn);
       this.world.releaseFrame(pfn, shadow, true);

@@ -11,6 +11,8 @@ export interface PolicySlot {
   /** The policy originally attached (kept for reports after an ejection). */
   attached: ReclaimOps<unknown>;
   ejected: boolean;
+  /** The shrink_node pass in which `prepare` last ran for this slot. */
+  preparedEpoch: number;
 }
 
 /** The per-lruvec context handed to every hook; one object per lruvec, reused. */

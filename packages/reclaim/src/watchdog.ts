@@ -113,6 +113,33 @@ export class Watchdog {
     return retry();
   }
 
+  /**
+   * The allocation-free form of `guard` for hooks on hot paths: call
+   * `begin` before the hook, `failed` in its catch (it ejects the policy or
+   * rethrows), and `end` in its finally.
+   */
+  begin(ctx: LruvecCtx): boolean {
+    const outer = this.depth++ === 0;
+    if (outer && this.lists && !ctx.slot.ejected) {
+      this.lists.steps = 0;
+      this.lists.stepLimit = this.options.stepBudget;
+    }
+    return outer;
+  }
+
+  end(outer: boolean): void {
+    this.depth--;
+    if (outer && this.lists) this.lists.stepLimit = Number.POSITIVE_INFINITY;
+  }
+
+  failed(ctx: LruvecCtx, hook: HookName, e: unknown): void {
+    const slot = ctx.slot;
+    if (e instanceof PolicyEjected || slot.ejected) throw e;
+    const budget = e instanceof StepBudgetExceeded || e instanceof BudgetExceeded;
+    const message = e instanceof Error ? e.message : String(e);
+    this.fail(slot, budget ? 'budget' : 'error', hook, budget ? 'work budget exceeded' : 'hook threw', message);
+  }
+
   /** A hook returned something the core cannot accept. */
   reject(ctx: LruvecCtx, hook: HookName, kind: PolicyExit['kind'], message: string): void {
     const reason = kind === 'invalid' ? 'invalid result' : kind === 'stall' ? 'no progress under pressure' : 'invariant broken';

@@ -1,0 +1,221 @@
+/**
+ * `pnpm bench`: the simulator's speed and footprint, measured side by side
+ * in one run and printed as figures and ratios. Nothing here asserts a time;
+ * the targets from the issues are printed next to what was measured.
+ *
+ * RECLAIM_LAB_BENCH_SCALE (default 1) scales every workload, e.g. 0.2 for a
+ * quick look.
+ */
+import {
+  defaultMachineConfig,
+  DEVICE_PRESETS,
+  type EventChunk,
+  type EventSource,
+  OP_LOAD,
+  OP_READ,
+  OP_STORE,
+  type TaskSpec,
+} from '@reclaim-lab/hw-model';
+import { listPolicies } from '@reclaim-lab/harness';
+import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
+import { extraBenches } from './extra.js';
+
+const SCALE = Number(process.env.RECLAIM_LAB_BENCH_SCALE ?? 1);
+
+/** Replays pre-generated events: the cost of producing them is not the simulator's. */
+function replay(op: Uint8Array, region: Int32Array, arg: Int32Array): EventSource {
+  let i = 0;
+  return {
+    fill(chunk: EventChunk) {
+      const n = Math.min(chunk.capacity, op.length - i);
+      chunk.op.set(op.subarray(i, i + n));
+      chunk.region.set(region.subarray(i, i + n));
+      chunk.arg.set(arg.subarray(i, i + n));
+      i += n;
+      chunk.length = n;
+      return n;
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function policy(name: string): ReclaimOps<unknown> {
+  const f = listPolicies().find((p) => p.name === name);
+  if (!f) throw new Error(`policy ${name} not registered`);
+  return f.create(f.defaults);
+}
+
+interface Row {
+  what: string;
+  value: string;
+  target: string;
+  note: string;
+}
+const rows: Row[] = [];
+const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
+
+/** Hit path: every page resident, accesses through the page table. */
+function benchHitPath(): void {
+  const pages = 65536;
+  const n = Math.round(40_000_000 * SCALE);
+  const op = new Uint8Array(pages + n);
+  const region = new Int32Array(pages + n);
+  const arg = new Int32Array(pages + n);
+  for (let i = 0; i < pages; i++) {
+    op[i] = OP_STORE;
+    arg[i] = i;
+  }
+  let x = 1;
+  for (let i = pages; i < pages + n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    op[i] = (x & 0x100) === 0 ? OP_LOAD : OP_STORE;
+    arg[i] = x % pages;
+  }
+  const makeKernel = (events: number) => {
+    const k = new Kernel({ machine: defaultMachineConfig(pages * 2), policy: policy('lru'), seed: 1 });
+    const task: TaskSpec = { name: 'hits', regions: [{ kind: 'anon', pages }], source: replay(op.subarray(0, events), region.subarray(0, events), arg.subarray(0, events)) };
+    k.load({ files: [], memcgs: [], tasks: [task] });
+    return k;
+  };
+  const warmOnly: number[] = [];
+  const full: number[] = [];
+  const bare: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const kw = makeKernel(pages);
+    warmOnly.push(time(() => kw.run()));
+    const kf = makeKernel(pages + n);
+    full.push(time(() => kf.run()));
+    // The floor: the same events over a bare page table, no simulator.
+    const pte = new Int32Array(pages + 512).fill(1);
+    const bits = new Uint8Array(pages + 512);
+    bare.push(
+      time(() => {
+        let misses = 0;
+        for (let i = pages; i < pages + n; i++) {
+          const vpn = arg[i];
+          if (pte[vpn] > 0) bits[vpn] |= 1 | (op[i] << 1);
+          else misses++;
+        }
+        if (misses < 0) console.log(misses);
+      }),
+    );
+  }
+  const simRate = n / (median(full) - median(warmOnly));
+  const bareRate = n / median(bare);
+  rows.push({ what: 'hit path: accesses/s (all resident)', value: fmt(simRate), target: '≥ 50 M', note: '' });
+  rows.push({ what: 'hit path: bare typed-array loop, same events', value: fmt(bareRate), target: '', note: `simulator runs at ${(simRate / bareRate).toFixed(2)}× the bare loop` });
+}
+
+/** Steady pressure: a stream of reads through a file twice the size of memory, several passes. */
+function benchReclaim(name: string, kind: 'file' | 'anon'): number {
+  const mem = Math.round(65536 * Math.max(0.25, SCALE));
+  const size = mem * 2;
+  const passes = 3;
+  const results: number[] = [];
+  let reclaimed = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    const k = new Kernel({
+      machine: defaultMachineConfig(mem, { swapPages: size * 2, swapDevice: DEVICE_PRESETS.zram, disk: DEVICE_PRESETS.nvme }),
+      policy: policy(name),
+      seed: 1,
+    });
+    let i = 0;
+    const total = size * passes;
+    const source: EventSource = {
+      fill(chunk) {
+        chunk.length = 0;
+        while (i < total && chunk.length < chunk.capacity) {
+          chunk.push(kind === 'file' ? OP_READ : OP_STORE, 0, i % size);
+          i++;
+        }
+        return chunk.length;
+      },
+    };
+    k.load({
+      files: kind === 'file' ? [{ name: 'stream', pages: size }] : [],
+      memcgs: [],
+      tasks: [{ name: 'stream', regions: [kind === 'file' ? { kind: 'file-fd', file: 0, pages: size } : { kind: 'anon', pages: size }], source }],
+    });
+    const secs = time(() => {
+      const r = k.run();
+      reclaimed = r.counters.pgsteal_anon + r.counters.pgsteal_file;
+    });
+    results.push(reclaimed / secs);
+  }
+  return median(results);
+}
+
+/** Bytes of simulator memory per simulated 4 KiB page, with every page in use. */
+function benchFootprint(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const pages = 262144; // 1 GiB
+  gc?.();
+  const before = process.memoryUsage();
+  const k = new Kernel({ machine: defaultMachineConfig(pages, { swapPages: pages }), policy: policy('lru'), seed: 1 });
+  const touch = Math.floor(pages * 0.9);
+  let i = 0;
+  k.load({
+    files: [],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'fill',
+        regions: [{ kind: 'anon', pages: touch }],
+        source: {
+          fill(chunk) {
+            chunk.length = 0;
+            while (i < touch && chunk.length < chunk.capacity) chunk.push(OP_STORE, 0, i++);
+            return chunk.length;
+          },
+        },
+      },
+    ],
+  });
+  k.run();
+  gc?.();
+  const after = process.memoryUsage();
+  const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+  rows.push({
+    what: 'memory per simulated 4 KiB page',
+    value: `${(bytes / pages).toFixed(1)} B`,
+    target: '≤ 64 B',
+    note: gc ? 'frames + page table + swap map, 1 GiB machine' : 'run with --expose-gc for a precise figure',
+  });
+}
+
+async function main(): Promise<void> {
+  const names = listPolicies().map((p) => p.name);
+  process.stderr.write(`bench: scale ${SCALE}; policies ${names.join(', ')}\n`);
+  benchHitPath();
+  const lruFile = benchReclaim('lru', 'file');
+  rows.push({ what: 'reclaim: pages/s, lru, file stream', value: fmt(lruFile), target: '≥ 2 M', note: '' });
+  const lruAnon = benchReclaim('lru', 'anon');
+  rows.push({ what: 'reclaim: pages/s, lru, anon to zram', value: fmt(lruAnon), target: '', note: '' });
+  if (names.includes('mglru')) {
+    const mg = benchReclaim('mglru', 'file');
+    rows.push({ what: 'reclaim: pages/s, mglru (ptwalk on), file stream', value: fmt(mg), target: '≥ 1.5 M', note: `${(mg / lruFile).toFixed(2)}× lru` });
+    const mga = benchReclaim('mglru', 'anon');
+    rows.push({ what: 'reclaim: pages/s, mglru, anon to zram', value: fmt(mga), target: '', note: `${(mga / lruAnon).toFixed(2)}× lru` });
+  }
+  benchFootprint();
+  for (const r of await extraBenches(SCALE)) rows.push(r);
+  const w = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.value.length)), 8];
+  const lines = [`${'measure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'target'.padEnd(w[2])}  note`];
+  for (const r of rows) lines.push(`${r.what.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.target.padEnd(w[2])}  ${r.note}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
