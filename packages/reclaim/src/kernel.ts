@@ -1033,6 +1033,7 @@ export class Kernel implements ReclaimCore {
       for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
       // `should_reclaim_retry`
       if (reclaimed > 0) noProgress = 0;
+      else if (this.waitForWriteback(task)) continue;
       else noProgress++;
       if (noProgress > MAX_RECLAIM_RETRIES || !this.anythingReclaimable(zl)) {
         this.oom('global', null, task);
@@ -1041,6 +1042,28 @@ export class Kernel implements ReclaimCore {
         for (const n of zl) if (nodes[n].zone.free > 0) return this.machine.allocFrame(n);
       }
     }
+  }
+
+  /**
+   * `reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK)` for a reclaimer that found
+   * nothing freeable while writeback is in flight: sleep until the next
+   * completion (at most HZ/10) and complete the I/O that is due by then, so
+   * the folios it frees can be reclaimed on the retry. False if nothing is in flight.
+   */
+  private waitForWriteback(task: Task): boolean {
+    if (this.world.nrWriteback === 0) return false;
+    const next = this.world.timers.peekTime();
+    if (!Number.isFinite(next)) return false;
+    const wake = Math.min(Math.max(next, task.t), task.t + NS_PER_SEC / 10);
+    this.world.counters.v[VM.throttle_writeback]++;
+    task.directReclaimNs += wake - task.t;
+    task.t = wake;
+    while (this.world.timers.peekTime() <= task.t) {
+      this.now = this.world.now = this.world.timers.peekTime();
+      this.completeIo();
+    }
+    this.now = this.world.now = task.t;
+    return true;
   }
 
   /** Ideal mode: evict exactly one page when memory is full. */
@@ -1108,8 +1131,10 @@ export class Kernel implements ReclaimCore {
       if (!over) break;
       over.events.max++;
       if (retries < MAX_RECLAIM_RETRIES) {
-        this.memcgReclaim(task, over, pages, 'memcg');
+        const reclaimed = this.memcgReclaim(task, over, pages, 'memcg');
         if (task.killed) return false;
+        // Folios under writeback will be freeable soon: wait rather than count a failed retry.
+        if (reclaimed === 0 && this.waitForWriteback(task)) retries--;
         continue;
       }
       // `mem_cgroup_oom`
