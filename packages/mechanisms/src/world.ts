@@ -54,8 +54,8 @@ export class World {
   readonly lruvecs: Lruvec[] = [];
   private readonly lruvecIndex: Int32Array[] = [];
   readonly mms: Mm[] = [];
-  /** Write-back sequence per frame: a completion for an older write is ignored. */
-  readonly wbSeq: Int32Array;
+  /** Write-back sequence per frame (mod 256): a completion for an older write is ignored. */
+  readonly wbSeq: Uint8Array;
   readonly timers = new TimerHeap();
   /** Virtual time of the thread currently running. */
   now = 0;
@@ -70,7 +70,7 @@ export class World {
     this.machine = machine;
     this.frames = machine.frames;
     this.lists = new ListSet(machine.frames);
-    this.wbSeq = new Int32Array(machine.frames.count);
+    this.wbSeq = new Uint8Array(machine.frames.count);
   }
 
   get cost() {
@@ -328,7 +328,7 @@ export class World {
     }
     // The completion carries the write's sequence so a stale one (the frame
     // was freed and reused meanwhile) is recognised and dropped.
-    this.wbSeq[pfn]++;
+    this.wbSeq[pfn] = (this.wbSeq[pfn] + 1) & 0xff;
     this.timers.push(done, pfn, this.wbSeq[pfn]);
     return false;
   }

@@ -214,8 +214,8 @@ export class Kernel implements ReclaimCore {
   private readonly evictBuf = new Int32Array(4096);
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
-  private readonly dirtyQueue: Int32Array;
-  private readonly dirtyTime: Float64Array;
+  private dirtyQueue = new Int32Array(1024);
+  private dirtyTime = new Float64Array(1024);
   private readonly dirtyQueued: Uint8Array;
   private dirtyHead = 0;
   private dirtyTail = 0;
@@ -292,8 +292,6 @@ export class Kernel implements ReclaimCore {
     this.pgdatDirty = this.machine.nodes.map(() => false);
     this.pgdatWriteback = this.machine.nodes.map(() => false);
     const frames = this.machine.frames.count;
-    this.dirtyQueue = new Int32Array(frames + 1);
-    this.dirtyTime = new Float64Array(frames + 1);
     this.dirtyQueued = new Uint8Array(frames);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
     this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
@@ -811,7 +809,8 @@ export class Kernel implements ReclaimCore {
         window = task.raWindow[r] ? Math.min(task.raWindow[r] * 2, READAHEAD_PAGES) : INITIAL_RA_PAGES;
         if (vma.vmFlags & VM_SEQ_READ) window = READAHEAD_PAGES;
       }
-      if (vma.vmFlags & VM_RAND_READ) window = 1;
+      // Ideal mode reads just the page: one request, one frame.
+      if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') window = 1;
       task.raWindow[r] = window;
       const count = Math.min(window, vma.pgoff + vma.pages - index);
       if (!this.readPages(task, file, index, count, index, vma.vmFlags, false)) return;
@@ -820,8 +819,9 @@ export class Kernel implements ReclaimCore {
       p = file.cache[index];
       if (p === 0) return;
     }
-    // `filemap_read` marks each folio once per read, not when re-reading the previous position.
-    if (a !== prev) this.markAccessed(p - 1);
+    // `filemap_read` marks each folio once per read, not when re-reading the
+    // previous position; ideal mode counts every request as an access.
+    if (a !== prev || this.mode === 'ideal') this.markAccessed(p - 1);
     task.raPrev[r] = a;
   }
 
@@ -845,6 +845,8 @@ export class Kernel implements ReclaimCore {
     }
     const pfn = p - 1;
     this.markAccessed(pfn);
+    // Ideal mode has no writeback: a write is an access like a read.
+    if (this.mode === 'ideal') return;
     if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
       this.world.markDirty(pfn);
       this.queueDirty(pfn);
@@ -1677,6 +1679,12 @@ export class Kernel implements ReclaimCore {
     let reclaimedFile = 0;
     for (let i = 0; i < n; i++) {
       const pfn = buf[i];
+      // Ideal mode evicts exactly what was asked: the rest of a batch survives untouched.
+      if (ideal && sc.nrReclaimed + res.reclaimed >= sc.nrToReclaim) {
+        c[VM.policy_overrides]++;
+        this.survive(buf, outcome, res, pfn, 0);
+        continue;
+      }
       // Re-read per folio: an ejection mid-list hands the rest to the fallback.
       const ops = ctx.slot.ops;
       let flags = f.flags[pfn];
@@ -1873,11 +1881,27 @@ export class Kernel implements ReclaimCore {
   private queueDirty(pfn: number): void {
     if (this.dirtyQueued[pfn]) return;
     this.dirtyQueued[pfn] = 1;
+    if (this.dirtyCount === this.dirtyQueue.length) this.growDirtyQueue();
     const cap = this.dirtyQueue.length;
     this.dirtyQueue[this.dirtyTail] = pfn;
     this.dirtyTime[this.dirtyTail] = this.now;
     this.dirtyTail = (this.dirtyTail + 1) % cap;
     this.dirtyCount++;
+  }
+
+  /** The queue holds only what is dirty, so it starts small and doubles (in order) when full. */
+  private growDirtyQueue(): void {
+    const cap = this.dirtyQueue.length;
+    const q = new Int32Array(cap * 2);
+    const t = new Float64Array(cap * 2);
+    for (let i = 0; i < this.dirtyCount; i++) {
+      q[i] = this.dirtyQueue[(this.dirtyHead + i) % cap];
+      t[i] = this.dirtyTime[(this.dirtyHead + i) % cap];
+    }
+    this.dirtyQueue = q;
+    this.dirtyTime = t;
+    this.dirtyHead = 0;
+    this.dirtyTail = this.dirtyCount;
   }
 
   private dirtyLimits(): { bg: number; hard: number } {
