@@ -1,0 +1,26 @@
+import { listPolicies } from '@reclaim-lab/harness';
+import { conformanceProperties, fcParams } from '@reclaim-lab/reclaim/testing';
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+// Every registered policy, and every preset it declares, inherits the
+// invariants of ARCHITECTURE.md without writing a test of its own.
+describe('every registered policy keeps the reclaim invariants', () => {
+  const factories = listPolicies();
+  it('has the kernel policy registered', () => {
+    expect(factories.map((f) => f.name)).toContain('lru');
+  });
+  for (const f of factories) {
+    // Belady's OPT needs the trace's future (an `oracle`): it runs only on traces in ideal mode.
+    if ('oracle' in f.defaults) continue;
+    const variants: [string, Record<string, unknown>][] = [['defaults', f.defaults]];
+    for (const [name, preset] of Object.entries(f.presets ?? {})) variants.push([name, { ...f.defaults, ...preset }]);
+    for (const [variant, options] of variants) {
+      it(`${f.name} (${variant})`, () => {
+        const props = conformanceProperties(() => f.create(options));
+        fc.assert(props.invariants, fcParams(12));
+        fc.assert(props.mlockRespected, fcParams(4));
+      });
+    }
+  }
+});
