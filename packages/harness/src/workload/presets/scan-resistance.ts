@@ -31,6 +31,10 @@ export const scanResistance = definePreset({
       integer: true,
     }),
     scanStartMs: numberParam(100, 'virtual time at which the scan starts (ms)', { min: 0 }),
+    // Without compute between requests the hot set would finish in a few
+    // milliseconds of virtual time, long before the scan; an application
+    // request takes about a microsecond, so the hot set runs through the scan.
+    hotThinkNs: numberParam(1000, 'compute between two hot-set requests (ns)', { min: 0 }),
   },
   build: (p) => {
     const hotKind = p.hotVariant === 'anon' ? 'anon' : p.hotVariant === 'mapped' ? 'file-mapped' : 'file-fd';
@@ -59,6 +63,7 @@ export const scanResistance = definePreset({
               regions: 'hot',
               pattern: { kind: 'zipf', alpha: p.alpha },
               accesses: perPage(RUN_PAGES * p.scale),
+              think: `${p.hotThinkNs}ns`,
               opEvery: 1,
             },
           ],
