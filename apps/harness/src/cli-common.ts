@@ -30,6 +30,7 @@ export function typedParams(raw: Record<string, string>): Record<string, unknown
 
 export interface MachineFlags {
   memory?: string;
+  memoryPages?: string;
   swap?: string;
   swapDevice?: string;
   disk?: string;
@@ -44,6 +45,7 @@ export interface MachineFlags {
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB')
+    .option('--memory-pages <n>', 'exactly N page frames (overrides --memory; any N ≥ 1 in ideal mode)')
     .option('--swap <size>', 'swap size (default: equal to memory)')
     .option('--swap-device <name>', 'swap device: zram | ramdisk | nvme | ssd | hdd')
     .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd')
@@ -68,12 +70,13 @@ export function number(flag: string, text: string | undefined): number | undefin
 /** Merge a scenario file with flags, then validate the whole. */
 export function buildScenario(
   flags: MachineFlags,
-  workload: string | undefined,
+  workload: string | Record<string, unknown> | undefined,
   policy: string | undefined,
 ): Scenario {
   const base: Record<string, unknown> = flags.scenario ? { ...loadScenarioFile(flags.scenario) } : {};
   const machine: Record<string, unknown> = { ...((base.machine as Record<string, unknown>) ?? {}) };
   if (flags.memory !== undefined) machine.memory = flags.memory;
+  if (flags.memoryPages !== undefined) machine.memoryPages = number('--memory-pages', flags.memoryPages);
   if (flags.swap !== undefined) machine.swap = flags.swap;
   if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
   if (flags.disk !== undefined) machine.disk = flags.disk;
@@ -82,7 +85,9 @@ export function buildScenario(
   const fields: Record<string, unknown> = { ...base, machine };
   if (workload !== undefined) fields.workload = workload;
   if (fields.workload === undefined)
-    throw new UsageError('a workload is needed: --workload ID (see `reclaim-lab list`) or --scenario FILE');
+    throw new UsageError(
+      'a workload is needed: --workload ID (see `reclaim-lab list`), --trace FILE or --scenario FILE',
+    );
   if (policy !== undefined) fields.policy = policy;
   if (flags.mode !== undefined) fields.mode = flags.mode;
   if (flags.seed !== undefined) fields.seed = number('--seed', flags.seed);

@@ -2,9 +2,13 @@
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { Command } from 'commander';
 import pc from 'picocolors';
+import { registerAblate } from './commands/ablate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerTrace } from './commands/trace.js';
 
 /** One file per command under commands/; this file only wires them up. */
 const program = new Command('reclaim-lab')
@@ -15,6 +19,10 @@ const program = new Command('reclaim-lab')
 registerRun(program);
 registerCompare(program);
 registerList(program);
+registerSweep(program);
+registerMerge(program);
+registerAblate(program);
+registerTrace(program);
 
 export async function main(argv: string[]): Promise<number> {
   try {

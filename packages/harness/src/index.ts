@@ -5,6 +5,7 @@ export * from './trace/index.js';
 export {
   createPolicy,
   defaultPolicy,
+  describeOption,
   getPolicyFactory,
   listPolicies,
   type PolicySpec,
@@ -12,6 +13,7 @@ export {
   parsePolicySpec,
   registerPolicy,
 } from './policies.js';
+export { isPolicyPath, loadPolicyModule, loadPolicySpecs, policyRef, scenarioPolicySpecs } from './policy-loader.js';
 export {
   latencyBudgetNs,
   loadScenarioFile,
@@ -23,3 +25,18 @@ export {
 } from './scenario.js';
 export { policyAttachments, policyLabel, type RunOptions, runScenario, scenarioFrom, scenarioWorkload } from './runner.js';
 export { type ComparePlan, runComparison } from './experiment.js';
+export { benchTraceReplay, type IdealRunOptions, type ReplayBench, type ReplayBenchOptions, runIdealRequests, runIdealTrace } from './ideal.js';
+export {
+  isTraceWorkload,
+  ORACLE_OPTION,
+  type PreparedTrace,
+  prepareRequestsWorkload,
+  prepareTraceWorkload,
+  resolveTraceFormat,
+  type TraceKind,
+  type TraceWorkload,
+  traceNextAccess,
+} from './trace-run.js';
+export * from './sweep/index.js';
+export * from './ablation.js';
+export { type ParallelCompareOptions, runComparisonParallel } from './experiment.js';

@@ -1,5 +1,14 @@
+import { clockProPolicy } from '@reclaim-lab/policy-clockpro';
+import { fifoPolicy } from '@reclaim-lab/policy-fifo';
+import { getScanPolicy } from '@reclaim-lab/policy-getscan';
+import { lfuPolicy } from '@reclaim-lab/policy-lfu';
+import { lhdPolicy } from '@reclaim-lab/policy-lhd';
 import { lruPolicy } from '@reclaim-lab/policy-lru';
-import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
+import { mglruPolicy } from '@reclaim-lab/policy-mglru';
+import { mruPolicy } from '@reclaim-lab/policy-mru';
+import { exactLruPolicy, optPolicy } from '@reclaim-lab/policy-reference';
+import { s3fifoPolicy } from '@reclaim-lab/policy-s3fifo';
+import type { OptionSpec, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 /**
  * The policy registry. Registering a policy is one line here; `--policy
@@ -13,14 +22,40 @@ export function registerPolicy(factory: PolicyFactory): void {
 }
 
 registerPolicy(lruPolicy as unknown as PolicyFactory);
+registerPolicy(mglruPolicy as unknown as PolicyFactory);
+registerPolicy(fifoPolicy);
+registerPolicy(mruPolicy);
+registerPolicy(lfuPolicy);
+registerPolicy(s3fifoPolicy);
+registerPolicy(lhdPolicy);
+registerPolicy(getScanPolicy);
+registerPolicy(clockProPolicy);
+registerPolicy(exactLruPolicy as unknown as PolicyFactory);
+registerPolicy(optPolicy as unknown as PolicyFactory);
 
 export function listPolicies(): PolicyFactory[] {
   return [...REGISTRY.values()];
 }
 
+/** Policies loaded at run time from a file or package (policy-loader.ts), keyed by the reference as written. */
+const LOADED = new Map<string, PolicyFactory>();
+
+/** Make a policy loaded at run time usable by its reference ("./my-policy.ts"); called by the loader. */
+export function registerLoadedPolicy(ref: string, factory: PolicyFactory): void {
+  LOADED.set(ref, factory);
+}
+
+export function isLoadedPolicy(ref: string): boolean {
+  return LOADED.has(ref);
+}
+
 export function getPolicyFactory(name: string): PolicyFactory {
-  const f = REGISTRY.get(name);
-  if (!f) throw new PolicySpecError(`unknown policy "${name}"; allowed: ${[...REGISTRY.keys()].join(', ')}`);
+  const f = REGISTRY.get(name) ?? LOADED.get(name);
+  if (!f) {
+    throw new PolicySpecError(
+      `unknown policy "${name}"; allowed: ${[...REGISTRY.keys()].join(', ')}, or a policy module (./my-policy.ts, a package name) loaded with loadPolicySpecs`,
+    );
+  }
   return f;
 }
 
@@ -31,22 +66,49 @@ export interface PolicySpec {
   label: string;
   name: string;
   options: Record<string, unknown>;
+  /** The module reference ("./my-policy.ts") when the policy was loaded at run time. */
+  module?: string;
 }
 
-/** Coerce "on"/"off"/"true"/"42" to the type of the option's default. */
-function coerce(policy: string, key: string, raw: string, def: unknown): unknown {
-  const where = `policy ${policy}: option ${key}`;
-  if (typeof def === 'boolean') {
-    if (['on', 'true', 'yes', '1'].includes(raw)) return true;
-    if (['off', 'false', 'no', '0'].includes(raw)) return false;
-    throw new PolicySpecError(`${where}: expected on|off, got "${raw}"`);
-  }
+/** "integer 2..8", "on|off", "lru|fifo": what an option accepts, for error lines and `list`. */
+export function describeOption(def: unknown, spec: OptionSpec | undefined): string {
+  if (typeof def === 'boolean') return 'on|off';
+  if (spec?.type === 'string' && spec.choices) return spec.choices.join('|');
   if (typeof def === 'number') {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new PolicySpecError(`${where}: expected a number, got "${raw}"`);
-    return n;
+    const kind = spec?.type === 'number' && spec.integer ? 'an integer' : 'a number';
+    if (spec?.type !== 'number' || (spec.min === undefined && spec.max === undefined)) return kind;
+    if (spec.max === undefined) return `${kind} >= ${spec.min}`;
+    if (spec.min === undefined) return `${kind} <= ${spec.max}`;
+    return `${kind} in ${spec.min}..${spec.max}`;
   }
-  return raw;
+  return 'a string';
+}
+
+/** Does a value of the option's type satisfy its schema (range, integer, choices)? */
+export function optionAccepts(value: unknown, spec: OptionSpec | undefined): boolean {
+  if (spec === undefined) return true;
+  if (spec.type === 'number') {
+    const n = value as number;
+    return !((spec.integer && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max));
+  }
+  if (spec.type === 'string') return spec.choices === undefined || spec.choices.includes(value as string);
+  return true;
+}
+
+/** Coerce "on"/"off"/"true"/"42" to the type of the option's default, then check it against the option's schema. */
+function coerce(policy: string, key: string, raw: string, def: unknown, spec?: OptionSpec): unknown {
+  const fail = () => new PolicySpecError(`policy ${policy}: option ${key}: expected ${describeOption(def, spec)}, got "${raw}"`);
+  let value: unknown = raw;
+  if (typeof def === 'boolean') {
+    if (['on', 'true', 'yes', '1'].includes(raw)) value = true;
+    else if (['off', 'false', 'no', '0'].includes(raw)) value = false;
+    else throw fail();
+  } else if (typeof def === 'number') {
+    value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) throw fail();
+  }
+  if (!optionAccepts(value, spec)) throw fail();
+  return value;
 }
 
 /**
@@ -74,15 +136,17 @@ export function parsePolicySpec(text: string, extra: Record<string, string> = {}
   pairs.push(...Object.entries(extra));
   for (const [key, raw] of pairs) {
     if (!(key in factory.defaults)) {
-      throw new PolicySpecError(`policy ${name}: unknown option "${key}"; allowed: ${Object.keys(factory.defaults).join(', ') || '(none)'}`);
+      const allowed = Object.entries(factory.defaults).map(([k, d]) => `${k} (${describeOption(d, factory.optionSchema?.[k])})`);
+      throw new PolicySpecError(`policy ${name}: unknown option "${key}"; allowed: ${allowed.join(', ') || '(none)'}`);
     }
-    options[key] = coerce(name, key, raw, factory.defaults[key]);
+    options[key] = coerce(name, key, raw, factory.defaults[key], factory.optionSchema?.[key]);
   }
-  return { label: text, name: factory.name, options };
+  const ref = name.trim();
+  return { label: text, name: factory.name, options, ...(LOADED.has(ref) && !REGISTRY.has(ref) ? { module: ref } : {}) };
 }
 
 export function createPolicy(spec: PolicySpec): ReclaimOps<unknown> {
-  return getPolicyFactory(spec.name).create(spec.options);
+  return getPolicyFactory(spec.module ?? spec.name).create(spec.options);
 }
 
 /** The default policy a scope falls back to when its policy is ejected. */

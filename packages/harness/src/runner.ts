@@ -1,7 +1,8 @@
 import { type MachineConfig, NS_PER_MS } from '@reclaim-lab/hw-model';
 import { Kernel, type PolicyAttachment, type RunResult } from '@reclaim-lab/reclaim';
-import { createPolicy, defaultPolicy, parsePolicySpec } from './policies.js';
+import { createPolicy, defaultPolicy, type PolicySpec, parsePolicySpec } from './policies.js';
 import { latencyBudgetNs, parseMachine, type Scenario, ScenarioError, validateScenario } from './scenario.js';
+import { isTraceWorkload, prepareTraceWorkload } from './trace-run.js';
 import { compileWorkload, getWorkload, type WorkloadInput } from './workload/index.js';
 
 export interface RunOptions {
@@ -28,16 +29,18 @@ export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput
   return { id: name, spec: w as WorkloadInput, params: s.params };
 }
 
-export function policyAttachments(s: Scenario, override?: string): PolicyAttachment[] {
-  if (override !== undefined) return [{ scope: 'system', ops: createPolicy(parsePolicySpec(override)) }];
+/** `supply` may complete a parsed spec before the policy is created (a trace's next-access indices). */
+export function policyAttachments(s: Scenario, override?: string, supply: (spec: PolicySpec) => PolicySpec = (x) => x): PolicyAttachment[] {
+  const make = (text: string) => createPolicy(supply(parsePolicySpec(text)));
+  if (override !== undefined) return [{ scope: 'system', ops: make(override) }];
   const p = s.policy;
-  if (typeof p === 'string') return [{ scope: 'system', ops: createPolicy(parsePolicySpec(p)) }];
+  if (typeof p === 'string') return [{ scope: 'system', ops: make(p) }];
   if (p.length === 0) throw new ScenarioError('policy: at least one policy is needed');
   if (typeof p[0] === 'string') {
     if (p.length > 1) throw new ScenarioError('policy: a list of names is for `compare`; `run` takes one policy or a list of {scope, policy}');
-    return [{ scope: 'system', ops: createPolicy(parsePolicySpec(p[0] as string)) }];
+    return [{ scope: 'system', ops: make(p[0] as string) }];
   }
-  return (p as { scope: string; policy: string }[]).map((a) => ({ scope: a.scope, ops: createPolicy(parsePolicySpec(a.policy)) }));
+  return (p as { scope: string; policy: string }[]).map((a) => ({ scope: a.scope, ops: make(a.policy) }));
 }
 
 export function policyLabel(s: Scenario, override?: string): string {
@@ -51,12 +54,16 @@ export function policyLabel(s: Scenario, override?: string): string {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const machine: MachineConfig = parseMachine(scenario);
   const seed = options.seed ?? scenario.seed;
-  const { spec, params } = scenarioWorkload(scenario);
-  const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
-  const workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: params as never });
+  const trace = isTraceWorkload(scenario.workload) ? prepareTraceWorkload(scenario.workload, scenario.mode) : undefined;
+  let workload = trace?.workload;
+  if (workload === undefined) {
+    const { spec, params } = scenarioWorkload(scenario);
+    const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
+    workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: params as never });
+  }
   const kernel = new Kernel({
     machine,
-    policy: policyAttachments(scenario, options.policy),
+    policy: policyAttachments(scenario, options.policy, trace?.supply),
     fallback: defaultPolicy(),
     seed,
     latencyBudgetNs: latencyBudgetNs(scenario),
@@ -65,7 +72,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     checkInvariants: options.checkInvariants ?? false,
   });
   kernel.load(workload);
-  const result = kernel.run();
+  let result: RunResult;
+  try {
+    result = kernel.run();
+  } finally {
+    trace?.close();
+  }
   result.policy = policyLabel(scenario, options.policy);
   return result;
 }

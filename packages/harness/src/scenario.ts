@@ -12,6 +12,10 @@ import {
 } from '@reclaim-lab/hw-model';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
+import { TRACE_FORMATS } from './trace/trace-chunk.js';
+
+/** Trace format names a scenario may give (libCacheSim's `oracleGeneral` spelling too). */
+const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
 
 /**
  * A scenario: machine + workload + policy + knobs + seed. It comes from a
@@ -25,6 +29,8 @@ const devices = Object.keys(DEVICE_PRESETS) as [string, ...string[]];
 
 const MachineSchema = v.strictObject({
   memory: v.optional(size, '256MiB'),
+  /** Exactly this many page frames; overrides `memory` (ideal mode takes any count from 1). */
+  memoryPages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64 * 1024 * 1024))),
   /** Split memory evenly over this many NUMA nodes. */
   nodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 1),
   swap: v.optional(size),
@@ -47,7 +53,16 @@ const ScenarioSchema = v.strictObject({
   name: v.optional(v.string()),
   mode: v.optional(v.picklist(['kernel', 'ideal']), 'kernel'),
   machine: v.optional(MachineSchema, {}),
-  workload: v.union([v.string(), v.strictObject({ id: v.string(), params: v.optional(v.record(v.string(), v.unknown()), {}) }), v.record(v.string(), v.unknown())]),
+  workload: v.union([
+    v.string(),
+    v.strictObject({ id: v.string(), params: v.optional(v.record(v.string(), v.unknown()), {}) }),
+    v.strictObject({ trace: v.string(), format: v.optional(v.picklist(TRACE_FORMAT_NAMES)), kind: v.optional(v.picklist(['file-fd', 'anon'])) }),
+    // An inline workload spec; a `trace` key means the trace form above, whose errors should show.
+    v.pipe(
+      v.record(v.string(), v.unknown()),
+      v.check((w) => !('trace' in w), `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}) and kind (file-fd | anon)`),
+    ),
+  ]),
   params: v.optional(v.record(v.string(), v.unknown()), {}),
   policy: v.optional(v.union([v.string(), v.array(v.string()), v.array(PolicyAttachSchema)]), 'lru'),
   seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
@@ -103,9 +118,11 @@ function sizeField(field: string, value: string | number): number {
 /** Build the MachineConfig a scenario describes. */
 export function parseMachine(s: Scenario): MachineConfig {
   const m = s.machine;
-  const memPages = bytesToPages(sizeField('machine.memory', m.memory));
-  if (memPages < 64) throw new ScenarioError(`machine.memory: at least 256KiB (64 pages) is needed, got ${m.memory}`);
-  if (memPages > 64 * 1024 * 1024) throw new ScenarioError(`machine.memory: at most 256GiB is supported, got ${m.memory}`);
+  if (m.memoryPages !== undefined && s.mode === 'ideal') return idealMachineConfig(m.memoryPages);
+  const memPages = m.memoryPages ?? bytesToPages(sizeField('machine.memory', m.memory));
+  const [field, got] = m.memoryPages === undefined ? ['machine.memory', m.memory] : ['machine.memoryPages', m.memoryPages];
+  if (memPages < 64) throw new ScenarioError(`${field}: at least 256KiB (64 pages) is needed (fewer only with memoryPages in ideal mode), got ${got}`);
+  if (memPages > 64 * 1024 * 1024) throw new ScenarioError(`${field}: at most 256GiB is supported, got ${got}`);
   if (s.mode === 'ideal') return idealMachineConfig(memPages);
   const swapPages = m.swap === undefined ? memPages : bytesToPages(sizeField('machine.swap', m.swap));
   const cost: CostModel = { ...DEFAULT_COST };

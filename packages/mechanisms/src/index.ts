@@ -24,3 +24,12 @@ export {
 } from './pt-walk.js';
 export { LOOKAROUND_PTES, LookAround, type LookAroundParams, lookAroundWindow } from './lookaround.js';
 export { type GenRecentRule, genRefaultIsRecent, genTokenRefs, genTokenSeq, packGenToken } from './mglru-shadow.js';
+export {
+  EvictionBatch,
+  GhostFifo,
+  type IterVerdict,
+  listIterate,
+  listSample,
+  PageField,
+  type SampleCtx,
+} from './policy-helpers.js';

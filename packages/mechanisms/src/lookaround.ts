@@ -100,7 +100,8 @@ export class LookAround {
       visit(n);
     }
     // The young PTE that triggered the look-around counts too.
-    if (params.bloom !== null && suitableToScan(end - start, young + 1)) params.bloom.add(params.seq, bloomKey(mm.id, vpn >> PMD_SHIFT));
+    if (params.bloom !== null && suitableToScan(end - start, young + 1))
+      params.bloom.add(params.seq, bloomKey(mm.id, vpn >> PMD_SHIFT));
     const c = this.world.counters.v;
     c[VM.lookaround_ptes] += end - start;
     c[VM.lookaround_young] += young;

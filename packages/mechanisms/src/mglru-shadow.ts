@@ -9,25 +9,26 @@
  */
 
 /** Shadow payloads are 32-bit (see `packShadow`): the sequence keeps the bits the refs leave. */
-const PAYLOAD_BITS = 32;
+const PAYLOAD_RANGE = 4294967296;
 
 function seqModulus(refsWidth: number): number {
-  return 2 ** (PAYLOAD_BITS - refsWidth);
+  return PAYLOAD_RANGE / (1 << refsWidth);
 }
 
 /** `(min_seq << LRU_REFS_WIDTH) | max(refs - 1, 0)`, masked to the payload width. */
 export function packGenToken(minSeq: number, refs: number, refsWidth: number): number {
-  return (minSeq % seqModulus(refsWidth)) * 2 ** refsWidth + Math.max(refs - 1, 0);
+  const mod = seqModulus(refsWidth);
+  return (minSeq < mod ? minSeq : minSeq % mod) * (1 << refsWidth) + (refs > 1 ? refs - 1 : 0);
 }
 
 /** The (masked) generation sequence a token was taken from. */
 export function genTokenSeq(token: number, refsWidth: number): number {
-  return Math.floor(token / 2 ** refsWidth);
+  return Math.floor(token / (1 << refsWidth));
 }
 
 /** The folio's refs when it was evicted, at least 1: `(token & mask) + 1`. */
 export function genTokenRefs(token: number, refsWidth: number): number {
-  return (token % 2 ** refsWidth) + 1;
+  return (token % (1 << refsWidth)) + 1;
 }
 
 /**
@@ -48,6 +49,6 @@ export function genRefaultIsRecent(
 ): boolean {
   const mod = seqModulus(refsWidth);
   const seq = genTokenSeq(token, refsWidth);
-  if (rule === 'oldest') return seq === minSeq % mod;
-  return Math.abs((maxSeq % mod) - seq) < nrGens;
+  if (rule === 'oldest') return seq === (minSeq < mod ? minSeq : minSeq % mod);
+  return Math.abs((maxSeq < mod ? maxSeq : maxSeq % mod) - seq) < nrGens;
 }

@@ -101,7 +101,13 @@ export interface PtWalkStats {
  * Move a young PTE's dirty bit to its folio (`walk_update_folio`), except
  * for anon folios not yet in the swap cache, which are written anyway.
  */
-export function transferDirty(world: World, mm: Mm, vpn: number, pfn: number, markDirty: ((pfn: number) => void) | null): void {
+export function transferDirty(
+  world: World,
+  mm: Mm,
+  vpn: number,
+  pfn: number,
+  markDirty: ((pfn: number) => void) | null,
+): void {
   if (markDirty === null || (mm.pteBits[vpn] & PTE_DIRTY) === 0) return;
   const flags = world.frames.flags[pfn];
   if (flags & PG_ANON && (flags & PG_SWAPCACHE) === 0) return;
@@ -112,7 +118,15 @@ export function transferDirty(world: World, mm: Mm, vpn: number, pfn: number, ma
 /** Walks address spaces for one policy instance; reuses its result object. */
 export class PageTableWalker {
   private readonly world: World;
-  readonly stats: PtWalkStats = { ptes: 0, pmds: 0, bloomSkipped: 0, nonleafSkipped: 0, young: 0, bloomAdded: 0, costNs: 0 };
+  readonly stats: PtWalkStats = {
+    ptes: 0,
+    pmds: 0,
+    bloomSkipped: 0,
+    nonleafSkipped: 0,
+    young: 0,
+    bloomAdded: 0,
+    costNs: 0,
+  };
 
   constructor(world: World) {
     this.world = world;

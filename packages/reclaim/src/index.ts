@@ -2,10 +2,13 @@ export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSe
 export {
   type AddHow,
   type AddReason,
+  CORE_CAPABILITIES,
+  type CoreCapability,
   type Decision,
   type EvictRequest,
   type InitCtx,
   type IsolateResult,
+  type OptionSpec,
   type PolicyCtx,
   type PolicyFactory,
   type PutbackOutcome,
@@ -31,4 +34,11 @@ export {
 export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
 export { Task } from './task.js';
 export type { LruvecCtx, PolicySlot } from './policy-host.js';
-export { DEFAULT_WATCHDOG, PolicyEjected, PolicyLoadError, type WatchdogOptions } from './watchdog.js';
+export {
+  checkCompatibility,
+  DEFAULT_WATCHDOG,
+  PolicyEjected,
+  PolicyLoadError,
+  validatePolicy,
+  type WatchdogOptions,
+} from './watchdog.js';

@@ -67,6 +67,7 @@ import {
 import type {
   AddHow,
   Decision,
+  EvictRequest,
   IsolateResult,
   PutbackOutcome,
   ReclaimCore,
@@ -205,13 +206,14 @@ export class Kernel implements ReclaimCore {
   private pgdatWriteback: boolean[];
   private readonly timerOut = new Float64Array(3);
   private readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
-  private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false };
+  private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
   private readonly verdict: RefaultVerdict = { activate: false, restore: false };
   private readonly shadowInfo: ShadowInfo;
   private readonly sizesScratch: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
   private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
   private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
   private readonly evictBuf = new Int32Array(4096);
+  private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
   private dirtyQueue = new Int32Array(1024);
@@ -233,6 +235,7 @@ export class Kernel implements ReclaimCore {
   private isoLogging = false;
   private stallCount: number[] = [];
   private shrinkEpoch = 0;
+  private readonly zonelists: number[][] = [];
   private readonly subtrees = new Map<Memcg, Memcg[]>();
   private subtreesFor = 0;
 
@@ -270,6 +273,7 @@ export class Kernel implements ReclaimCore {
     this.latencyBudgetNs = options.latencyBudgetNs ?? 10 * NS_PER_MS;
     this.watchdog = new Watchdog(options.watchdog);
     this.watchdog.eject = (slot, exit) => this.ejectSlot(slot, exit);
+    this.watchdog.recover = (slot) => this.recoverStrays(slot);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
     const attachments = Array.isArray(options.policy) ? options.policy : [{ scope: 'system', ops: options.policy }];
@@ -527,6 +531,7 @@ export class Kernel implements ReclaimCore {
     const vmas = task.vmas;
     const regionPages = task.regionPages;
     const accessNs = this.machine.config.cost.accessNs;
+    const ideal = this.mode === 'ideal';
     let t = task.t;
     let accesses = 0;
     mm.usedNodes = 0xffffffff;
@@ -560,6 +565,16 @@ export class Kernel implements ReclaimCore {
         // A fault may have woken kswapd or queued I/O: let the loop run them in time order.
         if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
         continue;
+      }
+      if (ideal && (op === OP_READ || op === OP_WRITE || op === OP_OPDONE)) {
+        // Ideal mode serves fd hits (and op counts) in a tight loop of its own.
+        task.pos = i;
+        task.t = t;
+        accesses += this.idealHits(task);
+        t = task.t;
+        if (task.pos !== i) continue;
+        // Event i needs the general path: a miss.
+        task.pos = i + 1;
       }
       task.t = t;
       this.slowOp(task, op, r, a);
@@ -854,6 +869,110 @@ export class Kernel implements ReclaimCore {
     this.balanceDirtyPages(task);
   }
 
+  /**
+   * Ideal mode's hit path: from `task.pos`, serve fd reads and writes whose
+   * page is cached (what fdRead and fdWrite do for a hit there: count it, and
+   * `markAccessed` with the hook guarded inline) and count OP_OPDONE, until
+   * the chunk ends or an event needs the general path; `task.pos` is left at
+   * that event. Returns the requests served. A separate small function, so
+   * that it is optimised as a whole rather than as an on-stack replacement
+   * inside the long-running `runTask` loop.
+   */
+  private idealHits(task: Task): number {
+    const chunk = task.chunk;
+    const ops = chunk.op;
+    const regions = chunk.region;
+    const args = chunk.arg;
+    const end = chunk.length;
+    const vmas = task.vmas;
+    const files = this.machine.files;
+    const ctxs = this.ctxs;
+    const frameFlags = this.machine.frames.flags;
+    const frameLruvec = this.machine.frames.lruvec;
+    const lists = this.world.lists;
+    const stepBudget = this.watchdog.options.stepBudget;
+    // Locals, not imported bindings: tsx and vitest compile those to getters, a call per use.
+    const READ = OP_READ;
+    const WRITE = OP_WRITE;
+    const OPDONE = OP_OPDONE;
+    const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
+    const LRU_ONLY = PG_LRU;
+    let i = task.pos;
+    let served = 0;
+    let opsDone = 0;
+    // The last region's page cache and the last lruvec's hook, kept while they repeat.
+    let region = -1;
+    let cache: Int32Array | null = null;
+    let pgoff = 0;
+    let pages = 0;
+    let lruvec = -1;
+    let ctx: LruvecCtx | null = null;
+    for (; i < end; i++) {
+      const op = ops[i];
+      if (op === OPDONE) {
+        opsDone++;
+        continue;
+      }
+      if (op !== READ && op !== WRITE) break;
+      if (regions[i] !== region) {
+        const vma = vmas[regions[i]];
+        if (vma === undefined || vma.file < 0) break;
+        region = regions[i];
+        cache = files[vma.file].cache;
+        pgoff = vma.pgoff;
+        pages = vma.pages;
+      }
+      const a = args[i];
+      if (a < 0 || a >= pages) break;
+      const p = (cache as Int32Array)[pgoff + a];
+      if (p === 0) break;
+      const pfn = p - 1;
+      served++;
+      if (frameLruvec[pfn] !== lruvec) {
+        lruvec = frameLruvec[pfn];
+        ctx = ctxs[lruvec];
+      }
+      const c = ctx as LruvecCtx;
+      const slot = c.slot;
+      const policy = slot.ops;
+      const hook = policy.folioAccessed;
+      if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
+        this.markAccessed(pfn);
+        continue;
+      }
+      // `markAccessed`'s guard without its bookkeeping: the hook runs on its
+      // step budget, and a failure is handed to the watchdog as usual.
+      lists.steps = 0;
+      lists.stepLimit = stepBudget;
+      try {
+        hook.call(policy, c, pfn);
+      } catch (e) {
+        lists.stepLimit = Number.POSITIVE_INFINITY;
+        this.accessFailed(c, pfn, e);
+        continue;
+      }
+      lists.stepLimit = Number.POSITIVE_INFINITY;
+      // Ejected by a nested call while the hook went on: what `watchdog.end` would put right.
+      if (slot.ops !== policy) this.recoverStrays(slot);
+    }
+    task.pos = i;
+    task.ops += opsDone;
+    task.t += served * this.machine.config.cost.fdAccessNs;
+    return served;
+  }
+
+  /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
+  private accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
+    const wd = this.watchdog;
+    const outer = wd.begin(ctx);
+    try {
+      wd.failed(ctx, 'folioAccessed', e);
+    } finally {
+      wd.end(outer);
+    }
+    this.markAccessed(pfn);
+  }
+
   /** `folio_mark_accessed` → the policy's access hook (unevictable folios: nothing). */
   private markAccessed(pfn: number): void {
     const f = this.machine.frames;
@@ -863,15 +982,17 @@ export class Kernel implements ReclaimCore {
     if (ops.folioAccessed) {
       const wd = this.watchdog;
       const outer = wd.begin(ctx);
+      let failed = false;
       try {
         ops.folioAccessed(ctx, pfn);
       } catch (e) {
+        failed = true;
         wd.failed(ctx, 'folioAccessed', e);
+      } finally {
         wd.end(outer);
-        this.markAccessed(pfn);
-        return;
       }
-      wd.end(outer);
+      // Ejected: the access goes to the fallback policy.
+      if (failed) this.markAccessed(pfn);
     }
     else f.flags[pfn] |= PG_REFERENCED;
   }
@@ -896,6 +1017,7 @@ export class Kernel implements ReclaimCore {
     how.reason = reason;
     how.active = active;
     how.inFault = inFault && (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
+    how.vmFlags = vmFlags;
     if (active) f.flags[pfn] |= PG_ACTIVE;
     this.placeOnLru(ctx, pfn, 'folioAdded');
   }
@@ -1011,19 +1133,22 @@ export class Kernel implements ReclaimCore {
     return pfn;
   }
 
+  /** Nodes in allocation order for a task: its own first, then the others (cached per node). */
   private zonelist(task: Task): number[] {
-    const nodes = this.machine.nodes;
-    if (nodes.length === 1) return [0];
-    const order = [task.node];
-    for (const n of nodes) if (n.id !== task.node) order.push(n.id);
-    return order;
+    let zl = this.zonelists[task.node];
+    if (!zl) {
+      zl = [task.node];
+      for (const n of this.machine.nodes) if (n.id !== task.node) zl.push(n.id);
+      this.zonelists[task.node] = zl;
+    }
+    return zl;
   }
 
   /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
   private allocFrame(task: Task): number {
+    if (this.mode === 'ideal') return this.allocIdeal(task);
     const nodes = this.machine.nodes;
     const zl = this.zonelist(task);
-    if (this.mode === 'ideal') return this.allocIdeal(task);
     for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.low) return this.machine.allocFrame(n);
     for (const n of zl) this.wakeKswapd(n, task.t);
     for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
@@ -1456,7 +1581,21 @@ export class Kernel implements ReclaimCore {
     const want = Math.min(buf.length, Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)));
     let n = 0;
     if (ops.evictCandidates) {
-      n = this.watchdog.guard(ctx, 'evictCandidates', () => ops.evictCandidates!(ctx, { nr: want, sc }, buf), () => -1);
+      // The allocation-free guard: this runs on every ideal-mode miss.
+      const wd = this.watchdog;
+      const req = this.evictReq;
+      req.nr = want;
+      req.sc = sc;
+      const outer = wd.begin(ctx);
+      try {
+        n = ops.evictCandidates(ctx, req, buf);
+        if (ctx.slot.ops !== ops) n = -1;
+      } catch (e) {
+        wd.failed(ctx, 'evictCandidates', e);
+        n = -1;
+      } finally {
+        wd.end(outer);
+      }
       if (n === -1 && ctx.slot.ops !== ops) {
         this.shrinkLruvec(ctx, sc);
         return;
@@ -1805,7 +1944,9 @@ export class Kernel implements ReclaimCore {
           wd.end(outer);
         }
       }
-      const shadow = ops.evicted && ctx.slot.ops === ops ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0) : 0;
+      // The kernel leaves a shadow for every reclaimed cache folio, so refaults
+      // are counted alike under every policy; the payload is the policy's.
+      const shadow = ctx.slot.ops === ops || !ops.evicted ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0) : 0;
       this.world.lruDel(pfn);
       this.world.releaseFrame(pfn, shadow, true);
       sc.costNs += cost.freeNs;
@@ -2277,10 +2418,11 @@ export class Kernel implements ReclaimCore {
     slot.ejected = true;
     const f = this.machine.frames;
     const lists = this.world.lists;
+    const strays = this.takeStrays(slot);
     for (const ctx of this.ctxs) {
       if (!ctx || ctx.slot !== slot) continue;
       // `drain_evictable` then `fill_evictable`: unlink from the old lists, re-add through the fallback.
-      const pfns: number[] = [];
+      const pfns: number[] = strays.get(ctx) ?? [];
       for (const l of ctx.ownLists) {
         for (let p = lists.last(l); p !== -1; p = lists.last(l)) {
           lists.remove(p);
@@ -2296,7 +2438,48 @@ export class Kernel implements ReclaimCore {
         this.addHow.reason = 'migrate';
         this.addHow.active = false;
         this.addHow.inFault = false;
+        this.addHow.vmFlags = 0;
         this.placeOnLru(ctx, p, 'folioAdded');
+      }
+    }
+  }
+
+  /**
+   * A hook stopped between two list operations (it threw, ran out of budget,
+   * or went on after its policy was ejected) can leave a folio of its scope
+   * on no list, or on a list its lruvec does not own. Take each one off
+   * whatever list holds it (PG_lru stays set), grouped by lruvec, counted in
+   * `policy_overrides`.
+   */
+  private takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
+    const f = this.machine.frames;
+    const lists = this.world.lists;
+    const strays = new Map<LruvecCtx, number[]>();
+    for (let pfn = 0; pfn < f.count; pfn++) {
+      if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
+      const ctx = this.ctxs[f.lruvec[pfn]];
+      if (ctx?.slot !== slot || ctx.owns(lists.listOf[pfn])) continue;
+      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
+      this.world.counters.v[VM.policy_overrides]++;
+      const list = strays.get(ctx);
+      if (list) list.push(pfn);
+      else strays.set(ctx, [pfn]);
+    }
+    return strays;
+  }
+
+  /** After an ejection by a nested hook: re-add what the rest of the old policy's hook left astray. */
+  private recoverStrays(slot: PolicySlot): void {
+    const f = this.machine.frames;
+    for (const [ctx, pfns] of this.takeStrays(slot)) {
+      for (const pfn of pfns) {
+        f.flags[pfn] &= ~(PG_ACTIVE | PG_LRU);
+        ctx.lruvec.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]--;
+        this.addHow.reason = 'migrate';
+        this.addHow.active = false;
+        this.addHow.inFault = false;
+        this.addHow.vmFlags = 0;
+        this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
       }
     }
   }

@@ -17,6 +17,11 @@
  * rule, throws or overruns its work budget; its scope then falls back to the
  * default policy and the run records why (see watchdog.ts).
  *
+ * Checked once, at load: `version` (the contract version the policy was
+ * written for; absent means this one), `pageStateBits` (0..32) and
+ * `requires` (core services by their `CORE_CAPABILITIES` name). A policy
+ * that does not fit is refused with a `PolicyLoadError` naming why.
+ *
  * Hook by hook — when the core calls it, what it may do, and what happens
  * when it is absent:
  *
@@ -99,6 +104,37 @@ import type { ScanControl } from './scan-control.js';
 
 export const RECLAIM_OPS_VERSION = 1;
 
+/**
+ * The services this core offers, by the names a policy lists in `requires`.
+ * A policy that requires a name not here is refused at load, with the list.
+ */
+export const CORE_CAPABILITIES = [
+  /** `shrink` with `core.isolate`, `core.shrinkFolioList` and `core.putback`. */
+  'shrink',
+  /** cache_ext-style batch eviction through `evictCandidates`. */
+  'evictCandidates',
+  /** The rmap walk of one folio, `core.referenced` (with a young-PTE visitor). */
+  'rmap',
+  /** The page-table walker over address spaces (`mechanisms` `PageTableWalker`). */
+  'ptwalk',
+  /** Bloom filters for the page-table walker. */
+  'bloom',
+  /** Look-around around a young PTE during the rmap walk. */
+  'lookaround',
+  /** Workingset shadows: `evicted` payloads and `refault` verdicts. */
+  'shadows',
+  /** kswapd background aging through `age`, which may ask for an OOM kill. */
+  'aging',
+  /** `core.markDirty`, moving PTE dirty bits to folios. */
+  'mark-dirty',
+  /** Attachment per memcg subtree (`memcg:/path`). */
+  'memcg-attach',
+  /** Attachment per NUMA node (`node:N`). */
+  'node-attach',
+] as const;
+
+export type CoreCapability = (typeof CORE_CAPABILITIES)[number];
+
 export type Decision = 'activate' | 'keep' | 'reclaim' | 'reclaim-clean';
 export type PutbackOutcome = 'activate' | 'keep';
 export type AddReason = 'fault' | 'read' | 'write' | 'readahead' | 'swapin' | 'rotate' | 'migrate';
@@ -109,6 +145,8 @@ export interface AddHow {
   active: boolean;
   /** Added from a page fault on a VMA with recency (MGLRU's `lru_gen_in_fault`). */
   inFault: boolean;
+  /** VM_* flags of the mapping or file region the folio was added through (VM_SEQ_READ marks a declared scan). */
+  vmFlags: number;
 }
 
 export interface ShadowInfo {
@@ -224,6 +262,8 @@ export interface ReclaimOps<S = unknown> {
   readonly version?: number;
   /** Bits of per-page state the policy keeps (page flags are scarce in the kernel). */
   readonly pageStateBits?: number;
+  /** Core services the policy cannot work without (names from `CORE_CAPABILITIES`); checked at load. */
+  readonly requires?: readonly string[];
   init?(ictx: InitCtx): S;
   folioAdded?(ctx: PolicyCtx<S>, pfn: number, how: AddHow): void;
   folioAccessed?(ctx: PolicyCtx<S>, pfn: number): void;
@@ -242,6 +282,12 @@ export interface ReclaimOps<S = unknown> {
   policyLists?(ctx: PolicyCtx<S>, out: Record<string, number>): void;
 }
 
+/** What values an option accepts, beyond the type of its default. */
+export type OptionSpec =
+  | { readonly type: 'number'; readonly min?: number; readonly max?: number; readonly integer?: boolean }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'string'; readonly choices?: readonly string[] };
+
 /** A factory with declared option defaults: what a policy package exports. */
 export interface PolicyFactory<O extends Record<string, unknown> = Record<string, unknown>> {
   readonly name: string;
@@ -249,6 +295,12 @@ export interface PolicyFactory<O extends Record<string, unknown> = Record<string
   readonly defaults: O;
   /** One line per option for `reclaim-lab list` and validation messages. */
   readonly optionDocs?: { [K in keyof O]?: string };
+  /** Allowed values per option (range, integer, choices); an option without one takes any value of its default's type. */
+  readonly optionSchema?: { [K in keyof O]?: OptionSpec };
+  /** Contract version the policy was written against (as on `ReclaimOps`). */
+  readonly version?: number;
+  /** Core services the policy needs (as on `ReclaimOps`), checked before anything is created. */
+  readonly requires?: readonly string[];
   /** Named option presets ("2gen", "no-bloom"). */
   readonly presets?: Record<string, Partial<O>>;
   create(options: O): ReclaimOps<unknown>;

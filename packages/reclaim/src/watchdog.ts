@@ -1,5 +1,5 @@
 import { type ListSet, StepBudgetExceeded } from '@reclaim-lab/mechanisms';
-import { RECLAIM_OPS_VERSION, type ReclaimOps } from './ops.js';
+import { CORE_CAPABILITIES, RECLAIM_OPS_VERSION, type ReclaimOps } from './ops.js';
 import type { LruvecCtx, PolicySlot } from './policy-host.js';
 import type { PolicyExit } from './result.js';
 
@@ -12,13 +12,19 @@ export interface WatchdogOptions {
   stallBudget: number;
 }
 
-export const DEFAULT_WATCHDOG: WatchdogOptions = { abortOnEject: false, stepBudget: 1_000_000, stallBudget: 64 };
+export const DEFAULT_WATCHDOG: WatchdogOptions = {
+  abortOnEject: false,
+  stepBudget: 1_000_000,
+  stallBudget: 64,
+};
 
 /** The run was aborted because a policy was ejected and `abortOnEject` (or no fallback) was set. */
 export class PolicyEjected extends Error {
   readonly exit: PolicyExit;
   constructor(exit: PolicyExit) {
-    super(`policy ${exit.policy} (${exit.scope}) ejected from hook ${exit.hook}: ${exit.reason}: ${exit.message}`);
+    super(
+      `policy ${exit.policy} (${exit.scope}) ejected from hook ${exit.hook}: ${exit.reason}: ${exit.message}`,
+    );
     this.exit = exit;
   }
 }
@@ -51,6 +57,50 @@ const HOOKS = [
 export type HookName = (typeof HOOKS)[number];
 
 /**
+ * The load-time checks shared by a policy object and its factory: the
+ * contract version it was written for, and the core services it requires.
+ */
+export function checkCompatibility(name: string, version: unknown, requires: unknown): void {
+  const v = version ?? RECLAIM_OPS_VERSION;
+  if (v !== RECLAIM_OPS_VERSION) {
+    throw new PolicyLoadError(
+      `policy ${name} was written for ReclaimOps version ${String(v)}; this core implements version ${RECLAIM_OPS_VERSION}`,
+    );
+  }
+  if (requires === undefined) return;
+  if (!Array.isArray(requires) || requires.some((r) => typeof r !== 'string')) {
+    throw new PolicyLoadError(
+      `policy ${name}: requires must be a list of capability names, got ${JSON.stringify(requires)}`,
+    );
+  }
+  const offered: readonly string[] = CORE_CAPABILITIES;
+  const missing = requires.filter((r) => !offered.includes(r));
+  if (missing.length > 0) {
+    throw new PolicyLoadError(
+      `policy ${name} requires ${missing.join(', ')}, which this core does not offer; it offers: ${offered.join(', ')}`,
+    );
+  }
+}
+
+/** Refuse a policy whose shape, contract version or requirements do not fit, naming what is wrong. */
+export function validatePolicy(ops: ReclaimOps<unknown>): void {
+  if (typeof ops !== 'object' || ops === null)
+    throw new PolicyLoadError('a policy must be an object of hooks');
+  if (typeof ops.name !== 'string' || ops.name.length === 0)
+    throw new PolicyLoadError('a policy must have a non-empty string `name`');
+  checkCompatibility(ops.name, ops.version, ops.requires);
+  for (const [key, value] of Object.entries(ops)) {
+    if ((HOOKS as readonly string[]).includes(key) && typeof value !== 'function') {
+      throw new PolicyLoadError(`policy ${ops.name}: hook ${key} must be a function, got ${typeof value}`);
+    }
+  }
+  const bits = ops.pageStateBits ?? 0;
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32) {
+    throw new PolicyLoadError(`policy ${ops.name}: pageStateBits must be an integer 0..32, got ${bits}`);
+  }
+}
+
+/**
  * sched_ext's promise for reclaim: a policy that throws, hands back something
  * invalid, breaks an invariant or overruns its budget is ejected, its scope
  * falls back to the default policy, and the run goes on with an exit record.
@@ -58,57 +108,45 @@ export type HookName = (typeof HOOKS)[number];
 export class Watchdog {
   readonly options: WatchdogOptions;
   private depth = 0;
+  /** Per nesting depth: the slot whose hook runs there and the policy it was dispatched to. */
+  private readonly calledSlot: PolicySlot[] = [];
+  private readonly calledOps: ReclaimOps<unknown>[] = [];
+  /** The outermost hook running now runs on a step budget (its policy was not already ejected). */
+  private budgeted = false;
   lists: ListSet | null = null;
   eject: (slot: PolicySlot, exit: PolicyExit) => void = () => {};
+  /**
+   * Put right what the rest of a hook did after its policy was ejected by a
+   * nested call (folios left on no list or on lists it no longer owns).
+   */
+  recover: (slot: PolicySlot) => void = () => {};
   now: () => number = () => 0;
 
   constructor(options: Partial<WatchdogOptions> = {}) {
     this.options = { ...DEFAULT_WATCHDOG, ...options };
   }
 
-  /** Refuse a policy whose shape or contract version does not fit, naming what is wrong. */
+  /** Refuse a policy whose shape, contract version or requirements do not fit, naming what is wrong. */
   validateAtLoad(ops: ReclaimOps<unknown>): void {
-    if (typeof ops !== 'object' || ops === null) throw new PolicyLoadError('a policy must be an object of hooks');
-    if (typeof ops.name !== 'string' || ops.name.length === 0) throw new PolicyLoadError('a policy must have a non-empty string `name`');
-    const version = ops.version ?? RECLAIM_OPS_VERSION;
-    if (version !== RECLAIM_OPS_VERSION) {
-      throw new PolicyLoadError(`policy ${ops.name} was written for ReclaimOps version ${version}; this core implements version ${RECLAIM_OPS_VERSION}`);
-    }
-    for (const [key, value] of Object.entries(ops)) {
-      if ((HOOKS as readonly string[]).includes(key) && typeof value !== 'function') {
-        throw new PolicyLoadError(`policy ${ops.name}: hook ${key} must be a function, got ${typeof value}`);
-      }
-    }
-    const bits = ops.pageStateBits ?? 0;
-    if (!Number.isInteger(bits) || bits < 0 || bits > 32) {
-      throw new PolicyLoadError(`policy ${ops.name}: pageStateBits must be an integer 0..32, got ${bits}`);
-    }
+    validatePolicy(ops);
   }
 
   /**
-   * Run a hook. If it throws or overruns its budget, eject the policy and
-   * run `retry` (the same operation, now dispatched to the fallback).
+   * Run a hook. If it throws or overruns its budget, or its policy is
+   * ejected while it runs (by a nested hook), eject the policy and run
+   * `retry` (the same operation, now dispatched to the fallback).
    */
   guard<T>(ctx: LruvecCtx, hook: HookName, fn: () => T, retry: () => T): T {
     const slot = ctx.slot;
-    const lists = this.lists;
-    const outer = this.depth === 0;
-    // The fallback policy is trusted; only an attached policy runs on a budget.
-    if (outer && lists && !slot.ejected) {
-      lists.steps = 0;
-      lists.stepLimit = this.options.stepBudget;
-    }
-    this.depth++;
+    const ops = slot.ops;
+    const outer = this.begin(ctx);
     try {
-      return fn();
+      const value = fn();
+      if (slot.ops === ops) return value;
     } catch (e) {
-      if (e instanceof PolicyEjected || slot.ejected) throw e;
-      const budget = e instanceof StepBudgetExceeded || e instanceof BudgetExceeded;
-      const message = e instanceof Error ? e.message : String(e);
-      this.fail(slot, budget ? 'budget' : 'error', hook, budget ? 'work budget exceeded' : 'hook threw', message);
+      this.failed(ctx, hook, e);
     } finally {
-      this.depth--;
-      if (outer && lists) lists.stepLimit = Number.POSITIVE_INFINITY;
+      this.end(outer);
     }
     return retry();
   }
@@ -119,8 +157,13 @@ export class Watchdog {
    * rethrows), and `end` in its finally.
    */
   begin(ctx: LruvecCtx): boolean {
-    const outer = this.depth++ === 0;
-    if (outer && this.lists && !ctx.slot.ejected) {
+    const d = this.depth++;
+    this.calledSlot[d] = ctx.slot;
+    this.calledOps[d] = ctx.slot.ops;
+    const outer = d === 0;
+    // The fallback policy is trusted; only an attached policy runs on a budget.
+    if (outer) this.budgeted = !ctx.slot.ejected;
+    if (outer && this.lists && this.budgeted) {
       this.lists.steps = 0;
       this.lists.stepLimit = this.options.stepBudget;
     }
@@ -128,28 +171,90 @@ export class Watchdog {
   }
 
   end(outer: boolean): void {
-    this.depth--;
+    const d = --this.depth;
+    const slot = this.calledSlot[d];
+    if (slot.ops !== this.calledOps[d]) {
+      // Ejected by a nested call while this hook went on running.
+      this.calledOps[d] = slot.ops;
+      this.unbudgeted(() => this.recover(slot));
+    }
     if (outer && this.lists) this.lists.stepLimit = Number.POSITIVE_INFINITY;
   }
 
   failed(ctx: LruvecCtx, hook: HookName, e: unknown): void {
     const slot = ctx.slot;
-    if (e instanceof PolicyEjected || slot.ejected) throw e;
+    if (e instanceof PolicyEjected) throw e;
+    if (slot.ejected) {
+      // The fallback itself failed: nothing is left to fall back to.
+      if (slot.ops === this.calledOps[this.depth - 1]) {
+        throw new Error(
+          `fallback policy ${slot.ops.name} failed in ${hook}: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
+      }
+      // The policy was ejected while this hook of it ran; what it threw afterwards is moot.
+      return;
+    }
     const budget = e instanceof StepBudgetExceeded || e instanceof BudgetExceeded;
     const message = e instanceof Error ? e.message : String(e);
-    this.fail(slot, budget ? 'budget' : 'error', hook, budget ? 'work budget exceeded' : 'hook threw', message);
+    this.fail(
+      slot,
+      budget ? 'budget' : 'error',
+      hook,
+      budget ? 'work budget exceeded' : 'hook threw',
+      message,
+    );
+    // The ejection put everything right; `end` has nothing to recover for this call.
+    if (this.depth > 0) this.calledOps[this.depth - 1] = slot.ops;
+  }
+
+  /** Core work on a policy's behalf (ejection, recovery) is not charged to its budget. */
+  private unbudgeted(fn: () => void): void {
+    const lists = this.lists;
+    if (!lists) {
+      fn();
+      return;
+    }
+    const steps = lists.steps;
+    lists.stepLimit = Number.POSITIVE_INFINITY;
+    try {
+      fn();
+    } finally {
+      lists.steps = steps;
+      // Code of the ejected policy still on the stack stays on the budget, so a runaway loop still ends.
+      lists.stepLimit = this.depth > 0 && this.budgeted ? this.options.stepBudget : Number.POSITIVE_INFINITY;
+    }
   }
 
   /** A hook returned something the core cannot accept. */
   reject(ctx: LruvecCtx, hook: HookName, kind: PolicyExit['kind'], message: string): void {
-    const reason = kind === 'invalid' ? 'invalid result' : kind === 'stall' ? 'no progress under pressure' : 'invariant broken';
+    const reason =
+      kind === 'invalid'
+        ? 'invalid result'
+        : kind === 'stall'
+          ? 'no progress under pressure'
+          : 'invariant broken';
     this.fail(ctx.slot, kind, hook, reason, message);
   }
 
-  private fail(slot: PolicySlot, kind: PolicyExit['kind'], hook: HookName, reason: string, message: string): void {
+  private fail(
+    slot: PolicySlot,
+    kind: PolicyExit['kind'],
+    hook: HookName,
+    reason: string,
+    message: string,
+  ): void {
     if (slot.ejected) throw new Error(`fallback policy ${slot.ops.name} failed in ${hook}: ${message}`);
-    const exit: PolicyExit = { timeNs: this.now(), policy: slot.attached.name, scope: slot.scope, kind, hook, reason, message };
+    const exit: PolicyExit = {
+      timeNs: this.now(),
+      policy: slot.attached.name,
+      scope: slot.scope,
+      kind,
+      hook,
+      reason,
+      message,
+    };
     if (this.options.abortOnEject) throw new PolicyEjected(exit);
-    this.eject(slot, exit);
+    this.unbudgeted(() => this.eject(slot, exit));
   }
 }

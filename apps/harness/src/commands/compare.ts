@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   listPolicies,
+  loadPolicySpecs,
   type REPORT_FORMATS,
   renderMarkdown,
   renderTerminal,
-  runComparison,
+  runComparisonParallel,
   writeReports,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
@@ -20,29 +21,34 @@ interface CompareFlags extends MachineFlags {
   seeds: string;
   report?: string;
   format: string;
+  workers?: string;
 }
 
-function doCompare(opts: CompareFlags): void {
+async function doCompare(opts: CompareFlags): Promise<void> {
   const policies = opts.policies.split(/,(?![^:]*=)/).flatMap((p) => splitPolicies(p));
   const workloads = (opts.workloads ?? opts.workload ?? '').split(',').filter(Boolean);
   if (workloads.length === 0) throw new UsageError('compare needs --workload ID[,ID...]');
+  await loadPolicySpecs(policies);
   const scenario = buildScenario(opts, workloads[0], policies[0]);
   const seeds = number('--seeds', opts.seeds) ?? 3;
   const tty = process.stderr.isTTY === true;
   const started = process.hrtime.bigint();
-  const { comparison } = runComparison({
-    policies,
-    workloads,
-    seeds,
-    base: scenario,
-    onCell: (done, total, label) => {
-      const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      const eta = (secs / done) * (total - done);
-      const line = `[${done}/${total}] ${label}  ${(done / secs).toFixed(1)} runs/s  ETA ${eta.toFixed(0)}s`;
-      if (tty) process.stderr.write(`\r\x1b[K${line}`);
-      else process.stderr.write(`${line}\n`);
+  const { comparison } = await runComparisonParallel(
+    {
+      policies,
+      workloads,
+      seeds,
+      base: scenario,
+      onCell: (done, total, label) => {
+        const secs = Number(process.hrtime.bigint() - started) / 1e9;
+        const eta = (secs / done) * (total - done);
+        const line = `[${done}/${total}] ${label}  ${(done / secs).toFixed(1)} runs/s  ETA ${eta.toFixed(0)}s`;
+        if (tty) process.stderr.write(`\r\x1b[K${line}`);
+        else process.stderr.write(`${line}\n`);
+      },
     },
-  });
+    { workers: number('--workers', opts.workers) },
+  );
   if (tty) process.stderr.write('\n');
   if (opts.format === 'json') process.stdout.write(`${JSON.stringify(comparison)}\n`);
   else if (opts.format === 'markdown') process.stdout.write(renderMarkdown(comparison));
@@ -83,6 +89,7 @@ export function registerCompare(program: Command): void {
       .option('--workloads <ids>', 'alias of --workload')
       .option('--seeds <n>', 'seeds per cell', '3')
       .option('--report <dir>', 'also write JSON, Markdown, HTML and text reports there')
+      .option('--workers <n>', 'worker processes (default: one per core; 0 = in this process)')
       .addOption(
         new Option('--format <format>', 'stdout format')
           .choices(['table', 'markdown', 'json'])
@@ -102,7 +109,7 @@ export function registerCompare(program: Command): void {
       process.stderr.write(
         `demo: ${policies.join(' vs ')} on scan-resistance, loop-over-memory, zipf-anon (128MiB, ${opts.seeds} seeds)\n`,
       );
-      doCompare({
+      return doCompare({
         policies: policies.join(','),
         workloads: 'scan-resistance,loop-over-memory,zipf-anon',
         seeds: opts.seeds,

@@ -1,4 +1,4 @@
-import { parsePolicySpec, runScenario } from '@reclaim-lab/harness';
+import { loadPolicySpecs, parsePolicySpec, runScenario, scenarioPolicySpecs } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import {
   buildScenario,
@@ -16,21 +16,47 @@ export function registerRun(program: Command): void {
       .command('run')
       .description('run one workload under one policy and print its vmstat counters')
       .option('--workload <id>', 'built-in workload (see `list`)')
+      .option('--trace <file>', 'replay a trace file as the workload (instead of --workload)')
+      .option(
+        '--trace-format <name>',
+        'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
+      )
+      .addOption(
+        new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
+          .choices(['file-fd', 'anon'])
+          .default('file-fd'),
+      )
       .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off', undefined)
       .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
       .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
   ).action(
-    (
+    async (
       opts: MachineFlags & {
         workload?: string;
+        trace?: string;
+        traceFormat?: string;
+        traceKind: string;
         policy?: string;
         set: string[];
         format: string;
         checkInvariants?: boolean;
       },
     ) => {
-      const scenario = buildScenario(opts, opts.workload, opts.policy);
+      if (opts.trace !== undefined && opts.workload !== undefined)
+        throw new UsageError('give --workload or --trace, not both');
+      if (opts.trace === undefined && opts.traceFormat !== undefined)
+        throw new UsageError('--trace-format needs --trace');
+      const workload =
+        opts.trace === undefined
+          ? opts.workload
+          : {
+              trace: opts.trace,
+              kind: opts.traceKind,
+              ...(opts.traceFormat === undefined ? {} : { format: opts.traceFormat }),
+            };
+      const scenario = buildScenario(opts, workload, opts.policy);
+      await loadPolicySpecs(scenarioPolicySpecs(scenario));
       let policy: string | undefined;
       if (opts.set.length) {
         const spec = typeof scenario.policy === 'string' ? scenario.policy : opts.policy;

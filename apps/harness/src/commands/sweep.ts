@@ -1,0 +1,161 @@
+import { basename, extname, resolve } from 'node:path';
+import {
+  type Comparison,
+  loadSweepFile,
+  mergeSweepDirs,
+  parseShard,
+  renderMarkdown,
+  renderTerminal,
+  runSweep,
+  type SweepProgress,
+  type SweepRunSummary,
+} from '@reclaim-lab/harness';
+import cliProgress from 'cli-progress';
+import { type Command, Option } from 'commander';
+import { number, UsageError } from '../cli-common.js';
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '--';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * A progress bar on stderr: cells done, rate, ETA. On a terminal it redraws
+ * in place; without one (CI logs, pipes) it prints a line every few seconds
+ * and a last one at the end.
+ */
+export function createSweepProgress(title: string): { update(p: SweepProgress): void; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${title} [{bar}] {value}/{total} cells | {rate} cells/s | ETA {etaText}{extra}`,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      barsize: 24,
+      fps: 5,
+    },
+    cliProgress.Presets.legacy,
+  );
+  let started = false;
+  return {
+    update(p) {
+      const extra = [p.skipped ? `${p.skipped} already done` : '', p.failed ? `${p.failed} failed` : '']
+        .filter(Boolean)
+        .map((s) => ` | ${s}`)
+        .join('');
+      const payload = {
+        rate: p.cellsPerSec === undefined ? '--' : p.cellsPerSec.toFixed(2),
+        etaText: p.done === p.total ? '0s' : duration(p.etaMs),
+        extra,
+      };
+      if (!started) {
+        bar.start(p.total, p.done, payload);
+        started = true;
+      } else bar.update(p.done, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+export type StdoutFormat = 'table' | 'markdown' | 'json';
+
+export function printComparison(c: Comparison, format: string): void {
+  if (format === 'json') process.stdout.write(`${JSON.stringify(c)}\n`);
+  else if (format === 'markdown') process.stdout.write(renderMarkdown(c));
+  else process.stdout.write(`${renderTerminal(c, { color: process.stdout.isTTY === true })}\n`);
+}
+
+export function workersFlag(text: string | undefined): number | undefined {
+  const n = number('--workers', text);
+  if (n !== undefined && (!Number.isInteger(n) || n < 0))
+    throw new UsageError(`--workers: expected an integer >= 0, got ${text}`);
+  return n;
+}
+
+function summaryLine(s: SweepRunSummary): string {
+  const shard = s.shard ? ` (shard ${s.shard.index}/${s.shard.count}: ${s.shardTotal} cells)` : '';
+  return `sweep: ${s.total} cells${shard}: ran ${s.ran}, already done ${s.skipped}, failed ${s.failed.length}; ${s.total - s.missing} of ${s.total} in ${s.dir}`;
+}
+
+interface SweepFlags {
+  out?: string;
+  workers?: string;
+  shard?: string;
+  resume: boolean;
+  format: string;
+}
+
+async function doSweep(file: string, opts: SweepFlags): Promise<void> {
+  const plan = await loadSweepFile(file);
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const out = resolve(opts.out ?? `out/sweep-${basename(file, extname(file))}`);
+  const workers = workersFlag(opts.workers);
+  process.stderr.write(
+    `sweep ${plan.name}: ${plan.configs.length} configuration(s) × ${plan.groups.length} workload group(s) × ${plan.seeds.length} seed(s) = ${plan.cells.length} cells → ${out}\n`,
+  );
+  const progress = createSweepProgress(shard ? `shard ${shard.index}/${shard.count}` : 'sweep');
+  let summary: SweepRunSummary;
+  try {
+    summary = await runSweep(plan, {
+      out,
+      workers,
+      shard,
+      resume: opts.resume,
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (summary.replaced)
+    process.stderr.write(
+      `note: ${out} held another sweep (${summary.replaced}); cells both share were reused\n`,
+    );
+  process.stderr.write(`${summaryLine(summary)}\n`);
+  for (const f of summary.failed.slice(0, 5)) process.stderr.write(`  failed: ${f.label}: ${f.message}\n`);
+  if (summary.failed.length > 0) {
+    throw new Error(
+      `${summary.failed.length} cell(s) failed; rerun the same command to retry them (finished cells are kept)`,
+    );
+  }
+  if (!summary.complete) {
+    process.stderr.write(
+      `${summary.missing} cell(s) of other shards are not in ${out}; when every shard has finished: reclaim-lab merge DIR...\n`,
+    );
+    return;
+  }
+  const { comparison, written } = await mergeSweepDirs([out]);
+  printComparison(comparison, opts.format);
+  process.stderr.write(`reports written: ${Object.values(written).join(', ')}\n`);
+}
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description(
+      'run a sweep file (a scenario whose fields may be lists) cell by cell on a worker pool, resumable and shardable',
+    )
+    .argument('<file>', 'sweep file (YAML or JSON)')
+    .option(
+      '--out <dir>',
+      'sweep directory: sweep.json, cells/<id>.json, reports (default out/sweep-<file name>)',
+    )
+    .option('--workers <n>', 'worker processes (default: one per core; 0 = in this process)')
+    .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the cells; combine with `merge`')
+    .option(
+      '--resume',
+      'skip cells already in --out (the default: rerunning a killed sweep finishes it)',
+      true,
+    )
+    .option('--no-resume', 'run every cell of this shard again, overwriting its file')
+    .addOption(
+      new Option('--format <format>', 'stdout format')
+        .choices(['table', 'markdown', 'json'])
+        .default('table'),
+    )
+    .action((file: string, opts: SweepFlags) => doSweep(file, opts));
+}

@@ -1,0 +1,66 @@
+import { validateScenario } from '../scenario.js';
+import { cellId } from './cell.js';
+import { createCellRunner } from './pool.js';
+import { executeCells, type PlannedTask } from './run.js';
+
+export interface ThroughputOptions {
+  /** Preset id (default "zipf-anon"). */
+  workload?: string;
+  /** Machine memory (default "16MiB"). */
+  memory?: string;
+  /** The preset's `scale` (default 0.05): about 0.2 s of simulation per cell. */
+  scale?: number;
+  policy?: string;
+}
+
+export interface Throughput {
+  cellsPerSec: number;
+  workers: number;
+  cells: number;
+  /** Starting the workers and one warm-up cell each; not part of cellsPerSec. */
+  startupMs: number;
+  /** Wall time of the measured cells. */
+  wallMs: number;
+}
+
+/**
+ * Sweep throughput on a pool of `workers` (0 = this thread): `cells` small
+ * cells (seeds 1..cells of one scenario) after a warm-up cell per worker,
+ * so that worker start-up is reported apart from the steady rate.
+ */
+export async function measureSweepThroughput(
+  workers: number,
+  cells: number,
+  options: ThroughputOptions = {},
+): Promise<Throughput> {
+  const base = validateScenario(
+    {
+      workload: options.workload ?? 'zipf-anon',
+      machine: { memory: options.memory ?? '16MiB' },
+      params: { scale: options.scale ?? 0.05 },
+      policy: options.policy ?? 'lru',
+    },
+    'measureSweepThroughput',
+  );
+  const tasks = Array.from({ length: cells }, (_, i): PlannedTask => {
+    const scenario = { ...base, seed: i + 1 };
+    return { id: cellId({ scenario }), label: `seed ${i + 1}`, scenario };
+  });
+  const runner = createCellRunner({ workers });
+  try {
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: Math.max(1, workers) }, (_, i) =>
+        runner.run({ scenario: { ...base, seed: 1_000_000 + i } }),
+      ),
+    );
+    const t1 = performance.now();
+    const r = await executeCells(tasks, { runner });
+    const t2 = performance.now();
+    if (r.failed.length > 0)
+      throw new Error(`measureSweepThroughput: ${r.failed[0].label}: ${r.failed[0].message}`);
+    return { cellsPerSec: cells / ((t2 - t1) / 1000), workers, cells, startupMs: t1 - t0, wallMs: t2 - t1 };
+  } finally {
+    await runner.close();
+  }
+}

@@ -1,0 +1,451 @@
+/**
+ * Traces as scenario workloads: `workload: { trace: PATH, format?: NAME,
+ * kind?: 'file-fd' | 'anon' }`. The trace becomes one task over one region
+ * as long as its footprint; each request is one access of its (densely
+ * renumbered) page. By default requests are fd reads and writes of a file,
+ * so every one of them reaches the policy through `folioAccessed` (the
+ * kernel's `folio_mark_accessed`); `anon` replays them as loads and stores
+ * through a page table, which only the accessed bit sees.
+ *
+ * Policies that declare an `oracle` option (Belady's OPT) receive the
+ * trace's next-access indices here: read from the trace when its format
+ * carries them (oracleGeneral, native with next access), computed otherwise.
+ */
+import { statSync } from 'node:fs';
+import type { EventChunk, EventSource, WorkloadInstance } from '@reclaim-lab/hw-model';
+import * as hw from '@reclaim-lab/hw-model';
+import { getPolicyFactory, type PolicySpec } from './policies.js';
+import { ScenarioError } from './scenario.js';
+import {
+  detectFormat,
+  nextAccessFromReader,
+  openTrace,
+  parseTraceFormat,
+  TraceChunk,
+  type TraceFormat,
+  TraceFormatError,
+  type TraceReader,
+} from './trace/index.js';
+import * as model from './trace/trace-chunk.js';
+
+// Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
+const { OP_LOAD, OP_OPDONE, OP_READ, OP_STORE, OP_WRITE } = hw;
+const { TRACE_OP_WRITE } = model;
+
+export type TraceKind = 'file-fd' | 'anon';
+
+export interface TraceWorkload {
+  /** Path of the trace file. */
+  trace: string;
+  /** Format name (see TRACE_FORMATS; `oracleGeneral` is accepted); detected when absent. */
+  format?: string;
+  /** How requests reach memory: fd reads/writes (default) or page-table loads/stores. */
+  kind?: TraceKind;
+  /** Keep the dense request stream in memory up to this many requests (default REPLAY_IN_MEMORY_MAX). */
+  inMemoryMax?: number;
+}
+
+/** The option through which a policy asks for the trace's next-access indices. */
+export const ORACLE_OPTION = 'oracle';
+
+export function isTraceWorkload(w: unknown): w is TraceWorkload {
+  return typeof w === 'object' && w !== null && typeof (w as { trace?: unknown }).trace === 'string';
+}
+
+/** A trace ready to run: its workload instance, and next-access indices for the policies that ask. */
+export interface PreparedTrace {
+  workload: WorkloadInstance;
+  format: TraceFormat;
+  /** Footprint in pages. */
+  pages: number;
+  requests: number;
+  /** The spec with `oracle` filled in when the policy declares it; other specs unchanged. */
+  supply(spec: PolicySpec): PolicySpec;
+  /** Releases the trace file if the run stopped before its end. */
+  close(): void;
+}
+
+/** Names a trace format or detects it, with errors that name the file. */
+export function resolveTraceFormat(path: string, format?: string): TraceFormat {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new TraceFormatError(path, undefined, `cannot read trace: ${why}`);
+  }
+  if (format !== undefined) return parseTraceFormat(format);
+  try {
+    return detectFormat(path);
+  } catch (e) {
+    // detectFormat's messages already start with the path.
+    throw new TraceFormatError(path, undefined, (e as Error).message.replace(`${path}: `, ''));
+  }
+}
+
+/** Next-access index per request: the trace's own when it has them, computed otherwise. */
+export function traceNextAccess(path: string, format: TraceFormat): Float64Array {
+  const reader = openTrace(path, format);
+  try {
+    if (!reader.hasNextAccess) return nextAccessFromReader(reader);
+    let next = new Float64Array(Math.max(reader.requestCount ?? 0, 1024));
+    const chunk = new TraceChunk();
+    let n = 0;
+    while (reader.read(chunk) > 0) {
+      if (n + chunk.length > next.length) {
+        const grown = new Float64Array(Math.max(2 * next.length, n + chunk.length));
+        grown.set(next);
+        next = grown;
+      }
+      next.set(chunk.next.subarray(0, chunk.length), n);
+      n += chunk.length;
+    }
+    return n === next.length ? next : next.slice(0, n);
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Trace key → dense page id in first-seen order: open addressing with
+ * linear probing over typed arrays. The replay looks up every request, and a
+ * Map costs several times the whole ideal-mode hit path per lookup.
+ */
+export class DenseKeyTable {
+  private keys: Float64Array;
+  private ids: Int32Array;
+  private mask: number;
+  size = 0;
+  /** Largest key added (keys are non-negative integers). */
+  maxKey = -1;
+
+  constructor(capacity = 1 << 12) {
+    let cap = 16;
+    while (cap < 2 * capacity) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.ids = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+  }
+
+  private static slot(key: number, mask: number): number {
+    // Keys are integers up to 2^53. Runs of 8 consecutive keys share a
+    // hashed block of slots (a cache line of keys), so keys that are close
+    // stay close in memory: traces have spatial locality worth keeping.
+    const block = Math.floor(key / 8);
+    let h = Math.imul((block >>> 0) ^ Math.imul(Math.floor(block / 4294967296), 0x85ebca6b), 0x9e3779b1);
+    h ^= h >>> 16;
+    return ((h << 3) | (key & 7)) & mask;
+  }
+
+  /** The key's id, or -1. */
+  get(key: number): number {
+    const keys = this.keys;
+    const ids = this.ids;
+    const mask = this.mask;
+    for (let i = DenseKeyTable.slot(key, mask); ; i = (i + 1) & mask) {
+      const id = ids[i];
+      if (id === -1 || keys[i] === key) return id;
+    }
+  }
+
+  /** The key's id, numbering it next if it is new. */
+  add(key: number): number {
+    const mask = this.mask;
+    let i = DenseKeyTable.slot(key, mask);
+    for (; ; i = (i + 1) & mask) {
+      const id = this.ids[i];
+      if (id === -1) break;
+      if (this.keys[i] === key) return id;
+    }
+    const id = this.size++;
+    if (key > this.maxKey) this.maxKey = key;
+    this.keys[i] = key;
+    this.ids[i] = id;
+    if (2 * this.size > mask) this.grow();
+    return id;
+  }
+
+  /**
+   * When the keys are compact (page numbers of one mapping, object ids
+   * 0..n-1), a plain array indexed by key: no probing, and keys that are
+   * close together stay close in memory. Null when they are too sparse.
+   */
+  direct(): Int32Array | null {
+    if (this.maxKey >= 2 ** 27 || this.maxKey + 1 > Math.max(4 * this.size, 1 << 16)) return null;
+    const out = new Int32Array(this.maxKey + 1).fill(-1);
+    const { keys, ids } = this;
+    for (let j = 0; j < ids.length; j++) if (ids[j] !== -1) out[keys[j] | 0] = ids[j];
+    return out;
+  }
+
+  private grow(): void {
+    const { keys, ids } = this;
+    const mask = 2 * (this.mask + 1) - 1;
+    this.keys = new Float64Array(mask + 1);
+    this.ids = new Int32Array(mask + 1).fill(-1);
+    this.mask = mask;
+    for (let j = 0; j < ids.length; j++) {
+      if (ids[j] === -1) continue;
+      let i = DenseKeyTable.slot(keys[j], mask);
+      while (this.ids[i] !== -1) i = (i + 1) & mask;
+      this.keys[i] = keys[j];
+      this.ids[i] = ids[j];
+    }
+  }
+}
+
+/** Dense page ids must fit the event stream's Int32Array args. */
+const MAX_PAGES = 2 ** 31 - 1;
+
+/**
+ * Traces of up to this many requests keep their dense page ids in memory
+ * after the first pass (4 bytes a request), so the file is read once; longer
+ * traces are streamed from the file again, in constant memory.
+ */
+export const REPLAY_IN_MEMORY_MAX = 1 << 25;
+
+/**
+ * The first pass: number the trace's keys and count its requests, keeping
+ * the request stream as dense ids (`~id` for a write) while it fits
+ * REPLAY_IN_MEMORY_MAX.
+ */
+function numberKeys(
+  path: string,
+  open: () => TraceReader,
+  keep: number,
+): { table: DenseKeyTable; requests: number; ids: Int32Array | null } {
+  const table = new DenseKeyTable();
+  const chunk = new TraceChunk();
+  const reader = open();
+  let requests = 0;
+  let ids: Int32Array | null = new Int32Array(Math.min(keep, Math.max(reader.requestCount ?? 0, 1 << 16)));
+  try {
+    while (reader.read(chunk) > 0) {
+      const { key, op } = chunk;
+      const n = chunk.length;
+      if (ids !== null && requests + n > ids.length) {
+        if (requests + n > keep) ids = null;
+        else {
+          const grown: Int32Array = new Int32Array(Math.min(keep, Math.max(2 * ids.length, requests + n)));
+          grown.set(ids.subarray(0, requests));
+          ids = grown;
+        }
+      }
+      if (ids === null) for (let i = 0; i < n; i++) table.add(key[i]);
+      else {
+        for (let i = 0; i < n; i++) {
+          const id = table.add(key[i]);
+          ids[requests + i] = op[i] === TRACE_OP_WRITE ? ~id : id;
+        }
+      }
+      requests += n;
+      if (table.size > MAX_PAGES)
+        throw new TraceFormatError(path, undefined, `more than ${MAX_PAGES} distinct keys`);
+    }
+  } finally {
+    reader.close();
+  }
+  return { table, requests, ids: ids === null ? null : ids.subarray(0, requests) };
+}
+
+/** The second pass from memory: dense ids (`~id` for a write) as the events `traceEventSource` produces. */
+class MemoryReplay implements EventSource {
+  private pos = 0;
+
+  constructor(
+    private ids: Int32Array,
+    private readonly readOp: number,
+    private readonly writeOp: number,
+  ) {}
+
+  fill(out: EventChunk): number {
+    const { op, region, arg } = out;
+    const ids = this.ids;
+    const stop = Math.min(ids.length, this.pos + (out.capacity >> 1));
+    let n = 0;
+    for (let i = this.pos; i < stop; i++) {
+      const id = ids[i];
+      op[n] = id < 0 ? this.writeOp : this.readOp;
+      region[n] = 0;
+      arg[n++] = id < 0 ? ~id : id;
+      op[n] = OP_OPDONE;
+      region[n] = 0;
+      arg[n++] = 0;
+    }
+    this.pos = stop;
+    out.length = n;
+    return n;
+  }
+
+  /** Lets the ids go (the run stopped early, or ended). */
+  close(): void {
+    this.pos = 0;
+    this.ids = new Int32Array(0);
+  }
+}
+
+/**
+ * The second pass, streamed: each request becomes a read/write (file-fd)
+ * or load/store (anon) of its dense page on region 0, then OP_OPDONE — the
+ * events `traceEventSource` produces, written straight into the chunk.
+ */
+class TraceReplay implements EventSource {
+  private reader: TraceReader | undefined;
+  private readonly chunk = new TraceChunk();
+  private cursor = 0;
+  private done = false;
+  private readonly direct: Int32Array | null;
+
+  constructor(
+    private readonly open: () => TraceReader,
+    private readonly table: DenseKeyTable,
+    private readonly readOp: number,
+    private readonly writeOp: number,
+  ) {
+    this.direct = table.direct();
+  }
+
+  fill(out: EventChunk): number {
+    out.length = 0;
+    if (this.done) return 0;
+    this.reader ??= this.open();
+    const tc = this.chunk;
+    const table = this.table;
+    const direct = this.direct;
+    const { op, region, arg } = out;
+    const room = out.capacity;
+    let n = 0;
+    while (room - n >= 2) {
+      if (this.cursor === tc.length) {
+        this.cursor = 0;
+        if (this.reader.read(tc) === 0) {
+          this.close();
+          break;
+        }
+      }
+      const keys = tc.key;
+      const tops = tc.op;
+      const stop = Math.min(tc.length, this.cursor + ((room - n) >> 1));
+      let i = this.cursor;
+      for (; i < stop; i++) {
+        const key = keys[i];
+        // `| 0`: a double used as an index takes V8's slow keyed-load path.
+        const page = direct !== null ? (key < direct.length ? direct[key | 0] : -1) : table.get(key);
+        if (page === -1)
+          throw new TraceFormatError(
+            this.reader.path,
+            undefined,
+            `key ${keys[i]} changed since the first pass`,
+          );
+        op[n] = tops[i] === TRACE_OP_WRITE ? this.writeOp : this.readOp;
+        region[n] = 0;
+        arg[n++] = page;
+        op[n] = OP_OPDONE;
+        region[n] = 0;
+        arg[n++] = 0;
+      }
+      this.cursor = i;
+    }
+    out.length = n;
+    return n;
+  }
+
+  close(): void {
+    this.done = true;
+    this.reader?.close();
+    this.reader = undefined;
+  }
+}
+
+/**
+ * Reads a trace's footprint (the first pass) and builds the workload that
+ * replays it. `mode` decides whether next-access indices can be honoured:
+ * they line up with requests only in ideal mode on an fd replay, where each
+ * request is exactly one `folioAccessed` call.
+ */
+export function prepareTraceWorkload(w: TraceWorkload, mode: 'kernel' | 'ideal'): PreparedTrace {
+  const path = w.trace;
+  const kind = w.kind ?? 'file-fd';
+  const format = resolveTraceFormat(path, w.format);
+  const open = () => openTrace(path, format);
+  const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX);
+  const pages = table.size;
+  const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
+  const source =
+    ids === null ? new TraceReplay(open, table, readOp, writeOp) : new MemoryReplay(ids, readOp, writeOp);
+  if (pages === 0) throw new TraceFormatError(path, undefined, 'the trace holds no requests');
+  const nextAccess = () => (ids === null ? traceNextAccess(path, format) : nextAccessOf(ids, pages));
+  return prepared(path, format, pages, requests, source, kind, mode, nextAccess);
+}
+
+/** An in-memory request sequence (integer keys) as a trace workload, for tests and tools. */
+export function prepareRequestsWorkload(
+  keys: ArrayLike<number>,
+  mode: 'kernel' | 'ideal',
+  kind: TraceKind = 'file-fd',
+): PreparedTrace {
+  const table = new DenseKeyTable();
+  const ids = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (!Number.isSafeInteger(k) || k < 0)
+      throw new Error(`request ${i}: key ${k} is not a non-negative integer`);
+    ids[i] = table.add(k);
+  }
+  if (table.size === 0) throw new Error('no requests');
+  const source =
+    kind === 'file-fd' ? new MemoryReplay(ids, OP_READ, OP_WRITE) : new MemoryReplay(ids, OP_LOAD, OP_STORE);
+  const nextAccess = () => nextAccessOf(ids, table.size);
+  return prepared('requests', 'native', table.size, ids.length, source, kind, mode, nextAccess);
+}
+
+/** Next-access index of each request of a dense id stream (`~id` for a write), Infinity for none. */
+function nextAccessOf(ids: Int32Array, pages: number): Float64Array {
+  const next = new Float64Array(ids.length).fill(Number.POSITIVE_INFINITY);
+  const last = new Int32Array(pages).fill(-1);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] < 0 ? ~ids[i] : ids[i];
+    if (last[id] >= 0) next[last[id]] = i;
+    last[id] = i;
+  }
+  return next;
+}
+
+function prepared(
+  name: string,
+  format: TraceFormat,
+  pages: number,
+  requests: number,
+  source: EventSource & { close?(): void },
+  kind: TraceKind,
+  mode: 'kernel' | 'ideal',
+  nextAccess: () => Float64Array,
+): PreparedTrace {
+  const region =
+    kind === 'file-fd' ? { kind: 'file-fd' as const, file: 0, pages } : { kind: 'anon' as const, pages };
+  const workload: WorkloadInstance = {
+    files: kind === 'file-fd' ? [{ name, pages }] : [],
+    memcgs: [],
+    tasks: [{ name: 'trace', regions: [region], source }],
+  };
+  let oracle: Float64Array | undefined;
+  const supply = (spec: PolicySpec): PolicySpec => {
+    const factory = getPolicyFactory(spec.module ?? spec.name);
+    if (!(ORACLE_OPTION in factory.defaults)) return spec;
+    if (mode !== 'ideal' || kind !== 'file-fd') {
+      throw new ScenarioError(
+        `policy ${spec.name} needs the trace's next-access indices, which line up with requests only in ideal mode on a file-fd replay (got ${mode} mode, kind ${kind})`,
+      );
+    }
+    if (spec.options[ORACLE_OPTION] !== factory.defaults[ORACLE_OPTION]) {
+      throw new ScenarioError(
+        `policy ${spec.name}: option ${ORACLE_OPTION} is supplied from the trace, not set by hand`,
+      );
+    }
+    oracle ??= nextAccess();
+    return { ...spec, options: { ...spec.options, [ORACLE_OPTION]: oracle } };
+  };
+  return { workload, format, pages, requests, supply, close: () => source.close?.() };
+}

@@ -1,0 +1,278 @@
+/**
+ * Traces as workloads: the scenario and CLI surface (`run --trace`, `trace
+ * convert`, `trace stats`), the replay source and its dense key numbering,
+ * and the errors a user sees for bad input (naming the file and the line or
+ * byte offset, with a non-zero exit and no partial output).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EventChunk, idealMachineConfig } from '@reclaim-lab/hw-model';
+import { Kernel } from '@reclaim-lab/reclaim';
+import { fcParams } from '@reclaim-lab/reclaim/testing';
+import * as fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createPolicy,
+  makeSyntheticTrace,
+  parsePolicySpec,
+  prepareTraceWorkload,
+  runIdealTrace,
+  runScenario,
+  traceEventSource,
+  validateScenario,
+} from '../src/index.js';
+import { DenseKeyTable } from '../src/trace-run.js';
+import { tempDir } from './fixtures/traces/trace-test-helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The CLI as a user runs it (`pnpm reclaim-lab ...`), from the repository root. */
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@reclaim-lab/source', 'apps/harness/src/main.ts', ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const zipf = tmp.path('zipf.oracleGeneral');
+makeSyntheticTrace(zipf, 'oracle-general', { requests: 30_000, keys: 4_000, seed: 3, pattern: 'zipf' });
+
+describe('reclaim-lab run --trace', () => {
+  it('prints one JSON object with requests and misses (ideal mode, exact-lru, 1024 frames)', () => {
+    const r = cli(
+      'run',
+      '--trace',
+      zipf,
+      '--trace-format',
+      'oracleGeneral',
+      '--mode',
+      'ideal',
+      '--memory-pages',
+      '1024',
+      '--policy',
+      'exact-lru',
+      '--format',
+      'json',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]);
+    expect(result).toMatchObject({ policy: 'exact-lru', mode: 'ideal', requests: 30_000 });
+    expect(result.misses).toBe(runIdealTrace(zipf, { memoryPages: 1024, policy: 'exact-lru' }).misses);
+    expect(result.counters.pgsteal_direct).toBe(result.misses - 1024);
+  });
+
+  it('replays a trace as a task in kernel mode too', () => {
+    const r = cli('run', '--trace', zipf, '--memory-pages', '2048', '--policy', 'lru', '--format', 'json');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ mode: 'kernel', requests: 30_000 });
+    // Readahead brings pages in ahead of their first request: fewer misses than distinct keys is fine here.
+    expect(result.misses).toBeGreaterThan(0);
+    expect(result.counters.pgpgin).toBeGreaterThan(result.misses);
+    expect(result.tasks[0].ops).toBe(30_000);
+  });
+
+  it('names a missing trace file and exits non-zero', () => {
+    const missing = tmp.path('no-such.oracleGeneral');
+    const r = cli(
+      'run',
+      '--trace',
+      missing,
+      '--mode',
+      'ideal',
+      '--memory-pages',
+      '64',
+      '--policy',
+      'opt',
+      '--format',
+      'json',
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${missing}: cannot read trace: no such file`);
+  });
+
+  it('names the file and line of a malformed text trace, and the byte offset of a malformed binary one', () => {
+    const csv = tmp.path('bad.csv');
+    writeFileSync(csv, 'time,key,op\n0,1,r\n1,2,w\n2,3x,r\n');
+    const r = cli(
+      'run',
+      '--trace',
+      csv,
+      '--mode',
+      'ideal',
+      '--memory-pages',
+      '4',
+      '--policy',
+      'exact-lru',
+      '--format',
+      'json',
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${csv}:4:`);
+    const bin = tmp.path('truncated.oracleGeneral');
+    writeFileSync(bin, readFileSync(zipf).subarray(0, 24 * 5 + 7));
+    expect(() => runIdealTrace(bin, { memoryPages: 4, policy: 'exact-lru' })).toThrow(
+      `${bin} at byte offset 120: truncated record`,
+    );
+  });
+});
+
+describe('reclaim-lab trace convert / stats', () => {
+  it('converts CSV to oracleGeneral and back, and describes a trace', () => {
+    const csv = tmp.path('small.csv');
+    writeFileSync(csv, 'time,key,op\n0,10,r\n1,11,r\n2,10,w\n3,12,r\n4,10,r\n');
+    const og = tmp.path('small.oracleGeneral');
+    const r = cli('trace', 'convert', csv, og, '--from', 'csv', '--to', 'oracleGeneral');
+    expect(r.code).toBe(0);
+    expect(readFileSync(og).length).toBe(5 * 24);
+    const stats = cli('trace', 'stats', og, '--format', 'oracleGeneral', '--json');
+    expect(stats.code).toBe(0);
+    const s = JSON.parse(stats.stdout);
+    expect(s).toMatchObject({ requests: 5, uniqueKeys: 3, coldMisses: 3 });
+    // Reuse distances: 10 after one other key (1), 10 after one other key (1).
+    expect(s.reuseDistance).toEqual([
+      { min: 0, max: 0, count: 0 },
+      { min: 1, max: 1, count: 2 },
+    ]);
+    const table = cli('trace', 'stats', og);
+    expect(table.stdout).toContain('requests   5');
+    expect(table.stdout).toContain('footprint  3 distinct keys');
+  });
+
+  it('leaves no output, not even a temporary file, when conversion fails', () => {
+    const dir = tmpDirFor('convert-fail');
+    const bad = `${dir}/bad.csv`;
+    writeFileSync(bad, 'time,key,op\n0,1,r\n1,2,r\n2,nope,r\n');
+    const out = `${dir}/out.rlt`;
+    const r = cli('trace', 'convert', bad, out, '--to', 'native');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${bad}:4:`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['bad.csv']);
+  });
+});
+
+function tmpDirFor(name: string): string {
+  const dir = tmp.path(name);
+  spawnSync('mkdir', ['-p', dir]);
+  return dir;
+}
+
+describe('trace workloads in scenarios', () => {
+  it('run a trace under OPT: the harness supplies next-access indices, computed when the format has none', () => {
+    const csv = tmp.path('belady.csv');
+    // 1 2 3 1 4 2 5 1 2 3: Belady misses 6 times with 3 frames.
+    writeFileSync(
+      csv,
+      `time,key,op\n${[1, 2, 3, 1, 4, 2, 5, 1, 2, 3].map((k, i) => `${i},${k},r`).join('\n')}\n`,
+    );
+    const r = runIdealTrace(csv, { memoryPages: 3, policy: 'opt' });
+    expect([r.requests, r.misses]).toEqual([10, 6]);
+  });
+
+  it('gives OPT the same oracle from the trace file (streamed replay) as from memory', () => {
+    const streamed = prepareTraceWorkload({ trace: zipf, inMemoryMax: 1000 }, 'ideal');
+    const kernel = new Kernel({
+      machine: idealMachineConfig(512),
+      policy: createPolicy(streamed.supply(parsePolicySpec('opt'))),
+    });
+    kernel.load(streamed.workload);
+    const r = kernel.run();
+    expect(r.requests).toBe(30_000);
+    expect(r.misses).toBe(runIdealTrace(zipf, { memoryPages: 512, policy: 'opt' }).misses);
+    expect(r.misses).toBeLessThan(runIdealTrace(zipf, { memoryPages: 512, policy: 'exact-lru' }).misses);
+  });
+
+  it('refuses OPT where next-access indices cannot line up with requests', () => {
+    const kernel = validateScenario({
+      machine: { memoryPages: 128 },
+      workload: { trace: zipf },
+      policy: 'opt',
+    });
+    expect(() => runScenario(kernel)).toThrow(/only in ideal mode on a file-fd replay/);
+    const anon = validateScenario({
+      mode: 'ideal',
+      machine: { memoryPages: 128 },
+      workload: { trace: zipf, kind: 'anon' },
+      policy: 'opt',
+    });
+    expect(() => runScenario(anon)).toThrow(/kind anon/);
+  });
+
+  it('validates the trace workload fields', () => {
+    expect(() => validateScenario({ workload: { trace: zipf, format: 'parquet' } })).toThrow(/workload/);
+    expect(() =>
+      validateScenario({ mode: 'kernel', machine: { memoryPages: 8 }, workload: { trace: zipf } }),
+    ).toThrow(/memoryPages: at least/);
+    expect(
+      validateScenario({ mode: 'ideal', machine: { memoryPages: 8 }, workload: { trace: zipf } }).machine
+        .memoryPages,
+    ).toBe(8);
+  });
+});
+
+describe('trace replay source', () => {
+  it('produces the events traceEventSource does', () => {
+    const csv = tmp.path('mixed.csv');
+    writeFileSync(csv, 'time,key,op\n0,0x10,r\n1,17,w\n2,0x10,r\n3,5,w\n4,17,r\n5,0x1F,w\n');
+    // In memory (the default for short traces) and streamed from the file again (inMemoryMax exceeded).
+    for (const [kind, inMemoryMax] of [
+      ['file-fd', undefined],
+      ['anon', undefined],
+      ['file-fd', 2],
+      ['anon', 2],
+    ] as const) {
+      const mine = prepareTraceWorkload({ trace: csv, kind, inMemoryMax }, 'kernel');
+      const theirs = traceEventSource(csv, 'csv', { kind });
+      expect(mine.pages).toBe(theirs.pages);
+      expect(drain(mine.workload.tasks[0].source, 5)).toEqual(drain(theirs.source, 7));
+    }
+  });
+
+  it('numbers keys densely in first-seen order, for small and 53-bit keys alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.nat({ max: 300 }), fc.constantFrom(2 ** 53 - 1, 2 ** 40 + 3, 2 ** 32, 2 ** 31 - 1)),
+          { maxLength: 400 },
+        ),
+        (keys) => {
+          const table = new DenseKeyTable(4);
+          const model = new Map<number, number>();
+          for (const k of keys) {
+            if (!model.has(k)) model.set(k, model.size);
+            expect(table.add(k)).toBe(model.get(k));
+          }
+          for (const [k, id] of model) expect(table.get(k)).toBe(id);
+          expect(table.get(2 ** 52 + 1)).toBe(-1);
+          const direct = table.direct();
+          if (direct) for (const [k, id] of model) expect(direct[k]).toBe(id);
+        },
+      ),
+      fcParams(100),
+    );
+  });
+});
+
+function drain(source: { fill(c: EventChunk): number }, capacity: number): number[][] {
+  const chunk = new EventChunk(capacity);
+  const out: number[][] = [];
+  while (source.fill(chunk) > 0)
+    for (let i = 0; i < chunk.length; i++) out.push([chunk.op[i], chunk.region[i], chunk.arg[i]]);
+  return out;
+}

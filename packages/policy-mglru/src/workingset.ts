@@ -1,0 +1,52 @@
+/**
+ * MGLRU's workingset shadows (mm/workingset.c: `lru_gen_eviction`,
+ * `lru_gen_refault`, `lru_gen_test_recent`).
+ *
+ * An evicted folio leaves a token: the evicting type's min_seq and its refs,
+ * and the eviction is counted against its tier. When it comes back while
+ * that generation is still live, the refault is counted against the same
+ * tier — the feedback that tells `get_tier_idx` which tiers are worth
+ * protecting and `get_type_to_scan` which type refaults more. A refault in
+ * a page fault is added as active (`folio_add_lru`); a workingset folio gets
+ * PG_workingset back, any other its refs counter.
+ * (≤6.13: refaults in a fault or with saturated refs restored
+ * workingset+refs and counted as restore.)
+ */
+import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
+import { genRefaultIsRecent, genTokenRefs, packGenToken } from '@reclaim-lab/mechanisms';
+import type { RefaultVerdict, ShadowInfo } from '@reclaim-lab/reclaim';
+import { ANON, type Ctx, FILE, type Layout, typeOf } from './state.js';
+
+/** `lru_gen_eviction`: count the eviction by tier and return the token. */
+export function evictedToken(L: Layout, ctx: Ctx, pfn: number): number {
+  const f = ctx.frames;
+  const flags = f.flags[pfn];
+  const type = typeOf(flags);
+  const refs = L.lruRefs(flags, f.policy[pfn]);
+  const tier = L.tierFromRefs(refs, (flags & PG_WORKINGSET) !== 0);
+  const st = ctx.state;
+  st.ctrl.evicted[type * L.tiers + tier]++;
+  return packGenToken(st.minSeq[type], refs, L.refsWidth);
+}
+
+/** `lru_gen_refault`: a shadow of this policy is met where `pfn` is being added. */
+export function refaultToken(
+  L: Layout,
+  ctx: Ctx,
+  pfn: number,
+  shadow: ShadowInfo,
+  verdict: RefaultVerdict,
+): void {
+  // A folio refaulting into another memcg or node says nothing about this lruvec.
+  if (shadow.evictionLruvec !== ctx.lruvec) return;
+  const st = ctx.state;
+  const type = shadow.isFile ? FILE : ANON;
+  // The window rule of current kernels; 6.14 itself required the token's generation to still be the oldest.
+  if (!genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, 'window')) return;
+  const refs = genTokenRefs(shadow.payload, L.refsWidth);
+  const tier = L.tierFromRefs(refs, shadow.workingset);
+  st.ctrl.refaulted[type * L.tiers + tier]++;
+  if (shadow.inFault) verdict.activate = true;
+  if (shadow.workingset) verdict.restore = true;
+  else ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], refs - 1);
+}

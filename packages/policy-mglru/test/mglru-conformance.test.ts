@@ -1,0 +1,179 @@
+import { OP_LOAD, OP_READ, OP_STORE, OP_WRITE, type WorkloadInstance } from '@reclaim-lab/hw-model';
+import {
+  createMglru,
+  MGLRU_PRESETS,
+  MglruOptionError,
+  type MglruOptions,
+  mglruPolicy,
+  resolveMglruOptions,
+} from '@reclaim-lab/policy-mglru';
+import { Kernel } from '@reclaim-lab/reclaim';
+import { buildCase, caseArb, conformanceProperties, fcParams, generated } from '@reclaim-lab/reclaim/testing';
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkMglruState, mglruKernel } from './helpers.js';
+
+const MEM = 1024;
+
+/** Anon, dirty mmap'd file, fd reads and writes, an mlocked region and a memcg near its limit. */
+function mixedWorkload(): WorkloadInstance {
+  const anon = Math.floor(MEM * 1.1);
+  const mapped = Math.floor(MEM * 0.3);
+  const file = MEM * 2;
+  return {
+    files: [
+      { name: 'mapped', pages: mapped },
+      { name: 'data', pages: file },
+    ],
+    memcgs: [{ path: '/box', max: Math.floor(MEM * 0.4) }],
+    tasks: [
+      {
+        name: 'anon',
+        regions: [
+          { kind: 'anon', pages: anon },
+          { kind: 'anon', pages: 32, mlock: true },
+        ],
+        source: generated((i) =>
+          i >= 12_000 ? null : i < 32 ? [OP_STORE, 1, i] : [i % 3 ? OP_LOAD : OP_STORE, 0, (i * 13) % anon],
+        ),
+      },
+      {
+        name: 'mapper',
+        regions: [{ kind: 'file-mapped', file: 0, pages: mapped }],
+        source: generated((i) => (i < 8000 ? [i % 4 ? OP_LOAD : OP_STORE, 0, (i * 7) % mapped] : null)),
+      },
+      {
+        name: 'io',
+        memcg: '/box',
+        regions: [{ kind: 'file-fd', file: 1, pages: file }],
+        source: generated((i) => (i < file ? [i % 5 ? OP_READ : OP_WRITE, 0, (i * 3) % file] : null)),
+      },
+    ],
+  };
+}
+
+describe('MGLRU keeps every reclaim invariant', () => {
+  for (const [preset, options] of Object.entries({
+    default: {},
+    ...MGLRU_PRESETS,
+    activate: { dirtyHandling: 'activate' },
+    ttl: { minTtlMs: 5 },
+  })) {
+    it(`preset ${preset}: a mixed workload runs with the invariant checks after every reclaim pass, and no ejection`, () => {
+      const k = mglruKernel(MEM, { swapPages: MEM * 2 }, options as Partial<MglruOptions>, {
+        checkInvariants: true,
+      });
+      k.load(mixedWorkload());
+      const r = k.run();
+      k.checkInvariants('end of run');
+      checkMglruState(k);
+      expect(r.policyExits).toEqual([]);
+      expect(r.counters.pgsteal_anon + r.counters.pgsteal_file).toBeGreaterThan(MEM);
+    });
+  }
+
+  const props = conformanceProperties(() => createMglru());
+  it('conservation, no dangling PTE, nothing freed dirty/writeback/mlocked/mapped, swap slots held once (random cases)', () => {
+    fc.assert(props.invariants, fcParams(12));
+  });
+  it('never swaps out an mlocked region (random cases)', () => {
+    fc.assert(props.mlockRespected, fcParams(8));
+  });
+  it('is deterministic on random cases: same case and seed, same result', () => {
+    fc.assert(props.determinism, fcParams(6));
+  });
+
+  it('keeps its own bookkeeping exact on random cases: sizes by generation match the gen fields after every shrink', () => {
+    for (const options of [{}, MGLRU_PRESETS['2gen']]) {
+      fc.assert(
+        fc.property(caseArb(), (c) => {
+          const { machine, workload } = buildCase(c);
+          const ops = createMglru(options);
+          const shrink = ops.shrink!;
+          const k = new Kernel({ machine, policy: ops, seed: c.seed, watchdog: { abortOnEject: true } });
+          ops.shrink = (ctx, sc) => {
+            const r = shrink(ctx, sc);
+            checkMglruState(k);
+            return r;
+          };
+          k.load(workload);
+          k.run();
+          checkMglruState(k);
+        }),
+        fcParams(15),
+      );
+    }
+  });
+
+  it('is deterministic: the same workload and seed give identical counters and series', () => {
+    const once = () => {
+      const k = mglruKernel(MEM, { swapPages: MEM * 2 });
+      k.load(mixedWorkload());
+      return k.run();
+    };
+    const a = once();
+    const b = once();
+    expect(a.counters.pt_walk_ptes).toBeGreaterThan(0);
+    expect(JSON.stringify(b.counters)).toBe(JSON.stringify(a.counters));
+    expect(JSON.stringify(b.series)).toBe(JSON.stringify(a.series));
+  });
+
+  it('reports generations by age rank, so series keep their names as sequences advance', () => {
+    const k = mglruKernel(MEM, { swapPages: MEM * 2 });
+    k.load(mixedWorkload());
+    const r = k.run();
+    const names = Object.keys(r.series.policyLists).sort();
+    expect(names).toEqual([
+      'gen0 anon',
+      'gen0 file',
+      'gen1 anon',
+      'gen1 file',
+      'gen2 anon',
+      'gen2 file',
+      'gen3 anon',
+      'gen3 file',
+    ]);
+    expect(r.pageStateBits.mglru).toBe(5);
+  });
+});
+
+describe('MGLRU options', () => {
+  it('declares its defaults, one line of doc per option, and the presets the CLI offers', () => {
+    expect(mglruPolicy.name).toBe('mglru');
+    expect(Object.keys(mglruPolicy.optionDocs ?? {}).sort()).toEqual(
+      Object.keys(mglruPolicy.defaults).sort(),
+    );
+    expect(Object.keys(mglruPolicy.presets ?? {})).toEqual([
+      'kernel',
+      '2gen',
+      'no-bloom',
+      'rmap-only',
+      'lru-compat',
+    ]);
+    expect(mglruPolicy.defaults).toEqual({
+      gens: 4,
+      tiers: 4,
+      bloom: true,
+      lookaround: true,
+      ptwalk: true,
+      pid: true,
+      minTtlMs: 0,
+      dirtyHandling: 'nextGen',
+    });
+    expect(createMglru({ gens: 64, tiers: 8 }).pageStateBits).toBe(7 + 6);
+  });
+
+  it('rejects out-of-range values with a message naming the option', () => {
+    expect(() => resolveMglruOptions({ gens: 1 })).toThrow(/gens must be an integer 2\.\.64/);
+    expect(() => resolveMglruOptions({ gens: 65 })).toThrow(MglruOptionError);
+    expect(() => resolveMglruOptions({ tiers: 9 })).toThrow(/tiers/);
+    expect(() => resolveMglruOptions({ minTtlMs: -1 })).toThrow(/minTtlMs/);
+    expect(() => resolveMglruOptions({ dirtyHandling: 'later' as MglruOptions['dirtyHandling'] })).toThrow(
+      /dirtyHandling/,
+    );
+    expect(() => resolveMglruOptions({ bloom: 'off' as unknown as boolean })).toThrow(
+      /bloom must be on or off/,
+    );
+    expect(() => resolveMglruOptions({ walk: true } as Partial<MglruOptions>)).toThrow(/unknown option walk/);
+  });
+});

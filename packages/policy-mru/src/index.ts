@@ -1,0 +1,1 @@
+export { createMru, type MruOptions, type MruState, mruPolicy } from './mru.js';
