@@ -440,6 +440,7 @@ export class Kernel implements ReclaimCore {
   private mapVma(task: Task, vma: Vma): void {
     if (vma.mapped) return;
     vma.mapped = true;
+    task.regionBase[vma.region] = vma.start;
     if (vma.file >= 0) {
       this.machine.files[vma.file].mappings.push({
         mm: task.mm.id,
@@ -530,28 +531,38 @@ export class Kernel implements ReclaimCore {
     const pmd = mm.pmdYoung;
     const vmas = task.vmas;
     const regionPages = task.regionPages;
+    const regionBase = task.regionBase;
+    const nRegions = regionBase.length;
     const accessNs = this.machine.config.cost.accessNs;
     const ideal = this.mode === 'ideal';
     let t = task.t;
     let accesses = 0;
+    // The position lives in a local while hits run; it is written back before anything else sees the task.
+    let pos = task.pos;
+    let len = chunk.length;
     mm.usedNodes = 0xffffffff;
     this.preempt = false;
     while (t < horizon) {
-      if (task.pos >= chunk.length) {
+      if (pos >= len) {
         task.t = t;
+        task.pos = pos;
         if (!this.refill(task)) break;
+        pos = task.pos;
+        len = chunk.length;
       }
-      const i = task.pos++;
+      const i = pos++;
       const op = ops[i];
       const r = regions[i];
       const a = args[i];
       if (op <= OP_STORE) {
-        const vma = vmas[r];
-        if (vma === undefined || a < 0 || a >= regionPages[r] || !vma.mapped) {
+        // regionBase is -1 for a region that is not mapped (or not a region at all).
+        const base = r >= 0 && r < nRegions ? regionBase[r] : -1;
+        if (base < 0 || a < 0 || a >= regionPages[r]) {
           task.t = t;
+          task.pos = pos;
           this.badAccess(task, op, r, a);
         }
-        const vpn = vma.start + a;
+        const vpn = base + a;
         accesses++;
         if (pte[vpn] > 0) {
           bits[vpn] |= 1 | (op << 1);
@@ -560,7 +571,9 @@ export class Kernel implements ReclaimCore {
           continue;
         }
         task.t = t;
-        this.pageFault(task, vma, vpn, op === OP_STORE);
+        task.pos = pos;
+        this.pageFault(task, vmas[r], vpn, op === OP_STORE);
+        pos = task.pos;
         t = task.t;
         // A fault may have woken kswapd or queued I/O: let the loop run them in time order.
         if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
@@ -572,16 +585,22 @@ export class Kernel implements ReclaimCore {
         task.t = t;
         accesses += this.idealHits(task);
         t = task.t;
-        if (task.pos !== i) continue;
+        pos = task.pos;
+        len = chunk.length;
+        if (pos !== i) continue;
         // Event i needs the general path: a miss.
-        task.pos = i + 1;
+        pos = i + 1;
       }
       task.t = t;
+      task.pos = pos;
       this.slowOp(task, op, r, a);
       t = task.t;
+      pos = task.pos;
+      len = chunk.length;
       if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
     }
     this.preempt = false;
+    task.pos = pos;
     task.t = t;
     task.accesses += accesses;
     this.requests += accesses;
@@ -2153,6 +2172,7 @@ export class Kernel implements ReclaimCore {
       mm.pteBits[vpn] = 0;
     }
     vma.mapped = false;
+    task.regionBase[vma.region] = -1;
     if (vma.file >= 0) {
       const maps = this.machine.files[vma.file].mappings;
       const i = maps.findIndex((m) => m.mm === mm.id && m.start === vma.start);

@@ -20,6 +20,8 @@ export class Task {
   /** Region index → VMA; region pages for bounds checks. */
   readonly vmas: Vma[];
   readonly regionPages: Int32Array;
+  /** First virtual page of each region while it is mapped through the page table, else -1 (the hot path's view). */
+  readonly regionBase: Int32Array;
   /** Per-region readahead state: previous page index read and current window. */
   readonly raPrev: Float64Array;
   readonly raWindow: Int32Array;
@@ -44,6 +46,7 @@ export class Task {
     this.t = this.startNs;
     this.vmas = mm.vmas;
     this.regionPages = Int32Array.from(spec.regions.map((r) => r.pages));
+    this.regionBase = new Int32Array(spec.regions.length).fill(-1);
     this.raPrev = new Float64Array(spec.regions.length).fill(-2);
     this.raWindow = new Int32Array(spec.regions.length);
     this.oomScoreAdj = spec.oomScoreAdj ?? 0;
