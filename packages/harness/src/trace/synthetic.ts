@@ -6,6 +6,7 @@
  * request trace over millions of keys takes seconds.
  */
 import { Rng } from '@reclaim-lab/hw-model';
+import { ZipfSampler } from '../workload/zipf.js';
 import { type ConvertResult, writeTraceFrom } from './convert.js';
 import type { RequestSource, TraceChunk, WritableTraceFormat } from './trace-chunk.js';
 import * as model from './trace-chunk.js';
@@ -26,58 +27,6 @@ export interface SyntheticTraceOptions {
   writeRatio?: number;
   /** Bytes per request (default 4096). */
   size?: number;
-}
-
-/** Zipf(n, alpha) over 0..n-1 by rejection-inversion; port of the published algorithm. */
-class ZipfSampler {
-  private readonly hX1: number;
-  private readonly hN: number;
-  private readonly s: number;
-
-  constructor(
-    private readonly n: number,
-    private readonly alpha: number,
-  ) {
-    this.hX1 = this.hIntegral(1.5) - 1;
-    this.hN = this.hIntegral(n + 0.5);
-    this.s = 2 - this.hIntegralInverse(this.hIntegral(2.5) - this.h(2));
-  }
-
-  sample(rng: Rng): number {
-    for (;;) {
-      const u = this.hN + rng.next() * (this.hX1 - this.hN);
-      const x = this.hIntegralInverse(u);
-      let k = Math.floor(x + 0.5);
-      if (k < 1) k = 1;
-      else if (k > this.n) k = this.n;
-      if (k - x <= this.s || u >= this.hIntegral(k + 0.5) - this.h(k)) return k - 1;
-    }
-  }
-
-  private h(x: number): number {
-    return Math.exp(-this.alpha * Math.log(x));
-  }
-
-  private hIntegral(x: number): number {
-    const logX = Math.log(x);
-    return helper2((1 - this.alpha) * logX) * logX;
-  }
-
-  private hIntegralInverse(x: number): number {
-    let t = x * (1 - this.alpha);
-    if (t < -1) t = -1; // guards rounding near the top of the range
-    return Math.exp(helper1(t) * x);
-  }
-}
-
-/** log1p(x)/x, continuous at 0. */
-function helper1(x: number): number {
-  return Math.abs(x) > 1e-8 ? Math.log1p(x) / x : 1 - x * (0.5 - x * (1 / 3 - 0.25 * x));
-}
-
-/** expm1(x)/x, continuous at 0. */
-function helper2(x: number): number {
-  return Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + (x / 3) * (1 + 0.25 * x));
 }
 
 class SyntheticSource implements RequestSource {
@@ -109,7 +58,7 @@ class SyntheticSource implements RequestSource {
     for (let i = 0; i < n; i++) {
       const index = this.produced + i;
       let key: number;
-      if (this.zipf !== undefined) key = this.zipf.sample(this.rng);
+      if (this.zipf !== undefined) key = this.zipf.sample(this.rng) - 1;
       else if (pattern === 'uniform') key = this.rng.int(keys);
       else key = index % keys;
       chunk.time[i] = index;
