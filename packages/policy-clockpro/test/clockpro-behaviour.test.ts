@@ -1,18 +1,13 @@
 import { defaultMachineConfig, OP_READ, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createClockPro } from '@reclaim-lab/policy-clockpro';
 import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
 
-function run(policy: ReclaimOps<unknown>, tasks: TaskSpec[], files: { name: string; pages: number }[]) {
-  const k = new Kernel({ machine: defaultMachineConfig(MEM), policy, seed: 23 });
-  k.load({ files, memcgs: [], tasks });
-  const r = k.run();
-  k.checkInvariants('end of run');
-  return { k, r };
-}
+const run = (policy: ReclaimOps<unknown>, tasks: TaskSpec[], files: { name: string; pages: number }[]) =>
+  runWithPolicy(policy, tasks, files, { memoryPages: MEM, seed: 23 });
 
 describe('CLOCK-Pro, pinned behaviours', () => {
   it('resists a scan: a set re-read within its test period turns hot and survives a one-time scan twice the size of memory', () => {

@@ -1,18 +1,13 @@
 import { defaultMachineConfig, OP_READ, Rng, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createLhd } from '@reclaim-lab/policy-lhd';
 import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
 
-function run(policy: ReclaimOps<unknown>, tasks: TaskSpec[], files: { name: string; pages: number }[]) {
-  const k = new Kernel({ machine: defaultMachineConfig(MEM), policy, seed: 17 });
-  k.load({ files, memcgs: [], tasks });
-  const r = k.run();
-  k.checkInvariants('end of run');
-  return { k, r };
-}
+const run = (policy: ReclaimOps<unknown>, tasks: TaskSpec[], files: { name: string; pages: number }[]) =>
+  runWithPolicy(policy, tasks, files, { memoryPages: MEM, seed: 17 });
 
 describe('LHD-like sampled hit density, pinned behaviours', () => {
   it('learns that pages never hit are worth least and keeps a randomly read hot set against a stream', () => {

@@ -1,5 +1,6 @@
 /** Small event sources for tests and examples (not used by the simulator itself). */
 import {
+  defaultMachineConfig,
   type EventChunk,
   type EventSource,
   OP_LOAD,
@@ -55,5 +56,32 @@ export function uniform(r: number, pages: number, count: number, seed: number, o
   return generated((i) => (i < count ? [op, r, rng.int(pages)] : null));
 }
 
-export { OP_LOAD, OP_READ, OP_STORE, OP_WRITE };
 export * from './conformance.js';
+export { OP_LOAD, OP_READ, OP_STORE, OP_WRITE };
+
+import { Kernel } from './kernel.js';
+
+/**
+ * Run tasks and files on a fresh kernel with one policy, check the invariants
+ * at the end, and hand back both (the shape every policy's behaviour tests use).
+ */
+export function runWithPolicy(
+  policy: import('./ops.js').ReclaimOps<unknown>,
+  tasks: import('@reclaim-lab/hw-model').TaskSpec[],
+  files: { name: string; pages: number }[],
+  options: {
+    memoryPages?: number;
+    seed?: number;
+    machine?: Partial<import('@reclaim-lab/hw-model').MachineConfig>;
+  } = {},
+): { k: import('./kernel.js').Kernel; r: import('./result.js').RunResult } {
+  const k = new Kernel({
+    machine: defaultMachineConfig(options.memoryPages ?? 4096, options.machine),
+    policy,
+    seed: options.seed ?? 1,
+  });
+  k.load({ files, memcgs: [], tasks });
+  const r = k.run();
+  k.checkInvariants('end of run');
+  return { k, r };
+}
