@@ -69,8 +69,28 @@ function benchPageTableWalk(): BenchRow {
   return { what: 'page-table walk: wall ns per PTE (full walk)', value: ns.toFixed(2), target: '', note: `${visited} PTEs visited, all young, median of 5` };
 }
 
+/** Wall time of `n` concurrent node processes each running the same loop: how far this machine's cores scale. */
+async function parallelSpin(n: number, code: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () => new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`spin exited ${c}`))))),
+    ),
+  );
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
 export async function extraBenches(scale: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  // Calibration for the sweep figures: an ALU-only loop and a loop over a 64 MiB typed array, in 1 and 2 processes.
+  const alu = 'let x=0;for(let i=0;i<1e9;i++)x+=i&7;if(x<0)console.log(x)';
+  const mem = 'const a=new Int32Array(1<<24);let x=0;for(let r=0;r<8;r++)for(let i=0;i<a.length;i++){const j=(i*2654435761)>>>8;x+=a[j&(a.length-1)]++}if(x<0)console.log(x)';
+  const aluScale = (2 * (await parallelSpin(1, alu))) / (await parallelSpin(2, alu));
+  const memScale = (2 * (await parallelSpin(1, mem))) / (await parallelSpin(2, mem));
+  rows.push({ what: 'machine: 2 processes vs 1, ALU loop', value: `${aluScale.toFixed(2)}×`, target: '', note: 'throughput ratio; 2.00× = two independent cores' });
+  rows.push({ what: 'machine: 2 processes vs 1, memory-bound loop', value: `${memScale.toFixed(2)}×`, target: '', note: 'what a memory-bound simulator can expect from 2 workers' });
   const harness = (await import('@reclaim-lab/harness')) as Record<string, unknown>;
   const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(2));
   const replay = harness.benchTraceReplay as ((requests: number) => Promise<{ requestsPerSec: number }>) | undefined;
@@ -78,11 +98,14 @@ export async function extraBenches(scale: number): Promise<BenchRow[]> {
     const r = await replay(Math.round(10_000_000 * scale));
     rows.push({ what: 'trace replay: ideal-mode exact-lru requests/s', value: fmt(r.requestsPerSec), target: '≥ 20 M', note: `${Math.round(10 * scale)} M-request trace` });
   } else rows.push({ what: 'trace replay', value: '-', target: '≥ 20 M', note: 'skipped: benchTraceReplay not in this tree' });
-  const sweep = harness.measureSweepThroughput as ((workers: number, cells: number) => Promise<{ cellsPerSec: number }>) | undefined;
+  const sweep = harness.measureSweepThroughput as
+    | ((workers: number, cells: number, o: { scale: number }) => Promise<{ cellsPerSec: number }>)
+    | undefined;
   if (sweep) {
-    const cells = Math.max(4, Math.round(8 * scale));
-    const one = await sweep(1, cells);
-    const two = await sweep(2, cells);
+    // Cells of ~0.1 s of simulation: small enough to be many, large enough that the pool's per-cell cost is noise.
+    const cells = Math.max(12, Math.round(32 * scale));
+    const one = await sweep(1, cells, { scale: 0.5 });
+    const two = await sweep(2, cells, { scale: 0.5 });
     rows.push({ what: 'sweep: cells/s, 1 worker', value: fmt(one.cellsPerSec), target: '', note: '' });
     rows.push({ what: 'sweep: cells/s, 2 workers', value: fmt(two.cellsPerSec), target: '', note: `${(two.cellsPerSec / one.cellsPerSec).toFixed(2)}× one worker` });
   } else rows.push({ what: 'sweep throughput', value: '-', target: '', note: 'skipped: measureSweepThroughput not in this tree' });
