@@ -39,7 +39,7 @@ const tinyPolicy: PolicyFactory = {
   defaults: { alpha: true, beta: false, depth: 2, mode: 'x' },
   create: (o) =>
     o.alpha
-      ? lruPolicy.create({ execProtection: !o.beta })
+      ? lruPolicy.create({ ...lruPolicy.defaults, execProtection: !o.beta })
       : exactLruPolicy.create(exactLruPolicy.defaults as never),
 };
 registerPolicy(tinyPolicy);

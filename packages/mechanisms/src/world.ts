@@ -156,14 +156,14 @@ export class World {
    * are skipped, as `vma_has_recency` makes the kernel do; a VM_LOCKED
    * mapping is reported at once. The result object is reused: copy what you keep.
    */
-  folioReferenced(pfn: number, visitor: YoungPteVisitor | null = null): RmapResult {
+  folioReferenced(pfn: number, visitor: YoungPteVisitor | null = null, testYoung = true): RmapResult {
     const out = this.rmapOut;
     out.refs = 0;
     out.vmFlags = 0;
     out.mappings = 0;
     const f = this.frames;
     if (f.mapcount[pfn] === 0) return out;
-    this.counters.v[VM.rmap_walks]++;
+    if (testYoung) this.counters.v[VM.rmap_walks]++;
     if (f.flags[pfn] & PG_ANON) {
       const mm = this.mms[f.owner[pfn]];
       const vpn = f.index[pfn];
@@ -172,7 +172,7 @@ export class World {
       if (vma) {
         out.vmFlags |= vma.vmFlags;
         if (vma.vmFlags & VM_LOCKED) return out;
-        if ((vma.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+        if (testYoung && (vma.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
       }
     } else {
       const file = this.machine.files[f.owner[pfn]];
@@ -185,10 +185,10 @@ export class World {
         out.mappings++;
         out.vmFlags |= map.vmFlags;
         if (map.vmFlags & VM_LOCKED) return out;
-        if ((map.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+        if (testYoung && (map.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
       }
     }
-    this.counters.v[VM.rmap_ptes] += out.mappings;
+    if (testYoung) this.counters.v[VM.rmap_ptes] += out.mappings;
     return out;
   }
 

@@ -6,6 +6,7 @@ export {
   LRU_DEFAULTS,
   LRU_INACTIVE_ANON,
   LRU_INACTIVE_FILE,
+  type LruAccess,
   type LruOptions,
   lruPolicy,
   type LruState,

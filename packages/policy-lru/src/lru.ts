@@ -17,7 +17,15 @@
  * considered; loops larger than memory thrash (pure LRU order).
  */
 import { PG_ACTIVE, PG_REFERENCED, PG_SWAPBACKED, PG_WORKINGSET, VM_EXEC } from '@reclaim-lab/hw-model';
-import { classicRefaultIsRecent, type LruSizes, type Lruvec, VM } from '@reclaim-lab/mechanisms';
+import {
+  classicRefaultIsRecent,
+  type LruSizes,
+  type Lruvec,
+  PageTableWalker,
+  type PtWalkParams,
+  VM,
+  type World,
+} from '@reclaim-lab/mechanisms';
 import {
   DEF_PRIORITY,
   type Decision,
@@ -45,14 +53,28 @@ const SCAN_FILE = 3;
 export interface LruState {
   /** List ids indexed by `lru = type * 2 + active`. */
   lists: [number, number, number, number];
+  /** Pages isolated since the last page-table walk (access = ptwalk | both). */
+  scannedSinceWalk: number;
 }
+
+/**
+ * How references of mapped folios are found: 'rmap' (the kernel's way: an
+ * rmap walk of each folio reclaim considers), 'ptwalk' (MGLRU's shared
+ * page-table walker, run as lists are scanned; no rmap walks at all) or
+ * 'both'. The ablation "traditional LRU with page-table scanning".
+ */
+export type LruAccess = 'rmap' | 'ptwalk' | 'both';
+
+/** Policy bit: a page-table walk found a young PTE for this folio since reclaim last looked at it. */
+const WALK_YOUNG = 1;
 
 export interface LruOptions extends Record<string, unknown> {
   /** Protect VM_EXEC file folios on the active list (the kernel does). */
   execProtection: boolean;
+  access: LruAccess;
 }
 
-export const LRU_DEFAULTS: LruOptions = { execProtection: true };
+export const LRU_DEFAULTS: LruOptions = { execProtection: true, access: 'rmap' };
 
 /** `inactive_is_low`: the inactive list is too small next to the active one. */
 export function inactiveIsLow(inactive: number, active: number): boolean {
@@ -72,6 +94,58 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   let targetFileCost = 0;
   // canReclaimAnon takes a scan_control; refaults happen outside any reclaim.
   const idleSc = new ScanControl();
+  const useRmap = opts.access !== 'ptwalk';
+  const useWalk = opts.access !== 'rmap';
+  let walker: PageTableWalker | null = null;
+  let walkerWorld: World | null = null;
+  let walkFrames: Uint32Array | null = null;
+  const markYoung = (pfn: number) => {
+    walkFrames![pfn] |= WALK_YOUNG;
+  };
+  const walkParams: PtWalkParams = {
+    lruvec: 0,
+    swappiness: 60,
+    forceScan: false,
+    clearNonleafYoung: true,
+    bloom: null,
+    seq: 0,
+    markDirty: null,
+  };
+
+  /** Take (and clear) the walk's young mark of a folio: 1 if a walk saw it referenced. */
+  const takeWalkYoung = (ctx: Ctx, pfn: number): number => {
+    const p = ctx.frames.policy;
+    const y = p[pfn] & WALK_YOUNG;
+    p[pfn] &= ~WALK_YOUNG;
+    return y;
+  };
+
+  /**
+   * Walk the page tables of every mm of this lruvec's memcg (the shared
+   * `walk_mm` mechanism), marking folios with young PTEs. Run when a quarter
+   * of the lruvec has been scanned since the last walk, as aging would be.
+   */
+  const maybeWalk = (ctx: Ctx, sc: ScanControl) => {
+    const st = ctx.state;
+    const lv = ctx.lruvec;
+    if (st.scannedSinceWalk < Math.max(SWAP_CLUSTER_MAX * 4, (lv.nrPages[0] + lv.nrPages[1]) >> 2)) return;
+    st.scannedSinceWalk = 0;
+    const world = ctx.world;
+    if (walker === null || walkerWorld !== world) {
+      walker = new PageTableWalker(world);
+      walkerWorld = world;
+    }
+    walkFrames = ctx.frames.policy;
+    walkParams.lruvec = lv.id;
+    walkParams.swappiness = ctx.core.swappiness(lv, sc);
+    walkParams.markDirty = ctx.core.markDirty ? (pfn: number) => ctx.core.markDirty!(pfn) : null;
+    let cost = 0;
+    for (const mm of world.mms) {
+      if (mm.memcg !== lv.memcg.id || mm.exited) continue;
+      cost += walker.walkMm(mm, walkParams, markYoung).costNs;
+    }
+    ctx.core.chargeNs(sc, cost);
+  };
 
   type Ctx = PolicyCtx<LruState>;
 
@@ -107,11 +181,12 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     const iso = ctx.core.isolate(ctx, ctx.state.lists[lru], nrToScan, buf, sc);
     const scanned = iso.scanned;
     const taken = iso.taken;
+    ctx.state.scannedSinceWalk += scanned;
     ctx.core.accountScan(sc, type, scanned);
     sc.nrScanned += scanned;
     if (taken === 0) return 0;
     const unqueuedBefore = sc.nrUnqueuedDirty;
-    const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome);
+    const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, null, useRmap);
     for (let i = 0; i < res.survivors; i++) ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
     ctx.core.noteCost(ctx.lruvec, type, res.pageout, scanned - res.reclaimed);
     // Every isolated folio was dirty and not queued: the flushers are behind.
@@ -123,14 +198,22 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   const shrinkActive = (ctx: Ctx, lru: number, nrToScan: number, sc: ScanControl): void => {
     const type = lru >> 1;
     const iso = ctx.core.isolate(ctx, ctx.state.lists[lru], nrToScan, buf, sc);
+    ctx.state.scannedSinceWalk += iso.scanned;
     if (!sc.cgroupReclaim) ctx.world.counters.v[VM.pgrefill] += iso.scanned;
     const f = ctx.frames;
     let rotated = 0;
     let deactivated = 0;
     for (let i = 0; i < iso.taken; i++) {
       const pfn = buf[i];
-      const rmap = ctx.core.referenced(pfn, sc);
-      if (opts.execProtection && rmap.refs !== 0 && rmap.vmFlags & VM_EXEC && type === 1) {
+      const walked = useWalk ? takeWalkYoung(ctx, pfn) : 0;
+      let refs = walked;
+      let vmFlags = 0;
+      if (useRmap) {
+        const rmap = ctx.core.referenced(pfn, sc);
+        refs += rmap.refs;
+        vmFlags = rmap.vmFlags;
+      } else vmFlags = ctx.world.folioReferenced(pfn, null, false).vmFlags;
+      if (opts.execProtection && refs !== 0 && vmFlags & VM_EXEC && type === 1) {
         rotated++;
         ctx.core.putback(ctx, pfn, 'activate');
         continue;
@@ -210,7 +293,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
 
   const ops: ReclaimOps<LruState> = {
     name: 'lru',
-    pageStateBits: 0,
+    pageStateBits: useWalk ? 1 : 0,
 
     init(ictx) {
       return {
@@ -220,6 +303,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           ictx.createList('inactive_file'),
           ictx.createList('active_file'),
         ],
+        scannedSinceWalk: Number.POSITIVE_INFINITY,
       };
     },
 
@@ -243,7 +327,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       const flags = f.flags[pfn];
       const hadRef = (flags & PG_REFERENCED) !== 0;
       const file = (flags & PG_SWAPBACKED) === 0;
-      const refs = rmap.refs;
+      const refs = rmap.refs + (useWalk ? takeWalkYoung(ctx, pfn) : 0);
       f.flags[pfn] = flags & ~PG_REFERENCED;
       if (refs > 0) {
         f.flags[pfn] |= PG_REFERENCED;
@@ -339,6 +423,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       const nrToReclaim = sc.nrToReclaim;
       let proportional = !sc.cgroupReclaim && !sc.isKswapd && sc.priority === DEF_PRIORITY;
       let reclaimed = 0;
+      if (useWalk) maybeWalk(ctx, sc);
       while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
         for (let lru = 0; lru < 4; lru++) {
           if (nr[lru] === 0) continue;
@@ -411,6 +496,12 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
   defaults: LRU_DEFAULTS,
   optionDocs: {
     execProtection: 'keep referenced VM_EXEC file folios active (kernel: on)',
+    access: "how mapped folios' references are found: rmap (kernel) | ptwalk (MGLRU's page-table walker, no rmap) | both",
   },
+  optionSchema: {
+    execProtection: { type: 'boolean' },
+    access: { type: 'string', choices: ['rmap', 'ptwalk', 'both'] },
+  },
+  presets: { ptwalk: { access: 'ptwalk' }, 'rmap+ptwalk': { access: 'both' } },
   create: (o) => createLru(o) as ReclaimOps<unknown>,
 };

@@ -1822,7 +1822,15 @@ export class Kernel implements ReclaimCore {
    * pageout, shadow and free. Survivors are compacted to the front of `buf`
    * with `outcome[i]` 1 = activate, 0 = keep.
    */
-  shrinkFolioList(ctx: LruvecCtx, buf: Int32Array, n: number, sc: ScanControl, outcome: Uint8Array, visitor: YoungPteVisitor | null = null): ShrinkListResult {
+  shrinkFolioList(
+    ctx: LruvecCtx,
+    buf: Int32Array,
+    n: number,
+    sc: ScanControl,
+    outcome: Uint8Array,
+    visitor: YoungPteVisitor | null = null,
+    rmapWalk = true,
+  ): ShrinkListResult {
     const res = this.shrinkResult;
     res.reclaimed = 0;
     res.survivors = 0;
@@ -1868,7 +1876,9 @@ export class Kernel implements ReclaimCore {
         this.survive(buf, outcome, res, pfn, 1);
         continue;
       }
-      const rmap = this.referenced(pfn, sc, visitor);
+      // Without rmap (a policy that learns references from page-table walks) only the
+      // VMA flags are read, so VM_LOCKED still reaches the core; no PTE is tested.
+      const rmap = rmapWalk ? this.referenced(pfn, sc, visitor) : this.world.folioReferenced(pfn, null, false);
       if (rmap.vmFlags & VM_LOCKED) {
         f.flags[pfn] |= PG_MLOCKED;
         this.survive(buf, outcome, res, pfn, 2);

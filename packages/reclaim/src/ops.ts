@@ -203,6 +203,8 @@ export interface ReclaimCore {
     sc: ScanControl,
     outcome: Uint8Array,
     visitor?: YoungPteVisitor | null,
+    /** false: no rmap walk (the policy learns references another way, e.g. page-table walks). */
+    rmapWalk?: boolean,
   ): ShrinkListResult;
   /** Put an isolated survivor back through the policy's `putback` (`move_folios_to_lru`). */
   putback(ctx: PolicyCtx<unknown>, pfn: number, outcome: PutbackOutcome): void;
