@@ -25,7 +25,11 @@ export interface BenchRow {
  */
 function benchPageTableWalk(): BenchRow {
   const pages = 1 << 20;
-  const k = new Kernel({ machine: defaultMachineConfig(pages + 65536, { swapPages: 0 }), policy: lruOps(), seed: 1 });
+  const k = new Kernel({
+    machine: defaultMachineConfig(pages + 65536, { swapPages: 0 }),
+    policy: lruOps(),
+    seed: 1,
+  });
   let i = 0;
   k.load({
     files: [],
@@ -49,7 +53,15 @@ function benchPageTableWalk(): BenchRow {
   const mm = k.world.mms[0];
   const lv = k.world.lruvec(k.machine.rootMemcg, 0);
   const walker = new PageTableWalker(k.world);
-  const params = { lruvec: lv.id, swappiness: 60, forceScan: true, clearNonleafYoung: false, bloom: null, seq: 0, markDirty: null };
+  const params = {
+    lruvec: lv.id,
+    swappiness: 60,
+    forceScan: true,
+    clearNonleafYoung: false,
+    bloom: null,
+    seq: 0,
+    markDirty: null,
+  };
   mm.exited = false;
   for (const v of mm.vmas) v.mapped = true;
   const times: number[] = [];
@@ -66,7 +78,12 @@ function benchPageTableWalk(): BenchRow {
   }
   times.sort((a, b) => a - b);
   const ns = times[2] / Math.max(1, visited);
-  return { what: 'page-table walk: wall ns per PTE (full walk)', value: ns.toFixed(2), target: '', note: `${visited} PTEs visited, all young, median of 5` };
+  return {
+    what: 'page-table walk: wall ns per PTE (full walk)',
+    value: ns.toFixed(2),
+    target: '',
+    note: `${visited} PTEs visited, all young, median of 5`,
+  };
 }
 
 /** Wall time of `n` concurrent node processes each running the same loop: how far this machine's cores scale. */
@@ -76,7 +93,12 @@ async function parallelSpin(n: number, code: string): Promise<number> {
   await Promise.all(
     Array.from(
       { length: n },
-      () => new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`spin exited ${c}`))))),
+      () =>
+        new Promise<void>((resolve, reject) =>
+          spawn(process.execPath, ['-e', code], { stdio: 'ignore' }).on('exit', (c) =>
+            c === 0 ? resolve() : reject(new Error(`spin exited ${c}`)),
+          ),
+        ),
     ),
   );
   return Number(process.hrtime.bigint() - t0) / 1e9;
@@ -86,18 +108,43 @@ export async function extraBenches(scale: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // Calibration for the sweep figures: an ALU-only loop and a loop over a 64 MiB typed array, in 1 and 2 processes.
   const alu = 'let x=0;for(let i=0;i<1e9;i++)x+=i&7;if(x<0)console.log(x)';
-  const mem = 'const a=new Int32Array(1<<24);let x=0;for(let r=0;r<8;r++)for(let i=0;i<a.length;i++){const j=(i*2654435761)>>>8;x+=a[j&(a.length-1)]++}if(x<0)console.log(x)';
+  const mem =
+    'const a=new Int32Array(1<<24);let x=0;for(let r=0;r<8;r++)for(let i=0;i<a.length;i++){const j=(i*2654435761)>>>8;x+=a[j&(a.length-1)]++}if(x<0)console.log(x)';
   const aluScale = (2 * (await parallelSpin(1, alu))) / (await parallelSpin(2, alu));
   const memScale = (2 * (await parallelSpin(1, mem))) / (await parallelSpin(2, mem));
-  rows.push({ what: 'machine: 2 processes vs 1, ALU loop', value: `${aluScale.toFixed(2)}×`, target: '', note: 'throughput ratio; 2.00× = two independent cores' });
-  rows.push({ what: 'machine: 2 processes vs 1, memory-bound loop', value: `${memScale.toFixed(2)}×`, target: '', note: 'what a memory-bound simulator can expect from 2 workers' });
+  rows.push({
+    what: 'machine: 2 processes vs 1, ALU loop',
+    value: `${aluScale.toFixed(2)}×`,
+    target: '',
+    note: 'throughput ratio; 2.00× = two independent cores',
+  });
+  rows.push({
+    what: 'machine: 2 processes vs 1, memory-bound loop',
+    value: `${memScale.toFixed(2)}×`,
+    target: '',
+    note: 'what a memory-bound simulator can expect from 2 workers',
+  });
   const harness = (await import('@reclaim-lab/harness')) as Record<string, unknown>;
-  const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(2));
-  const replay = harness.benchTraceReplay as ((requests: number) => Promise<{ requestsPerSec: number }>) | undefined;
+  const fmt = (x: number) =>
+    x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(2);
+  const replay = harness.benchTraceReplay as
+    | ((requests: number) => Promise<{ requestsPerSec: number }>)
+    | undefined;
   if (replay) {
     const r = await replay(Math.round(10_000_000 * scale));
-    rows.push({ what: 'trace replay: ideal-mode exact-lru requests/s', value: fmt(r.requestsPerSec), target: '≥ 20 M', note: `${Math.round(10 * scale)} M-request trace` });
-  } else rows.push({ what: 'trace replay', value: '-', target: '≥ 20 M', note: 'skipped: benchTraceReplay not in this tree' });
+    rows.push({
+      what: 'trace replay: ideal-mode exact-lru requests/s',
+      value: fmt(r.requestsPerSec),
+      target: '≥ 20 M',
+      note: `${Math.round(10 * scale)} M-request trace`,
+    });
+  } else
+    rows.push({
+      what: 'trace replay',
+      value: '-',
+      target: '≥ 20 M',
+      note: 'skipped: benchTraceReplay not in this tree',
+    });
   const sweep = harness.measureSweepThroughput as
     | ((workers: number, cells: number, o: { scale: number }) => Promise<{ cellsPerSec: number }>)
     | undefined;
@@ -107,8 +154,19 @@ export async function extraBenches(scale: number): Promise<BenchRow[]> {
     const one = await sweep(1, cells, { scale: 0.5 });
     const two = await sweep(2, cells, { scale: 0.5 });
     rows.push({ what: 'sweep: cells/s, 1 worker', value: fmt(one.cellsPerSec), target: '', note: '' });
-    rows.push({ what: 'sweep: cells/s, 2 workers', value: fmt(two.cellsPerSec), target: '', note: `${(two.cellsPerSec / one.cellsPerSec).toFixed(2)}× one worker` });
-  } else rows.push({ what: 'sweep throughput', value: '-', target: '', note: 'skipped: measureSweepThroughput not in this tree' });
+    rows.push({
+      what: 'sweep: cells/s, 2 workers',
+      value: fmt(two.cellsPerSec),
+      target: '',
+      note: `${(two.cellsPerSec / one.cellsPerSec).toFixed(2)}× one worker`,
+    });
+  } else
+    rows.push({
+      what: 'sweep throughput',
+      value: '-',
+      target: '',
+      note: 'skipped: measureSweepThroughput not in this tree',
+    });
   rows.push(benchPageTableWalk());
   return rows;
 }

@@ -6,9 +6,11 @@
  * RECLAIM_LAB_BENCH_SCALE (default 1) scales every workload, e.g. 0.2 for a
  * quick look.
  */
+
+import { listPolicies } from '@reclaim-lab/harness';
 import {
-  defaultMachineConfig,
   DEVICE_PRESETS,
+  defaultMachineConfig,
   type EventChunk,
   type EventSource,
   OP_LOAD,
@@ -16,7 +18,6 @@ import {
   OP_STORE,
   type TaskSpec,
 } from '@reclaim-lab/hw-model';
-import { listPolicies } from '@reclaim-lab/harness';
 import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
 import { extraBenches } from './extra.js';
 
@@ -62,7 +63,8 @@ interface Row {
   note: string;
 }
 const rows: Row[] = [];
-const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
+const fmt = (x: number) =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1);
 
 /** Hit path: every page resident, accesses through the page table. */
 function benchHitPath(): void {
@@ -83,7 +85,11 @@ function benchHitPath(): void {
   }
   const makeKernel = (events: number) => {
     const k = new Kernel({ machine: defaultMachineConfig(pages * 2), policy: policy('lru'), seed: 1 });
-    const task: TaskSpec = { name: 'hits', regions: [{ kind: 'anon', pages }], source: replay(op.subarray(0, events), region.subarray(0, events), arg.subarray(0, events)) };
+    const task: TaskSpec = {
+      name: 'hits',
+      regions: [{ kind: 'anon', pages }],
+      source: replay(op.subarray(0, events), region.subarray(0, events), arg.subarray(0, events)),
+    };
     k.load({ files: [], memcgs: [], tasks: [task] });
     return k;
   };
@@ -113,7 +119,12 @@ function benchHitPath(): void {
   const simRate = n / (median(full) - median(warmOnly));
   const bareRate = n / median(bare);
   rows.push({ what: 'hit path: accesses/s (all resident)', value: fmt(simRate), target: '≥ 50 M', note: '' });
-  rows.push({ what: 'hit path: bare typed-array loop, same events', value: fmt(bareRate), target: '', note: `simulator runs at ${(simRate / bareRate).toFixed(2)}× the bare loop` });
+  rows.push({
+    what: 'hit path: bare typed-array loop, same events',
+    value: fmt(bareRate),
+    target: '',
+    note: `simulator runs at ${(simRate / bareRate).toFixed(2)}× the bare loop`,
+  });
 }
 
 /**
@@ -127,7 +138,11 @@ function benchReclaim(name: string, kind: 'file' | 'anon'): { endToEnd: number; 
   const size = mem * 4;
   const runOnce = (memory: number): { secs: number; reclaimed: number } => {
     const k = new Kernel({
-      machine: defaultMachineConfig(memory, { swapPages: size * 2, swapDevice: DEVICE_PRESETS.zram, disk: DEVICE_PRESETS.nvme }),
+      machine: defaultMachineConfig(memory, {
+        swapPages: size * 2,
+        swapDevice: DEVICE_PRESETS.zram,
+        disk: DEVICE_PRESETS.nvme,
+      }),
       policy: policy(name),
       seed: 1,
     });
@@ -135,14 +150,23 @@ function benchReclaim(name: string, kind: 'file' | 'anon'): { endToEnd: number; 
     const source: EventSource = {
       fill(chunk) {
         chunk.length = 0;
-        while (i < size && chunk.length < chunk.capacity) chunk.push(kind === 'file' ? OP_READ : OP_STORE, 0, i++);
+        while (i < size && chunk.length < chunk.capacity)
+          chunk.push(kind === 'file' ? OP_READ : OP_STORE, 0, i++);
         return chunk.length;
       },
     };
     k.load({
       files: kind === 'file' ? [{ name: 'stream', pages: size }] : [],
       memcgs: [],
-      tasks: [{ name: 'stream', regions: [kind === 'file' ? { kind: 'file-fd', file: 0, pages: size } : { kind: 'anon', pages: size }], source }],
+      tasks: [
+        {
+          name: 'stream',
+          regions: [
+            kind === 'file' ? { kind: 'file-fd', file: 0, pages: size } : { kind: 'anon', pages: size },
+          ],
+          source,
+        },
+      ],
     });
     let reclaimed = 0;
     const secs = time(() => {
@@ -172,7 +196,11 @@ function benchFootprint(): void {
   const measure = (swapPages: number): number => {
     gc?.();
     const before = process.memoryUsage();
-    const k = new Kernel({ machine: defaultMachineConfig(pages, { swapPages }), policy: policy('lru'), seed: 1 });
+    const k = new Kernel({
+      machine: defaultMachineConfig(pages, { swapPages }),
+      policy: policy('lru'),
+      seed: 1,
+    });
     const touch = Math.floor(pages * 0.9);
     let i = 0;
     k.load({
@@ -204,8 +232,18 @@ function benchFootprint(): void {
   const withSwap = measure(pages);
   kept.length = 0;
   const note = gc ? '' : ' (run with --expose-gc for a precise figure)';
-  rows.push({ what: 'memory per simulated 4 KiB page of RAM', value: `${(ram / pages).toFixed(1)} B`, target: '≤ 64 B', note: `frames, lists, page tables, 1 GiB machine${note}` });
-  rows.push({ what: 'memory per swap slot', value: `${((withSwap - ram) / pages).toFixed(1)} B`, target: '', note: 'owner, swap-cache link, shadow, free stack' });
+  rows.push({
+    what: 'memory per simulated 4 KiB page of RAM',
+    value: `${(ram / pages).toFixed(1)} B`,
+    target: '≤ 64 B',
+    note: `frames, lists, page tables, 1 GiB machine${note}`,
+  });
+  rows.push({
+    what: 'memory per swap slot',
+    value: `${((withSwap - ram) / pages).toFixed(1)} B`,
+    target: '',
+    note: 'owner, swap-cache link, shadow, free stack',
+  });
 }
 
 async function main(): Promise<void> {
@@ -220,16 +258,28 @@ async function main(): Promise<void> {
       const r = benchReclaim(name, kind);
       results[`${name} ${kind}`] = r;
       const target = kind === 'file' ? (name === 'lru' ? '≥ 2 M' : '≥ 1.5 M') : '';
-      const vs = name === 'lru' ? '' : `${(r.reclaimOnly / results[`lru ${kind}`].reclaimOnly).toFixed(2)}× lru`;
+      const vs =
+        name === 'lru' ? '' : `${(r.reclaimOnly / results[`lru ${kind}`].reclaimOnly).toFixed(2)}× lru`;
       const what = kind === 'file' ? 'file stream' : 'anon to zram';
-      rows.push({ what: `reclaim: pages/s, ${name}, ${what}, reclaim path only`, value: fmt(r.reclaimOnly), target, note: vs });
-      rows.push({ what: `reclaim: pages/s, ${name}, ${what}, end to end`, value: fmt(r.endToEnd), target: '', note: 'faults, reads and reclaim together' });
+      rows.push({
+        what: `reclaim: pages/s, ${name}, ${what}, reclaim path only`,
+        value: fmt(r.reclaimOnly),
+        target,
+        note: vs,
+      });
+      rows.push({
+        what: `reclaim: pages/s, ${name}, ${what}, end to end`,
+        value: fmt(r.endToEnd),
+        target: '',
+        note: 'faults, reads and reclaim together',
+      });
     }
   }
   for (const r of await extraBenches(SCALE)) rows.push(r);
   const w = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.value.length)), 8];
   const lines = [`${'measure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'target'.padEnd(w[2])}  note`];
-  for (const r of rows) lines.push(`${r.what.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.target.padEnd(w[2])}  ${r.note}`);
+  for (const r of rows)
+    lines.push(`${r.what.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.target.padEnd(w[2])}  ${r.note}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,5 +1,5 @@
-import { formatBytes, PAGE_SIZE } from '@reclaim-lab/hw-model';
 import type { Scenario } from '@reclaim-lab/harness';
+import { formatBytes, PAGE_SIZE } from '@reclaim-lab/hw-model';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import pc from 'picocolors';
 

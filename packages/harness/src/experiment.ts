@@ -19,7 +19,10 @@ export interface ComparePlan {
 }
 
 /** Run every policy × workload × seed and compare against the first policy. */
-export function runComparison(plan: ComparePlan): { comparison: Comparison; results: Map<string, RunResult[]> } {
+export function runComparison(plan: ComparePlan): {
+  comparison: Comparison;
+  results: Map<string, RunResult[]>;
+} {
   for (const p of plan.policies) parsePolicySpec(p); // fail fast on a bad spec, before any run
   const cells: { label: string; workload: string; results: RunResult[] }[] = [];
   const all = new Map<string, RunResult[]>();

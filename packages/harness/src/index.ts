@@ -1,7 +1,18 @@
-export * from './stats/index.js';
-export * from './report/index.js';
-export * from './workload/index.js';
-export * from './trace/index.js';
+export * from './ablation.js';
+export {
+  type ComparePlan,
+  type ParallelCompareOptions,
+  runComparison,
+  runComparisonParallel,
+} from './experiment.js';
+export {
+  benchTraceReplay,
+  type IdealRunOptions,
+  type ReplayBench,
+  type ReplayBenchOptions,
+  runIdealRequests,
+  runIdealTrace,
+} from './ideal.js';
 export {
   createPolicy,
   defaultPolicy,
@@ -13,7 +24,22 @@ export {
   parsePolicySpec,
   registerPolicy,
 } from './policies.js';
-export { isPolicyPath, loadPolicyModule, loadPolicySpecs, policyRef, scenarioPolicySpecs } from './policy-loader.js';
+export {
+  isPolicyPath,
+  loadPolicyModule,
+  loadPolicySpecs,
+  policyRef,
+  scenarioPolicySpecs,
+} from './policy-loader.js';
+export * from './report/index.js';
+export {
+  policyAttachments,
+  policyLabel,
+  type RunOptions,
+  runScenario,
+  scenarioFrom,
+  scenarioWorkload,
+} from './runner.js';
 export {
   latencyBudgetNs,
   loadScenarioFile,
@@ -23,9 +49,9 @@ export {
   type ScenarioInput,
   validateScenario,
 } from './scenario.js';
-export { policyAttachments, policyLabel, type RunOptions, runScenario, scenarioFrom, scenarioWorkload } from './runner.js';
-export { type ComparePlan, runComparison } from './experiment.js';
-export { benchTraceReplay, type IdealRunOptions, type ReplayBench, type ReplayBenchOptions, runIdealRequests, runIdealTrace } from './ideal.js';
+export * from './stats/index.js';
+export * from './sweep/index.js';
+export * from './trace/index.js';
 export {
   isTraceWorkload,
   ORACLE_OPTION,
@@ -37,6 +63,4 @@ export {
   type TraceWorkload,
   traceNextAccess,
 } from './trace-run.js';
-export * from './sweep/index.js';
-export * from './ablation.js';
-export { type ParallelCompareOptions, runComparisonParallel } from './experiment.js';
+export * from './workload/index.js';

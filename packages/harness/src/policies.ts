@@ -89,7 +89,11 @@ export function optionAccepts(value: unknown, spec: OptionSpec | undefined): boo
   if (spec === undefined) return true;
   if (spec.type === 'number') {
     const n = value as number;
-    return !((spec.integer && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max));
+    return !(
+      (spec.integer && !Number.isInteger(n)) ||
+      (spec.min !== undefined && n < spec.min) ||
+      (spec.max !== undefined && n > spec.max)
+    );
   }
   if (spec.type === 'string') return spec.choices === undefined || spec.choices.includes(value as string);
   return true;
@@ -97,7 +101,10 @@ export function optionAccepts(value: unknown, spec: OptionSpec | undefined): boo
 
 /** Coerce "on"/"off"/"true"/"42" to the type of the option's default, then check it against the option's schema. */
 function coerce(policy: string, key: string, raw: string, def: unknown, spec?: OptionSpec): unknown {
-  const fail = () => new PolicySpecError(`policy ${policy}: option ${key}: expected ${describeOption(def, spec)}, got "${raw}"`);
+  const fail = () =>
+    new PolicySpecError(
+      `policy ${policy}: option ${key}: expected ${describeOption(def, spec)}, got "${raw}"`,
+    );
   let value: unknown = raw;
   if (typeof def === 'boolean') {
     if (['on', 'true', 'yes', '1'].includes(raw)) value = true;
@@ -127,7 +134,9 @@ export function parsePolicySpec(text: string, extra: Record<string, string> = {}
         const preset = factory.presets?.[item.trim()];
         if (!preset) {
           const allowed = Object.keys(factory.presets ?? {});
-          throw new PolicySpecError(`policy ${name}: unknown preset "${item}"; allowed: ${allowed.length ? allowed.join(', ') : '(none)'}`);
+          throw new PolicySpecError(
+            `policy ${name}: unknown preset "${item}"; allowed: ${allowed.length ? allowed.join(', ') : '(none)'}`,
+          );
         }
         Object.assign(options, preset);
       } else pairs.push([item.slice(0, eq).trim(), item.slice(eq + 1).trim()]);
@@ -136,13 +145,22 @@ export function parsePolicySpec(text: string, extra: Record<string, string> = {}
   pairs.push(...Object.entries(extra));
   for (const [key, raw] of pairs) {
     if (!(key in factory.defaults)) {
-      const allowed = Object.entries(factory.defaults).map(([k, d]) => `${k} (${describeOption(d, factory.optionSchema?.[k])})`);
-      throw new PolicySpecError(`policy ${name}: unknown option "${key}"; allowed: ${allowed.join(', ') || '(none)'}`);
+      const allowed = Object.entries(factory.defaults).map(
+        ([k, d]) => `${k} (${describeOption(d, factory.optionSchema?.[k])})`,
+      );
+      throw new PolicySpecError(
+        `policy ${name}: unknown option "${key}"; allowed: ${allowed.join(', ') || '(none)'}`,
+      );
     }
     options[key] = coerce(name, key, raw, factory.defaults[key], factory.optionSchema?.[key]);
   }
   const ref = name.trim();
-  return { label: text, name: factory.name, options, ...(LOADED.has(ref) && !REGISTRY.has(ref) ? { module: ref } : {}) };
+  return {
+    label: text,
+    name: factory.name,
+    options,
+    ...(LOADED.has(ref) && !REGISTRY.has(ref) ? { module: ref } : {}),
+  };
 }
 
 export function createPolicy(spec: PolicySpec): ReclaimOps<unknown> {

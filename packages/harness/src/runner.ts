@@ -17,7 +17,11 @@ export interface RunOptions {
 }
 
 /** The workload spec a scenario names (a built-in id, an id with params, or an inline spec). */
-export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput; params: Record<string, unknown> } {
+export function scenarioWorkload(s: Scenario): {
+  id: string;
+  spec: WorkloadInput;
+  params: Record<string, unknown>;
+} {
   const w = s.workload;
   // Presets take their parameters in getWorkload; an inline spec takes them when compiled.
   if (typeof w === 'string') return { id: w, spec: getWorkload(w, s.params) as WorkloadInput, params: {} };
@@ -25,19 +29,27 @@ export function scenarioWorkload(s: Scenario): { id: string; spec: WorkloadInput
     const params = { ...s.params, ...((w as { params?: Record<string, unknown> }).params ?? {}) };
     return { id: w.id, spec: getWorkload(w.id, params) as WorkloadInput, params: {} };
   }
-  const name = typeof (w as { name?: unknown }).name === 'string' ? String((w as { name?: unknown }).name) : 'custom';
+  const name =
+    typeof (w as { name?: unknown }).name === 'string' ? String((w as { name?: unknown }).name) : 'custom';
   return { id: name, spec: w as WorkloadInput, params: s.params };
 }
 
 /** `supply` may complete a parsed spec before the policy is created (a trace's next-access indices). */
-export function policyAttachments(s: Scenario, override?: string, supply: (spec: PolicySpec) => PolicySpec = (x) => x): PolicyAttachment[] {
+export function policyAttachments(
+  s: Scenario,
+  override?: string,
+  supply: (spec: PolicySpec) => PolicySpec = (x) => x,
+): PolicyAttachment[] {
   const make = (text: string) => createPolicy(supply(parsePolicySpec(text)));
   if (override !== undefined) return [{ scope: 'system', ops: make(override) }];
   const p = s.policy;
   if (typeof p === 'string') return [{ scope: 'system', ops: make(p) }];
   if (p.length === 0) throw new ScenarioError('policy: at least one policy is needed');
   if (typeof p[0] === 'string') {
-    if (p.length > 1) throw new ScenarioError('policy: a list of names is for `compare`; `run` takes one policy or a list of {scope, policy}');
+    if (p.length > 1)
+      throw new ScenarioError(
+        'policy: a list of names is for `compare`; `run` takes one policy or a list of {scope, policy}',
+      );
     return [{ scope: 'system', ops: make(p[0] as string) }];
   }
   return (p as { scope: string; policy: string }[]).map((a) => ({ scope: a.scope, ops: make(a.policy) }));
@@ -54,12 +66,19 @@ export function policyLabel(s: Scenario, override?: string): string {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const machine: MachineConfig = parseMachine(scenario);
   const seed = options.seed ?? scenario.seed;
-  const trace = isTraceWorkload(scenario.workload) ? prepareTraceWorkload(scenario.workload, scenario.mode) : undefined;
+  const trace = isTraceWorkload(scenario.workload)
+    ? prepareTraceWorkload(scenario.workload, scenario.mode)
+    : undefined;
   let workload = trace?.workload;
   if (workload === undefined) {
     const { spec, params } = scenarioWorkload(scenario);
     const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
-    workload = compileWorkload(spec, { memoryPages, swapPages: machine.swapPages, seed, params: params as never });
+    workload = compileWorkload(spec, {
+      memoryPages,
+      swapPages: machine.swapPages,
+      seed,
+      params: params as never,
+    });
   }
   const kernel = new Kernel({
     machine,

@@ -45,7 +45,10 @@ const MachineSchema = v.strictObject({
 });
 
 const PolicyAttachSchema = v.strictObject({
-  scope: v.pipe(v.string(), v.regex(/^(system|node:\d+|memcg:\/.*)$/, 'scope must be system, node:N or memcg:/path')),
+  scope: v.pipe(
+    v.string(),
+    v.regex(/^(system|node:\d+|memcg:\/.*)$/, 'scope must be system, node:N or memcg:/path'),
+  ),
   policy: v.string(),
 });
 
@@ -56,11 +59,18 @@ const ScenarioSchema = v.strictObject({
   workload: v.union([
     v.string(),
     v.strictObject({ id: v.string(), params: v.optional(v.record(v.string(), v.unknown()), {}) }),
-    v.strictObject({ trace: v.string(), format: v.optional(v.picklist(TRACE_FORMAT_NAMES)), kind: v.optional(v.picklist(['file-fd', 'anon'])) }),
+    v.strictObject({
+      trace: v.string(),
+      format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
+      kind: v.optional(v.picklist(['file-fd', 'anon'])),
+    }),
     // An inline workload spec; a `trace` key means the trace form above, whose errors should show.
     v.pipe(
       v.record(v.string(), v.unknown()),
-      v.check((w) => !('trace' in w), `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}) and kind (file-fd | anon)`),
+      v.check(
+        (w) => !('trace' in w),
+        `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}) and kind (file-fd | anon)`,
+      ),
     ),
   ]),
   params: v.optional(v.record(v.string(), v.unknown()), {}),
@@ -104,14 +114,17 @@ export function loadScenarioFile(path: string): Scenario {
   try {
     data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ScenarioError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new ScenarioError(
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
   }
   return validateScenario(data, path);
 }
 
 function sizeField(field: string, value: string | number): number {
   const bytes = parseBytes(value);
-  if (!Number.isFinite(bytes)) throw new ScenarioError(`${field}: "${value}" is not a size (examples: 256MiB, 1.5G, 4096)`);
+  if (!Number.isFinite(bytes))
+    throw new ScenarioError(`${field}: "${value}" is not a size (examples: 256MiB, 1.5G, 4096)`);
   return bytes;
 }
 
@@ -120,14 +133,22 @@ export function parseMachine(s: Scenario): MachineConfig {
   const m = s.machine;
   if (m.memoryPages !== undefined && s.mode === 'ideal') return idealMachineConfig(m.memoryPages);
   const memPages = m.memoryPages ?? bytesToPages(sizeField('machine.memory', m.memory));
-  const [field, got] = m.memoryPages === undefined ? ['machine.memory', m.memory] : ['machine.memoryPages', m.memoryPages];
-  if (memPages < 64) throw new ScenarioError(`${field}: at least 256KiB (64 pages) is needed (fewer only with memoryPages in ideal mode), got ${got}`);
-  if (memPages > 64 * 1024 * 1024) throw new ScenarioError(`${field}: at most 256GiB is supported, got ${got}`);
+  const [field, got] =
+    m.memoryPages === undefined ? ['machine.memory', m.memory] : ['machine.memoryPages', m.memoryPages];
+  if (memPages < 64)
+    throw new ScenarioError(
+      `${field}: at least 256KiB (64 pages) is needed (fewer only with memoryPages in ideal mode), got ${got}`,
+    );
+  if (memPages > 64 * 1024 * 1024)
+    throw new ScenarioError(`${field}: at most 256GiB is supported, got ${got}`);
   if (s.mode === 'ideal') return idealMachineConfig(memPages);
   const swapPages = m.swap === undefined ? memPages : bytesToPages(sizeField('machine.swap', m.swap));
   const cost: CostModel = { ...DEFAULT_COST };
   for (const [k, val] of Object.entries(m.cost ?? {})) {
-    if (!(k in DEFAULT_COST)) throw new ScenarioError(`machine.cost.${k}: unknown cost; allowed: ${Object.keys(DEFAULT_COST).join(', ')}`);
+    if (!(k in DEFAULT_COST))
+      throw new ScenarioError(
+        `machine.cost.${k}: unknown cost; allowed: ${Object.keys(DEFAULT_COST).join(', ')}`,
+      );
     (cost as unknown as Record<string, number>)[k] = val;
   }
   const perNode = Math.floor(memPages / m.nodes);

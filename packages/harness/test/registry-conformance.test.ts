@@ -14,7 +14,8 @@ describe('every registered policy keeps the reclaim invariants', () => {
     // Belady's OPT needs the trace's future (an `oracle`): it runs only on traces in ideal mode.
     if ('oracle' in f.defaults) continue;
     const variants: [string, Record<string, unknown>][] = [['defaults', f.defaults]];
-    for (const [name, preset] of Object.entries(f.presets ?? {})) variants.push([name, { ...f.defaults, ...preset }]);
+    for (const [name, preset] of Object.entries(f.presets ?? {}))
+      variants.push([name, { ...f.defaults, ...preset }]);
     for (const [variant, options] of variants) {
       it(`${f.name} (${variant})`, () => {
         const props = conformanceProperties(() => f.create(options));

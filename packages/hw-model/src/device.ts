@@ -14,13 +14,49 @@ export interface DeviceSpec {
 }
 
 export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
-  zram: { name: 'zram', readLatencyNs: 4_000, writeLatencyNs: 6_000, pagesPerSec: 1_000_000, synchronous: true },
-  ramdisk: { name: 'ramdisk', readLatencyNs: 1_000, writeLatencyNs: 1_000, pagesPerSec: 2_000_000, synchronous: true },
-  nvme: { name: 'nvme', readLatencyNs: 80_000, writeLatencyNs: 30_000, pagesPerSec: 500_000, synchronous: false },
-  ssd: { name: 'ssd', readLatencyNs: 100_000, writeLatencyNs: 50_000, pagesPerSec: 125_000, synchronous: false },
-  hdd: { name: 'hdd', readLatencyNs: 8_000_000, writeLatencyNs: 8_000_000, pagesPerSec: 40_000, synchronous: false },
+  zram: {
+    name: 'zram',
+    readLatencyNs: 4_000,
+    writeLatencyNs: 6_000,
+    pagesPerSec: 1_000_000,
+    synchronous: true,
+  },
+  ramdisk: {
+    name: 'ramdisk',
+    readLatencyNs: 1_000,
+    writeLatencyNs: 1_000,
+    pagesPerSec: 2_000_000,
+    synchronous: true,
+  },
+  nvme: {
+    name: 'nvme',
+    readLatencyNs: 80_000,
+    writeLatencyNs: 30_000,
+    pagesPerSec: 500_000,
+    synchronous: false,
+  },
+  ssd: {
+    name: 'ssd',
+    readLatencyNs: 100_000,
+    writeLatencyNs: 50_000,
+    pagesPerSec: 125_000,
+    synchronous: false,
+  },
+  hdd: {
+    name: 'hdd',
+    readLatencyNs: 8_000_000,
+    writeLatencyNs: 8_000_000,
+    pagesPerSec: 40_000,
+    synchronous: false,
+  },
   /** Ideal mode: no latency at all. */
-  none: { name: 'none', readLatencyNs: 0, writeLatencyNs: 0, pagesPerSec: Number.POSITIVE_INFINITY, synchronous: true },
+  none: {
+    name: 'none',
+    readLatencyNs: 0,
+    writeLatencyNs: 0,
+    pagesPerSec: Number.POSITIVE_INFINITY,
+    synchronous: true,
+  },
 };
 
 export class BlockDevice {
@@ -39,7 +75,7 @@ export class BlockDevice {
 
   /** Queue a request of `pages` at time `now`; returns its completion time. */
   submit(now: number, pages: number, write: boolean): number {
-    const start = now > this.busyUntil ? now : this.busyUntil;
+    const start = Math.max(now, this.busyUntil);
     const transfer = pages * this.nsPerPage;
     this.busyUntil = start + transfer;
     if (write) {

@@ -1,15 +1,8 @@
-export * from './units.js';
-export { Rng } from './rng.js';
-export * from './events.js';
-export type { Advice, FileSpec, MemcgSpec, RegionKind, RegionSpec, TaskSpec, WorkloadInstance } from './spec.js';
-export * from './frames.js';
-export { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
 export { type CostModel, DEFAULT_COST, ZERO_COST } from './cost.js';
-export { defaultMinFreeKbytes, setupWatermarks, Zone } from './zone.js';
-export { Memcg } from './memcg.js';
+export { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
+export * from './events.js';
 export { type FileMapping, SimFile } from './file.js';
-export { SwapSpace } from './swap.js';
-export * from './mm.js';
+export * from './frames.js';
 export {
   defaultMachineConfig,
   idealMachineConfig,
@@ -18,3 +11,18 @@ export {
   type NodeState,
   type SimMode,
 } from './machine.js';
+export { Memcg } from './memcg.js';
+export * from './mm.js';
+export { Rng } from './rng.js';
+export type {
+  Advice,
+  FileSpec,
+  MemcgSpec,
+  RegionKind,
+  RegionSpec,
+  TaskSpec,
+  WorkloadInstance,
+} from './spec.js';
+export { SwapSpace } from './swap.js';
+export * from './units.js';
+export { defaultMinFreeKbytes, setupWatermarks, Zone } from './zone.js';

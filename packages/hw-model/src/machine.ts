@@ -37,7 +37,10 @@ export interface MachineConfig {
   demotionTarget?: number[];
 }
 
-export function defaultMachineConfig(memoryPages: number, overrides: Partial<MachineConfig> = {}): MachineConfig {
+export function defaultMachineConfig(
+  memoryPages: number,
+  overrides: Partial<MachineConfig> = {},
+): MachineConfig {
   return {
     nodePages: [memoryPages],
     swapPages: memoryPages,
@@ -104,7 +107,14 @@ export class Machine {
       // Low pfns are handed out first, so runs are reproducible and readable.
       for (let i = 0; i < pages; i++) freeStack[i] = first + pages - 1 - i;
       this.frames.node.fill(id, first, first + pages);
-      const node: NodeState = { id, firstPfn: first, pages, zone: new Zone(id, pages), freeStack, freeTop: pages };
+      const node: NodeState = {
+        id,
+        firstPfn: first,
+        pages,
+        zone: new Zone(id, pages),
+        freeStack,
+        freeTop: pages,
+      };
       first += pages;
       return node;
     });

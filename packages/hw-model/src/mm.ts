@@ -47,12 +47,24 @@ export class Mm {
   swapEnts = 0;
   exited = false;
 
-  constructor(id: number, memcg: number, regions: { pages: number; vmFlags: number; file: number; pgoff: number }[]) {
+  constructor(
+    id: number,
+    memcg: number,
+    regions: { pages: number; vmFlags: number; file: number; pgoff: number }[],
+  ) {
     this.id = id;
     this.memcg = memcg;
     let next = 0;
     this.vmas = regions.map((r, i) => {
-      const vma: Vma = { region: i, start: next, pages: r.pages, vmFlags: r.vmFlags, file: r.file, pgoff: r.pgoff, mapped: false };
+      const vma: Vma = {
+        region: i,
+        start: next,
+        pages: r.pages,
+        vmFlags: r.vmFlags,
+        file: r.file,
+        pgoff: r.pgoff,
+        mapped: false,
+      };
       // Each VMA starts on a PMD boundary and leaves one empty PMD after it,
       // so page-table walks see realistic holes between VMAs.
       next += Math.ceil(r.pages / PTRS_PER_PTE) * PTRS_PER_PTE + PTRS_PER_PTE;

@@ -1,17 +1,24 @@
+export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
 export { Counters, VM, VMSTAT_NAMES, type VmstatName } from './counters.js';
 export { ListSet, StepBudgetExceeded } from './lists.js';
+export { LOOKAROUND_PTES, LookAround, type LookAroundParams, lookAroundWindow } from './lookaround.js';
 export { Lruvec } from './lruvec.js';
-export { TimerHeap } from './timer-heap.js';
 export {
-  classicRefaultIsRecent,
-  type LruSizes,
-  packShadow,
-  shadowLruvec,
-  shadowPayload,
-  shadowWorkingset,
-} from './workingset.js';
-export { type RmapResult, World, type YoungPteVisitor } from './world.js';
-export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
+  type GenRecentRule,
+  genRefaultIsRecent,
+  genTokenRefs,
+  genTokenSeq,
+  packGenToken,
+} from './mglru-shadow.js';
+export {
+  EvictionBatch,
+  GhostFifo,
+  type IterVerdict,
+  listIterate,
+  listSample,
+  PageField,
+  type SampleCtx,
+} from './policy-helpers.js';
 export {
   PageTableWalker,
   PTES_PER_CACHELINE,
@@ -22,14 +29,13 @@ export {
   transferDirty,
   type YoungFolioVisitor,
 } from './pt-walk.js';
-export { LOOKAROUND_PTES, LookAround, type LookAroundParams, lookAroundWindow } from './lookaround.js';
-export { type GenRecentRule, genRefaultIsRecent, genTokenRefs, genTokenSeq, packGenToken } from './mglru-shadow.js';
+export { TimerHeap } from './timer-heap.js';
 export {
-  EvictionBatch,
-  GhostFifo,
-  type IterVerdict,
-  listIterate,
-  listSample,
-  PageField,
-  type SampleCtx,
-} from './policy-helpers.js';
+  classicRefaultIsRecent,
+  type LruSizes,
+  packShadow,
+  shadowLruvec,
+  shadowPayload,
+  shadowWorkingset,
+} from './workingset.js';
+export { type RmapResult, World, type YoungPteVisitor } from './world.js';

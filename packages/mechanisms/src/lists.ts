@@ -94,7 +94,8 @@ export class ListSet {
 
   addHead(list: number, pfn: number): void {
     this.step();
-    if (this.listOf[pfn] !== -1) throw new Error(`pfn ${pfn} is already on list ${this.names[this.listOf[pfn]]}`);
+    if (this.listOf[pfn] !== -1)
+      throw new Error(`pfn ${pfn} is already on list ${this.names[this.listOf[pfn]]}`);
     const h = this.head[list];
     this.prev[pfn] = -1;
     this.next[pfn] = h;
@@ -107,7 +108,8 @@ export class ListSet {
 
   addTail(list: number, pfn: number): void {
     this.step();
-    if (this.listOf[pfn] !== -1) throw new Error(`pfn ${pfn} is already on list ${this.names[this.listOf[pfn]]}`);
+    if (this.listOf[pfn] !== -1)
+      throw new Error(`pfn ${pfn} is already on list ${this.names[this.listOf[pfn]]}`);
     const t = this.tail[list];
     this.next[pfn] = -1;
     this.prev[pfn] = t;

@@ -52,7 +52,11 @@ export class TimerHeap {
         if (l >= last) break;
         const r = l + 1;
         let c = l;
-        if (r < last && (this.time[r] < this.time[l] || (this.time[r] === this.time[l] && this.seq[r] < this.seq[l]))) c = r;
+        if (
+          r < last &&
+          (this.time[r] < this.time[l] || (this.time[r] === this.time[l] && this.seq[r] < this.seq[l]))
+        )
+          c = r;
         if (this.time[c] > t || (this.time[c] === t && this.seq[c] > s)) break;
         this.move(c, i);
         i = c;

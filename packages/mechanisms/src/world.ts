@@ -172,7 +172,8 @@ export class World {
       if (vma) {
         out.vmFlags |= vma.vmFlags;
         if (vma.vmFlags & VM_LOCKED) return out;
-        if (testYoung && (vma.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+        if (testYoung && (vma.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0)
+          this.testYoung(mm, vpn, pfn, visitor);
       }
     } else {
       const file = this.machine.files[f.owner[pfn]];
@@ -185,7 +186,8 @@ export class World {
         out.mappings++;
         out.vmFlags |= map.vmFlags;
         if (map.vmFlags & VM_LOCKED) return out;
-        if (testYoung && (map.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0) this.testYoung(mm, vpn, pfn, visitor);
+        if (testYoung && (map.vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0)
+          this.testYoung(mm, vpn, pfn, visitor);
       }
     }
     if (testYoung) this.counters.v[VM.rmap_ptes] += out.mappings;
@@ -312,7 +314,9 @@ export class World {
   startWriteback(pfn: number, now: number, reclaim: boolean, batchPages = 1): boolean {
     const f = this.frames;
     const anon = (f.flags[pfn] & PG_SWAPCACHE) !== 0 && (f.flags[pfn] & PG_FILE) === 0;
-    const dev = anon ? this.machine.swapDevice : this.machine.devices[this.machine.files[f.owner[pfn]].device];
+    const dev = anon
+      ? this.machine.swapDevice
+      : this.machine.devices[this.machine.files[f.owner[pfn]].device];
     this.clearDirty(pfn);
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
@@ -375,7 +379,9 @@ export class World {
     const flags = f.flags[pfn];
     // The reclaim path must never free what is still in use or not yet on disk.
     if (reclaim && (flags & (PG_DIRTY | PG_WRITEBACK | PG_MLOCKED) || f.mapcount[pfn] !== 0)) {
-      throw new Error(`reclaim freed pfn ${pfn} while ${f.mapcount[pfn] ? 'mapped' : 'dirty, under writeback or mlocked'}`);
+      throw new Error(
+        `reclaim freed pfn ${pfn} while ${f.mapcount[pfn] ? 'mapped' : 'dirty, under writeback or mlocked'}`,
+      );
     }
     if (flags & PG_FILE) {
       const file = this.machine.files[f.owner[pfn]];

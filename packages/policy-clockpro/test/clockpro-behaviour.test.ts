@@ -1,6 +1,6 @@
-import { defaultMachineConfig, OP_READ, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
+import { OP_READ, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createClockPro } from '@reclaim-lab/policy-clockpro';
-import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
+import type { ReclaimOps } from '@reclaim-lab/reclaim';
 import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 

@@ -8,6 +8,6 @@ export {
   LRU_INACTIVE_FILE,
   type LruAccess,
   type LruOptions,
-  lruPolicy,
   type LruState,
+  lruPolicy,
 } from './lru.js';

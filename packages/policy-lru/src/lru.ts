@@ -187,7 +187,8 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     if (taken === 0) return 0;
     const unqueuedBefore = sc.nrUnqueuedDirty;
     const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, null, useRmap);
-    for (let i = 0; i < res.survivors; i++) ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
+    for (let i = 0; i < res.survivors; i++)
+      ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
     ctx.core.noteCost(ctx.lruvec, type, res.pageout, scanned - res.reclaimed);
     // Every isolated folio was dirty and not queued: the flushers are behind.
     if (sc.nrUnqueuedDirty - unqueuedBefore === taken) ctx.core.wakeFlushers();
@@ -376,7 +377,10 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       const evictLv = shadow.evictionLruvec;
       const sizes = ctx.core.lruSizes(evictLv);
       const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
-      if (!classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable)) return;
+      if (
+        !classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable)
+      )
+        return;
       verdict.activate = true;
       ctx.core.ageNonresident(ctx.lruvec, 1);
       if (shadow.workingset) {
@@ -396,15 +400,23 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       if (sc.forceDeactivate) sc.mayDeactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
       else {
         sc.mayDeactivate = 0;
-        if (target.workingsetActivate[0] !== target.refaultsSnapshot[0] || inactiveIsLow(agg.inactiveAnon, agg.activeAnon)) {
+        if (
+          target.workingsetActivate[0] !== target.refaultsSnapshot[0] ||
+          inactiveIsLow(agg.inactiveAnon, agg.activeAnon)
+        ) {
           sc.mayDeactivate |= DEACTIVATE_ANON;
         }
-        if (target.workingsetActivate[1] !== target.refaultsSnapshot[1] || inactiveIsLow(agg.inactiveFile, agg.activeFile)) {
+        if (
+          target.workingsetActivate[1] !== target.refaultsSnapshot[1] ||
+          inactiveIsLow(agg.inactiveFile, agg.activeFile)
+        ) {
           sc.mayDeactivate |= DEACTIVATE_FILE;
         }
       }
       sc.cacheTrimMode =
-        Math.floor(agg.inactiveFile / 2 ** sc.priority) > 0 && (sc.mayDeactivate & DEACTIVATE_FILE) === 0 && !sc.noCacheTrimMode;
+        Math.floor(agg.inactiveFile / 2 ** sc.priority) > 0 &&
+        (sc.mayDeactivate & DEACTIVATE_FILE) === 0 &&
+        !sc.noCacheTrimMode;
       sc.fileIsTiny = false;
       if (!sc.cgroupReclaim) {
         const zone = ctx.world.machine.nodes[target.node].zone;
@@ -456,7 +468,10 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         proportional = true;
       }
       // Keep the inactive anon list from running dry.
-      if (ctx.core.canReclaimAnon(ctx.lruvec, sc) && inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
+      if (
+        ctx.core.canReclaimAnon(ctx.lruvec, sc) &&
+        inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))
+      ) {
         shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
       }
       return undefined;
@@ -496,7 +511,8 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
   defaults: LRU_DEFAULTS,
   optionDocs: {
     execProtection: 'keep referenced VM_EXEC file folios active (kernel: on)',
-    access: "how mapped folios' references are found: rmap (kernel) | ptwalk (MGLRU's page-table walker, no rmap) | both",
+    access:
+      "how mapped folios' references are found: rmap (kernel) | ptwalk (MGLRU's page-table walker, no rmap) | both",
   },
   optionSchema: {
     execProtection: { type: 'boolean' },

@@ -1,6 +1,6 @@
 import {
-  defaultMachineConfig,
   DEVICE_PRESETS,
+  defaultMachineConfig,
   type MachineConfig,
   OP_LOAD,
   OP_READ,
@@ -16,8 +16,18 @@ import { describe, expect, it } from 'vitest';
 
 const MEM = 8192; // 32 MiB: small enough to run in well under a second
 
-function run(tasks: TaskSpec[], files: { name: string; pages: number }[], machine: Partial<MachineConfig> = {}, lru: Partial<LruOptions> = {}) {
-  const k = new Kernel({ machine: defaultMachineConfig(MEM, machine), policy: createLru(lru), seed: 7, checkInvariants: false });
+function run(
+  tasks: TaskSpec[],
+  files: { name: string; pages: number }[],
+  machine: Partial<MachineConfig> = {},
+  lru: Partial<LruOptions> = {},
+) {
+  const k = new Kernel({
+    machine: defaultMachineConfig(MEM, machine),
+    policy: createLru(lru),
+    seed: 7,
+    checkInvariants: false,
+  });
   k.load({ files, memcgs: [], tasks });
   const r = k.run();
   k.checkInvariants('end of run');
@@ -49,7 +59,12 @@ describe('traditional LRU, pinned kernel behaviours', () => {
             return null;
           }),
         },
-        { name: 'backup', regions: [{ kind: 'file-fd', file: 1, pages: scan }], source: passes(OP_READ, 0, scan, 1), startNs: 5e6 },
+        {
+          name: 'backup',
+          regions: [{ kind: 'file-fd', file: 1, pages: scan }],
+          source: passes(OP_READ, 0, scan, 1),
+          startNs: 5e6,
+        },
       ],
       [
         { name: 'hot', pages: hot },
@@ -70,7 +85,12 @@ describe('traditional LRU, pinned kernel behaviours', () => {
     const { r } = run(
       [
         { name: 'anon', regions: [{ kind: 'anon', pages: anon }], source: passes(OP_STORE, 0, anon, 3) },
-        { name: 'reader', regions: [{ kind: 'file-fd', file: 0, pages: file }], source: passes(OP_READ, 0, file, 2), startNs: 1e6 },
+        {
+          name: 'reader',
+          regions: [{ kind: 'file-fd', file: 0, pages: file }],
+          source: passes(OP_READ, 0, file, 2),
+          startNs: 1e6,
+        },
       ],
       [{ name: 'data', pages: file }],
       { swappiness: 0 },
@@ -88,9 +108,16 @@ describe('traditional LRU, pinned kernel behaviours', () => {
         {
           name: 'locked',
           regions: [{ kind: 'anon', pages: locked, mlock: true }],
-          source: generated((i) => (i < locked ? [OP_STORE, 0, i] : i < locked + 2000 ? [OP_THINK, 0, 1_000_000] : null)),
+          source: generated((i) =>
+            i < locked ? [OP_STORE, 0, i] : i < locked + 2000 ? [OP_THINK, 0, 1_000_000] : null,
+          ),
         },
-        { name: 'reader', regions: [{ kind: 'file-fd', file: 0, pages: file }], source: passes(OP_READ, 0, file, 2), startNs: 1e6 },
+        {
+          name: 'reader',
+          regions: [{ kind: 'file-fd', file: 0, pages: file }],
+          source: passes(OP_READ, 0, file, 2),
+          startNs: 1e6,
+        },
       ],
       [{ name: 'data', pages: file }],
     );
@@ -106,7 +133,13 @@ describe('traditional LRU, pinned kernel behaviours', () => {
     // reclaim ever frees a dirty or under-writeback folio).
     const file = MEM * 2;
     const { r } = run(
-      [{ name: 'writer', regions: [{ kind: 'file-fd', file: 0, pages: file }], source: passes(OP_WRITE, 0, file, 1) }],
+      [
+        {
+          name: 'writer',
+          regions: [{ kind: 'file-fd', file: 0, pages: file }],
+          source: passes(OP_WRITE, 0, file, 1),
+        },
+      ],
       [{ name: 'out', pages: file }],
     );
     const freed = r.counters.pgsteal_file;
@@ -157,7 +190,9 @@ describe('traditional LRU, pinned kernel behaviours', () => {
           name: 'reader',
           regions: [{ kind: 'file-fd', file: 0, pages: file }],
           // Read, then sit idle long enough for kswapd to finish balancing.
-          source: generated((i) => (i < file ? [OP_READ, 0, i] : i < file + 50 ? [OP_THINK, 0, 10_000_000] : null)),
+          source: generated((i) =>
+            i < file ? [OP_READ, 0, i] : i < file + 50 ? [OP_THINK, 0, 10_000_000] : null,
+          ),
         },
       ],
       [{ name: 'data', pages: file }],

@@ -1,4 +1,11 @@
-import { defaultMachineConfig, DEVICE_PRESETS, OP_READ, OP_STORE, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
+import {
+  DEVICE_PRESETS,
+  defaultMachineConfig,
+  OP_READ,
+  OP_STORE,
+  OP_THINK,
+  type TaskSpec,
+} from '@reclaim-lab/hw-model';
 import { createLru } from '@reclaim-lab/policy-lru';
 import { Kernel } from '@reclaim-lab/reclaim';
 import { generated } from '@reclaim-lab/reclaim/testing';
@@ -25,7 +32,14 @@ describe('memcg reclaim (cgroup v2)', () => {
     k.load({
       files: [{ name: 'data', pages: 4096 }],
       memcgs: [{ path: '/box', max: limit }],
-      tasks: [{ name: 'reader', memcg: '/box', regions: [{ kind: 'file-fd', file: 0, pages: 4096 }], source: reader(4096, 2) }],
+      tasks: [
+        {
+          name: 'reader',
+          memcg: '/box',
+          regions: [{ kind: 'file-fd', file: 0, pages: 4096 }],
+          source: reader(4096, 2),
+        },
+      ],
     });
     let peak = 0;
     const box = k.machine.memcg('/box');
@@ -51,12 +65,19 @@ describe('memcg reclaim (cgroup v2)', () => {
       files: [],
       memcgs: [{ path: '/small', max: 512 }],
       tasks: [
-        { name: 'hog', memcg: '/small', regions: [{ kind: 'anon', pages: 2048 }], source: generated((i) => (i < 2048 ? [OP_STORE, 0, i] : null)) },
+        {
+          name: 'hog',
+          memcg: '/small',
+          regions: [{ kind: 'anon', pages: 2048 }],
+          source: generated((i) => (i < 2048 ? [OP_STORE, 0, i] : null)),
+        },
         {
           name: 'bystander',
           memcg: '/',
           regions: [{ kind: 'anon', pages: 1024 }],
-          source: generated((i) => (i < 1024 ? [OP_STORE, 0, i] : i < 1100 ? [OP_THINK, 0, 1_000_000] : null)),
+          source: generated((i) =>
+            i < 1024 ? [OP_STORE, 0, i] : i < 1100 ? [OP_THINK, 0, 1_000_000] : null,
+          ),
         },
       ],
     });
@@ -77,7 +98,9 @@ describe('memcg reclaim (cgroup v2)', () => {
           name: 'reader',
           memcg: '/app',
           regions: [{ kind: 'file-fd', file: 0, pages: 3000 }],
-          source: generated((i) => (i < 3000 ? [OP_READ, 0, i] : i < 3010 ? [OP_THINK, 0, 100_000_000] : null)),
+          source: generated((i) =>
+            i < 3000 ? [OP_READ, 0, i] : i < 3010 ? [OP_THINK, 0, 100_000_000] : null,
+          ),
         },
       ],
       proactive: [{ atNs: 500_000_000, memcg: '/app', pages: 1000 }],
@@ -93,7 +116,14 @@ describe('memcg reclaim (cgroup v2)', () => {
     k.load({
       files: [],
       memcgs: [{ path: '/capped', high: 1024 }],
-      tasks: [{ name: 'grower', memcg: '/capped', regions: [{ kind: 'anon', pages: 3000 }], source: generated((i) => (i < 3000 ? [OP_STORE, 0, i] : null)) }],
+      tasks: [
+        {
+          name: 'grower',
+          memcg: '/capped',
+          regions: [{ kind: 'anon', pages: 3000 }],
+          source: generated((i) => (i < 3000 ? [OP_STORE, 0, i] : null)),
+        },
+      ],
     });
     const r = k.run();
     expect(r.oomKills).toHaveLength(0);

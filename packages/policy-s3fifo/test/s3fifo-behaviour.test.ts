@@ -1,6 +1,6 @@
-import { defaultMachineConfig, OP_READ, Rng, type TaskSpec } from '@reclaim-lab/hw-model';
+import { OP_READ, Rng, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createS3Fifo } from '@reclaim-lab/policy-s3fifo';
-import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
+import type { ReclaimOps } from '@reclaim-lab/reclaim';
 import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 

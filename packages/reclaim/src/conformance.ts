@@ -70,15 +70,18 @@ function taskArb(memPages: number): fc.Arbitrary<TaskCase> {
     kind: fc.constantFrom('anon' as const, 'file-mapped' as const, 'file-fd' as const),
     pages: fc.integer({ min: 1, max: memPages * 2 }),
     // Mostly unlocked: a locked region the size of memory only proves OOM works.
-    mlock: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    mlock: fc.oneof(
+      { weight: 5, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
   });
   return fc.record({
     memcg: fc.constantFrom('/', '/a', '/a/b'),
     regions: fc.array(region, { minLength: 1, maxLength: 3 }),
-    events: fc.array(
-      fc.tuple(fc.constantFrom(...OPS), fc.nat({ max: 7 }), fc.nat({ max: 4095 })),
-      { minLength: 1, maxLength: 400 },
-    ),
+    events: fc.array(fc.tuple(fc.constantFrom(...OPS), fc.nat({ max: 7 }), fc.nat({ max: 4095 })), {
+      minLength: 1,
+      maxLength: 400,
+    }),
   });
 }
 
@@ -125,7 +128,10 @@ function source(t: TaskCase): EventSource {
   };
 }
 
-export function buildCase(c: ConformanceCase): { machine: ReturnType<typeof defaultMachineConfig>; workload: WorkloadInstance } {
+export function buildCase(c: ConformanceCase): {
+  machine: ReturnType<typeof defaultMachineConfig>;
+  workload: WorkloadInstance;
+} {
   const per = Math.max(64, Math.floor(c.machine.memoryPages / c.machine.nodes));
   const machine = defaultMachineConfig(per * c.machine.nodes, {
     nodePages: new Array(c.machine.nodes).fill(per),
@@ -138,18 +144,36 @@ export function buildCase(c: ConformanceCase): { machine: ReturnType<typeof defa
     const regions: RegionSpec[] = t.regions.map((r, ri) => {
       if (r.kind === 'anon') return { kind: 'anon', pages: r.pages, mlock: r.mlock };
       files.push({ name: `f${ti}.${ri}`, pages: r.pages });
-      return { kind: r.kind, pages: r.pages, file: files.length - 1, mlock: r.kind === 'file-mapped' && r.mlock };
+      return {
+        kind: r.kind,
+        pages: r.pages,
+        file: files.length - 1,
+        mlock: r.kind === 'file-mapped' && r.mlock,
+      };
     });
     return { name: `t${ti}`, memcg: t.memcg, node: ti % c.machine.nodes, regions, source: source(t) };
   });
-  const memcgs = c.memcgLimit > 0 ? [{ path: '/a', max: Math.max(32, Math.floor(c.memcgLimit * per * c.machine.nodes)) }] : [];
+  const memcgs =
+    c.memcgLimit > 0
+      ? [{ path: '/a', max: Math.max(32, Math.floor(c.memcgLimit * per * c.machine.nodes)) }]
+      : [];
   return { machine, workload: { files, memcgs, tasks } };
 }
 
 /** Run a case with invariant checks after every reclaim pass; throws on any violation. */
-export function runCase(c: ConformanceCase, policy: () => ReclaimOps<unknown>, fallback?: () => ReclaimOps<unknown>): RunResult {
+export function runCase(
+  c: ConformanceCase,
+  policy: () => ReclaimOps<unknown>,
+  fallback?: () => ReclaimOps<unknown>,
+): RunResult {
   const { machine, workload } = buildCase(c);
-  const k = new Kernel({ machine, policy: policy(), fallback: fallback?.(), seed: c.seed, checkInvariants: true });
+  const k = new Kernel({
+    machine,
+    policy: policy(),
+    fallback: fallback?.(),
+    seed: c.seed,
+    checkInvariants: true,
+  });
   k.load(workload);
   const r = k.run();
   k.checkInvariants('end of run');
@@ -169,7 +193,10 @@ export function fcParams(numRuns = 40): fc.Parameters<unknown> {
  * The properties every registered policy must satisfy. Each returns a
  * fast-check property; call `fc.assert(prop, fcParams())` in a test.
  */
-export function conformanceProperties(policy: () => ReclaimOps<unknown>, fallback?: () => ReclaimOps<unknown>) {
+export function conformanceProperties(
+  policy: () => ReclaimOps<unknown>,
+  fallback?: () => ReclaimOps<unknown>,
+) {
   return {
     /** Conservation, no dangling PTE, nothing freed dirty/under writeback/mlocked/mapped, swap slots owned. */
     invariants: fc.property(caseArb(), (c) => {
@@ -184,23 +211,48 @@ export function conformanceProperties(policy: () => ReclaimOps<unknown>, fallbac
       return JSON.stringify(a) === JSON.stringify(b);
     }),
     /** An mlocked anon region is never swapped out. */
-    mlockRespected: fc.property(machineArb(), fc.integer({ min: 8, max: 64 }), fc.nat(), (m, lockedPages, seed) => {
-      const c: ConformanceCase = {
-        machine: { ...m, swapPages: Math.max(m.swapPages, 256) },
-        memcgLimit: 0,
-        seed,
-        tasks: [
-          { memcg: '/', regions: [{ kind: 'anon', pages: lockedPages, mlock: true }], events: [[OP_STORE, 0, 0], [OP_STORE, 0, 1]] },
-          { memcg: '/', regions: [{ kind: 'anon', pages: m.memoryPages * 2, mlock: false }], events: [[OP_STORE, 0, 0], [OP_STORE, 0, 5]] },
-        ],
-      };
-      const { machine, workload } = buildCase(c);
-      const k = new Kernel({ machine, policy: policy(), fallback: fallback?.(), seed, checkInvariants: true });
-      k.load(workload);
-      k.run();
-      const mm = k.tasks[0].mm;
-      for (let vpn = 0; vpn < mm.pte.length; vpn++) if (mm.pte[vpn] < 0) return false;
-      return true;
-    }),
+    mlockRespected: fc.property(
+      machineArb(),
+      fc.integer({ min: 8, max: 64 }),
+      fc.nat(),
+      (m, lockedPages, seed) => {
+        const c: ConformanceCase = {
+          machine: { ...m, swapPages: Math.max(m.swapPages, 256) },
+          memcgLimit: 0,
+          seed,
+          tasks: [
+            {
+              memcg: '/',
+              regions: [{ kind: 'anon', pages: lockedPages, mlock: true }],
+              events: [
+                [OP_STORE, 0, 0],
+                [OP_STORE, 0, 1],
+              ],
+            },
+            {
+              memcg: '/',
+              regions: [{ kind: 'anon', pages: m.memoryPages * 2, mlock: false }],
+              events: [
+                [OP_STORE, 0, 0],
+                [OP_STORE, 0, 5],
+              ],
+            },
+          ],
+        };
+        const { machine, workload } = buildCase(c);
+        const k = new Kernel({
+          machine,
+          policy: policy(),
+          fallback: fallback?.(),
+          seed,
+          checkInvariants: true,
+        });
+        k.load(workload);
+        k.run();
+        const mm = k.tasks[0].mm;
+        for (let vpn = 0; vpn < mm.pte.length; vpn++) if (mm.pte[vpn] < 0) return false;
+        return true;
+      },
+    ),
   };
 }

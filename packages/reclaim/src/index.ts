@@ -1,4 +1,4 @@
-export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSeries } from './result.js';
+export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
 export {
   type AddHow,
   type AddReason,
@@ -19,6 +19,8 @@ export {
   type ShadowInfo,
   type ShrinkListResult,
 } from './ops.js';
+export type { LruvecCtx, PolicySlot } from './policy-host.js';
+export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSeries } from './result.js';
 export {
   DEF_PRIORITY,
   MAX_LRU_BATCH,
@@ -31,9 +33,7 @@ export {
   SWAP_CLUSTER_MAX,
   SWAPPINESS_ANON_ONLY,
 } from './scan-control.js';
-export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
 export { Task } from './task.js';
-export type { LruvecCtx, PolicySlot } from './policy-host.js';
 export {
   checkCompatibility,
   DEFAULT_WATCHDOG,
@@ -42,3 +42,4 @@ export {
   validatePolicy,
   type WatchdogOptions,
 } from './watchdog.js';
+export { layerPolicy, type PolicyExtension } from './layer.js';

@@ -3,17 +3,16 @@ import {
   HZ,
   LRU_ANON,
   LRU_FILE,
+  MADV_COLD,
+  MADV_PAGEOUT,
   Machine,
   type MachineConfig,
   type Memcg,
-  MADV_COLD,
-  MADV_PAGEOUT,
   NS_PER_JIFFY,
   NS_PER_MS,
   NS_PER_SEC,
   OP_APPSTATE,
   OP_FSYNC,
-  OP_LOAD,
   OP_MADVISE,
   OP_MAP,
   OP_OPDONE,
@@ -81,13 +80,11 @@ import type { LatencySummary, OomKill, PolicyExit, RunResult, TimeSeries } from 
 import {
   DEF_PRIORITY,
   MAX_RECLAIM_RETRIES,
-  MAX_SWAPPINESS,
   MEMCG_CHARGE_BATCH,
   MIN_LRU_BATCH,
   type Reclaimer,
   ScanControl,
   SWAP_CLUSTER_MAX,
-  SWAPPINESS_ANON_ONLY,
 } from './scan-control.js';
 import { Task } from './task.js';
 import { PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
@@ -209,7 +206,12 @@ export class Kernel implements ReclaimCore {
   private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
   private readonly verdict: RefaultVerdict = { activate: false, restore: false };
   private readonly shadowInfo: ShadowInfo;
-  private readonly sizesScratch: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
+  private readonly sizesScratch: LruSizes = {
+    activeAnon: 0,
+    inactiveAnon: 0,
+    activeFile: 0,
+    inactiveFile: 0,
+  };
   private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
   private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
   private readonly evictBuf = new Int32Array(4096);
@@ -276,11 +278,20 @@ export class Kernel implements ReclaimCore {
     this.watchdog.recover = (slot) => this.recoverStrays(slot);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
-    const attachments = Array.isArray(options.policy) ? options.policy : [{ scope: 'system', ops: options.policy }];
+    const attachments = Array.isArray(options.policy)
+      ? options.policy
+      : [{ scope: 'system', ops: options.policy }];
     if (attachments.length === 0) throw new Error('no policy attached');
     for (const a of attachments) {
       this.watchdog.validateAtLoad(a.ops);
-      this.slots.push({ index: this.slots.length, scope: a.scope, ops: a.ops, attached: a.ops, ejected: false, preparedEpoch: 0 });
+      this.slots.push({
+        index: this.slots.length,
+        scope: a.scope,
+        ops: a.ops,
+        attached: a.ops,
+        ejected: false,
+        preparedEpoch: 0,
+      });
     }
     this.kswapd = this.machine.nodes.map((n) => ({
       node: n.id,
@@ -299,7 +310,13 @@ export class Kernel implements ReclaimCore {
     this.dirtyQueued = new Uint8Array(frames);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
     this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
-    this.shadowInfo = { payload: 0, workingset: false, isFile: false, evictionLruvec: this.world.lruvec(this.machine.rootMemcg, 0), inFault: false };
+    this.shadowInfo = {
+      payload: 0,
+      workingset: false,
+      isFile: false,
+      evictionLruvec: this.world.lruvec(this.machine.rootMemcg, 0),
+      inFault: false,
+    };
     this.sampleIntervalNs = options.sampleIntervalNs ?? 10 * NS_PER_MS;
     this.series = {
       intervalNs: this.sampleIntervalNs,
@@ -354,16 +371,19 @@ export class Kernel implements ReclaimCore {
     ctx.ownLists = [];
     if (ops.init) {
       const NONE = {};
-      const state = this.watchdog.guard(ctx, 'init', () =>
-        ops.init!({
-          lruvec: ctx.lruvec,
-          machine: this.machine,
-          createList: (name: string) => {
-            const id = this.world.lists.create(ctx.lruvec.id, `${ops.name}:${name}`);
-            ctx.ownLists.push(id);
-            return id;
-          },
-        }),
+      const state = this.watchdog.guard(
+        ctx,
+        'init',
+        () =>
+          ops.init!({
+            lruvec: ctx.lruvec,
+            machine: this.machine,
+            createList: (name: string) => {
+              const id = this.world.lists.create(ctx.lruvec.id, `${ops.name}:${name}`);
+              ctx.ownLists.push(id);
+              return id;
+            },
+          }),
         () => NONE,
       );
       // Ejected inside init: the ejection already initialised the fallback.
@@ -384,7 +404,8 @@ export class Kernel implements ReclaimCore {
   /** Create files, memcgs and tasks of a workload instance. */
   load(w: WorkloadInstance): this {
     for (const f of w.files) {
-      if (!(f.pages > 0) || !Number.isInteger(f.pages)) throw new WorkloadError(`file ${f.name}: pages must be a positive integer, got ${f.pages}`);
+      if (!(f.pages > 0) || !Number.isInteger(f.pages))
+        throw new WorkloadError(`file ${f.name}: pages must be a positive integer, got ${f.pages}`);
       this.machine.addFile(f.name, f.pages, f.device ?? 0);
     }
     for (const m of w.memcgs) {
@@ -405,10 +426,13 @@ export class Kernel implements ReclaimCore {
   addTask(spec: TaskSpec): Task {
     const memcg = this.machine.memcg(spec.memcg ?? '/');
     for (const n of this.machine.nodes) this.world.lruvec(memcg, n.id);
-    if ((spec.node ?? 0) >= this.machine.nodes.length) throw new WorkloadError(`task ${spec.name}: node ${spec.node} does not exist`);
+    if ((spec.node ?? 0) >= this.machine.nodes.length)
+      throw new WorkloadError(`task ${spec.name}: node ${spec.node} does not exist`);
     const regions = spec.regions.map((r, i) => {
       if (!(r.pages > 0) || !Number.isInteger(r.pages)) {
-        throw new WorkloadError(`task ${spec.name}: regions[${i}].pages must be a positive integer, got ${r.pages}`);
+        throw new WorkloadError(
+          `task ${spec.name}: regions[${i}].pages must be a positive integer, got ${r.pages}`,
+        );
       }
       let vmFlags = 0;
       let file = -1;
@@ -506,7 +530,15 @@ export class Kernel implements ReclaimCore {
         this.kswapdStep(ksw);
         continue;
       }
-      const horizon = Math.min(kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs, this.secondTaskT(task) + QUANTUM_NS, until);
+      const horizon = Math.min(
+        kswT,
+        timerT,
+        proT,
+        this.nextFlushNs,
+        this.nextSampleNs,
+        this.secondTaskT(task) + QUANTUM_NS,
+        until,
+      );
       this.runTask(task, Math.max(horizon, taskT + 1));
     }
     this.sample();
@@ -608,9 +640,15 @@ export class Kernel implements ReclaimCore {
 
   private badAccess(task: Task, op: number, r: number, a: number): never {
     const vma = task.vmas[r];
-    if (vma === undefined) throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
-    if (!vma.mapped) throw new WorkloadError(`task ${task.name}: ${op === OP_STORE ? 'store' : 'load'} to region ${r} before it is mapped`);
-    throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${task.regionPages[r]} pages)`);
+    if (vma === undefined)
+      throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
+    if (!vma.mapped)
+      throw new WorkloadError(
+        `task ${task.name}: ${op === OP_STORE ? 'store' : 'load'} to region ${r} before it is mapped`,
+      );
+    throw new WorkloadError(
+      `task ${task.name}: page ${a} is outside region ${r} (${task.regionPages[r]} pages)`,
+    );
   }
 
   private refill(task: Task): boolean {
@@ -640,12 +678,17 @@ export class Kernel implements ReclaimCore {
       return;
     }
     if (op === OP_APPSTATE) return;
-    if (vma === undefined) throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
+    if (vma === undefined)
+      throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
     switch (op) {
       case OP_READ:
       case OP_WRITE: {
-        if (vma.file < 0) throw new WorkloadError(`task ${task.name}: ${op === OP_READ ? 'read' : 'write'} on anon region ${r}`);
-        if (a < 0 || a >= vma.pages) throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${vma.pages} pages)`);
+        if (vma.file < 0)
+          throw new WorkloadError(
+            `task ${task.name}: ${op === OP_READ ? 'read' : 'write'} on anon region ${r}`,
+          );
+        if (a < 0 || a >= vma.pages)
+          throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${vma.pages} pages)`);
         this.requests++;
         task.accesses++;
         if (op === OP_READ) this.fdRead(task, vma, r, a);
@@ -796,7 +839,15 @@ export class Kernel implements ReclaimCore {
    * (readahead). Pages already cached are skipped. Returns false if the task
    * was killed while allocating.
    */
-  private readPages(task: Task, file: SimFile, start: number, count: number, demand: number, vmFlags: number, inFault: boolean): boolean {
+  private readPages(
+    task: Task,
+    file: SimFile,
+    start: number,
+    count: number,
+    demand: number,
+    vmFlags: number,
+    inFault: boolean,
+  ): boolean {
     const f = this.machine.frames;
     let n = 0;
     for (let i = start; i < start + count; i++) {
@@ -810,7 +861,14 @@ export class Kernel implements ReclaimCore {
       const shadow = this.world.pageCacheInsert(file, i, pfn, task.memcg);
       n++;
       const active = this.refault(pfn, shadow, inFault && i === demand);
-      this.lruAdd(pfn, task, vmFlags, i === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault && i === demand);
+      this.lruAdd(
+        pfn,
+        task,
+        vmFlags,
+        i === demand ? (inFault ? 'fault' : 'read') : 'readahead',
+        active,
+        inFault && i === demand,
+      );
       void f;
     }
     if (n > 0) {
@@ -1012,14 +1070,20 @@ export class Kernel implements ReclaimCore {
       }
       // Ejected: the access goes to the fallback policy.
       if (failed) this.markAccessed(pfn);
-    }
-    else f.flags[pfn] |= PG_REFERENCED;
+    } else f.flags[pfn] |= PG_REFERENCED;
   }
 
   // ---- LRU membership --------------------------------------------------------------
 
   /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
-  private lruAdd(pfn: number, task: Task | null, vmFlags: number, reason: AddHow['reason'], active: boolean, inFault: boolean): void {
+  private lruAdd(
+    pfn: number,
+    task: Task | null,
+    vmFlags: number,
+    reason: AddHow['reason'],
+    active: boolean,
+    inFault: boolean,
+  ): void {
     const f = this.machine.frames;
     const memcg = this.machine.memcgs[f.memcg[pfn]];
     const lv = this.world.lruvec(memcg, f.node[pfn]);
@@ -1051,11 +1115,17 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Run a placement hook and check it left the folio on one of the lruvec's own lists. */
-  private placeOnLru(ctx: LruvecCtx, pfn: number, hook: 'folioAdded' | 'putback' | 'rotate', outcome?: PutbackOutcome): void {
+  private placeOnLru(
+    ctx: LruvecCtx,
+    pfn: number,
+    hook: 'folioAdded' | 'putback' | 'rotate',
+    outcome?: PutbackOutcome,
+  ): void {
     const f = this.machine.frames;
     const ops = ctx.slot.ops;
     const lists = this.world.lists;
-    const hasHook = hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
+    const hasHook =
+      hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
     if (hasHook) {
       const wd = this.watchdog;
       const outer = wd.begin(ctx);
@@ -1380,7 +1450,12 @@ export class Kernel implements ReclaimCore {
       const ctx = this.ctxs[lv.id];
       const ops = ctx.slot.ops;
       if (ops.age) {
-        const r = this.watchdog.guard(ctx, 'age', () => ops.age!(ctx, sc), () => undefined);
+        const r = this.watchdog.guard(
+          ctx,
+          'age',
+          () => ops.age!(ctx, sc),
+          () => undefined,
+        );
         if (r === 'oom') {
           this.oom('min_ttl', null, null);
         }
@@ -1461,7 +1536,8 @@ export class Kernel implements ReclaimCore {
           sc.node = n;
           this.shrinkNode(sc, n);
         }
-        if (this.opts.checkInvariants) this.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
+        if (this.opts.checkInvariants)
+          this.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
         if (sc.nrReclaimed >= sc.nrToReclaim) break;
         if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
         // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy.
@@ -1484,8 +1560,19 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `try_to_free_mem_cgroup_pages` */
-  private memcgReclaim(task: Task | null, memcg: Memcg, pages: number, why: Reclaimer, swappiness?: number): number {
-    const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(why, memcg, task?.node ?? 0, Math.max(pages, SWAP_CLUSTER_MAX));
+  private memcgReclaim(
+    task: Task | null,
+    memcg: Memcg,
+    pages: number,
+    why: Reclaimer,
+    swappiness?: number,
+  ): number {
+    const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(
+      why,
+      memcg,
+      task?.node ?? 0,
+      Math.max(pages, SWAP_CLUSTER_MAX),
+    );
     if (why === 'proactive') {
       sc.proactive = true;
       if (swappiness !== undefined) sc.proactiveSwappiness = swappiness;
@@ -1557,7 +1644,12 @@ export class Kernel implements ReclaimCore {
         ctx.slot.preparedEpoch = epoch;
         if (ops.prepare) {
           const pctx = this.ctxs[targetLv.id].slot === ctx.slot ? this.ctxs[targetLv.id] : ctx;
-          this.watchdog.guard(pctx, 'prepare', () => ops.prepare!(pctx, sc), () => {});
+          this.watchdog.guard(
+            pctx,
+            'prepare',
+            () => ops.prepare!(pctx, sc),
+            () => {},
+          );
         }
       }
       this.shrinkLruvec(ctx, sc);
@@ -1584,10 +1676,15 @@ export class Kernel implements ReclaimCore {
       this.isoLogging = true;
       this.isoLogLen = 0;
       let ejected = false;
-      this.watchdog.guard(ctx, 'shrink', () => ops.shrink!(ctx, sc), () => {
-        ejected = true;
-        return undefined;
-      });
+      this.watchdog.guard(
+        ctx,
+        'shrink',
+        () => ops.shrink!(ctx, sc),
+        () => {
+          ejected = true;
+          return undefined;
+        },
+      );
       this.isoLogging = false;
       const isolatedAny = this.isoLogLen > 0;
       this.restoreIsolated(ctx);
@@ -1597,7 +1694,10 @@ export class Kernel implements ReclaimCore {
     }
     // cache_ext-style batch eviction: ask for candidates, make up any shortfall.
     const buf = this.evictBuf;
-    const want = Math.min(buf.length, Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)));
+    const want = Math.min(
+      buf.length,
+      Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
+    );
     let n = 0;
     if (ops.evictCandidates) {
       // The allocation-free guard: this runs on every ideal-mode miss.
@@ -1626,8 +1726,18 @@ export class Kernel implements ReclaimCore {
       const f = this.machine.frames;
       for (let i = 0; i < n; i++) {
         const pfn = buf[i];
-        if (!(pfn >= 0 && pfn < f.count) || f.lruvec[pfn] !== ctx.lruvec.id || (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || !ctx.owns(this.world.lists.listOf[pfn])) {
-          this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `proposed pfn ${pfn}, which is not an evictable folio on its lists`);
+        if (
+          !(pfn >= 0 && pfn < f.count) ||
+          f.lruvec[pfn] !== ctx.lruvec.id ||
+          (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU ||
+          !ctx.owns(this.world.lists.listOf[pfn])
+        ) {
+          this.watchdog.reject(
+            ctx,
+            'evictCandidates',
+            'invalid',
+            `proposed pfn ${pfn}, which is not an evictable folio on its lists`,
+          );
           n = 0;
           break;
         }
@@ -1642,7 +1752,8 @@ export class Kernel implements ReclaimCore {
     }
     this.accountScan(sc, -1, taken);
     const res = this.shrinkFolioList(activeCtx, buf, taken, sc, this.evictOutcome);
-    for (let i = 0; i < res.survivors; i++) this.putback(activeCtx, buf[i], this.evictOutcome[i] === 1 ? 'activate' : 'keep');
+    for (let i = 0; i < res.survivors; i++)
+      this.putback(activeCtx, buf[i], this.evictOutcome[i] === 1 ? 'activate' : 'keep');
   }
 
   /** Put back anything a `shrink` hook left isolated (counted as a core override). */
@@ -1667,7 +1778,8 @@ export class Kernel implements ReclaimCore {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
     const lv = ctx.lruvec;
-    const reclaimable = lv.nrPages[LRU_FILE] + (this.canReclaimAnon(lv, sc) && sc.maySwap ? lv.nrPages[LRU_ANON] : 0);
+    const reclaimable =
+      lv.nrPages[LRU_FILE] + (this.canReclaimAnon(lv, sc) && sc.maySwap ? lv.nrPages[LRU_ANON] : 0);
     // A handful of folios may legitimately round down to no scan at all.
     if (isolatedAny || reclaimable < MIN_LRU_BATCH) {
       this.stallCount[id] = 0;
@@ -1676,7 +1788,12 @@ export class Kernel implements ReclaimCore {
     this.stallCount[id] = (this.stallCount[id] ?? 0) + 1;
     if (this.stallCount[id] >= this.watchdog.options.stallBudget) {
       this.stallCount[id] = 0;
-      this.watchdog.reject(ctx, 'shrink', 'stall', `isolated nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${reclaimable} reclaimable pages`);
+      this.watchdog.reject(
+        ctx,
+        'shrink',
+        'stall',
+        `isolated nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${reclaimable} reclaimable pages`,
+      );
     }
   }
 
@@ -1878,7 +1995,9 @@ export class Kernel implements ReclaimCore {
       }
       // Without rmap (a policy that learns references from page-table walks) only the
       // VMA flags are read, so VM_LOCKED still reaches the core; no PTE is tested.
-      const rmap = rmapWalk ? this.referenced(pfn, sc, visitor) : this.world.folioReferenced(pfn, null, false);
+      const rmap = rmapWalk
+        ? this.referenced(pfn, sc, visitor)
+        : this.world.folioReferenced(pfn, null, false);
       if (rmap.vmFlags & VM_LOCKED) {
         f.flags[pfn] |= PG_MLOCKED;
         this.survive(buf, outcome, res, pfn, 2);
@@ -1895,7 +2014,12 @@ export class Kernel implements ReclaimCore {
         } finally {
           wd.end(outer);
         }
-        if (decision !== 'activate' && decision !== 'keep' && decision !== 'reclaim' && decision !== 'reclaim-clean') {
+        if (
+          decision !== 'activate' &&
+          decision !== 'keep' &&
+          decision !== 'reclaim' &&
+          decision !== 'reclaim-clean'
+        ) {
           this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
           decision = 'keep';
         }
@@ -1975,7 +2099,10 @@ export class Kernel implements ReclaimCore {
       }
       // The kernel leaves a shadow for every reclaimed cache folio, so refaults
       // are counted alike under every policy; the payload is the policy's.
-      const shadow = ctx.slot.ops === ops || !ops.evicted ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0) : 0;
+      const shadow =
+        ctx.slot.ops === ops || !ops.evicted
+          ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
+          : 0;
       this.world.lruDel(pfn);
       this.world.releaseFrame(pfn, shadow, true);
       sc.costNs += cost.freeNs;
@@ -1997,13 +2124,24 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
-  private survive(buf: Int32Array, outcome: Uint8Array, res: ShrinkListResult, pfn: number, kind: number): void {
+  private survive(
+    buf: Int32Array,
+    outcome: Uint8Array,
+    res: ShrinkListResult,
+    pfn: number,
+    kind: number,
+  ): void {
     const f = this.machine.frames;
     if (kind === 1) {
       res.activated++;
       // `activate_locked`: a swap slot is dropped when swap is getting full.
       const swap = this.machine.swap;
-      if (f.flags[pfn] & PG_SWAPCACHE && swap?.isFull() && f.mapcount[pfn] > 0 && (f.flags[pfn] & PG_WRITEBACK) === 0) {
+      if (
+        f.flags[pfn] & PG_SWAPCACHE &&
+        swap?.isFull() &&
+        f.mapcount[pfn] > 0 &&
+        (f.flags[pfn] & PG_WRITEBACK) === 0
+      ) {
         this.world.freeSwapSlot(pfn);
       }
     }
@@ -2042,9 +2180,16 @@ export class Kernel implements ReclaimCore {
     if ((f.flags[pfn] & (PG_LRU | PG_DIRTY | PG_UNEVICTABLE)) !== PG_LRU) return;
     const ctx = this.ctxs[f.lruvec[pfn]];
     const ops = ctx.slot.ops;
-    if (ops.rotate) this.watchdog.guard(ctx, 'rotate', () => ops.rotate!(ctx, pfn), () => {});
+    if (ops.rotate)
+      this.watchdog.guard(
+        ctx,
+        'rotate',
+        () => ops.rotate!(ctx, pfn),
+        () => {},
+      );
     else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
-    if (!ctx.owns(this.world.lists.listOf[pfn])) this.watchdog.reject(ctx, 'rotate', 'invalid', `left pfn ${pfn} off its lists`);
+    if (!ctx.owns(this.world.lists.listOf[pfn]))
+      this.watchdog.reject(ctx, 'rotate', 'invalid', `left pfn ${pfn} off its lists`);
     this.world.counters.v[VM.pgrotated]++;
   }
 
@@ -2102,7 +2247,8 @@ export class Kernel implements ReclaimCore {
       this.dirtyHead = (this.dirtyHead + 1) % cap;
       this.dirtyCount--;
       this.dirtyQueued[pfn] = 0;
-      if ((f.flags[pfn] & (PG_ALLOCATED | PG_FILE | PG_DIRTY)) !== (PG_ALLOCATED | PG_FILE | PG_DIRTY)) continue;
+      if ((f.flags[pfn] & (PG_ALLOCATED | PG_FILE | PG_DIRTY)) !== (PG_ALLOCATED | PG_FILE | PG_DIRTY))
+        continue;
       if (f.flags[pfn] & PG_WRITEBACK) continue;
       this.world.startWriteback(pfn, this.now, false, batch % 256 === 0 ? 1 : 0);
       this.world.counters.v[VM.flusher_pages]++;
@@ -2198,7 +2344,13 @@ export class Kernel implements ReclaimCore {
       const unevictable = (f.flags[pfn] & PG_UNEVICTABLE) !== 0;
       this.world.lruDel(pfn);
       const ops = ctx.slot.ops;
-      if (!unevictable && ops.folioRemoved) this.watchdog.guard(ctx, 'folioRemoved', () => ops.folioRemoved!(ctx, pfn), () => {});
+      if (!unevictable && ops.folioRemoved)
+        this.watchdog.guard(
+          ctx,
+          'folioRemoved',
+          () => ops.folioRemoved!(ctx, pfn),
+          () => {},
+        );
     }
     if (f.flags[pfn] & PG_SWAPCACHE) {
       const slot = f.swapSlot[pfn];
@@ -2223,7 +2375,13 @@ export class Kernel implements ReclaimCore {
         const ctx = this.ctxs[f.lruvec[pfn]];
         const ops = ctx.slot.ops;
         const hint = advice === MADV_COLD ? 'cold' : 'pageout';
-        if (ops.deactivate) this.watchdog.guard(ctx, 'deactivate', () => ops.deactivate!(ctx, pfn, hint), () => {});
+        if (ops.deactivate)
+          this.watchdog.guard(
+            ctx,
+            'deactivate',
+            () => ops.deactivate!(ctx, pfn, hint),
+            () => {},
+          );
         else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
         this.world.counters.v[VM.pgdeactivate]++;
       }
@@ -2235,7 +2393,8 @@ export class Kernel implements ReclaimCore {
     if (advice === 1) vma.vmFlags |= VM_RAND_READ;
     if (advice === 2) vma.vmFlags |= VM_SEQ_READ;
     if (vma.file >= 0) {
-      for (const m of this.machine.files[vma.file].mappings) if (m.mm === task.mm.id && m.start === vma.start) m.vmFlags = vma.vmFlags;
+      for (const m of this.machine.files[vma.file].mappings)
+        if (m.mm === task.mm.id && m.start === vma.start) m.vmFlags = vma.vmFlags;
     }
   }
 
@@ -2258,7 +2417,8 @@ export class Kernel implements ReclaimCore {
       if (scope && !scope.isAncestorOf(t.memcg)) continue;
       if (t.oomScoreAdj <= -1000) continue;
       const mm = t.mm;
-      const points = mm.rssAnon + mm.rssFile + mm.swapEnts + mm.pageTablePages() + (t.oomScoreAdj * total) / 1000;
+      const points =
+        mm.rssAnon + mm.rssFile + mm.swapEnts + mm.pageTablePages() + (t.oomScoreAdj * total) / 1000;
       if (points > best) {
         best = points;
         victim = t;
@@ -2296,7 +2456,19 @@ export class Kernel implements ReclaimCore {
         for (let i = 0; i < a.length / 2; i++) a[i] = a[2 * i];
         a.length = Math.floor(a.length / 2);
       };
-      for (const k of ['timeNs', 'freePages', 'refaults', 'majorFaults', 'pgscan', 'pgsteal', 'activeAnon', 'inactiveAnon', 'activeFile', 'inactiveFile'] as const) thin(s[k]);
+      for (const k of [
+        'timeNs',
+        'freePages',
+        'refaults',
+        'majorFaults',
+        'pgscan',
+        'pgsteal',
+        'activeAnon',
+        'inactiveAnon',
+        'activeFile',
+        'inactiveFile',
+      ] as const)
+        thin(s[k]);
       for (const k of Object.keys(s.policyLists)) thin(s.policyLists[k]);
       this.sampleIntervalNs *= 2;
       s.intervalNs = this.sampleIntervalNs;
@@ -2320,7 +2492,10 @@ export class Kernel implements ReclaimCore {
       inf += z.inactiveFile;
       const ctx = this.ctxs[lv.id];
       if (ctx.slot.ops.policyLists) ctx.slot.ops.policyLists(ctx, named);
-      else for (const l of ctx.ownLists) named[this.world.lists.name(l)] = (named[this.world.lists.name(l)] ?? 0) + this.world.lists.length(l);
+      else
+        for (const l of ctx.ownLists)
+          named[this.world.lists.name(l)] =
+            (named[this.world.lists.name(l)] ?? 0) + this.world.lists.length(l);
     }
     s.activeAnon.push(aa);
     s.inactiveAnon.push(ia);
@@ -2348,24 +2523,33 @@ export class Kernel implements ReclaimCore {
       const fl = f.flags[pfn];
       if ((fl & PG_ALLOCATED) === 0) {
         free++;
-        if (lists.listOf[pfn] !== -1) throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
+        if (lists.listOf[pfn] !== -1)
+          throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
         continue;
       }
       const onList = lists.listOf[pfn] !== -1;
       const isolated = (fl & PG_ISOLATED) !== 0;
-      if (onList === isolated) throw new Error(`${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`);
+      if (onList === isolated)
+        throw new Error(
+          `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
+        );
       if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
-      if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn]) throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
+      if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn])
+        throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
     }
-    if (free !== this.machine.freePages()) throw new Error(`${where}: ${free} free frames but zones count ${this.machine.freePages()}`);
+    if (free !== this.machine.freePages())
+      throw new Error(`${where}: ${free} free frames but zones count ${this.machine.freePages()}`);
     for (const lv of this.world.lruvecs) {
       const ctx = this.ctxs[lv.id];
       let onLists = 0;
       for (const l of ctx.ownLists) onLists += lists.length(l);
       if (onLists !== lv.nrPages[0] + lv.nrPages[1]) {
-        throw new Error(`${where}: lruvec ${lv.memcg.path}@${lv.node} counts ${lv.nrPages[0] + lv.nrPages[1]} pages but its lists hold ${onLists}`);
+        throw new Error(
+          `${where}: lruvec ${lv.memcg.path}@${lv.node} counts ${lv.nrPages[0] + lv.nrPages[1]} pages but its lists hold ${onLists}`,
+        );
       }
-      if (lists.length(lv.unevictableList) !== lv.nrUnevictable) throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
+      if (lists.length(lv.unevictableList) !== lv.nrUnevictable)
+        throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
     }
     // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
     const swap = this.machine.swap;
@@ -2374,29 +2558,36 @@ export class Kernel implements ReclaimCore {
       for (let pfn = 0; pfn < f.count; pfn++) {
         if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
         const slot = f.swapSlot[pfn];
-        if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn) throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
+        if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn)
+          throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
         holders[slot]++;
       }
       for (const mm of this.world.mms) {
-        for (let vpn = 0; vpn < mm.pte.length; vpn++) if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
+        for (let vpn = 0; vpn < mm.pte.length; vpn++)
+          if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
       }
       let used = 0;
       for (let slot = 0; slot < swap.slots; slot++) {
         if (!swap.isUsed(slot)) continue;
         used++;
-        if (holders[slot] !== 1) throw new Error(`${where}: swap slot ${slot} is held ${holders[slot]} times (owner mm ${swap.ownerMm[slot]} vpn ${swap.ownerVpn[slot]})`);
+        if (holders[slot] !== 1)
+          throw new Error(
+            `${where}: swap slot ${slot} is held ${holders[slot]} times (owner mm ${swap.ownerMm[slot]} vpn ${swap.ownerVpn[slot]})`,
+          );
       }
-      if (used !== swap.used) throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
+      if (used !== swap.used)
+        throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
     }
     for (const mm of this.world.mms) {
       for (let vpn = 0; vpn < mm.pte.length; vpn++) {
         const p = mm.pte[vpn];
         if (p > 0) {
           const pfn = p - 1;
-          if ((f.flags[pfn] & PG_ALLOCATED) === 0) throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
+          if ((f.flags[pfn] & PG_ALLOCATED) === 0)
+            throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
         } else if (p < 0) {
           const slot = -p - 1;
-          if (!swap || !swap.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
+          if (!swap?.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
             throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
           }
         }
@@ -2410,7 +2601,9 @@ export class Kernel implements ReclaimCore {
     const pageStateBits: Record<string, number> = {};
     for (const s of this.slots) pageStateBits[s.attached.name] = s.attached.pageStateBits ?? 0;
     return {
-      policy: this.slots.map((s) => (s.scope === 'system' ? s.attached.name : `${s.attached.name}@${s.scope}`)).join('+'),
+      policy: this.slots
+        .map((s) => (s.scope === 'system' ? s.attached.name : `${s.attached.name}@${s.scope}`))
+        .join('+'),
       seed: this.seed,
       mode: this.mode,
       runtimeNs: end,

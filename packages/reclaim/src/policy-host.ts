@@ -67,7 +67,8 @@ export class LruvecCtx implements PolicyCtx<unknown> {
 /** Default hook behaviour, used for every hook a policy leaves out. */
 export const defaultHooks = {
   init(ctx: LruvecCtx): void {
-    if (ctx.ownLists.length === 0) ctx.ownLists.push(ctx.lists.create(ctx.lruvec.id, `${ctx.slot.ops.name}:lru`));
+    if (ctx.ownLists.length === 0)
+      ctx.ownLists.push(ctx.lists.create(ctx.lruvec.id, `${ctx.slot.ops.name}:lru`));
   },
   folioAdded(ctx: LruvecCtx, pfn: number): void {
     ctx.lists.addHead(ctx.ownLists[0], pfn);
@@ -79,11 +80,17 @@ export const defaultHooks = {
     out.inactiveFile = ctx.lruvec.nrPages[1];
   },
   /** Fallback victims come from the tail of the policy's lists, oldest first. */
-  fillCandidates(ctx: LruvecCtx, out: Int32Array, from: number, nr: number, taken: Uint8Array | null): number {
+  fillCandidates(
+    ctx: LruvecCtx,
+    out: Int32Array,
+    from: number,
+    nr: number,
+    taken: Uint8Array | null,
+  ): number {
     let n = from;
     for (const list of ctx.ownLists) {
       for (let p = ctx.lists.last(list); p !== -1 && n < nr; p = ctx.lists.prev[p]) {
-        if (taken && taken[p]) continue;
+        if (taken?.[p]) continue;
         out[n++] = p;
         ctx.world.counters.v[VM.policy_fallback_folios]++;
       }

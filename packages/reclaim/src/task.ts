@@ -1,4 +1,11 @@
-import { EventChunk, type EventSource, type Memcg, type Mm, type TaskSpec, type Vma } from '@reclaim-lab/hw-model';
+import {
+  EventChunk,
+  type EventSource,
+  type Memcg,
+  type Mm,
+  type TaskSpec,
+  type Vma,
+} from '@reclaim-lab/hw-model';
 
 /** A simulated process: its address space, event stream and clock. */
 export class Task {

@@ -104,8 +104,8 @@ export function registerCompare(program: Command): void {
     .option('--seeds <n>', 'seeds per cell', '3')
     .action((opts: { report: string; seeds: string }) => {
       // The two kernel algorithms; the demo stays quick however many policies are registered.
-    const registered = listPolicies().map((p) => p.name);
-    const policies = ['lru', 'mglru'].filter((p) => registered.includes(p));
+      const registered = listPolicies().map((p) => p.name);
+      const policies = ['lru', 'mglru'].filter((p) => registered.includes(p));
       process.stderr.write(
         `demo: ${policies.join(' vs ')} on scan-resistance, loop-over-memory, zipf-anon (128MiB, ${opts.seeds} seeds)\n`,
       );
