@@ -63,6 +63,9 @@ export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
       c.dim(`  (memory ${s.machine.memory}, seed ${r.seed}, ${r.mode} mode)`),
   );
   out.push(`  virtual runtime ${c.bold(ms(r.runtimeNs))}, ${r.events.toLocaleString('en-US')} events`);
+  // Page flags are scarce in the kernel: every policy declares the per-page state it keeps.
+  const bits = Object.entries(r.pageStateBits).map(([p, b]) => `${p} ${b} bit${b === 1 ? '' : 's'}`);
+  out.push(`  per-page policy state: ${bits.join(', ')}`);
   for (const t of r.tasks) {
     const state = t.killed ? c.red('killed') : t.finished ? 'done' : 'running';
     out.push(
