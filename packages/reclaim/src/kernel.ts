@@ -2049,6 +2049,8 @@ export class Kernel implements ReclaimCore {
         }
         unmapped += m;
         sc.costNs += m * cost.unmapNs;
+        // A dirty PTE made the page cache folio dirty: the flushers must hear of it.
+        if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.queueDirty(pfn);
         flags = f.flags[pfn];
       }
       if (flags & PG_DIRTY && !ideal) {

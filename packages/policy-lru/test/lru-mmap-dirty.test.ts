@@ -1,0 +1,32 @@
+import { OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
+import { createLru } from '@reclaim-lab/policy-lru';
+import type { ReclaimOps } from '@reclaim-lab/reclaim';
+import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { describe, expect, it } from 'vitest';
+
+const MEM = 8192;
+
+describe('dirty mapped file pages (try_to_unmap moves PTE dirty bits to the folio)', () => {
+  it('a file written through mmap larger than memory is written back by the flushers and reclaimed, not stuck dirty', () => {
+    const pages = MEM * 2;
+    const { k, r } = runWithPolicy(
+      createLru() as ReclaimOps<unknown>,
+      [
+        {
+          name: 'mmap-writer',
+          regions: [{ kind: 'file-mapped', file: 0, pages }],
+          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : i < pages + 20 ? [OP_THINK, 0, 50_000_000] : null)),
+        },
+      ],
+      [{ name: 'out', pages }],
+      { memoryPages: MEM, seed: 2 },
+    );
+    // Every page evicted was dirty and had to reach the disk first.
+    expect(r.counters.pgsteal_file).toBeGreaterThan(MEM / 2);
+    expect(r.counters.pgpgout).toBeGreaterThanOrEqual(r.counters.pgsteal_file);
+    expect(r.oomKills).toHaveLength(0);
+    // Reclaim leaves file writeback to the flushers (kswapd writes only when the node is clogged).
+    expect(r.counters.flusher_pages).toBeGreaterThan(r.counters.nr_vmscan_write);
+    expect(k.machine.files[0].nrDirty).toBeLessThan(pages / 2);
+  });
+});
