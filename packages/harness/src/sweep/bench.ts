@@ -3,6 +3,8 @@ import { cellId } from './cell.js';
 import { createCellRunner } from './pool.js';
 import { executeCells, type PlannedTask } from './run.js';
 
+const WARMUP_CELLS = 6;
+
 export interface ThroughputOptions {
   /** Preset id (default "zipf-anon"). */
   workload?: string;
@@ -49,10 +51,14 @@ export async function measureSweepThroughput(
   const runner = createCellRunner({ workers });
   try {
     const t0 = performance.now();
+    // Several warm-up cells per worker: each worker process warms its own JIT, and the
+    // first cells run up to 5x slower than later ones, which would swamp a short sweep.
+    const lanes = Math.max(1, workers);
     await Promise.all(
-      Array.from({ length: Math.max(1, workers) }, (_, i) =>
-        runner.run({ scenario: { ...base, seed: 1_000_000 + i } }),
-      ),
+      Array.from({ length: lanes }, async (_, lane) => {
+        for (let i = 0; i < WARMUP_CELLS; i++)
+          await runner.run({ scenario: { ...base, seed: 1_000_000 + lane * WARMUP_CELLS + i } });
+      }),
     );
     const t1 = performance.now();
     const r = await executeCells(tasks, { runner });
