@@ -1,7 +1,7 @@
-import { OP_READ, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
+import type { TaskSpec } from '@reclaim-lab/hw-model';
 import { createClockPro } from '@reclaim-lab/policy-clockpro';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { hotSetThenScan, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
@@ -13,27 +13,7 @@ describe('CLOCK-Pro, pinned behaviours', () => {
   it('resists a scan: a set re-read within its test period turns hot and survives a one-time scan twice the size of memory', () => {
     const hot = Math.floor(MEM * 0.4);
     const scan = MEM * 2;
-    const tasks = (): TaskSpec[] => [
-      {
-        name: 'hot',
-        regions: [{ kind: 'file-fd', file: 0, pages: hot }],
-        source: generated((i) => {
-          if (i < hot * 2) return [OP_READ, 0, i % hot];
-          if (i < hot * 2 + 100) return [OP_THINK, 0, 1_000_000];
-          return i < hot * 3 + 100 ? [OP_READ, 0, (i - 100) % hot] : null;
-        }),
-      },
-      {
-        name: 'scan',
-        regions: [{ kind: 'file-fd', file: 1, pages: scan }],
-        source: generated((i) => (i < scan ? [OP_READ, 0, i] : null)),
-        startNs: 20_000_000,
-      },
-    ];
-    const files = [
-      { name: 'hot', pages: hot },
-      { name: 'scan', pages: scan },
-    ];
+    const { tasks, files } = hotSetThenScan(hot, scan, 2);
     const cp = run(createClockPro(), tasks(), files);
     const fifo = run({ name: 'fifo-by-default' }, tasks(), files);
     expect(cp.r.tasks[1].finished).toBe(true);

@@ -1,7 +1,7 @@
-import { OP_READ, OP_THINK, type TaskSpec } from '@reclaim-lab/hw-model';
+import { OP_READ, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createLfu } from '@reclaim-lab/policy-lfu';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { generated, hotSetThenScan, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
@@ -13,28 +13,8 @@ describe('LFU, pinned behaviours', () => {
   it('keeps a frequently read set against a one-time scan larger than memory', () => {
     const hot = Math.floor(MEM * 0.4);
     const scan = MEM * 2;
-    const tasks = (): TaskSpec[] => [
-      {
-        name: 'hot',
-        regions: [{ kind: 'file-fd', file: 0, pages: hot }],
-        // Read the set four times, wait for the scan, read it again.
-        source: generated((i) => {
-          if (i < hot * 4) return [OP_READ, 0, i % hot];
-          if (i < hot * 4 + 100) return [OP_THINK, 0, 1_000_000];
-          return i < hot * 5 + 100 ? [OP_READ, 0, (i - 100) % hot] : null;
-        }),
-      },
-      {
-        name: 'scan',
-        regions: [{ kind: 'file-fd', file: 1, pages: scan }],
-        source: generated((i) => (i < scan ? [OP_READ, 0, i] : null)),
-        startNs: 20_000_000,
-      },
-    ];
-    const files = [
-      { name: 'hot', pages: hot },
-      { name: 'scan', pages: scan },
-    ];
+    // Read the set four times, wait for the scan, read it again.
+    const { tasks, files } = hotSetThenScan(hot, scan, 4);
     const lfu = run(createLfu(), tasks(), files);
     const fifo = run({ name: 'fifo-by-default' }, tasks(), files);
     expect(lfu.tasks[1].finished && fifo.tasks[1].finished).toBe(true);

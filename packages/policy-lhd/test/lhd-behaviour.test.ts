@@ -1,7 +1,7 @@
 import { OP_READ, Rng, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createLhd } from '@reclaim-lab/policy-lhd';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { generated, hotSetWithStream, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
@@ -13,25 +13,7 @@ describe('LHD-like sampled hit density, pinned behaviours', () => {
   it('learns that pages never hit are worth least and keeps a randomly read hot set against a stream', () => {
     const hot = Math.floor(MEM * 0.4);
     const stream = MEM * 3;
-    const tasks = (): TaskSpec[] => {
-      const rng = new Rng(2);
-      return [
-        {
-          name: 'mixed',
-          regions: [
-            { kind: 'file-fd', file: 0, pages: hot, advice: 'random' },
-            { kind: 'file-fd', file: 1, pages: stream },
-          ],
-          source: generated((i) =>
-            i < stream * 2 ? (i % 2 ? [OP_READ, 1, i >> 1] : [OP_READ, 0, rng.int(hot)]) : null,
-          ),
-        },
-      ];
-    };
-    const files = [
-      { name: 'hot', pages: hot },
-      { name: 'stream', pages: stream },
-    ];
+    const { tasks, files } = hotSetWithStream(hot, stream, 2);
     const lhd = run(createLhd(), tasks(), files);
     const fifo = run({ name: 'fifo-by-default' }, tasks(), files);
     expect(lhd.r.tasks[0].majorFaults).toBeLessThan(fifo.r.tasks[0].majorFaults * 0.7);

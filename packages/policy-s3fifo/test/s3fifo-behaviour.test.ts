@@ -1,7 +1,7 @@
-import { OP_READ, Rng, type TaskSpec } from '@reclaim-lab/hw-model';
+import type { TaskSpec } from '@reclaim-lab/hw-model';
 import { createS3Fifo } from '@reclaim-lab/policy-s3fifo';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { hotSetWithStream, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const MEM = 4096;
@@ -14,25 +14,7 @@ describe('S3-FIFO, pinned behaviours', () => {
     // One task interleaves random reads of a hot set with a stream of pages read once each.
     const hot = Math.floor(MEM * 0.4);
     const stream = MEM * 3;
-    const tasks = (): TaskSpec[] => {
-      const rng = new Rng(1);
-      return [
-        {
-          name: 'mixed',
-          regions: [
-            { kind: 'file-fd', file: 0, pages: hot, advice: 'random' },
-            { kind: 'file-fd', file: 1, pages: stream },
-          ],
-          source: generated((i) =>
-            i < stream * 2 ? (i % 2 ? [OP_READ, 1, i >> 1] : [OP_READ, 0, rng.int(hot)]) : null,
-          ),
-        },
-      ];
-    };
-    const files = [
-      { name: 'hot', pages: hot },
-      { name: 'stream', pages: stream },
-    ];
+    const { tasks, files } = hotSetWithStream(hot, stream, 1);
     const s3 = run(createS3Fifo(), tasks(), files);
     const fifo = run({ name: 'fifo-by-default' }, tasks(), files);
     const lists = s3.k.world.lists;

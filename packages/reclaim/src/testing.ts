@@ -6,6 +6,7 @@ import {
   OP_LOAD,
   OP_READ,
   OP_STORE,
+  OP_THINK,
   OP_WRITE,
   Rng,
 } from '@reclaim-lab/hw-model';
@@ -84,4 +85,69 @@ export function runWithPolicy(
   const r = k.run();
   k.checkInvariants('end of run');
   return { k, r };
+}
+
+export interface Fixture {
+  /** Fresh tasks (event sources are single-use: call once per run). */
+  tasks(): import('@reclaim-lab/hw-model').TaskSpec[];
+  files: { name: string; pages: number }[];
+}
+
+/**
+ * One task interleaving random reads of a hot file set with a stream of
+ * pages read once each (file 0 = hot, file 1 = stream): the one-hit-wonder
+ * workload of S3-FIFO and LHD.
+ */
+export function hotSetWithStream(hot: number, stream: number, seed: number): Fixture {
+  return {
+    tasks: () => {
+      const rng = new Rng(seed);
+      return [
+        {
+          name: 'mixed',
+          regions: [
+            { kind: 'file-fd', file: 0, pages: hot, advice: 'random' },
+            { kind: 'file-fd', file: 1, pages: stream },
+          ],
+          source: generated((i) =>
+            i < stream * 2 ? (i % 2 ? [OP_READ, 1, i >> 1] : [OP_READ, 0, rng.int(hot)]) : null,
+          ),
+        },
+      ];
+    },
+    files: [
+      { name: 'hot', pages: hot },
+      { name: 'stream', pages: stream },
+    ],
+  };
+}
+
+/**
+ * A hot file set read `reads` times, a pause while a one-time scan of `scan`
+ * pages starts at 20 ms, then the hot set once more (task 0 = hot, 1 = scan).
+ */
+export function hotSetThenScan(hot: number, scan: number, reads: number): Fixture {
+  return {
+    tasks: () => [
+      {
+        name: 'hot',
+        regions: [{ kind: 'file-fd', file: 0, pages: hot }],
+        source: generated((i) => {
+          if (i < hot * reads) return [OP_READ, 0, i % hot];
+          if (i < hot * reads + 100) return [OP_THINK, 0, 1_000_000];
+          return i < hot * (reads + 1) + 100 ? [OP_READ, 0, (i - 100) % hot] : null;
+        }),
+      },
+      {
+        name: 'scan',
+        regions: [{ kind: 'file-fd', file: 1, pages: scan }],
+        source: generated((i) => (i < scan ? [OP_READ, 0, i] : null)),
+        startNs: 20_000_000,
+      },
+    ],
+    files: [
+      { name: 'hot', pages: hot },
+      { name: 'scan', pages: scan },
+    ],
+  };
 }
