@@ -24,7 +24,12 @@ function useOnce(policy: ReclaimOps<unknown>) {
           return null;
         }),
       },
-      { name: 'backup', regions: [{ kind: 'file-fd', file: 1, pages: scan }], source: generated((i) => (i < scan ? [OP_READ, 0, i] : null)), startNs: 5e6 },
+      {
+        name: 'backup',
+        regions: [{ kind: 'file-fd', file: 1, pages: scan }],
+        source: generated((i) => (i < scan ? [OP_READ, 0, i] : null)),
+        startNs: 5e6,
+      },
     ],
     [
       { name: 'hot', pages: hot },

@@ -15,7 +15,9 @@ describe('dirty mapped file pages (try_to_unmap moves PTE dirty bits to the foli
         {
           name: 'mmap-writer',
           regions: [{ kind: 'file-mapped', file: 0, pages }],
-          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : i < pages + 20 ? [OP_THINK, 0, 50_000_000] : null)),
+          source: generated((i) =>
+            i < pages ? [OP_STORE, 0, i] : i < pages + 20 ? [OP_THINK, 0, 50_000_000] : null,
+          ),
         },
       ],
       [{ name: 'out', pages }],

@@ -15,7 +15,9 @@ function faultIn(policy: ReclaimOps<unknown>) {
       {
         name: 'mapper',
         regions: [{ kind: 'file-mapped', file: 0, pages }],
-        source: generated((i) => (i < pages ? [OP_LOAD, 0, i] : i < pages + 3 ? [OP_THINK, 0, 20_000_000] : null)),
+        source: generated((i) =>
+          i < pages ? [OP_LOAD, 0, i] : i < pages + 3 ? [OP_THINK, 0, 20_000_000] : null,
+        ),
       },
     ],
     [{ name: 'data', pages }],
@@ -23,7 +25,7 @@ function faultIn(policy: ReclaimOps<unknown>) {
   ).r;
 }
 
-const last = (xs: number[] | undefined) => (xs && xs.length ? xs[xs.length - 1] : 0);
+const last = (xs: number[] | undefined) => (xs?.length ? xs[xs.length - 1] : 0);
 
 describe('layering on MGLRU: which generation a faulted page enters', () => {
   it('an extension that treats faults as cold readahead puts faulted file pages in the oldest generation', () => {
@@ -37,7 +39,9 @@ describe('layering on MGLRU: which generation a faulted page enters', () => {
       },
     }) as ReclaimOps<unknown>;
     const layered = faultIn(coldFaults);
-    expect(last(layered.series.policyLists['gen0 file'])).toBeGreaterThan(last(plain.series.policyLists['gen0 file']));
+    expect(last(layered.series.policyLists['gen0 file'])).toBeGreaterThan(
+      last(plain.series.policyLists['gen0 file']),
+    );
     expect(layered.series.policyLists['gen0 file']).toBeDefined();
   });
 });

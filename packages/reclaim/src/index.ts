@@ -1,4 +1,5 @@
 export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
+export { layerPolicy, type PolicyExtension } from './layer.js';
 export {
   type AddHow,
   type AddReason,
@@ -42,4 +43,3 @@ export {
   validatePolicy,
   type WatchdogOptions,
 } from './watchdog.js';
-export { layerPolicy, type PolicyExtension } from './layer.js';

@@ -32,11 +32,28 @@ export interface PolicyExtension<S> {
   /** What an fd access does: `next()` runs the base's access rule. */
   folioAccessed?(ctx: PolicyCtx<S>, pfn: number, next: () => void): void;
   /** A candidate's fate: `next()` is the base's decision; return 'keep' to skip the folio. */
-  checkReferences?(ctx: PolicyCtx<S>, pfn: number, rmap: RmapResult, sc: ScanControl, next: () => Decision): Decision;
+  checkReferences?(
+    ctx: PolicyCtx<S>,
+    pfn: number,
+    rmap: RmapResult,
+    sc: ScanControl,
+    next: () => Decision,
+  ): Decision;
   /** Where a survivor goes back: `next(outcome)`. */
-  putback?(ctx: PolicyCtx<S>, pfn: number, outcome: PutbackOutcome, next: (outcome: PutbackOutcome) => void): void;
+  putback?(
+    ctx: PolicyCtx<S>,
+    pfn: number,
+    outcome: PutbackOutcome,
+    next: (outcome: PutbackOutcome) => void,
+  ): void;
   /** A refault's fate: `next()` fills the verdict as the base would. */
-  refault?(ctx: PolicyCtx<S>, pfn: number, shadow: ShadowInfo, verdict: RefaultVerdict, next: () => void): void;
+  refault?(
+    ctx: PolicyCtx<S>,
+    pfn: number,
+    shadow: ShadowInfo,
+    verdict: RefaultVerdict,
+    next: () => void,
+  ): void;
   /** Batch eviction (for bases that use it): `next()` returns the base's count in `out`. */
   evictCandidates?(ctx: PolicyCtx<S>, req: EvictRequest, out: Int32Array, next: () => number): number;
 }
@@ -83,7 +100,8 @@ export function layerPolicy<S>(base: ReclaimOps<S>, ext: PolicyExtension<S>): Re
   }
   if (ext.checkReferences) {
     const f = ext.checkReferences;
-    const next = (): Decision => (base.checkReferences ? base.checkReferences(ctx, pfn, rmap, sc) : rmap.refs > 0 ? 'keep' : 'reclaim');
+    const next = (): Decision =>
+      base.checkReferences ? base.checkReferences(ctx, pfn, rmap, sc) : rmap.refs > 0 ? 'keep' : 'reclaim';
     layered.checkReferences = (c, p, r, s) => {
       ctx = c;
       pfn = p;
