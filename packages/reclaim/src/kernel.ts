@@ -743,7 +743,7 @@ export class Kernel implements ReclaimCore {
     mm.rssAnon++;
     task.minorFaults++;
     task.t += this.machine.config.cost.minorFaultNs;
-    this.lruAdd(pfn, task, vma.vmFlags, 'fault', false, true);
+    this.lruAdd(pfn, vma.vmFlags, 'fault', false, true);
   }
 
   private swapInFault(task: Task, vma: Vma, vpn: number, slot: number, write: boolean): void {
@@ -791,7 +791,7 @@ export class Kernel implements ReclaimCore {
       mm.pmdYoung[vpn >> 9] = 1;
       mm.rssAnon++;
       mm.swapEnts--;
-      this.lruAdd(pfn, task, vma.vmFlags, 'swapin', active, true);
+      this.lruAdd(pfn, vma.vmFlags, 'swapin', active, true);
       return;
     }
     f.mapcount[pfn] = 1;
@@ -848,7 +848,6 @@ export class Kernel implements ReclaimCore {
     vmFlags: number,
     inFault: boolean,
   ): boolean {
-    const f = this.machine.frames;
     let n = 0;
     for (let i = start; i < start + count; i++) {
       if (file.cache[i] !== 0) continue;
@@ -863,13 +862,11 @@ export class Kernel implements ReclaimCore {
       const active = this.refault(pfn, shadow, inFault && i === demand);
       this.lruAdd(
         pfn,
-        task,
         vmFlags,
         i === demand ? (inFault ? 'fault' : 'read') : 'readahead',
         active,
         inFault && i === demand,
       );
-      void f;
     }
     if (n > 0) {
       const c = this.world.counters.v;
@@ -931,7 +928,7 @@ export class Kernel implements ReclaimCore {
       else {
         const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
         const active = this.refault(pfn, shadow, false);
-        this.lruAdd(pfn, task, vma.vmFlags, 'write', active, false);
+        this.lruAdd(pfn, vma.vmFlags, 'write', active, false);
       }
       p = file.cache[index];
     }
@@ -1078,7 +1075,6 @@ export class Kernel implements ReclaimCore {
   /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
   private lruAdd(
     pfn: number,
-    task: Task | null,
     vmFlags: number,
     reason: AddHow['reason'],
     active: boolean,
@@ -1094,7 +1090,6 @@ export class Kernel implements ReclaimCore {
       this.cull(lv, pfn);
       return;
     }
-    void task;
     const ctx = this.ctxs[lv.id];
     const how = this.addHow;
     how.reason = reason;
@@ -1892,15 +1887,13 @@ export class Kernel implements ReclaimCore {
     sc.costNs += ns;
   }
 
-  canReclaimAnon(lv: Lruvec, sc: ScanControl): boolean {
-    void sc;
+  canReclaimAnon(lv: Lruvec, _sc: ScanControl): boolean {
     const swap = this.machine.swap;
     if (!swap || swap.free === 0) return false;
     return this.world.swapAllowed(lv.memcg.id);
   }
 
-  shouldAbortScan(ctx: LruvecCtx, sc: ScanControl): boolean {
-    void ctx;
+  shouldAbortScan(_ctx: LruvecCtx, sc: ScanControl): boolean {
     if (sc.nrReclaimed >= sc.nrToReclaim) return true;
     if (sc.isKswapd) {
       const z = this.machine.nodes[sc.node].zone;
