@@ -63,6 +63,7 @@ import {
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
+import { checkKernelInvariants } from './invariants.js';
 import type {
   AddHow,
   Decision,
@@ -76,7 +77,8 @@ import type {
   ShrinkListResult,
 } from './ops.js';
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
-import type { LatencySummary, OomKill, PolicyExit, RunResult, TimeSeries } from './result.js';
+import type { OomKill, PolicyExit, RunResult, TimeSeries } from './result.js';
+import { Samples } from './samples.js';
 import {
   DEF_PRIORITY,
   MAX_RECLAIM_RETRIES,
@@ -129,44 +131,6 @@ interface KswapdState {
   reclaimedThisRun: number;
   napUntil: number;
   sc: ScanControl;
-}
-
-/** Grow-on-demand list of latency samples. */
-class Samples {
-  v = new Float64Array(1024);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.v.length) {
-      const w = new Float64Array(this.v.length * 2);
-      w.set(this.v);
-      this.v = w;
-    }
-    this.v[this.n++] = x;
-  }
-  summary(budgetNs: number): LatencySummary {
-    const s = this.v.slice(0, this.n).sort();
-    const hist: number[] = [];
-    let total = 0;
-    let over = 0;
-    for (const x of s) {
-      total += x;
-      if (x > budgetNs) over++;
-      const b = x < 1 ? 0 : Math.floor(Math.log2(x));
-      while (hist.length <= b) hist.push(0);
-      hist[b]++;
-    }
-    const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : 0);
-    return {
-      count: s.length,
-      totalNs: total,
-      p50Ns: q(0.5),
-      p99Ns: q(0.99),
-      maxNs: s.length ? s[s.length - 1] : 0,
-      overBudget: over,
-      budgetNs,
-      log2Histogram: hist,
-    };
-  }
 }
 
 /** Thrown inside the simulator for bad workload input, naming the task and event. */
@@ -2511,83 +2475,7 @@ export class Kernel implements ReclaimCore {
 
   /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
   checkInvariants(where: string): void {
-    const f = this.machine.frames;
-    const lists = this.world.lists;
-    let free = 0;
-    for (let pfn = 0; pfn < f.count; pfn++) {
-      const fl = f.flags[pfn];
-      if ((fl & PG_ALLOCATED) === 0) {
-        free++;
-        if (lists.listOf[pfn] !== -1)
-          throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
-        continue;
-      }
-      const onList = lists.listOf[pfn] !== -1;
-      const isolated = (fl & PG_ISOLATED) !== 0;
-      if (onList === isolated)
-        throw new Error(
-          `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
-        );
-      if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
-      if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn])
-        throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
-    }
-    if (free !== this.machine.freePages())
-      throw new Error(`${where}: ${free} free frames but zones count ${this.machine.freePages()}`);
-    for (const lv of this.world.lruvecs) {
-      const ctx = this.ctxs[lv.id];
-      let onLists = 0;
-      for (const l of ctx.ownLists) onLists += lists.length(l);
-      if (onLists !== lv.nrPages[0] + lv.nrPages[1]) {
-        throw new Error(
-          `${where}: lruvec ${lv.memcg.path}@${lv.node} counts ${lv.nrPages[0] + lv.nrPages[1]} pages but its lists hold ${onLists}`,
-        );
-      }
-      if (lists.length(lv.unevictableList) !== lv.nrUnevictable)
-        throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
-    }
-    // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
-    const swap = this.machine.swap;
-    if (swap) {
-      const holders = new Uint8Array(swap.slots);
-      for (let pfn = 0; pfn < f.count; pfn++) {
-        if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
-        const slot = f.swapSlot[pfn];
-        if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn)
-          throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
-        holders[slot]++;
-      }
-      for (const mm of this.world.mms) {
-        for (let vpn = 0; vpn < mm.pte.length; vpn++)
-          if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
-      }
-      let used = 0;
-      for (let slot = 0; slot < swap.slots; slot++) {
-        if (!swap.isUsed(slot)) continue;
-        used++;
-        if (holders[slot] !== 1)
-          throw new Error(
-            `${where}: swap slot ${slot} is held ${holders[slot]} times (owner mm ${swap.ownerMm[slot]} vpn ${swap.ownerVpn[slot]})`,
-          );
-      }
-      if (used !== swap.used)
-        throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
-    }
-    for (const mm of this.world.mms) {
-      for (let vpn = 0; vpn < mm.pte.length; vpn++) {
-        const p = mm.pte[vpn];
-        if (p > 0) {
-          const pfn = p - 1;
-          if ((f.flags[pfn] & PG_ALLOCATED) === 0)
-            throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
-        } else if (p < 0) {
-          const slot = -p - 1;
-          if (!swap?.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
-            throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
-          }
-        }
-      }
-    }
+    checkKernelInvariants(this.machine, this.world, this.ctxs, where);
   }
 
   result(): RunResult {

@@ -1,0 +1,94 @@
+import { type Machine, PG_ALLOCATED, PG_ISOLATED, PG_LRU, PG_SWAPCACHE } from '@reclaim-lab/hw-model';
+import type { World } from '@reclaim-lab/mechanisms';
+import type { LruvecCtx } from './policy-host.js';
+
+/**
+ * The invariants of ARCHITECTURE.md, checked against the whole machine:
+ * conservation (every frame free, on exactly one list of its own lruvec, or
+ * isolated; list counts equal list lengths), no PTE pointing at a free frame,
+ * and every used swap slot held exactly once. Throws with a description.
+ */
+export function checkKernelInvariants(
+  machine: Machine,
+  world: World,
+  ctxs: readonly LruvecCtx[],
+  where: string,
+): void {
+  const f = machine.frames;
+  const lists = world.lists;
+  let free = 0;
+  for (let pfn = 0; pfn < f.count; pfn++) {
+    const fl = f.flags[pfn];
+    if ((fl & PG_ALLOCATED) === 0) {
+      free++;
+      if (lists.listOf[pfn] !== -1)
+        throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
+      continue;
+    }
+    const onList = lists.listOf[pfn] !== -1;
+    const isolated = (fl & PG_ISOLATED) !== 0;
+    if (onList === isolated)
+      throw new Error(
+        `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
+      );
+    if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
+    if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn])
+      throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
+  }
+  if (free !== machine.freePages())
+    throw new Error(`${where}: ${free} free frames but zones count ${machine.freePages()}`);
+  for (const lv of world.lruvecs) {
+    const ctx = ctxs[lv.id];
+    let onLists = 0;
+    for (const l of ctx.ownLists) onLists += lists.length(l);
+    if (onLists !== lv.nrPages[0] + lv.nrPages[1]) {
+      throw new Error(
+        `${where}: lruvec ${lv.memcg.path}@${lv.node} counts ${lv.nrPages[0] + lv.nrPages[1]} pages but its lists hold ${onLists}`,
+      );
+    }
+    if (lists.length(lv.unevictableList) !== lv.nrUnevictable)
+      throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
+  }
+  // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
+  const swap = machine.swap;
+  if (swap) {
+    const holders = new Uint8Array(swap.slots);
+    for (let pfn = 0; pfn < f.count; pfn++) {
+      if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
+      const slot = f.swapSlot[pfn];
+      if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn)
+        throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
+      holders[slot]++;
+    }
+    for (const mm of world.mms) {
+      for (let vpn = 0; vpn < mm.pte.length; vpn++)
+        if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
+    }
+    let used = 0;
+    for (let slot = 0; slot < swap.slots; slot++) {
+      if (!swap.isUsed(slot)) continue;
+      used++;
+      if (holders[slot] !== 1)
+        throw new Error(
+          `${where}: swap slot ${slot} is held ${holders[slot]} times (owner mm ${swap.ownerMm[slot]} vpn ${swap.ownerVpn[slot]})`,
+        );
+    }
+    if (used !== swap.used)
+      throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
+  }
+  for (const mm of world.mms) {
+    for (let vpn = 0; vpn < mm.pte.length; vpn++) {
+      const p = mm.pte[vpn];
+      if (p > 0) {
+        const pfn = p - 1;
+        if ((f.flags[pfn] & PG_ALLOCATED) === 0)
+          throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
+      } else if (p < 0) {
+        const slot = -p - 1;
+        if (!swap?.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
+          throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
+        }
+      }
+    }
+  }
+}
