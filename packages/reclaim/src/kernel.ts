@@ -23,7 +23,6 @@ import {
   OP_UNMAP,
   OP_WRITE,
   PG_ACTIVE,
-  PG_ALLOCATED,
   PG_ANON,
   PG_DIRTY,
   PG_FILE,
@@ -63,6 +62,7 @@ import {
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
+import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
 import type {
   AddHow,
@@ -182,14 +182,8 @@ export class Kernel implements ReclaimCore {
   private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
-  private dirtyQueue = new Int32Array(1024);
-  private dirtyTime = new Float64Array(1024);
-  private readonly dirtyQueued: Uint8Array;
-  private dirtyHead = 0;
-  private dirtyTail = 0;
-  private dirtyCount = 0;
+  private readonly flusher: Flusher;
   private nextFlushNs: number;
-  private flushAll = false;
   private proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
   private readonly series: TimeSeries;
   private nextSampleNs = 0;
@@ -270,8 +264,8 @@ export class Kernel implements ReclaimCore {
     }));
     this.pgdatDirty = this.machine.nodes.map(() => false);
     this.pgdatWriteback = this.machine.nodes.map(() => false);
-    const frames = this.machine.frames.count;
-    this.dirtyQueued = new Uint8Array(frames);
+    const _frames = this.machine.frames.count;
+    this.flusher = new Flusher(this.machine, this.world);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
     this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
     this.shadowInfo = {
@@ -479,7 +473,7 @@ export class Kernel implements ReclaimCore {
       }
       if (next === this.nextFlushNs) {
         this.now = this.world.now = next;
-        this.flusherRun(false);
+        this.flusher.run(this.now, false);
         this.nextFlushNs = next + this.machine.config.dirtyWritebackIntervalNs;
         continue;
       }
@@ -902,7 +896,7 @@ export class Kernel implements ReclaimCore {
     if (this.mode === 'ideal') return;
     if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
       this.world.markDirty(pfn);
-      this.queueDirty(pfn);
+      this.flusher.queue(pfn, this.now);
     }
     this.balanceDirtyPages(task);
   }
@@ -1872,13 +1866,12 @@ export class Kernel implements ReclaimCore {
   }
 
   wakeFlushers(): void {
-    this.flushAll = true;
-    this.flusherRun(true);
+    this.flusher.wakeAll(this.now);
   }
 
   markDirty(pfn: number): void {
     this.world.markDirty(pfn);
-    if (this.machine.frames.flags[pfn] & PG_FILE) this.queueDirty(pfn);
+    if (this.machine.frames.flags[pfn] & PG_FILE) this.flusher.queue(pfn, this.now);
   }
 
   lruSizes(lv: Lruvec): LruSizes {
@@ -2007,7 +2000,7 @@ export class Kernel implements ReclaimCore {
         unmapped += m;
         sc.costNs += m * cost.unmapNs;
         // A dirty PTE made the page cache folio dirty: the flushers must hear of it.
-        if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.queueDirty(pfn);
+        if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.flusher.queue(pfn, this.now);
         flags = f.flags[pfn];
       }
       if (flags & PG_DIRTY && !ideal) {
@@ -2152,79 +2145,15 @@ export class Kernel implements ReclaimCore {
     this.world.counters.v[VM.pgrotated]++;
   }
 
-  private queueDirty(pfn: number): void {
-    if (this.dirtyQueued[pfn]) return;
-    this.dirtyQueued[pfn] = 1;
-    if (this.dirtyCount === this.dirtyQueue.length) this.growDirtyQueue();
-    const cap = this.dirtyQueue.length;
-    this.dirtyQueue[this.dirtyTail] = pfn;
-    this.dirtyTime[this.dirtyTail] = this.now;
-    this.dirtyTail = (this.dirtyTail + 1) % cap;
-    this.dirtyCount++;
-  }
-
-  /** The queue holds only what is dirty, so it starts small and doubles (in order) when full. */
-  private growDirtyQueue(): void {
-    const cap = this.dirtyQueue.length;
-    const q = new Int32Array(cap * 2);
-    const t = new Float64Array(cap * 2);
-    for (let i = 0; i < this.dirtyCount; i++) {
-      q[i] = this.dirtyQueue[(this.dirtyHead + i) % cap];
-      t[i] = this.dirtyTime[(this.dirtyHead + i) % cap];
-    }
-    this.dirtyQueue = q;
-    this.dirtyTime = t;
-    this.dirtyHead = 0;
-    this.dirtyTail = this.dirtyCount;
-  }
-
-  private dirtyLimits(): { bg: number; hard: number } {
-    let filePages = 0;
-    for (const file of this.machine.files) filePages += file.nrCached;
-    const avail = this.machine.freePages() + filePages;
-    const cfg = this.machine.config;
-    return { bg: (avail * cfg.dirtyBackgroundRatio) / 100, hard: (avail * cfg.dirtyRatio) / 100 };
-  }
-
-  /**
-   * The flusher threads: write back dirty file pages oldest-dirtied first —
-   * everything when woken by reclaim, otherwise pages older than
-   * dirty_expire or enough to get under the background threshold.
-   */
-  private flusherRun(force: boolean): void {
-    if (this.dirtyCount === 0) return;
-    const cfg = this.machine.config;
-    const f = this.machine.frames;
-    const { bg } = this.dirtyLimits();
-    const cap = this.dirtyQueue.length;
-    let batch = 0;
-    while (this.dirtyCount > 0) {
-      const pfn = this.dirtyQueue[this.dirtyHead];
-      const t = this.dirtyTime[this.dirtyHead];
-      const expired = this.now - t >= cfg.dirtyExpireNs;
-      if (!force && !this.flushAll && !expired && this.world.nrFileDirty <= bg) break;
-      this.dirtyHead = (this.dirtyHead + 1) % cap;
-      this.dirtyCount--;
-      this.dirtyQueued[pfn] = 0;
-      if ((f.flags[pfn] & (PG_ALLOCATED | PG_FILE | PG_DIRTY)) !== (PG_ALLOCATED | PG_FILE | PG_DIRTY))
-        continue;
-      if (f.flags[pfn] & PG_WRITEBACK) continue;
-      this.world.startWriteback(pfn, this.now, false, batch % 256 === 0 ? 1 : 0);
-      this.world.counters.v[VM.flusher_pages]++;
-      if (batch % 256 === 0) this.world.counters.v[VM.writeback_requests]++;
-      batch++;
-    }
-    this.flushAll = false;
-  }
-
   /** `balance_dirty_pages`: a writer over the dirty limit pauses while the flushers catch up. */
   private balanceDirtyPages(task: Task): void {
     if (this.world.nrFileDirty < 64) return;
-    const { bg, hard } = this.dirtyLimits();
-    if (this.world.nrFileDirty > bg) this.flusherRun(false);
-    if (this.world.nrFileDirty + this.world.nrWriteback > hard) {
+    const flusher = this.flusher;
+    flusher.updateLimits();
+    if (this.world.nrFileDirty > flusher.background) flusher.run(this.now, false);
+    if (this.world.nrFileDirty + this.world.nrWriteback > flusher.hard) {
       this.world.counters.v[VM.dirty_throttle]++;
-      this.flusherRun(true);
+      flusher.run(this.now, true);
       const pause = Math.max(NS_PER_JIFFY, Math.min(this.world.timers.peekTime() - task.t, 200 * NS_PER_MS));
       task.t += pause;
       task.ioWaitNs += pause;
@@ -2265,7 +2194,7 @@ export class Kernel implements ReclaimCore {
           const pfn = p - 1;
           if (mm.pteBits[vpn] & PTE_DIRTY) {
             this.world.markDirty(pfn);
-            this.queueDirty(pfn);
+            this.flusher.queue(pfn, this.now);
           }
           f.mapcount[pfn]--;
           mm.rssFile--;
