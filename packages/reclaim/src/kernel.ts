@@ -64,6 +64,7 @@ import {
 } from '@reclaim-lab/mechanisms';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
+import { oomBadness, selectOomVictim } from './oom.js';
 import type {
   AddHow,
   Decision,
@@ -2297,28 +2298,15 @@ export class Kernel implements ReclaimCore {
 
   /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
   private oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
-    let victim: Task | null = null;
-    let best = Number.NEGATIVE_INFINITY;
     const total = this.machine.totalPages + (this.machine.swap?.slots ?? 0);
-    for (const t of this.tasks) {
-      if (!t.alive) continue;
-      if (scope && !scope.isAncestorOf(t.memcg)) continue;
-      if (t.oomScoreAdj <= -1000) continue;
-      const mm = t.mm;
-      const points =
-        mm.rssAnon + mm.rssFile + mm.swapEnts + mm.pageTablePages() + (t.oomScoreAdj * total) / 1000;
-      if (points > best) {
-        best = points;
-        victim = t;
-      }
-    }
+    let victim = selectOomVictim(this.tasks, scope, total);
     if (!victim) {
       // Nothing killable: the allocating task cannot proceed.
       if (current?.alive) victim = current;
       else return;
     }
     const before = this.machine.freePages();
-    const badness = victim.mm.rssAnon + victim.mm.rssFile + victim.mm.swapEnts + victim.mm.pageTablePages();
+    const badness = oomBadness(victim);
     this.exitTask(victim, true);
     this.world.counters.v[VM.oom_kill]++;
     const memcg = scope ?? victim.memcg;
