@@ -1879,8 +1879,21 @@ export class Kernel implements ReclaimCore {
     const ctx = this.ctxs[lv.id];
     const out = this.sizesScratch;
     const ops = ctx.slot.ops;
-    if (ops.lruSizes) ops.lruSizes(ctx, out);
-    else defaultHooks.lruSizes(ctx, out);
+    if (ops.lruSizes) {
+      const wd = this.watchdog;
+      const outer = wd.begin(ctx);
+      let failed = false;
+      try {
+        ops.lruSizes(ctx, out);
+      } catch (e) {
+        failed = true;
+        wd.failed(ctx, 'lruSizes', e);
+      } finally {
+        wd.end(outer);
+      }
+      // Ejected: the fallback reports the sizes.
+      if (failed) return this.lruSizes(lv);
+    } else defaultHooks.lruSizes(ctx, out);
     return out;
   }
 
@@ -2367,7 +2380,8 @@ export class Kernel implements ReclaimCore {
       af += z.activeFile;
       inf += z.inactiveFile;
       const ctx = this.ctxs[lv.id];
-      if (ctx.slot.ops.policyLists) ctx.slot.ops.policyLists(ctx, named);
+      const ops = ctx.slot.ops;
+      if (ops.policyLists) this.watchdog.guard(ctx, 'policyLists', () => ops.policyLists!(ctx, named), () => {});
       else
         for (const l of ctx.ownLists)
           named[this.world.lists.name(l)] =

@@ -120,6 +120,26 @@ describe('the watchdog ejects a misbehaving policy and the run carries on under 
         },
       }),
     ],
+    [
+      'lruSizes',
+      (late) => ({
+        lruSizes(ctx, out) {
+          if (late(ctx)) throw new Error('boom in lruSizes');
+          out.activeAnon = out.activeFile = 0;
+          out.inactiveAnon = ctx.lruvec.nrPages[0];
+          out.inactiveFile = ctx.lruvec.nrPages[1];
+        },
+      }),
+    ],
+    [
+      'policyLists',
+      (late) => ({
+        policyLists(ctx, out) {
+          if (late(ctx)) throw new Error('boom in policyLists');
+          out.all = (out.all ?? 0) + ctx.lruvec.evictable;
+        },
+      }),
+    ],
   ];
 
   it.each(throwing)('a hook that throws (%s): kind error, the hook, its message', (hook, make) => {
