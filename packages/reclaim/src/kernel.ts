@@ -90,7 +90,7 @@ import {
   SWAP_CLUSTER_MAX,
 } from './scan-control.js';
 import { Task } from './task.js';
-import { PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
+import { HOOK_FAILED, PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
 
 export interface PolicyAttachment {
   /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
@@ -1013,19 +1013,12 @@ export class Kernel implements ReclaimCore {
     const ctx = this.ctxs[f.lruvec[pfn]];
     const ops = ctx.slot.ops;
     if (ops.folioAccessed) {
-      const wd = this.watchdog;
-      const outer = wd.begin(ctx);
-      let failed = false;
-      try {
-        ops.folioAccessed(ctx, pfn);
-      } catch (e) {
-        failed = true;
-        wd.failed(ctx, 'folioAccessed', e);
-      } finally {
-        wd.end(outer);
-      }
       // Ejected: the access goes to the fallback policy.
-      if (failed) this.markAccessed(pfn);
+      if (
+        this.watchdog.call(ctx, 'folioAccessed', ops.folioAccessed, pfn, undefined, undefined) === HOOK_FAILED
+      ) {
+        this.markAccessed(pfn);
+      }
     } else f.flags[pfn] |= PG_REFERENCED;
   }
 
@@ -1081,16 +1074,9 @@ export class Kernel implements ReclaimCore {
     const hasHook =
       hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
     if (hasHook) {
-      const wd = this.watchdog;
-      const outer = wd.begin(ctx);
-      try {
-        if (hook === 'folioAdded') ops.folioAdded!(ctx, pfn, this.addHow);
-        else ops.putback!(ctx, pfn, outcome!);
-      } catch (e) {
-        wd.failed(ctx, hook, e);
-      } finally {
-        wd.end(outer);
-      }
+      // A failure ejects the policy; the ownership check below then places the folio with the fallback.
+      if (hook === 'folioAdded') this.watchdog.call(ctx, hook, ops.folioAdded!, pfn, this.addHow, undefined);
+      else this.watchdog.call(ctx, hook, ops.putback!, pfn, outcome!, undefined);
     } else if (hook !== 'rotate') {
       if (lists.listOf[pfn] !== -1) lists.remove(pfn);
       defaultHooks.folioAdded(ctx, pfn);
@@ -1137,16 +1123,9 @@ export class Kernel implements ReclaimCore {
     const v = this.verdict;
     v.activate = false;
     v.restore = false;
-    const wd = this.watchdog;
-    const outer = wd.begin(ctx);
-    try {
-      ctx.slot.ops.refault(ctx, pfn, info, v);
-    } catch (e) {
-      wd.failed(ctx, 'refault', e);
+    if (this.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
       v.activate = false;
       v.restore = false;
-    } finally {
-      wd.end(outer);
     }
     if (v.activate) {
       c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
@@ -1655,20 +1634,11 @@ export class Kernel implements ReclaimCore {
     let n = 0;
     if (ops.evictCandidates) {
       // The allocation-free guard: this runs on every ideal-mode miss.
-      const wd = this.watchdog;
       const req = this.evictReq;
       req.nr = want;
       req.sc = sc;
-      const outer = wd.begin(ctx);
-      try {
-        n = ops.evictCandidates(ctx, req, buf);
-        if (ctx.slot.ops !== ops) n = -1;
-      } catch (e) {
-        wd.failed(ctx, 'evictCandidates', e);
-        n = -1;
-      } finally {
-        wd.end(outer);
-      }
+      const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, buf, undefined);
+      n = got === HOOK_FAILED || ctx.slot.ops !== ops ? -1 : got;
       if (n === -1 && ctx.slot.ops !== ops) {
         this.shrinkLruvec(ctx, sc);
         return;
@@ -1880,19 +1850,10 @@ export class Kernel implements ReclaimCore {
     const out = this.sizesScratch;
     const ops = ctx.slot.ops;
     if (ops.lruSizes) {
-      const wd = this.watchdog;
-      const outer = wd.begin(ctx);
-      let failed = false;
-      try {
-        ops.lruSizes(ctx, out);
-      } catch (e) {
-        failed = true;
-        wd.failed(ctx, 'lruSizes', e);
-      } finally {
-        wd.end(outer);
-      }
       // Ejected: the fallback reports the sizes.
-      if (failed) return this.lruSizes(lv);
+      if (this.watchdog.call(ctx, 'lruSizes', ops.lruSizes, out, undefined, undefined) === HOOK_FAILED) {
+        return this.lruSizes(lv);
+      }
     } else defaultHooks.lruSizes(ctx, out);
     return out;
   }
@@ -1968,16 +1929,8 @@ export class Kernel implements ReclaimCore {
         continue;
       }
       if (ops.checkReferences) {
-        const wd = this.watchdog;
-        const outer = wd.begin(ctx);
-        try {
-          decision = ops.checkReferences(ctx, pfn, rmap, sc);
-        } catch (e) {
-          wd.failed(ctx, 'checkReferences', e);
-          decision = 'keep';
-        } finally {
-          wd.end(outer);
-        }
+        const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
+        decision = d === HOOK_FAILED ? 'keep' : d;
         if (
           decision !== 'activate' &&
           decision !== 'keep' &&
@@ -2052,16 +2005,8 @@ export class Kernel implements ReclaimCore {
       // `__remove_mapping`: leave a shadow, free.
       let payload = 0;
       if (ops.evicted) {
-        const wd = this.watchdog;
-        const outer = wd.begin(ctx);
-        try {
-          payload = ops.evicted(ctx, pfn, sc);
-        } catch (e) {
-          wd.failed(ctx, 'evicted', e);
-          payload = 0;
-        } finally {
-          wd.end(outer);
-        }
+        const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
+        payload = p === HOOK_FAILED ? 0 : p;
       }
       // The kernel leaves a shadow for every reclaimed cache folio, so refaults
       // are counted alike under every policy; the payload is the policy's.
@@ -2381,7 +2326,13 @@ export class Kernel implements ReclaimCore {
       inf += z.inactiveFile;
       const ctx = this.ctxs[lv.id];
       const ops = ctx.slot.ops;
-      if (ops.policyLists) this.watchdog.guard(ctx, 'policyLists', () => ops.policyLists!(ctx, named), () => {});
+      if (ops.policyLists)
+        this.watchdog.guard(
+          ctx,
+          'policyLists',
+          () => ops.policyLists!(ctx, named),
+          () => {},
+        );
       else
         for (const l of ctx.ownLists)
           named[this.world.lists.name(l)] =

@@ -32,6 +32,9 @@ export class PolicyEjected extends Error {
 /** Raised inside a hook when it overruns its step budget; caught by the watchdog. */
 export class BudgetExceeded extends Error {}
 
+/** What `Watchdog.call` returns when the hook threw and its policy was ejected. */
+export const HOOK_FAILED: unique symbol = Symbol('hook failed');
+
 /** A policy refused at load, with the reason. */
 export class PolicyLoadError extends Error {}
 
@@ -179,6 +182,31 @@ export class Watchdog {
       this.unbudgeted(() => this.recover(slot));
     }
     if (outer && this.lists) this.lists.stepLimit = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Call one hook (a method of the policy's ops) under the watchdog without
+   * allocating — the form the per-folio paths use. Up to three arguments
+   * follow the context. Returns HOOK_FAILED when the hook threw; the policy
+   * has then been ejected and the caller redoes or defaults the operation.
+   */
+  call<A, B, C, R>(
+    ctx: LruvecCtx,
+    hook: HookName,
+    fn: (ctx: LruvecCtx, a: A, b: B, c: C) => R,
+    a: A,
+    b: B,
+    c: C,
+  ): R | typeof HOOK_FAILED {
+    const outer = this.begin(ctx);
+    try {
+      return fn.call(ctx.slot.ops, ctx, a, b, c);
+    } catch (e) {
+      this.failed(ctx, hook, e);
+      return HOOK_FAILED;
+    } finally {
+      this.end(outer);
+    }
   }
 
   failed(ctx: LruvecCtx, hook: HookName, e: unknown): void {
