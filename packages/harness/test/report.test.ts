@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LatencySummary, RunResult, TimeSeries } from '@reclaim-lab/reclaim';
+import { emptyTimeSeries, type LatencySummary, type RunResult, type TimeSeries } from '@reclaim-lab/reclaim';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -79,20 +79,7 @@ function fabricateRun(policy: string, seed: number, workloadFactor = 1): RunResu
   const totalPages = 65536;
   const samples = 200;
   const intervalNs = 5_000_000;
-  const series: TimeSeries = {
-    intervalNs,
-    timeNs: [],
-    freePages: [],
-    refaults: [],
-    majorFaults: [],
-    pgscan: [],
-    pgsteal: [],
-    activeAnon: [],
-    inactiveAnon: [],
-    activeFile: [],
-    inactiveFile: [],
-    policyLists: {},
-  };
+  const series: TimeSeries = emptyTimeSeries(intervalNs);
   for (let g = 0; g < p.gens; g++) series.policyLists[`gen ${g} file`] = [];
   let refaults = 0;
   let majors = 0;

@@ -1,4 +1,4 @@
-import type { RunResult } from '@reclaim-lab/reclaim';
+import { emptyTimeSeries, type RunResult } from '@reclaim-lab/reclaim';
 import { describe, expect, it } from 'vitest';
 import {
   compare,
@@ -61,20 +61,7 @@ function run(
     oomKills: [],
     directReclaimLatency: emptyLatency,
     kswapdBatchLatency: emptyLatency,
-    series: {
-      intervalNs: 1e6,
-      timeNs: [],
-      freePages: [],
-      refaults: [],
-      majorFaults: [],
-      pgscan: [],
-      pgsteal: [],
-      activeAnon: [],
-      inactiveAnon: [],
-      activeFile: [],
-      inactiveFile: [],
-      policyLists: {},
-    },
+    series: emptyTimeSeries(1e6),
     policyExits: [],
     pageStateBits: {},
     events: 0,

@@ -21,7 +21,15 @@ export {
   type ShrinkListResult,
 } from './ops.js';
 export type { LruvecCtx, PolicySlot } from './policy-host.js';
-export type { LatencySummary, OomKill, PolicyExit, RunResult, TaskResult, TimeSeries } from './result.js';
+export {
+  emptyTimeSeries,
+  type LatencySummary,
+  type OomKill,
+  type PolicyExit,
+  type RunResult,
+  type TaskResult,
+  type TimeSeries,
+} from './result.js';
 export {
   DEF_PRIORITY,
   MAX_LRU_BATCH,

@@ -78,7 +78,7 @@ import type {
   ShrinkListResult,
 } from './ops.js';
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
-import type { OomKill, PolicyExit, RunResult, TimeSeries } from './result.js';
+import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
 import { Samples } from './samples.js';
 import {
   DEF_PRIORITY,
@@ -277,20 +277,7 @@ export class Kernel implements ReclaimCore {
       inFault: false,
     };
     this.sampleIntervalNs = options.sampleIntervalNs ?? 10 * NS_PER_MS;
-    this.series = {
-      intervalNs: this.sampleIntervalNs,
-      timeNs: [],
-      freePages: [],
-      refaults: [],
-      majorFaults: [],
-      pgscan: [],
-      pgsteal: [],
-      activeAnon: [],
-      inactiveAnon: [],
-      activeFile: [],
-      inactiveFile: [],
-      policyLists: {},
-    };
+    this.series = emptyTimeSeries(this.sampleIntervalNs);
     for (const n of this.machine.nodes) this.world.lruvec(this.machine.rootMemcg, n.id);
   }
 

@@ -93,3 +93,21 @@ export interface RunResult {
   /** Simulator cost: wall-clock is NOT recorded here (it would break determinism). */
   events: number;
 }
+
+/** A time series with no samples yet. */
+export function emptyTimeSeries(intervalNs: number): TimeSeries {
+  return {
+    intervalNs,
+    timeNs: [],
+    freePages: [],
+    refaults: [],
+    majorFaults: [],
+    pgscan: [],
+    pgsteal: [],
+    activeAnon: [],
+    inactiveAnon: [],
+    activeFile: [],
+    inactiveFile: [],
+    policyLists: {},
+  };
+}
