@@ -27,6 +27,13 @@ export interface IdealRunOptions {
   format?: string;
   /** Turn a policy ejection into an error instead of a fallback (default true: a reference run must be pure). */
   abortOnEject?: boolean;
+  /** Ideal mode's lean paths (default on; see KernelOptions.idealLeanPaths). */
+  leanPaths?: boolean;
+}
+
+export interface IdealRequestsOptions extends IdealRunOptions {
+  /** Which requests are writes (default: all reads). */
+  writes?: ArrayLike<boolean>;
 }
 
 /** Runs a trace file in ideal mode: the same path as `reclaim-lab run --trace FILE --mode ideal`. */
@@ -45,14 +52,15 @@ export function runIdealTrace(path: string, options: IdealRunOptions): RunResult
 }
 
 /** Runs a request sequence (any integer keys) in ideal mode, without a file. */
-export function runIdealRequests(keys: ArrayLike<number>, options: IdealRunOptions): RunResult {
-  const prepared = prepareRequestsWorkload(keys, 'ideal');
+export function runIdealRequests(keys: ArrayLike<number>, options: IdealRequestsOptions): RunResult {
+  const prepared = prepareRequestsWorkload(keys, 'ideal', 'file-fd', options.writes);
   const kernel = new Kernel({
     machine: idealMachineConfig(options.memoryPages),
     policy: createPolicy(prepared.supply(parsePolicySpec(options.policy))),
     fallback: defaultPolicy(),
     seed: options.seed ?? 1,
     watchdog: { abortOnEject: options.abortOnEject ?? true },
+    idealLeanPaths: options.leanPaths ?? true,
   });
   kernel.load(prepared.workload);
   const result = kernel.run();

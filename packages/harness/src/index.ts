@@ -7,6 +7,7 @@ export {
 } from './experiment.js';
 export {
   benchTraceReplay,
+  type IdealRequestsOptions,
   type IdealRunOptions,
   type ReplayBench,
   type ReplayBenchOptions,

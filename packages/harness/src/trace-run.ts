@@ -253,12 +253,23 @@ function numberKeys(
 /** The second pass from memory: dense ids (`~id` for a write) as the events `traceEventSource` produces. */
 class MemoryReplay implements EventSource {
   private pos = 0;
+  /** Offered for fd replays only: the request stream as it is (see EventSource). */
+  readonly fillRequests?: (out: Int32Array) => number;
 
   constructor(
     private ids: Int32Array,
     private readonly readOp: number,
     private readonly writeOp: number,
-  ) {}
+  ) {
+    if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
+  }
+
+  private requests(out: Int32Array): number {
+    const n = Math.min(out.length, this.ids.length - this.pos);
+    out.set(this.ids.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return n;
+  }
 
   fill(out: EventChunk): number {
     const { op, region, arg } = out;
@@ -297,6 +308,8 @@ class TraceReplay implements EventSource {
   private cursor = 0;
   private done = false;
   private readonly direct: Int32Array | null;
+  /** Offered for fd replays only: the request stream as it is (see EventSource). */
+  readonly fillRequests?: (out: Int32Array) => number;
 
   constructor(
     private readonly open: () => TraceReader,
@@ -305,6 +318,38 @@ class TraceReplay implements EventSource {
     private readonly writeOp: number,
   ) {
     this.direct = table.direct();
+    if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
+  }
+
+  private requests(out: Int32Array): number {
+    if (this.done) return 0;
+    this.reader ??= this.open();
+    const tc = this.chunk;
+    const table = this.table;
+    const direct = this.direct;
+    let n = 0;
+    while (n < out.length) {
+      if (this.cursor === tc.length) {
+        this.cursor = 0;
+        if (this.reader.read(tc) === 0) {
+          this.close();
+          break;
+        }
+      }
+      const keys = tc.key;
+      const tops = tc.op;
+      const stop = Math.min(tc.length, this.cursor + (out.length - n));
+      let i = this.cursor;
+      for (; i < stop; i++) {
+        const key = keys[i];
+        const page = direct !== null ? (key < direct.length ? direct[key | 0] : -1) : table.get(key);
+        if (page === -1)
+          throw new TraceFormatError(this.reader.path, undefined, `key ${key} changed since the first pass`);
+        out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
+      }
+      this.cursor = i;
+    }
+    return n;
   }
 
   fill(out: EventChunk): number {
@@ -385,14 +430,18 @@ export function prepareRequestsWorkload(
   keys: ArrayLike<number>,
   mode: 'kernel' | 'ideal',
   kind: TraceKind = 'file-fd',
+  writes?: ArrayLike<boolean>,
 ): PreparedTrace {
   const table = new DenseKeyTable();
   const ids = new Int32Array(keys.length);
+  if (writes !== undefined && writes.length !== keys.length)
+    throw new Error(`${writes.length} write flags for ${keys.length} requests`);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     if (!Number.isSafeInteger(k) || k < 0)
       throw new Error(`request ${i}: key ${k} is not a non-negative integer`);
-    ids[i] = table.add(k);
+    const id = table.add(k);
+    ids[i] = writes?.[i] ? ~id : id;
   }
   if (table.size === 0) throw new Error('no requests');
   const source =

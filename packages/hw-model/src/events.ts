@@ -90,4 +90,13 @@ export class EventChunk {
  */
 export interface EventSource {
   fill(chunk: EventChunk): number;
+  /**
+   * Offered by a plain request stream (a trace replayed through a file
+   * descriptor): fills `out` with page indices of region 0, `~index` for a
+   * write, and returns how many (0: the end). Each request stands for the two
+   * events `fill` would give, an OP_READ or OP_WRITE of the page and an
+   * OP_OPDONE; ideal mode replays them without expanding them. A source uses
+   * one of `fill` and `fillRequests` for its whole run.
+   */
+  fillRequests?(out: Int32Array): number;
 }

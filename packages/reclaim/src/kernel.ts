@@ -1,4 +1,5 @@
 import {
+  CHUNK_CAPACITY,
   defaultMachineConfig,
   HZ,
   LRU_ANON,
@@ -114,6 +115,13 @@ export interface KernelOptions {
   watchdog?: Partial<WatchdogOptions>;
   /** Run the conservation checks after every reclaim pass (slow; for tests). */
   checkInvariants?: boolean;
+  /**
+   * Ideal mode's lean paths (default on): a trace replayed as it is, and a
+   * miss that evicts one clean file folio without the general shrink walk.
+   * Off, every request takes the general path; results are the same either
+   * way, which is what turning them off is for.
+   */
+  idealLeanPaths?: boolean;
 }
 
 const QUANTUM_NS = 50_000;
@@ -513,6 +521,10 @@ export class Kernel implements ReclaimCore {
     const nRegions = regionBase.length;
     const accessNs = this.machine.config.cost.accessNs;
     const ideal = this.mode === 'ideal';
+    if (ideal && task.requestSource !== null && this.opts.idealLeanPaths !== false) {
+      this.replayRequests(task, horizon);
+      return;
+    }
     let t = task.t;
     let accesses = 0;
     // The position lives in a local while hits run; it is written back before anything else sees the task.
@@ -981,6 +993,158 @@ export class Kernel implements ReclaimCore {
     return served;
   }
 
+  /**
+   * Ideal mode's loop over a request source (a trace replay): each request
+   * is an fd read or write of a page of region 0 followed by a finished op,
+   * exactly the events the source's `fill` would give. A hit is served here
+   * as in `idealHits`; a miss, or a folio the inline guard does not cover,
+   * takes the general path (`slowOp`, `markAccessed`).
+   */
+  private replayRequests(task: Task, horizon: number): void {
+    const fillRequests = task.requestSource as (out: Int32Array) => number;
+    const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
+    const vma = task.vmas[0];
+    const cache = this.machine.files[vma.file].cache;
+    const pgoff = vma.pgoff;
+    const pages = vma.pages;
+    const ctxs = this.ctxs;
+    const frameFlags = this.machine.frames.flags;
+    const frameLruvec = this.machine.frames.lruvec;
+    const lists = this.world.lists;
+    const stepBudget = this.watchdog.options.stepBudget;
+    const fdAccessNs = this.machine.config.cost.fdAccessNs;
+    const timers = this.world.timers;
+    const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
+    const LRU_ONLY = PG_LRU;
+    let t = task.t;
+    let pos = task.requestPos;
+    let len = task.requestLen;
+    let hits = 0;
+    let lruvec = -1;
+    let ctx: LruvecCtx | null = null;
+    const lvs = this.world.lruvecs;
+    // Lruvecs are made as memcgs and tasks are loaded, never while requests run.
+    const single = lvs.length === 1 ? ctxs[lvs[0].id] : null;
+    this.preempt = false;
+    while (t < horizon) {
+      if (pos >= len) {
+        const n = fillRequests(buf);
+        // The events these requests stand for: a read or write, and an op done.
+        this.events += 2 * n;
+        pos = 0;
+        len = n;
+        if (n === 0) {
+          task.t = t;
+          this.exitTask(task, false);
+          break;
+        }
+      }
+      const req = buf[pos++];
+      const a = req < 0 ? ~req : req;
+      const p = a < pages ? cache[pgoff + a] : 0;
+      if (p !== 0) {
+        const pfn = p - 1;
+        hits++;
+        task.ops++;
+        t += fdAccessNs;
+        // One lruvec: no need to look up the folio's.
+        if (frameLruvec[pfn] !== lruvec && single === null) {
+          lruvec = frameLruvec[pfn];
+          ctx = ctxs[lruvec];
+        }
+        const c = single ?? (ctx as LruvecCtx);
+        const slot = c.slot;
+        const policy = slot.ops;
+        const hook = policy.folioAccessed;
+        if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
+          this.markAccessed(pfn);
+          continue;
+        }
+        // `markAccessed`'s guard without its bookkeeping, as in `idealHits`.
+        lists.steps = 0;
+        lists.stepLimit = stepBudget;
+        try {
+          hook.call(policy, c, pfn);
+        } catch (e) {
+          lists.stepLimit = Number.POSITIVE_INFINITY;
+          this.accessFailed(c, pfn, e);
+          continue;
+        }
+        lists.stepLimit = Number.POSITIVE_INFINITY;
+        if (slot.ops !== policy) this.recoverStrays(slot);
+        continue;
+      }
+      task.t = t;
+      task.requestPos = pos;
+      task.requestLen = len;
+      if (a < pages && this.idealLeanCtx() !== null && this.leanMemcg(task.memcg))
+        this.idealMiss(task, vma, a, req < 0);
+      else this.slowOp(task, req < 0 ? OP_WRITE : OP_READ, 0, a);
+      if (task.killed) break;
+      task.ops++;
+      t = task.t;
+      if (this.preempt || timers.peekTime() < t) break;
+    }
+    this.preempt = false;
+    if (!task.killed) task.t = t;
+    task.requestPos = pos;
+    task.requestLen = len;
+    task.accesses += hits;
+    this.requests += hits;
+  }
+
+  /** A memcg whose charges never reclaim: the root, with no limits. */
+  private leanMemcg(memcg: Memcg): boolean {
+    return (
+      memcg.parent === null &&
+      memcg.max === Number.POSITIVE_INFINITY &&
+      memcg.high === Number.POSITIVE_INFINITY
+    );
+  }
+
+  /**
+   * A miss of `replayRequests` on the machine of `idealLeanCtx`, charged to
+   * a `leanMemcg`: what slowOp → fdRead or fdWrite → readPages → allocPage
+   * do for one page in ideal mode, in one place.
+   */
+  private idealMiss(task: Task, vma: Vma, a: number, write: boolean): void {
+    const f = this.machine.frames;
+    const c = this.world.counters.v;
+    const cost = this.machine.config.cost;
+    const file = this.machine.files[vma.file];
+    const memcg = task.memcg;
+    const index = vma.pgoff + a;
+    this.requests++;
+    task.accesses++;
+    task.t += cost.fdAccessNs;
+    this.misses++;
+    // fdRead's readahead window: one page in ideal mode.
+    if (!write) task.raWindow[0] = 1;
+    // allocPage, with a charge that cannot go over a limit.
+    this.world.charge(memcg, 1);
+    const pfn = this.allocIdeal(task);
+    if (pfn < 0) {
+      this.world.uncharge(memcg.id, 1);
+      return;
+    }
+    f.memcg[pfn] = memcg.id;
+    c[VM.pgalloc]++;
+    task.t += cost.allocNs;
+    const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
+    const active = this.refault(pfn, shadow, false);
+    this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
+    if (!write) {
+      c[VM.pgpgin]++;
+      const done = this.machine.devices[file.device].submit(task.t, 1, false);
+      task.ioWaitNs += done - task.t;
+      task.t = done + cost.majorFaultNs;
+      task.majorFaults++;
+      c[VM.pgmajfault]++;
+    }
+    this.markAccessed(pfn);
+    if (!write) task.raPrev[0] = a;
+  }
+
   /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
   private accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
     const wd = this.watchdog;
@@ -1209,7 +1373,9 @@ export class Kernel implements ReclaimCore {
       const sc = this.directSc.reset('direct', null, 0, 1);
       sc.batch = 1;
       sc.priority = 0;
-      this.shrinkNode(sc, 0);
+      const lean = this.idealLeanCtx();
+      if (lean !== null) this.idealShrinkOne(lean, sc);
+      else this.shrinkNode(sc, 0);
       let tries = 0;
       while (node.zone.free === 0 && tries++ < 3) {
         sc.resetPass();
@@ -1221,6 +1387,132 @@ export class Kernel implements ReclaimCore {
       }
     }
     return this.machine.allocFrame(0);
+  }
+
+  /**
+   * The lruvec ideal mode evicts from without the general walk: the
+   * machine's only one (one memcg, one node), under a healthy policy that
+   * proposes candidates (no `shrink`, no `prepare`). Null otherwise.
+   */
+  private idealLeanCtx(): LruvecCtx | null {
+    if (this.opts.idealLeanPaths === false) return null;
+    if (this.world.lruvecs.length !== 1 || this.machine.memcgs.length !== 1) return null;
+    const ctx = this.ctxs[this.world.lruvecs[0].id];
+    const ops = ctx.slot.ops;
+    if (ctx.slot.ejected || !ops.evictCandidates || ops.shrink || ops.prepare) return null;
+    return ctx;
+  }
+
+  /**
+   * `shrinkNode(sc, 0)` for the lruvec of `idealLeanCtx`, with its effects
+   * on the scan control, the counters and the memcg cursor, but none of the
+   * walk: ask the policy for one candidate and, when it is a clean,
+   * unmapped file folio — every page of a trace replay — reclaim it in
+   * `idealReclaimOne`. Anything else takes the general `evictProposed`.
+   * Ideal mode's misses are the replay's hot path; this keeps them cheap.
+   */
+  private idealShrinkOne(ctx: LruvecCtx, sc: ScanControl): void {
+    sc.resetPass();
+    const lv = ctx.lruvec;
+    const reclaimedBefore = sc.nrReclaimed;
+    const epoch = ++this.shrinkEpoch;
+    if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
+    this.protection(lv.memcg, lv.memcg);
+    if (lv.evictable !== 0) {
+      ctx.slot.preparedEpoch = epoch;
+      const ops = ctx.slot.ops;
+      const buf = this.evictBuf;
+      const want = Math.min(
+        buf.length,
+        Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
+      );
+      const req = this.evictReq;
+      req.nr = want;
+      req.sc = sc;
+      const got = this.watchdog.call(
+        ctx,
+        'evictCandidates',
+        ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>,
+        req,
+        buf,
+        undefined,
+      );
+      const f = this.machine.frames;
+      const pfn = buf[0];
+      if (
+        got === 1 &&
+        want === 1 &&
+        ctx.slot.ops === ops &&
+        pfn >= 0 &&
+        pfn < f.count &&
+        f.lruvec[pfn] === lv.id &&
+        (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
+          PG_LRU &&
+        f.mapcount[pfn] === 0 &&
+        ctx.owns(this.world.lists.listOf[pfn]) &&
+        sc.mayUnmap
+      ) {
+        // `isolateOne` and `accountScan`, for the one folio.
+        this.isolateFolio(lv, pfn);
+        sc.costNs += this.machine.config.cost.scanPageNs;
+        this.accountScan(sc, -1, 1);
+        this.idealReclaimOne(ctx, pfn, sc);
+      } else this.evictProposed(ctx, ops, sc, want, got);
+    }
+    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) lv.congested = true;
+    if (sc.nrReclaimed > reclaimedBefore) this.kswapd[0].failures = 0;
+    else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
+  }
+
+  /**
+   * `shrinkFolioList` for one isolated, clean, unmapped file folio in ideal
+   * mode, and the putback of a survivor: the same hooks, counters and
+   * costs, without the branches such a folio cannot take.
+   */
+  private idealReclaimOne(ctx: LruvecCtx, pfn: number, sc: ScanControl): void {
+    const f = this.machine.frames;
+    const c = this.world.counters.v;
+    const ops = ctx.slot.ops;
+    const flags = f.flags[pfn];
+    sc.nrScanned++;
+    sc.nrTaken++;
+    sc.nrFileTaken++;
+    const rmap = this.referenced(pfn, sc, null);
+    let decision: Decision;
+    if (ops.checkReferences) {
+      const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
+      decision = d === HOOK_FAILED ? 'keep' : d;
+      if (
+        decision !== 'activate' &&
+        decision !== 'keep' &&
+        decision !== 'reclaim' &&
+        decision !== 'reclaim-clean'
+      ) {
+        this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
+        decision = 'keep';
+      }
+    } else decision = rmap.refs > 0 ? 'keep' : 'reclaim';
+    if (decision === 'activate' || decision === 'keep') {
+      // `survive`, the accounting at the end of the list, and the putback.
+      if (decision === 'activate') c[VM.pgactivate]++;
+      this.putback(ctx, pfn, decision);
+      return;
+    }
+    let payload = 0;
+    if (ops.evicted) {
+      const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
+      payload = p === HOOK_FAILED ? 0 : p;
+    }
+    const shadow =
+      ctx.slot.ops === ops || !ops.evicted
+        ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
+        : 0;
+    this.world.lruDel(pfn);
+    this.world.releaseFrame(pfn, shadow, true);
+    sc.costNs += this.machine.config.cost.freeNs;
+    sc.nrReclaimed++;
+    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
+    c[VM.pgsteal_file]++;
   }
 
   private anythingReclaimable(zl: number[]): boolean {
@@ -1618,13 +1910,31 @@ export class Kernel implements ReclaimCore {
       buf.length,
       Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
     );
-    let n = 0;
     if (ops.evictCandidates) {
       // The allocation-free guard: this runs on every ideal-mode miss.
       const req = this.evictReq;
       req.nr = want;
       req.sc = sc;
       const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, buf, undefined);
+      this.evictProposed(ctx, ops, sc, want, got);
+    } else this.evictProposed(ctx, ops, sc, want, 0);
+  }
+
+  /**
+   * The rest of `shrinkLruvec` for a policy that proposes candidates: check
+   * the `got` it proposed in `evictBuf` (0 when it has no such hook), make up
+   * any shortfall, isolate, `shrinkFolioList`, put the survivors back.
+   */
+  private evictProposed(
+    ctx: LruvecCtx,
+    ops: ReclaimOps<unknown>,
+    sc: ScanControl,
+    want: number,
+    got: number | typeof HOOK_FAILED,
+  ): void {
+    const buf = this.evictBuf;
+    let n = 0;
+    if (ops.evictCandidates) {
       n = got === HOOK_FAILED || ctx.slot.ops !== ops ? -1 : got;
       if (n === -1 && ctx.slot.ops !== ops) {
         this.shrinkLruvec(ctx, sc);

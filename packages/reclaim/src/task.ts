@@ -32,6 +32,16 @@ export class Task {
   /** Per-region readahead state: previous page index read and current window. */
   readonly raPrev: Float64Array;
   readonly raWindow: Int32Array;
+  /**
+   * Set when the source offers its requests as they are (`fillRequests`)
+   * and they can only mean fd reads and writes of region 0: ideal mode then
+   * replays them without expanding them into events.
+   */
+  readonly requestSource: ((out: Int32Array) => number) | null;
+  /** Requests of the current batch, and the next one to run. */
+  requestBuf: Int32Array | null = null;
+  requestPos = 0;
+  requestLen = 0;
   ops = 0;
   accesses = 0;
   majorFaults = 0;
@@ -49,6 +59,11 @@ export class Task {
     this.node = spec.node ?? 0;
     this.mm = mm;
     this.source = spec.source;
+    const fillRequests = spec.source.fillRequests;
+    this.requestSource =
+      fillRequests !== undefined && spec.regions.length === 1 && spec.regions[0].kind === 'file-fd'
+        ? (out) => fillRequests.call(spec.source, out)
+        : null;
     this.startNs = spec.startNs ?? 0;
     this.t = this.startNs;
     this.vmas = mm.vmas;
