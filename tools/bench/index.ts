@@ -5,6 +5,12 @@
  *
  * RECLAIM_LAB_BENCH_SCALE (default 1) scales every workload, e.g. 0.2 for a
  * quick look.
+ *
+ * `pnpm bench` builds first and measures the built packages — what the
+ * published packages and the `reclaim-lab` binary run. Run under tsx with
+ * the `@reclaim-lab/source` condition instead, it measures the TypeScript
+ * sources as tsx compiles them (slower by a fifth to a third here); the
+ * header says which.
  */
 
 import { listPolicies } from '@reclaim-lab/harness';
@@ -280,6 +286,10 @@ async function main(): Promise<void> {
   const lines = [`${'measure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'target'.padEnd(w[2])}  note`];
   for (const r of rows)
     lines.push(`${r.what.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.target.padEnd(w[2])}  ${r.note}`);
+  const fromSource = import.meta.resolve('@reclaim-lab/reclaim').endsWith('.ts');
+  process.stdout.write(
+    `reclaim-lab bench: ${fromSource ? 'TypeScript sources under tsx' : 'built packages (dist)'}, node ${process.version}\n`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
