@@ -1025,6 +1025,10 @@ export class Kernel implements ReclaimCore {
     const lvs = this.world.lruvecs;
     // Lruvecs are made as memcgs and tasks are loaded, never while requests run.
     const single = lvs.length === 1 ? ctxs[lvs[0].id] : null;
+    // Between requests every cached page of an unlocked region is on its
+    // lruvec's lists and evictable: pages are isolated only inside reclaim,
+    // and only VM_LOCKED culls them. On one lruvec the check can go.
+    const settled = single !== null && (vma.vmFlags & VM_LOCKED) === 0;
     this.preempt = false;
     while (t < horizon) {
       if (pos >= len) {
@@ -1048,7 +1052,7 @@ export class Kernel implements ReclaimCore {
         task.ops++;
         t += fdAccessNs;
         // One lruvec: no need to look up the folio's.
-        if (frameLruvec[pfn] !== lruvec && single === null) {
+        if (single === null && frameLruvec[pfn] !== lruvec) {
           lruvec = frameLruvec[pfn];
           ctx = ctxs[lruvec];
         }
@@ -1056,7 +1060,11 @@ export class Kernel implements ReclaimCore {
         const slot = c.slot;
         const policy = slot.ops;
         const hook = policy.folioAccessed;
-        if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
+        if (
+          hook === undefined ||
+          slot.ejected ||
+          (!settled && (frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY)
+        ) {
           this.markAccessed(pfn);
           continue;
         }
