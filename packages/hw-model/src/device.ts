@@ -73,16 +73,20 @@ export class BlockDevice {
     this.nsPerPage = Number.isFinite(spec.pagesPerSec) ? 1e9 / spec.pagesPerSec : 0;
   }
 
-  /** Queue a request of `pages` at time `now`; returns its completion time. */
-  submit(now: number, pages: number, write: boolean): number {
+  /**
+   * Queue `pages` at time `now`; returns their completion time. The device
+   * transfers in submission order at its bandwidth; `newRequest` false
+   * continues the previous request (a write-back batch), counted once.
+   */
+  submit(now: number, pages: number, write: boolean, newRequest = true): number {
     const start = Math.max(now, this.busyUntil);
     const transfer = pages * this.nsPerPage;
     this.busyUntil = start + transfer;
     if (write) {
-      this.writesIssued++;
+      if (newRequest) this.writesIssued++;
       this.pagesWritten += pages;
     } else {
-      this.readsIssued++;
+      if (newRequest) this.readsIssued++;
       this.pagesRead += pages;
     }
     return start + transfer + (write ? this.spec.writeLatencyNs : this.spec.readLatencyNs);

@@ -34,6 +34,13 @@ export class TimerHeap {
     this.tag[i] = tag;
   }
 
+  /** The latest time among pending entries `accept` takes (-Infinity if none): a scan, for rare waits such as fsync. */
+  latest(accept: (payload: number, tag: number) => boolean): number {
+    let t = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.n; i++) if (this.time[i] > t && accept(this.payload[i], this.tag[i])) t = this.time[i];
+    return t;
+  }
+
   /** Pops the earliest entry into `out` ([time, payload, tag]). */
   pop(out: Float64Array): boolean {
     if (this.n === 0) return false;

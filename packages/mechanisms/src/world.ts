@@ -311,7 +311,7 @@ export class World {
    * flusher's writeback): clear dirty, set writeback, queue the completion.
    * Returns true if the write completed synchronously (zram, RAM disk).
    */
-  startWriteback(pfn: number, now: number, reclaim: boolean, batchPages = 1): boolean {
+  startWriteback(pfn: number, now: number, reclaim: boolean, newRequest = true): boolean {
     const f = this.frames;
     const anon = (f.flags[pfn] & PG_SWAPCACHE) !== 0 && (f.flags[pfn] & PG_FILE) === 0;
     const dev = anon
@@ -324,8 +324,8 @@ export class World {
     this.counters.v[VM.pgpgout]++;
     if (anon) this.counters.v[VM.pswpout]++;
     this.counters.v[VM.writeback_pages]++;
-    // One request per batch: the first folio of a batch pays for the request.
-    const done = dev.submit(now, batchPages > 0 ? 1 : 0, true);
+    // Every folio takes its page of bandwidth; a batch counts as one request.
+    const done = dev.submit(now, 1, true, newRequest);
     if (dev.spec.synchronous) {
       this.endWriteback(pfn, false);
       return true;

@@ -91,8 +91,8 @@ export class Flusher {
         flags & PG_WRITEBACK
       )
         continue;
-      // Pages go out in requests of up to 256; the first of each pays for the request.
-      this.world.startWriteback(pfn, now, false, batch % 256 === 0 ? 1 : 0);
+      // Pages go out in requests of up to 256 (each page still takes its transfer time).
+      this.world.startWriteback(pfn, now, false, batch % 256 === 0);
       c[VM.flusher_pages]++;
       if (batch % 256 === 0) c[VM.writeback_requests]++;
       batch++;

@@ -2424,19 +2424,28 @@ export class Kernel implements ReclaimCore {
     }
   }
 
+  /**
+   * Models `file_write_and_wait_range` over the whole file: write every
+   * dirty folio not already under writeback, then wait until the last
+   * write-back of the file's folios completes, ours or one in flight before.
+   */
   private fsync(task: Task, file: SimFile): void {
     const f = this.machine.frames;
-    let last = task.t;
     for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
       const p = file.cache[i];
       if (p === 0) continue;
       const pfn = p - 1;
-      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0) {
+      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0)
         this.world.startWriteback(pfn, task.t, false);
-        last = Math.max(last, this.world.timers.peekTime());
-      }
     }
-    // Wait for our writes (approximately: the latest queued completion).
+    const wbSeq = this.world.wbSeq;
+    // A completion still counts if its folio is the same write-back of this file (not a stale one).
+    const last = this.world.timers.latest(
+      (pfn, seq) =>
+        wbSeq[pfn] === seq &&
+        (f.flags[pfn] & (PG_WRITEBACK | PG_FILE)) === (PG_WRITEBACK | PG_FILE) &&
+        f.owner[pfn] === file.id,
+    );
     if (last > task.t) {
       task.ioWaitNs += last - task.t;
       task.t = last;

@@ -19,6 +19,8 @@ export function scripted(events: [number, number, number][]): EventSource {
       chunk.length = 0;
       while (i < events.length && chunk.length < chunk.capacity) {
         const [op, r, a] = events[i++];
+        // Event arguments are 32-bit: a larger one would wrap silently.
+        if ((a | 0) !== a) throw new RangeError(`event ${i - 1}: argument ${a} is not a 32-bit integer`);
         chunk.push(op, r, a);
       }
       return chunk.length;
