@@ -2,37 +2,49 @@
  * A swap device's slot map. A slot is owned by one anon page (mm, vpn) from
  * add_to_swap until the page is swapped in and its slot dropped, or its owner
  * exits. `frame[slot]` is the swap-cache folio while there is one.
+ *
+ * The map grows as slots are first handed out, up to `slots`: a machine
+ * configured with a large swap device (ideal mode sizes it for any anon
+ * replay) pays memory only for the slots it uses. Slots are handed out as
+ * the kernel's cluster allocator tends to: a released slot first, else the
+ * lowest never-used one.
  */
 export class SwapSpace {
   readonly slots: number;
   readonly device: number;
-  readonly ownerMm: Int32Array;
-  readonly ownerVpn: Int32Array;
-  readonly frame: Int32Array;
+  ownerMm: Int32Array;
+  ownerVpn: Int32Array;
+  frame: Int32Array;
   /** Workingset shadow stored in the swap cache slot when the folio was reclaimed. */
-  readonly shadow: Float64Array;
+  shadow: Float64Array;
   /** memcg charged for the slot. */
-  readonly memcg: Uint16Array;
-  private readonly freeStack: Int32Array;
-  private freeTop: number;
+  memcg: Uint16Array;
+  /** Released slots, reused last-released first. */
+  private freeStack: Int32Array;
+  private freeTop = 0;
+  /** Slots below this have been handed out at least once. */
+  private fresh = 0;
   used = 0;
 
-  constructor(slots: number, device: number) {
+  constructor(slots: number, device: number, initialCapacity = 1 << 16) {
     this.slots = slots;
     this.device = device;
-    this.ownerMm = new Int32Array(slots).fill(-1);
-    this.ownerVpn = new Int32Array(slots);
-    this.frame = new Int32Array(slots).fill(-1);
-    this.shadow = new Float64Array(slots);
-    this.memcg = new Uint16Array(slots);
-    this.freeStack = new Int32Array(slots);
-    // Lowest slot first, as the kernel's cluster allocator tends to hand out.
-    for (let i = 0; i < slots; i++) this.freeStack[i] = slots - 1 - i;
-    this.freeTop = slots;
+    const cap = Math.min(slots, initialCapacity);
+    this.ownerMm = new Int32Array(cap).fill(-1);
+    this.ownerVpn = new Int32Array(cap);
+    this.frame = new Int32Array(cap).fill(-1);
+    this.shadow = new Float64Array(cap);
+    this.memcg = new Uint16Array(cap);
+    this.freeStack = new Int32Array(cap);
   }
 
   get free(): number {
-    return this.freeTop;
+    return this.freeTop + (this.slots - this.fresh);
+  }
+
+  /** One past the highest slot ever handed out: every slot in use is below it. */
+  get highWater(): number {
+    return this.fresh;
   }
 
   /** `vm_swap_full`: more than half the slots used. */
@@ -41,8 +53,12 @@ export class SwapSpace {
   }
 
   alloc(mm: number, vpn: number, memcg: number): number {
-    if (this.freeTop === 0) return -1;
-    const slot = this.freeStack[--this.freeTop];
+    let slot: number;
+    if (this.freeTop > 0) slot = this.freeStack[--this.freeTop];
+    else if (this.fresh < this.slots) {
+      slot = this.fresh++;
+      if (slot === this.ownerMm.length) this.grow();
+    } else return -1;
     this.ownerMm[slot] = mm;
     this.ownerVpn[slot] = vpn;
     this.memcg[slot] = memcg;
@@ -53,7 +69,7 @@ export class SwapSpace {
   }
 
   release(slot: number): void {
-    if (this.ownerMm[slot] < 0) throw new Error(`swap slot ${slot} freed twice`);
+    if (!this.isUsed(slot)) throw new Error(`swap slot ${slot} freed twice`);
     this.ownerMm[slot] = -1;
     this.frame[slot] = -1;
     this.shadow[slot] = 0;
@@ -62,6 +78,24 @@ export class SwapSpace {
   }
 
   isUsed(slot: number): boolean {
-    return this.ownerMm[slot] >= 0;
+    return slot >= 0 && slot < this.fresh && this.ownerMm[slot] >= 0;
+  }
+
+  private grow(): void {
+    const cap = Math.min(this.slots, this.ownerMm.length * 2);
+    const grown = <T extends Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a as never);
+      return b;
+    };
+    const n = this.ownerMm.length;
+    this.ownerMm = grown(this.ownerMm, (c) => new Int32Array(c).fill(-1));
+    this.ownerMm.fill(-1, n);
+    this.ownerVpn = grown(this.ownerVpn, (c) => new Int32Array(c));
+    this.frame = grown(this.frame, (c) => new Int32Array(c).fill(-1));
+    this.frame.fill(-1, n);
+    this.shadow = grown(this.shadow, (c) => new Float64Array(c));
+    this.memcg = grown(this.memcg, (c) => new Uint16Array(c));
+    this.freeStack = grown(this.freeStack, (c) => new Int32Array(c));
   }
 }

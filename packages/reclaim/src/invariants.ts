@@ -52,7 +52,7 @@ export function checkKernelInvariants(
   // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
   const swap = machine.swap;
   if (swap) {
-    const holders = new Uint8Array(swap.slots);
+    const holders = new Uint8Array(swap.highWater);
     for (let pfn = 0; pfn < f.count; pfn++) {
       if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
       const slot = f.swapSlot[pfn];
@@ -65,7 +65,7 @@ export function checkKernelInvariants(
         if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
     }
     let used = 0;
-    for (let slot = 0; slot < swap.slots; slot++) {
+    for (let slot = 0; slot < swap.highWater; slot++) {
       if (!swap.isUsed(slot)) continue;
       used++;
       if (holders[slot] !== 1)
