@@ -250,9 +250,37 @@ function numberKeys(
   return { table, requests, ids: ids === null ? null : ids.subarray(0, requests) };
 }
 
-/** The second pass from memory: dense ids (`~id` for a write) as the events `traceEventSource` produces. */
+/**
+ * Requests (`~id` for a write) as the events `traceEventSource` produces:
+ * each a read/write (file-fd) or load/store (anon) of its dense page on
+ * region 0, then OP_OPDONE.
+ */
+function expandRequests(
+  reqs: Int32Array,
+  n: number,
+  out: EventChunk,
+  readOp: number,
+  writeOp: number,
+): number {
+  const { op, region, arg } = out;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const id = reqs[i];
+    op[k] = id < 0 ? writeOp : readOp;
+    region[k] = 0;
+    arg[k++] = id < 0 ? ~id : id;
+    op[k] = OP_OPDONE;
+    region[k] = 0;
+    arg[k++] = 0;
+  }
+  out.length = k;
+  return k;
+}
+
+/** The second pass from memory: the dense ids kept by the first. */
 class MemoryReplay implements EventSource {
   private pos = 0;
+  private scratch: Int32Array | null = null;
   /** Offered for fd replays only: the request stream as it is (see EventSource). */
   readonly fillRequests?: (out: Int32Array) => number;
 
@@ -272,22 +300,8 @@ class MemoryReplay implements EventSource {
   }
 
   fill(out: EventChunk): number {
-    const { op, region, arg } = out;
-    const ids = this.ids;
-    const stop = Math.min(ids.length, this.pos + (out.capacity >> 1));
-    let n = 0;
-    for (let i = this.pos; i < stop; i++) {
-      const id = ids[i];
-      op[n] = id < 0 ? this.writeOp : this.readOp;
-      region[n] = 0;
-      arg[n++] = id < 0 ? ~id : id;
-      op[n] = OP_OPDONE;
-      region[n] = 0;
-      arg[n++] = 0;
-    }
-    this.pos = stop;
-    out.length = n;
-    return n;
+    this.scratch ??= new Int32Array(out.capacity >> 1);
+    return expandRequests(this.scratch, this.requests(this.scratch), out, this.readOp, this.writeOp);
   }
 
   /** Lets the ids go (the run stopped early, or ended). */
@@ -298,9 +312,8 @@ class MemoryReplay implements EventSource {
 }
 
 /**
- * The second pass, streamed: each request becomes a read/write (file-fd)
- * or load/store (anon) of its dense page on region 0, then OP_OPDONE — the
- * events `traceEventSource` produces, written straight into the chunk.
+ * The second pass, streamed from the file in constant memory: keys looked
+ * up in the first pass's table (`expandRequests` makes them events).
  */
 class TraceReplay implements EventSource {
   private reader: TraceReader | undefined;
@@ -308,6 +321,7 @@ class TraceReplay implements EventSource {
   private cursor = 0;
   private done = false;
   private readonly direct: Int32Array | null;
+  private scratch: Int32Array | null = null;
   /** Offered for fd replays only: the request stream as it is (see EventSource). */
   readonly fillRequests?: (out: Int32Array) => number;
 
@@ -353,48 +367,8 @@ class TraceReplay implements EventSource {
   }
 
   fill(out: EventChunk): number {
-    out.length = 0;
-    if (this.done) return 0;
-    this.reader ??= this.open();
-    const tc = this.chunk;
-    const table = this.table;
-    const direct = this.direct;
-    const { op, region, arg } = out;
-    const room = out.capacity;
-    let n = 0;
-    while (room - n >= 2) {
-      if (this.cursor === tc.length) {
-        this.cursor = 0;
-        if (this.reader.read(tc) === 0) {
-          this.close();
-          break;
-        }
-      }
-      const keys = tc.key;
-      const tops = tc.op;
-      const stop = Math.min(tc.length, this.cursor + ((room - n) >> 1));
-      let i = this.cursor;
-      for (; i < stop; i++) {
-        const key = keys[i];
-        // `| 0`: a double used as an index takes V8's slow keyed-load path.
-        const page = direct !== null ? (key < direct.length ? direct[key | 0] : -1) : table.get(key);
-        if (page === -1)
-          throw new TraceFormatError(
-            this.reader.path,
-            undefined,
-            `key ${keys[i]} changed since the first pass`,
-          );
-        op[n] = tops[i] === TRACE_OP_WRITE ? this.writeOp : this.readOp;
-        region[n] = 0;
-        arg[n++] = page;
-        op[n] = OP_OPDONE;
-        region[n] = 0;
-        arg[n++] = 0;
-      }
-      this.cursor = i;
-    }
-    out.length = n;
-    return n;
+    this.scratch ??= new Int32Array(out.capacity >> 1);
+    return expandRequests(this.scratch, this.requests(this.scratch), out, this.readOp, this.writeOp);
   }
 
   close(): void {

@@ -183,7 +183,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     const taken = iso.taken;
     ctx.state.scannedSinceWalk += scanned;
     ctx.core.accountScan(sc, type, scanned);
-    sc.nrScanned += scanned;
+    // sc.nrScanned is counted per folio by shrinkFolioList, as shrink_folio_list does.
     if (taken === 0) return 0;
     const unqueuedBefore = sc.nrUnqueuedDirty;
     const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, null, useRmap);
@@ -433,7 +433,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       getScanCount(ctx, sc);
       for (let i = 0; i < 4; i++) targets[i] = nr[i];
       const nrToReclaim = sc.nrToReclaim;
-      let proportional = !sc.cgroupReclaim && !sc.isKswapd && sc.priority === DEF_PRIORITY;
+      const proportional = !sc.cgroupReclaim && !sc.isKswapd && sc.priority === DEF_PRIORITY;
       let reclaimed = 0;
       if (useWalk) maybeWalk(ctx, sc);
       while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
@@ -465,7 +465,8 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           const want = Math.floor((targets[l] * (100 - pct)) / 100);
           nr[l] = Math.max(0, want - scanned);
         }
-        proportional = true;
+        // One nudge only: the smaller type is now zero, so the next pass breaks
+        // (the fix for "extreme overreclaim and swap floods", v6.0).
       }
       // Keep the inactive anon list from running dry.
       if (

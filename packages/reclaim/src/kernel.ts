@@ -921,8 +921,6 @@ export class Kernel implements ReclaimCore {
     const ctxs = this.ctxs;
     const frameFlags = this.machine.frames.flags;
     const frameLruvec = this.machine.frames.lruvec;
-    const lists = this.world.lists;
-    const stepBudget = this.watchdog.options.stepBudget;
     // Locals, not imported bindings: tsx and vitest compile those to getters, a call per use.
     const READ = OP_READ;
     const WRITE = OP_WRITE;
@@ -972,20 +970,7 @@ export class Kernel implements ReclaimCore {
         this.markAccessed(pfn);
         continue;
       }
-      // `markAccessed`'s guard without its bookkeeping: the hook runs on its
-      // step budget, and a failure is handed to the watchdog as usual.
-      lists.steps = 0;
-      lists.stepLimit = stepBudget;
-      try {
-        hook.call(policy, c, pfn);
-      } catch (e) {
-        lists.stepLimit = Number.POSITIVE_INFINITY;
-        this.accessFailed(c, pfn, e);
-        continue;
-      }
-      lists.stepLimit = Number.POSITIVE_INFINITY;
-      // Ejected by a nested call while the hook went on: what `watchdog.end` would put right.
-      if (slot.ops !== policy) this.recoverStrays(slot);
+      this.accessGuarded(c, policy, hook, pfn);
     }
     task.pos = i;
     task.ops += opsDone;
@@ -1010,8 +995,6 @@ export class Kernel implements ReclaimCore {
     const ctxs = this.ctxs;
     const frameFlags = this.machine.frames.flags;
     const frameLruvec = this.machine.frames.lruvec;
-    const lists = this.world.lists;
-    const stepBudget = this.watchdog.options.stepBudget;
     const fdAccessNs = this.machine.config.cost.fdAccessNs;
     const timers = this.world.timers;
     const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
@@ -1068,18 +1051,7 @@ export class Kernel implements ReclaimCore {
           this.markAccessed(pfn);
           continue;
         }
-        // `markAccessed`'s guard without its bookkeeping, as in `idealHits`.
-        lists.steps = 0;
-        lists.stepLimit = stepBudget;
-        try {
-          hook.call(policy, c, pfn);
-        } catch (e) {
-          lists.stepLimit = Number.POSITIVE_INFINITY;
-          this.accessFailed(c, pfn, e);
-          continue;
-        }
-        lists.stepLimit = Number.POSITIVE_INFINITY;
-        if (slot.ops !== policy) this.recoverStrays(slot);
+        this.accessGuarded(c, policy, hook, pfn);
         continue;
       }
       task.t = t;
@@ -1151,6 +1123,32 @@ export class Kernel implements ReclaimCore {
     }
     this.markAccessed(pfn);
     if (!write) task.raPrev[0] = a;
+  }
+
+  /**
+   * `markAccessed`'s guard without its bookkeeping, for the ideal-mode hit
+   * loops: the hook runs on its step budget, and a failure is handed to the
+   * watchdog as usual. Small, so the loops get it inlined.
+   */
+  private accessGuarded(
+    c: LruvecCtx,
+    policy: ReclaimOps<unknown>,
+    hook: NonNullable<ReclaimOps<unknown>['folioAccessed']>,
+    pfn: number,
+  ): void {
+    const lists = this.world.lists;
+    lists.steps = 0;
+    lists.stepLimit = this.watchdog.options.stepBudget;
+    try {
+      hook.call(policy, c, pfn);
+    } catch (e) {
+      lists.stepLimit = Number.POSITIVE_INFINITY;
+      this.accessFailed(c, pfn, e);
+      return;
+    }
+    lists.stepLimit = Number.POSITIVE_INFINITY;
+    // Ejected by a nested call while the hook went on: what `watchdog.end` would put right.
+    if (c.slot.ops !== policy) this.recoverStrays(c.slot);
   }
 
   /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
