@@ -124,6 +124,11 @@ export interface KernelOptions {
   idealLeanPaths?: boolean;
 }
 
+/** `vma_has_recency`: a fault marks its folios only where access order means something. */
+function hasRecency(vmFlags: number): boolean {
+  return (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
+}
+
 const QUANTUM_NS = 50_000;
 const MAX_SAMPLES = 512;
 const READAHEAD_PAGES = 32;
@@ -736,7 +741,7 @@ export class Kernel implements ReclaimCore {
       const done = this.machine.swapDevice.submit(task.t, 1, false);
       task.ioWaitNs += done - task.t;
       task.t = done + this.machine.config.cost.majorFaultNs;
-      const active = this.refault(pfn, shadow, true);
+      const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
       // `should_try_to_free_swap`: drop the slot on a write fault, a locked
       // VMA, or a swap device more than half full; synchronous devices
       // (zram) bypass the swap cache entirely.
@@ -817,14 +822,10 @@ export class Kernel implements ReclaimCore {
       }
       const shadow = this.world.pageCacheInsert(file, i, pfn, task.memcg);
       n++;
-      const active = this.refault(pfn, shadow, inFault && i === demand);
-      this.lruAdd(
-        pfn,
-        vmFlags,
-        i === demand ? (inFault ? 'fault' : 'read') : 'readahead',
-        active,
-        inFault && i === demand,
-      );
+      // Every folio added while the fault runs is "in fault" (the task flag of
+      // `lru_gen_enter_fault`), the read-around as well as the demanded page.
+      const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
+      this.lruAdd(pfn, vmFlags, i === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
     }
     if (n > 0) {
       const c = this.world.counters.v;
@@ -1203,7 +1204,7 @@ export class Kernel implements ReclaimCore {
     const how = this.addHow;
     how.reason = reason;
     how.active = active;
-    how.inFault = inFault && (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
+    how.inFault = inFault && hasRecency(vmFlags);
     how.vmFlags = vmFlags;
     if (active) f.flags[pfn] |= PG_ACTIVE;
     this.placeOnLru(ctx, pfn, 'folioAdded');
