@@ -1422,6 +1422,7 @@ export class Kernel implements ReclaimCore {
     sc.resetPass();
     const lv = ctx.lruvec;
     const reclaimedBefore = sc.nrReclaimed;
+    sc.nodePassBase = reclaimedBefore;
     const epoch = ++this.shrinkEpoch;
     if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
     this.protection(lv.memcg, lv.memcg);
@@ -1841,6 +1842,7 @@ export class Kernel implements ReclaimCore {
     const target = sc.target ?? this.machine.rootMemcg;
     const targetLv = this.world.lruvec(target, node);
     const reclaimedBefore = sc.nrReclaimed;
+    sc.nodePassBase = reclaimedBefore;
     const memcgs = this.subtreeOf(target);
     const epoch = ++this.shrinkEpoch;
     const start = sc.isKswapd || sc.memcgFullWalk ? 0 : this.memcgIterCursor++ % memcgs.length;
@@ -2126,11 +2128,18 @@ export class Kernel implements ReclaimCore {
     return this.world.swapAllowed(lv.memcg.id);
   }
 
+  /**
+   * Models MGLRU's `should_abort_scan` for root reclaim: the goal is met, or
+   * kswapd sees the node above its high watermark by a batch. kswapd's goal
+   * is per node pass, as `lru_gen_shrink_node` restarts sc->nr_reclaimed
+   * for it; a direct reclaimer's counts since its reclaim began.
+   */
   shouldAbortScan(_ctx: LruvecCtx, sc: ScanControl): boolean {
-    if (sc.nrReclaimed >= sc.nrToReclaim) return true;
+    const reclaimed = sc.isKswapd ? sc.nrReclaimed - sc.nodePassBase : sc.nrReclaimed;
+    if (reclaimed >= sc.nrToReclaim) return true;
     if (sc.isKswapd) {
       const z = this.machine.nodes[sc.node].zone;
-      return z.free > z.high + 64;
+      return z.free > z.high + MIN_LRU_BATCH;
     }
     return false;
   }

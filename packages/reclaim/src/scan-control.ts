@@ -43,6 +43,12 @@ export class ScanControl {
   batch = SWAP_CLUSTER_MAX;
   nrScanned = 0;
   nrReclaimed = 0;
+  /**
+   * `nrReclaimed` when the current node pass began. MGLRU's kswapd counts
+   * only this pass toward its goal (`lru_gen_shrink_node` zeroes
+   * sc->nr_reclaimed for kswapd around the pass); see `shouldAbortScan`.
+   */
+  nodePassBase = 0;
   /** `sc->nr`, reset per shrink_node pass. */
   nrDirty = 0;
   nrUnqueuedDirty = 0;
@@ -86,6 +92,7 @@ export class ScanControl {
     this.memcgFullWalk = false;
     this.nrScanned = 0;
     this.nrReclaimed = 0;
+    this.nodePassBase = 0;
     this.costNs = 0;
     this.resetPass();
     return this;
