@@ -21,7 +21,7 @@ export class Lruvec {
   /** `lru_note_cost` accumulators. */
   anonCost = 0;
   fileCost = 0;
-  /** WORKINGSET_ACTIVATE_{ANON,FILE} on this lruvec, and their snapshot at the end of the last reclaim cycle. */
+  /** WORKINGSET_ACTIVATE_{ANON,FILE} of this lruvec's memcg subtree on its node (a memcg statistic is hierarchical), and their snapshot at the end of the last reclaim this lruvec was the target of. */
   readonly workingsetActivate = [0, 0];
   readonly refaultsSnapshot = [0, 0];
   /** LRUVEC_CGROUP_CONGESTED / LRUVEC_NODE_CONGESTED. */

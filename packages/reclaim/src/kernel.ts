@@ -1287,7 +1287,11 @@ export class Kernel implements ReclaimCore {
     }
     if (v.activate) {
       c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
-      own.workingsetActivate[isFile ? 1 : 0]++;
+      // A memcg statistic: reclaim of any ancestor reads it for its subtree.
+      for (let m: Memcg | null = own.memcg; m; m = m.parent) {
+        const l = this.world.findLruvec(m, own.node);
+        if (l) l.workingsetActivate[isFile ? 1 : 0]++;
+      }
     }
     if (v.restore) {
       f.flags[pfn] |= PG_WORKINGSET;
@@ -1704,7 +1708,7 @@ export class Kernel implements ReclaimCore {
   private endBalance(k: KswapdState): void {
     k.balancing = false;
     if (k.reclaimedThisRun === 0) k.failures++;
-    this.snapshotRefaults(k.node);
+    this.snapshotRefaults(k.node, null);
     const zone = this.machine.nodes[k.node].zone;
     if (zone.free > zone.high) this.kswapdSleep(k);
     else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
@@ -1720,12 +1724,12 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `snapshot_refaults`: remember WORKINGSET_ACTIVATE at the end of a reclaim cycle. */
-  private snapshotRefaults(node: number): void {
-    for (const lv of this.world.lruvecs) {
-      if (lv.node !== node) continue;
-      lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
-      lv.refaultsSnapshot[1] = lv.workingsetActivate[1];
-    }
+  /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
+  private snapshotRefaults(node: number, target: Memcg | null): void {
+    const lv = this.world.findLruvec(target ?? this.machine.rootMemcg, node);
+    if (!lv) return;
+    lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
+    lv.refaultsSnapshot[1] = lv.workingsetActivate[1];
   }
 
   /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
@@ -1766,7 +1770,7 @@ export class Kernel implements ReclaimCore {
           task.t += NS_PER_JIFFY;
         }
       }
-      for (const n of zl) this.snapshotRefaults(n);
+      for (const n of zl) this.snapshotRefaults(n, sc.target);
       if (sc.nrReclaimed > 0) break;
       // The retry ladder of `do_try_to_free_pages`.
       if (!sc.memcgFullWalk) sc.memcgFullWalk = true;
@@ -2103,12 +2107,22 @@ export class Kernel implements ReclaimCore {
       if (!l) continue;
       if (type === LRU_FILE) l.fileCost += cost;
       else l.anonCost += cost;
-      const size = l.nrPages[0] + l.nrPages[1];
-      if (l.anonCost + l.fileCost > size / 4) {
+      // `lruvec_page_state` of a memcg counts its whole subtree.
+      if (l.anonCost + l.fileCost > this.subtreeLruPages(m, lv.node) / 4) {
         l.anonCost /= 2;
         l.fileCost /= 2;
       }
     }
+  }
+
+  /** Evictable LRU pages of a memcg's subtree on a node. */
+  private subtreeLruPages(memcg: Memcg, node: number): number {
+    let size = 0;
+    for (const m of this.subtreeOf(memcg)) {
+      const l = this.world.findLruvec(m, node);
+      if (l) size += l.nrPages[0] + l.nrPages[1];
+    }
+    return size;
   }
 
   ageNonresident(lv: Lruvec, n: number): void {
