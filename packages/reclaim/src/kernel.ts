@@ -1752,6 +1752,24 @@ export class Kernel implements ReclaimCore {
     c[VM.reclaim_cpu_ns] += sc.costNs;
   }
 
+  /**
+   * `skip_throttle_noprogress`: no point sleeping when kswapd has given up
+   * (near OOM), or when at most half the reclaimable pages wait on
+   * write-back (they will throttle as they reach the LRU tail instead).
+   */
+  private skipThrottleNoprogress(node: number): boolean {
+    if (this.kswapd[node].failures >= MAX_RECLAIM_RETRIES) return true;
+    let reclaimable = 0;
+    const swapOk = this.machine.swap !== null && this.machine.swap.free > 0;
+    for (const lv of this.world.lruvecs) {
+      if (lv.node !== node) continue;
+      reclaimable += lv.nrPages[LRU_FILE] + (swapOk ? lv.nrPages[LRU_ANON] : 0);
+    }
+    // Machine-wide dirty and write-back counts stand in for the node's.
+    const writePending = this.world.nrFileDirty + this.world.nrWriteback;
+    return 2 * writePending <= reclaimable;
+  }
+
   private doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
     for (let attempt = 0; attempt < 4; attempt++) {
       for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
@@ -1764,8 +1782,15 @@ export class Kernel implements ReclaimCore {
           this.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
         if (sc.nrReclaimed >= sc.nrToReclaim) break;
         if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
-        // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy.
-        if (sc.priority === 1 && sc.nrReclaimed === 0 && sc.reclaimer === 'direct' && task) {
+        // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy,
+        // unless `skip_throttle_noprogress` says waiting cannot help.
+        if (
+          sc.priority === 1 &&
+          sc.nrReclaimed === 0 &&
+          sc.reclaimer === 'direct' &&
+          task &&
+          !this.skipThrottleNoprogress(zl[0])
+        ) {
           this.world.counters.v[VM.throttle_noprogress]++;
           task.t += NS_PER_JIFFY;
         }
