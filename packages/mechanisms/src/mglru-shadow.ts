@@ -33,8 +33,9 @@ export function genTokenRefs(token: number, refsWidth: number): number {
 
 /**
  * Which generations count as live for a refault:
- * - 'oldest' (6.14): the token's generation is still the type's `min_seq`;
- * - 'window' (~6.15 and later): it is less than `nrGens` generations from `max_seq`.
+ * - 'oldest' (up to 6.13): the token's generation is still the type's `min_seq`;
+ * - 'window' (6.14 and later, "mm/mglru: rework refault detection"): it is
+ *   less than `nrGens` generations from `max_seq`.
  */
 export type GenRecentRule = 'oldest' | 'window';
 

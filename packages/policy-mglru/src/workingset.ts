@@ -41,7 +41,7 @@ export function refaultToken(
   if (shadow.evictionLruvec !== ctx.lruvec) return;
   const st = ctx.state;
   const type = shadow.isFile ? FILE : ANON;
-  // The window rule of current kernels; 6.14 itself required the token's generation to still be the oldest.
+  // The window rule of 6.14 and later; up to 6.13 the token's generation had to still be the oldest.
   if (!genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, 'window')) return;
   const refs = genTokenRefs(shadow.payload, L.refsWidth);
   const tier = L.tierFromRefs(refs, shadow.workingset);
