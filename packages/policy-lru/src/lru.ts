@@ -161,6 +161,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     ctx.core.ageNonresident(ctx.lruvec, 1);
   };
 
+  /** `can_age_anon_pages`: aging anon is worth it when swap is configured (full or not; no demotion here). */
+  const canAgeAnon = (ctx: Ctx) => (ctx.world.machine.swap?.slots ?? 0) > 0;
+
   /** Aggregate sizes of the target's subtree on this node (the kernel's hierarchical lruvec stats). */
   const subtreeSizes = (ctx: Ctx, target: Lruvec, out: LruSizes) => {
     out.activeAnon = out.inactiveAnon = out.activeFile = out.inactiveFile = 0;
@@ -468,9 +471,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         // One nudge only: the smaller type is now zero, so the next pass breaks
         // (the fix for "extreme overreclaim and swap floods", v6.0).
       }
-      // Keep the inactive anon list from running dry.
+      // Keep the inactive anon list from running dry (`can_age_anon_pages`: swap is configured).
       if (
-        ctx.core.canReclaimAnon(ctx.lruvec, sc) &&
+        canAgeAnon(ctx) &&
         inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))
       ) {
         shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
@@ -478,10 +481,16 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       return undefined;
     },
 
-    /** kswapd's background aging (`kswapd_age_node`): deactivate anon when its inactive list is low. */
+    /**
+     * kswapd's background aging (`kswapd_age_node`): when the node's anon
+     * (the root lruvec's hierarchical sizes) has a low inactive list, and swap
+     * is configured, every memcg's lruvec deactivates a batch of active anon.
+     */
     age(ctx, sc) {
-      if (!ctx.core.canReclaimAnon(ctx.lruvec, sc)) return undefined;
-      if (inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
+      if (!canAgeAnon(ctx)) return undefined;
+      const root = ctx.world.lruvec(ctx.world.machine.rootMemcg, ctx.lruvec.node);
+      subtreeSizes(ctx, root, agg);
+      if (inactiveIsLow(agg.inactiveAnon, agg.activeAnon)) {
         shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
       }
       return undefined;
