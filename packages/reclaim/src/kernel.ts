@@ -1702,7 +1702,16 @@ export class Kernel implements ReclaimCore {
     }
     const raisePriority = !(Math.max(sc.nrScanned, reclaimed) >= sc.nrToReclaim);
     if (raisePriority || reclaimed === 0) k.priority--;
-    if (k.priority < 1) this.endBalance(k);
+    if (k.priority < 1) {
+      // `balance_pgdat` restarts once without cache-trim mode when a whole
+      // priority loop reclaimed nothing and trimming the page cache failed.
+      if (k.reclaimedThisRun === 0 && !sc.noCacheTrimMode && sc.cacheTrimModeFailed) {
+        sc.noCacheTrimMode = true;
+        k.priority = DEF_PRIORITY;
+        return;
+      }
+      this.endBalance(k);
+    }
   }
 
   private endBalance(k: KswapdState): void {
