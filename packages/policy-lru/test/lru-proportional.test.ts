@@ -6,43 +6,22 @@
  * floods", v6.0). Scanning the larger type to the end of its rescaled
  * target instead reclaims many times the goal at low priorities.
  */
-import { DEVICE_PRESETS, defaultMachineConfig, OP_READ, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
+import { DEVICE_PRESETS, defaultMachineConfig } from '@reclaim-lab/hw-model';
 import { createLru } from '@reclaim-lab/policy-lru';
 import { Kernel, ScanControl, SWAP_CLUSTER_MAX } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { anonAndFileHolder } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 /** A machine holding 20k anon and 20k file pages of one live task, nothing reclaimed yet. */
 function loaded(): Kernel {
-  const anon = 20_000;
-  const file = 20_000;
   const k = new Kernel({
     machine: defaultMachineConfig(65_536, { swapDevice: DEVICE_PRESETS.zram }),
     policy: createLru(),
     seed: 3,
-    // Stop while the task still holds its pages (it thinks for a long time at the end).
     untilNs: 5_000_000_000,
   });
-  k.load({
-    files: [{ name: 'data', pages: file }],
-    memcgs: [],
-    tasks: [
-      {
-        name: 'holder',
-        regions: [
-          { kind: 'anon', pages: anon },
-          { kind: 'file-fd', file: 0, pages: file },
-        ],
-        source: generated((i) =>
-          i < anon
-            ? [OP_STORE, 0, i]
-            : i < anon + file
-              ? [OP_READ, 1, i - anon]
-              : [OP_THINK, 0, 1_000_000_000],
-        ),
-      },
-    ],
-  });
+  const fixture = anonAndFileHolder(20_000, 20_000);
+  k.load({ files: fixture.files, memcgs: [], tasks: fixture.tasks() });
   k.run();
   return k;
 }

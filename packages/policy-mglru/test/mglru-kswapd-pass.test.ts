@@ -4,37 +4,16 @@
  * against kswapd's goal (the high watermark). Counting the whole balance
  * run instead ends every later pass after a single batch.
  */
-import { OP_READ, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
 import { ScanControl } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { anonAndFileHolder } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 import { mglruKernel } from './helpers.js';
 
 describe('MGLRU kswapd node pass', () => {
   it('reclaims its goal in a pass even after earlier passes of the same run reclaimed more', () => {
-    const anon = 20_000;
-    const file = 20_000;
     const k = mglruKernel(65_536, {}, {}, { untilNs: 5_000_000_000 });
-    k.load({
-      files: [{ name: 'data', pages: file }],
-      memcgs: [],
-      tasks: [
-        {
-          name: 'holder',
-          regions: [
-            { kind: 'anon', pages: anon },
-            { kind: 'file-fd', file: 0, pages: file },
-          ],
-          source: generated((i) =>
-            i < anon
-              ? [OP_STORE, 0, i]
-              : i < anon + file
-                ? [OP_READ, 1, i - anon]
-                : [OP_THINK, 0, 1_000_000_000],
-          ),
-        },
-      ],
-    });
+    const fixture = anonAndFileHolder(20_000, 20_000);
+    k.load({ files: fixture.files, memcgs: [], tasks: fixture.tasks() });
     k.run();
     // Take the rest of memory so the node stays under its high watermark while the pass runs.
     const zone = k.machine.nodes[0].zone;

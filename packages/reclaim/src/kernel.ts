@@ -1489,21 +1489,7 @@ export class Kernel implements ReclaimCore {
     sc.nrScanned++;
     sc.nrTaken++;
     sc.nrFileTaken++;
-    const rmap = this.referenced(pfn, sc, null);
-    let decision: Decision;
-    if (ops.checkReferences) {
-      const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
-      decision = d === HOOK_FAILED ? 'keep' : d;
-      if (
-        decision !== 'activate' &&
-        decision !== 'keep' &&
-        decision !== 'reclaim' &&
-        decision !== 'reclaim-clean'
-      ) {
-        this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
-        decision = 'keep';
-      }
-    } else decision = rmap.refs > 0 ? 'keep' : 'reclaim';
+    const decision = this.decide(ctx, ops, pfn, this.referenced(pfn, sc, null), sc);
     if (decision === 'activate' || decision === 'keep') {
       // `survive`, the accounting at the end of the list, and the putback.
       if (decision === 'activate') c[VM.pgactivate]++;
@@ -2289,19 +2275,7 @@ export class Kernel implements ReclaimCore {
         this.survive(buf, outcome, res, pfn, 2);
         continue;
       }
-      if (ops.checkReferences) {
-        const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
-        decision = d === HOOK_FAILED ? 'keep' : d;
-        if (
-          decision !== 'activate' &&
-          decision !== 'keep' &&
-          decision !== 'reclaim' &&
-          decision !== 'reclaim-clean'
-        ) {
-          this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(decision)}`);
-          decision = 'keep';
-        }
-      } else decision = rmap.refs > 0 ? 'keep' : 'reclaim';
+      decision = this.decide(ctx, ops, pfn, rmap, sc);
       if (decision === 'activate') {
         this.survive(buf, outcome, res, pfn, 1);
         continue;
@@ -2393,6 +2367,28 @@ export class Kernel implements ReclaimCore {
     c[VM.pgsteal_file] += reclaimedFile;
     c[VM.pgactivate] += res.activated;
     return res;
+  }
+
+  /**
+   * The reference decision for one isolated folio (`folio_check_references`
+   * or the policy's own): a failed hook keeps the folio, an invalid answer
+   * ejects the policy and keeps it; no hook keeps a referenced folio.
+   */
+  private decide(
+    ctx: LruvecCtx,
+    ops: ReclaimOps<unknown>,
+    pfn: number,
+    rmap: RmapResult,
+    sc: ScanControl,
+  ): Decision {
+    if (!ops.checkReferences) return rmap.refs > 0 ? 'keep' : 'reclaim';
+    const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
+    if (d === HOOK_FAILED) return 'keep';
+    if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
+      this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);
+      return 'keep';
+    }
+    return d;
   }
 
   /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */

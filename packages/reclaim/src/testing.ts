@@ -125,6 +125,34 @@ export function hotSetWithStream(hot: number, stream: number, seed: number): Fix
 }
 
 /**
+ * One task that stores to `anon` anonymous pages, reads `file` pages of
+ * file 0 through a descriptor, then thinks a second at a time for ever:
+ * run with `untilNs` to stop while it still holds every page, then drive
+ * reclaim by hand (`kernel.shrinkNode`).
+ */
+export function anonAndFileHolder(anon: number, file: number): Fixture {
+  return {
+    tasks: () => [
+      {
+        name: 'holder',
+        regions: [
+          { kind: 'anon', pages: anon },
+          { kind: 'file-fd', file: 0, pages: file },
+        ],
+        source: generated((i) =>
+          i < anon
+            ? [OP_STORE, 0, i]
+            : i < anon + file
+              ? [OP_READ, 1, i - anon]
+              : [OP_THINK, 0, 1_000_000_000],
+        ),
+      },
+    ],
+    files: [{ name: 'data', pages: file }],
+  };
+}
+
+/**
  * A hot file set read `reads` times, a pause while a one-time scan of `scan`
  * pages starts at 20 ms, then the hot set once more (task 0 = hot, 1 = scan).
  */
