@@ -1496,18 +1496,7 @@ export class Kernel implements ReclaimCore {
       this.putback(ctx, pfn, decision);
       return;
     }
-    let payload = 0;
-    if (ops.evicted) {
-      const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
-      payload = p === HOOK_FAILED ? 0 : p;
-    }
-    const shadow =
-      ctx.slot.ops === ops || !ops.evicted
-        ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
-        : 0;
-    this.world.lruDel(pfn);
-    this.world.releaseFrame(pfn, shadow, true);
-    sc.costNs += this.machine.config.cost.freeNs;
+    this.removeMapping(ctx, ops, pfn, flags, sc);
     sc.nrReclaimed++;
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
     c[VM.pgsteal_file]++;
@@ -2337,21 +2326,7 @@ export class Kernel implements ReclaimCore {
         // Ideal mode has no writeback: a dirty page is dropped as if written.
         this.world.clearDirty(pfn);
       }
-      // `__remove_mapping`: leave a shadow, free.
-      let payload = 0;
-      if (ops.evicted) {
-        const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
-        payload = p === HOOK_FAILED ? 0 : p;
-      }
-      // The kernel leaves a shadow for every reclaimed cache folio, so refaults
-      // are counted alike under every policy; the payload is the policy's.
-      const shadow =
-        ctx.slot.ops === ops || !ops.evicted
-          ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
-          : 0;
-      this.world.lruDel(pfn);
-      this.world.releaseFrame(pfn, shadow, true);
-      sc.costNs += cost.freeNs;
+      this.removeMapping(ctx, ops, pfn, flags, sc);
       if (isFile) reclaimedFile++;
       else reclaimedAnon++;
       res.reclaimed++;
@@ -2367,6 +2342,33 @@ export class Kernel implements ReclaimCore {
     c[VM.pgsteal_file] += reclaimedFile;
     c[VM.pgactivate] += res.activated;
     return res;
+  }
+
+  /**
+   * `__remove_mapping`: leave a shadow and free the folio. The kernel leaves
+   * a shadow for every reclaimed cache folio, so refaults are counted alike
+   * under every policy; the payload is the policy's (`evicted`), and none is
+   * left if that hook failed and ejected the policy.
+   */
+  private removeMapping(
+    ctx: LruvecCtx,
+    ops: ReclaimOps<unknown>,
+    pfn: number,
+    flags: number,
+    sc: ScanControl,
+  ): void {
+    let payload = 0;
+    if (ops.evicted) {
+      const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
+      payload = p === HOOK_FAILED ? 0 : p;
+    }
+    const shadow =
+      ctx.slot.ops === ops || !ops.evicted
+        ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
+        : 0;
+    this.world.lruDel(pfn);
+    this.world.releaseFrame(pfn, shadow, true);
+    sc.costNs += this.machine.config.cost.freeNs;
   }
 
   /**
