@@ -177,6 +177,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     }
   };
   const agg: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
+  const refaultSizes: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
 
   /** Models `shrink_inactive_list()`. */
   const shrinkInactive = (ctx: Ctx, lru: number, nrToScan: number, sc: ScanControl): number => {
@@ -298,6 +299,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   const ops: ReclaimOps<LruState> = {
     name: 'lru',
     pageStateBits: useWalk ? 1 : 0,
+    shadowScope: 'target',
 
     init(ictx) {
       return {
@@ -368,20 +370,35 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       ctx.lists.moveTail(ctx.state.lists[type * 2], pfn);
     },
 
-    /** `workingset_eviction`: the clock is read before it is aged for this eviction. */
-    evicted(ctx) {
-      const eviction = ctx.lruvec.nonresidentAge;
-      ctx.core.ageNonresident(ctx.lruvec, 1);
+    /**
+     * `workingset_eviction(folio, target_memcg)`: the reclaim target's clock
+     * (the root's for kswapd and direct reclaim) is read, then aged with its
+     * ancestors; the shadow names the target (`shadowScope: 'target'`).
+     */
+    evicted(ctx, _pfn, sc) {
+      const target = ctx.world.lruvec(sc.target ?? ctx.world.machine.rootMemcg, ctx.lruvec.node);
+      const eviction = target.nonresidentAge;
+      ctx.core.ageNonresident(target, 1);
       return eviction;
     },
 
-    /** `workingset_refault` with the classic refault distance. */
+    /**
+     * `workingset_refault` with the classic refault distance, measured on
+     * the lruvec that evicted the folio: its clock, and its subtree's sizes
+     * (`workingset_test_recent` reads them hierarchically).
+     */
     refault(ctx, pfn, shadow, verdict) {
       const evictLv = shadow.evictionLruvec;
-      const sizes = ctx.core.lruSizes(evictLv);
+      subtreeSizes(ctx, evictLv, refaultSizes);
       const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
       if (
-        !classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable)
+        !classicRefaultIsRecent(
+          shadow.payload,
+          evictLv.nonresidentAge,
+          shadow.isFile,
+          refaultSizes,
+          swapAvailable,
+        )
       )
         return;
       verdict.activate = true;
@@ -472,10 +489,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         // (the fix for "extreme overreclaim and swap floods", v6.0).
       }
       // Keep the inactive anon list from running dry (`can_age_anon_pages`: swap is configured).
-      if (
-        canAgeAnon(ctx) &&
-        inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))
-      ) {
+      if (canAgeAnon(ctx) && inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
         shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
       }
       return undefined;

@@ -2362,9 +2362,13 @@ export class Kernel implements ReclaimCore {
       const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
       payload = p === HOOK_FAILED ? 0 : p;
     }
+    const lv =
+      ops.shadowScope === 'target'
+        ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, ctx.lruvec.node)
+        : ctx.lruvec;
     const shadow =
       ctx.slot.ops === ops || !ops.evicted
-        ? packShadow(payload >>> 0, ctx.lruvec.id, (flags & PG_WORKINGSET) !== 0)
+        ? packShadow(payload >>> 0, lv.id, (flags & PG_WORKINGSET) !== 0)
         : 0;
     this.world.lruDel(pfn);
     this.world.releaseFrame(pfn, shadow, true);

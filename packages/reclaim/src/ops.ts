@@ -74,7 +74,11 @@
  *
  * - `evicted(ctx, pfn, sc)` — the folio is being reclaimed; return the
  *   shadow payload (a non-negative integer < 2^32) to store in its cache slot
- *   (`workingset_eviction`), or 0 for none. Absent: 0.
+ *   (`workingset_eviction`), or 0 for none. Absent: 0. The shadow names the
+ *   folio's own lruvec, or the reclaim target's when the policy sets
+ *   `shadowScope: 'target'` (the classic `workingset_eviction`, whose clock
+ *   and refault distance are the target memcg's); that lruvec arrives at
+ *   `refault` as `shadow.evictionLruvec`.
  *
  * - `refault(ctx, pfn, shadow, verdict)` — a folio whose slot held this
  *   policy's shadow is coming back (`workingset_refault`). Fill `verdict`
@@ -266,6 +270,12 @@ export interface ReclaimOps<S = unknown> {
   readonly pageStateBits?: number;
   /** Core services the policy cannot work without (names from `CORE_CAPABILITIES`); checked at load. */
   readonly requires?: readonly string[];
+  /**
+   * Which lruvec an eviction's shadow names: the folio's own (default; MGLRU's
+   * `lru_gen_eviction`) or the reclaim target's on the folio's node (the
+   * classic `workingset_eviction`). See `evicted`.
+   */
+  readonly shadowScope?: 'folio' | 'target';
   init?(ictx: InitCtx): S;
   folioAdded?(ctx: PolicyCtx<S>, pfn: number, how: AddHow): void;
   folioAccessed?(ctx: PolicyCtx<S>, pfn: number): void;
