@@ -24,8 +24,10 @@ export class Lruvec {
   /** WORKINGSET_ACTIVATE_{ANON,FILE} of this lruvec's memcg subtree on its node (a memcg statistic is hierarchical), and their snapshot at the end of the last reclaim this lruvec was the target of. */
   readonly workingsetActivate = [0, 0];
   readonly refaultsSnapshot = [0, 0];
-  /** LRUVEC_CGROUP_CONGESTED / LRUVEC_NODE_CONGESTED. */
+  /** LRUVEC_NODE_CONGESTED: kswapd found every dirty folio it met already under write-back. */
   congested = false;
+  /** LRUVEC_CGROUP_CONGESTED: the same, found by cgroup reclaim of this memcg; cleared when that reclaim ends. */
+  cgroupCongested = false;
   /** Index of the policy slot governing this lruvec (see the kernel's scope table). */
   policySlot = 0;
 

@@ -1,4 +1,4 @@
-import { OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
+import { DEVICE_PRESETS, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
 import { createLru } from '@reclaim-lab/policy-lru';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
 import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
@@ -30,5 +30,32 @@ describe('dirty mapped file pages (try_to_unmap moves PTE dirty bits to the foli
     // Reclaim leaves file writeback to the flushers (kswapd writes only when the node is clogged).
     expect(r.counters.flusher_pages).toBeGreaterThan(r.counters.nr_vmscan_write);
     expect(k.machine.files[0].nrDirty).toBeLessThan(pages / 2);
+  });
+});
+
+describe('congestion throttling (reclaim_throttle CONGESTED)', () => {
+  it('memcg reclaim that finds every dirty folio already under write-back waits for the disk', () => {
+    const pages = 10_000;
+    const { r } = runWithPolicy(
+      createLru() as ReclaimOps<unknown>,
+      [
+        {
+          name: 'mmap-writer',
+          memcg: '/w',
+          regions: [{ kind: 'file-mapped', file: 0, pages }],
+          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : null)),
+        },
+      ],
+      [{ name: 'out', pages }],
+      {
+        memoryPages: 16_384,
+        seed: 2,
+        machine: { disk: DEVICE_PRESETS.hdd },
+        memcgs: [{ path: '/w', max: 2048 }],
+      },
+    );
+    expect(r.counters.pgsteal_file).toBeGreaterThan(pages / 2);
+    expect(r.counters.throttle_congested).toBeGreaterThan(0);
+    expect(r.oomKills).toHaveLength(0);
   });
 });

@@ -57,6 +57,8 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
     name: 'mglru',
     pageStateBits: L.pageStateBits,
     requires,
+    // `shrink_node` hands root reclaim to `lru_gen_shrink_node` and returns.
+    shrinksNodeWhole: true,
 
     /** `lru_gen_init_lruvec`; lruvecs are made when a workload loads, so generations are born at time 0. */
     init(ictx) {

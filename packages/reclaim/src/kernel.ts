@@ -1471,9 +1471,7 @@ export class Kernel implements ReclaimCore {
         this.idealReclaimOne(ctx, pfn, sc);
       } else this.evictProposed(ctx, ops, sc, want, got);
     }
-    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) lv.congested = true;
-    if (sc.nrReclaimed > reclaimedBefore) this.kswapd[0].failures = 0;
-    else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
+    this.congestionAndProgress(sc, 0, lv, reclaimedBefore);
   }
 
   /**
@@ -1702,12 +1700,15 @@ export class Kernel implements ReclaimCore {
     // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
     this.pgdatDirty[k.node] = false;
     this.pgdatWriteback[k.node] = false;
-    for (const lv of this.world.lruvecs) if (lv.node === k.node) lv.congested = false;
+    for (const lv of this.world.lruvecs) {
+      if (lv.node !== k.node) continue;
+      lv.congested = false;
+      lv.cgroupCongested = false;
+    }
     k.napUntil = k.t + NS_PER_SEC / 10;
     k.t = k.napUntil;
   }
 
-  /** `snapshot_refaults`: remember WORKINGSET_ACTIVATE at the end of a reclaim cycle. */
   /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
   private snapshotRefaults(node: number, target: Memcg | null): void {
     const lv = this.world.findLruvec(target ?? this.machine.rootMemcg, node);
@@ -1779,7 +1780,14 @@ export class Kernel implements ReclaimCore {
           task.t += NS_PER_JIFFY;
         }
       }
-      for (const n of zl) this.snapshotRefaults(n, sc.target);
+      for (const n of zl) {
+        this.snapshotRefaults(n, sc.target);
+        // The memcg's congestion tag lasts one reclaim (`do_try_to_free_pages`).
+        if (sc.cgroupReclaim) {
+          const lv = this.world.findLruvec(sc.target as Memcg, n);
+          if (lv) lv.cgroupCongested = false;
+        }
+      }
       if (sc.nrReclaimed > 0) break;
       // The retry ladder of `do_try_to_free_pages`.
       if (!sc.memcgFullWalk) sc.memcgFullWalk = true;
@@ -1889,6 +1897,12 @@ export class Kernel implements ReclaimCore {
       this.shrinkLruvec(ctx, sc);
       if (!sc.isKswapd && !sc.memcgFullWalk && sc.nrReclaimed >= sc.nrToReclaim) break;
     }
+    // A policy that runs root reclaim of a node whole (`lru_gen_shrink_node`)
+    // returns before the write-back and congestion bookkeeping of shrink_node.
+    if (!sc.cgroupReclaim && this.ctxs[targetLv.id].slot.ops.shrinksNodeWhole) {
+      if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
+      return;
+    }
     // Writeback and congestion bookkeeping.
     if (sc.isKswapd) {
       if (sc.nrWriteback && sc.nrWriteback === sc.nrTaken) this.pgdatWriteback[node] = true;
@@ -1899,7 +1913,29 @@ export class Kernel implements ReclaimCore {
         sc.costNs += Math.min(NS_PER_SEC / 10, Math.max(0, this.world.timers.peekTime() - this.now));
       }
     }
-    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) targetLv.congested = true;
+    this.congestionAndProgress(sc, node, targetLv, reclaimedBefore);
+  }
+
+  /** The end of `shrink_node`: congestion tags, the CONGESTED throttle, kswapd's failure count. */
+  private congestionAndProgress(
+    sc: ScanControl,
+    node: number,
+    targetLv: Lruvec,
+    reclaimedBefore: number,
+  ): void {
+    // Every dirty folio met was under write-back and tagged for immediate
+    // reclaim: the node (kswapd) or the memcg (cgroup reclaim) is congested.
+    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) {
+      if (sc.cgroupReclaim) targetLv.cgroupCongested = true;
+      if (sc.isKswapd) targetLv.congested = true;
+    }
+    // `reclaim_throttle(CONGESTED)`: other reclaimers wait for write-back to
+    // make progress, up to HZ/50, while the target is congested.
+    if (!sc.isKswapd && (targetLv.congested || targetLv.cgroupCongested)) {
+      this.world.counters.v[VM.throttle_congested]++;
+      const at = this.now + sc.costNs;
+      sc.costNs += Math.min(NS_PER_SEC / 50, Math.max(0, this.world.timers.peekTime() - at));
+    }
     if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
     else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
   }

@@ -276,6 +276,13 @@ export interface ReclaimOps<S = unknown> {
    * classic `workingset_eviction`). See `evicted`.
    */
   readonly shadowScope?: 'folio' | 'target';
+  /**
+   * Root reclaim of a node is the policy's whole pass, as MGLRU's
+   * `lru_gen_shrink_node`: the core skips shrink_node's write-back and
+   * congestion bookkeeping for it (PGDAT_DIRTY/WRITEBACK, kswapd's
+   * immediate-reclaim wait, congestion tags and the CONGESTED throttle).
+   */
+  readonly shrinksNodeWhole?: boolean;
   init?(ictx: InitCtx): S;
   folioAdded?(ctx: PolicyCtx<S>, pfn: number, how: AddHow): void;
   folioAccessed?(ctx: PolicyCtx<S>, pfn: number): void;

@@ -76,6 +76,7 @@ export function runWithPolicy(
     memoryPages?: number;
     seed?: number;
     machine?: Partial<import('@reclaim-lab/hw-model').MachineConfig>;
+    memcgs?: import('@reclaim-lab/hw-model').MemcgSpec[];
   } = {},
 ): { k: import('./kernel.js').Kernel; r: import('./result.js').RunResult } {
   const k = new Kernel({
@@ -83,7 +84,7 @@ export function runWithPolicy(
     policy,
     seed: options.seed ?? 1,
   });
-  k.load({ files, memcgs: [], tasks });
+  k.load({ files, memcgs: options.memcgs ?? [], tasks });
   const r = k.run();
   k.checkInvariants('end of run');
   return { k, r };
