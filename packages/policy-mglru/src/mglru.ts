@@ -79,6 +79,11 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
       delFolio(L, ctx, pfn);
     },
 
+    /** Taken by the core (MADV_PAGEOUT): out of its generation's count until put back. */
+    folioIsolated(ctx, pfn) {
+      delFolio(L, ctx, pfn);
+    },
+
     shrink: (ctx, sc) => eviction.shrink(ctx, sc),
 
     checkReferences: (ctx, pfn, rmap) => eviction.checkReferences(ctx, pfn, rmap),

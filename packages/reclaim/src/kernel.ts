@@ -2244,6 +2244,7 @@ export class Kernel implements ReclaimCore {
     outcome: Uint8Array,
     visitor: YoungPteVisitor | null = null,
     rmapWalk = true,
+    ignoreReferences = false,
   ): ShrinkListResult {
     const res = this.shrinkResult;
     res.reclaimed = 0;
@@ -2290,17 +2291,19 @@ export class Kernel implements ReclaimCore {
         this.survive(buf, outcome, res, pfn, 1);
         continue;
       }
-      // Without rmap (a policy that learns references from page-table walks) only the
-      // VMA flags are read, so VM_LOCKED still reaches the core; no PTE is tested.
-      const rmap = rmapWalk
-        ? this.referenced(pfn, sc, visitor)
-        : this.world.folioReferenced(pfn, null, false);
+      // Without rmap (a policy that learns references from page-table walks), or
+      // with references ignored, only the VMA flags are read, so VM_LOCKED still
+      // reaches the core; no PTE is tested.
+      const rmap =
+        rmapWalk && !ignoreReferences
+          ? this.referenced(pfn, sc, visitor)
+          : this.world.folioReferenced(pfn, null, false);
       if (rmap.vmFlags & VM_LOCKED) {
         f.flags[pfn] |= PG_MLOCKED;
         this.survive(buf, outcome, res, pfn, 2);
         continue;
       }
-      decision = this.decide(ctx, ops, pfn, rmap, sc);
+      decision = ignoreReferences ? 'reclaim' : this.decide(ctx, ops, pfn, rmap, sc);
       if (decision === 'activate') {
         this.survive(buf, outcome, res, pfn, 1);
         continue;
@@ -2373,9 +2376,11 @@ export class Kernel implements ReclaimCore {
     }
     const reclaimed = reclaimedAnon + reclaimedFile;
     sc.nrReclaimed += reclaimed;
-    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct] += reclaimed;
-    c[VM.pgsteal_anon] += reclaimedAnon;
-    c[VM.pgsteal_file] += reclaimedFile;
+    if (sc.accountSteal) {
+      if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct] += reclaimed;
+      c[VM.pgsteal_anon] += reclaimedAnon;
+      c[VM.pgsteal_file] += reclaimedFile;
+    }
     c[VM.pgactivate] += res.activated;
     return res;
   }
@@ -2625,22 +2630,23 @@ export class Kernel implements ReclaimCore {
         const p = mm.pte[vpn];
         if (p <= 0) continue;
         const pfn = p - 1;
-        if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
+        // `folio_likely_mapped_shared`: a folio others map too is left alone.
+        if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
         mm.pteBits[vpn] &= ~PTE_YOUNG;
+        if (advice === MADV_PAGEOUT) continue;
         const ctx = this.ctxs[f.lruvec[pfn]];
         const ops = ctx.slot.ops;
-        const hint = advice === MADV_COLD ? 'cold' : 'pageout';
         if (ops.deactivate)
           this.watchdog.guard(
             ctx,
             'deactivate',
-            () => ops.deactivate!(ctx, pfn, hint),
+            () => ops.deactivate!(ctx, pfn, 'cold'),
             () => {},
           );
         else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
         this.world.counters.v[VM.pgdeactivate]++;
       }
-      if (advice === MADV_PAGEOUT) this.memcgReclaim(task, task.memcg, 0, 'proactive');
+      if (advice === MADV_PAGEOUT) this.pageoutRange(task, vma);
       return;
     }
     // MADV_NORMAL / RANDOM / SEQUENTIAL change the VMA's recency flags.
@@ -2651,6 +2657,57 @@ export class Kernel implements ReclaimCore {
       for (const m of this.machine.files[vma.file].mappings)
         if (m.mm === task.mm.id && m.start === vma.start) m.vmFlags = vma.vmFlags;
     }
+  }
+
+  /**
+   * Models MADV_PAGEOUT (`madvise_cold_or_pageout_pte_range` then
+   * `reclaim_pages`): every folio of the range mapped only here has lost its
+   * young bit and PG_referenced above; each is isolated and goes through
+   * shrink_folio_list with references ignored, per lruvec, and the
+   * survivors (dirty file folios, locked ones) are put back. Policy
+   * choice plays no part, as in the kernel.
+   */
+  private pageoutRange(task: Task, vma: Vma): void {
+    const f = this.machine.frames;
+    const mm = task.mm;
+    const byLruvec = new Map<LruvecCtx, number[]>();
+    for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
+      const p = mm.pte[vpn];
+      if (p <= 0) continue;
+      const pfn = p - 1;
+      if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
+      f.flags[pfn] &= ~PG_REFERENCED;
+      const ctx = this.ctxs[f.lruvec[pfn]];
+      this.isolateFolio(ctx.lruvec, pfn);
+      const ops = ctx.slot.ops;
+      if (ops.folioIsolated)
+        this.watchdog.guard(
+          ctx,
+          'folioIsolated',
+          () => ops.folioIsolated!(ctx, pfn),
+          () => {},
+        );
+      const list = byLruvec.get(ctx);
+      if (list) list.push(pfn);
+      else byLruvec.set(ctx, [pfn]);
+    }
+    const sc = this.proactiveSc.reset('proactive', null, 0, 0);
+    sc.accountSteal = false;
+    const buf = this.evictBuf;
+    const outcome = this.evictOutcome;
+    for (const [ctx, pfns] of byLruvec) {
+      for (let from = 0; from < pfns.length; from += buf.length) {
+        const n = Math.min(buf.length, pfns.length - from);
+        for (let i = 0; i < n; i++) buf[i] = pfns[from + i];
+        sc.node = ctx.lruvec.node;
+        sc.nrToReclaim += n;
+        const res = this.shrinkFolioList(ctx, buf, n, sc, outcome, null, true, true);
+        for (let i = 0; i < res.survivors; i++)
+          this.putback(ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
+      }
+    }
+    task.t += sc.costNs;
+    this.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
   }
 
   private exitTask(task: Task, killed: boolean): void {

@@ -45,6 +45,11 @@
  *   truncation) after the core unlinked it. For ghost lists and counters.
  *   Absent: nothing.
  *
+ * - `folioIsolated(ctx, pfn)` — the core took the folio off the policy's
+ *   lists for work of its own (MADV_PAGEOUT's `reclaim_pages`) after
+ *   unlinking it; it comes back through `putback` or leaves through
+ *   `evicted`. For per-list counts. Absent: nothing.
+ *
  * - `shrink(ctx, sc)` — the lruvec's turn in `shrink_node`: scan and reclaim
  *   towards `sc.nrToReclaim` with the core services (`isolate`,
  *   `shrinkFolioList`, `putback`, `referenced`, ...). Returns nothing, or
@@ -287,6 +292,7 @@ export interface ReclaimOps<S = unknown> {
   folioAdded?(ctx: PolicyCtx<S>, pfn: number, how: AddHow): void;
   folioAccessed?(ctx: PolicyCtx<S>, pfn: number): void;
   folioRemoved?(ctx: PolicyCtx<S>, pfn: number): void;
+  folioIsolated?(ctx: PolicyCtx<S>, pfn: number): void;
   shrink?(ctx: PolicyCtx<S>, sc: ScanControl): 'rotate' | undefined;
   evictCandidates?(ctx: PolicyCtx<S>, req: EvictRequest, out: Int32Array): number;
   checkReferences?(ctx: PolicyCtx<S>, pfn: number, rmap: RmapResult, sc: ScanControl): Decision;

@@ -49,6 +49,11 @@ export class ScanControl {
    * sc->nr_reclaimed for kswapd around the pass); see `shouldAbortScan`.
    */
   nodePassBase = 0;
+  /**
+   * `shrinkFolioList` counts PGSTEAL (as shrink_inactive_list and
+   * evict_folios do around it); `reclaim_pages` (MADV_PAGEOUT) does not.
+   */
+  accountSteal = true;
   /** `sc->nr`, reset per shrink_node pass. */
   nrDirty = 0;
   nrUnqueuedDirty = 0;
@@ -93,6 +98,7 @@ export class ScanControl {
     this.nrScanned = 0;
     this.nrReclaimed = 0;
     this.nodePassBase = 0;
+    this.accountSteal = true;
     this.costNs = 0;
     this.resetPass();
     return this;

@@ -43,6 +43,7 @@ const HOOKS = [
   'folioAdded',
   'folioAccessed',
   'folioRemoved',
+  'folioIsolated',
   'shrink',
   'evictCandidates',
   'checkReferences',
