@@ -97,8 +97,10 @@
  *   `balance_pgdat` round (`kswapd_age_node`). May return 'oom' to ask the
  *   core for an OOM kill (MGLRU's min_ttl). Absent: nothing.
  *
- * - `deactivate(ctx, pfn, hint)` — madvise(MADV_COLD) ('cold') or
- *   MADV_PAGEOUT ('pageout') on an LRU folio. Absent: tail of its list.
+ * - `deactivate(ctx, pfn, hint)` — madvise(MADV_COLD) on an LRU folio
+ *   mapped only by the caller (`folio_deactivate`; the core passes 'cold').
+ *   MADV_PAGEOUT does not ask: the core reclaims those folios itself, as
+ *   `reclaim_pages` does (see `folioIsolated`). Absent: tail of its list.
  *
  * - `lruSizes(ctx, out)` — what /proc/meminfo calls Active/Inactive for
  *   this lruvec, and what the classic refault test reads. Absent: every
