@@ -132,3 +132,29 @@ describe('memcg reclaim (cgroup v2)', () => {
     expect(r.tasks[0].directReclaimNs).toBeGreaterThan(0);
   });
 });
+
+describe('memory.reclaim on the root memcg is cgroup reclaim', () => {
+  it('counts no global pgscan/pgsteal_direct, as cgroup_reclaim() is true for any target', () => {
+    const k = kernel();
+    const pages = 4096;
+    k.load({
+      files: [{ name: 'data', pages }],
+      memcgs: [],
+      // Read the file, then stay alive while memory.reclaim runs at 100 ms.
+      proactive: [{ atNs: 100_000_000, memcg: '/', pages: 1024 }],
+      tasks: [
+        {
+          name: 'reader',
+          regions: [{ kind: 'file-fd', file: 0, pages }],
+          source: generated((i) =>
+            i < pages ? [OP_READ, 0, i] : i < pages + 4 ? [OP_THINK, 0, 100_000_000] : null,
+          ),
+        },
+      ],
+    });
+    const r = k.run();
+    expect(r.counters.pgsteal_file).toBeGreaterThanOrEqual(1024);
+    expect(r.counters.pgsteal_direct + r.counters.pgsteal_kswapd).toBe(0);
+    expect(r.counters.pgscan_direct + r.counters.pgscan_kswapd).toBe(0);
+  });
+});

@@ -110,7 +110,7 @@ export class Eviction {
 
   /** `try_to_shrink_lruvec` (with `lru_gen_shrink_node`'s gate for root reclaim). Returns 'rotate' if it aged. */
   shrink(ctx: Ctx, sc: ScanControl): 'rotate' | undefined {
-    if (!sc.cgroupReclaim && (!sc.mayWritepage || !sc.mayUnmap)) return undefined;
+    if (sc.rootReclaim && (!sc.mayWritepage || !sc.mayUnmap)) return undefined;
     const swappiness = getSwappiness(ctx, sc);
     let scanned = 0;
     let nr = 0;
@@ -121,7 +121,7 @@ export class Eviction {
       if (delta === 0) break;
       scanned += delta;
       if (scanned >= nr) break;
-      if (!sc.cgroupReclaim && ctx.core.shouldAbortScan(ctx, sc)) break;
+      if (sc.rootReclaim && ctx.core.shouldAbortScan(ctx, sc)) break;
     }
     // Too many dirty folios in the oldest generation: wake the flushers.
     if (

@@ -105,7 +105,7 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
     /** Once per `shrink_node`: whether this reclaimer owns a walk, and `set_initial_priority` for root reclaim. */
     prepare(ctx, sc) {
       aging.walkOwned = sc.isKswapd || sc.proactive;
-      if (!sc.cgroupReclaim) setInitialPriority(ctx, sc);
+      if (sc.rootReclaim) setInitialPriority(ctx, sc);
     },
 
     /** `lru_gen_age_node`: in 6.14+ kswapd no longer ages here; only the min_ttl check remains. */

@@ -1899,7 +1899,7 @@ export class Kernel implements ReclaimCore {
     }
     // A policy that runs root reclaim of a node whole (`lru_gen_shrink_node`)
     // returns before the write-back and congestion bookkeeping of shrink_node.
-    if (!sc.cgroupReclaim && this.ctxs[targetLv.id].slot.ops.shrinksNodeWhole) {
+    if (sc.rootReclaim && this.ctxs[targetLv.id].slot.ops.shrinksNodeWhole) {
       if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
       return;
     }

@@ -69,9 +69,14 @@ export class ScanControl {
     return this.reclaimer === 'kswapd';
   }
 
-  /** `cgroup_reclaim(sc)` */
+  /** `cgroup_reclaim(sc)`: reclaim on behalf of a memcg, the root's memory.reclaim included. */
   get cgroupReclaim(): boolean {
-    return this.target !== null && this.target.parent !== null;
+    return this.target !== null;
+  }
+
+  /** `root_reclaim(sc)`: global reclaim, or reclaim aimed at the root memcg. */
+  get rootReclaim(): boolean {
+    return this.target === null || this.target.parent === null;
   }
 
   reset(reclaimer: Reclaimer, target: Memcg | null, node: number, nrToReclaim: number): this {
