@@ -1929,12 +1929,15 @@ export class Kernel implements ReclaimCore {
       if (sc.cgroupReclaim) targetLv.cgroupCongested = true;
       if (sc.isKswapd) targetLv.congested = true;
     }
-    // `reclaim_throttle(CONGESTED)`: other reclaimers wait for write-back to
-    // make progress, up to HZ/50, while the target is congested.
-    if (!sc.isKswapd && (targetLv.congested || targetLv.cgroupCongested)) {
+    // `reclaim_throttle(CONGESTED)`: other reclaimers of a congested target
+    // sleep a jiffy, unless `skip_throttle_noprogress` says waiting cannot help.
+    if (
+      !sc.isKswapd &&
+      (targetLv.congested || targetLv.cgroupCongested) &&
+      !this.skipThrottleNoprogress(node)
+    ) {
       this.world.counters.v[VM.throttle_congested]++;
-      const at = this.now + sc.costNs;
-      sc.costNs += Math.min(NS_PER_SEC / 50, Math.max(0, this.world.timers.peekTime() - at));
+      sc.costNs += NS_PER_JIFFY;
     }
     if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
     else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
