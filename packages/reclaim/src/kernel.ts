@@ -132,6 +132,8 @@ function hasRecency(vmFlags: number): boolean {
 const QUANTUM_NS = 50_000;
 const MAX_SAMPLES = 512;
 const READAHEAD_PAGES = 32;
+/** `MMAP_LOTSAMISS`: mmap read-around stops when faults miss this much more than they hit. */
+const MMAP_LOTSAMISS = 100;
 const INITIAL_RA_PAGES = 4;
 
 interface KswapdState {
@@ -769,16 +771,23 @@ export class Kernel implements ReclaimCore {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + vpn - vma.start;
     let p = file.cache[index];
+    const r = vma.region;
     if (p === 0) {
       // Major fault with read-around (`do_sync_mmap_readahead`): a window of
-      // ra_pages around the fault unless the VMA is VM_RAND_READ.
+      // ra_pages around the fault, ahead of it under MADV_SEQUENTIAL, none
+      // under MADV_RANDOM, and none once faults miss far more than they hit
+      // (`mmap_miss` above MMAP_LOTSAMISS): it would only hurt.
       let start = index;
       let count = 1;
-      if ((vma.vmFlags & VM_RAND_READ) === 0) {
-        count = READAHEAD_PAGES;
-        start = vma.vmFlags & VM_SEQ_READ ? index : Math.max(0, index - (READAHEAD_PAGES >> 1));
-        if (start + count > file.pages) count = file.pages - start;
+      if (vma.vmFlags & VM_SEQ_READ) count = READAHEAD_PAGES;
+      else if ((vma.vmFlags & VM_RAND_READ) === 0) {
+        if (task.mmapMiss[r] < MMAP_LOTSAMISS * 10) task.mmapMiss[r]++;
+        if (task.mmapMiss[r] <= MMAP_LOTSAMISS) {
+          count = READAHEAD_PAGES;
+          start = Math.max(0, index - (READAHEAD_PAGES >> 1));
+        }
       }
+      if (start + count > file.pages) count = file.pages - start;
       if (!this.readPages(task, file, start, count, index, vma.vmFlags, true)) return;
       task.majorFaults++;
       this.world.counters.v[VM.pgmajfault]++;
@@ -787,6 +796,8 @@ export class Kernel implements ReclaimCore {
     } else {
       task.minorFaults++;
       task.t += this.machine.config.cost.minorFaultNs;
+      // `do_async_mmap_readahead`: a page-cache hit makes up for a miss.
+      if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
     }
     const pfn = p - 1;
     const mm = task.mm;

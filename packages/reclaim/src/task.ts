@@ -32,6 +32,8 @@ export class Task {
   /** Per-region readahead state: previous page index read and current window. */
   readonly raPrev: Float64Array;
   readonly raWindow: Int32Array;
+  /** Per-region `file_ra_state.mmap_miss`: major faults less page-cache hits, capped at 10 × MMAP_LOTSAMISS. */
+  readonly mmapMiss: Int32Array;
   /**
    * Set when the source offers its requests as they are (`fillRequests`)
    * and they can only mean fd reads and writes of region 0: ideal mode then
@@ -71,6 +73,7 @@ export class Task {
     this.regionBase = new Int32Array(spec.regions.length).fill(-1);
     this.raPrev = new Float64Array(spec.regions.length).fill(-2);
     this.raWindow = new Int32Array(spec.regions.length);
+    this.mmapMiss = new Int32Array(spec.regions.length);
     this.oomScoreAdj = spec.oomScoreAdj ?? 0;
   }
 
