@@ -133,6 +133,33 @@ describe('memcg reclaim (cgroup v2)', () => {
   });
 });
 
+describe('memory.high (mem_cgroup_handle_over_high)', () => {
+  it('reclaims while it helps instead of sleeping, and counts a high event per reclaim, not per page', () => {
+    const k = kernel();
+    const pages = 6000;
+    k.load({
+      files: [],
+      memcgs: [{ path: '/capped', high: 1024 }],
+      tasks: [
+        {
+          name: 'grower',
+          memcg: '/capped',
+          regions: [{ kind: 'anon', pages }],
+          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : null)),
+        },
+      ],
+    });
+    const r = k.run();
+    const capped = k.machine.memcg('/capped');
+    // Pages charged over high number in the thousands; reclaim passes in the hundreds at most.
+    expect(capped.events.high).toBeGreaterThan(0);
+    expect(capped.events.high).toBeLessThan((pages - 1024) / 8);
+    // Swap to zram keeps up: the group is held at memory.high without penalty sleeps.
+    expect(r.counters.memcg_high_throttle).toBe(0);
+    expect(r.counters.pswpout).toBeGreaterThan(pages - 1024 - 64);
+  });
+});
+
 describe('memory.reclaim on the root memcg is cgroup reclaim', () => {
   it('counts no global pgscan/pgsteal_direct, as cgroup_reclaim() is true for any target', () => {
     const k = kernel();

@@ -1571,7 +1571,6 @@ export class Kernel implements ReclaimCore {
     // memory.high: accumulate debt; reclaim it on "return to user".
     for (let m: Memcg | null = memcg; m; m = m.parent) {
       if (m.usage > m.high) {
-        m.events.high++;
         memcg.overHighDebt += pages;
         if (memcg.overHighDebt >= MEMCG_CHARGE_BATCH) this.handleOverHigh(task);
         break;
@@ -1581,26 +1580,41 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `mem_cgroup_handle_over_high`: reclaim the debt from over-high ancestors, then sleep a penalty. */
+  /**
+   * Models `mem_cgroup_handle_over_high`: reclaim the debt from every
+   * ancestor over its memory.high (`reclaim_high`, which counts the high
+   * event), and keep reclaiming a batch at a time while that makes progress
+   * (or for MAX_RECLAIM_RETRIES tries); only when reclaim cannot keep up
+   * does the task sleep the penalty of its worst overage.
+   */
   private handleOverHigh(task: Task): void {
     const debt = task.memcg.overHighDebt;
     task.memcg.overHighDebt = 0;
-    let overage = 0;
-    for (let m: Memcg | null = task.memcg; m; m = m.parent) {
-      if (m.usage > m.high) {
-        this.memcgReclaim(task, m, debt, 'memcg');
+    let retries = MAX_RECLAIM_RETRIES;
+    for (let inRetry = false; ; inRetry = true) {
+      let reclaimed = 0;
+      for (let m: Memcg | null = task.memcg; m; m = m.parent) {
+        if (m.usage <= m.high) continue;
+        m.events.high++;
+        reclaimed += this.memcgReclaim(task, m, inRetry ? SWAP_CLUSTER_MAX : debt, 'memcg');
         if (task.killed) return;
-        if (m.usage > m.high) overage = Math.max(overage, ((m.usage - m.high) * 2 ** 20) / m.high);
       }
+      // `mem_find_max_overage` and `calculate_high_delay`: overage^2 * HZ
+      // >> 20 >> 14, scaled by the batch, clamped to 2 s.
+      let overage = 0;
+      for (let m: Memcg | null = task.memcg; m; m = m.parent)
+        if (m.usage > m.high) overage = Math.max(overage, ((m.usage - m.high) * 2 ** 20) / m.high);
+      let penaltyJiffies = ((overage * overage * HZ) / 2 ** 20 / 2 ** 14) * (debt / MEMCG_CHARGE_BATCH);
+      penaltyJiffies = Math.min(penaltyJiffies, 2 * HZ);
+      if (penaltyJiffies <= HZ / 100) return;
+      // Reclaim is making progress: encourage it rather than throttle.
+      if (reclaimed > 0 || retries-- > 0) continue;
+      const ns = penaltyJiffies * NS_PER_JIFFY;
+      this.world.counters.v[VM.memcg_high_throttle]++;
+      task.t += ns;
+      task.directReclaimNs += ns;
+      return;
     }
-    if (overage === 0) return;
-    // penalty = overage^2 * HZ >> 20 >> 14, scaled by the batch, clamped to 2 s.
-    let penaltyJiffies = ((overage * overage * HZ) / 2 ** 20 / 2 ** 14) * (debt / MEMCG_CHARGE_BATCH);
-    penaltyJiffies = Math.min(penaltyJiffies, 2 * HZ);
-    if (penaltyJiffies <= HZ / 100) return;
-    const ns = penaltyJiffies * NS_PER_JIFFY;
-    this.world.counters.v[VM.memcg_high_throttle]++;
-    task.t += ns;
-    task.directReclaimNs += ns;
   }
 
   // ---- reclaim entry points ---------------------------------------------------------------
