@@ -25,6 +25,24 @@ function kernel(swapPages = MEM) {
 const reader = (pages: number, passes: number): TaskSpec['source'] =>
   generated((i) => (i < pages * passes ? [OP_READ, 0, i % pages] : null));
 
+/** A task in /capped (memory.high 1024 pages) storing to `pages` anon pages once. */
+function growUnderHigh(pages: number) {
+  const k = kernel();
+  k.load({
+    files: [],
+    memcgs: [{ path: '/capped', high: 1024 }],
+    tasks: [
+      {
+        name: 'grower',
+        memcg: '/capped',
+        regions: [{ kind: 'anon', pages }],
+        source: generated((i) => (i < pages ? [OP_STORE, 0, i] : null)),
+      },
+    ],
+  });
+  return { k, r: k.run() };
+}
+
 describe('memcg reclaim (cgroup v2)', () => {
   it('memory.max: a group never holds more than its limit and reclaims inside itself, not globally', () => {
     const k = kernel();
@@ -112,20 +130,7 @@ describe('memcg reclaim (cgroup v2)', () => {
   });
 
   it('memory.high throttles an allocating group instead of killing it', () => {
-    const k = kernel();
-    k.load({
-      files: [],
-      memcgs: [{ path: '/capped', high: 1024 }],
-      tasks: [
-        {
-          name: 'grower',
-          memcg: '/capped',
-          regions: [{ kind: 'anon', pages: 3000 }],
-          source: generated((i) => (i < 3000 ? [OP_STORE, 0, i] : null)),
-        },
-      ],
-    });
-    const r = k.run();
+    const { k, r } = growUnderHigh(3000);
     expect(r.oomKills).toHaveLength(0);
     expect(k.machine.memcg('/capped').events.high).toBeGreaterThan(0);
     expect(r.counters.pswpout).toBeGreaterThan(1000);
@@ -135,21 +140,8 @@ describe('memcg reclaim (cgroup v2)', () => {
 
 describe('memory.high (mem_cgroup_handle_over_high)', () => {
   it('reclaims while it helps instead of sleeping, and counts a high event per reclaim, not per page', () => {
-    const k = kernel();
     const pages = 6000;
-    k.load({
-      files: [],
-      memcgs: [{ path: '/capped', high: 1024 }],
-      tasks: [
-        {
-          name: 'grower',
-          memcg: '/capped',
-          regions: [{ kind: 'anon', pages }],
-          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : null)),
-        },
-      ],
-    });
-    const r = k.run();
+    const { k, r } = growUnderHigh(pages);
     const capped = k.machine.memcg('/capped');
     // Pages charged over high number in the thousands; reclaim passes in the hundreds at most.
     expect(capped.events.high).toBeGreaterThan(0);
