@@ -720,6 +720,13 @@ export class Kernel implements ReclaimCore {
       // Still in the swap cache (e.g. under writeback): a minor fault.
       task.minorFaults++;
       task.t += this.machine.config.cost.minorFaultNs;
+      // `should_try_to_free_swap` and `folio_free_swap`: the same rule as a
+      // swap-in, for a folio whose write-back is over.
+      if (
+        (write || vma.vmFlags & VM_LOCKED || swap.isFull()) &&
+        (f.flags[pfn] & PG_WRITEBACK) === 0
+      )
+        this.world.freeSwapSlot(pfn);
     } else {
       pfn = this.allocPage(task);
       if (pfn < 0) return;
