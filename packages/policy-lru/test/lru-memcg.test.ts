@@ -152,6 +152,31 @@ describe('memory.high (mem_cgroup_handle_over_high)', () => {
   });
 });
 
+describe('memory.reclaim batches', () => {
+  it('reclaim enforces a minimum of SWAP_CLUSTER_MAX per call, so a tiny request reclaims a batch', () => {
+    const k = kernel();
+    const pages = 4096;
+    k.load({
+      files: [{ name: 'data', pages }],
+      memcgs: [{ path: '/app' }],
+      proactive: [{ atNs: 100_000_000, memcg: '/app', pages: 8 }],
+      tasks: [
+        {
+          name: 'reader',
+          memcg: '/app',
+          regions: [{ kind: 'file-fd', file: 0, pages }],
+          source: generated((i) =>
+            i < pages ? [OP_READ, 0, i] : i < pages + 4 ? [OP_THINK, 0, 100_000_000] : null,
+          ),
+        },
+      ],
+    });
+    const r = k.run();
+    expect(r.counters.proactive_reclaimed).toBeGreaterThanOrEqual(32);
+    expect(r.counters.proactive_reclaimed).toBeLessThanOrEqual(64);
+  });
+});
+
 describe('memory.reclaim on the root memcg is cgroup reclaim', () => {
   it('counts no global pgscan/pgsteal_direct, as cgroup_reclaim() is true for any target', () => {
     const k = kernel();

@@ -1849,7 +1849,6 @@ export class Kernel implements ReclaimCore {
     if (why === 'proactive') {
       sc.proactive = true;
       if (swappiness !== undefined) sc.proactiveSwappiness = swappiness;
-      sc.nrToReclaim = pages;
     }
     this.world.counters.v[VM.memcg_reclaim]++;
     const start = task ? task.t : this.now;
@@ -1864,8 +1863,10 @@ export class Kernel implements ReclaimCore {
     let reclaimed = 0;
     let failures = 0;
     while (reclaimed < pages && failures < MAX_RECLAIM_RETRIES) {
-      const batch = Math.max(Math.floor((pages - reclaimed) / 4), SWAP_CLUSTER_MAX);
-      const r = this.memcgReclaim(null, memcg, Math.min(batch, pages - reclaimed), 'proactive', swappiness);
+      // `memory_reclaim`: a quarter of what is left per call, which
+      // try_to_free_mem_cgroup_pages raises to at least SWAP_CLUSTER_MAX.
+      const batch = Math.floor((pages - reclaimed) / 4);
+      const r = this.memcgReclaim(null, memcg, batch, 'proactive', swappiness);
       if (r === 0) failures++;
       reclaimed += r;
     }
