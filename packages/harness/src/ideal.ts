@@ -15,7 +15,12 @@ import { createPolicy, defaultPolicy, parsePolicySpec } from './policies.js';
 import { runScenario } from './runner.js';
 import { validateScenario } from './scenario.js';
 import { makeSyntheticTrace, openTrace, type SyntheticTraceOptions, TraceChunk } from './trace/index.js';
-import { DenseKeyTable, prepareRequestsWorkload, prepareTraceWorkload } from './trace-run.js';
+import {
+  DenseKeyTable,
+  type PreparedTrace,
+  prepareRequestsWorkload,
+  prepareTraceWorkload,
+} from './trace-run.js';
 
 export interface IdealRunOptions {
   /** Page frames of the machine. */
@@ -51,19 +56,29 @@ export function runIdealTrace(path: string, options: IdealRunOptions): RunResult
   return runScenario(scenario, { abortOnEject: options.abortOnEject ?? true });
 }
 
-/** Runs a request sequence (any integer keys) in ideal mode, without a file. */
-export function runIdealRequests(keys: ArrayLike<number>, options: IdealRequestsOptions): RunResult {
-  const prepared = prepareRequestsWorkload(keys, 'ideal', 'file-fd', options.writes);
+/** A kernel in ideal mode of `memoryPages` frames, loaded with a prepared trace, under a policy spec. */
+function idealKernel(
+  prepared: PreparedTrace,
+  memoryPages: number,
+  policy: string,
+  options: { seed?: number; abortOnEject?: boolean; leanPaths?: boolean } = {},
+): Kernel {
   const kernel = new Kernel({
-    machine: idealMachineConfig(options.memoryPages),
-    policy: createPolicy(prepared.supply(parsePolicySpec(options.policy))),
+    machine: idealMachineConfig(memoryPages),
+    policy: createPolicy(prepared.supply(parsePolicySpec(policy))),
     fallback: defaultPolicy(),
     seed: options.seed ?? 1,
     watchdog: { abortOnEject: options.abortOnEject ?? true },
     idealLeanPaths: options.leanPaths ?? true,
   });
   kernel.load(prepared.workload);
-  const result = kernel.run();
+  return kernel;
+}
+
+/** Runs a request sequence (any integer keys) in ideal mode, without a file. */
+export function runIdealRequests(keys: ArrayLike<number>, options: IdealRequestsOptions): RunResult {
+  const prepared = prepareRequestsWorkload(keys, 'ideal', 'file-fd', options.writes);
+  const result = idealKernel(prepared, options.memoryPages, options.policy, options).run();
   result.policy = options.policy;
   return result;
 }
@@ -169,13 +184,7 @@ export async function benchTraceReplay(
       const prepared = prepareTraceWorkload({ trace: path, format: 'oracle-general' }, 'ideal');
       footprint = prepared.pages;
       memoryPages = Math.max(1, Math.round(footprint * (options.memoryFraction ?? 0.5)));
-      const kernel = new Kernel({
-        machine: idealMachineConfig(memoryPages),
-        policy: createPolicy(prepared.supply(parsePolicySpec(policy))),
-        seed: 1,
-        watchdog: { abortOnEject: true },
-      });
-      kernel.load(prepared.workload);
+      const kernel = idealKernel(prepared, memoryPages, policy);
       const t1 = performance.now();
       const c1 = process.cpuUsage();
       const r = kernel.run();
@@ -199,14 +208,7 @@ export async function benchTraceReplay(
     const inMemory: number[] = [];
     const bare: number[] = [];
     for (let rep = 0; rep < repeats; rep++) {
-      const prepared = prepareRequestsWorkload(ids, 'ideal');
-      const kernel = new Kernel({
-        machine: idealMachineConfig(memoryPages),
-        policy: createPolicy(prepared.supply(parsePolicySpec(policy))),
-        seed: 1,
-        watchdog: { abortOnEject: true },
-      });
-      kernel.load(prepared.workload);
+      const kernel = idealKernel(prepareRequestsWorkload(ids, 'ideal'), memoryPages, policy);
       let t = performance.now();
       kernel.run();
       inMemory.push((requests * 1000) / (performance.now() - t));
