@@ -65,7 +65,7 @@ import {
 } from '@reclaim-lab/mechanisms';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
-import { oomBadness, selectOomVictim } from './oom.js';
+import { oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
 import type {
   AddHow,
   Decision,
@@ -2757,7 +2757,12 @@ export class Kernel implements ReclaimCore {
 
   /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
   private oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
-    const total = this.machine.totalPages + (this.machine.swap?.slots ?? 0);
+    const total = oomTotalPages(
+      scope,
+      this.machine.totalPages,
+      this.machine.swap?.slots ?? 0,
+      this.machine.config.swappiness,
+    );
     let victim = selectOomVictim(this.tasks, scope, total);
     if (!victim) {
       // Nothing killable: the allocating task cannot proceed.

@@ -2,7 +2,7 @@ import { defaultMachineConfig, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model'
 import { Kernel } from '@reclaim-lab/reclaim';
 import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
-import { oomBadness, selectOomVictim } from '../src/oom.js';
+import { oomBadness, oomTotalPages, selectOomVictim } from '../src/oom.js';
 
 // select_bad_process: the biggest task by rss + swap + page tables, shifted by oom_score_adj; -1000 is never chosen.
 describe('OOM victim selection (oom_badness)', () => {
@@ -56,5 +56,69 @@ describe('OOM victim selection (oom_badness)', () => {
     for (const t of k.tasks) Object.assign(t, { finished: false, killed: false });
     for (const [i, t] of k.tasks.entries()) t.mm.rssAnon = [300, 100][i];
     expect(selectOomVictim(k.tasks, k.machine.memcg('/b'), 4096)?.name).toBe('t1');
+  });
+
+  it('breaks a tie for the task evaluated last, as oom_evaluate_task does', () => {
+    const k = kernelWith([{ pages: 200 }, { pages: 200 }, { pages: 100 }]);
+    for (const t of k.tasks) Object.assign(t, { finished: false, killed: false });
+    for (const [i, t] of k.tasks.entries()) t.mm.rssAnon = [200, 200, 100][i];
+    expect(selectOomVictim(k.tasks, null, 4096)?.name).toBe('t1');
+  });
+
+  it('scales oom_score_adj by totalpages / 1000 truncated first', () => {
+    const k = kernelWith([{ pages: 100 }, { pages: 100, adj: 1 }]);
+    for (const t of k.tasks) Object.assign(t, { finished: false, killed: false });
+    for (const t of k.tasks) t.mm.rssAnon = 100;
+    k.tasks[0].mm.rssAnon = 101;
+    // 1999 / 1000 truncates to 1: +1 ties t0's extra page, and the later task wins the tie.
+    expect(selectOomVictim(k.tasks, null, 1999)?.name).toBe('t1');
+    // 999 / 1000 truncates to 0: the adjustment vanishes.
+    expect(selectOomVictim(k.tasks, null, 999)?.name).toBe('t0');
+  });
+
+  it('takes totalpages from the OOMing memcg: memory.max plus the swap it may use', () => {
+    const k = kernelWith([{ pages: 10 }]);
+    const g = k.machine.memcg('/g');
+    expect(oomTotalPages(null, 4096, 1024, 60)).toBe(5120);
+    g.max = 1000;
+    expect(oomTotalPages(g, 4096, 1024, 60)).toBe(2024);
+    g.swapMax = 100;
+    expect(oomTotalPages(g, 4096, 1024, 60)).toBe(1100);
+    expect(oomTotalPages(g, 4096, 1024, 0)).toBe(1000);
+    g.max = 0;
+    g.swapMax = 0;
+    expect(oomTotalPages(g, 4096, 1024, 60)).toBe(1);
+  });
+
+  it('kills by the memcg scale in a memcg OOM, not the machine scale', () => {
+    // t0 fills 700 of /g's 1000 pages; t1 arrives later with oom_score_adj 120 and hits the limit at 300.
+    // Scaled by /g (1000 pages: +120) t1 scores ~420 against t0's ~700; by the machine (4096: +480) ~780.
+    const k = new Kernel({
+      machine: defaultMachineConfig(4096, { swapPages: 0 }),
+      policy: { name: 'empty' },
+      seed: 1,
+    });
+    k.load({
+      files: [],
+      memcgs: [{ path: '/g', max: 1000 }],
+      tasks: [
+        {
+          name: 't0',
+          memcg: '/g',
+          regions: [{ kind: 'anon' as const, pages: 700 }],
+          source: generated((j) => (j < 700 ? [OP_STORE, 0, j] : j < 702 ? [OP_THINK, 0, 1e9] : null)),
+        },
+        {
+          name: 't1',
+          memcg: '/g',
+          oomScoreAdj: 120,
+          regions: [{ kind: 'anon' as const, pages: 400 }],
+          source: generated((j) => (j === 0 ? [OP_THINK, 0, 1e8] : j <= 400 ? [OP_STORE, 0, j - 1] : null)),
+        },
+      ],
+    });
+    const r = k.run();
+    expect(r.oomKills.map((o) => o.task)).toEqual(['t0']);
+    expect(r.oomKills[0].kind).toBe('memcg');
   });
 });
