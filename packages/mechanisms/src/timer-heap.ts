@@ -37,7 +37,8 @@ export class TimerHeap {
   /** The latest time among pending entries `accept` takes (-Infinity if none): a scan, for rare waits such as fsync. */
   latest(accept: (payload: number, tag: number) => boolean): number {
     let t = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < this.n; i++) if (this.time[i] > t && accept(this.payload[i], this.tag[i])) t = this.time[i];
+    for (let i = 0; i < this.n; i++)
+      if (this.time[i] > t && accept(this.payload[i], this.tag[i])) t = this.time[i];
     return t;
   }
 

@@ -722,10 +722,7 @@ export class Kernel implements ReclaimCore {
       task.t += this.machine.config.cost.minorFaultNs;
       // `should_try_to_free_swap` and `folio_free_swap`: the same rule as a
       // swap-in, for a folio whose write-back is over.
-      if (
-        (write || vma.vmFlags & VM_LOCKED || swap.isFull()) &&
-        (f.flags[pfn] & PG_WRITEBACK) === 0
-      )
+      if ((write || vma.vmFlags & VM_LOCKED || swap.isFull()) && (f.flags[pfn] & PG_WRITEBACK) === 0)
         this.world.freeSwapSlot(pfn);
     } else {
       pfn = this.allocPage(task);
