@@ -2,6 +2,7 @@
  * A file and its page cache. `cache[i]` is pfn+1 of the cached page at index i
  * (0 = not cached); `shadow[i]` holds a workingset shadow left by reclaim
  * (0 = none), as the kernel keeps shadows in the page-cache xarray.
+ * A shmem file's xarray holds swap entries instead (`swapEntry`).
  */
 export interface FileMapping {
   mm: number;
@@ -26,6 +27,14 @@ export class SimFile {
   nrCached = 0;
   nrShadows = 0;
   nrDirty = 0;
+  /**
+   * A shmem/tmpfs inode: its folios are swap-backed (anon LRU), start as
+   * zero pages with no I/O, leave no shadow when dropped clean, and go to
+   * swap rather than to the file's device (`shmem_writeout`).
+   */
+  shmem = false;
+  /** shmem only: slot+1 of the swap entry the page cache holds at each index (0 = none). */
+  swapEntry: Int32Array | null = null;
 
   constructor(id: number, name: string, pages: number, device: number) {
     this.id = id;
@@ -34,5 +43,13 @@ export class SimFile {
     this.device = device;
     this.cache = new Int32Array(pages);
     this.shadow = new Float64Array(pages);
+  }
+
+  /** Make this file a shmem inode (before any of its pages is cached). */
+  markShmem(): void {
+    if (this.shmem) return;
+    if (this.nrCached > 0) throw new Error(`file ${this.name} has cached pages: it cannot become shmem`);
+    this.shmem = true;
+    this.swapEntry = new Int32Array(this.pages);
   }
 }

@@ -19,6 +19,8 @@ export class SwapSpace {
   shadow: Float64Array;
   /** memcg charged for the slot. */
   memcg: Uint16Array;
+  /** 1 when the slot belongs to a shmem page: `ownerMm` is then the file and `ownerVpn` its index. */
+  shmem: Uint8Array;
   /** Released slots, reused last-released first. */
   private freeStack: Int32Array;
   private freeTop = 0;
@@ -35,6 +37,7 @@ export class SwapSpace {
     this.frame = new Int32Array(cap).fill(-1);
     this.shadow = new Float64Array(cap);
     this.memcg = new Uint16Array(cap);
+    this.shmem = new Uint8Array(cap);
     this.freeStack = new Int32Array(cap);
   }
 
@@ -52,7 +55,8 @@ export class SwapSpace {
     return this.used * 2 > this.slots;
   }
 
-  alloc(mm: number, vpn: number, memcg: number): number {
+  /** A free slot for (mm, vpn) — or, with `shmem`, for (file, index) — charged to `memcg`; -1 if full. */
+  alloc(mm: number, vpn: number, memcg: number, shmem = false): number {
     let slot: number;
     if (this.freeTop > 0) slot = this.freeStack[--this.freeTop];
     else if (this.fresh < this.slots) {
@@ -62,6 +66,7 @@ export class SwapSpace {
     this.ownerMm[slot] = mm;
     this.ownerVpn[slot] = vpn;
     this.memcg[slot] = memcg;
+    this.shmem[slot] = shmem ? 1 : 0;
     this.frame[slot] = -1;
     this.shadow[slot] = 0;
     this.used++;
@@ -83,7 +88,10 @@ export class SwapSpace {
 
   private grow(): void {
     const cap = Math.min(this.slots, this.ownerMm.length * 2);
-    const grown = <T extends Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const grown = <T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
       const b = make(cap);
       b.set(a as never);
       return b;
@@ -96,6 +104,7 @@ export class SwapSpace {
     this.frame.fill(-1, n);
     this.shadow = grown(this.shadow, (c) => new Float64Array(c));
     this.memcg = grown(this.memcg, (c) => new Uint16Array(c));
+    this.shmem = grown(this.shmem, (c) => new Uint8Array(c));
     this.freeStack = grown(this.freeStack, (c) => new Int32Array(c));
   }
 }

@@ -256,11 +256,16 @@ export class World {
     return n;
   }
 
+  /**
+   * Set PG_dirty. A page-cache folio of a regular file is accounted
+   * (NR_FILE_DIRTY, the file's count) for the flushers and fsync; shmem's
+   * `noop_dirty_folio` accounts nothing — reclaim alone writes it, to swap.
+   */
   markDirty(pfn: number): void {
     const f = this.frames;
     if (f.flags[pfn] & PG_DIRTY) return;
     f.flags[pfn] |= PG_DIRTY;
-    if (f.flags[pfn] & PG_FILE) {
+    if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty++;
       this.machine.files[f.owner[pfn]].nrDirty++;
     }
@@ -270,7 +275,7 @@ export class World {
     const f = this.frames;
     if ((f.flags[pfn] & PG_DIRTY) === 0) return;
     f.flags[pfn] &= ~PG_DIRTY;
-    if (f.flags[pfn] & PG_FILE) {
+    if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty--;
       this.machine.files[f.owner[pfn]].nrDirty--;
     }
@@ -290,6 +295,46 @@ export class World {
     f.flags[pfn] |= PG_SWAPCACHE | PG_DIRTY;
     swap.frame[slot] = pfn;
     return true;
+  }
+
+  /**
+   * Models `shmem_writeout()` up to the write: give a dirty shmem folio a
+   * swap slot and move it from the file's page cache to the swap cache, the
+   * page cache keeping the swap entry. False (the caller re-dirties and
+   * activates) when there is no slot for it.
+   */
+  shmemWriteout(pfn: number): boolean {
+    const swap = this.machine.swap;
+    const f = this.frames;
+    if (!swap || !this.swapAllowed(f.memcg[pfn])) return false;
+    const file = this.machine.files[f.owner[pfn]];
+    const index = f.index[pfn];
+    const slot = swap.alloc(file.id, index, f.memcg[pfn], true);
+    if (slot < 0) return false;
+    this.chargeSwap(f.memcg[pfn], 1);
+    file.cache[index] = 0;
+    file.nrCached--;
+    (file.swapEntry as Int32Array)[index] = slot + 1;
+    f.swapSlot[pfn] = slot;
+    f.flags[pfn] = (f.flags[pfn] & ~PG_FILE) | PG_SWAPCACHE;
+    swap.frame[slot] = pfn;
+    return true;
+  }
+
+  /**
+   * The end of `shmem_swapin_folio()` for a folio in the swap cache: back
+   * into the file's page cache, dirty (its swap copy is dropped), the slot
+   * freed.
+   */
+  shmemSwapinToCache(pfn: number): void {
+    const f = this.frames;
+    const file = this.machine.files[f.owner[pfn]];
+    const index = f.index[pfn];
+    (file.swapEntry as Int32Array)[index] = 0;
+    this.freeSwapSlot(pfn);
+    f.flags[pfn] |= PG_FILE | PG_DIRTY;
+    file.cache[index] = pfn + 1;
+    file.nrCached++;
   }
 
   /** Drop a folio's swap slot (the slot's content is no longer needed). */

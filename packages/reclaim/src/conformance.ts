@@ -33,7 +33,8 @@ export interface MachineCase {
 }
 
 export interface RegionCase {
-  kind: 'anon' | 'file-mapped' | 'file-fd';
+  /** `shmem`: a file-mapped region of a shmem file (swap-backed, on the anon LRU). */
+  kind: 'anon' | 'file-mapped' | 'file-fd' | 'shmem';
   pages: number;
   mlock: boolean;
 }
@@ -67,7 +68,7 @@ export function machineArb(): fc.Arbitrary<MachineCase> {
 
 function taskArb(memPages: number): fc.Arbitrary<TaskCase> {
   const region = fc.record({
-    kind: fc.constantFrom('anon' as const, 'file-mapped' as const, 'file-fd' as const),
+    kind: fc.constantFrom('anon' as const, 'file-mapped' as const, 'file-fd' as const, 'shmem' as const),
     pages: fc.integer({ min: 1, max: memPages * 2 }),
     // Mostly unlocked: a locked region the size of memory only proves OOM works.
     mlock: fc.oneof(
@@ -144,6 +145,8 @@ export function buildCase(c: ConformanceCase): {
     const regions: RegionSpec[] = t.regions.map((r, ri) => {
       if (r.kind === 'anon') return { kind: 'anon', pages: r.pages, mlock: r.mlock };
       files.push({ name: `f${ti}.${ri}`, pages: r.pages });
+      if (r.kind === 'shmem')
+        return { kind: 'file-mapped', shmem: true, pages: r.pages, file: files.length - 1, mlock: r.mlock };
       return {
         kind: r.kind,
         pages: r.pages,

@@ -64,6 +64,27 @@ export function checkKernelInvariants(
       for (let vpn = 0; vpn < mm.pte.length; vpn++)
         if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
     }
+    // A shmem file's page cache holds the swap entries of its swapped-out pages.
+    for (const file of machine.files) {
+      const entries = file.swapEntry;
+      if (entries === null) continue;
+      for (let index = 0; index < entries.length; index++) {
+        if (entries[index] === 0) continue;
+        const slot = entries[index] - 1;
+        if (
+          !swap.isUsed(slot) ||
+          swap.shmem[slot] !== 1 ||
+          swap.ownerMm[slot] !== file.id ||
+          swap.ownerVpn[slot] !== index
+        )
+          throw new Error(
+            `${where}: shmem file ${file.name} index ${index} holds swap slot ${slot} that it does not own`,
+          );
+        if (file.cache[index] !== 0)
+          throw new Error(`${where}: shmem file ${file.name} index ${index} is both cached and swapped`);
+        if (swap.frame[slot] < 0) holders[slot]++;
+      }
+    }
     let used = 0;
     for (let slot = 0; slot < swap.highWater; slot++) {
       if (!swap.isUsed(slot)) continue;

@@ -41,6 +41,7 @@ import {
   PTE_YOUNG,
   Rng,
   type SimFile,
+  type SwapSpace,
   type TaskSpec,
   VM_ANON,
   VM_EXEC,
@@ -406,6 +407,7 @@ export class Kernel implements ReclaimCore {
           throw new WorkloadError(`task ${spec.name}: regions[${i}] extends past the end of file ${f.name}`);
         }
         vmFlags |= VM_SHARED;
+        if (r.shmem) f.markShmem();
       }
       if (r.mlock) vmFlags |= VM_LOCKED;
       if (r.exec) vmFlags |= VM_EXEC;
@@ -656,7 +658,10 @@ export class Kernel implements ReclaimCore {
           throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${vma.pages} pages)`);
         this.requests++;
         task.accesses++;
-        if (op === OP_READ) this.fdRead(task, vma, r, a);
+        if (this.machine.files[vma.file].shmem) {
+          if (op === OP_READ) this.shmemRead(task, vma, r, a);
+          else this.shmemWrite(task, vma, a);
+        } else if (op === OP_READ) this.fdRead(task, vma, r, a);
         else this.fdWrite(task, vma, a);
         return;
       }
@@ -774,6 +779,10 @@ export class Kernel implements ReclaimCore {
   private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + vpn - vma.start;
+    if (file.shmem) {
+      this.shmemFault(task, vma, vpn, index, write);
+      return;
+    }
     let p = file.cache[index];
     const r = vma.region;
     if (p === 0) {
@@ -803,13 +812,137 @@ export class Kernel implements ReclaimCore {
       // `do_async_mmap_readahead`: a page-cache hit makes up for a miss.
       if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
     }
-    const pfn = p - 1;
+    this.mapFilePage(task, vpn, p - 1, write);
+  }
+
+  /** Install a PTE for a page-cache folio at `vpn` (`finish_fault`). */
+  private mapFilePage(task: Task, vpn: number, pfn: number, write: boolean): void {
     const mm = task.mm;
     this.machine.frames.mapcount[pfn]++;
-    mm.pte[vpn] = p;
+    mm.pte[vpn] = pfn + 1;
     mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
     mm.pmdYoung[vpn >> 9] = 1;
     mm.rssFile++;
+  }
+
+  // ---- shmem ----------------------------------------------------------------------
+
+  /**
+   * Models `shmem_fault()`: a cached folio is a minor fault; a swap entry
+   * in the page cache is swapped in (major when read from the device); a
+   * hole gets a new zero-filled folio, a minor fault with no I/O. No
+   * read-around: shmem has no readahead.
+   */
+  private shmemFault(task: Task, vma: Vma, vpn: number, index: number, write: boolean): void {
+    const file = this.machine.files[vma.file];
+    const entry = file.cache[index] === 0 ? (file.swapEntry as Int32Array)[index] : 0;
+    const major = entry !== 0 && (this.machine.swap as SwapSpace).frame[entry - 1] < 0;
+    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, true, true);
+    if (pfn < 0) return;
+    if (major) {
+      task.majorFaults++;
+      this.world.counters.v[VM.pgmajfault]++;
+    } else {
+      task.minorFaults++;
+      task.t += this.machine.config.cost.minorFaultNs;
+    }
+    this.mapFilePage(task, vpn, pfn, write);
+  }
+
+  /**
+   * Models `shmem_get_folio()`: the folio at `index` of a shmem file, swapped
+   * in if the page cache holds a swap entry there, or — when `allocate` (a
+   * fault or a write; reads of a hole return zeros without a folio) — a new
+   * zero-filled one on the anon LRU. -1 if there is none or the task was killed.
+   */
+  private shmemGetFolio(
+    task: Task,
+    file: SimFile,
+    index: number,
+    vmFlags: number,
+    inFault: boolean,
+    allocate: boolean,
+  ): number {
+    const p = file.cache[index];
+    if (p !== 0) return p - 1;
+    const entry = (file.swapEntry as Int32Array)[index];
+    if (entry !== 0) return this.shmemSwapin(task, file, index, entry - 1, vmFlags, inFault);
+    if (!allocate) return -1;
+    const pfn = this.allocPage(task);
+    if (pfn < 0) return -1;
+    // Reclaim while allocating cannot fill a hole: nothing else runs meanwhile.
+    this.machine.frames.flags[pfn] |= PG_SWAPBACKED;
+    this.world.pageCacheInsert(file, index, pfn, task.memcg);
+    this.lruAdd(pfn, vmFlags, inFault ? 'fault' : 'write', false, inFault);
+    return pfn;
+  }
+
+  /**
+   * Models `shmem_swapin_folio()`: take the folio from the swap cache, or
+   * read it from the swap device (a refault, judged by the shadow the swap
+   * cache kept); either way it goes back into the file's page cache dirty
+   * and its swap slot is freed.
+   */
+  private shmemSwapin(
+    task: Task,
+    file: SimFile,
+    index: number,
+    slot: number,
+    vmFlags: number,
+    inFault: boolean,
+  ): number {
+    const swap = this.machine.swap as SwapSpace;
+    const f = this.machine.frames;
+    let pfn = swap.frame[slot];
+    if (pfn >= 0) {
+      this.world.shmemSwapinToCache(pfn);
+      return pfn;
+    }
+    pfn = this.allocPage(task);
+    if (pfn < 0) return -1;
+    if ((file.swapEntry as Int32Array)[index] !== slot + 1)
+      throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);
+    f.flags[pfn] |= PG_SWAPBACKED | PG_SWAPCACHE;
+    f.owner[pfn] = file.id;
+    f.index[pfn] = index;
+    f.memcg[pfn] = task.memcg.id;
+    f.swapSlot[pfn] = slot;
+    swap.frame[slot] = pfn;
+    const shadow = swap.shadow[slot];
+    swap.shadow[slot] = 0;
+    const c = this.world.counters.v;
+    c[VM.pswpin]++;
+    c[VM.pgpgin]++;
+    const done = this.machine.swapDevice.submit(task.t, 1, false);
+    task.ioWaitNs += done - task.t;
+    task.t = done + this.machine.config.cost.majorFaultNs;
+    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
+    this.world.shmemSwapinToCache(pfn);
+    this.lruAdd(pfn, vmFlags, 'swapin', active, inFault);
+    return pfn;
+  }
+
+  /** `shmem_file_read_iter` for one page: a hole reads as zeros and allocates nothing. */
+  private shmemRead(task: Task, vma: Vma, r: number, a: number): void {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    task.t += this.machine.config.cost.fdAccessNs;
+    if (file.cache[index] === 0) this.misses++;
+    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, false);
+    if (pfn >= 0 && (a !== task.raPrev[r] || this.mode === 'ideal')) this.markAccessed(pfn);
+    task.raPrev[r] = a;
+  }
+
+  /** A write to a shmem file: the folio is dirtied, but no flusher writes it and nothing throttles. */
+  private shmemWrite(task: Task, vma: Vma, a: number): void {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    task.t += this.machine.config.cost.fdAccessNs;
+    if (file.cache[index] === 0) this.misses++;
+    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, true);
+    if (pfn < 0) return;
+    this.markAccessed(pfn);
+    if (this.mode !== 'ideal') this.world.markDirty(pfn);
   }
 
   /**
@@ -1006,6 +1139,8 @@ export class Kernel implements ReclaimCore {
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
+    // idealMiss reads a regular file; shmem misses take the general path.
+    const leanFile = !this.machine.files[vma.file].shmem;
     const pgoff = vma.pgoff;
     const pages = vma.pages;
     const ctxs = this.ctxs;
@@ -1073,7 +1208,7 @@ export class Kernel implements ReclaimCore {
       task.t = t;
       task.requestPos = pos;
       task.requestLen = len;
-      if (a < pages && this.idealLeanCtx() !== null && this.leanMemcg(task.memcg))
+      if (a < pages && leanFile && this.idealLeanCtx() !== null && this.leanMemcg(task.memcg))
         this.idealMiss(task, vma, a, req < 0);
       else this.slowOp(task, req < 0 ? OP_WRITE : OP_READ, 0, a);
       if (task.killed) break;
@@ -2247,7 +2382,8 @@ export class Kernel implements ReclaimCore {
 
   markDirty(pfn: number): void {
     this.world.markDirty(pfn);
-    if (this.machine.frames.flags[pfn] & PG_FILE) this.flusher.queue(pfn, this.now);
+    if ((this.machine.frames.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE)
+      this.flusher.queue(pfn, this.now);
   }
 
   lruSizes(lv: Lruvec): LruSizes {
@@ -2345,8 +2481,9 @@ export class Kernel implements ReclaimCore {
         this.survive(buf, outcome, res, pfn, 0);
         continue;
       }
-      // Anon folio not yet in swap: give it a slot (`add_to_swap`).
-      if (!isFile && (flags & PG_SWAPCACHE) === 0) {
+      // Anon folio not yet in swap: give it a slot (`add_to_swap`). A shmem
+      // folio gets one only if it is dirty, when it is written (below).
+      if ((flags & (PG_ANON | PG_SWAPCACHE)) === PG_ANON) {
         if (!sc.maySwap || !this.world.addToSwap(pfn)) {
           this.survive(buf, outcome, res, pfn, 1);
           continue;
@@ -2364,6 +2501,16 @@ export class Kernel implements ReclaimCore {
         sc.costNs += m * cost.unmapNs;
         // A dirty PTE made the page cache folio dirty: the flushers must hear of it.
         if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.flusher.queue(pfn, this.now);
+        flags = f.flags[pfn];
+      }
+      // A dirty shmem folio still in its file's page cache moves to the swap
+      // cache to be written (`shmem_writeout`); with no slot it is re-dirtied
+      // and activated.
+      if ((flags & (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) === (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) {
+        if (!sc.maySwap || !this.world.shmemWriteout(pfn)) {
+          this.survive(buf, outcome, res, pfn, 1);
+          continue;
+        }
         flags = f.flags[pfn];
       }
       if (flags & PG_DIRTY && !ideal) {
@@ -2431,6 +2578,14 @@ export class Kernel implements ReclaimCore {
     flags: number,
     sc: ScanControl,
   ): void {
+    // A clean shmem folio dropped from its page cache is zeros: no shadow is left (`__remove_mapping`
+    // asks workingset_eviction only for swap-cache and file-LRU folios).
+    if ((flags & (PG_FILE | PG_SWAPBACKED)) === (PG_FILE | PG_SWAPBACKED)) {
+      this.world.lruDel(pfn);
+      this.world.releaseFrame(pfn, 0, true);
+      sc.costNs += this.machine.config.cost.freeNs;
+      return;
+    }
     let payload = 0;
     if (ops.evicted) {
       const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
@@ -2599,7 +2754,7 @@ export class Kernel implements ReclaimCore {
           const pfn = p - 1;
           if (mm.pteBits[vpn] & PTE_DIRTY) {
             this.world.markDirty(pfn);
-            this.flusher.queue(pfn, this.now);
+            if ((f.flags[pfn] & PG_SWAPBACKED) === 0) this.flusher.queue(pfn, this.now);
           }
           f.mapcount[pfn]--;
           mm.rssFile--;
