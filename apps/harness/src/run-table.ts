@@ -69,7 +69,7 @@ export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
   for (const t of r.tasks) {
     const state = t.killed ? c.red('killed') : t.finished ? 'done' : 'running';
     out.push(
-      `  task ${t.name.padEnd(14)} ${ms(t.runtimeNs).padStart(12)}  ops ${t.ops}  major faults ${t.majorFaults}  stalled ${ms(t.directReclaimNs)}  io wait ${ms(t.ioWaitNs)}  ${state}`,
+      `  task ${t.name.padEnd(14)} ${ms(t.runtimeNs).padStart(12)}  ops ${t.ops}  major faults ${t.majorFaults}  read misses ${t.readMisses}  stalled ${ms(t.directReclaimNs)}  io wait ${ms(t.ioWaitNs)}  ${state}`,
     );
   }
   for (const [group, names] of GROUPS) {

@@ -5,6 +5,7 @@
  * runs through the same Kernel, so their miss counts compare request for
  * request, and none may beat Belady's OPT.
  */
+import { KIB_PER_PAGE } from '@reclaim-lab/mechanisms';
 import type { ReclaimOps } from '@reclaim-lab/reclaim';
 import { fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
@@ -65,8 +66,8 @@ describe('ideal mode: every request is one access, every miss when full one evic
       expect(r.tasks[0].ops).toBe(20_000);
       expect(r.policyExits).toEqual([]);
       expect(r.oomKills).toEqual([]);
-      // No readahead: each miss reads exactly its own page.
-      expect(r.counters.pgpgin).toBe(r.misses);
+      // No readahead: each miss reads exactly its own page (pgpgin is in KiB, as /proc/vmstat).
+      expect(r.counters.pgpgin).toBe(r.misses * KIB_PER_PAGE);
       // Full after the first `frames` misses; from then on one eviction per miss, none in the background.
       expect(r.counters.pgsteal_direct).toBe(r.misses - frames);
       expect(r.counters.pgsteal_kswapd).toBe(0);

@@ -155,6 +155,7 @@ function fabricateRun(policy: string, seed: number, workloadFactor = 1): RunResu
       ops: Math.round(ops / 2),
       accesses: 500_000,
       majorFaults: Math.round(majors / 2),
+      readMisses: 0,
       minorFaults: 1000,
       directReclaimNs: Math.round(direct.totalNs / 2),
       ioWaitNs: jitter(50_000_000 * pressure),

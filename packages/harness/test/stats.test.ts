@@ -52,6 +52,7 @@ function run(
         accesses: 0,
         majorFaults: 0,
         minorFaults: 0,
+        readMisses: 0,
         directReclaimNs: (task.directReclaimMs ?? 0) * 1e6,
         ioWaitNs: 0,
         killed: false,
@@ -320,6 +321,7 @@ describe('compare', () => {
     expect(score.excluded.map((e) => e.metric).sort()).toEqual([
       'direct_stall_ms',
       'ops_per_sec',
+      'pgpgin',
       'pgsteal',
       'pswpin',
     ]);

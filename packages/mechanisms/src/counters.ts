@@ -2,6 +2,12 @@
  * vmstat-named event counters. Indices are constants so the hot path bumps a
  * Float64Array slot; `toRecord` gives the /proc/vmstat view.
  */
+/**
+ * /proc/vmstat reports pgpgin and pgpgout in KiB (`vmstat_start` halves the
+ * 512-byte sectors `submit_bio` counts): a 4 KiB page is 4.
+ */
+export const KIB_PER_PAGE = 4;
+
 export const VMSTAT_NAMES = [
   'pgfault',
   'pgmajfault',

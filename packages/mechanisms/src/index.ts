@@ -1,5 +1,5 @@
 export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
-export { Counters, VM, VMSTAT_NAMES, type VmstatName } from './counters.js';
+export { Counters, KIB_PER_PAGE, VM, VMSTAT_NAMES, type VmstatName } from './counters.js';
 export { ListSet, StepBudgetExceeded } from './lists.js';
 export { LOOKAROUND_PTES, LookAround, type LookAroundParams, lookAroundWindow } from './lookaround.js';
 export { Lruvec } from './lruvec.js';

@@ -23,7 +23,7 @@ import {
   VM_RAND_READ,
   VM_SEQ_READ,
 } from '@reclaim-lab/hw-model';
-import { Counters, VM } from './counters.js';
+import { Counters, KIB_PER_PAGE, VM } from './counters.js';
 import { ListSet } from './lists.js';
 import { Lruvec } from './lruvec.js';
 import { TimerHeap } from './timer-heap.js';
@@ -366,7 +366,7 @@ export class World {
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
     this.nrWriteback++;
-    this.counters.v[VM.pgpgout]++;
+    this.counters.v[VM.pgpgout] += KIB_PER_PAGE;
     if (anon) this.counters.v[VM.pswpout]++;
     this.counters.v[VM.writeback_pages]++;
     // Every folio takes its page of bandwidth; a batch counts as one request.

@@ -112,8 +112,8 @@ describe('the refault feedback (PID) controller', () => {
               const j = i % per;
               if (round === rounds) return null;
               // Major faults during this round's hot reads.
-              if (j === 0) before = k.tasks[0].majorFaults;
-              if (j === hot * reads) hotMisses.push(k.tasks[0].majorFaults - before);
+              if (j === 0) before = k.tasks[0].majorFaults + k.tasks[0].readMisses;
+              if (j === hot * reads) hotMisses.push(k.tasks[0].majorFaults + k.tasks[0].readMisses - before);
               if (j < hot * reads) return [OP_READ, 0, j % hot];
               return [OP_READ, 1, round * chunk + j - hot * reads];
             }),

@@ -53,6 +53,7 @@ import {
   type WorkloadInstance,
 } from '@reclaim-lab/hw-model';
 import {
+  KIB_PER_PAGE,
   type LruSizes,
   type Lruvec,
   packShadow,
@@ -747,7 +748,7 @@ export class Kernel implements ReclaimCore {
       const c = this.world.counters.v;
       c[VM.pgmajfault]++;
       c[VM.pswpin]++;
-      c[VM.pgpgin]++;
+      c[VM.pgpgin] += KIB_PER_PAGE;
       task.majorFaults++;
       const done = this.machine.swapDevice.submit(task.t, 1, false);
       task.ioWaitNs += done - task.t;
@@ -912,7 +913,7 @@ export class Kernel implements ReclaimCore {
     swap.shadow[slot] = 0;
     const c = this.world.counters.v;
     c[VM.pswpin]++;
-    c[VM.pgpgin]++;
+    c[VM.pgpgin] += KIB_PER_PAGE;
     const done = this.machine.swapDevice.submit(task.t, 1, false);
     task.ioWaitNs += done - task.t;
     task.t = done + this.machine.config.cost.majorFaultNs;
@@ -977,7 +978,7 @@ export class Kernel implements ReclaimCore {
     }
     if (n > 0) {
       const c = this.world.counters.v;
-      c[VM.pgpgin] += n;
+      c[VM.pgpgin] += n * KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(task.t, n, false);
       task.ioWaitNs += done - task.t;
       task.t = done + this.machine.config.cost.majorFaultNs;
@@ -1009,9 +1010,9 @@ export class Kernel implements ReclaimCore {
       if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') window = 1;
       task.raWindow[r] = window;
       const count = Math.min(window, vma.pgoff + vma.pages - index);
+      // A read(2) that waits for the disk is not a fault: no pgmajfault (see pgpgin).
       if (!this.readPages(task, file, index, count, index, vma.vmFlags, false)) return;
-      task.majorFaults++;
-      this.world.counters.v[VM.pgmajfault]++;
+      task.readMisses++;
       p = file.cache[index];
       if (p === 0) return;
     }
@@ -1265,12 +1266,11 @@ export class Kernel implements ReclaimCore {
     const active = this.refault(pfn, shadow, false);
     this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
-      c[VM.pgpgin]++;
+      c[VM.pgpgin] += KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(task.t, 1, false);
       task.ioWaitNs += done - task.t;
       task.t = done + cost.majorFaultNs;
-      task.majorFaults++;
-      c[VM.pgmajfault]++;
+      task.readMisses++;
     }
     this.markAccessed(pfn);
     if (!write) task.raPrev[0] = a;
@@ -3040,6 +3040,7 @@ export class Kernel implements ReclaimCore {
         ops: t.ops,
         accesses: t.accesses,
         majorFaults: t.majorFaults,
+        readMisses: t.readMisses,
         minorFaults: t.minorFaults,
         directReclaimNs: t.directReclaimNs,
         ioWaitNs: t.ioWaitNs,

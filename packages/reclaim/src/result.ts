@@ -21,8 +21,11 @@ export interface TaskResult {
   /** Application operations completed (OP_OPDONE events). */
   ops: number;
   accesses: number;
+  /** Page faults that waited for I/O (a swap-in or a file read), as /proc/PID/stat's majflt. */
   majorFaults: number;
   minorFaults: number;
+  /** read(2) calls that waited for a disk read: the kernel counts these as no fault. */
+  readMisses: number;
   /** Time spent stalled in direct reclaim, throttling and waiting for I/O. */
   directReclaimNs: number;
   ioWaitNs: number;

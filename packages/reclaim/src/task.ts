@@ -47,6 +47,8 @@ export class Task {
   ops = 0;
   accesses = 0;
   majorFaults = 0;
+  /** read(2) calls that waited for the disk: not faults, so not in majorFaults. */
+  readMisses = 0;
   minorFaults = 0;
   directReclaimNs = 0;
   ioWaitNs = 0;

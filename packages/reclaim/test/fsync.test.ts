@@ -4,6 +4,7 @@
  * before the task goes on (`file_write_and_wait_range`).
  */
 import { DEVICE_PRESETS, NS_PER_SEC, OP_FSYNC, OP_OPDONE, OP_THINK, OP_WRITE } from '@reclaim-lab/hw-model';
+import { KIB_PER_PAGE } from '@reclaim-lab/mechanisms';
 import { describe, expect, it } from 'vitest';
 import type { ReclaimOps } from '../src/index.js';
 import { runWithPolicy, scripted } from '../src/testing.js';
@@ -35,7 +36,7 @@ describe('fsync', () => {
     expect(task.ioWaitNs).toBeGreaterThanOrEqual(lastDone * 0.95);
     expect(task.runtimeNs).toBeGreaterThanOrEqual(lastDone);
     expect(task.runtimeNs).toBeLessThan(lastDone * 1.1);
-    expect(r.counters.pgpgout).toBe(pages);
+    expect(r.counters.pgpgout).toBe(pages * KIB_PER_PAGE);
   });
 
   it('with nothing dirty returns at once', () => {
@@ -61,7 +62,7 @@ describe('fsync', () => {
       { memoryPages: 8192, machine: { disk: hdd } },
     ).r;
     expect(r.counters.flusher_pages).toBe(pages);
-    expect(r.counters.pgpgout).toBe(pages);
+    expect(r.counters.pgpgout).toBe(pages * KIB_PER_PAGE);
     const lastDone = 30 * NS_PER_SEC + pages * nsPerPage + hdd.writeLatencyNs;
     expect(r.tasks[0].runtimeNs).toBeGreaterThanOrEqual(lastDone);
     // The writes themselves took the task some CPU time past `fsyncAt`; the wait is the rest.

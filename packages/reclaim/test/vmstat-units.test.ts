@@ -1,0 +1,66 @@
+/**
+ * Counters mean what /proc/vmstat means by them: pgmajfault counts page
+ * faults that waited for I/O (a read(2) miss is no fault), and pgpgin /
+ * pgpgout are KiB, swap I/O included.
+ */
+import { DEVICE_PRESETS, OP_LOAD, OP_READ, OP_STORE } from '@reclaim-lab/hw-model';
+import { KIB_PER_PAGE } from '@reclaim-lab/mechanisms';
+import { describe, expect, it } from 'vitest';
+import type { ReclaimOps } from '../src/index.js';
+import { runWithPolicy, scripted } from '../src/testing.js';
+
+const policy = (): ReclaimOps<unknown> => ({ name: 'defaults' });
+
+describe('vmstat semantics', () => {
+  it('a read(2) that misses is not a major fault; a fault on a mapping is', () => {
+    const reads: [number, number, number][] = [];
+    for (let i = 0; i < 100; i++) reads.push([OP_READ, 0, i]);
+    const faults: [number, number, number][] = [];
+    for (let i = 0; i < 100; i++) faults.push([OP_LOAD, 0, i]);
+    const files = [{ name: 'data', pages: 100 }];
+    const fd = runWithPolicy(
+      policy(),
+      [
+        {
+          name: 'reader',
+          regions: [{ kind: 'file-fd', file: 0, pages: 100, advice: 'random' }],
+          source: scripted(reads),
+        },
+      ],
+      files,
+    ).r;
+    expect(fd.counters.pgmajfault).toBe(0);
+    expect(fd.tasks[0].majorFaults).toBe(0);
+    expect(fd.tasks[0].readMisses).toBe(100);
+    expect(fd.counters.pgpgin).toBe(100 * KIB_PER_PAGE);
+    const mapped = runWithPolicy(
+      policy(),
+      [
+        {
+          name: 'mapper',
+          regions: [{ kind: 'file-mapped', file: 0, pages: 100, advice: 'random' }],
+          source: scripted(faults),
+        },
+      ],
+      files,
+    ).r;
+    expect(mapped.counters.pgmajfault).toBe(100);
+    expect(mapped.tasks[0].majorFaults).toBe(100);
+    expect(mapped.tasks[0].readMisses).toBe(0);
+    expect(mapped.counters.pgpgin).toBe(100 * KIB_PER_PAGE);
+  });
+
+  it('counts swap I/O in pgpgin and pgpgout, in KiB, beside pswpin and pswpout in pages', () => {
+    const events: [number, number, number][] = [];
+    for (let pass = 0; pass < 2; pass++) for (let i = 0; i < 1500; i++) events.push([OP_STORE, 0, i]);
+    const r = runWithPolicy(
+      policy(),
+      [{ name: 'hog', regions: [{ kind: 'anon', pages: 1500 }], source: scripted(events) }],
+      [],
+      { memoryPages: 1024, machine: { swapPages: 4096, swapDevice: DEVICE_PRESETS.ssd } },
+    ).r;
+    expect(r.counters.pswpout).toBeGreaterThan(400);
+    expect(r.counters.pgpgout).toBe(r.counters.pswpout * KIB_PER_PAGE);
+    expect(r.counters.pgpgin).toBe(r.counters.pswpin * KIB_PER_PAGE);
+  });
+});
