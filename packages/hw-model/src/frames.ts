@@ -24,6 +24,8 @@ export const PG_ISOLATED = 1 << 12;
 export const PG_ALLOCATED = 1 << 13;
 /** Page cache folio of a file (not anon, not swap cache only). */
 export const PG_FILE = 1 << 14;
+/** Allocated for a read still being issued: not yet on an LRU, so reclaim cannot take it (PG_locked). */
+export const PG_LOCKED = 1 << 15;
 
 export const FLAG_NAMES: readonly [number, string][] = [
   [PG_LRU, 'lru'],
@@ -41,6 +43,7 @@ export const FLAG_NAMES: readonly [number, string][] = [
   [PG_ISOLATED, 'isolated'],
   [PG_ALLOCATED, 'allocated'],
   [PG_FILE, 'file'],
+  [PG_LOCKED, 'locked'],
 ];
 
 export function describeFlags(flags: number): string {

@@ -1,4 +1,11 @@
-import { type Machine, PG_ALLOCATED, PG_ISOLATED, PG_LRU, PG_SWAPCACHE } from '@reclaim-lab/hw-model';
+import {
+  type Machine,
+  PG_ALLOCATED,
+  PG_ISOLATED,
+  PG_LOCKED,
+  PG_LRU,
+  PG_SWAPCACHE,
+} from '@reclaim-lab/hw-model';
 import type { World } from '@reclaim-lab/mechanisms';
 import type { LruvecCtx } from './policy-host.js';
 
@@ -27,7 +34,8 @@ export function checkKernelInvariants(
     }
     const onList = lists.listOf[pfn] !== -1;
     const isolated = (fl & PG_ISOLATED) !== 0;
-    if (onList === isolated)
+    // A folio being read in (PG_locked) is allocated before it joins an LRU.
+    if (onList ? isolated : !isolated && (fl & PG_LOCKED) === 0)
       throw new Error(
         `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
       );

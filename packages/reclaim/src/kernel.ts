@@ -28,6 +28,7 @@ import {
   PG_DIRTY,
   PG_FILE,
   PG_ISOLATED,
+  PG_LOCKED,
   PG_LRU,
   PG_MLOCKED,
   PG_RECLAIM,
@@ -197,6 +198,9 @@ export class Kernel implements ReclaimCore {
   private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
   private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
   private readonly evictBuf = new Int32Array(4096);
+  /** Folios of the read `readPages` is assembling, and their file indices (a window plus the demanded page). */
+  private readonly raPfns = new Int32Array(READAHEAD_PAGES + 1);
+  private readonly raIndices = new Int32Array(READAHEAD_PAGES + 1);
   private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
@@ -960,21 +964,47 @@ export class Kernel implements ReclaimCore {
     vmFlags: number,
     inFault: boolean,
   ): boolean {
-    let n = 0;
+    // `page_cache_ra_unbounded` allocates the window with __GFP_NORETRY and
+    // stops at the first failure; the demanded page, if that left it out, is
+    // then allocated with the caller's full mask (`filemap_create_folio`,
+    // `__filemap_get_folio` in the fault path), which may OOM. The folios stay
+    // locked (PG_LOCKED here: off the LRU) until the read is issued, so
+    // reclaim for the rest of the window cannot take the first of it.
+    const f = this.machine.frames;
+    const pfns = this.raPfns;
+    const indices = this.raIndices;
+    const noRetry = count > 1;
+    let got = 0;
+    let haveDemand = false;
     for (let i = start; i < start + count; i++) {
       if (file.cache[i] !== 0) continue;
+      const pfn = this.allocPage(task, noRetry);
+      if (pfn < 0) {
+        if (task.killed) return this.dropLocked(got);
+        break;
+      }
+      f.flags[pfn] |= PG_LOCKED;
+      pfns[got] = pfn;
+      indices[got++] = i;
+      if (i === demand) haveDemand = true;
+    }
+    if (!haveDemand) {
       const pfn = this.allocPage(task);
-      if (pfn < 0) return false;
-      if (file.cache[i] !== 0) {
+      if (pfn < 0) return this.dropLocked(got);
+      f.flags[pfn] |= PG_LOCKED;
+      pfns[got] = pfn;
+      indices[got++] = demand;
+    }
+    let n = 0;
+    for (let j = 0; j < got; j++) {
+      const pfn = pfns[j];
+      f.flags[pfn] &= ~PG_LOCKED;
+      if (file.cache[indices[j]] !== 0) {
         this.unchargeAndFree(pfn);
         continue;
       }
-      const shadow = this.world.pageCacheInsert(file, i, pfn, task.memcg);
+      this.addReadPage(task, file, indices[j], pfn, demand, vmFlags, inFault);
       n++;
-      // Every folio added while the fault runs is "in fault" (the task flag of
-      // `lru_gen_enter_fault`), the read-around as well as the demanded page.
-      const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
-      this.lruAdd(pfn, vmFlags, i === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
     }
     if (n > 0) {
       const c = this.world.counters.v;
@@ -984,6 +1014,29 @@ export class Kernel implements ReclaimCore {
       task.t = done + this.machine.config.cost.majorFaultNs;
     }
     return true;
+  }
+
+  /** The task was killed while a read's folios were being allocated: give them back. */
+  private dropLocked(got: number): false {
+    for (let j = 0; j < got; j++) this.unchargeAndFree(this.raPfns[j]);
+    return false;
+  }
+
+  /** A page read from `file` into the page cache and onto the LRU. */
+  private addReadPage(
+    task: Task,
+    file: SimFile,
+    index: number,
+    pfn: number,
+    demand: number,
+    vmFlags: number,
+    inFault: boolean,
+  ): void {
+    const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
+    // Every folio added while the fault runs is "in fault" (the task flag of
+    // `lru_gen_enter_fault`), the read-around as well as the demanded page.
+    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
+    this.lruAdd(pfn, vmFlags, index === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
   }
 
   private unchargeAndFree(pfn: number): void {
@@ -1453,9 +1506,14 @@ export class Kernel implements ReclaimCore {
   // ---- allocation ----------------------------------------------------------------------
 
   /** Allocate a page for `task`, charging its memcg; reclaims as needed. -1: the task was killed. */
-  private allocPage(task: Task): number {
-    if (!this.chargeMemcg(task, 1)) return -1;
-    const pfn = this.allocFrame(task);
+  /**
+   * Allocate and charge one page for `task`; -1 if the task was killed. With
+   * `noRetry` (`__GFP_NORETRY`, readahead's mask) one round of reclaim is
+   * all it tries: -1 then also means "no memory", with no OOM kill.
+   */
+  private allocPage(task: Task, noRetry = false): number {
+    if (!this.chargeMemcg(task, 1, noRetry)) return -1;
+    const pfn = this.allocFrame(task, noRetry);
     if (pfn < 0) {
       this.world.uncharge(task.memcg.id, 1);
       return -1;
@@ -1479,7 +1537,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
-  private allocFrame(task: Task): number {
+  private allocFrame(task: Task, noRetry = false): number {
     if (this.mode === 'ideal') return this.allocIdeal(task);
     const nodes = this.machine.nodes;
     const zl = this.zonelist(task);
@@ -1492,6 +1550,8 @@ export class Kernel implements ReclaimCore {
       const reclaimed = this.directReclaim(task, zl);
       if (task.killed) return -1;
       for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
+      // __GFP_NORETRY gives up after one round of direct reclaim, before any retry or OOM.
+      if (noRetry) return -1;
       // `should_reclaim_retry`
       if (reclaimed > 0) noProgress = 0;
       else if (this.waitForWriteback(task)) continue;
@@ -1681,7 +1741,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private chargeMemcg(task: Task, pages: number): boolean {
+  private chargeMemcg(task: Task, pages: number, noRetry = false): boolean {
     const memcg = task.memcg;
     for (let retries = 0; ; retries++) {
       let over: Memcg | null = null;
@@ -1696,6 +1756,13 @@ export class Kernel implements ReclaimCore {
       if (retries < MAX_RECLAIM_RETRIES) {
         const reclaimed = this.memcgReclaim(task, over, pages, 'memcg');
         if (task.killed) return false;
+        // `try_charge_memcg` with __GFP_NORETRY: one reclaim, then fail without OOM.
+        if (noRetry) {
+          let fits = true;
+          for (let m: Memcg | null = memcg; m; m = m.parent) if (m.usage + pages > m.max) fits = false;
+          if (!fits) return false;
+          continue;
+        }
         // Folios under writeback will be freeable soon: wait rather than count a failed retry.
         if (reclaimed === 0 && this.waitForWriteback(task)) retries--;
         continue;
