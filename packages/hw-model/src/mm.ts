@@ -2,7 +2,7 @@
  * An address space: VMAs laid out PMD-aligned in a private virtual page range,
  * and a flat page table. `pte[vpn]` is pfn+1 when present, -(slot+1) for a
  * swap entry, 0 when empty; `pteBits[vpn]` holds the hardware accessed and
- * dirty bits. `pmdYoung[vpn >> 9]` is the non-leaf PMD accessed bit x86 sets
+ * dirty bits and the write-protect bit of dirty tracking. `pmdYoung[vpn >> 9]` is the non-leaf PMD accessed bit x86 sets
  * on a walk (`arch_has_hw_nonleaf_pmd_young`), used by MGLRU-style walks.
  */
 
@@ -11,6 +11,14 @@ export const PMD_SHIFT = 9;
 
 export const PTE_YOUNG = 1;
 export const PTE_DIRTY = 2;
+/**
+ * Write-protected for dirty tracking: a shared file mapping's PTE is
+ * read-only until a store faults and dirties the folio
+ * (`fault_dirty_shared_page`), and again once write-back cleans it
+ * (`folio_mkclean`). Equal to OP_STORE << 2, so the hot path tests it with
+ * one mask.
+ */
+export const PTE_WRPROTECT = 4;
 
 export const VM_LOCKED = 1 << 0;
 export const VM_EXEC = 1 << 1;

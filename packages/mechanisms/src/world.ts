@@ -17,6 +17,7 @@ import {
   PG_UNEVICTABLE,
   PG_WRITEBACK,
   PTE_DIRTY,
+  PTE_WRPROTECT,
   PTE_YOUNG,
   type SimFile,
   VM_LOCKED,
@@ -261,6 +262,23 @@ export class World {
    * (NR_FILE_DIRTY, the file's count) for the flushers and fsync; shmem's
    * `noop_dirty_folio` accounts nothing — reclaim alone writes it, to swap.
    */
+  /**
+   * Models `folio_mkclean()`: clean and write-protect every PTE mapping a
+   * file folio about to be written, so the next store faults and dirties it again.
+   */
+  mkclean(pfn: number): void {
+    const f = this.frames;
+    const file = this.machine.files[f.owner[pfn]];
+    const index = f.index[pfn];
+    for (const map of file.mappings) {
+      if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
+      const mm = this.mms[map.mm];
+      const vpn = map.start + index - map.pgoff;
+      if (mm.pte[vpn] !== pfn + 1) continue;
+      mm.pteBits[vpn] = (mm.pteBits[vpn] & ~PTE_DIRTY) | PTE_WRPROTECT;
+    }
+  }
+
   markDirty(pfn: number): void {
     const f = this.frames;
     if (f.flags[pfn] & PG_DIRTY) return;
@@ -363,6 +381,7 @@ export class World {
       ? this.machine.swapDevice
       : this.machine.devices[this.machine.files[f.owner[pfn]].device];
     this.clearDirty(pfn);
+    if (!anon && f.mapcount[pfn] > 0) this.mkclean(pfn);
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
     this.nrWriteback++;

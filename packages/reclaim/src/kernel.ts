@@ -39,6 +39,7 @@ import {
   PG_WORKINGSET,
   PG_WRITEBACK,
   PTE_DIRTY,
+  PTE_WRPROTECT,
   PTE_YOUNG,
   Rng,
   type SimFile,
@@ -568,7 +569,8 @@ export class Kernel implements ReclaimCore {
         }
         const vpn = base + a;
         accesses++;
-        if (pte[vpn] > 0) {
+        // A store to a write-protected PTE (PTE_WRPROTECT === OP_STORE << 2) faults.
+        if (pte[vpn] > 0 && (bits[vpn] & (op << 2)) === 0) {
           bits[vpn] |= 1 | (op << 1);
           pmd[vpn >> 9] = 1;
           t += accessNs;
@@ -693,6 +695,10 @@ export class Kernel implements ReclaimCore {
     const mm = task.mm;
     const p = mm.pte[vpn];
     this.world.counters.v[VM.pgfault]++;
+    if (p > 0) {
+      this.wpFault(task, vpn, p - 1);
+      return;
+    }
     this.misses++;
     if (p < 0) {
       this.swapInFault(task, vma, vpn, -p - 1, write);
@@ -820,14 +826,49 @@ export class Kernel implements ReclaimCore {
     this.mapFilePage(task, vpn, p - 1, write);
   }
 
-  /** Install a PTE for a page-cache folio at `vpn` (`finish_fault`). */
+  /**
+   * Install a PTE for a page-cache folio at `vpn` (`finish_fault`). A shared
+   * mapping of a regular file tracks dirtying: a read fault maps the page
+   * write-protected, and a write fault dirties the folio at once
+   * (`fault_dirty_shared_page`). shmem accounts no dirt and needs neither;
+   * ideal mode has no write-back.
+   */
   private mapFilePage(task: Task, vpn: number, pfn: number, write: boolean): void {
     const mm = task.mm;
-    this.machine.frames.mapcount[pfn]++;
+    const f = this.machine.frames;
+    f.mapcount[pfn]++;
     mm.pte[vpn] = pfn + 1;
-    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
     mm.pmdYoung[vpn >> 9] = 1;
     mm.rssFile++;
+    if (this.mode === 'ideal' || f.flags[pfn] & PG_SWAPBACKED) {
+      mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+      return;
+    }
+    if (!write) {
+      mm.pteBits[vpn] = PTE_YOUNG | PTE_WRPROTECT;
+      return;
+    }
+    mm.pteBits[vpn] = PTE_YOUNG | PTE_DIRTY;
+    this.dirtySharedPage(task, pfn);
+  }
+
+  /** A store to a write-protected PTE (`do_wp_page` → `wp_page_shared`): a minor fault that dirties the folio. */
+  private wpFault(task: Task, vpn: number, pfn: number): void {
+    const mm = task.mm;
+    task.minorFaults++;
+    task.t += this.machine.config.cost.minorFaultNs;
+    mm.pteBits[vpn] = (mm.pteBits[vpn] & ~PTE_WRPROTECT) | PTE_YOUNG | PTE_DIRTY;
+    mm.pmdYoung[vpn >> 9] = 1;
+    this.dirtySharedPage(task, pfn);
+  }
+
+  /** `fault_dirty_shared_page`: dirty the folio for the flushers, then `balance_dirty_pages_ratelimited`. */
+  private dirtySharedPage(task: Task, pfn: number): void {
+    if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
+      this.world.markDirty(pfn);
+      this.flusher.queue(pfn, this.now);
+    }
+    this.balanceDirtyPages(task);
   }
 
   // ---- shmem ----------------------------------------------------------------------
