@@ -1,4 +1,5 @@
 import {
+  type FileMapping,
   type FrameTable,
   LRU_ANON,
   LRU_FILE,
@@ -180,10 +181,9 @@ export class World {
       const file = this.machine.files[f.owner[pfn]];
       const index = f.index[pfn];
       for (const map of file.mappings) {
-        if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
+        const vpn = this.vpnIn(map, index, pfn);
+        if (vpn < 0) continue;
         const mm = this.mms[map.mm];
-        const vpn = map.start + index - map.pgoff;
-        if (mm.pte[vpn] !== pfn + 1) continue;
         out.mappings++;
         out.vmFlags |= map.vmFlags;
         if (map.vmFlags & VM_LOCKED) return out;
@@ -236,16 +236,12 @@ export class World {
     } else {
       const file = this.machine.files[f.owner[pfn]];
       const index = f.index[pfn];
+      for (const map of file.mappings)
+        if (map.vmFlags & VM_LOCKED && this.vpnIn(map, index, pfn) >= 0) return -1;
       for (const map of file.mappings) {
-        if (map.vmFlags & VM_LOCKED && index >= map.pgoff && index < map.pgoff + map.pages) {
-          if (this.mms[map.mm].pte[map.start + index - map.pgoff] === pfn + 1) return -1;
-        }
-      }
-      for (const map of file.mappings) {
-        if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
+        const vpn = this.vpnIn(map, index, pfn);
+        if (vpn < 0) continue;
         const mm = this.mms[map.mm];
-        const vpn = map.start + index - map.pgoff;
-        if (mm.pte[vpn] !== pfn + 1) continue;
         if (mm.pteBits[vpn] & PTE_DIRTY) this.markDirty(pfn);
         mm.pte[vpn] = 0;
         mm.pteBits[vpn] = 0;
@@ -271,12 +267,18 @@ export class World {
     const file = this.machine.files[f.owner[pfn]];
     const index = f.index[pfn];
     for (const map of file.mappings) {
-      if (index < map.pgoff || index >= map.pgoff + map.pages) continue;
-      const mm = this.mms[map.mm];
-      const vpn = map.start + index - map.pgoff;
-      if (mm.pte[vpn] !== pfn + 1) continue;
-      mm.pteBits[vpn] = (mm.pteBits[vpn] & ~PTE_DIRTY) | PTE_WRPROTECT;
+      const vpn = this.vpnIn(map, index, pfn);
+      if (vpn < 0) continue;
+      const bits = this.mms[map.mm].pteBits;
+      bits[vpn] = (bits[vpn] & ~PTE_DIRTY) | PTE_WRPROTECT;
     }
+  }
+
+  /** The vpn at which `map` maps `pfn` (page `index` of the mapped file), or -1: one step of a file rmap walk. */
+  private vpnIn(map: FileMapping, index: number, pfn: number): number {
+    if (index < map.pgoff || index >= map.pgoff + map.pages) return -1;
+    const vpn = map.start + index - map.pgoff;
+    return this.mms[map.mm].pte[vpn] === pfn + 1 ? vpn : -1;
   }
 
   markDirty(pfn: number): void {

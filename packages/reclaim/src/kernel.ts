@@ -747,22 +747,9 @@ export class Kernel implements ReclaimCore {
         // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
         throw new Error(`swap entry of ${task.name} vpn ${vpn} changed during swap-in`);
       }
-      f.flags[pfn] |= PG_ANON | PG_SWAPBACKED | PG_SWAPCACHE;
-      f.owner[pfn] = mm.id;
-      f.index[pfn] = vpn;
-      f.memcg[pfn] = task.memcg.id;
-      f.swapSlot[pfn] = slot;
-      swap.frame[slot] = pfn;
-      const shadow = swap.shadow[slot];
-      swap.shadow[slot] = 0;
-      const c = this.world.counters.v;
-      c[VM.pgmajfault]++;
-      c[VM.pswpin]++;
-      c[VM.pgpgin] += KIB_PER_PAGE;
+      const shadow = this.swapReadFolio(task, pfn, slot, PG_ANON, mm.id, vpn);
+      this.world.counters.v[VM.pgmajfault]++;
       task.majorFaults++;
-      const done = this.machine.swapDevice.submit(task.t, 1, false);
-      task.ioWaitNs += done - task.t;
-      task.t = done + this.machine.config.cost.majorFaultNs;
       const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
       // `should_try_to_free_swap`: drop the slot on a write fault, a locked
       // VMA, or a swap device more than half full; synchronous devices
@@ -785,6 +772,39 @@ export class Kernel implements ReclaimCore {
     mm.pmdYoung[vpn >> 9] = 1;
     mm.rssAnon++;
     mm.swapEnts--;
+  }
+
+  /**
+   * `swap_read_folio` into a new folio: put `pfn` in the swap cache for
+   * `slot` as the page (`owner`, `index`) — an mm and vpn for anon, a shmem
+   * file and index — read it from the swap device, and return the shadow
+   * the slot kept.
+   */
+  private swapReadFolio(
+    task: Task,
+    pfn: number,
+    slot: number,
+    flags: number,
+    owner: number,
+    index: number,
+  ): number {
+    const f = this.machine.frames;
+    const swap = this.machine.swap as SwapSpace;
+    f.flags[pfn] |= flags | PG_SWAPBACKED | PG_SWAPCACHE;
+    f.owner[pfn] = owner;
+    f.index[pfn] = index;
+    f.memcg[pfn] = task.memcg.id;
+    f.swapSlot[pfn] = slot;
+    swap.frame[slot] = pfn;
+    const shadow = swap.shadow[slot];
+    swap.shadow[slot] = 0;
+    const c = this.world.counters.v;
+    c[VM.pswpin]++;
+    c[VM.pgpgin] += KIB_PER_PAGE;
+    const done = this.machine.swapDevice.submit(task.t, 1, false);
+    task.ioWaitNs += done - task.t;
+    task.t = done + this.machine.config.cost.majorFaultNs;
+    return shadow;
   }
 
   private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
@@ -938,7 +958,6 @@ export class Kernel implements ReclaimCore {
     inFault: boolean,
   ): number {
     const swap = this.machine.swap as SwapSpace;
-    const f = this.machine.frames;
     let pfn = swap.frame[slot];
     if (pfn >= 0) {
       this.world.shmemSwapinToCache(pfn);
@@ -948,20 +967,7 @@ export class Kernel implements ReclaimCore {
     if (pfn < 0) return -1;
     if ((file.swapEntry as Int32Array)[index] !== slot + 1)
       throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);
-    f.flags[pfn] |= PG_SWAPBACKED | PG_SWAPCACHE;
-    f.owner[pfn] = file.id;
-    f.index[pfn] = index;
-    f.memcg[pfn] = task.memcg.id;
-    f.swapSlot[pfn] = slot;
-    swap.frame[slot] = pfn;
-    const shadow = swap.shadow[slot];
-    swap.shadow[slot] = 0;
-    const c = this.world.counters.v;
-    c[VM.pswpin]++;
-    c[VM.pgpgin] += KIB_PER_PAGE;
-    const done = this.machine.swapDevice.submit(task.t, 1, false);
-    task.ioWaitNs += done - task.t;
-    task.t = done + this.machine.config.cost.majorFaultNs;
+    const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index);
     const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
     this.world.shmemSwapinToCache(pfn);
     this.lruAdd(pfn, vmFlags, 'swapin', active, inFault);

@@ -6,7 +6,8 @@ import { oomBadness, oomTotalPages, selectOomVictim } from '../src/oom.js';
 
 // select_bad_process: the biggest task by rss + swap + page tables, shifted by oom_score_adj; -1000 is never chosen.
 describe('OOM victim selection (oom_badness)', () => {
-  function kernelWith(sizes: { pages: number; adj?: number; memcg?: string }[]) {
+  type Sized = { pages: number; adj?: number; memcg?: string; startNs?: number };
+  function runTasks(sizes: Sized[], memcgs: { path: string; max: number }[] = []) {
     const k = new Kernel({
       machine: defaultMachineConfig(4096, { swapPages: 0 }),
       policy: { name: 'empty' },
@@ -14,21 +15,30 @@ describe('OOM victim selection (oom_badness)', () => {
     });
     k.load({
       files: [],
-      memcgs: [],
-      tasks: sizes.map((s, i) => ({
-        name: `t${i}`,
-        memcg: s.memcg ?? '/',
-        oomScoreAdj: s.adj ?? 0,
-        regions: [{ kind: 'anon' as const, pages: s.pages }],
-        // Touch every page, then stay alive so the run ends with everyone resident.
-        source: generated((j) =>
-          j < s.pages ? [OP_STORE, 0, j] : j < s.pages + 2 ? [OP_THINK, 0, 1e9] : null,
-        ),
-      })),
+      memcgs,
+      tasks: sizes.map((s, i) => {
+        // Optionally wait, touch every page, then stay alive so the run ends with everyone resident.
+        const lead = s.startNs ? 1 : 0;
+        return {
+          name: `t${i}`,
+          memcg: s.memcg ?? '/',
+          oomScoreAdj: s.adj ?? 0,
+          regions: [{ kind: 'anon' as const, pages: s.pages }],
+          source: generated((j) =>
+            j < lead
+              ? [OP_THINK, 0, s.startNs ?? 0]
+              : j < lead + s.pages
+                ? [OP_STORE, 0, j - lead]
+                : j < lead + s.pages + 2
+                  ? [OP_THINK, 0, 1e9]
+                  : null,
+          ),
+        };
+      }),
     });
-    k.run();
-    return k;
+    return { k, r: k.run() };
   }
+  const kernelWith = (sizes: Sized[]) => runTasks(sizes).k;
 
   it('picks the task with the most resident pages', () => {
     const k = kernelWith([{ pages: 100 }, { pages: 300 }, { pages: 200 }]);
@@ -93,31 +103,13 @@ describe('OOM victim selection (oom_badness)', () => {
   it('kills by the memcg scale in a memcg OOM, not the machine scale', () => {
     // t0 fills 700 of /g's 1000 pages; t1 arrives later with oom_score_adj 120 and hits the limit at 300.
     // Scaled by /g (1000 pages: +120) t1 scores ~420 against t0's ~700; by the machine (4096: +480) ~780.
-    const k = new Kernel({
-      machine: defaultMachineConfig(4096, { swapPages: 0 }),
-      policy: { name: 'empty' },
-      seed: 1,
-    });
-    k.load({
-      files: [],
-      memcgs: [{ path: '/g', max: 1000 }],
-      tasks: [
-        {
-          name: 't0',
-          memcg: '/g',
-          regions: [{ kind: 'anon' as const, pages: 700 }],
-          source: generated((j) => (j < 700 ? [OP_STORE, 0, j] : j < 702 ? [OP_THINK, 0, 1e9] : null)),
-        },
-        {
-          name: 't1',
-          memcg: '/g',
-          oomScoreAdj: 120,
-          regions: [{ kind: 'anon' as const, pages: 400 }],
-          source: generated((j) => (j === 0 ? [OP_THINK, 0, 1e8] : j <= 400 ? [OP_STORE, 0, j - 1] : null)),
-        },
+    const { r } = runTasks(
+      [
+        { pages: 700, memcg: '/g' },
+        { pages: 400, memcg: '/g', adj: 120, startNs: 1e8 },
       ],
-    });
-    const r = k.run();
+      [{ path: '/g', max: 1000 }],
+    );
     expect(r.oomKills.map((o) => o.task)).toEqual(['t0']);
     expect(r.oomKills[0].kind).toBe('memcg');
   });

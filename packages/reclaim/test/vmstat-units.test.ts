@@ -13,37 +13,28 @@ const policy = (): ReclaimOps<unknown> => ({ name: 'defaults' });
 
 describe('vmstat semantics', () => {
   it('a read(2) that misses is not a major fault; a fault on a mapping is', () => {
-    const reads: [number, number, number][] = [];
-    for (let i = 0; i < 100; i++) reads.push([OP_READ, 0, i]);
-    const faults: [number, number, number][] = [];
-    for (let i = 0; i < 100; i++) faults.push([OP_LOAD, 0, i]);
-    const files = [{ name: 'data', pages: 100 }];
-    const fd = runWithPolicy(
-      policy(),
-      [
-        {
-          name: 'reader',
-          regions: [{ kind: 'file-fd', file: 0, pages: 100, advice: 'random' }],
-          source: scripted(reads),
-        },
-      ],
-      files,
-    ).r;
+    // MADV_RANDOM: one page per miss, no readahead or read-around.
+    const touch = (kind: 'file-fd' | 'file-mapped', op: number) => {
+      const events: [number, number, number][] = [];
+      for (let i = 0; i < 100; i++) events.push([op, 0, i]);
+      return runWithPolicy(
+        policy(),
+        [
+          {
+            name: kind,
+            regions: [{ kind, file: 0, pages: 100, advice: 'random' }],
+            source: scripted(events),
+          },
+        ],
+        [{ name: 'data', pages: 100 }],
+      ).r;
+    };
+    const fd = touch('file-fd', OP_READ);
     expect(fd.counters.pgmajfault).toBe(0);
     expect(fd.tasks[0].majorFaults).toBe(0);
     expect(fd.tasks[0].readMisses).toBe(100);
     expect(fd.counters.pgpgin).toBe(100 * KIB_PER_PAGE);
-    const mapped = runWithPolicy(
-      policy(),
-      [
-        {
-          name: 'mapper',
-          regions: [{ kind: 'file-mapped', file: 0, pages: 100, advice: 'random' }],
-          source: scripted(faults),
-        },
-      ],
-      files,
-    ).r;
+    const mapped = touch('file-mapped', OP_LOAD);
     expect(mapped.counters.pgmajfault).toBe(100);
     expect(mapped.tasks[0].majorFaults).toBe(100);
     expect(mapped.tasks[0].readMisses).toBe(0);
