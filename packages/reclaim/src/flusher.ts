@@ -53,11 +53,18 @@ export class Flusher {
     this.tail = this.count;
   }
 
-  /** `global_dirtyable_memory`: free pages plus the page cache. */
+  /**
+   * `global_dirtyable_memory`: free pages above the reserves (each zone's
+   * high watermark: `totalreserve_pages` without lowmem reserves) plus the
+   * file LRU pages — the page cache, shmem excepted (it is on the anon LRU).
+   */
   updateLimits(): void {
     let filePages = 0;
-    for (const file of this.machine.files) filePages += file.nrCached;
-    const avail = this.machine.freePages() + filePages;
+    for (const file of this.machine.files) if (!file.shmem) filePages += file.nrCached;
+    let reserve = 0;
+    for (const node of this.machine.nodes) reserve += node.zone.high;
+    const free = this.machine.freePages();
+    const avail = free - Math.min(free, reserve) + filePages;
     const cfg = this.machine.config;
     this.background = (avail * cfg.dirtyBackgroundRatio) / 100;
     this.hard = (avail * cfg.dirtyRatio) / 100;

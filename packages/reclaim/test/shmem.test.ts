@@ -143,4 +143,27 @@ describe('shmem', () => {
     expect(r.counters.pgpgout).toBe(0);
     expect(r.counters.dirty_throttle).toBe(0);
   });
+
+  it('is not dirtyable memory: dirty limits come from free pages and the file LRU alone', () => {
+    // 3,000 pages of resident shmem on a 4,096-page machine leave about 1,000
+    // dirtyable pages: 500 dirty file pages are far over dirty_ratio (20%).
+    const events: [number, number, number][] = passes(OP_STORE, 3000, 1);
+    for (let i = 0; i < 500; i++) events.push([OP_WRITE, 1, i]);
+    const { r } = runWithPolicy(
+      policy(),
+      [
+        {
+          name: 'db',
+          regions: [shmemRegion(3000), { kind: 'file-fd', file: 1, pages: 500 }],
+          source: scripted(events),
+        },
+      ],
+      [
+        { name: 'shared_buffers', pages: 3000 },
+        { name: 'log', pages: 500 },
+      ],
+      { memoryPages: 4096, machine: { swapPages: 0, disk: DEVICE_PRESETS.hdd } },
+    );
+    expect(r.counters.dirty_throttle).toBeGreaterThan(0);
+  });
 });
