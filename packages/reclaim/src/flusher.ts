@@ -1,6 +1,11 @@
 import { type Machine, PG_ALLOCATED, PG_DIRTY, PG_FILE, PG_WRITEBACK } from '@reclaim-lab/hw-model';
 import { VM, type World } from '@reclaim-lab/mechanisms';
 
+/** `MIN_WRITEBACK_PAGES`: 4 MiB. */
+const MIN_WRITEBACK_PAGES = 1024;
+/** `INIT_BW`: 100 MB/s in pages, the write bandwidth a new device is credited with. */
+const INIT_BW_PAGES = 25_600;
+
 /**
  * The flusher threads: dirty file pages queued in the order they were
  * dirtied (a deviation: the kernel writes per inode), written back when
@@ -84,11 +89,25 @@ export class Flusher {
     const c = this.world.counters.v;
     this.updateLimits();
     const cap = this.pfns.length;
+    // `writeback_chunk_size`: background write-back goes in chunks of at
+    // least MIN_WRITEBACK_PAGES (4 MiB), looking at the threshold between chunks.
+    const chunk = Math.max(
+      MIN_WRITEBACK_PAGES,
+      Math.floor((Math.min(INIT_BW_PAGES / 2, this.hard / 8) + MIN_WRITEBACK_PAGES) / MIN_WRITEBACK_PAGES) *
+        MIN_WRITEBACK_PAGES,
+    );
     let batch = 0;
     while (this.count > 0) {
       const pfn = this.pfns[this.head];
       const expired = now - this.times[this.head] >= expire;
-      if (!force && !this.flushAll && !expired && this.world.nrFileDirty <= this.background) break;
+      if (
+        batch % chunk === 0 &&
+        !force &&
+        !this.flushAll &&
+        !expired &&
+        this.world.nrFileDirty <= this.background
+      )
+        break;
       this.head = (this.head + 1) % cap;
       this.count--;
       this.queued[pfn] = 0;

@@ -67,6 +67,7 @@ import {
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
+import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
 import { oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
@@ -206,6 +207,7 @@ export class Kernel implements ReclaimCore {
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
   private readonly flusher: Flusher;
+  private readonly dirtyThrottle: DirtyThrottle;
   private nextFlushNs: number;
   private proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
   private readonly series: TimeSeries;
@@ -289,6 +291,7 @@ export class Kernel implements ReclaimCore {
     this.pgdatWriteback = this.machine.nodes.map(() => false);
     const _frames = this.machine.frames.count;
     this.flusher = new Flusher(this.machine, this.world);
+    this.dirtyThrottle = new DirtyThrottle(this.machine, this.world, this.flusher);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
     this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
     this.shadowInfo = {
@@ -869,7 +872,7 @@ export class Kernel implements ReclaimCore {
       return;
     }
     mm.pteBits[vpn] = PTE_YOUNG | PTE_DIRTY;
-    this.dirtySharedPage(task, pfn);
+    this.dirtyFilePage(task, pfn);
   }
 
   /** A store to a write-protected PTE (`do_wp_page` → `wp_page_shared`): a minor fault that dirties the folio. */
@@ -879,16 +882,21 @@ export class Kernel implements ReclaimCore {
     task.t += this.machine.config.cost.minorFaultNs;
     mm.pteBits[vpn] = (mm.pteBits[vpn] & ~PTE_WRPROTECT) | PTE_YOUNG | PTE_DIRTY;
     mm.pmdYoung[vpn >> 9] = 1;
-    this.dirtySharedPage(task, pfn);
+    this.dirtyFilePage(task, pfn);
   }
 
-  /** `fault_dirty_shared_page`: dirty the folio for the flushers, then `balance_dirty_pages_ratelimited`. */
-  private dirtySharedPage(task: Task, pfn: number): void {
-    if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
+  /**
+   * A write dirtied a page-cache folio (`folio_mark_dirty`; for a mapping,
+   * `fault_dirty_shared_page`): queue it for the flushers, then
+   * `balance_dirty_pages_ratelimited`.
+   */
+  private dirtyFilePage(task: Task, pfn: number): void {
+    const newly = (this.machine.frames.flags[pfn] & PG_DIRTY) === 0;
+    if (newly) {
       this.world.markDirty(pfn);
       this.flusher.queue(pfn, this.now);
     }
-    this.balanceDirtyPages(task);
+    this.dirtyThrottle.pageDirtied(task, newly);
   }
 
   // ---- shmem ----------------------------------------------------------------------
@@ -1144,11 +1152,7 @@ export class Kernel implements ReclaimCore {
     this.markAccessed(pfn);
     // Ideal mode has no writeback: a write is an access like a read.
     if (this.mode === 'ideal') return;
-    if ((this.machine.frames.flags[pfn] & PG_DIRTY) === 0) {
-      this.world.markDirty(pfn);
-      this.flusher.queue(pfn, this.now);
-    }
-    this.balanceDirtyPages(task);
+    this.dirtyFilePage(task, pfn);
   }
 
   /**
@@ -2808,21 +2812,6 @@ export class Kernel implements ReclaimCore {
     if (!ctx.owns(this.world.lists.listOf[pfn]))
       this.watchdog.reject(ctx, 'rotate', 'invalid', `left pfn ${pfn} off its lists`);
     this.world.counters.v[VM.pgrotated]++;
-  }
-
-  /** `balance_dirty_pages`: a writer over the dirty limit pauses while the flushers catch up. */
-  private balanceDirtyPages(task: Task): void {
-    if (this.world.nrFileDirty < 64) return;
-    const flusher = this.flusher;
-    flusher.updateLimits();
-    if (this.world.nrFileDirty > flusher.background) flusher.run(this.now, false);
-    if (this.world.nrFileDirty + this.world.nrWriteback > flusher.hard) {
-      this.world.counters.v[VM.dirty_throttle]++;
-      flusher.run(this.now, true);
-      const pause = Math.max(NS_PER_JIFFY, Math.min(this.world.timers.peekTime() - task.t, 200 * NS_PER_MS));
-      task.t += pause;
-      task.ioWaitNs += pause;
-    }
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type TaskSpec,
   type Vma,
 } from '@reclaim-lab/hw-model';
+import { INITIAL_DIRTIED_PAUSE } from './dirty-throttle.js';
 
 /** A simulated process: its address space, event stream and clock. */
 export class Task {
@@ -47,6 +48,12 @@ export class Task {
   ops = 0;
   accesses = 0;
   majorFaults = 0;
+  /** Pages this task dirtied since `balance_dirty_pages` last looked (`current->nr_dirtied`). */
+  nrDirtied = 0;
+  /** Dirtied pages between two looks (`current->nr_dirtied_pause`). */
+  nrDirtiedPause = INITIAL_DIRTIED_PAUSE;
+  /** When the last dirty-throttle pause ended (`current->dirty_paused_when`). */
+  dirtyPausedWhen = 0;
   /** read(2) calls that waited for the disk: not faults, so not in majorFaults. */
   readMisses = 0;
   minorFaults = 0;

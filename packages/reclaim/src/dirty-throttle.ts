@@ -1,0 +1,162 @@
+import { HZ, type Machine, NS_PER_JIFFY, NS_PER_MS, NS_PER_SEC } from '@reclaim-lab/hw-model';
+import { VM, type World } from '@reclaim-lab/mechanisms';
+import type { Flusher } from './flusher.js';
+import type { Task } from './task.js';
+
+/** `INIT_BW`: 100 MB/s in 4 KiB pages, the starting write bandwidth and rate limit. */
+const INIT_BW_PAGES = 25_600;
+/** `BANDWIDTH_INTERVAL`: how often the bandwidth and the rate limit are re-estimated. */
+const BANDWIDTH_INTERVAL_NS = 200 * NS_PER_MS;
+/** `MAX_PAUSE`: HZ/5. */
+const MAX_PAUSE_NS = 200 * NS_PER_MS;
+/** `wb_min_pause` aims at pauses of about 10 ms for a lone dirtier. */
+const TARGET_PAUSE_NS = 10 * NS_PER_MS;
+/** A task calls into the throttle every this many newly dirtied pages at first (32 KiB). */
+export const INITIAL_DIRTIED_PAUSE = 8;
+/** `roundup_pow_of_two(1 + HZ / 8)`: `wb_max_pause` keeps a pause under an eighth of the pool's drain time. */
+const MAX_PAUSE_DIVISOR = 2 ** Math.ceil(Math.log2(1 + HZ / 8));
+
+/**
+ * Models `balance_dirty_pages()` for the global dirty domain: a dirtier
+ * runs free below the freerun ceiling (halfway between the background and
+ * the hard threshold); above it, it is paced at the estimated write-back
+ * rate scaled by a position ratio that is 2 at freerun, 1 at the setpoint
+ * (halfway between freerun and the limit) and 0 at the limit — the cubic of
+ * `wb_position_ratio` — with pauses of at most 200 ms. The rate limit is
+ * re-estimated every 200 ms from the rate pages are dirtied and written
+ * (`wb_update_dirty_ratelimit`, smoothed by halves rather than the kernel's
+ * bounded steps). Deviations: no per-bdi or per-memcg domain, no
+ * `hard_dirty_limit` smoothing, write bandwidth measured as pages submitted
+ * to the disk.
+ */
+export class DirtyThrottle {
+  private readonly machine: Machine;
+  private readonly world: World;
+  private readonly flusher: Flusher;
+  /** `wb->dirty_ratelimit`, pages per second. */
+  private dirtyRatelimit = INIT_BW_PAGES;
+  /** `wb->avg_write_bandwidth`, pages per second. */
+  private writeBw = INIT_BW_PAGES;
+  private stampNs = 0;
+  private dirtied = 0;
+  private dirtiedStamp = 0;
+  private writtenStamp = 0;
+  /** The position ratio of the last throttled call, for the rate-limit update. */
+  private lastPosRatio = 1;
+
+  constructor(machine: Machine, world: World, flusher: Flusher) {
+    this.machine = machine;
+    this.world = world;
+    this.flusher = flusher;
+  }
+
+  /**
+   * A write by `task` dirtied a page-cache folio (`newly`: it was clean):
+   * `balance_dirty_pages_ratelimited`. May pause the task (advancing its
+   * clock, counted as I/O wait and `dirty_throttle`).
+   */
+  pageDirtied(task: Task, newly: boolean): void {
+    if (newly) {
+      task.nrDirtied++;
+      this.dirtied++;
+    }
+    // `ratelimit_pages` (the per-CPU `bdp_ratelimits` bound; each task has
+    // its CPU here) keeps small machines from dirtying far past a small limit.
+    const ratelimitPages = Math.max(16, Math.floor(this.flusher.hard / 32));
+    if (task.nrDirtied < Math.min(task.nrDirtiedPause, ratelimitPages)) return;
+    this.balance(task);
+  }
+
+  private balance(task: Task): void {
+    const flusher = this.flusher;
+    const world = this.world;
+    const now = task.t;
+    flusher.updateLimits();
+    const thresh = flusher.hard;
+    const bgThresh = flusher.background;
+    const dirty = world.nrFileDirty + world.nrWriteback;
+    const freerun = (thresh + bgThresh) / 2;
+    if (dirty <= freerun) {
+      task.dirtyPausedWhen = now;
+      task.nrDirtied = 0;
+      task.nrDirtiedPause = dirtyPollInterval(dirty, thresh);
+      return;
+    }
+    // `wb_start_background_writeback`
+    if (world.nrFileDirty > bgThresh) flusher.run(now, false);
+    this.updateRatelimit(now);
+    const setpoint = (freerun + thresh) / 2;
+    const pos = positionRatio(dirty, setpoint, thresh);
+    this.lastPosRatio = pos;
+    const taskRatelimit = this.dirtyRatelimit * pos;
+    // Pages to dirty between calls so that each pause is about TARGET_PAUSE_NS.
+    const pausePages = Math.max(1, Math.floor((taskRatelimit * TARGET_PAUSE_NS) / NS_PER_SEC));
+    // `wb_max_pause`: a long sleep over a small pool would let the disk go idle.
+    const maxPause = Math.min(
+      MAX_PAUSE_NS,
+      (Math.floor(dirty / (1 + this.writeBw / MAX_PAUSE_DIVISOR)) + 1) * NS_PER_JIFFY,
+    );
+    let pause: number;
+    if (taskRatelimit <= 0) {
+      // Over the limit: sleep the longest pause and look again at the next page.
+      pause = maxPause;
+      task.nrDirtiedPause = 1;
+    } else {
+      const period = (task.nrDirtied * NS_PER_SEC) / taskRatelimit;
+      pause = period - (now - task.dirtyPausedWhen);
+      task.nrDirtiedPause = pausePages;
+      if (pause < Math.min(TARGET_PAUSE_NS / 2, period)) {
+        // Time the task spent elsewhere already paid for these pages.
+        if (pause < -NS_PER_SEC) task.dirtyPausedWhen = now;
+        else task.dirtyPausedWhen += period;
+        task.nrDirtied = 0;
+        return;
+      }
+      pause = Math.min(pause, maxPause);
+    }
+    task.t += pause;
+    task.ioWaitNs += pause;
+    task.dirtyPausedWhen = task.t;
+    task.nrDirtied = 0;
+    world.counters.v[VM.dirty_throttle]++;
+  }
+
+  /** `wb_update_dirty_ratelimit`: every BANDWIDTH_INTERVAL, move toward the rate that balances dirtying and writing. */
+  private updateRatelimit(now: number): void {
+    const elapsed = now - this.stampNs;
+    if (elapsed < BANDWIDTH_INTERVAL_NS) return;
+    let written = 0;
+    // File write-back only: the disks, not the swap device.
+    for (const dev of this.machine.devices) written += dev.pagesWritten;
+    const writtenRate = ((written - this.writtenStamp) * NS_PER_SEC) / elapsed;
+    const dirtyRate = ((this.dirtied - this.dirtiedStamp) * NS_PER_SEC) / elapsed;
+    if (writtenRate > 0) this.writeBw = (this.writeBw + writtenRate) / 2;
+    if (dirtyRate > 0) {
+      // The rate at which the dirtiers, paced as they were, would match write-back.
+      const balanced = Math.min(
+        this.writeBw,
+        ((this.dirtyRatelimit * this.lastPosRatio + 1) * this.writeBw) / dirtyRate,
+      );
+      this.dirtyRatelimit = Math.max(1, (this.dirtyRatelimit + balanced) / 2);
+    }
+    this.stampNs = now;
+    this.writtenStamp = written;
+    this.dirtiedStamp = this.dirtied;
+  }
+}
+
+/**
+ * `pos_ratio` of `wb_position_ratio` for the global domain:
+ * 1 + ((setpoint - dirty) / (limit - setpoint))^3, clamped to [0, 2].
+ */
+export function positionRatio(dirty: number, setpoint: number, limit: number): number {
+  if (dirty >= limit) return 0;
+  const x = (setpoint - dirty) / Math.max(1, limit - setpoint);
+  return Math.min(2, Math.max(0, 1 + x * x * x));
+}
+
+/** `dirty_poll_interval`: below freerun, call again after about sqrt(thresh - dirty) pages. */
+export function dirtyPollInterval(dirty: number, thresh: number): number {
+  if (thresh <= dirty) return 1;
+  return 1 << (Math.floor(Math.log2(thresh - dirty)) >> 1);
+}
