@@ -18,6 +18,9 @@ export class Memcg {
   usage = 0;
   /** Swap slots charged (memory.swap.current). */
   swapUsage = 0;
+  /** memory.stat file_dirty and file_writeback of the subtree (pages), read by the memcg dirty domain. */
+  nrFileDirty = 0;
+  nrWriteback = 0;
   /** Effective protections, recomputed at each reclaim (mem_cgroup_calculate_protection). */
   emin = 0;
   elow = 0;

@@ -288,6 +288,7 @@ export class World {
     if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty++;
       this.machine.files[f.owner[pfn]].nrDirty++;
+      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrFileDirty++;
     }
   }
 
@@ -298,6 +299,7 @@ export class World {
     if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty--;
       this.machine.files[f.owner[pfn]].nrDirty--;
+      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrFileDirty--;
     }
   }
 
@@ -387,6 +389,7 @@ export class World {
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
     this.nrWriteback++;
+    for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback++;
     this.counters.v[VM.pgpgout] += KIB_PER_PAGE;
     if (anon) this.counters.v[VM.pswpout]++;
     this.counters.v[VM.writeback_pages]++;
@@ -412,6 +415,7 @@ export class World {
     if ((f.flags[pfn] & PG_WRITEBACK) === 0) return false;
     f.flags[pfn] &= ~PG_WRITEBACK;
     this.nrWriteback--;
+    for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback--;
     if (f.flags[pfn] & PG_RECLAIM) {
       f.flags[pfn] &= ~PG_RECLAIM;
       return rotate;
@@ -465,7 +469,10 @@ export class World {
       swap.frame[slot] = -1;
       swap.shadow[slot] = shadow;
     }
-    if (flags & PG_WRITEBACK) this.nrWriteback--;
+    if (flags & PG_WRITEBACK) {
+      this.nrWriteback--;
+      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback--;
+    }
     if (flags & PG_MLOCKED) f.flags[pfn] &= ~PG_MLOCKED;
     this.uncharge(f.memcg[pfn], 1);
     this.counters.v[VM.pgfree]++;

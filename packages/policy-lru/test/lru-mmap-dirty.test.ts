@@ -53,7 +53,9 @@ describe('congestion throttling (reclaim_throttle CONGESTED)', () => {
       {
         memoryPages: 16_384,
         seed: 2,
-        machine: { disk: DEVICE_PRESETS.hdd },
+        // Dirty limits as high as they go, so that the memcg fills with dirty
+        // pages: its own dirty domain otherwise keeps most of them clean.
+        machine: { disk: DEVICE_PRESETS.hdd, dirtyRatio: 100, dirtyBackgroundRatio: 90 },
         memcgs: [{ path: '/w', max: 2048 }],
       },
     );

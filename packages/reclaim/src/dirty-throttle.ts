@@ -1,4 +1,12 @@
-import { HZ, type Machine, NS_PER_JIFFY, NS_PER_MS, NS_PER_SEC } from '@reclaim-lab/hw-model';
+import {
+  HZ,
+  LRU_FILE,
+  type Machine,
+  type Memcg,
+  NS_PER_JIFFY,
+  NS_PER_MS,
+  NS_PER_SEC,
+} from '@reclaim-lab/hw-model';
 import { VM, type World } from '@reclaim-lab/mechanisms';
 import type { Flusher } from './flusher.js';
 import type { Task } from './task.js';
@@ -25,9 +33,10 @@ const MAX_PAUSE_DIVISOR = 2 ** Math.ceil(Math.log2(1 + HZ / 8));
  * `wb_position_ratio` — with pauses of at most 200 ms. The rate limit is
  * re-estimated every 200 ms from the rate pages are dirtied and written
  * (`wb_update_dirty_ratelimit`, smoothed by halves rather than the kernel's
- * bounded steps). Deviations: no per-bdi or per-memcg domain, no
- * `hard_dirty_limit` smoothing, write bandwidth measured as pages submitted
- * to the disk.
+ * bounded steps). A task in a memcg with a limit is also held to the
+ * memcg's own domain, the stricter of the two pacing it. Deviations: no
+ * per-bdi domain, no `hard_dirty_limit` smoothing, write bandwidth measured
+ * as pages submitted to the disk, one write-back queue for all memcgs.
  */
 export class DirtyThrottle {
   private readonly machine: Machine;
@@ -43,6 +52,9 @@ export class DirtyThrottle {
   private writtenStamp = 0;
   /** The position ratio of the last throttled call, for the rate-limit update. */
   private lastPosRatio = 1;
+  /** `struct dirty_throttle_control` of the global and the memcg domain, reused. */
+  private readonly global: DirtyDomain = { thresh: 0, bgThresh: 0, dirty: 0, dirtyOnly: 0 };
+  private readonly memcg: DirtyDomain = { thresh: 0, bgThresh: 0, dirty: 0, dirtyOnly: 0 };
 
   constructor(machine: Machine, world: World, flusher: Flusher) {
     this.machine = machine;
@@ -72,21 +84,28 @@ export class DirtyThrottle {
     const world = this.world;
     const now = task.t;
     flusher.updateLimits();
-    const thresh = flusher.hard;
-    const bgThresh = flusher.background;
-    const dirty = world.nrFileDirty + world.nrWriteback;
-    const freerun = (thresh + bgThresh) / 2;
-    if (dirty <= freerun) {
+    const g = this.global;
+    g.thresh = flusher.hard;
+    g.bgThresh = flusher.background;
+    g.dirty = world.nrFileDirty + world.nrWriteback;
+    const m = this.memcgDomain(task, flusher.dirtyable, g.dirty) ? this.memcg : null;
+    if (g.dirty <= freerunOf(g) && (m === null || m.dirty <= freerunOf(m))) {
       task.dirtyPausedWhen = now;
       task.nrDirtied = 0;
-      task.nrDirtiedPause = dirtyPollInterval(dirty, thresh);
+      const poll = dirtyPollInterval(g.dirty, g.thresh);
+      task.nrDirtiedPause = m === null ? poll : Math.min(poll, dirtyPollInterval(m.dirty, m.thresh));
       return;
     }
-    // `wb_start_background_writeback`
-    if (world.nrFileDirty > bgThresh) flusher.run(now, false);
+    // `wb_start_background_writeback`; a memcg over its own background
+    // threshold gets a chunk written even when the machine is under its own.
+    if (m !== null && m.dirtyOnly > m.bgThresh) flusher.run(now, false, m.dirtyOnly - m.bgThresh);
+    else if (world.nrFileDirty > g.bgThresh) flusher.run(now, false);
     this.updateRatelimit(now);
-    const setpoint = (freerun + thresh) / 2;
-    const pos = positionRatio(dirty, setpoint, thresh);
+    // The stricter domain paces the task.
+    const gPos = positionRatioOf(g);
+    const mPos = m === null ? gPos : positionRatioOf(m);
+    const pos = Math.min(gPos, mPos);
+    const dirty = mPos < gPos ? (m as DirtyDomain).dirty : g.dirty;
     this.lastPosRatio = pos;
     const taskRatelimit = this.dirtyRatelimit * pos;
     // Pages to dirty between calls so that each pause is about TARGET_PAUSE_NS.
@@ -121,6 +140,35 @@ export class DirtyThrottle {
     world.counters.v[VM.dirty_throttle]++;
   }
 
+  /**
+   * The memcg dirty domain of a task whose memcg (or an ancestor) has a
+   * limit (`mem_cgroup_wb_stats`, `mdtc_calc_avail`): its file LRU pages
+   * plus the headroom under the tightest ancestor's memory.max/high, as far
+   * as clean pages elsewhere can make room. False for an unlimited memcg.
+   */
+  private memcgDomain(task: Task, globalAvail: number, globalDirty: number): boolean {
+    let headroom = Number.POSITIVE_INFINITY;
+    for (let m: Memcg | null = task.memcg; m; m = m.parent) {
+      const ceiling = Math.min(m.max, m.high);
+      headroom = Math.min(headroom, ceiling - Math.min(ceiling, m.usage));
+    }
+    if (!Number.isFinite(headroom)) return false;
+    const memcg = task.memcg;
+    let filePages = 0;
+    for (const lv of this.world.lruvecs) if (memcg.isAncestorOf(lv.memcg)) filePages += lv.nrPages[LRU_FILE];
+    const d = this.memcg;
+    d.dirtyOnly = memcg.nrFileDirty;
+    d.dirty = memcg.nrFileDirty + memcg.nrWriteback;
+    const clean = filePages - Math.min(filePages, d.dirty);
+    const globalClean = globalAvail - Math.min(globalAvail, globalDirty);
+    const otherClean = globalClean - Math.min(globalClean, clean);
+    const avail = filePages + Math.min(headroom, otherClean);
+    const cfg = this.machine.config;
+    d.thresh = (avail * cfg.dirtyRatio) / 100;
+    d.bgThresh = (avail * cfg.dirtyBackgroundRatio) / 100;
+    return true;
+  }
+
   /** `wb_update_dirty_ratelimit`: every BANDWIDTH_INTERVAL, move toward the rate that balances dirtying and writing. */
   private updateRatelimit(now: number): void {
     const elapsed = now - this.stampNs;
@@ -145,8 +193,29 @@ export class DirtyThrottle {
   }
 }
 
+/** A dirty domain's limits and state, in pages. */
+interface DirtyDomain {
+  thresh: number;
+  bgThresh: number;
+  /** Dirty plus under write-back. */
+  dirty: number;
+  /** Dirty only (what background write-back looks at). */
+  dirtyOnly: number;
+}
+
+/** `dirty_freerun_ceiling`: halfway between the background and the hard threshold. */
+function freerunOf(d: DirtyDomain): number {
+  return (d.thresh + d.bgThresh) / 2;
+}
+
+/** A domain's position ratio, its setpoint halfway between freerun and the limit. */
+function positionRatioOf(d: DirtyDomain): number {
+  const freerun = freerunOf(d);
+  return positionRatio(d.dirty, (freerun + d.thresh) / 2, d.thresh);
+}
+
 /**
- * `pos_ratio` of `wb_position_ratio` for the global domain:
+ * `pos_ratio` of `wb_position_ratio` for a domain:
  * 1 + ((setpoint - dirty) / (limit - setpoint))^3, clamped to [0, 2].
  */
 export function positionRatio(dirty: number, setpoint: number, limit: number): number {

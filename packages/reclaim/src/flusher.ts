@@ -26,6 +26,8 @@ export class Flusher {
   /** vm.dirty_background_ratio and vm.dirty_ratio of the dirtyable memory, in pages (see `updateLimits`). */
   background = 0;
   hard = 0;
+  /** `global_dirtyable_memory` at the last `updateLimits`, in pages. */
+  dirtyable = 0;
 
   constructor(machine: Machine, world: World) {
     this.machine = machine;
@@ -70,6 +72,7 @@ export class Flusher {
     for (const node of this.machine.nodes) reserve += node.zone.high;
     const free = this.machine.freePages();
     const avail = free - Math.min(free, reserve) + filePages;
+    this.dirtyable = avail;
     const cfg = this.machine.config;
     this.background = (avail * cfg.dirtyBackgroundRatio) / 100;
     this.hard = (avail * cfg.dirtyRatio) / 100;
@@ -81,8 +84,12 @@ export class Flusher {
     this.run(now, true);
   }
 
-  /** Write back what is due: everything when forced, else expired pages or enough to get under the background threshold. */
-  run(now: number, force: boolean): void {
+  /**
+   * Write back what is due: everything when forced, else expired pages or
+   * enough to get under the background threshold — and at least `minPages`
+   * (a memcg over its own background threshold).
+   */
+  run(now: number, force: boolean, minPages = 0): void {
     if (this.count === 0) return;
     const expire = this.machine.config.dirtyExpireNs;
     const f = this.machine.frames;
@@ -102,6 +109,7 @@ export class Flusher {
       const expired = now - this.times[this.head] >= expire;
       if (
         batch % chunk === 0 &&
+        batch >= minPages &&
         !force &&
         !this.flushAll &&
         !expired &&

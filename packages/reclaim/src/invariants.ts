@@ -1,10 +1,15 @@
 import {
   type Machine,
+  type Memcg,
   PG_ALLOCATED,
+  PG_DIRTY,
+  PG_FILE,
   PG_ISOLATED,
   PG_LOCKED,
   PG_LRU,
+  PG_SWAPBACKED,
   PG_SWAPCACHE,
+  PG_WRITEBACK,
 } from '@reclaim-lab/hw-model';
 import type { World } from '@reclaim-lab/mechanisms';
 import type { LruvecCtx } from './policy-host.js';
@@ -45,6 +50,7 @@ export function checkKernelInvariants(
   }
   if (free !== machine.freePages())
     throw new Error(`${where}: ${free} free frames but zones count ${machine.freePages()}`);
+  checkDirtyCounts(machine, world, where);
   for (const lv of world.lruvecs) {
     const ctx = ctxs[lv.id];
     let onLists = 0;
@@ -119,5 +125,36 @@ export function checkKernelInvariants(
         }
       }
     }
+  }
+}
+
+/** NR_FILE_DIRTY and NR_WRITEBACK, machine-wide and per memcg subtree, agree with the frames' flags. */
+function checkDirtyCounts(machine: Machine, world: World, where: string): void {
+  const f = machine.frames;
+  const dirty = new Float64Array(machine.memcgs.length);
+  const writeback = new Float64Array(machine.memcgs.length);
+  let allDirty = 0;
+  let allWriteback = 0;
+  for (let pfn = 0; pfn < f.count; pfn++) {
+    const fl = f.flags[pfn];
+    if ((fl & PG_ALLOCATED) === 0) continue;
+    const fileDirty = (fl & (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) === (PG_FILE | PG_DIRTY);
+    const wb = (fl & PG_WRITEBACK) !== 0;
+    if (fileDirty) allDirty++;
+    if (wb) allWriteback++;
+    for (let m: Memcg | null = machine.memcgs[f.memcg[pfn]]; m; m = m.parent) {
+      if (fileDirty) dirty[m.id]++;
+      if (wb) writeback[m.id]++;
+    }
+  }
+  if (allDirty !== world.nrFileDirty || allWriteback !== world.nrWriteback)
+    throw new Error(
+      `${where}: ${allDirty} dirty and ${allWriteback} write-back file pages, but the counts say ${world.nrFileDirty} and ${world.nrWriteback}`,
+    );
+  for (const m of machine.memcgs) {
+    if (dirty[m.id] !== m.nrFileDirty || writeback[m.id] !== m.nrWriteback)
+      throw new Error(
+        `${where}: memcg ${m.path} has ${dirty[m.id]} dirty and ${writeback[m.id]} write-back pages, but counts ${m.nrFileDirty} and ${m.nrWriteback}`,
+      );
   }
 }

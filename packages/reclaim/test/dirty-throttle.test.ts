@@ -12,23 +12,26 @@ import { generated } from '../src/testing.js';
 const MEM = 16_384;
 const hdd = DEVICE_PRESETS.hdd;
 
-function write(pages: number) {
+function write(pages: number, memcgMax?: number) {
   const k = new Kernel({
     machine: defaultMachineConfig(MEM, { swapPages: 0, disk: hdd }),
     policy: { name: 'defaults' },
     seed: 1,
+    checkInvariants: true,
   });
   let maxDirty = 0;
   const levels: number[] = [];
   k.load({
     files: [{ name: 'out', pages }],
-    memcgs: [],
+    memcgs: memcgMax === undefined ? [] : [{ path: '/box', max: memcgMax }],
     tasks: [
       {
         name: 'dd',
+        memcg: memcgMax === undefined ? '/' : '/box',
         regions: [{ kind: 'file-fd', file: 0, pages }],
         source: generated((i) => {
-          const d = k.world.nrFileDirty + k.world.nrWriteback;
+          const box = k.machine.memcgs[k.machine.memcgs.length - 1];
+          const d = box.nrFileDirty + box.nrWriteback;
           maxDirty = Math.max(maxDirty, d);
           if (i > pages / 2) levels.push(d);
           return i < pages ? [OP_WRITE, 0, i] : null;
@@ -87,5 +90,17 @@ describe('balance_dirty_pages', () => {
     expect(r.counters.dirty_throttle).toBeGreaterThan(10);
     // Each pause is at most MAX_PAUSE (200 ms).
     expect(r.tasks[0].ioWaitNs / r.counters.dirty_throttle).toBeLessThanOrEqual(0.2 * NS_PER_SEC);
+  });
+
+  it("holds a writer in a small memcg to that memcg's dirty domain", () => {
+    // A quarter of memory: the global limit (20% of memory) would let it be 80% dirty.
+    const limit = MEM / 4;
+    const { r, maxDirty, levels } = write(limit * 4, limit);
+    expect(r.oomKills).toEqual([]);
+    // dirty_ratio of the memcg's dirtyable memory (its file pages plus headroom: about its limit).
+    expect(maxDirty).toBeLessThan(limit * 0.2 * 1.1);
+    const mean = levels.reduce((a, b) => a + b, 0) / levels.length;
+    expect(mean).toBeGreaterThan(limit * 0.1);
+    expect(mean).toBeLessThan(limit * 0.2);
   });
 });
