@@ -1610,8 +1610,10 @@ export class Kernel implements ReclaimCore {
       if (noProgress > MAX_RECLAIM_RETRIES || !this.anythingReclaimable(zl)) {
         this.oom('global', null, task);
         if (task.killed) return -1;
+        // `goto retry` after a kill: the allocation still honours the min
+        // watermark (only the victim may dip below it, and it has exited).
         noProgress = 0;
-        for (const n of zl) if (nodes[n].zone.free > 0) return this.machine.allocFrame(n);
+        for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
       }
     }
   }
