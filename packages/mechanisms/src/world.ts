@@ -254,11 +254,6 @@ export class World {
   }
 
   /**
-   * Set PG_dirty. A page-cache folio of a regular file is accounted
-   * (NR_FILE_DIRTY, the file's count) for the flushers and fsync; shmem's
-   * `noop_dirty_folio` accounts nothing — reclaim alone writes it, to swap.
-   */
-  /**
    * Models `folio_mkclean()`: clean and write-protect every PTE mapping a
    * file folio about to be written, so the next store faults and dirties it again.
    */
@@ -281,6 +276,12 @@ export class World {
     return this.mms[map.mm].pte[vpn] === pfn + 1 ? vpn : -1;
   }
 
+  /**
+   * Set PG_dirty. A page-cache folio of a regular file is accounted
+   * (NR_FILE_DIRTY, the file's count, its memcgs') for the flushers and
+   * fsync; shmem's `noop_dirty_folio` accounts nothing — reclaim alone
+   * writes it, to swap.
+   */
   markDirty(pfn: number): void {
     const f = this.frames;
     if (f.flags[pfn] & PG_DIRTY) return;
@@ -288,7 +289,15 @@ export class World {
     if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty++;
       this.machine.files[f.owner[pfn]].nrDirty++;
-      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrFileDirty++;
+      this.memcgDirty(pfn, 1, 0);
+    }
+  }
+
+  /** memory.stat file_dirty / file_writeback of the folio's memcg and its ancestors. */
+  private memcgDirty(pfn: number, dirty: number, writeback: number): void {
+    for (let m: Memcg | null = this.machine.memcgs[this.frames.memcg[pfn]]; m; m = m.parent) {
+      m.nrFileDirty += dirty;
+      m.nrWriteback += writeback;
     }
   }
 
@@ -299,7 +308,7 @@ export class World {
     if ((f.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE) {
       this.nrFileDirty--;
       this.machine.files[f.owner[pfn]].nrDirty--;
-      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrFileDirty--;
+      this.memcgDirty(pfn, -1, 0);
     }
   }
 
@@ -389,7 +398,7 @@ export class World {
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
     this.nrWriteback++;
-    for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback++;
+    this.memcgDirty(pfn, 0, 1);
     this.counters.v[VM.pgpgout] += KIB_PER_PAGE;
     if (anon) this.counters.v[VM.pswpout]++;
     this.counters.v[VM.writeback_pages]++;
@@ -415,7 +424,7 @@ export class World {
     if ((f.flags[pfn] & PG_WRITEBACK) === 0) return false;
     f.flags[pfn] &= ~PG_WRITEBACK;
     this.nrWriteback--;
-    for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback--;
+    this.memcgDirty(pfn, 0, -1);
     if (f.flags[pfn] & PG_RECLAIM) {
       f.flags[pfn] &= ~PG_RECLAIM;
       return rotate;
@@ -471,7 +480,7 @@ export class World {
     }
     if (flags & PG_WRITEBACK) {
       this.nrWriteback--;
-      for (let m: Memcg | null = this.machine.memcgs[f.memcg[pfn]]; m; m = m.parent) m.nrWriteback--;
+      this.memcgDirty(pfn, 0, -1);
     }
     if (flags & PG_MLOCKED) f.flags[pfn] &= ~PG_MLOCKED;
     this.uncharge(f.memcg[pfn], 1);

@@ -8,11 +8,9 @@ import {
   NS_PER_SEC,
 } from '@reclaim-lab/hw-model';
 import { VM, type World } from '@reclaim-lab/mechanisms';
-import type { Flusher } from './flusher.js';
+import { type Flusher, INIT_BW_PAGES } from './flusher.js';
 import type { Task } from './task.js';
 
-/** `INIT_BW`: 100 MB/s in 4 KiB pages, the starting write bandwidth and rate limit. */
-const INIT_BW_PAGES = 25_600;
 /** `BANDWIDTH_INTERVAL`: how often the bandwidth and the rate limit are re-estimated. */
 const BANDWIDTH_INTERVAL_NS = 200 * NS_PER_MS;
 /** `MAX_PAUSE`: HZ/5. */

@@ -4,7 +4,7 @@ import { VM, type World } from '@reclaim-lab/mechanisms';
 /** `MIN_WRITEBACK_PAGES`: 4 MiB. */
 const MIN_WRITEBACK_PAGES = 1024;
 /** `INIT_BW`: 100 MB/s in pages, the write bandwidth a new device is credited with. */
-const INIT_BW_PAGES = 25_600;
+export const INIT_BW_PAGES = 25_600;
 
 /**
  * The flusher threads: dirty file pages queued in the order they were
