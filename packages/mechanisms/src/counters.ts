@@ -79,6 +79,10 @@ export const VMSTAT_NAMES = [
   'lru_gen_walks',
   'policy_fallback_folios',
   'policy_overrides',
+  // /proc/vmstat node stats that only grow: page-cache pages newly dirtied
+  // (`folio_account_dirtied`) and write-backs completed, swap included.
+  'nr_dirtied',
+  'nr_written',
 ] as const;
 
 export type VmstatName = (typeof VMSTAT_NAMES)[number];
@@ -155,6 +159,8 @@ export const VM = {
   lru_gen_walks: 66,
   policy_fallback_folios: 67,
   policy_overrides: 68,
+  nr_dirtied: 69,
+  nr_written: 70,
 } as const satisfies { readonly [K in VmstatName]: number };
 
 export class Counters {

@@ -290,6 +290,7 @@ export class World {
       this.nrFileDirty++;
       this.machine.files[f.owner[pfn]].nrDirty++;
       this.memcgDirty(pfn, 1, 0);
+      this.counters.v[VM.nr_dirtied]++;
     }
   }
 
@@ -425,6 +426,7 @@ export class World {
     f.flags[pfn] &= ~PG_WRITEBACK;
     this.nrWriteback--;
     this.memcgDirty(pfn, 0, -1);
+    this.counters.v[VM.nr_written]++;
     if (f.flags[pfn] & PG_RECLAIM) {
       f.flags[pfn] &= ~PG_RECLAIM;
       return rotate;

@@ -3,7 +3,7 @@
  * faults that waited for I/O (a read(2) miss is no fault), and pgpgin /
  * pgpgout are KiB, swap I/O included.
  */
-import { DEVICE_PRESETS, OP_LOAD, OP_READ, OP_STORE } from '@reclaim-lab/hw-model';
+import { DEVICE_PRESETS, OP_FSYNC, OP_LOAD, OP_READ, OP_STORE, OP_WRITE } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE } from '@reclaim-lab/mechanisms';
 import { describe, expect, it } from 'vitest';
 import type { ReclaimOps } from '../src/index.js';
@@ -53,5 +53,22 @@ describe('vmstat semantics', () => {
     expect(r.counters.pswpout).toBeGreaterThan(400);
     expect(r.counters.pgpgout).toBe(r.counters.pswpout * KIB_PER_PAGE);
     expect(r.counters.pgpgin).toBe(r.counters.pswpin * KIB_PER_PAGE);
+  });
+
+  it('counts nr_dirtied once per clean page dirtied and nr_written per completed write-back', () => {
+    const events: [number, number, number][] = [];
+    for (let pass = 0; pass < 2; pass++) for (let i = 0; i < 100; i++) events.push([OP_WRITE, 0, i]);
+    events.push([OP_FSYNC, 0, 0]);
+    // After the fsync the pages are clean: writing them again dirties them anew.
+    for (let i = 0; i < 50; i++) events.push([OP_WRITE, 0, i]);
+    events.push([OP_FSYNC, 0, 0]);
+    const r = runWithPolicy(
+      policy(),
+      [{ name: 'writer', regions: [{ kind: 'file-fd', file: 0, pages: 100 }], source: scripted(events) }],
+      [{ name: 'data', pages: 100 }],
+    ).r;
+    expect(r.counters.nr_dirtied).toBe(150);
+    expect(r.counters.nr_written).toBe(150);
+    expect(r.counters.pgpgout).toBe(150 * KIB_PER_PAGE);
   });
 });

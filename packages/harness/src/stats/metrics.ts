@@ -178,6 +178,8 @@ const ROWS: readonly Row[] = [
     'data written to block devices, swap included (KiB, as /proc/vmstat)'],
   ['pgpgin', 'KiB', L, A, 'io', 'key', SAME, counter('pgpgin'),
     'data read from block devices, swap included (KiB, as /proc/vmstat)'],
+  ['nr_dirtied', 'pages', L, A, 'io', 'raw', SAME, counter('nr_dirtied'), 'page-cache pages newly dirtied'],
+  ['nr_written', 'pages', L, A, 'io', 'raw', SAME, counter('nr_written'), 'write-backs completed, swap included'],
   ['nr_vmscan_write', 'pages', L, A, 'io', 'detail', SAME, counter('nr_vmscan_write'),
     'pages written out by reclaim itself'],
 ];
