@@ -233,7 +233,7 @@ describe('markdown report', () => {
     expect(row).toMatch(/^\| runtime_ms +\| ms +\| lower +\| 1\.1k ± 248 +\| 850 ± 124 \(-23%\)\* +\|$/);
     expect(md).toContain('### w (n = 3 seeds per configuration, seeds 1–3, 95% CI)');
     expect(md).toMatch(/^\| pgscan † +\| pages/m);
-    expect(md).toContain('compare by pswpin, pgmajfault and pgsteal');
+    expect(md).toContain('compare by pswpin, pgmajfault, pgpgin and pgsteal');
     expect(md).toContain('| configuration | score');
     // Table separator and header line up (plain-text readable in a cover letter).
     const table = md.split('\n').filter((l) => l.startsWith('|') && md.indexOf(l) < md.indexOf('Overall'));

@@ -341,7 +341,7 @@ describe('compare', () => {
     expect(mixed.semanticsDiffer).toContain('pgscan');
     expect(mixed.semanticsDiffer).not.toContain('pswpin');
     expect(mixed.workloads[0].rows.find((r) => r.metric === 'pgscan')?.semanticsDiffer).toBe(true);
-    expect(mixed.caveats.join(' ')).toMatch(/pswpin, pgmajfault and pgsteal/);
+    expect(mixed.caveats.join(' ')).toMatch(/pswpin, pgmajfault, pgpgin and pgsteal/);
     expect(mixed.score.metrics).not.toContain('pgscan');
     expect(mixed.score.metrics).not.toContain('refaults');
 

@@ -94,7 +94,7 @@ export function legend(c: Comparison): string {
   ];
   if (c.semanticsDiffer.length > 0) {
     parts.push(
-      `${SEMANTICS_MARK} = semantics differ across policies (compare by pswpin, pgmajfault, pgsteal)`,
+      `${SEMANTICS_MARK} = semantics differ across policies (compare by pswpin, pgmajfault, pgpgin, pgsteal)`,
     );
   }
   return parts.join('; ');

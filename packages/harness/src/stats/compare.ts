@@ -38,7 +38,7 @@ export interface MetricCell {
 export interface MetricRow {
   metric: string;
   info: MetricInfo;
-  /** The metric's meaning differs between the policies compared; prefer pswpin, pgmajfault, pgsteal. */
+  /** The metric's meaning differs between the policies compared; prefer pswpin, pgmajfault, pgpgin, pgsteal. */
   semanticsDiffer: boolean;
   /** One per column, in column order. */
   cells: MetricCell[];
@@ -101,7 +101,7 @@ export const SEMANTICS_CAVEAT =
   'Counter semantics differ across policies: under MGLRU pgscan counts isolated pages (not pages looked at), ' +
   'pgrefill counts pages sorted in place, and the workingset refault, activate and restore counters count only ' +
   'refaults within the live generation window. Metrics marked † (and the efficiencies derived from pgscan) are not comparable ' +
-  'across policies; compare by pswpin, pgmajfault and pgsteal.';
+  'across policies; compare by pswpin, pgmajfault, pgpgin and pgsteal.';
 
 function mergeCells(cells: readonly CompareCell[]): CompareCell[] {
   const merged = new Map<string, CompareCell>();
