@@ -2623,16 +2623,6 @@ export class Kernel implements ReclaimCore {
         if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.flusher.queue(pfn, this.now);
         flags = f.flags[pfn];
       }
-      // A dirty shmem folio still in its file's page cache moves to the swap
-      // cache to be written (`shmem_writeout`); with no slot it is re-dirtied
-      // and activated.
-      if ((flags & (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) === (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) {
-        if (!sc.maySwap || !this.world.shmemWriteout(pfn)) {
-          this.survive(buf, outcome, res, pfn, 1);
-          continue;
-        }
-        flags = f.flags[pfn];
-      }
       if (flags & PG_DIRTY && !ideal) {
         // File folios are written by the flushers, not by reclaim, unless
         // kswapd sees the node clogged with dirty folios it met before.
@@ -2646,7 +2636,12 @@ export class Kernel implements ReclaimCore {
           this.survive(buf, outcome, res, pfn, 0);
           continue;
         }
-        // `pageout()`
+        // `pageout()`: shmem's writepage first moves the folio to the swap cache.
+        if (!this.shmemWriteout(pfn, flags, sc)) {
+          this.survive(buf, outcome, res, pfn, 1);
+          continue;
+        }
+        flags = f.flags[pfn];
         if (unmapped > 0) {
           c[VM.tlb_flushes]++;
           sc.costNs += cost.tlbFlushNs;
@@ -2662,8 +2657,14 @@ export class Kernel implements ReclaimCore {
         }
         flags = f.flags[pfn];
       } else if (flags & PG_DIRTY) {
-        // Ideal mode has no writeback: a dirty page is dropped as if written.
+        // Ideal mode has no writeback: a dirty page is dropped as if written
+        // (a shmem one from the swap cache, where writing would have put it).
+        if (!this.shmemWriteout(pfn, flags, sc)) {
+          this.survive(buf, outcome, res, pfn, 1);
+          continue;
+        }
         this.world.clearDirty(pfn);
+        flags = f.flags[pfn];
       }
       this.removeMapping(ctx, ops, pfn, flags, sc);
       if (isFile) reclaimedFile++;
@@ -2683,6 +2684,17 @@ export class Kernel implements ReclaimCore {
     }
     c[VM.pgactivate] += res.activated;
     return res;
+  }
+
+  /**
+   * shmem's writepage (`shmem_writeout`): a dirty shmem folio still in its
+   * file's page cache moves to the swap cache to be written. False — the
+   * caller re-dirties and activates it — when reclaim may not swap or there
+   * is no slot; true for every other folio.
+   */
+  private shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
+    if ((flags & (PG_FILE | PG_SWAPBACKED)) !== (PG_FILE | PG_SWAPBACKED)) return true;
+    return sc.maySwap && this.world.shmemWriteout(pfn);
   }
 
   /**
