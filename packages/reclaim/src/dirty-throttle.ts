@@ -23,7 +23,7 @@ export const INITIAL_DIRTIED_PAUSE = 8;
 const MAX_PAUSE_DIVISOR = 2 ** Math.ceil(Math.log2(1 + HZ / 8));
 
 /**
- * Models `balance_dirty_pages()` for the global dirty domain: a dirtier
+ * Models `balance_dirty_pages()`: a dirtier
  * runs free below the freerun ceiling (halfway between the background and
  * the hard threshold); above it, it is paced at the estimated write-back
  * rate scaled by a position ratio that is 2 at freerun, 1 at the setpoint
