@@ -23,9 +23,9 @@ export const INITIAL_DIRTIED_PAUSE = 8;
 const MAX_PAUSE_DIVISOR = 2 ** Math.ceil(Math.log2(1 + HZ / 8));
 
 /**
- * Models `balance_dirty_pages()`: a dirtier
- * runs free below the freerun ceiling (halfway between the background and
- * the hard threshold); above it, it is paced at the estimated write-back
+ * Models `balance_dirty_pages()`: a dirtier runs free below the freerun
+ * ceiling (halfway between the background and the hard threshold); above
+ * it, it is paced at the estimated write-back
  * rate scaled by a position ratio that is 2 at freerun, 1 at the setpoint
  * (halfway between freerun and the limit) and 0 at the limit — the cubic of
  * `wb_position_ratio` — with pauses of at most 200 ms. The rate limit is
