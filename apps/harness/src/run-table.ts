@@ -34,7 +34,7 @@ const GROUPS: [string, string[]][] = [
   [
     'pressure',
     [
-      'allocstall',
+      'allocstall_normal',
       'pageoutrun',
       'pgscan_direct_throttle',
       'nr_vmscan_write',

@@ -1364,7 +1364,7 @@ export class Kernel implements ReclaimCore {
       return;
     }
     f.memcg[pfn] = memcg.id;
-    c[VM.pgalloc]++;
+    c[VM.pgalloc_normal]++;
     task.t += cost.allocNs;
     const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
     const active = this.refault(pfn, shadow, false);
@@ -1571,7 +1571,7 @@ export class Kernel implements ReclaimCore {
     }
     const f = this.machine.frames;
     f.memcg[pfn] = task.memcg.id;
-    this.world.counters.v[VM.pgalloc]++;
+    this.world.counters.v[VM.pgalloc_normal]++;
     task.t += this.machine.config.cost.allocNs;
     return pfn;
   }
@@ -2004,7 +2004,7 @@ export class Kernel implements ReclaimCore {
   /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
   private directReclaim(task: Task, zl: number[]): number {
     const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX);
-    this.world.counters.v[VM.allocstall]++;
+    this.world.counters.v[VM.allocstall_normal]++;
     const start = task.t;
     const r = this.doTryToFreePages(sc, zl, task);
     this.finishDirect(task, sc, start);
