@@ -260,7 +260,7 @@ function benchFootprint(): void {
     what: 'memory per swap slot',
     value: `${(swapBytes / pages).toFixed(1)} B`,
     target: '',
-    note: 'per slot in use: owner, swap-cache link, shadow, memcg, free stack',
+    note: 'per slot in use: owner, swap-cache link, shadow, memcg, shmem flag, free stack',
   });
 }
 
