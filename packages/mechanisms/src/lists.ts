@@ -135,14 +135,62 @@ export class ListSet {
     this.size[list]--;
   }
 
+  /**
+   * Move `pfn`, on any list or none, to the head of `list`: one list
+   * operation, unlinked and linked in one pass, as the hit path of every
+   * recency policy runs it once per access.
+   */
   moveHead(list: number, pfn: number): void {
-    if (this.listOf[pfn] !== -1) this.remove(pfn);
-    this.addHead(list, pfn);
+    this.step();
+    const head = this.head;
+    const next = this.next;
+    const prev = this.prev;
+    const h = head[list];
+    if (h === pfn) return;
+    const from = this.listOf[pfn];
+    if (from !== -1) {
+      const p = prev[pfn];
+      const n = next[pfn];
+      if (p !== -1) next[p] = n;
+      else head[from] = n;
+      if (n !== -1) prev[n] = p;
+      else this.tail[from] = p;
+      this.size[from]--;
+    }
+    // Unlinking from any list left this list's head as it was.
+    prev[pfn] = -1;
+    next[pfn] = h;
+    if (h !== -1) prev[h] = pfn;
+    else this.tail[list] = pfn;
+    head[list] = pfn;
+    this.listOf[pfn] = list;
+    this.size[list]++;
   }
 
   moveTail(list: number, pfn: number): void {
-    if (this.listOf[pfn] !== -1) this.remove(pfn);
-    this.addTail(list, pfn);
+    this.step();
+    const tail = this.tail;
+    const next = this.next;
+    const prev = this.prev;
+    const t = tail[list];
+    if (t === pfn) return;
+    const from = this.listOf[pfn];
+    if (from !== -1) {
+      const p = prev[pfn];
+      const n = next[pfn];
+      if (p !== -1) next[p] = n;
+      else this.head[from] = n;
+      if (n !== -1) prev[n] = p;
+      else tail[from] = p;
+      this.size[from]--;
+    }
+    next[pfn] = -1;
+    prev[pfn] = t;
+    if (t !== -1) next[t] = pfn;
+    else this.head[list] = pfn;
+    tail[list] = pfn;
+    this.listOf[pfn] = list;
+    this.size[list]++;
   }
 
   /** Move every frame of `from` to the head side of `to`, keeping order (list_splice). */

@@ -236,8 +236,11 @@ describe('the watchdog ejects a misbehaving policy and the run carries on under 
         shrink(ctx, sc) {
           if (!late(ctx)) return shrinkFifo(ctx, sc);
           const list = ctx.state.list;
-          // Each move is a removal and an addition; a folio is left on no list when the budget ends between them.
-          for (let p = ctx.lists.last(list); p !== -1; p = ctx.lists.last(list)) ctx.lists.moveHead(list, p);
+          // A move by hand, a removal and then an addition: a folio is left on no list when the budget ends between them.
+          for (let p = ctx.lists.last(list); p !== -1; p = ctx.lists.last(list)) {
+            ctx.lists.remove(p);
+            ctx.lists.addHead(list, p);
+          }
           return undefined;
         },
       })),
