@@ -111,6 +111,10 @@ export class Eviction {
   /** `try_to_shrink_lruvec` (with `lru_gen_shrink_node`'s gate for root reclaim). Returns 'rotate' if it aged. */
   shrink(ctx: Ctx, sc: ScanControl): 'rotate' | undefined {
     if (sc.rootReclaim && (!sc.mayWritepage || !sc.mayUnmap)) return undefined;
+    // `lru_gen_shrink_lruvec`: memcg reclaim sets up its walk per lruvec, so
+    // one group's aging does not lend the next group its walk (root reclaim
+    // keeps one for the node pass: `prepare`).
+    if (!sc.rootReclaim) this.aging.walkOwned = sc.proactive;
     const swappiness = getSwappiness(ctx, sc);
     let scanned = 0;
     let nr = 0;

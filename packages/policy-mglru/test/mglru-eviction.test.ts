@@ -10,7 +10,7 @@ import {
   Rng,
   type TaskSpec,
 } from '@reclaim-lab/hw-model';
-import { Aging, createMglru, Layout, resolveMglruOptions } from '@reclaim-lab/policy-mglru';
+import { Aging, createMglru, Eviction, Layout, resolveMglruOptions } from '@reclaim-lab/policy-mglru';
 import { Kernel, ScanControl } from '@reclaim-lab/reclaim';
 import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
@@ -343,5 +343,33 @@ describe('min_ttl (lru_gen_age_node)', () => {
     expect(r.oomKills).toEqual([]);
     expect(r.counters.pgsteal_file).toBeGreaterThan(BIG);
     expect(r.counters.pswpin).toBe(0);
+  });
+});
+
+describe('the mm_walk context (set_mm_walk / clear_mm_walk)', () => {
+  it('memcg reclaim sets it up per lruvec: a walk owned after aging one group is not lent to the next', () => {
+    const k = mglruKernel(MEM);
+    k.load({ files: [], memcgs: [{ path: '/a' }, { path: '/b' }], tasks: [] });
+    const opts = resolveMglruOptions();
+    const L = new Layout(opts.gens, opts.tiers);
+    const aging = new Aging(L, opts);
+    const eviction = new Eviction(L, opts, aging);
+    const a = k.machine.memcgs.find((m) => m.path === '/a') as (typeof k.machine.memcgs)[number];
+    const ctx = k.ctxOf(k.world.lruvec(a, 0)) as unknown as Parameters<Eviction['shrink']>[0];
+    // Protected by memory.min: get_nr_to_scan gives up at once, so shrink neither ages nor scans.
+    a.emin = 1;
+    const sc = new ScanControl().reset('direct', a, 0, 32);
+    aging.walkOwned = true;
+    eviction.shrink(ctx, sc);
+    expect(aging.walkOwned).toBe(false);
+    // Proactive reclaim (memory.reclaim) always has one.
+    sc.proactive = true;
+    eviction.shrink(ctx, sc);
+    expect(aging.walkOwned).toBe(true);
+    // Root reclaim keeps the node pass's walk across memcgs.
+    const root = new ScanControl().reset('direct', null, 0, 32);
+    aging.walkOwned = true;
+    eviction.shrink(ctx, root);
+    expect(aging.walkOwned).toBe(true);
   });
 });
