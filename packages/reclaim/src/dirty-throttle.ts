@@ -34,7 +34,8 @@ const MAX_PAUSE_DIVISOR = 2 ** Math.ceil(Math.log2(1 + HZ / 8));
  * bounded steps). A task in a memcg with a limit is also held to the
  * memcg's own domain, the stricter of the two pacing it. Deviations: no
  * per-bdi domain, no `hard_dirty_limit` smoothing, write bandwidth measured
- * as pages submitted to the disk, one write-back queue for all memcgs.
+ * as pages submitted to the disk, and one bandwidth and rate-limit estimate
+ * for all memcgs (the kernel keeps them per `bdi_writeback`).
  */
 export class DirtyThrottle {
   private readonly machine: Machine;
@@ -95,8 +96,9 @@ export class DirtyThrottle {
       return;
     }
     // `wb_start_background_writeback`; a memcg over its own background
-    // threshold gets a chunk written even when the machine is under its own.
-    if (m !== null && m.dirtyOnly > m.bgThresh) flusher.run(now, false, m.dirtyOnly - m.bgThresh);
+    // threshold gets a chunk of its own pages written even when the machine
+    // is under its own.
+    if (m !== null && m.dirtyOnly > m.bgThresh) flusher.run(now, false, m.dirtyOnly - m.bgThresh, task.memcg);
     else if (world.nrFileDirty > g.bgThresh) flusher.run(now, false);
     this.updateRatelimit(now);
     // The stricter domain paces the task.

@@ -1,4 +1,11 @@
-import { type Machine, PG_ALLOCATED, PG_DIRTY, PG_FILE, PG_WRITEBACK } from '@reclaim-lab/hw-model';
+import {
+  type Machine,
+  type Memcg,
+  PG_ALLOCATED,
+  PG_DIRTY,
+  PG_FILE,
+  PG_WRITEBACK,
+} from '@reclaim-lab/hw-model';
 import { VM, type World } from '@reclaim-lab/mechanisms';
 
 /** `MIN_WRITEBACK_PAGES`: 4 MiB. */
@@ -7,43 +14,32 @@ const MIN_WRITEBACK_PAGES = 1024;
 export const INIT_BW_PAGES = 25_600;
 
 /**
- * The flusher threads: dirty file pages queued in the order they were
- * dirtied (a deviation: the kernel writes per inode), written back when
- * older than dirty_expire, when above the background threshold, or all at
- * once when reclaim wakes them. The queue holds only what is dirty, so it
- * starts small and doubles, in order, when full.
+ * One memcg's write-back queue (cgroup writeback's `bdi_writeback`): its
+ * dirty file pages in the order they were dirtied. It holds only what is
+ * dirty, so it starts small and doubles, in order, when full.
  */
-export class Flusher {
-  private readonly machine: Machine;
-  private readonly world: World;
-  private pfns = new Int32Array(1024);
-  private times = new Float64Array(1024);
-  private readonly queued: Uint8Array;
-  private head = 0;
-  private tail = 0;
-  private count = 0;
-  private flushAll = false;
-  /** vm.dirty_background_ratio and vm.dirty_ratio of the dirtyable memory, in pages (see `updateLimits`). */
-  background = 0;
-  hard = 0;
-  /** `global_dirtyable_memory` at the last `updateLimits`, in pages. */
-  dirtyable = 0;
+class WbQueue {
+  pfns = new Int32Array(64);
+  times = new Float64Array(64);
+  head = 0;
+  tail = 0;
+  count = 0;
 
-  constructor(machine: Machine, world: World) {
-    this.machine = machine;
-    this.world = world;
-    this.queued = new Uint8Array(machine.frames.count);
-  }
+  constructor(readonly memcg: Memcg) {}
 
-  /** A file page became dirty at `now`. */
-  queue(pfn: number, now: number): void {
-    if (this.queued[pfn]) return;
-    this.queued[pfn] = 1;
+  push(pfn: number, now: number): void {
     if (this.count === this.pfns.length) this.grow();
     this.pfns[this.tail] = pfn;
     this.times[this.tail] = now;
     this.tail = (this.tail + 1) % this.pfns.length;
     this.count++;
+  }
+
+  shift(): number {
+    const pfn = this.pfns[this.head];
+    this.head = (this.head + 1) % this.pfns.length;
+    this.count--;
+    return pfn;
   }
 
   private grow(): void {
@@ -58,6 +54,48 @@ export class Flusher {
     this.times = t;
     this.head = 0;
     this.tail = this.count;
+  }
+}
+
+/**
+ * The flusher threads, one write-back queue per memcg as with cgroup
+ * writeback (a page goes to its own memcg's; the kernel files whole inodes
+ * under the memcg that first dirtied them). Pages are written in the order
+ * they were dirtied (a deviation: the kernel writes per inode), when older
+ * than dirty_expire, when above the background threshold, or all at once
+ * when reclaim wakes them; the machine-wide triggers take the oldest page
+ * of any queue, a memcg over its own background threshold writes its own.
+ */
+export class Flusher {
+  private readonly machine: Machine;
+  private readonly world: World;
+  /** Write-back queues by memcg id, made as memcgs first dirty pages. */
+  private readonly wbs: (WbQueue | undefined)[] = [];
+  /** The queues one `run` writes from (reused). */
+  private readonly picked: WbQueue[] = [];
+  private readonly queued: Uint8Array;
+  private count = 0;
+  private flushAll = false;
+  /** vm.dirty_background_ratio and vm.dirty_ratio of the dirtyable memory, in pages (see `updateLimits`). */
+  background = 0;
+  hard = 0;
+  /** `global_dirtyable_memory` at the last `updateLimits`, in pages. */
+  dirtyable = 0;
+
+  constructor(machine: Machine, world: World) {
+    this.machine = machine;
+    this.world = world;
+    this.queued = new Uint8Array(machine.frames.count);
+  }
+
+  /** A file page became dirty at `now`: queue it on its memcg's write-back queue. */
+  queue(pfn: number, now: number): void {
+    if (this.queued[pfn]) return;
+    this.queued[pfn] = 1;
+    const id = Math.max(0, this.machine.frames.memcg[pfn]);
+    const wb = (this.wbs[id] ??= new WbQueue(this.machine.memcgs[id]));
+    wb.push(pfn, now);
+    this.count++;
   }
 
   /**
@@ -86,16 +124,22 @@ export class Flusher {
 
   /**
    * Write back what is due: everything when forced, else expired pages or
-   * enough to get under the background threshold — and at least `minPages`
-   * (a memcg over its own background threshold).
+   * enough to get under the background threshold. With `memcg`
+   * (`wb_start_background_writeback` for a memcg over its own background
+   * threshold) only that memcg's subtree's queues, and at least `minPages`.
    */
-  run(now: number, force: boolean, minPages = 0): void {
+  run(now: number, force: boolean, minPages = 0, memcg: Memcg | null = null): void {
     if (this.count === 0) return;
+    const picked = this.picked;
+    picked.length = 0;
+    for (const wb of this.wbs)
+      if (wb !== undefined && wb.count > 0 && (memcg === null || memcg.isAncestorOf(wb.memcg)))
+        picked.push(wb);
+    if (picked.length === 0) return;
     const expire = this.machine.config.dirtyExpireNs;
     const f = this.machine.frames;
     const c = this.world.counters.v;
     this.updateLimits();
-    const cap = this.pfns.length;
     // `writeback_chunk_size`: background write-back goes in chunks of at
     // least MIN_WRITEBACK_PAGES (4 MiB), looking at the threshold between chunks.
     const chunk = Math.max(
@@ -104,9 +148,12 @@ export class Flusher {
         MIN_WRITEBACK_PAGES,
     );
     let batch = 0;
-    while (this.count > 0) {
-      const pfn = this.pfns[this.head];
-      const expired = now - this.times[this.head] >= expire;
+    for (;;) {
+      // The oldest dirtied page of the queues written from.
+      let wb: WbQueue | null = null;
+      for (const q of picked) if (q.count > 0 && (wb === null || q.times[q.head] < wb.times[wb.head])) wb = q;
+      if (wb === null) break;
+      const expired = now - wb.times[wb.head] >= expire;
       if (
         batch % chunk === 0 &&
         batch >= minPages &&
@@ -116,7 +163,7 @@ export class Flusher {
         this.world.nrFileDirty <= this.background
       )
         break;
-      this.head = (this.head + 1) % cap;
+      const pfn = wb.shift();
       this.count--;
       this.queued[pfn] = 0;
       const flags = f.flags[pfn];

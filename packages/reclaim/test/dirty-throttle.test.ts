@@ -3,7 +3,14 @@
  * it, it is paced so that dirty + write-back pages settle between freerun
  * and the limit while the disk runs near its bandwidth.
  */
-import { DEVICE_PRESETS, defaultMachineConfig, NS_PER_SEC, OP_WRITE } from '@reclaim-lab/hw-model';
+import {
+  DEVICE_PRESETS,
+  defaultMachineConfig,
+  NS_PER_SEC,
+  OP_THINK,
+  OP_WRITE,
+  PG_DIRTY,
+} from '@reclaim-lab/hw-model';
 import { describe, expect, it } from 'vitest';
 import { dirtyPollInterval, positionRatio } from '../src/dirty-throttle.js';
 import { Kernel } from '../src/index.js';
@@ -102,5 +109,60 @@ describe('balance_dirty_pages', () => {
     const mean = levels.reduce((a, b) => a + b, 0) / levels.length;
     expect(mean).toBeGreaterThan(limit * 0.1);
     expect(mean).toBeLessThan(limit * 0.2);
+  });
+
+  it("writes back a memcg's own pages when it is over its own background threshold (cgroup writeback), not older pages of others", () => {
+    const k = new Kernel({
+      machine: defaultMachineConfig(MEM, { swapPages: 0, disk: hdd }),
+      policy: { name: 'defaults' },
+      seed: 1,
+      checkInvariants: true,
+    });
+    // Well under the machine's background threshold (10% of dirtyable memory) together.
+    const early = 600;
+    const limit = MEM / 8;
+    const boxPages = limit * 2;
+    const earlyFile = () => k.machine.files[0];
+    let earlyDirtyAtEnd = -1;
+    k.load({
+      files: [
+        { name: 'early', pages: early },
+        { name: 'box', pages: boxPages },
+      ],
+      memcgs: [{ path: '/box', max: limit }],
+      tasks: [
+        {
+          name: 'early-writer',
+          regions: [{ kind: 'file-fd', file: 0, pages: early }],
+          // Dirties its file at once, then idles well short of dirty_expire (30 s).
+          source: generated((i) =>
+            i < early ? [OP_WRITE, 0, i] : i === early ? [OP_THINK, 0, 20 * NS_PER_SEC] : null,
+          ),
+        },
+        {
+          name: 'box-writer',
+          memcg: '/box',
+          regions: [{ kind: 'file-fd', file: 1, pages: boxPages }],
+          source: generated((i) => {
+            if (i === 0) return [OP_THINK, 0, NS_PER_SEC];
+            if (i <= boxPages) return [OP_WRITE, 0, i - 1];
+            if (i === boxPages + 1) {
+              const f = k.machine.frames;
+              const cache = earlyFile().cache;
+              earlyDirtyAtEnd = 0;
+              for (let p = 0; p < early; p++)
+                if (cache[p] !== 0 && f.flags[cache[p] - 1] & PG_DIRTY) earlyDirtyAtEnd++;
+            }
+            return null;
+          }),
+        },
+      ],
+    });
+    const r = k.run();
+    expect(r.oomKills).toEqual([]);
+    // The box went over its background threshold and had pages written...
+    expect(r.counters.flusher_pages).toBeGreaterThan(limit * 0.1);
+    // ...its own: the older pages of the unlimited writer waited for their expiry.
+    expect(earlyDirtyAtEnd).toBe(early);
   });
 });
