@@ -21,11 +21,13 @@ export {
   type ShrinkListResult,
 } from './ops.js';
 export type { LruvecCtx, PolicySlot } from './policy-host.js';
+export { PSI_PERIOD_NS, Psi, type PsiTotals } from './psi.js';
 export {
   emptyTimeSeries,
   type LatencySummary,
   type OomKill,
   type PolicyExit,
+  type PressureResult,
   type RunResult,
   type TaskResult,
   type TimeSeries,

@@ -84,6 +84,7 @@ import type {
   ShrinkListResult,
 } from './ops.js';
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
+import { Psi } from './psi.js';
 import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
 import { Samples } from './samples.js';
 import {
@@ -152,6 +153,8 @@ interface KswapdState {
   reclaimedThisRun: number;
   napUntil: number;
   sc: ScanControl;
+  /** Its CPU in the PSI accounting. */
+  psiCpu: number;
 }
 
 /** Thrown inside the simulator for bad workload input, naming the task and event. */
@@ -182,6 +185,11 @@ export class Kernel implements ReclaimCore {
   private readonly watchdog: Watchdog;
   private readonly opts: KernelOptions;
   private readonly directLatency = new Samples();
+  /** Memory pressure stall information (`/proc/pressure/memory`, `memory.pressure`). */
+  readonly psi = new Psi();
+  /** The wait of the last `swapReadFolio`, for the caller's thrashing check once the refault is known. */
+  private swapWaitStart = 0;
+  private swapWaitEnd = 0;
   private readonly kswapdLatency = new Samples();
   private readonly latencyBudgetNs: number;
   private pgdatDirty: boolean[];
@@ -286,6 +294,7 @@ export class Kernel implements ReclaimCore {
       reclaimedThisRun: 0,
       napUntil: 0,
       sc: new ScanControl(),
+      psiCpu: this.psi.addCpu(null, 0),
     }));
     this.pgdatDirty = this.machine.nodes.map(() => false);
     this.pgdatWriteback = this.machine.nodes.map(() => false);
@@ -426,6 +435,7 @@ export class Kernel implements ReclaimCore {
     });
     const mm = this.world.createMm(memcg.id, regions);
     const task = new Task(this.tasks.length, spec, memcg, mm);
+    task.psiCpu = this.psi.addCpu(memcg, task.startNs);
     spec.regions.forEach((r, i) => {
       if (r.kind !== 'file-fd' && r.mapAtStart !== false) this.mapVma(task, mm.vmas[i]);
     });
@@ -643,6 +653,7 @@ export class Kernel implements ReclaimCore {
   private slowOp(task: Task, op: number, r: number, a: number): void {
     const vma = task.vmas[r];
     if (op === OP_THINK) {
+      this.psi.idle(task.psiCpu, task.t, task.t + a);
       task.t += a;
       return;
     }
@@ -754,6 +765,7 @@ export class Kernel implements ReclaimCore {
       this.world.counters.v[VM.pgmajfault]++;
       task.majorFaults++;
       const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
+      this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
       // `should_try_to_free_swap`: drop the slot on a write fault, a locked
       // VMA, or a swap device more than half full; synchronous devices
       // (zram) bypass the swap cache entirely.
@@ -806,6 +818,8 @@ export class Kernel implements ReclaimCore {
     c[VM.pgpgin] += KIB_PER_PAGE;
     const done = this.machine.swapDevice.submit(task.t, 1, false);
     task.ioWaitNs += done - task.t;
+    this.swapWaitStart = task.t;
+    this.swapWaitEnd = done;
     task.t = done + this.machine.config.cost.majorFaultNs;
     return shadow;
   }
@@ -977,6 +991,7 @@ export class Kernel implements ReclaimCore {
       throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);
     const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index);
     const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
+    this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
     this.world.shmemSwapinToCache(pfn);
     this.lruAdd(pfn, vmFlags, 'swapin', active, inFault);
     return pfn;
@@ -1051,6 +1066,7 @@ export class Kernel implements ReclaimCore {
       indices[got++] = demand;
     }
     let n = 0;
+    let demandPfn = -1;
     for (let j = 0; j < got; j++) {
       const pfn = pfns[j];
       f.flags[pfn] &= ~PG_LOCKED;
@@ -1059,6 +1075,7 @@ export class Kernel implements ReclaimCore {
         continue;
       }
       this.addReadPage(task, file, indices[j], pfn, demand, vmFlags, inFault);
+      if (indices[j] === demand) demandPfn = pfn;
       n++;
     }
     if (n > 0) {
@@ -1066,6 +1083,7 @@ export class Kernel implements ReclaimCore {
       c[VM.pgpgin] += n * KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(task.t, n, false);
       task.ioWaitNs += done - task.t;
+      if (demandPfn >= 0) this.thrashingStall(task, demandPfn, task.t, done);
       task.t = done + this.machine.config.cost.majorFaultNs;
     }
     return true;
@@ -1511,6 +1529,16 @@ export class Kernel implements ReclaimCore {
 
   // ---- workingset -------------------------------------------------------------------
 
+  /**
+   * Waiting [t0, t1) for the read of `pfn` is a memory stall when the folio
+   * came back into the workingset (`folio_wait_bit_common` and
+   * `swap_read_folio` enter a memstall section for a PG_workingset folio):
+   * thrashing, not ordinary I/O.
+   */
+  private thrashingStall(task: Task, pfn: number, t0: number, t1: number): void {
+    if (this.machine.frames.flags[pfn] & PG_WORKINGSET) this.psi.stall(task.psiCpu, t0, t1);
+  }
+
   /** Handle a shadow found where a folio is being added; returns "add as active". */
   private refault(pfn: number, shadow: number, inFault: boolean): boolean {
     if (shadow === 0) return false;
@@ -1631,6 +1659,7 @@ export class Kernel implements ReclaimCore {
     const wake = Math.min(Math.max(next, task.t), task.t + NS_PER_SEC / 10);
     this.world.counters.v[VM.throttle_writeback]++;
     task.directReclaimNs += wake - task.t;
+    this.psi.stall(task.psiCpu, task.t, wake);
     task.t = wake;
     while (this.world.timers.peekTime() <= task.t) {
       this.now = this.world.now = this.world.timers.peekTime();
@@ -1788,6 +1817,8 @@ export class Kernel implements ReclaimCore {
         this.now = this.world.now = k.t;
         this.kswapdStep(k);
       }
+      // Inside `__perform_reclaim`'s memstall section, as the reclaim it waits to do.
+      this.psi.stall(task.psiCpu, task.t, until);
       task.t = until;
       task.directReclaimNs += NS_PER_JIFFY;
       waited++;
@@ -1872,6 +1903,7 @@ export class Kernel implements ReclaimCore {
       this.world.counters.v[VM.memcg_high_throttle]++;
       task.t += ns;
       task.directReclaimNs += ns;
+      this.psi.stall(task.psiCpu, task.t - ns, task.t);
       return;
     }
   }
@@ -1951,6 +1983,8 @@ export class Kernel implements ReclaimCore {
     const cost = Math.max(sc.costNs, 1_000);
     this.kswapdLatency.push(cost);
     this.world.counters.v[VM.reclaim_cpu_ns] += cost;
+    // `balance_pgdat` runs inside a memstall section.
+    this.psi.stall(k.psiCpu, k.t, k.t + cost);
     k.t += cost;
     if (this.opts.checkInvariants) this.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
     if (zone.free > zone.high) {
@@ -2015,6 +2049,7 @@ export class Kernel implements ReclaimCore {
     task.t += sc.costNs;
     const lat = task.t - start;
     task.directReclaimNs += lat;
+    this.psi.stall(task.psiCpu, start, task.t);
     this.directLatency.push(lat);
     const c = this.world.counters.v;
     c[VM.direct_reclaim_ns] += lat;
@@ -3020,6 +3055,7 @@ export class Kernel implements ReclaimCore {
     if (killed) task.killed = true;
     else task.finished = true;
     task.endNs = task.t;
+    this.psi.exit(task.psiCpu, task.t);
     for (const vma of task.mm.vmas) this.unmapVma(task, vma);
     task.mm.exited = true;
   }
@@ -3167,6 +3203,12 @@ export class Kernel implements ReclaimCore {
       oomKills: this.oomKills,
       directReclaimLatency: this.directLatency.summary(this.latencyBudgetNs),
       kswapdBatchLatency: this.kswapdLatency.summary(this.latencyBudgetNs),
+      pressure: {
+        memory: this.psi.totals(this.machine.rootMemcg, end),
+        memcgs: Object.fromEntries(
+          this.machine.memcgs.filter((m) => m.parent !== null).map((m) => [m.path, this.psi.totals(m, end)]),
+        ),
+      },
       series: this.series,
       policyExits: this.policyExits,
       pageStateBits,

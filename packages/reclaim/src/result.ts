@@ -1,3 +1,5 @@
+import type { PsiTotals } from './psi.js';
+
 /** What one simulated run produces. Plain data: JSON-serialisable as is. */
 
 export interface LatencySummary {
@@ -55,6 +57,14 @@ export interface PolicyExit {
   message: string;
 }
 
+/** Memory pressure stall information: totals as `/proc/pressure/memory` and each memcg's `memory.pressure` give them, in ns. */
+export interface PressureResult {
+  /** The whole machine (the root group, kswapd included). */
+  memory: PsiTotals;
+  /** Each memcg but the root, by path: its subtree's tasks. */
+  memcgs: Record<string, PsiTotals>;
+}
+
 /** Periodic samples, every `intervalNs` of virtual time. */
 export interface TimeSeries {
   intervalNs: number;
@@ -89,6 +99,8 @@ export interface RunResult {
   oomKills: OomKill[];
   directReclaimLatency: LatencySummary;
   kswapdBatchLatency: LatencySummary;
+  /** PSI for memory (absent in results written before it existed). */
+  pressure?: PressureResult;
   series: TimeSeries;
   policyExits: PolicyExit[];
   /** Per-page policy state bits each attached policy declared. */

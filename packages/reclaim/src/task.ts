@@ -59,6 +59,8 @@ export class Task {
   minorFaults = 0;
   directReclaimNs = 0;
   ioWaitNs = 0;
+  /** Its CPU in the PSI accounting (each task has one). */
+  psiCpu = -1;
   phase = 0;
   oomScoreAdj: number;
 
