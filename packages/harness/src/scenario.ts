@@ -37,6 +37,8 @@ const MachineSchema = v.strictObject({
   swapDevice: v.optional(v.picklist(devices), 'ssd'),
   disk: v.optional(v.picklist(devices), 'ssd'),
   swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 60),
+  /** vm.page-cluster: swap readahead of up to 2^n pages (0 = none). */
+  pageCluster: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 3),
   watermarkScaleFactor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3000)), 10),
   minFreeKbytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   dirtyRatio: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100)), 20),
@@ -158,6 +160,7 @@ export function parseMachine(s: Scenario): MachineConfig {
     swapDevice: DEVICE_PRESETS[m.swapDevice],
     disk: DEVICE_PRESETS[m.disk],
     swappiness: m.swappiness,
+    pageCluster: m.pageCluster,
     watermarkScaleFactor: m.watermarkScaleFactor,
     minFreeKbytes: m.minFreeKbytes,
     dirtyRatio: m.dirtyRatio,

@@ -11,6 +11,8 @@ export interface DeviceSpec {
   /** Sustained bandwidth in pages per second. */
   pagesPerSec: number;
   synchronous: boolean;
+  /** A spinning disk: as swap, it turns VMA-based swap readahead off for the offset-cluster kind (`nr_rotate_swap`). */
+  rotational?: boolean;
 }
 
 export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
@@ -48,6 +50,7 @@ export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
     writeLatencyNs: 8_000_000,
     pagesPerSec: 40_000,
     synchronous: false,
+    rotational: true,
   },
   /** Ideal mode: no latency at all. */
   none: {

@@ -26,6 +26,8 @@ export const PG_ALLOCATED = 1 << 13;
 export const PG_FILE = 1 << 14;
 /** Allocated for a read still being issued: not yet on an LRU, so reclaim cannot take it (PG_locked). */
 export const PG_LOCKED = 1 << 15;
+/** Read into the swap cache by swap readahead and not yet used (`PG_readahead`): its first fault is a readahead hit. */
+export const PG_READAHEAD = 1 << 16;
 
 export const FLAG_NAMES: readonly [number, string][] = [
   [PG_LRU, 'lru'],
@@ -44,6 +46,7 @@ export const FLAG_NAMES: readonly [number, string][] = [
   [PG_ALLOCATED, 'allocated'],
   [PG_FILE, 'file'],
   [PG_LOCKED, 'locked'],
+  [PG_READAHEAD, 'readahead'],
 ];
 
 export function describeFlags(flags: number): string {

@@ -23,6 +23,8 @@ export interface MachineConfig {
   watermarkScaleFactor: number;
   /** vm.swappiness, 0..200 (default 60). */
   swappiness: number;
+  /** vm.page-cluster: swap readahead reads up to 2^pageCluster pages (default 3; 0 turns it off). */
+  pageCluster?: number;
   /** vm.dirty_background_ratio / vm.dirty_ratio, percent of available memory. */
   dirtyBackgroundRatio: number;
   dirtyRatio: number;

@@ -39,6 +39,13 @@ export interface Vma {
   /** File page index at `start`. */
   pgoff: number;
   mapped: boolean;
+  /**
+   * `vma->swap_readahead_info`: the last swap fault's vpn, the readahead
+   * window it chose, and readahead hits since (all 0 at first).
+   */
+  swapRaVpn: number;
+  swapRaWin: number;
+  swapRaHits: number;
 }
 
 export class Mm {
@@ -72,6 +79,9 @@ export class Mm {
         file: r.file,
         pgoff: r.pgoff,
         mapped: false,
+        swapRaVpn: 0,
+        swapRaWin: 0,
+        swapRaHits: 0,
       };
       // Each VMA starts on a PMD boundary and leaves one empty PMD after it,
       // so page-table walks see realistic holes between VMAs.

@@ -84,6 +84,9 @@ export const VMSTAT_NAMES = [
   // (`folio_account_dirtied`) and write-backs completed, swap included.
   'nr_dirtied',
   'nr_written',
+  // Swap readahead: pages read ahead, and those a later fault found (/proc/vmstat's swap_ra, swap_ra_hit).
+  'swap_ra',
+  'swap_ra_hit',
 ] as const;
 
 export type VmstatName = (typeof VMSTAT_NAMES)[number];
@@ -162,6 +165,8 @@ export const VM = {
   policy_overrides: 68,
   nr_dirtied: 69,
   nr_written: 70,
+  swap_ra: 71,
+  swap_ra_hit: 72,
 } as const satisfies { readonly [K in VmstatName]: number };
 
 export class Counters {

@@ -1,4 +1,4 @@
-export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
+export { Kernel, type KernelOptions, type PolicyAttachment, swapinNrPages, WorkloadError } from './kernel.js';
 export { layerPolicy, type PolicyExtension } from './layer.js';
 export {
   type AddHow,

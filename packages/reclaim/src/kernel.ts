@@ -31,6 +31,7 @@ import {
   PG_LOCKED,
   PG_LRU,
   PG_MLOCKED,
+  PG_READAHEAD,
   PG_RECLAIM,
   PG_REFERENCED,
   PG_SWAPBACKED,
@@ -41,6 +42,7 @@ import {
   PTE_DIRTY,
   PTE_WRPROTECT,
   PTE_YOUNG,
+  PTRS_PER_PTE,
   Rng,
   type SimFile,
   type SwapSpace,
@@ -141,6 +143,39 @@ const READAHEAD_PAGES = 32;
 /** `MMAP_LOTSAMISS`: mmap read-around stops when faults miss this much more than they hit. */
 const MMAP_LOTSAMISS = 100;
 const INITIAL_RA_PAGES = 4;
+/** vm.page-cluster's default: swap readahead of up to 8 pages. */
+const DEFAULT_PAGE_CLUSTER = 3;
+/** VMA-based swap readahead reads at most 2^5 pages whatever page-cluster says. */
+const SWAP_RA_ORDER_CEILING = 5;
+/** Readahead hits a VMA remembers (they share a word with the window). */
+const SWAP_RA_HITS_MAX = 63;
+
+/**
+ * `__swapin_nr_pages`: the next swap readahead window. Two pages plus the
+ * hits, rounded up to a power of two (at least 4); with no hits, two pages
+ * for a fault next to the last one, else one; never above `maxPages` nor
+ * below half the last window.
+ */
+export function swapinNrPages(
+  prev: number,
+  offset: number,
+  hits: number,
+  maxPages: number,
+  prevWin: number,
+): number {
+  let pages = hits + 2;
+  if (pages === 2) {
+    if (offset !== prev + 1 && offset !== prev - 1) pages = 1;
+  } else {
+    let roundup = 4;
+    while (roundup < pages) roundup <<= 1;
+    pages = roundup;
+  }
+  if (pages > maxPages) pages = maxPages;
+  const lastRa = prevWin >> 1;
+  if (pages < lastRa) pages = lastRa;
+  return pages;
+}
 
 interface KswapdState {
   node: number;
@@ -187,6 +222,10 @@ export class Kernel implements ReclaimCore {
   private readonly directLatency = new Samples();
   /** Memory pressure stall information (`/proc/pressure/memory`, `memory.pressure`). */
   readonly psi = new Psi();
+  /** `swapin_nr_pages`' state for cluster readahead: last offset, last window, hits since. */
+  private swapRaPrevOffset = 0;
+  private swapRaLastPages = 0;
+  private swapRaHits = 0;
   /** The wait of the last `swapReadFolio`, for the caller's thrashing check once the refault is known. */
   private swapWaitStart = 0;
   private swapWaitEnd = 0;
@@ -747,7 +786,8 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     let pfn = swap.frame[slot];
     if (pfn >= 0) {
-      // Still in the swap cache (e.g. under writeback): a minor fault.
+      // Still in the swap cache (under writeback, or read ahead): a minor fault.
+      this.swapUpdateReadahead(vma, vpn, pfn);
       task.minorFaults++;
       task.t += this.machine.config.cost.minorFaultNs;
       // `should_try_to_free_swap` and `folio_free_swap`: the same rule as a
@@ -761,7 +801,13 @@ export class Kernel implements ReclaimCore {
         // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
         throw new Error(`swap entry of ${task.name} vpn ${vpn} changed during swap-in`);
       }
-      const shadow = this.swapReadFolio(task, pfn, slot, PG_ANON, mm.id, vpn);
+      // `swapin_readahead` around the entry, read in the same request.
+      const ahead = this.swapReadahead(task, vma, vpn, slot);
+      if (task.killed) {
+        this.unchargeAndFree(pfn);
+        return;
+      }
+      const shadow = this.swapReadFolio(task, pfn, slot, PG_ANON, mm.id, vpn, ahead);
       this.world.counters.v[VM.pgmajfault]++;
       task.majorFaults++;
       const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
@@ -802,26 +848,168 @@ export class Kernel implements ReclaimCore {
     flags: number,
     owner: number,
     index: number,
+    ahead = 0,
+  ): number {
+    const shadow = this.swapCacheAdd(pfn, slot, flags, owner, index, task.memcg.id);
+    const c = this.world.counters.v;
+    // The pages read ahead go in the same plugged request as this one.
+    c[VM.pswpin] += 1 + ahead;
+    c[VM.pgpgin] += (1 + ahead) * KIB_PER_PAGE;
+    const done = this.machine.swapDevice.submit(task.t, 1 + ahead, false);
+    task.ioWaitNs += done - task.t;
+    this.swapWaitStart = task.t;
+    this.swapWaitEnd = done;
+    task.t = done + this.machine.config.cost.majorFaultNs;
+    return shadow;
+  }
+
+  /** Put `pfn` in the swap cache for `slot` as the page (`owner`, `index`); returns the shadow the slot kept. */
+  private swapCacheAdd(
+    pfn: number,
+    slot: number,
+    flags: number,
+    owner: number,
+    index: number,
+    memcg: number,
   ): number {
     const f = this.machine.frames;
     const swap = this.machine.swap as SwapSpace;
     f.flags[pfn] |= flags | PG_SWAPBACKED | PG_SWAPCACHE;
     f.owner[pfn] = owner;
     f.index[pfn] = index;
-    f.memcg[pfn] = task.memcg.id;
+    f.memcg[pfn] = memcg;
     f.swapSlot[pfn] = slot;
     swap.frame[slot] = pfn;
     const shadow = swap.shadow[slot];
     swap.shadow[slot] = 0;
-    const c = this.world.counters.v;
-    c[VM.pswpin]++;
-    c[VM.pgpgin] += KIB_PER_PAGE;
-    const done = this.machine.swapDevice.submit(task.t, 1, false);
-    task.ioWaitNs += done - task.t;
-    this.swapWaitStart = task.t;
-    this.swapWaitEnd = done;
-    task.t = done + this.machine.config.cost.majorFaultNs;
     return shadow;
+  }
+
+  /**
+   * Models `swapin_readahead()` for the fault on `vpn` (swap entry `slot`)
+   * of `task`: on a device that is not synchronous (zram and RAM disks skip
+   * the swap cache), read the entries around it into the swap cache, clean,
+   * unmapped and marked PG_READAHEAD, for their first fault to find. A
+   * rotational swap device takes the aligned cluster of swap offsets around
+   * `slot` (`swap_cluster_readahead`), any other the PTEs around the fault
+   * address within its VMA and page table (`swap_vma_readahead`); both size
+   * the window with `__swapin_nr_pages` from readahead hits. Pages go in
+   * with one reclaim round at most (`__GFP_NORETRY`, where the kernel uses
+   * the fault's mask), and only entries charged to the task's memcg and
+   * owned by anon memory are read. Returns the pages read ahead, whose I/O
+   * the caller submits with its own.
+   */
+  private swapReadahead(task: Task, vma: Vma, vpn: number, slot: number): number {
+    const swap = this.machine.swap as SwapSpace;
+    const device = this.machine.swapDevice.spec;
+    const cluster = this.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
+    if (device.synchronous || cluster <= 0) return 0;
+    const mms = this.world.mms;
+    const memcg = task.memcg.id;
+    const slots = this.raPfns;
+    let n = 0;
+    if (device.rotational) {
+      // `swapin_nr_pages`: one window for the whole swap device.
+      const maxPages = 1 << cluster;
+      const hits = this.swapRaHits;
+      this.swapRaHits = 0;
+      const pages = swapinNrPages(this.swapRaPrevOffset, slot, hits, maxPages, this.swapRaLastPages);
+      if (hits === 0) this.swapRaPrevOffset = slot;
+      this.swapRaLastPages = pages;
+      const mask = pages - 1;
+      const end = Math.min(slot | mask, swap.highWater - 1);
+      for (let s = slot & ~mask; s <= end && n < slots.length; s++)
+        if (s !== slot && swap.isUsed(s) && this.raWanted(s, swap.ownerMm[s], swap.ownerVpn[s], memcg))
+          slots[n++] = s;
+    } else {
+      // `swap_vma_ra_win`
+      const maxWin = 1 << Math.min(cluster, SWAP_RA_ORDER_CEILING);
+      if (maxWin === 1) return 0;
+      const prev = vma.swapRaVpn;
+      const win = swapinNrPages(prev, vpn, vma.swapRaHits, maxWin, vma.swapRaWin);
+      vma.swapRaVpn = vpn;
+      vma.swapRaWin = win;
+      vma.swapRaHits = 0;
+      if (win === 1) return 0;
+      let left: number;
+      if (vpn === prev + 1) left = vpn;
+      else if (prev === vpn + 1) left = vpn - win + 1;
+      else left = vpn - ((win - 1) >> 1);
+      const pmd = vpn - (vpn % PTRS_PER_PTE);
+      const lo = Math.max(left, vma.start, pmd);
+      const hi = Math.min(left + win, vma.start + vma.pages, pmd + PTRS_PER_PTE);
+      const mm = task.mm;
+      for (let v = lo; v < hi && n < slots.length; v++) {
+        const p = mm.pte[v];
+        if (p < 0 && v !== vpn && this.raWanted(-p - 1, mm.id, v, memcg)) slots[n++] = -p - 1;
+      }
+    }
+    if (n === 0) return 0;
+    // Allocate first, locked off the LRU, so reclaim for one cannot take another.
+    const f = this.machine.frames;
+    const pfns = this.raIndices;
+    let got = 0;
+    for (; got < n; got++) {
+      const pfn = this.allocPage(task, true);
+      if (pfn < 0) break;
+      f.flags[pfn] |= PG_LOCKED;
+      pfns[got] = pfn;
+    }
+    if (task.killed) {
+      for (let i = 0; i < got; i++) {
+        f.flags[pfns[i]] &= ~PG_LOCKED;
+        this.unchargeAndFree(pfns[i]);
+      }
+      return 0;
+    }
+    let read = 0;
+    for (let i = 0; i < got; i++) {
+      const pfn = pfns[i];
+      const s = slots[i];
+      f.flags[pfn] &= ~PG_LOCKED;
+      const mmId = swap.ownerMm[s];
+      const v = swap.ownerVpn[s];
+      // Reclaim while allocating may have freed or cached the entry meanwhile.
+      if (!swap.isUsed(s) || swap.frame[s] >= 0 || mms[mmId].pte[v] !== -(s + 1)) {
+        this.unchargeAndFree(pfn);
+        continue;
+      }
+      const shadow = this.swapCacheAdd(pfn, s, PG_ANON | PG_READAHEAD, mmId, v, memcg);
+      const flags = (mms[mmId].vmaAt(v)?.vmFlags ?? 0) & ~VM_LOCKED;
+      const active = this.refault(pfn, shadow, hasRecency(flags));
+      this.lruAdd(pfn, flags, 'swapin', active, true);
+      read++;
+    }
+    this.world.counters.v[VM.swap_ra] += read;
+    return read;
+  }
+
+  /** A swap entry worth reading ahead: in use, charged to `memcg`, anon, not cached, still mapped by (mm, vpn). */
+  private raWanted(s: number, mm: number, v: number, memcg: number): boolean {
+    const swap = this.machine.swap as SwapSpace;
+    return (
+      swap.isUsed(s) &&
+      swap.frame[s] < 0 &&
+      swap.memcg[s] === memcg &&
+      swap.shmem[s] === 0 &&
+      this.world.mms[mm].pte[v] === -(s + 1)
+    );
+  }
+
+  /** `swap_update_readahead`: a fault found `pfn` in the swap cache; count a readahead hit. */
+  private swapUpdateReadahead(vma: Vma, vpn: number, pfn: number): void {
+    const f = this.machine.frames;
+    const readahead = (f.flags[pfn] & PG_READAHEAD) !== 0;
+    f.flags[pfn] &= ~PG_READAHEAD;
+    const vmaRa = !this.machine.swapDevice.spec.rotational;
+    if (vmaRa) {
+      vma.swapRaVpn = vpn;
+      if (readahead) vma.swapRaHits = Math.min(vma.swapRaHits + 1, SWAP_RA_HITS_MAX);
+    }
+    if (readahead) {
+      this.world.counters.v[VM.swap_ra_hit]++;
+      if (!vmaRa) this.swapRaHits++;
+    }
   }
 
   private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {

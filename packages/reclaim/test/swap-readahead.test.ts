@@ -1,0 +1,98 @@
+/**
+ * Swap readahead (`swapin_readahead`): a swap fault on a device that is not
+ * synchronous reads the neighbouring entries into the swap cache, and the
+ * window follows readahead hits (`__swapin_nr_pages`).
+ */
+import {
+  DEVICE_PRESETS,
+  type DeviceSpec,
+  defaultMachineConfig,
+  OP_LOAD,
+  OP_STORE,
+} from '@reclaim-lab/hw-model';
+import { describe, expect, it } from 'vitest';
+import { Kernel, swapinNrPages } from '../src/index.js';
+import { generated } from '../src/testing.js';
+
+const MEM = 4096;
+
+/** Store to an anon region of 1.5x memory, then load it again in `order` (sequential or a fixed shuffle). */
+function rereadAnon(device: DeviceSpec, order: 'sequential' | 'random', pageCluster?: number) {
+  const pages = Math.floor(MEM * 1.5);
+  const k = new Kernel({
+    machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: device, pageCluster }),
+    policy: { name: 'defaults' },
+    seed: 1,
+    checkInvariants: true,
+  });
+  const perm = Array.from({ length: pages }, (_, i) => i);
+  if (order === 'random')
+    for (let i = pages - 1, x = 12345; i > 0; i--) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const j = x % (i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+  k.load({
+    files: [],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'rereader',
+        regions: [{ kind: 'anon', pages }],
+        source: generated((i) =>
+          i < pages ? [OP_STORE, 0, i] : i < 2 * pages ? [OP_LOAD, 0, perm[i - pages]] : null,
+        ),
+      },
+    ],
+  });
+  const r = k.run();
+  return r;
+}
+
+describe('__swapin_nr_pages', () => {
+  it('grows with hits to a power of two, reads two pages for a neighbour without hits, and halves at most', () => {
+    expect(swapinNrPages(10, 11, 0, 8, 0)).toBe(2);
+    expect(swapinNrPages(10, 9, 0, 8, 0)).toBe(2);
+    expect(swapinNrPages(10, 20, 0, 8, 0)).toBe(1);
+    expect(swapinNrPages(10, 20, 1, 8, 0)).toBe(4);
+    expect(swapinNrPages(10, 20, 3, 8, 0)).toBe(8);
+    expect(swapinNrPages(10, 20, 40, 8, 0)).toBe(8);
+    // Don't shrink readahead too fast: a miss after a window of 8 still reads 4.
+    expect(swapinNrPages(10, 20, 0, 8, 8)).toBe(4);
+  });
+});
+
+describe('swap readahead', () => {
+  it('a sequential re-read from SSD swap faults about once per 8 pages, the rest found read ahead', () => {
+    const r = rereadAnon(DEVICE_PRESETS.ssd, 'sequential');
+    const c = r.counters;
+    expect(c.pswpin).toBeGreaterThan(MEM);
+    // Every major fault read its page and its readahead in one request.
+    expect(c.pswpin).toBe(c.pgmajfault + c.swap_ra);
+    expect(c.pgmajfault).toBeLessThan(c.pswpin / 6);
+    expect(c.swap_ra_hit).toBeGreaterThan(0.95 * c.swap_ra);
+    const off = rereadAnon(DEVICE_PRESETS.ssd, 'sequential', 0);
+    expect(off.counters.swap_ra).toBe(0);
+    expect(off.counters.pgmajfault).toBe(off.counters.pswpin);
+    expect(r.runtimeNs).toBeLessThan(off.runtimeNs / 2);
+  });
+
+  it('a random re-read keeps the window at one page: nothing is read ahead for nothing', () => {
+    const c = rereadAnon(DEVICE_PRESETS.ssd, 'random').counters;
+    expect(c.pswpin).toBeGreaterThan(MEM / 2);
+    expect(c.swap_ra).toBeLessThan(0.02 * c.pswpin);
+  });
+
+  it('a rotational swap device reads the cluster of swap offsets around the entry', () => {
+    const c = rereadAnon(DEVICE_PRESETS.hdd, 'sequential').counters;
+    expect(c.swap_ra).toBeGreaterThan(0.8 * c.pswpin);
+    expect(c.swap_ra_hit).toBeGreaterThan(0.95 * c.swap_ra);
+  });
+
+  it('zram is synchronous: swap-ins skip the swap cache and read one page each', () => {
+    const c = rereadAnon(DEVICE_PRESETS.zram, 'sequential').counters;
+    expect(c.pswpin).toBeGreaterThan(MEM);
+    expect(c.swap_ra).toBe(0);
+    expect(c.pgmajfault).toBe(c.pswpin);
+  });
+});
