@@ -39,6 +39,17 @@ const MachineSchema = v.strictObject({
   swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 60),
   /** vm.page-cluster: swap readahead of up to 2^n pages (0 = none). */
   pageCluster: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 3),
+  /** The debugfs knob `fault_around_bytes`, in pages (a power of two; 1 = off). */
+  faultAroundPages: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(512),
+      v.check((n) => (n & (n - 1)) === 0, 'faultAroundPages must be a power of two'),
+    ),
+    16,
+  ),
   watermarkScaleFactor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3000)), 10),
   minFreeKbytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   dirtyRatio: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100)), 20),
@@ -161,6 +172,7 @@ export function parseMachine(s: Scenario): MachineConfig {
     disk: DEVICE_PRESETS[m.disk],
     swappiness: m.swappiness,
     pageCluster: m.pageCluster,
+    faultAroundPages: m.faultAroundPages,
     watermarkScaleFactor: m.watermarkScaleFactor,
     minFreeKbytes: m.minFreeKbytes,
     dirtyRatio: m.dirtyRatio,

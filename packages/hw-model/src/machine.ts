@@ -25,6 +25,8 @@ export interface MachineConfig {
   swappiness: number;
   /** vm.page-cluster: swap readahead reads up to 2^pageCluster pages (default 3; 0 turns it off). */
   pageCluster?: number;
+  /** `fault_around_bytes` in pages: a read fault on a file maps this many cached pages around it (default 16; 1 turns it off). */
+  faultAroundPages?: number;
   /** vm.dirty_background_ratio / vm.dirty_ratio, percent of available memory. */
   dirtyBackgroundRatio: number;
   dirtyRatio: number;

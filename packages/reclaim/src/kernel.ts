@@ -143,6 +143,8 @@ const READAHEAD_PAGES = 32;
 /** `MMAP_LOTSAMISS`: mmap read-around stops when faults miss this much more than they hit. */
 const MMAP_LOTSAMISS = 100;
 const INITIAL_RA_PAGES = 4;
+/** `fault_around_bytes`' default, 64 KiB, in pages. */
+const DEFAULT_FAULT_AROUND_PAGES = 16;
 /** vm.page-cluster's default: swap readahead of up to 8 pages. */
 const DEFAULT_PAGE_CLUSTER = 3;
 /** VMA-based swap readahead reads at most 2^5 pages whatever page-cluster says. */
@@ -1015,6 +1017,13 @@ export class Kernel implements ReclaimCore {
   private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + vpn - vma.start;
+    // `do_read_fault`: map what the page cache already holds around the
+    // fault first; a cached faulting page needs nothing more.
+    if (!write && this.faultAround(task, vma, vpn, file)) {
+      task.minorFaults++;
+      task.t += this.machine.config.cost.minorFaultNs;
+      return;
+    }
     if (file.shmem) {
       this.shmemFault(task, vma, vpn, index, write);
       return;
@@ -1049,6 +1058,45 @@ export class Kernel implements ReclaimCore {
       if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
     }
     this.mapFilePage(task, vpn, p - 1, write);
+  }
+
+  /**
+   * Models `do_fault_around()` → `filemap_map_pages()` for a read fault on
+   * `vpn`: map every page of the aligned block of `faultAroundPages` around
+   * it (clamped to the VMA and its page table) that is in the page cache,
+   * unlocked and not a readahead marker, where no PTE is yet. The PTEs are
+   * young, as x86 and arm64 with a hardware access flag make them. Pages
+   * not in the workingset count as mmap hits (`mmap_miss`). True if the
+   * faulting page itself was mapped.
+   */
+  private faultAround(task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
+    const nr = this.machine.config.faultAroundPages ?? DEFAULT_FAULT_AROUND_PAGES;
+    if (nr <= 1 || this.mode === 'ideal' || vma.vmFlags & VM_LOCKED) return false;
+    const mm = task.mm;
+    const f = this.machine.frames;
+    const pteOff = vpn % PTRS_PER_PTE;
+    const vmaOff = vpn - vma.start;
+    const from = Math.max(pteOff - (pteOff % nr), pteOff - Math.min(pteOff, vmaOff));
+    const to = Math.min(from + nr, PTRS_PER_PTE, pteOff + vma.pages - vmaOff);
+    const base = vpn - pteOff;
+    let mapped = false;
+    let hits = 0;
+    for (let o = from; o < to; o++) {
+      const v = base + o;
+      const index = vma.pgoff + v - vma.start;
+      if (index >= file.pages) break;
+      const p = file.cache[index];
+      if (p === 0) continue;
+      const pfn = p - 1;
+      if (f.flags[pfn] & (PG_LOCKED | PG_READAHEAD)) continue;
+      if ((f.flags[pfn] & PG_WORKINGSET) === 0) hits++;
+      if (mm.pte[v] !== 0) continue;
+      this.mapFilePage(task, v, pfn, false);
+      if (v === vpn) mapped = true;
+    }
+    const r = vma.region;
+    task.mmapMiss[r] = Math.max(0, task.mmapMiss[r] - hits);
+    return mapped;
   }
 
   /**
