@@ -39,6 +39,8 @@ const MachineSchema = v.strictObject({
   swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 60),
   /** vm.page-cluster: swap readahead of up to 2^n pages (0 = none). */
   pageCluster: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 3),
+  /** The cgroup2 mount option memory_recursiveprot (systemd's default; the kernel's is off). */
+  memoryRecursiveProt: v.optional(v.boolean(), false),
   /** The debugfs knob `fault_around_bytes`, in pages (a power of two; 1 = off). */
   faultAroundPages: v.optional(
     v.pipe(
@@ -173,6 +175,7 @@ export function parseMachine(s: Scenario): MachineConfig {
     swappiness: m.swappiness,
     pageCluster: m.pageCluster,
     faultAroundPages: m.faultAroundPages,
+    memoryRecursiveProt: m.memoryRecursiveProt,
     watermarkScaleFactor: m.watermarkScaleFactor,
     minFreeKbytes: m.minFreeKbytes,
     dirtyRatio: m.dirtyRatio,

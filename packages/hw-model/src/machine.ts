@@ -27,6 +27,12 @@ export interface MachineConfig {
   pageCluster?: number;
   /** `fault_around_bytes` in pages: a read fault on a file maps this many cached pages around it (default 16; 1 turns it off). */
   faultAroundPages?: number;
+  /**
+   * The cgroup2 mount option `memory_recursiveprot`: a memcg's unclaimed
+   * memory.min/low protection is shared among its descendants (off by
+   * default in the kernel; systemd turns it on).
+   */
+  memoryRecursiveProt?: boolean;
   /** vm.dirty_background_ratio / vm.dirty_ratio, percent of available memory. */
   dirtyBackgroundRatio: number;
   dirtyRatio: number;

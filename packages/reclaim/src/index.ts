@@ -21,6 +21,7 @@ export {
   type ShrinkListResult,
 } from './ops.js';
 export type { LruvecCtx, PolicySlot } from './policy-host.js';
+export { calculateProtection, effectiveProtection } from './protection.js';
 export { PSI_PERIOD_NS, Psi, type PsiTotals } from './psi.js';
 export {
   emptyTimeSeries,

@@ -86,6 +86,7 @@ import type {
   ShrinkListResult,
 } from './ops.js';
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
+import { calculateProtection } from './protection.js';
 import { Psi } from './psi.js';
 import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
 import { Samples } from './samples.js';
@@ -2399,18 +2400,9 @@ export class Kernel implements ReclaimCore {
 
   // ---- shrink_node ------------------------------------------------------------------------
 
-  /** Effective memory.min/low, a simplified `mem_cgroup_calculate_protection`. */
+  /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
   private protection(memcg: Memcg, target: Memcg): void {
-    if (memcg === target || !memcg.parent) {
-      memcg.emin = 0;
-      memcg.elow = 0;
-      return;
-    }
-    const p = memcg.parent;
-    const parentMin = p === target ? Number.POSITIVE_INFINITY : p.emin;
-    const parentLow = p === target ? Number.POSITIVE_INFINITY : p.elow;
-    memcg.emin = Math.min(memcg.min, parentMin);
-    memcg.elow = Math.min(memcg.low, parentLow);
+    calculateProtection(memcg, target, this.machine.config.memoryRecursiveProt === true);
   }
 
   /** `shrink_node`: every memcg of the target's subtree on this node, then writeback bookkeeping. */
