@@ -8,7 +8,14 @@ import {
   resolveMglruOptions,
 } from '@reclaim-lab/policy-mglru';
 import { Kernel } from '@reclaim-lab/reclaim';
-import { buildCase, caseArb, conformanceProperties, fcParams, generated } from '@reclaim-lab/reclaim/testing';
+import {
+  buildCase,
+  caseArb,
+  conformanceProperties,
+  fcParams,
+  generated,
+  runCase,
+} from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkMglruState, mglruKernel } from './helpers.js';
@@ -175,5 +182,40 @@ describe('MGLRU options', () => {
       /bloom must be on or off/,
     );
     expect(() => resolveMglruOptions({ walk: true } as Partial<MglruOptions>)).toThrow(/unknown option walk/);
+  });
+});
+
+describe('swappiness 0', () => {
+  it('is not a stall when only anon is left: MGLRU leaves anon alone and the watchdog does not eject it', () => {
+    // Found by the conformance property at 150 runs: shmem on the anon LRU
+    // fills the root while a small memcg holds the only file pages.
+    const c = {
+      machine: { memoryPages: 128, nodes: 1, swapPages: 41, swapDevice: 'zram' as const, swappiness: 0 },
+      memcgLimit: 0.2,
+      tasks: [
+        {
+          memcg: '/a',
+          regions: [{ kind: 'file-mapped' as const, pages: 29, mlock: false }],
+          events: [
+            [0, 0, 0],
+            [0, 0, 1],
+            [0, 0, 0],
+            [0, 0, 0],
+          ] as [number, number, number][],
+        },
+        {
+          memcg: '/',
+          regions: [{ kind: 'shmem' as const, pages: 101, mlock: false }],
+          events: [0, 1016, 829, 1370, 2100, 274, 724, 1113, 3880, 3017, 551].map(
+            (a) => [0, 0, a] as [number, number, number],
+          ),
+        },
+      ],
+      seed: 0,
+    };
+    const r = runCase(c, () => createMglru(MGLRU_PRESETS['lru-compat']) as never);
+    expect(r.policyExits).toEqual([]);
+    // Nothing went to swap: swappiness 0 keeps MGLRU off anon (and shmem) entirely.
+    expect(r.counters.pswpout).toBe(0);
   });
 });

@@ -28,7 +28,7 @@ export interface MachineCase {
   memoryPages: number;
   nodes: number;
   swapPages: number;
-  swapDevice: 'zram' | 'ssd';
+  swapDevice: 'zram' | 'ssd' | 'hdd';
   swappiness: number;
 }
 
@@ -61,7 +61,7 @@ export function machineArb(): fc.Arbitrary<MachineCase> {
     memoryPages: fc.integer({ min: 128, max: 1024 }),
     nodes: fc.integer({ min: 1, max: 2 }),
     swapPages: fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 2048 })),
-    swapDevice: fc.constantFrom('zram' as const, 'ssd' as const),
+    swapDevice: fc.constantFrom('zram' as const, 'ssd' as const, 'hdd' as const),
     swappiness: fc.oneof(fc.constantFrom(0, 60, 100, 200), fc.integer({ min: 0, max: 200 })),
   });
 }

@@ -2608,8 +2608,10 @@ export class Kernel implements ReclaimCore {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
     const lv = ctx.lruvec;
-    const reclaimable =
-      lv.nrPages[LRU_FILE] + (this.canReclaimAnon(lv, sc) && sc.maySwap ? lv.nrPages[LRU_ANON] : 0);
+    // Swappiness 0 lets a policy leave anon alone: MGLRU then never scans
+    // it, the classic LRU only once file pages are tiny.
+    const anonOk = this.canReclaimAnon(lv, sc) && sc.maySwap && this.swappiness(lv, sc) > 0;
+    const reclaimable = lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0);
     // A handful of folios may legitimately round down to no scan at all.
     if (isolatedAny || reclaimable < MIN_LRU_BATCH) {
       this.stallCount[id] = 0;
