@@ -58,6 +58,12 @@ export class World {
   readonly mms: Mm[] = [];
   /** Write-back sequence per frame (mod 256): a completion for an older write is ignored. */
   readonly wbSeq: Uint8Array;
+  /**
+   * Rmap steps (mappings visited) of the `folio_mkclean` in the last
+   * `startWriteback`: CPU time its caller pays (a task's fsync; the
+   * flushers' kworkers have no modelled CPU).
+   */
+  lastMkcleanSteps = 0;
   readonly timers = new TimerHeap();
   /** Virtual time of the thread currently running. */
   now = 0;
@@ -257,16 +263,22 @@ export class World {
    * Models `folio_mkclean()`: clean and write-protect every PTE mapping a
    * file folio about to be written, so the next store faults and dirties it again.
    */
-  mkclean(pfn: number): void {
+  mkclean(pfn: number): number {
     const f = this.frames;
     const file = this.machine.files[f.owner[pfn]];
     const index = f.index[pfn];
+    let steps = 0;
     for (const map of file.mappings) {
+      // The interval tree visits only mappings that cover the page.
+      if (index >= map.pgoff && index < map.pgoff + map.pages) steps++;
       const vpn = this.vpnIn(map, index, pfn);
       if (vpn < 0) continue;
       const bits = this.mms[map.mm].pteBits;
       bits[vpn] = (bits[vpn] & ~PTE_DIRTY) | PTE_WRPROTECT;
     }
+    this.counters.v[VM.rmap_walks]++;
+    this.counters.v[VM.rmap_ptes] += steps;
+    return steps;
   }
 
   /** The vpn at which `map` maps `pfn` (page `index` of the mapped file), or -1: one step of a file rmap walk. */
@@ -395,7 +407,7 @@ export class World {
       ? this.machine.swapDevice
       : this.machine.devices[this.machine.files[f.owner[pfn]].device];
     this.clearDirty(pfn);
-    if (!anon && f.mapcount[pfn] > 0) this.mkclean(pfn);
+    this.lastMkcleanSteps = !anon && f.mapcount[pfn] > 0 ? this.mkclean(pfn) : 0;
     f.flags[pfn] |= PG_WRITEBACK;
     if (reclaim) f.flags[pfn] |= PG_RECLAIM;
     this.nrWriteback++;

@@ -866,6 +866,17 @@ export class Kernel implements ReclaimCore {
     return shadow;
   }
 
+  /** `folio_wait_writeback`: sleep until `pfn`'s write completes, and complete it (its timer then finds it done). */
+  private waitForFolioWriteback(task: Task, pfn: number): void {
+    const seq = this.world.wbSeq[pfn];
+    const done = this.world.timers.latest((p, s) => p === pfn && s === seq);
+    if (done > task.t) {
+      task.ioWaitNs += done - task.t;
+      task.t = done;
+    }
+    this.world.endWriteback(pfn, false);
+  }
+
   /** Put `pfn` in the swap cache for `slot` as the page (`owner`, `index`); returns the shadow the slot kept. */
   private swapCacheAdd(
     pfn: number,
@@ -1219,6 +1230,9 @@ export class Kernel implements ReclaimCore {
     const swap = this.machine.swap as SwapSpace;
     let pfn = swap.frame[slot];
     if (pfn >= 0) {
+      // `shmem_swapin_folio` waits for a write to swap still in flight
+      // before taking the folio out of the swap cache.
+      if (this.machine.frames.flags[pfn] & PG_WRITEBACK) this.waitForFolioWriteback(task, pfn);
       this.world.shmemSwapinToCache(pfn);
       return pfn;
     }
@@ -3104,8 +3118,11 @@ export class Kernel implements ReclaimCore {
       const p = file.cache[i];
       if (p === 0) continue;
       const pfn = p - 1;
-      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0)
+      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0) {
         this.world.startWriteback(pfn, task.t, false);
+        // `folio_mkclean`'s rmap walk runs in the fsync caller.
+        task.t += this.world.lastMkcleanSteps * this.machine.config.cost.rmapNs;
+      }
     }
     const wbSeq = this.world.wbSeq;
     // A completion still counts if its folio is the same write-back of this file (not a stale one).

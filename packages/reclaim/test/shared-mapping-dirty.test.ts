@@ -4,7 +4,7 @@
  * flushers (`fault_dirty_shared_page`); write-back write-protects it again
  * (`folio_mkclean`), so the next store faults again.
  */
-import { OP_FSYNC, OP_LOAD, OP_STORE } from '@reclaim-lab/hw-model';
+import { DEFAULT_COST, DEVICE_PRESETS, OP_FSYNC, OP_LOAD, OP_STORE } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE } from '@reclaim-lab/mechanisms';
 import { describe, expect, it } from 'vitest';
 import type { ReclaimOps } from '../src/index.js';
@@ -66,5 +66,35 @@ describe('shared file mapping dirty tracking', () => {
     expect(r.tasks[0].majorFaults).toBe(N);
     expect(r.tasks[0].minorFaults).toBe(0);
     expect(r.counters.pgpgout).toBe(N * KIB_PER_PAGE);
+  });
+
+  it("folio_mkclean walks every mapping of each folio fsync writes, on the caller's CPU", () => {
+    const twice = (rmapNs: number) =>
+      runWithPolicy(
+        policy(),
+        [
+          {
+            name: 'mapper',
+            // The same file mapped twice: each folio has two mappings to write-protect.
+            regions: [
+              { kind: 'file-mapped', file: 0, pages: N, advice: 'random' },
+              { kind: 'file-mapped', file: 0, pages: N, advice: 'random' },
+            ],
+            source: scripted([
+              ...sweep(OP_LOAD).map(([op, , a]) => [op, 1, a] as [number, number, number]),
+              ...sweep(OP_STORE),
+              [OP_FSYNC, 0, 0],
+            ]),
+          },
+        ],
+        [{ name: 'data', pages: N }],
+        // A synchronous disk: the write does not hide the walk's CPU time behind its wait.
+        { machine: { disk: DEVICE_PRESETS.ramdisk, cost: { ...DEFAULT_COST, rmapNs } } },
+      ).r;
+    const r = twice(DEFAULT_COST.rmapNs);
+    expect(r.counters.rmap_walks).toBe(N);
+    expect(r.counters.rmap_ptes).toBe(2 * N);
+    const free = twice(0);
+    expect(r.tasks[0].runtimeNs - free.tasks[0].runtimeNs).toBe(2 * N * DEFAULT_COST.rmapNs);
   });
 });
