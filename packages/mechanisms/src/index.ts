@@ -29,6 +29,7 @@ export {
   transferDirty,
   type YoungFolioVisitor,
 } from './pt-walk.js';
+export { SHADOW_NODE_SLOTS, ShadowNodes } from './shadow-nodes.js';
 export { TimerHeap } from './timer-heap.js';
 export {
   classicRefaultIsRecent,

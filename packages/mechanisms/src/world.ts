@@ -28,6 +28,7 @@ import {
 import { Counters, KIB_PER_PAGE, VM } from './counters.js';
 import { ListSet } from './lists.js';
 import { Lruvec } from './lruvec.js';
+import { ShadowNodes } from './shadow-nodes.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** Result of an rmap walk (`folio_referenced`). */
@@ -53,6 +54,8 @@ export class World {
   readonly frames: FrameTable;
   readonly lists: ListSet;
   readonly counters = new Counters();
+  /** The shadow-node shrinker's lists (kernel mode only). */
+  readonly shadowNodes: ShadowNodes | null;
   readonly lruvecs: Lruvec[] = [];
   private readonly lruvecIndex: Int32Array[] = [];
   readonly mms: Mm[] = [];
@@ -79,6 +82,8 @@ export class World {
     this.frames = machine.frames;
     this.lists = new ListSet(machine.frames);
     this.wbSeq = new Uint8Array(machine.frames.count);
+    // Ideal mode is the policy alone: its shadows (ghost entries) are not trimmed.
+    this.shadowNodes = machine.config.mode === 'ideal' ? null : new ShadowNodes(machine, this.counters);
   }
 
   get cost() {
@@ -153,6 +158,7 @@ export class World {
       file.shadow[index] = 0;
       file.nrShadows--;
     }
+    this.shadowNodes?.pageAdded(file, index, shadow !== 0);
     return shadow;
   }
 
@@ -358,6 +364,8 @@ export class World {
     this.chargeSwap(f.memcg[pfn], 1);
     file.cache[index] = 0;
     file.nrCached--;
+    // The swap entry takes the slot: the node keeps a value entry, never shadow-only.
+    this.shadowNodes?.pageRemoved(file, index, false, f.memcg[pfn]);
     (file.swapEntry as Int32Array)[index] = slot + 1;
     f.swapSlot[pfn] = slot;
     f.flags[pfn] = (f.flags[pfn] & ~PG_FILE) | PG_SWAPCACHE;
@@ -379,6 +387,7 @@ export class World {
     f.flags[pfn] |= PG_FILE | PG_DIRTY;
     file.cache[index] = pfn + 1;
     file.nrCached++;
+    this.shadowNodes?.pageAdded(file, index, false);
   }
 
   /** Drop a folio's swap slot (the slot's content is no longer needed). */
@@ -486,6 +495,7 @@ export class World {
         file.shadow[index] = shadow;
         file.nrShadows++;
       }
+      this.shadowNodes?.pageRemoved(file, index, shadow !== 0, f.memcg[pfn]);
     } else if (flags & PG_SWAPCACHE) {
       const swap = this.machine.swap!;
       const slot = f.swapSlot[pfn];

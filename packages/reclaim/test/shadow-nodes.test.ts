@@ -1,0 +1,64 @@
+/**
+ * The workingset shadow-node shrinker: page-cache shadows are kept for
+ * about eight times a memcg's memory, oldest dropped first, so a refault of
+ * a page evicted longer ago than that is not recognised as one.
+ */
+import { defaultMachineConfig, OP_READ } from '@reclaim-lab/hw-model';
+import { describe, expect, it } from 'vitest';
+import { Kernel } from '../src/index.js';
+import { generated } from '../src/testing.js';
+
+const MEM = 2048;
+
+function streamThenReread(file: number, reread: number[], mode: 'kernel' | 'ideal' = 'kernel') {
+  const k = new Kernel({
+    machine: defaultMachineConfig(MEM, { swapPages: 0, mode }),
+    policy: { name: 'defaults', evicted: () => 1 },
+    seed: 1,
+    checkInvariants: true,
+  });
+  let shadowsAfterStream = -1;
+  let refaultsAfterStream = -1;
+  k.load({
+    files: [{ name: 'stream', pages: file }],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'reader',
+        regions: [{ kind: 'file-fd', file: 0, pages: file, advice: 'random' }],
+        source: generated((i) => {
+          if (i < file) return [OP_READ, 0, i];
+          if (i === file) {
+            shadowsAfterStream = k.machine.files[0].nrShadows;
+            refaultsAfterStream = k.world.counters.get('workingset_refault_file');
+          }
+          return i < file + reread.length ? [OP_READ, 0, reread[i - file]] : null;
+        }),
+      },
+    ],
+  });
+  const r = k.run();
+  return { r, shadowsAfterStream, rereadRefaults: r.counters.workingset_refault_file - refaultsAfterStream };
+}
+
+describe('shadow nodes', () => {
+  it('keep about eight times memory of shadows: a stream of 20x memory forgets its first pages', () => {
+    const file = 20 * MEM;
+    const first = Array.from({ length: 256 }, (_, i) => i);
+    const recent = Array.from({ length: 256 }, (_, i) => file - 2 * MEM + i);
+    const old = streamThenReread(file, first);
+    expect(old.r.counters.workingset_nodereclaim).toBeGreaterThan(100);
+    expect(old.shadowsAfterStream).toBeLessThanOrEqual(8 * MEM + 64);
+    expect(old.shadowsAfterStream).toBeGreaterThan(6 * MEM);
+    expect(old.rereadRefaults).toBe(0);
+    // Pages evicted recently still have their shadows: each read refaults.
+    expect(streamThenReread(file, recent).rereadRefaults).toBe(256);
+  });
+
+  it('ideal mode keeps every shadow: the policy alone decides what to remember', () => {
+    const file = 20 * MEM;
+    const r = streamThenReread(file, [0], 'ideal');
+    expect(r.r.counters.workingset_nodereclaim).toBe(0);
+    expect(r.shadowsAfterStream).toBe(file - MEM);
+  });
+});
