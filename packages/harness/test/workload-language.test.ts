@@ -188,6 +188,16 @@ describe('sizes and parameters', () => {
     expect(w.memcgs).toEqual([{ path: '/g', max: 1024, low: 256, swapMax: Number.POSITIVE_INFINITY }]);
   });
 
+  it('passes memory.oom.group through, and names the field when it is not a boolean', () => {
+    const w = compileWorkload(
+      { memcgs: [{ path: '/pod', oomGroup: true }], tasks: [] },
+      { memoryPages: MEMORY },
+    );
+    expect(w.memcgs).toEqual([{ path: '/pod', oomGroup: true }]);
+    const bad = { memcgs: [{ path: '/pod', oomGroup: 'yes' }], tasks: [] } as unknown as WorkloadInput;
+    expect(errorOf(() => validateWorkload(bad)).message).toMatch(/^memcgs\[0\]\.oomGroup: /);
+  });
+
   it('substitutes $name and {name} interpolation from declared defaults and overrides', () => {
     const spec: WorkloadInput = {
       params: { hot: 0.25, alpha: { default: 0.9, description: 'skew' }, kind: 'anon' },

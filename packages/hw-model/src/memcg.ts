@@ -14,6 +14,8 @@ export class Memcg {
   swapMax = Number.POSITIVE_INFINITY;
   /** Per-group swappiness override (cgroup v1 style); null = vm.swappiness. */
   swappiness: number | null = null;
+  /** memory.oom.group. */
+  oomGroup = false;
   /** Pages charged (memory.current). */
   usage = 0;
   /** Swap slots charged (memory.swap.current). */
@@ -25,7 +27,7 @@ export class Memcg {
   emin = 0;
   elow = 0;
   /** memory.events */
-  events = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0 };
+  events = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0 };
   /** Reclaim debt above memory.high, paid on return to user space. */
   overHighDebt = 0;
   online = true;

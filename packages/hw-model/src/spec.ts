@@ -47,6 +47,8 @@ export interface MemcgSpec {
   swapMax?: number;
   /** memory.swappiness for this group (cgroup v2 has none; kept for cgroup-scoped experiments). */
   swappiness?: number;
+  /** memory.oom.group: an OOM kill of one of its tasks kills every task of the group. */
+  oomGroup?: boolean;
 }
 
 export interface TaskSpec {

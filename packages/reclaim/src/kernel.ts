@@ -72,7 +72,7 @@ import {
 import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
-import { oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
+import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
 import type {
   AddHow,
   Decision,
@@ -438,6 +438,7 @@ export class Kernel implements ReclaimCore {
       if (m.low !== undefined) cg.low = m.low;
       if (m.swapMax !== undefined) cg.swapMax = m.swapMax;
       if (m.swappiness !== undefined) cg.swappiness = m.swappiness;
+      if (m.oomGroup !== undefined) cg.oomGroup = m.oomGroup;
       for (const n of this.machine.nodes) this.world.lruvec(cg, n.id);
     }
     for (const t of w.tasks) this.addTask(t);
@@ -3321,19 +3322,40 @@ export class Kernel implements ReclaimCore {
       if (current?.alive) victim = current;
       else return;
     }
+    // `mem_cgroup_get_oom_group`: the highest memcg with memory.oom.group
+    // set, from the victim's up to the OOM domain.
+    const domain = scope ?? this.machine.rootMemcg;
+    let group: Memcg | null = null;
+    for (let m: Memcg | null = victim.memcg; m; m = m.parent) {
+      if (m.oomGroup) group = m;
+      if (m === domain) break;
+    }
+    const at = current ? current.t : this.now;
+    this.oomKill(victim, kind, at, null);
+    if (group === null) return;
+    for (let m: Memcg | null = group; m?.parent; m = m.parent) m.events.oom_group_kill++;
+    // `oom_kill_memcg_member`: every other task of the group, but those exempt (oom_score_adj -1000).
+    for (const t of this.tasks)
+      if (t.alive && group.isAncestorOf(t.memcg) && t.oomScoreAdj !== OOM_SCORE_ADJ_MIN)
+        this.oomKill(t, kind, at, group);
+  }
+
+  /** `__oom_kill_process`: kill `victim`, count it, record it. */
+  private oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
     const before = this.machine.freePages();
     const badness = oomBadness(victim);
     this.exitTask(victim, true);
     this.world.counters.v[VM.oom_kill]++;
-    const memcg = scope ?? victim.memcg;
-    memcg.events.oom_kill++;
+    // memory.events oom_kill: the victim's memcg and its ancestors, the root aside.
+    for (let m: Memcg | null = victim.memcg; m?.parent; m = m.parent) m.events.oom_kill++;
     this.oomKills.push({
-      timeNs: current ? current.t : this.now,
+      timeNs: at,
       kind,
       task: victim.name,
       memcg: victim.memcg.path,
       badnessPages: badness,
       freedPages: this.machine.freePages() - before,
+      ...(group === null ? {} : { oomGroup: group.path }),
     });
   }
 

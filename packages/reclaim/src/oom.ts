@@ -1,6 +1,9 @@
 import type { Memcg } from '@reclaim-lab/hw-model';
 import type { Task } from './task.js';
 
+/** `OOM_SCORE_ADJ_MIN`: a task at this oom_score_adj is never killed. */
+export const OOM_SCORE_ADJ_MIN = -1000;
+
 /** `oom_badness` without the adjustment: rss + swap entries + page-table pages. */
 export function oomBadness(task: Task): number {
   const mm = task.mm;
@@ -41,7 +44,7 @@ export function selectOomVictim(
   let victim: Task | null = null;
   let best = Number.NEGATIVE_INFINITY;
   const consider = (t: Task) => {
-    if (!t.alive || t.oomScoreAdj <= -1000) return;
+    if (!t.alive || t.oomScoreAdj <= OOM_SCORE_ADJ_MIN) return;
     const points = oomBadness(t) + t.oomScoreAdj * perAdj;
     if (points >= best) {
       best = points;

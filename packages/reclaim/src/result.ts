@@ -44,6 +44,8 @@ export interface OomKill {
   /** oom_badness of the victim at the kill, in pages (rss + swap + page tables). */
   badnessPages: number;
   freedPages: number;
+  /** Killed with the victim because this memcg has memory.oom.group set (absent for the victim itself). */
+  oomGroup?: string;
 }
 
 /** A policy that was ejected by the watchdog (sched_ext-style exit record). */

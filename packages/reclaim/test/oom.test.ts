@@ -114,3 +114,60 @@ describe('OOM victim selection (oom_badness)', () => {
     expect(r.oomKills[0].kind).toBe('memcg');
   });
 });
+
+// memory.oom.group: the OOM killer takes the whole group of the victim (as Kubernetes sets for each container).
+describe('memory.oom.group', () => {
+  function pod(groupAt: '/pod' | '/pod/big') {
+    const k = new Kernel({
+      machine: defaultMachineConfig(4096, { swapPages: 0 }),
+      policy: { name: 'empty' },
+      seed: 1,
+    });
+    const stay = (name: string, memcg: string, pages: number, adj = 0) => ({
+      name,
+      memcg,
+      oomScoreAdj: adj,
+      regions: [{ kind: 'anon' as const, pages }],
+      source: generated((j) => (j < pages ? [OP_STORE, 0, j] : j < pages + 2 ? [OP_THINK, 0, 1e9] : null)),
+    });
+    k.load({
+      files: [],
+      memcgs: [
+        { path: '/pod', max: 1024, oomGroup: groupAt === '/pod' },
+        { path: '/pod/big', oomGroup: groupAt === '/pod/big' },
+        { path: '/pod/small' },
+      ],
+      tasks: [
+        stay('sidecar', '/pod/small', 100),
+        stay('pause', '/pod/small', 10, -1000),
+        stay('outsider', '/', 500),
+        // Grows past the pod's limit: the memcg OOM picks it.
+        stay('hog', '/pod/big', 2000),
+      ],
+    });
+    return { k, r: k.run() };
+  }
+
+  it('kills every task of the highest oom.group memcg up to the OOM domain, sparing oom_score_adj -1000', () => {
+    const { k, r } = pod('/pod');
+    expect(r.oomKills.map((o) => [o.task, o.oomGroup])).toEqual([
+      ['hog', undefined],
+      ['sidecar', '/pod'],
+    ]);
+    expect(r.counters.oom_kill).toBe(2);
+    const m = (path: string) => k.machine.memcgs.find((x) => x.path === path);
+    expect(m('/pod')?.events.oom_group_kill).toBe(1);
+    // memory.events oom_kill counts up the hierarchy.
+    expect(m('/pod')?.events.oom_kill).toBe(2);
+    expect(m('/pod/big')?.events.oom_kill).toBe(1);
+    const byName = new Map(r.tasks.map((t) => [t.name, t]));
+    expect(byName.get('pause')?.killed).toBe(false);
+    expect(byName.get('outsider')?.killed).toBe(false);
+  });
+
+  it('a group below the OOM domain takes only its own tasks', () => {
+    const { r } = pod('/pod/big');
+    expect(r.oomKills.map((o) => o.task)).toEqual(['hog']);
+    expect(r.tasks.find((t) => t.name === 'sidecar')?.killed).toBe(false);
+  });
+});

@@ -167,6 +167,7 @@ class Compiler {
       if (m.low !== undefined) out.low = this.pages(m.low, at('low'));
       if (swapMax !== undefined) out.swapMax = swapMax;
       if (m.swappiness !== undefined) out.swappiness = m.swappiness;
+      if (m.oomGroup !== undefined) out.oomGroup = m.oomGroup;
       return out;
     });
   }

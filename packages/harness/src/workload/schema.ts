@@ -205,6 +205,7 @@ const workloadSchema = obj({
         low: v.optional(size),
         swapMax: v.optional(limit),
         swappiness: v.optional(numberIn(0, 200, { integer: true })),
+        oomGroup: v.optional(v.boolean()),
       }),
     ),
   ),

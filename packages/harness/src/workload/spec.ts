@@ -39,6 +39,8 @@ export interface MemcgDef {
   low?: SizeValue;
   swapMax?: LimitValue;
   swappiness?: number;
+  /** memory.oom.group: an OOM kill takes the whole group. */
+  oomGroup?: boolean;
 }
 
 export interface RegionDef {
