@@ -436,6 +436,32 @@ function nextAccessOf(ids: Int32Array, pages: number): Float64Array {
   return next;
 }
 
+/** An anon replay's events with each page's first load made a store (the data is written before it is read). */
+class FirstTouchStores implements EventSource {
+  private readonly seen: Uint8Array;
+
+  constructor(
+    private readonly inner: EventSource,
+    pages: number,
+  ) {
+    this.seen = new Uint8Array(pages);
+  }
+
+  fill(chunk: EventChunk): number {
+    const n = this.inner.fill(chunk);
+    const { op, region, arg } = chunk;
+    const seen = this.seen;
+    for (let i = 0; i < n; i++) {
+      if (region[i] !== 0 || (op[i] !== OP_LOAD && op[i] !== OP_STORE)) continue;
+      if (seen[arg[i]] === 0) {
+        seen[arg[i]] = 1;
+        op[i] = OP_STORE;
+      }
+    }
+    return n;
+  }
+}
+
 function prepared(
   name: string,
   format: TraceFormat,
@@ -448,10 +474,13 @@ function prepared(
 ): PreparedTrace {
   const region =
     kind === 'file-fd' ? { kind: 'file-fd' as const, file: 0, pages } : { kind: 'anon' as const, pages };
+  // In kernel mode a load of untouched anon memory maps the zero page: a
+  // traced page holds data, so its first access writes it.
+  const events = kind === 'anon' && mode === 'kernel' ? new FirstTouchStores(source, pages) : source;
   const workload: WorkloadInstance = {
     files: kind === 'file-fd' ? [{ name, pages }] : [],
     memcgs: [],
-    tasks: [{ name: 'trace', regions: [region], source }],
+    tasks: [{ name: 'trace', regions: [region], source: events }],
   };
   let oracle: Float64Array | undefined;
   const supply = (spec: PolicySpec): PolicySpec => {

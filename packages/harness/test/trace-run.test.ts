@@ -7,7 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EventChunk, idealMachineConfig } from '@reclaim-lab/hw-model';
+import {
+  defaultMachineConfig,
+  EventChunk,
+  idealMachineConfig,
+  OP_LOAD,
+  OP_STORE,
+} from '@reclaim-lab/hw-model';
 import { Kernel } from '@reclaim-lab/reclaim';
 import { fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
@@ -16,6 +22,7 @@ import {
   createPolicy,
   makeSyntheticTrace,
   parsePolicySpec,
+  prepareRequestsWorkload,
   prepareTraceWorkload,
   runIdealTrace,
   runScenario,
@@ -226,6 +233,25 @@ describe('trace workloads in scenarios', () => {
   });
 });
 
+describe('anon trace replay in kernel mode', () => {
+  it('writes each page at its first access, so a read-only trace still holds its data in memory', () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => i % 1000);
+    const prepared = prepareRequestsWorkload(keys, 'kernel', 'anon');
+    const kernel = new Kernel({
+      machine: defaultMachineConfig(4096, { swapPages: 0 }),
+      policy: createPolicy(prepared.supply(parsePolicySpec('lru'))),
+      seed: 1,
+      untilNs: 1e12,
+    });
+    kernel.load(prepared.workload);
+    const r = kernel.run();
+    // One fault per page (its first touch, a store), none on the second pass; every page resident.
+    expect(r.tasks[0].minorFaults).toBe(1000);
+    expect(r.counters.pgfault).toBe(1000);
+    expect(r.counters.pgalloc_normal).toBeGreaterThanOrEqual(1000);
+  });
+});
+
 describe('trace replay source', () => {
   it('produces the events traceEventSource does', () => {
     const csv = tmp.path('mixed.csv');
@@ -237,10 +263,21 @@ describe('trace replay source', () => {
       ['file-fd', 2],
       ['anon', 2],
     ] as const) {
-      const mine = prepareTraceWorkload({ trace: csv, kind, inMemoryMax }, 'kernel');
+      const mine = prepareTraceWorkload({ trace: csv, kind, inMemoryMax }, 'ideal');
       const theirs = traceEventSource(csv, 'csv', { kind });
       expect(mine.pages).toBe(theirs.pages);
-      expect(drain(mine.workload.tasks[0].source, 5)).toEqual(drain(theirs.source, 7));
+      const events = drain(theirs.source, 7);
+      expect(drain(mine.workload.tasks[0].source, 5)).toEqual(events);
+      // Kernel mode writes an anon page at its first access: the same events, first loads made stores.
+      const kernel = prepareTraceWorkload({ trace: csv, kind, inMemoryMax }, 'kernel');
+      const seen = new Set<number>();
+      const firstStores = events.map(([op, r, a]) => {
+        if (kind !== 'anon' || (op !== OP_LOAD && op !== OP_STORE)) return [op, r, a];
+        const first = !seen.has(a);
+        seen.add(a);
+        return [first ? OP_STORE : op, r, a];
+      });
+      expect(drain(kernel.workload.tasks[0].source, 5)).toEqual(firstStores);
     }
   });
 

@@ -1,12 +1,21 @@
 /**
  * An address space: VMAs laid out PMD-aligned in a private virtual page range,
  * and a flat page table. `pte[vpn]` is pfn+1 when present, -(slot+1) for a
- * swap entry, 0 when empty; `pteBits[vpn]` holds the hardware accessed and
+ * swap entry, ZERO_PAGE_PTE for the shared zero page, 0 when empty; `pteBits[vpn]` holds the hardware accessed and
  * dirty bits and the write-protect bit of dirty tracking. `pmdYoung[vpn >> 9]` is the non-leaf PMD accessed bit x86 sets
  * on a walk (`arch_has_hw_nonleaf_pmd_young`), used by MGLRU-style walks.
  */
 
 export const PTRS_PER_PTE = 512;
+
+/**
+ * A PTE mapping the shared zero page, as a read fault on untouched anon
+ * memory installs (`do_anonymous_page`): no frame, no rss, write-protected
+ * so the first store faults and copies (`wp_page_copy`). Positive, so the
+ * hot path serves loads from it like any present page; walkers skip it
+ * (`is_zero_pfn`).
+ */
+export const ZERO_PAGE_PTE = 0x7fffffff;
 export const PMD_SHIFT = 9;
 
 export const PTE_YOUNG = 1;

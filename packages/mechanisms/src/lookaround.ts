@@ -10,7 +10,15 @@
  * average), the PMD goes into the Bloom filter the next page-table walk
  * reads: the feedback loop from eviction to aging.
  */
-import { type Mm, PG_LRU, PG_UNEVICTABLE, PMD_SHIFT, PTE_YOUNG, PTRS_PER_PTE } from '@reclaim-lab/hw-model';
+import {
+  type Mm,
+  PG_LRU,
+  PG_UNEVICTABLE,
+  PMD_SHIFT,
+  PTE_YOUNG,
+  PTRS_PER_PTE,
+  ZERO_PAGE_PTE,
+} from '@reclaim-lab/hw-model';
 import { type BloomFilters, bloomKey } from './bloom.js';
 import { VM } from './counters.js';
 import { suitableToScan, transferDirty, type YoungFolioVisitor } from './pt-walk.js';
@@ -91,7 +99,7 @@ export class LookAround {
     for (let v = start; v < end; v++) {
       if (v === vpn) continue;
       const e = pte[v];
-      if (e <= 0 || (bits[v] & PTE_YOUNG) === 0) continue;
+      if (e <= 0 || e === ZERO_PAGE_PTE || (bits[v] & PTE_YOUNG) === 0) continue;
       const n = e - 1;
       if (lruvecOf[n] !== lv || (flags[n] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
       bits[v] &= ~PTE_YOUNG;

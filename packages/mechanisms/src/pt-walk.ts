@@ -31,6 +31,7 @@ import {
   VM_RAND_READ,
   VM_SEQ_READ,
   type Vma,
+  ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import { type BloomFilters, bloomKey } from './bloom.js';
 import { VM } from './counters.js';
@@ -193,7 +194,7 @@ export class PageTableWalker {
     let young = 0;
     for (let vpn = from; vpn < to; vpn++) {
       const e = pte[vpn];
-      if (e <= 0 || (bits[vpn] & PTE_YOUNG) === 0) continue;
+      if (e <= 0 || e === ZERO_PAGE_PTE || (bits[vpn] & PTE_YOUNG) === 0) continue;
       const pfn = e - 1;
       if (lruvecOf[pfn] !== lv || (flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
       bits[vpn] &= ~PTE_YOUNG;

@@ -229,8 +229,12 @@ describe('traditional LRU, pinned kernel behaviours', () => {
             { kind: 'anon', pages: cold },
           ],
           source: generated((i) => {
-            // Interleave: 4 hot touches per cold first-touch, then re-touch the hot set.
-            if (i < cold * 5) return i % 5 === 4 ? [OP_STORE, 1, Math.floor(i / 5)] : [OP_LOAD, 0, i % hot];
+            // Interleave: 4 hot touches per cold first-touch, then re-touch the hot set. The
+            // hot set's first touches are stores: a load of untouched anon maps the zero page.
+            if (i < cold * 5)
+              return i % 5 === 4
+                ? [OP_STORE, 1, Math.floor(i / 5)]
+                : [i < hot ? OP_STORE : OP_LOAD, 0, i % hot];
             const j = i - cold * 5;
             return j < hot ? [OP_LOAD, 0, j] : null;
           }),

@@ -19,7 +19,10 @@ function run(access: LruAccess) {
           { kind: 'anon', pages: cold },
         ],
         source: generated((i) => {
-          if (i < cold * 5) return i % 5 === 4 ? [OP_STORE, 1, Math.floor(i / 5)] : [OP_LOAD, 0, i % hot];
+          if (i < cold * 5)
+            return i % 5 === 4
+              ? [OP_STORE, 1, Math.floor(i / 5)]
+              : [i < hot ? OP_STORE : OP_LOAD, 0, i % hot];
           const j = i - cold * 5;
           return j < hot ? [OP_LOAD, 0, j] : null;
         }),

@@ -280,7 +280,9 @@ describe('Bloom filters in the aging walk', () => {
               const per = touched + 1;
               if (i >= per * 200) return null;
               const j = i % per;
-              return j === touched ? [OP_THINK, 0, 1e6] : [OP_LOAD, 0, ((j * 7) % touched) * stride];
+              // The first round stores (a load of untouched anon would map the zero page).
+              const op = i < per ? OP_STORE : OP_LOAD;
+              return j === touched ? [OP_THINK, 0, 1e6] : [op, 0, ((j * 7) % touched) * stride];
             }),
           },
           {
@@ -313,7 +315,10 @@ describe('min_ttl (lru_gen_age_node)', () => {
         name: 'hog',
         startNs: 100e6,
         regions: [{ kind: 'anon', pages }],
-        source: generated((i) => (i < pages * 4 ? [i % 2 ? OP_LOAD : OP_STORE, 0, i % pages] : null)),
+        // Stored first, then half loads (a load of untouched anon would map the zero page).
+        source: generated((i) =>
+          i < pages * 4 ? [i >= pages && i % 2 ? OP_LOAD : OP_STORE, 0, i % pages] : null,
+        ),
       },
     ];
     if (reader) {

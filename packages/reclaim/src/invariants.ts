@@ -10,6 +10,7 @@ import {
   PG_SWAPBACKED,
   PG_SWAPCACHE,
   PG_WRITEBACK,
+  ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import type { World } from '@reclaim-lab/mechanisms';
 import type { LruvecCtx } from './policy-host.js';
@@ -114,6 +115,7 @@ export function checkKernelInvariants(
   for (const mm of world.mms) {
     for (let vpn = 0; vpn < mm.pte.length; vpn++) {
       const p = mm.pte[vpn];
+      if (p === ZERO_PAGE_PTE) continue;
       if (p > 0) {
         const pfn = p - 1;
         if ((f.flags[pfn] & PG_ALLOCATED) === 0)

@@ -55,6 +55,7 @@ import {
   VM_SHARED,
   type Vma,
   type WorkloadInstance,
+  ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import {
   KIB_PER_PAGE,
@@ -752,6 +753,11 @@ export class Kernel implements ReclaimCore {
     const mm = task.mm;
     const p = mm.pte[vpn];
     this.world.counters.v[VM.pgfault]++;
+    if (p === ZERO_PAGE_PTE) {
+      // A store to the zero page: `wp_page_copy` into a new anon page.
+      this.anonFault(task, vma, vpn, true);
+      return;
+    }
     if (p > 0) {
       this.wpFault(task, vpn, p - 1);
       return;
@@ -765,10 +771,29 @@ export class Kernel implements ReclaimCore {
       this.fileFault(task, vma, vpn, write);
       return;
     }
-    // Anonymous zero-fill. (The kernel maps the shared zero page on a read
-    // fault; we allocate on any first touch — a documented simplification.)
+    this.anonFault(task, vma, vpn, write);
+  }
+
+  /**
+   * Models `do_anonymous_page()`: a read maps the shared zero page
+   * (write-protected, no memory); a write, or a store to the zero page,
+   * gets a zeroed page of its own. Ideal mode gives every request a frame,
+   * and an mlocked region holds real pages, as mlock's populate makes them.
+   */
+  private anonFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+    const mm = task.mm;
+    // mlock populates a private region with real pages (`populate_vma_page_range` writes).
+    if (!write && this.mode !== 'ideal' && (vma.vmFlags & VM_LOCKED) === 0) {
+      mm.pte[vpn] = ZERO_PAGE_PTE;
+      mm.pteBits[vpn] = PTE_YOUNG | PTE_WRPROTECT;
+      mm.pmdYoung[vpn >> 9] = 1;
+      task.minorFaults++;
+      task.t += this.machine.config.cost.minorFaultNs;
+      return;
+    }
     const pfn = this.allocPage(task);
     if (pfn < 0) return;
+    // Reclaim while allocating cannot touch this PTE: it maps no frame.
     const f = this.machine.frames;
     f.flags[pfn] |= PG_ANON | PG_SWAPBACKED;
     f.owner[pfn] = mm.id;
@@ -805,8 +830,11 @@ export class Kernel implements ReclaimCore {
         // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
         throw new Error(`swap entry of ${task.name} vpn ${vpn} changed during swap-in`);
       }
-      // `swapin_readahead` around the entry, read in the same request.
+      // `swapin_readahead` around the entry, read in the same request; the
+      // folio stays locked off the LRU while the window's pages are allocated.
+      f.flags[pfn] |= PG_LOCKED;
       const ahead = this.swapReadahead(task, vma, vpn, slot);
+      f.flags[pfn] &= ~PG_LOCKED;
       if (task.killed) {
         this.unchargeAndFree(pfn);
         return;
@@ -3159,6 +3187,8 @@ export class Kernel implements ReclaimCore {
           f.mapcount[pfn]--;
           mm.rssFile--;
         }
+      } else if (p === ZERO_PAGE_PTE) {
+        // The zero page is no one's: nothing to free.
       } else if (p > 0) {
         this.freeAnon(p - 1);
         mm.rssAnon--;
@@ -3216,7 +3246,7 @@ export class Kernel implements ReclaimCore {
       const f = this.machine.frames;
       for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
         const p = mm.pte[vpn];
-        if (p <= 0) continue;
+        if (p <= 0 || p === ZERO_PAGE_PTE) continue;
         const pfn = p - 1;
         // `folio_likely_mapped_shared`: a folio others map too is left alone.
         if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
@@ -3261,7 +3291,7 @@ export class Kernel implements ReclaimCore {
     const byLruvec = new Map<LruvecCtx, number[]>();
     for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
       const p = mm.pte[vpn];
-      if (p <= 0) continue;
+      if (p <= 0 || p === ZERO_PAGE_PTE) continue;
       const pfn = p - 1;
       if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
       f.flags[pfn] &= ~PG_REFERENCED;

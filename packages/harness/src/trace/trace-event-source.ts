@@ -112,7 +112,9 @@ class TraceReplaySource implements TraceEventSource {
 /**
  * Replays a trace as one task's events on region 0: each request becomes
  * OP_READ/OP_WRITE (file-fd) or OP_LOAD/OP_STORE (anon) of its dense page,
- * followed by OP_OPDONE. The trace file is opened on the first `fill`.
+ * followed by OP_OPDONE. The trace file is opened on the first `fill`. In
+ * kernel mode a load of an anon page never stored maps the zero page;
+ * `prepareTraceWorkload` makes each page's first access a store.
  */
 export function traceEventSource(
   path: string,
