@@ -124,14 +124,19 @@ export class ListSet {
     this.step();
     const list = this.listOf[pfn];
     if (list === -1) throw new Error(`pfn ${pfn} is on no list`);
+    this.unlink(pfn, list);
+    this.prev[pfn] = this.next[pfn] = -1;
+    this.listOf[pfn] = -1;
+  }
+
+  /** Take `pfn` out of `list`'s chain and count; its own links are left for the caller. */
+  private unlink(pfn: number, list: number): void {
     const p = this.prev[pfn];
     const n = this.next[pfn];
     if (p !== -1) this.next[p] = n;
     else this.head[list] = n;
     if (n !== -1) this.prev[n] = p;
     else this.tail[list] = p;
-    this.prev[pfn] = this.next[pfn] = -1;
-    this.listOf[pfn] = -1;
     this.size[list]--;
   }
 
@@ -148,15 +153,7 @@ export class ListSet {
     const h = head[list];
     if (h === pfn) return;
     const from = this.listOf[pfn];
-    if (from !== -1) {
-      const p = prev[pfn];
-      const n = next[pfn];
-      if (p !== -1) next[p] = n;
-      else head[from] = n;
-      if (n !== -1) prev[n] = p;
-      else this.tail[from] = p;
-      this.size[from]--;
-    }
+    if (from !== -1) this.unlink(pfn, from);
     // Unlinking from any list left this list's head as it was.
     prev[pfn] = -1;
     next[pfn] = h;
@@ -175,15 +172,7 @@ export class ListSet {
     const t = tail[list];
     if (t === pfn) return;
     const from = this.listOf[pfn];
-    if (from !== -1) {
-      const p = prev[pfn];
-      const n = next[pfn];
-      if (p !== -1) next[p] = n;
-      else this.head[from] = n;
-      if (n !== -1) prev[n] = p;
-      else tail[from] = p;
-      this.size[from]--;
-    }
+    if (from !== -1) this.unlink(pfn, from);
     next[pfn] = -1;
     prev[pfn] = t;
     if (t !== -1) next[t] = pfn;
