@@ -949,6 +949,7 @@ export class Kernel implements ReclaimCore {
     if (device.synchronous || cluster <= 0) return 0;
     const mms = this.world.mms;
     const memcg = task.memcg.id;
+    // File readahead's two buffers, idle during a swap fault: slots here, their new frames below.
     const slots = this.raPfns;
     let n = 0;
     if (device.rotational) {
@@ -2651,8 +2652,8 @@ export class Kernel implements ReclaimCore {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
     const lv = ctx.lruvec;
-    // Swappiness 0 lets a policy leave anon alone: MGLRU then never scans
-    // it, the classic LRU only once file pages are tiny.
+    // Swappiness 0 lets a policy leave anon alone entirely (the kernel's
+    // own may never scan it then): that is no stall.
     const anonOk = this.canReclaimAnon(lv, sc) && sc.maySwap && this.swappiness(lv, sc) > 0;
     const reclaimable = lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0);
     // A handful of folios may legitimately round down to no scan at all.
