@@ -68,6 +68,12 @@ const latencyMs =
     return l.count === 0 ? 0 : l[field] / NS_PER_MS;
   };
 
+/** A /proc/pressure/memory total in ms; undefined for results written before PSI existed. */
+const psiMs =
+  (field: 'someNs' | 'fullNs'): Extract =>
+  (r) =>
+    r.pressure === undefined ? undefined : r.pressure.memory[field] / NS_PER_MS;
+
 const direct = (r: RunResult): LatencySummary => r.directReclaimLatency;
 const kswapd = (r: RunResult): LatencySummary => r.kswapdBatchLatency;
 
@@ -111,10 +117,10 @@ const ROWS: readonly Row[] = [
     (r) => r.tasks.reduce((s, t) => s + t.directReclaimNs, 0) / NS_PER_MS,
     'time tasks spent stalled in direct reclaim and throttling, summed over tasks'],
   ['psi_memory_some_ms', 'ms', L, A, 'cost', 'detail', SAME,
-    (r) => (r.pressure === undefined ? undefined : r.pressure.memory.someNs / NS_PER_MS),
+    psiMs('someNs'),
     'PSI memory "some" total (/proc/pressure/memory): stalled time, weighted across the CPUs by their busy time'],
   ['psi_memory_full_ms', 'ms', L, A, 'cost', 'raw', SAME,
-    (r) => (r.pressure === undefined ? undefined : r.pressure.memory.fullNs / NS_PER_MS),
+    psiMs('fullNs'),
     'PSI memory "full" total; equal to "some" here, as every simulated thread has a CPU of its own'],
   ['refaults', 'pages', L, A, 'outcome', 'detail', SEM,
     sumOf('workingset_refault_anon', 'workingset_refault_file'),
