@@ -6,7 +6,7 @@
  * every registered policy and for policies that fail in any hook.
  */
 import { idealMachineConfig } from '@reclaim-lab/hw-model';
-import { Kernel, type ReclaimOps, type RunResult } from '@reclaim-lab/reclaim';
+import { Kernel, type PolicyCtx, type ReclaimOps, type RunResult } from '@reclaim-lab/reclaim';
 import { fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -65,14 +65,31 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
 
   const hooks = ['evictCandidates', 'checkReferences', 'folioAccessed', 'folioAdded', 'evicted'] as const;
 
-  /** exact-lru whose `hook` throws on its `nth` call (and an `evicted` hook to fail in). */
-  function failing(hook: (typeof hooks)[number], nth: number): ReclaimOps<unknown> {
+  /**
+   * exact-lru whose `hook` fails on its `nth` call (and an `evicted` hook to
+   * fail in): it throws, or it loops on list operations until the watchdog's
+   * step budget stops it.
+   */
+  function failing(
+    hook: (typeof hooks)[number],
+    nth: number,
+    how: 'throw' | 'loop' = 'throw',
+  ): ReclaimOps<unknown> {
     const base = createPolicy(parsePolicySpec('exact-lru'));
     const ops: ReclaimOps<unknown> = { ...base, evicted: () => 0 };
     const original = ops[hook] as (...args: unknown[]) => unknown;
     let calls = 0;
     (ops as unknown as Record<string, unknown>)[hook] = (...args: unknown[]) => {
-      if (++calls === nth) throw new Error(`injected failure in ${hook}`);
+      if (++calls === nth) {
+        if (how === 'loop') {
+          const ctx = args[0] as PolicyCtx<{ list: number }>;
+          // Far past the default budget of a million list operations; a guard that lost it fails here.
+          for (let i = 0; i < 20_000_000; i++)
+            ctx.lists.moveHead(ctx.state.list, ctx.lists.first(ctx.state.list));
+          throw new Error(`the step budget never stopped ${hook}`);
+        }
+        throw new Error(`injected failure in ${hook}`);
+      }
       return original(...args);
     };
     return ops;
@@ -84,6 +101,7 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
     hook: (typeof hooks)[number],
     nth: number,
     leanPaths: boolean,
+    how: 'throw' | 'loop' = 'throw',
   ): RunResult {
     const prepared = prepareRequestsWorkload(
       reqs.map(([k]) => k),
@@ -93,7 +111,7 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
     );
     const kernel = new Kernel({
       machine: idealMachineConfig(frames),
-      policy: failing(hook, nth),
+      policy: failing(hook, nth, how),
       fallback: defaultPolicy(),
       seed: 1,
       watchdog: { abortOnEject: false },
@@ -122,11 +140,38 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
     );
   });
 
+  it('when the policy loops in any hook until its step budget ejects it', () => {
+    fc.assert(
+      fc.property(
+        requests,
+        fc.constantFrom(1, 3, 8),
+        fc.constantFrom(...hooks),
+        fc.integer({ min: 1, max: 40 }),
+        (reqs, frames, hook, nth) => {
+          const lean = runFailing(reqs, frames, hook, nth, true, 'loop');
+          expectSame(
+            lean,
+            runFailing(reqs, frames, hook, nth, false, 'loop'),
+            `${hook} looping at call ${nth}, ${describeCase(reqs, frames)}`,
+          );
+          for (const exit of lean.policyExits) expect(exit).toMatchObject({ hook, kind: 'budget' });
+        },
+      ),
+      fcParams(30),
+    );
+  });
+
   it('an ejection on the lean path is recorded as on the general one', () => {
     const reqs: [number, boolean][] = Array.from({ length: 200 }, (_, i) => [(i * 7) % 23, i % 5 === 0]);
     const r = runFailing(reqs, 4, 'checkReferences', 3, true);
     expect(r.policyExits).toHaveLength(1);
     expect(r.policyExits[0]).toMatchObject({ hook: 'checkReferences', kind: 'error' });
     expect(r.requests).toBe(200);
+    // A runaway loop in any hook the miss path calls directly is stopped by the step budget.
+    for (const hook of hooks) {
+      const looped = runFailing(reqs, 4, hook, 2, true, 'loop');
+      expect(looped.policyExits).toEqual([expect.objectContaining({ hook, kind: 'budget' })]);
+      expect(looped.requests).toBe(200);
+    }
   });
 });

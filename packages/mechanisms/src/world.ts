@@ -512,6 +512,41 @@ export class World {
     this.machine.freeFrame(pfn);
   }
 
+  /**
+   * `lruDel` then `releaseFrame(pfn, shadow, true)` for an isolated, clean,
+   * unmapped file folio on no list — every folio ideal mode's misses
+   * reclaim — without the branches it cannot take. Anything else goes
+   * the general way.
+   */
+  dropIsolatedCleanFile(pfn: number, shadow: number): void {
+    const f = this.frames;
+    const flags = f.flags[pfn];
+    if (
+      (flags &
+        (PG_FILE | PG_SWAPBACKED | PG_ISOLATED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED | PG_UNEVICTABLE)) !==
+        (PG_FILE | PG_ISOLATED) ||
+      f.mapcount[pfn] !== 0 ||
+      this.lists.listOf[pfn] !== -1
+    ) {
+      this.lruDel(pfn);
+      this.releaseFrame(pfn, shadow, true);
+      return;
+    }
+    this.lruvecs[f.lruvec[pfn]].nrIsolated[LRU_FILE]--;
+    const file = this.machine.files[f.owner[pfn]];
+    const index = f.index[pfn];
+    file.cache[index] = 0;
+    file.nrCached--;
+    if (shadow !== 0) {
+      file.shadow[index] = shadow;
+      file.nrShadows++;
+    }
+    this.shadowNodes?.pageRemoved(file, index, shadow !== 0, f.memcg[pfn]);
+    this.uncharge(f.memcg[pfn], 1);
+    this.counters.v[VM.pgfree]++;
+    this.machine.freeFrame(pfn);
+  }
+
   /** Frames currently isolated by reclaim, over all lruvecs. */
   isolatedPages(): number {
     let s = 0;

@@ -1567,6 +1567,10 @@ export class Kernel implements ReclaimCore {
     // lruvec's lists and evictable: pages are isolated only inside reclaim,
     // and only VM_LOCKED culls them. On one lruvec the check can go.
     const settled = single !== null && (vma.vmFlags & VM_LOCKED) === 0;
+    // A miss evicts and inserts in `idealMiss` while this policy stays
+    // attached (the scope is fixed while requests run: nothing else does).
+    const lean = leanFile && settled && this.leanMemcg(task.memcg) ? this.idealLeanCtx() : null;
+    const leanOps = lean === null ? null : lean.slot.ops;
     this.preempt = false;
     while (t < horizon) {
       if (pos >= len) {
@@ -1612,8 +1616,8 @@ export class Kernel implements ReclaimCore {
       task.t = t;
       task.requestPos = pos;
       task.requestLen = len;
-      if (a < pages && leanFile && this.idealLeanCtx() !== null && this.leanMemcg(task.memcg))
-        this.idealMiss(task, vma, a, req < 0);
+      if (a < pages && lean !== null && lean.slot.ops === leanOps && !lean.slot.ejected)
+        this.idealMiss(task, vma, a, req < 0, lean);
       else this.slowOp(task, req < 0 ? OP_WRITE : OP_READ, 0, a);
       if (task.killed) break;
       task.ops++;
@@ -1638,26 +1642,38 @@ export class Kernel implements ReclaimCore {
   }
 
   /**
-   * A miss of `replayRequests` on the machine of `idealLeanCtx`, charged to
-   * a `leanMemcg`: what slowOp → fdRead or fdWrite → readPages → allocPage
-   * do for one page in ideal mode, in one place.
+   * A miss of `replayRequests` on the machine of `idealLeanCtx` (`ctx`),
+   * charged to a `leanMemcg`, for a regular file in an unlocked mapping:
+   * what slowOp → fdRead or fdWrite → readPages → allocPage → `lruAdd` →
+   * `markAccessed` do for one page in ideal mode, in one place. It is the
+   * replay's hot path, so it calls little: its hooks are called directly
+   * between `hookOpen` and `hookClose` (the watchdog's `begin` and `end`
+   * without the calls into it), and once a hook fails or leaves something
+   * unusual the rest of the miss takes the general functions. The property
+   * that ideal mode gives the same results with `idealLeanPaths` off holds
+   * it to them.
    */
-  private idealMiss(task: Task, vma: Vma, a: number, write: boolean): void {
+  private idealMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
     const f = this.machine.frames;
     const c = this.world.counters.v;
     const cost = this.machine.config.cost;
     const file = this.machine.files[vma.file];
     const memcg = task.memcg;
     const index = vma.pgoff + a;
+    const slot = ctx.slot;
+    const ops = slot.ops;
+    const lv = ctx.lruvec;
+    const lists = this.world.lists;
+    const wd = this.watchdog;
     this.requests++;
     task.accesses++;
     task.t += cost.fdAccessNs;
     this.misses++;
     // fdRead's readahead window: one page in ideal mode.
     if (!write) task.raWindow[0] = 1;
-    // allocPage, with a charge that cannot go over a limit.
-    this.world.charge(memcg, 1);
-    const pfn = this.allocIdeal(task);
+    // allocPage, with a charge that cannot go over a limit (the root's: no parent).
+    memcg.usage++;
+    const pfn = this.allocIdeal(task, ctx);
     if (pfn < 0) {
       this.world.uncharge(memcg.id, 1);
       return;
@@ -1666,8 +1682,35 @@ export class Kernel implements ReclaimCore {
     c[VM.pgalloc_normal]++;
     task.t += cost.allocNs;
     const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
-    const active = this.refault(pfn, shadow, false);
-    this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
+    let active = false;
+    // `refault` counts a refault and stops there for a policy with no refault hook.
+    if (shadow !== 0) {
+      if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
+      else active = this.refault(pfn, shadow, false);
+    }
+    const added = ops.folioAdded;
+    if (added !== undefined && slot.ops === ops) {
+      // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
+      f.lruvec[pfn] = lv.id;
+      const how = this.addHow;
+      how.reason = write ? 'write' : 'read';
+      how.active = active;
+      how.inFault = false;
+      how.vmFlags = vma.vmFlags;
+      if (active) f.flags[pfn] |= PG_ACTIVE;
+      this.hookOpen(slot, ops);
+      try {
+        added.call(ops, ctx, pfn, how);
+      } catch (e) {
+        wd.failed(ctx, 'folioAdded', e);
+      }
+      this.hookClose(slot);
+      const list = lists.listOf[pfn];
+      if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lv.id && list !== lv.unevictableList) {
+        f.flags[pfn] |= PG_LRU;
+        lv.nrPages[LRU_FILE]++;
+      } else this.placed(ctx, ops, pfn, 'folioAdded');
+    } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
       c[VM.pgpgin] += KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(task.t, 1, false);
@@ -1675,8 +1718,41 @@ export class Kernel implements ReclaimCore {
       task.t = done + cost.majorFaultNs;
       task.readMisses++;
     }
-    this.markAccessed(pfn);
+    const accessed = ops.folioAccessed;
+    if (
+      accessed !== undefined &&
+      slot.ops === ops &&
+      (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) === PG_LRU &&
+      f.lruvec[pfn] === lv.id
+    )
+      this.accessGuarded(ctx, ops, accessed, pfn);
+    else this.markAccessed(pfn);
     if (!write) task.raPrev[0] = a;
+  }
+
+  /**
+   * `Watchdog.begin` for an outermost call (hook depth 0) of `ops`, the
+   * policy now in `slot`: what it records, without the call into it. With
+   * `hookClose`, the guard of ideal mode's miss path, whose hooks are
+   * called directly so that their call sites see one function each.
+   */
+  private hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
+    const wd = this.watchdog;
+    const lists = this.world.lists;
+    wd.depth = 1;
+    wd.calledOps[0] = ops;
+    // The fallback policy is trusted; only an attached policy runs on a budget.
+    wd.budgeted = !slot.ejected;
+    lists.steps = 0;
+    lists.stepLimit = wd.budgeted ? wd.options.stepBudget : Number.POSITIVE_INFINITY;
+  }
+
+  /** `Watchdog.end` for `hookOpen`'s call: recover what a nested ejection left behind. */
+  private hookClose(slot: PolicySlot): void {
+    const wd = this.watchdog;
+    wd.depth = 0;
+    this.world.lists.stepLimit = Number.POSITIVE_INFINITY;
+    if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
   }
 
   /**
@@ -1779,7 +1855,6 @@ export class Kernel implements ReclaimCore {
     hook: 'folioAdded' | 'putback' | 'rotate',
     outcome?: PutbackOutcome,
   ): void {
-    const f = this.machine.frames;
     const ops = ctx.slot.ops;
     const lists = this.world.lists;
     const hasHook =
@@ -1792,6 +1867,19 @@ export class Kernel implements ReclaimCore {
       if (lists.listOf[pfn] !== -1) lists.remove(pfn);
       defaultHooks.folioAdded(ctx, pfn);
     }
+    this.placed(ctx, ops, pfn, hook, outcome);
+  }
+
+  /** After `placeOnLru`'s hook (`ops`'s): check where the folio went, then mark it on the LRU. */
+  private placed(
+    ctx: LruvecCtx,
+    ops: ReclaimOps<unknown>,
+    pfn: number,
+    hook: 'folioAdded' | 'putback' | 'rotate',
+    outcome?: PutbackOutcome,
+  ): void {
+    const f = this.machine.frames;
+    const lists = this.world.lists;
     if (!ctx.owns(lists.listOf[pfn])) {
       if (ctx.slot.ops === ops) {
         const where = lists.listOf[pfn] === -1 ? 'on no list' : `on list ${lists.name(lists.listOf[pfn])}`;
@@ -1951,14 +2039,15 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Ideal mode: evict exactly one page when memory is full. */
-  private allocIdeal(task: Task): number {
+  private allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
     const node = this.machine.nodes[0];
     if (node.zone.free === 0) {
       const sc = this.directSc.reset('direct', null, 0, 1);
       sc.batch = 1;
       sc.priority = 0;
-      const lean = this.idealLeanCtx();
-      if (lean !== null) this.idealShrinkOne(lean, sc);
+      const lean = leanCtx ?? this.idealLeanCtx();
+      // Its hooks open the watchdog's outermost section themselves.
+      if (lean !== null && this.watchdog.depth === 0) this.idealShrinkOne(lean, sc);
       else this.shrinkNode(sc, 0);
       let tries = 0;
       while (node.zone.free === 0 && tries++ < 3) {
@@ -1988,89 +2077,139 @@ export class Kernel implements ReclaimCore {
   }
 
   /**
-   * `shrinkNode(sc, 0)` for the lruvec of `idealLeanCtx`, with its effects
-   * on the scan control, the counters and the memcg cursor, but none of the
-   * walk: ask the policy for one candidate and, when it is a clean,
-   * unmapped file folio — every page of a trace replay — reclaim it in
-   * `idealReclaimOne`. Anything else takes the general `evictProposed`.
-   * Ideal mode's misses are the replay's hot path; this keeps them cheap.
+   * `shrinkNode(sc, 0)` for the lruvec of `idealLeanCtx`, called at hook
+   * depth 0, with its effects on the scan control, the counters and the
+   * memcg cursor, but none of the walk: ask the policy for one candidate
+   * and, when it is a clean, unmapped file folio — every page of a trace
+   * replay — reclaim it here as `shrinkFolioList` would: isolated, its
+   * references checked (an unmapped folio's rmap walk finds nothing and
+   * costs nothing), its shadow made, its page freed. Anything else takes
+   * the general functions from where it parts. Hooks run under the
+   * watchdog's `begin`/`end` written out, as in `idealMiss`.
    */
   private idealShrinkOne(ctx: LruvecCtx, sc: ScanControl): void {
-    sc.resetPass();
+    // `allocIdeal` has just reset `sc`: no pass to reset.
     const lv = ctx.lruvec;
-    const reclaimedBefore = sc.nrReclaimed;
-    sc.nodePassBase = reclaimedBefore;
+    const slot = ctx.slot;
+    const ops = slot.ops;
+    const wd = this.watchdog;
+    const lists = this.world.lists;
+    const f = this.machine.frames;
+    const c = this.world.counters.v;
+    sc.nodePassBase = 0;
     const epoch = ++this.shrinkEpoch;
     if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
-    this.protection(lv.memcg, lv.memcg);
-    if (lv.evictable !== 0) {
-      ctx.slot.preparedEpoch = epoch;
-      const ops = ctx.slot.ops;
-      const buf = this.evictBuf;
-      const want = Math.min(
-        buf.length,
-        Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
-      );
-      const req = this.evictReq;
-      req.nr = want;
-      req.sc = sc;
-      const got = this.watchdog.call(
-        ctx,
-        'evictCandidates',
-        ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>,
-        req,
-        buf,
-        undefined,
-      );
-      const f = this.machine.frames;
-      const pfn = buf[0];
-      if (
+    // `calculateProtection` of the reclaim target itself (the root): none.
+    lv.memcg.emin = 0;
+    lv.memcg.elow = 0;
+    if (lv.nrPages[LRU_ANON] + lv.nrPages[LRU_FILE] === 0) {
+      this.congestionAndProgress(sc, 0, lv, 0);
+      return;
+    }
+    slot.preparedEpoch = epoch;
+    const buf = this.evictBuf;
+    const want = Math.min(
+      buf.length,
+      Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
+    );
+    const req = this.evictReq;
+    req.nr = want;
+    req.sc = sc;
+    let got: number | typeof HOOK_FAILED;
+    this.hookOpen(slot, ops);
+    try {
+      got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, buf);
+    } catch (e) {
+      wd.failed(ctx, 'evictCandidates', e);
+      got = HOOK_FAILED;
+    }
+    this.hookClose(slot);
+    const pfn = buf[0];
+    if (
+      !(
         got === 1 &&
         want === 1 &&
-        ctx.slot.ops === ops &&
+        slot.ops === ops &&
         pfn >= 0 &&
         pfn < f.count &&
         f.lruvec[pfn] === lv.id &&
         (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
           PG_LRU &&
         f.mapcount[pfn] === 0 &&
-        ctx.owns(this.world.lists.listOf[pfn]) &&
+        ctx.owns(lists.listOf[pfn]) &&
         sc.mayUnmap
-      ) {
-        // `isolateOne` and `accountScan`, for the one folio.
-        this.isolateFolio(lv, pfn);
-        sc.costNs += this.machine.config.cost.scanPageNs;
-        this.accountScan(sc, -1, 1);
-        this.idealReclaimOne(ctx, pfn, sc);
-      } else this.evictProposed(ctx, ops, sc, want, got);
+      )
+    ) {
+      this.evictProposed(ctx, ops, sc, want, got);
+      this.congestionAndProgress(sc, 0, lv, 0);
+      return;
     }
-    this.congestionAndProgress(sc, 0, lv, reclaimedBefore);
-  }
-
-  /**
-   * `shrinkFolioList` for one isolated, clean, unmapped file folio in ideal
-   * mode, and the putback of a survivor: the same hooks, counters and
-   * costs, without the branches such a folio cannot take.
-   */
-  private idealReclaimOne(ctx: LruvecCtx, pfn: number, sc: ScanControl): void {
-    const f = this.machine.frames;
-    const c = this.world.counters.v;
-    const ops = ctx.slot.ops;
-    const flags = f.flags[pfn];
+    // `isolateOne` and `accountScan`, for the one folio.
+    if (this.isoLogging) this.isolateFolio(lv, pfn);
+    else {
+      lists.remove(pfn);
+      lv.nrPages[LRU_FILE]--;
+      lv.nrIsolated[LRU_FILE]++;
+      f.flags[pfn] = (f.flags[pfn] & ~PG_LRU) | PG_ISOLATED;
+    }
+    sc.costNs += this.machine.config.cost.scanPageNs;
+    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
     sc.nrScanned++;
     sc.nrTaken++;
     sc.nrFileTaken++;
-    const decision = this.decide(ctx, ops, pfn, this.referenced(pfn, sc, null), sc);
+    const flags = f.flags[pfn];
+    const rmap = this.rmapScratch;
+    rmap.refs = 0;
+    rmap.vmFlags = 0;
+    rmap.mappings = 0;
+    // `decide`, with no references to find.
+    let decision: Decision | typeof HOOK_FAILED = 'reclaim';
+    const check = ops.checkReferences;
+    if (check !== undefined) {
+      this.hookOpen(slot, ops);
+      try {
+        decision = check.call(ops, ctx, pfn, rmap, sc);
+      } catch (e) {
+        wd.failed(ctx, 'checkReferences', e);
+        decision = HOOK_FAILED;
+      }
+      this.hookClose(slot);
+      if (decision !== 'reclaim') decision = this.decision(ctx, decision);
+    }
     if (decision === 'activate' || decision === 'keep') {
       // `survive`, the accounting at the end of the list, and the putback.
       if (decision === 'activate') c[VM.pgactivate]++;
       this.putback(ctx, pfn, decision);
+      this.congestionAndProgress(sc, 0, lv, 0);
       return;
     }
-    this.removeMapping(ctx, ops, pfn, flags, sc);
+    // `removeMapping` for a clean file folio: its shadow, then the page.
+    let payload = 0;
+    const evicted = ops.evicted;
+    if (evicted !== undefined) {
+      this.hookOpen(slot, ops);
+      try {
+        payload = evicted.call(ops, ctx, pfn, sc);
+      } catch (e) {
+        wd.failed(ctx, 'evicted', e);
+        payload = 0;
+      }
+      this.hookClose(slot);
+    }
+    const shadowLv =
+      ops.shadowScope === 'target' ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, lv.node) : lv;
+    const shadow =
+      slot.ops === ops || evicted === undefined
+        ? packShadow(payload >>> 0, shadowLv.id, (flags & PG_WORKINGSET) !== 0)
+        : 0;
+    this.world.dropIsolatedCleanFile(pfn, shadow);
+    sc.costNs += this.machine.config.cost.freeNs;
     sc.nrReclaimed++;
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
     c[VM.pgsteal_file]++;
+    // `congestionAndProgress`: no dirty folio met, one reclaimed.
+    if (lv.congested || lv.cgroupCongested) this.congestionAndProgress(sc, 0, lv, 0);
+    else this.kswapd[0].failures = 0;
   }
 
   private anythingReclaimable(zl: number[]): boolean {
@@ -3058,7 +3197,11 @@ export class Kernel implements ReclaimCore {
     sc: ScanControl,
   ): Decision {
     if (!ops.checkReferences) return rmap.refs > 0 ? 'keep' : 'reclaim';
-    const d = this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc);
+    return this.decision(ctx, this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc));
+  }
+
+  /** What `checkReferences` returned, checked: a failure or an unknown answer keeps the folio. */
+  private decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
     if (d === HOOK_FAILED) return 'keep';
     if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
       this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);

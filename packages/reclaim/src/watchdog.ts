@@ -111,12 +111,18 @@ export function validatePolicy(ops: ReclaimOps<unknown>): void {
  */
 export class Watchdog {
   readonly options: WatchdogOptions;
-  private depth = 0;
+  /**
+   * Hooks running now, nested. `depth`, `calledOps` and `budgeted` are
+   * public for one caller only: ideal mode's miss path writes `begin` and
+   * `end` out for outermost calls (see `Kernel.idealMiss`), where a call
+   * to them would cost more than the hook. Nothing else touches them.
+   */
+  depth = 0;
   /** Per nesting depth: the slot whose hook runs there and the policy it was dispatched to. */
   private readonly calledSlot: PolicySlot[] = [];
-  private readonly calledOps: ReclaimOps<unknown>[] = [];
+  readonly calledOps: ReclaimOps<unknown>[] = [];
   /** The outermost hook running now runs on a step budget (its policy was not already ejected). */
-  private budgeted = false;
+  budgeted = false;
   lists: ListSet | null = null;
   eject: (slot: PolicySlot, exit: PolicyExit) => void = () => {};
   /**
@@ -177,11 +183,7 @@ export class Watchdog {
   end(outer: boolean): void {
     const d = --this.depth;
     const slot = this.calledSlot[d];
-    if (slot.ops !== this.calledOps[d]) {
-      // Ejected by a nested call while this hook went on running.
-      this.calledOps[d] = slot.ops;
-      this.unbudgeted(() => this.recover(slot));
-    }
+    if (slot.ops !== this.calledOps[d]) this.recoverAt(d, slot);
     if (outer && this.lists) this.lists.stepLimit = Number.POSITIVE_INFINITY;
   }
 
@@ -208,6 +210,13 @@ export class Watchdog {
     } finally {
       this.end(outer);
     }
+  }
+
+  /** `end`'s rare case: the hook's policy at depth `d` was ejected by a nested call while it went on. */
+  recoverAt(d: number, slot: PolicySlot): void {
+    // Ejected by a nested call while this hook went on running.
+    this.calledOps[d] = slot.ops;
+    this.unbudgeted(() => this.recover(slot));
   }
 
   failed(ctx: LruvecCtx, hook: HookName, e: unknown): void {
