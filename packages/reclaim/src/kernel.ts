@@ -1590,8 +1590,8 @@ export class Kernel implements ReclaimCore {
       const p = a < pages ? cache[pgoff + a] : 0;
       if (p !== 0) {
         const pfn = p - 1;
+        // Each hit is an op too: `task.ops` gets them with the other totals at the end.
         hits++;
-        task.ops++;
         t += fdAccessNs;
         // One lruvec: no need to look up the folio's.
         if (single === null && frameLruvec[pfn] !== lruvec) {
@@ -1629,6 +1629,7 @@ export class Kernel implements ReclaimCore {
     task.requestPos = pos;
     task.requestLen = len;
     task.accesses += hits;
+    task.ops += hits;
     this.requests += hits;
   }
 
