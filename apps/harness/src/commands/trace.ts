@@ -69,7 +69,9 @@ export function renderTraceStats(path: string, s: TraceStats): string {
 }
 
 export function registerTrace(program: Command): void {
-  const trace = program.command('trace').description('convert trace files and describe them');
+  const trace = program
+    .command('trace')
+    .description('convert trace files and describe them (input may be zstd- or gzip-compressed)');
   trace
     .command('convert <in> <out>')
     .description('convert a trace between formats (OUT appears only if the whole input converts)')

@@ -1,17 +1,92 @@
 /**
  * Buffered synchronous file access for trace readers and writers. Reads use
- * explicit positions on one descriptor; writes go to a temporary file that is
- * renamed over the destination only when the writer closes, so a failed
- * conversion never leaves a partial trace behind.
+ * explicit positions on one descriptor, or decompress a zstd or gzip file as
+ * it is read (public traces, libCacheSim's among them, ship as `.zst`);
+ * writes go to a temporary file that is renamed over the destination only
+ * when the writer closes, so a failed conversion never leaves a partial
+ * trace behind.
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { Gunzip } from 'fflate';
+import { Decompress as ZstdDecompress } from 'fzstd';
 
 const READ_BUFFER_BYTES = 1 << 16;
 const WRITE_BUFFER_BYTES = 1 << 20;
+const COMPRESSED_READ_BYTES = 1 << 16;
 
-/** A sliding window over a file: `buf[pos..end)` are unread bytes, `buf[0]` is at file offset `base`. */
+/** Compressions read as they stream; others are refused by name in `detectFormat`. */
+export type Compression = 'zstd' | 'gzip';
+
+/** A file's compression by its magic number: zstd frames start 28 B5 2F FD, gzip members 1F 8B. */
+export function compressionOf(head: Uint8Array): Compression | null {
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)
+    return 'zstd';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return null;
+}
+
+/** A compressed file's bytes, decompressed in order as they are asked for, in constant memory. */
+class Decompressor {
+  private readonly input = Buffer.allocUnsafe(COMPRESSED_READ_BYTES);
+  /** Decompressed chunks not yet handed out; `head` bytes of the first are gone. */
+  private readonly pending: Uint8Array[] = [];
+  private head = 0;
+  private ended = false;
+  private readonly stream: ZstdDecompress | Gunzip;
+
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+    private readonly kind: Compression,
+  ) {
+    // A chunk may be a view of the decoder's window, overwritten by the next block: keep a copy.
+    const take = (chunk: Uint8Array) => {
+      if (chunk.length > 0) this.pending.push(chunk.slice());
+    };
+    this.stream = kind === 'zstd' ? new ZstdDecompress(take) : new Gunzip(take);
+  }
+
+  /** Up to `len` decompressed bytes into `into[at..]`; 0 at the end of the data. */
+  read(into: Buffer, at: number, len: number): number {
+    while (this.pending.length === 0 && !this.ended) this.pump();
+    let n = 0;
+    while (n < len && this.pending.length > 0) {
+      const chunk = this.pending[0];
+      const k = Math.min(len - n, chunk.length - this.head);
+      into.set(chunk.subarray(this.head, this.head + k), at + n);
+      n += k;
+      this.head += k;
+      if (this.head === chunk.length) {
+        this.pending.shift();
+        this.head = 0;
+      }
+    }
+    return n;
+  }
+
+  private pump(): void {
+    const got = readSync(this.fd, this.input, 0, COMPRESSED_READ_BYTES, null);
+    try {
+      // The decoders may keep what they are given: hand them a copy of the reused buffer.
+      if (got === 0) {
+        this.ended = true;
+        this.stream.push(new Uint8Array(0), true);
+      } else this.stream.push(new Uint8Array(this.input.subarray(0, got)), false);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`${this.path}: not valid ${this.kind} data (${why}); is the file truncated?`);
+    }
+  }
+}
+
+/**
+ * A sliding window over a file: `buf[pos..end)` are unread bytes, `buf[0]`
+ * is at offset `base` of the file's data — decompressed data for a zstd or
+ * gzip file (`compression`), which is read as any other.
+ */
 export class InputFile {
   readonly path: string;
+  readonly compression: Compression | null;
   buf: Buffer;
   pos = 0;
   end = 0;
@@ -19,16 +94,26 @@ export class InputFile {
   eof = false;
   private fd: number;
   private filePos = 0;
+  private readonly decompressor: Decompressor | null;
 
   constructor(path: string, bufferBytes = READ_BUFFER_BYTES) {
     this.path = path;
     this.fd = openSync(path, 'r');
     this.buf = Buffer.allocUnsafe(bufferBytes);
+    const magic = Buffer.alloc(4);
+    const got = readSync(this.fd, magic, 0, 4, 0);
+    this.compression = compressionOf(magic.subarray(0, got));
+    this.decompressor = this.compression === null ? null : new Decompressor(this.fd, path, this.compression);
   }
 
-  /** File offset of `buf[i]`. */
+  /** Offset of `buf[i]` in the file's (decompressed) data. */
   offsetOf(i: number): number {
     return this.base + i;
+  }
+
+  /** Where `buf[i]` is, for a `TraceFormatError`. */
+  at(i: number): { offset: number; decompressed: boolean } {
+    return { offset: this.base + i, decompressed: this.compression !== null };
   }
 
   /**
@@ -49,7 +134,10 @@ export class InputFile {
       this.buf = grown;
     }
     while (this.end < n) {
-      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.filePos);
+      const got =
+        this.decompressor !== null
+          ? this.decompressor.read(this.buf, this.end, this.buf.length - this.end)
+          : readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.filePos);
       if (got === 0) {
         this.eof = true;
         break;

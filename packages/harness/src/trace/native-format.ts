@@ -87,14 +87,14 @@ class NativeReader implements TraceReader {
       const f = this.file;
       const got = f.fill(HEADER_BYTES);
       if (got < 4 || !hasNativeMagic(f.buf.subarray(0, 4))) {
-        throw new TraceFormatError(path, { offset: 0 }, `not a native trace (no "${NATIVE_MAGIC}" magic)`);
+        throw new TraceFormatError(path, f.at(0), `not a native trace (no "${NATIVE_MAGIC}" magic)`);
       }
-      if (got < HEADER_BYTES) throw new TraceFormatError(path, { offset: got }, 'truncated header');
+      if (got < HEADER_BYTES) throw new TraceFormatError(path, f.at(got), 'truncated header');
       const version = f.buf[4];
       if (version !== NATIVE_VERSION) {
         throw new TraceFormatError(
           path,
-          { offset: 4 },
+          f.at(4),
           `unsupported version ${version} (this reader knows ${NATIVE_VERSION})`,
         );
       }
@@ -108,7 +108,7 @@ class NativeReader implements TraceReader {
   }
 
   private fail(offset: number, message: string): never {
-    throw new TraceFormatError(this.path, { offset: this.file.offsetOf(offset) }, message);
+    throw new TraceFormatError(this.path, this.file.at(offset), message);
   }
 
   private varint(buf: Buffer, end: number): number {

@@ -2,10 +2,11 @@
  * Format detection and the reader/writer factories: the one place that maps
  * a format name to its implementation.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openCsvTrace, openLibCacheSimCsvTrace } from './csv-reader.js';
 import { createCsvWriter } from './csv-writer.js';
+import { InputFile } from './file-io.js';
 import { openLackeyTrace } from './lackey-reader.js';
 import { createNativeWriter, hasNativeMagic, NATIVE_EXTENSION, openNativeTrace } from './native-format.js';
 import {
@@ -24,7 +25,9 @@ import {
 } from './trace-chunk.js';
 
 const SNIFF_BYTES = 4096;
-const COMPRESSED = ['.zst', '.gz', '.xz', '.bz2', '.lz4'];
+/** Read as they stream (`InputFile`). */
+const READ_COMPRESSED = ['.zst', '.zstd', '.gz'];
+const OTHER_COMPRESSED = ['.xz', '.bz2', '.lz4'];
 const LACKEY_LINE = /^(I {2}| [LSM] )[0-9a-fA-F]+,\d+\s*$/;
 const PLAIN_KEY_NAMES = new Set(['key', 'address', 'key_or_address']);
 
@@ -32,31 +35,36 @@ const PLAIN_KEY_NAMES = new Set(['key', 'address', 'key_or_address']);
  * Guesses a trace's format: the native magic first, then the name
  * (`.rlt`, `*oracleGeneral*`, `.lackey`), then the content (lackey lines, a
  * plain-CSV header, other text as libCacheSim CSV, headerless binary whose
- * length is a multiple of 24 as oracleGeneral).
+ * length is a multiple of 24 as oracleGeneral). A zstd or gzip file is
+ * looked at decompressed, its name without the compression's extension.
  */
 export function detectFormat(path: string): TraceFormat {
-  const name = basename(path).toLowerCase();
-  const compressed = COMPRESSED.find((ext) => name.endsWith(ext));
-  if (compressed !== undefined) {
-    throw new Error(`${path}: compressed traces (${compressed}) are not read directly; decompress it first`);
+  let name = basename(path).toLowerCase();
+  const other = OTHER_COMPRESSED.find((ext) => name.endsWith(ext));
+  if (other !== undefined) {
+    throw new Error(
+      `${path}: ${other} traces are not read directly (zstd and gzip are); decompress it first`,
+    );
   }
-  const head = Buffer.alloc(SNIFF_BYTES);
-  const fd = openSync(path, 'r');
+  const file = new InputFile(path, SNIFF_BYTES);
   let got: number;
   try {
-    got = readSync(fd, head, 0, SNIFF_BYTES, 0);
+    got = file.fill(SNIFF_BYTES);
   } finally {
-    closeSync(fd);
+    file.close();
   }
-  const sample = head.subarray(0, got);
+  const compressed = file.compression !== null;
+  const ext = READ_COMPRESSED.find((e) => name.endsWith(e));
+  if (compressed && ext !== undefined) name = name.slice(0, -ext.length);
+  const sample = file.buf.subarray(0, got);
   if (hasNativeMagic(sample) || name.endsWith(NATIVE_EXTENSION)) return 'native';
   if (name.includes('oraclegeneral')) return 'oracle-general';
   if (name.endsWith('.lackey')) return 'lackey';
 
   const binary = sample.some((b) => b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13));
   if (binary) {
-    const size = statSync(path).size;
-    if (size % ORACLE_GENERAL_RECORD_BYTES === 0) return 'oracle-general';
+    // A compressed file's length says nothing of its records.
+    if (!compressed && statSync(path).size % ORACLE_GENERAL_RECORD_BYTES === 0) return 'oracle-general';
     throw new Error(`${path}: cannot tell the format of this binary file; name it explicitly`);
   }
   const lines = sample.toString('latin1').split('\n');
@@ -100,6 +108,13 @@ export function createTraceWriter(
   format: WritableTraceFormat,
   options: TraceWriterOptions = {},
 ): TraceWriter {
+  const lower = path.toLowerCase();
+  const ext = [...READ_COMPRESSED, ...OTHER_COMPRESSED].find((e) => lower.endsWith(e));
+  if (ext !== undefined) {
+    throw new Error(
+      `${path}: traces are written uncompressed; drop the ${ext} and compress the file afterwards`,
+    );
+  }
   switch (format) {
     case 'csv':
       return createCsvWriter(path, options);

@@ -31,14 +31,18 @@ class OracleGeneralReader implements TraceReader {
   readonly path: string;
   readonly format = 'oracle-general';
   readonly hasNextAccess = true;
-  readonly requestCount: number;
+  /** Known from the file's size, unless it is compressed. */
+  readonly requestCount: number | undefined;
   private readonly file: InputFile;
   private index = 0;
 
   constructor(path: string) {
     this.path = path;
     this.file = new InputFile(path, ORACLE_GENERAL_RECORD_BYTES * 4096);
-    this.requestCount = Math.floor(statSync(path).size / ORACLE_GENERAL_RECORD_BYTES);
+    this.requestCount =
+      this.file.compression === null
+        ? Math.floor(statSync(path).size / ORACLE_GENERAL_RECORD_BYTES)
+        : undefined;
   }
 
   read(chunk: TraceChunk): number {
@@ -53,7 +57,7 @@ class OracleGeneralReader implements TraceReader {
         if (avail < ORACLE_GENERAL_RECORD_BYTES) {
           throw new TraceFormatError(
             this.path,
-            { offset: f.offsetOf(f.pos) },
+            f.at(f.pos),
             `truncated record: ${avail} of ${ORACLE_GENERAL_RECORD_BYTES} bytes`,
           );
         }
@@ -66,7 +70,7 @@ class OracleGeneralReader implements TraceReader {
         if (idHi >= HI_LIMIT) {
           throw new TraceFormatError(
             this.path,
-            { offset: f.offsetOf(o) },
+            f.at(o),
             `object id ${dv.getBigUint64(o + 4, true)} exceeds 2^53-1`,
           );
         }
@@ -77,7 +81,7 @@ class OracleGeneralReader implements TraceReader {
           if (next <= this.index) {
             throw new TraceFormatError(
               this.path,
-              { offset: f.offsetOf(o) },
+              f.at(o),
               `next-access vtime ${next + 1} is not after this record (vtime ${this.index + 1}; vtimes are 1-based)`,
             );
           }

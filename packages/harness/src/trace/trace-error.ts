@@ -8,9 +8,17 @@ export class TraceFormatError extends Error {
   readonly line: number | undefined;
   readonly offset: number | undefined;
 
-  constructor(path: string, where: { line: number } | { offset: number } | undefined, message: string) {
+  constructor(
+    path: string,
+    where: { line: number } | { offset: number; decompressed?: boolean } | undefined,
+    message: string,
+  ) {
     const at =
-      where === undefined ? '' : 'line' in where ? `:${where.line}` : ` at byte offset ${where.offset}`;
+      where === undefined
+        ? ''
+        : 'line' in where
+          ? `:${where.line}`
+          : ` at byte offset ${where.offset}${where.decompressed ? ' of the decompressed data' : ''}`;
     super(`${path}${at}: ${message}`);
     this.name = 'TraceFormatError';
     this.path = path;
