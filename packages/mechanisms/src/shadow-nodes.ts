@@ -1,4 +1,4 @@
-import type { Machine, SimFile } from '@reclaim-lab/hw-model';
+import type { Machine, SimFile, SwapSpace } from '@reclaim-lab/hw-model';
 import { type Counters, VM } from './counters.js';
 
 /** Slots per page-cache tree node (`XA_CHUNK_SIZE`). */
@@ -14,7 +14,10 @@ interface FileNodes {
   stamp: Int32Array;
 }
 
-/** A memcg's shadow-node list, oldest first: a ring of (file, node, stamp). */
+/** The swap address space's place in a queue entry's file field. */
+const SWAP_SPACE = -1;
+
+/** A memcg's shadow-node list, oldest first: a ring of (file or SWAP_SPACE, node, stamp). */
 class NodeQueue {
   ring = new Int32Array(3 * 64);
   head = 0;
@@ -50,12 +53,15 @@ class NodeQueue {
  * memcg's list, and when a memcg has more such nodes than its LRU pages / 8
  * (`max_nodes`) the oldest are dropped with their shadows
  * (`workingset_nodereclaim`): refaults of pages evicted that long ago are
- * not recognised. The kernel trims from its slab shrinker during reclaim;
- * here the list is trimmed at once, and per memcg over all NUMA nodes.
- * Swap-cache shadows are not limited.
+ * not recognised. The swap address space's nodes (swap-cache folios and the shadows of
+ * anon and shmem folios reclaimed from it) share the memcg's list, as they
+ * share the kernel's `shadow_nodes` list_lru. The kernel trims from its slab
+ * shrinker during reclaim; here the list is trimmed at once, and per memcg
+ * over all NUMA nodes.
  */
 export class ShadowNodes {
   private readonly files: (FileNodes | undefined)[] = [];
+  private swapNodes: FileNodes | undefined;
   private readonly queues: (NodeQueue | undefined)[] = [];
 
   constructor(
@@ -66,16 +72,15 @@ export class ShadowNodes {
   private nodesOf(file: SimFile): FileNodes {
     let n = this.files[file.id];
     if (n === undefined) {
-      const count = Math.ceil(file.pages / SHADOW_NODE_SLOTS);
-      n = {
-        pages: new Uint16Array(count),
-        shadows: new Uint16Array(count),
-        listed: new Int32Array(count),
-        stamp: new Int32Array(count),
-      };
+      n = emptyNodes(file.pages);
       this.files[file.id] = n;
     }
     return n;
+  }
+
+  private swapNodesOf(swap: SwapSpace): FileNodes {
+    this.swapNodes ??= emptyNodes(swap.slots);
+    return this.swapNodes;
   }
 
   /** A page went into `file`'s cache at `index`, replacing a shadow if `hadShadow`. */
@@ -89,11 +94,74 @@ export class ShadowNodes {
 
   /** A page of `file`, charged to `memcg`, left the cache at `index`, leaving a shadow if `shadow`. */
   pageRemoved(file: SimFile, index: number, shadow: boolean, memcg: number): void {
-    const n = this.nodesOf(file);
+    this.removed(file.id, this.nodesOf(file), index, shadow, memcg);
+  }
+
+  /** A folio went into the swap cache at `slot`, replacing a shadow if `hadShadow`. */
+  swapAdded(swap: SwapSpace, slot: number, hadShadow: boolean): void {
+    const n = this.swapNodesOf(swap);
+    const node = (slot / SHADOW_NODE_SLOTS) | 0;
+    n.pages[node]++;
+    if (hadShadow) n.shadows[node]--;
+    if (n.listed[node] !== 0) this.unlist(n, node);
+  }
+
+  /** A folio charged to `memcg` left the swap cache at `slot`, leaving a shadow if `shadow`. */
+  swapRemoved(swap: SwapSpace, slot: number, shadow: boolean, memcg: number): void {
+    this.removed(SWAP_SPACE, this.swapNodesOf(swap), slot, shadow, memcg);
+  }
+
+  /**
+   * A freed swap slot's shadow went with it (`clear_shadow_from_swap_cache`):
+   * a node left with neither folios nor shadows leaves the list.
+   */
+  swapShadowCleared(swap: SwapSpace, slot: number): void {
+    const n = this.swapNodesOf(swap);
+    const node = (slot / SHADOW_NODE_SLOTS) | 0;
+    n.shadows[node]--;
+    if (n.shadows[node] === 0 && n.listed[node] !== 0) this.unlist(n, node);
+  }
+
+  /**
+   * The node counts against the trees they describe: each node's pages and
+   * shadows as the page caches and the swap map hold them, and on a list
+   * exactly when it holds shadows and no page. A description of the first
+   * difference, or null.
+   */
+  check(): string | null {
+    const m = this.machine;
+    for (const file of m.files) {
+      const n = this.files[file.id];
+      const bad =
+        n &&
+        mismatch(
+          n,
+          file.pages,
+          (i) => file.cache[i] !== 0,
+          (i) => file.shadow[i] !== 0,
+        );
+      if (bad) return `file ${file.name} ${bad}`;
+    }
+    const swap = m.swap;
+    const n = this.swapNodes;
+    if (swap && n) {
+      const len = swap.shadow.length;
+      const bad = mismatch(
+        n,
+        swap.slots,
+        (i) => i < len && swap.frame[i] >= 0,
+        (i) => i < len && swap.shadow[i] !== 0,
+      );
+      if (bad) return `swap space ${bad}`;
+    }
+    return null;
+  }
+
+  private removed(space: number, n: FileNodes, index: number, shadow: boolean, memcg: number): void {
     const node = (index / SHADOW_NODE_SLOTS) | 0;
     n.pages[node]--;
     if (shadow) n.shadows[node]++;
-    if (n.pages[node] === 0 && n.shadows[node] > 0 && n.listed[node] === 0) this.list(file, n, node, memcg);
+    if (n.pages[node] === 0 && n.shadows[node] > 0 && n.listed[node] === 0) this.list(space, n, node, memcg);
   }
 
   private unlist(n: FileNodes, node: number): void {
@@ -102,11 +170,11 @@ export class ShadowNodes {
     n.listed[node] = 0;
   }
 
-  private list(file: SimFile, n: FileNodes, node: number, memcg: number): void {
+  private list(space: number, n: FileNodes, node: number, memcg: number): void {
     const q = (this.queues[memcg] ??= new NodeQueue());
     n.listed[node] = memcg + 1;
     n.stamp[node]++;
-    q.push(file.id, node, n.stamp[node]);
+    q.push(space, node, n.stamp[node]);
     q.count++;
     if (q.count > q.max) {
       q.max = this.maxNodes(memcg);
@@ -127,19 +195,26 @@ export class ShadowNodes {
     const cap = q.ring.length / 3;
     while (q.len > 0) {
       const at = q.head * 3;
-      const fileId = q.ring[at];
+      const space = q.ring[at];
       const node = q.ring[at + 1];
       const stamp = q.ring[at + 2];
       q.head = (q.head + 1) % cap;
       q.len--;
-      const n = this.files[fileId] as FileNodes;
+      const n = (space === SWAP_SPACE ? this.swapNodes : this.files[space]) as FileNodes;
       if (n.listed[node] === 0 || n.stamp[node] !== stamp) continue;
-      const file = this.machine.files[fileId];
-      const end = Math.min(file.pages, (node + 1) * SHADOW_NODE_SLOTS);
-      for (let i = node * SHADOW_NODE_SLOTS; i < end; i++) {
-        if (file.shadow[i] !== 0) {
-          file.shadow[i] = 0;
-          file.nrShadows--;
+      if (space === SWAP_SPACE) {
+        const swap = this.machine.swap as SwapSpace;
+        // Slots past the map's length were never handed out: no shadow there.
+        const end = Math.min(swap.shadow.length, (node + 1) * SHADOW_NODE_SLOTS);
+        for (let i = node * SHADOW_NODE_SLOTS; i < end; i++) swap.shadow[i] = 0;
+      } else {
+        const file = this.machine.files[space];
+        const end = Math.min(file.pages, (node + 1) * SHADOW_NODE_SLOTS);
+        for (let i = node * SHADOW_NODE_SLOTS; i < end; i++) {
+          if (file.shadow[i] !== 0) {
+            file.shadow[i] = 0;
+            file.nrShadows--;
+          }
         }
       }
       n.shadows[node] = 0;
@@ -149,4 +224,35 @@ export class ShadowNodes {
     }
     q.count = 0;
   }
+}
+
+function emptyNodes(slots: number): FileNodes {
+  const count = Math.ceil(slots / SHADOW_NODE_SLOTS);
+  return {
+    pages: new Uint16Array(count),
+    shadows: new Uint16Array(count),
+    listed: new Int32Array(count),
+    stamp: new Int32Array(count),
+  };
+}
+
+function mismatch(
+  n: FileNodes,
+  slots: number,
+  page: (i: number) => boolean,
+  shadow: (i: number) => boolean,
+): string | null {
+  for (let node = 0; node < n.pages.length; node++) {
+    let pages = 0;
+    let shadows = 0;
+    for (let i = node * SHADOW_NODE_SLOTS; i < Math.min(slots, (node + 1) * SHADOW_NODE_SLOTS); i++) {
+      if (page(i)) pages++;
+      if (shadow(i)) shadows++;
+    }
+    if (pages !== n.pages[node] || shadows !== n.shadows[node])
+      return `node ${node}: counts ${n.pages[node]} pages and ${n.shadows[node]} shadows, holds ${pages} and ${shadows}`;
+    if ((n.listed[node] !== 0) !== (pages === 0 && shadows > 0))
+      return `node ${node}: ${n.listed[node] !== 0 ? 'listed' : 'not listed'} with ${pages} pages and ${shadows} shadows`;
+  }
+  return null;
 }

@@ -21,6 +21,7 @@ import {
   PTE_WRPROTECT,
   PTE_YOUNG,
   type SimFile,
+  type SwapSpace,
   VM_LOCKED,
   VM_RAND_READ,
   VM_SEQ_READ,
@@ -344,6 +345,7 @@ export class World {
     f.swapSlot[pfn] = slot;
     f.flags[pfn] |= PG_SWAPCACHE | PG_DIRTY;
     swap.frame[slot] = pfn;
+    this.shadowNodes?.swapAdded(swap, slot, false);
     return true;
   }
 
@@ -370,7 +372,36 @@ export class World {
     f.swapSlot[pfn] = slot;
     f.flags[pfn] = (f.flags[pfn] & ~PG_FILE) | PG_SWAPCACHE;
     swap.frame[slot] = pfn;
+    this.shadowNodes?.swapAdded(swap, slot, false);
     return true;
+  }
+
+  /**
+   * A folio read from swap joins the swap cache at `slot`: the shadow the
+   * slot kept (0 if none) is taken from it and returned, for the refault test.
+   */
+  swapCacheInsert(pfn: number, slot: number): number {
+    const swap = this.machine.swap as SwapSpace;
+    swap.frame[slot] = pfn;
+    const shadow = swap.shadow[slot];
+    swap.shadow[slot] = 0;
+    this.shadowNodes?.swapAdded(swap, slot, shadow !== 0);
+    return shadow;
+  }
+
+  /** A folio charged to `memcg` leaves the swap cache at `slot` with no shadow; its slot stays. */
+  swapCacheDrop(slot: number, memcg: number): void {
+    const swap = this.machine.swap as SwapSpace;
+    swap.frame[slot] = -1;
+    this.shadowNodes?.swapRemoved(swap, slot, false, memcg);
+  }
+
+  /** Free a swap entry no folio holds, its shadow with it (`swap_free` → `clear_shadow_from_swap_cache`). */
+  releaseSwapEntry(slot: number): void {
+    const swap = this.machine.swap as SwapSpace;
+    this.chargeSwap(swap.memcg[slot], -1);
+    if (swap.shadow[slot] !== 0) this.shadowNodes?.swapShadowCleared(swap, slot);
+    swap.release(slot);
   }
 
   /**
@@ -396,6 +427,9 @@ export class World {
     const slot = f.swapSlot[pfn];
     if (slot < 0) return;
     const swap = this.machine.swap!;
+    // Still in the swap cache (`delete_from_swap_cache`, no shadow), or gone with a shadow left.
+    if (swap.frame[slot] >= 0) this.shadowNodes?.swapRemoved(swap, slot, false, f.memcg[pfn]);
+    else if (swap.shadow[slot] !== 0) this.shadowNodes?.swapShadowCleared(swap, slot);
     this.chargeSwap(swap.memcg[slot], -1);
     swap.release(slot);
     f.swapSlot[pfn] = -1;
@@ -501,6 +535,7 @@ export class World {
       const slot = f.swapSlot[pfn];
       swap.frame[slot] = -1;
       swap.shadow[slot] = shadow;
+      this.shadowNodes?.swapRemoved(swap, slot, shadow !== 0, f.memcg[pfn]);
     }
     if (flags & PG_WRITEBACK) {
       this.nrWriteback--;

@@ -112,6 +112,9 @@ export function checkKernelInvariants(
     if (used !== swap.used)
       throw new Error(`${where}: ${used} swap slots in use but the swap map counts ${swap.used}`);
   }
+  // The shadow-node shrinker's counts follow the trees they stand for.
+  const nodes = world.shadowNodes?.check();
+  if (nodes) throw new Error(`${where}: shadow nodes: ${nodes}`);
   for (const mm of world.mms) {
     for (let vpn = 0; vpn < mm.pte.length; vpn++) {
       const p = mm.pte[vpn];

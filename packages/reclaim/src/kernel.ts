@@ -916,16 +916,12 @@ export class Kernel implements ReclaimCore {
     memcg: number,
   ): number {
     const f = this.machine.frames;
-    const swap = this.machine.swap as SwapSpace;
     f.flags[pfn] |= flags | PG_SWAPBACKED | PG_SWAPCACHE;
     f.owner[pfn] = owner;
     f.index[pfn] = index;
     f.memcg[pfn] = memcg;
     f.swapSlot[pfn] = slot;
-    swap.frame[slot] = pfn;
-    const shadow = swap.shadow[slot];
-    swap.shadow[slot] = 0;
-    return shadow;
+    return this.world.swapCacheInsert(pfn, slot);
   }
 
   /**
@@ -3342,10 +3338,7 @@ export class Kernel implements ReclaimCore {
         const slot = -p - 1;
         const pfn = swap!.frame[slot];
         if (pfn >= 0) this.freeAnon(pfn);
-        else {
-          this.world.chargeSwap(swap!.memcg[slot], -1);
-          swap!.release(slot);
-        }
+        else this.world.releaseSwapEntry(slot);
         mm.swapEnts--;
       }
       mm.pte[vpn] = 0;
@@ -3377,8 +3370,7 @@ export class Kernel implements ReclaimCore {
         );
     }
     if (f.flags[pfn] & PG_SWAPCACHE) {
-      const slot = f.swapSlot[pfn];
-      this.machine.swap!.frame[slot] = -1;
+      this.world.swapCacheDrop(f.swapSlot[pfn], f.memcg[pfn]);
       this.world.freeSwapSlot(pfn);
     }
     f.mapcount[pfn] = 0;

@@ -3,7 +3,7 @@
  * about eight times a memcg's memory, oldest dropped first, so a refault of
  * a page evicted longer ago than that is not recognised as one.
  */
-import { defaultMachineConfig, OP_READ } from '@reclaim-lab/hw-model';
+import { DEVICE_PRESETS, defaultMachineConfig, OP_LOAD, OP_READ, OP_STORE } from '@reclaim-lab/hw-model';
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../src/index.js';
 import { generated } from '../src/testing.js';
@@ -41,7 +41,57 @@ function streamThenReread(file: number, reread: number[], mode: 'kernel' | 'idea
   return { r, shadowsAfterStream, rereadRefaults: r.counters.workingset_refault_file - refaultsAfterStream };
 }
 
+/** Stores to `pages` of anon memory once (each swapped out in turn), then loads `reread`. */
+function anonStreamThenReread(pages: number, reread: number[]) {
+  const k = new Kernel({
+    machine: defaultMachineConfig(MEM, { swapPages: pages + 4 * MEM, swapDevice: DEVICE_PRESETS.zram }),
+    policy: { name: 'defaults', evicted: () => 1 },
+    seed: 1,
+    checkInvariants: true,
+  });
+  let shadowsAfterStream = -1;
+  let refaultsAfterStream = -1;
+  k.load({
+    files: [],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'writer',
+        regions: [{ kind: 'anon', pages }],
+        source: generated((i) => {
+          if (i < pages) return [OP_STORE, 0, i];
+          if (i === pages) {
+            shadowsAfterStream = (k.machine.swap?.shadow ?? []).filter((s) => s !== 0).length;
+            refaultsAfterStream = k.world.counters.get('workingset_refault_anon');
+          }
+          return i < pages + reread.length ? [OP_LOAD, 0, reread[i - pages]] : null;
+        }),
+      },
+    ],
+  });
+  const r = k.run();
+  return { r, shadowsAfterStream, rereadRefaults: r.counters.workingset_refault_anon - refaultsAfterStream };
+}
+
 describe('shadow nodes', () => {
+  it('limit swap-cache shadows as page-cache ones: anon swapped out long ago refaults unrecognised', () => {
+    const pages = 12 * MEM;
+    const old = anonStreamThenReread(
+      pages,
+      Array.from({ length: 256 }, (_, i) => i),
+    );
+    expect(old.r.counters.pswpout).toBeGreaterThan(pages - 2 * MEM);
+    expect(old.r.counters.workingset_nodereclaim).toBeGreaterThan(100);
+    expect(old.shadowsAfterStream).toBeLessThanOrEqual(8 * MEM + 64);
+    expect(old.shadowsAfterStream).toBeGreaterThan(6 * MEM);
+    expect(old.rereadRefaults).toBe(0);
+    const recent = anonStreamThenReread(
+      pages,
+      Array.from({ length: 256 }, (_, i) => pages - 2 * MEM + i),
+    );
+    expect(recent.rereadRefaults).toBe(256);
+  });
+
   it('keep about eight times memory of shadows: a stream of 20x memory forgets its first pages', () => {
     const file = 20 * MEM;
     const first = Array.from({ length: 256 }, (_, i) => i);
