@@ -926,29 +926,31 @@ export class Kernel implements ReclaimCore {
 
   /**
    * Models `swapin_readahead()` for the fault on `vpn` (swap entry `slot`)
-   * of `task`: on a device that is not synchronous (zram and RAM disks skip
+   * of `task`, and, with no `vma`, `shmem_swapin_cluster()` for a shmem
+   * swap-in: on a device that is not synchronous (zram and RAM disks skip
    * the swap cache), read the entries around it into the swap cache, clean,
-   * unmapped and marked PG_READAHEAD, for their first fault to find. A
-   * rotational swap device takes the aligned cluster of swap offsets around
-   * `slot` (`swap_cluster_readahead`), any other the PTEs around the fault
-   * address within its VMA and page table (`swap_vma_readahead`); both size
-   * the window with `__swapin_nr_pages` from readahead hits. Pages go in
-   * with one reclaim round at most (`__GFP_NORETRY`, where the kernel uses
-   * the fault's mask), and only entries charged to the task's memcg and
-   * owned by anon memory are read. Returns the pages read ahead, whose I/O
-   * the caller submits with its own.
+   * unmapped and marked PG_READAHEAD, for their first fault or shmem lookup
+   * to find. A rotational swap device, and shmem always, take the aligned
+   * cluster of swap offsets around `slot` (`swap_cluster_readahead`); an
+   * anon fault on any other device the PTEs around the fault address within
+   * its VMA and page table (`swap_vma_readahead`); both size the window with
+   * `__swapin_nr_pages` from readahead hits. Pages go in with one reclaim
+   * round at most (`__GFP_NORETRY`, where the kernel uses the fault's mask),
+   * and only entries charged to the task's memcg and of the same kind (anon
+   * or shmem) are read. Returns the pages read ahead, whose I/O the caller
+   * submits with its own.
    */
-  private swapReadahead(task: Task, vma: Vma, vpn: number, slot: number): number {
+  private swapReadahead(task: Task, vma: Vma | null, vpn: number, slot: number): number {
     const swap = this.machine.swap as SwapSpace;
     const device = this.machine.swapDevice.spec;
     const cluster = this.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
     if (device.synchronous || cluster <= 0) return 0;
-    const mms = this.world.mms;
     const memcg = task.memcg.id;
+    const shmem = vma === null;
     // File readahead's two buffers, idle during a swap fault: slots here, their new frames below.
     const slots = this.raPfns;
     let n = 0;
-    if (device.rotational) {
+    if (vma === null || device.rotational) {
       // `swapin_nr_pages`: one window for the whole swap device.
       const maxPages = 1 << cluster;
       const hits = this.swapRaHits;
@@ -959,8 +961,7 @@ export class Kernel implements ReclaimCore {
       const mask = pages - 1;
       const end = Math.min(slot | mask, swap.highWater - 1);
       for (let s = slot & ~mask; s <= end && n < slots.length; s++)
-        if (s !== slot && swap.isUsed(s) && this.raWanted(s, swap.ownerMm[s], swap.ownerVpn[s], memcg))
-          slots[n++] = s;
+        if (s !== slot && this.raWanted(s, memcg, shmem)) slots[n++] = s;
     } else {
       // `swap_vma_ra_win`
       const maxWin = 1 << Math.min(cluster, SWAP_RA_ORDER_CEILING);
@@ -981,7 +982,7 @@ export class Kernel implements ReclaimCore {
       const mm = task.mm;
       for (let v = lo; v < hi && n < slots.length; v++) {
         const p = mm.pte[v];
-        if (p < 0 && v !== vpn && this.raWanted(-p - 1, mm.id, v, memcg)) slots[n++] = -p - 1;
+        if (p < 0 && v !== vpn && this.raWanted(-p - 1, memcg, false)) slots[n++] = -p - 1;
       }
     }
     if (n === 0) return 0;
@@ -1007,15 +1008,17 @@ export class Kernel implements ReclaimCore {
       const pfn = pfns[i];
       const s = slots[i];
       f.flags[pfn] &= ~PG_LOCKED;
-      const mmId = swap.ownerMm[s];
-      const v = swap.ownerVpn[s];
       // Reclaim while allocating may have freed or cached the entry meanwhile.
-      if (!swap.isUsed(s) || swap.frame[s] >= 0 || mms[mmId].pte[v] !== -(s + 1)) {
+      if (swap.frame[s] >= 0 || !this.swapEntryHeld(s)) {
         this.unchargeAndFree(pfn);
         continue;
       }
-      const shadow = this.swapCacheAdd(pfn, s, PG_ANON | PG_READAHEAD, mmId, v, memcg);
-      const flags = (mms[mmId].vmaAt(v)?.vmFlags ?? 0) & ~VM_LOCKED;
+      const owner = swap.ownerMm[s];
+      const index = swap.ownerVpn[s];
+      // A shmem folio read ahead waits in the swap cache, swap-backed and unmapped, for its lookup.
+      const kind = shmem ? 0 : PG_ANON;
+      const shadow = this.swapCacheAdd(pfn, s, kind | PG_READAHEAD, owner, index, memcg);
+      const flags = shmem ? 0 : (this.world.mms[owner].vmaAt(index)?.vmFlags ?? 0) & ~VM_LOCKED;
       const active = this.refault(pfn, shadow, hasRecency(flags));
       this.lruAdd(pfn, flags, 'swapin', active, true);
       read++;
@@ -1024,16 +1027,27 @@ export class Kernel implements ReclaimCore {
     return read;
   }
 
-  /** A swap entry worth reading ahead: in use, charged to `memcg`, anon, not cached, still mapped by (mm, vpn). */
-  private raWanted(s: number, mm: number, v: number, memcg: number): boolean {
+  /** A swap entry worth reading ahead: not cached, charged to `memcg`, of the kind asked for, still held by its owner. */
+  private raWanted(s: number, memcg: number, shmem: boolean): boolean {
     const swap = this.machine.swap as SwapSpace;
     return (
       swap.isUsed(s) &&
       swap.frame[s] < 0 &&
       swap.memcg[s] === memcg &&
-      swap.shmem[s] === 0 &&
-      this.world.mms[mm].pte[v] === -(s + 1)
+      swap.shmem[s] === (shmem ? 1 : 0) &&
+      this.swapEntryHeld(s)
     );
+  }
+
+  /** A used swap slot its owner still refers to: the anon PTE, or the shmem file's swap entry. */
+  private swapEntryHeld(s: number): boolean {
+    const swap = this.machine.swap as SwapSpace;
+    if (!swap.isUsed(s)) return false;
+    const owner = swap.ownerMm[s];
+    const index = swap.ownerVpn[s];
+    return swap.shmem[s] === 1
+      ? (this.machine.files[owner].swapEntry as Int32Array)[index] === s + 1
+      : this.world.mms[owner].pte[index] === -(s + 1);
   }
 
   /** `swap_update_readahead`: a fault found `pfn` in the swap cache; count a readahead hit. */
@@ -1254,11 +1268,18 @@ export class Kernel implements ReclaimCore {
     inFault: boolean,
   ): number {
     const swap = this.machine.swap as SwapSpace;
+    const f = this.machine.frames;
     let pfn = swap.frame[slot];
     if (pfn >= 0) {
+      // `swap_update_readahead` with no VMA: a hit counts for the device-wide window.
+      if (f.flags[pfn] & PG_READAHEAD) {
+        f.flags[pfn] &= ~PG_READAHEAD;
+        this.world.counters.v[VM.swap_ra_hit]++;
+        this.swapRaHits++;
+      }
       // `shmem_swapin_folio` waits for a write to swap still in flight
       // before taking the folio out of the swap cache.
-      if (this.machine.frames.flags[pfn] & PG_WRITEBACK) this.waitForFolioWriteback(task, pfn);
+      if (f.flags[pfn] & PG_WRITEBACK) this.waitForFolioWriteback(task, pfn);
       this.world.shmemSwapinToCache(pfn);
       return pfn;
     }
@@ -1266,7 +1287,16 @@ export class Kernel implements ReclaimCore {
     if (pfn < 0) return -1;
     if ((file.swapEntry as Int32Array)[index] !== slot + 1)
       throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);
-    const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index);
+    // `shmem_swapin_cluster`: the swap offsets around the entry, read in the
+    // same request; the folio stays locked off the LRU meanwhile.
+    f.flags[pfn] |= PG_LOCKED;
+    const ahead = this.swapReadahead(task, null, index, slot);
+    f.flags[pfn] &= ~PG_LOCKED;
+    if (task.killed) {
+      this.unchargeAndFree(pfn);
+      return -1;
+    }
+    const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index, ahead);
     const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
     this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
     this.world.shmemSwapinToCache(pfn);

@@ -49,6 +49,31 @@ function rereadAnon(device: DeviceSpec, order: 'sequential' | 'random', pageClus
   return r;
 }
 
+/** Store to a mapped shmem file of 1.5x memory, then load it again in order. */
+function rereadShmem(device: DeviceSpec, pageCluster?: number) {
+  const pages = Math.floor(MEM * 1.5);
+  const k = new Kernel({
+    machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: device, pageCluster }),
+    policy: { name: 'defaults' },
+    seed: 1,
+    checkInvariants: true,
+  });
+  k.load({
+    files: [{ name: 'shared_buffers', pages }],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'db',
+        regions: [{ kind: 'file-mapped', file: 0, pages, shmem: true }],
+        source: generated((i) =>
+          i < pages ? [OP_STORE, 0, i] : i < 2 * pages ? [OP_LOAD, 0, i - pages] : null,
+        ),
+      },
+    ],
+  });
+  return k.run();
+}
+
 describe('__swapin_nr_pages', () => {
   it('grows with hits to a power of two, reads two pages for a neighbour without hits, and halves at most', () => {
     expect(swapinNrPages(10, 11, 0, 8, 0)).toBe(2);
@@ -75,6 +100,20 @@ describe('swap readahead', () => {
     expect(off.counters.swap_ra).toBe(0);
     expect(off.counters.pgmajfault).toBe(off.counters.pswpin);
     expect(r.runtimeNs).toBeLessThan(off.runtimeNs / 2);
+  });
+
+  it('a shmem re-read from SSD swap reads the swap cluster ahead (shmem_swapin_cluster), found at lookup', () => {
+    const r = rereadShmem(DEVICE_PRESETS.ssd);
+    const c = r.counters;
+    expect(c.pswpin).toBeGreaterThan(MEM / 2);
+    expect(c.pswpin).toBe(c.pgmajfault + c.swap_ra);
+    expect(c.pgmajfault).toBeLessThan(c.pswpin / 4);
+    expect(c.swap_ra_hit).toBeGreaterThan(0.9 * c.swap_ra);
+    const off = rereadShmem(DEVICE_PRESETS.ssd, 0);
+    expect(off.counters.swap_ra).toBe(0);
+    expect(off.counters.pgmajfault).toBe(off.counters.pswpin);
+    // zram is synchronous: one page per swap-in.
+    expect(rereadShmem(DEVICE_PRESETS.zram).counters.swap_ra).toBe(0);
   });
 
   it('a random re-read keeps the window at one page: nothing is read ahead for nothing', () => {
