@@ -85,11 +85,7 @@ export class ShadowNodes {
 
   /** A page went into `file`'s cache at `index`, replacing a shadow if `hadShadow`. */
   pageAdded(file: SimFile, index: number, hadShadow: boolean): void {
-    const n = this.nodesOf(file);
-    const node = (index / SHADOW_NODE_SLOTS) | 0;
-    n.pages[node]++;
-    if (hadShadow) n.shadows[node]--;
-    if (n.listed[node] !== 0) this.unlist(n, node);
+    this.added(this.nodesOf(file), index, hadShadow);
   }
 
   /** A page of `file`, charged to `memcg`, left the cache at `index`, leaving a shadow if `shadow`. */
@@ -99,11 +95,7 @@ export class ShadowNodes {
 
   /** A folio went into the swap cache at `slot`, replacing a shadow if `hadShadow`. */
   swapAdded(swap: SwapSpace, slot: number, hadShadow: boolean): void {
-    const n = this.swapNodesOf(swap);
-    const node = (slot / SHADOW_NODE_SLOTS) | 0;
-    n.pages[node]++;
-    if (hadShadow) n.shadows[node]--;
-    if (n.listed[node] !== 0) this.unlist(n, node);
+    this.added(this.swapNodesOf(swap), slot, hadShadow);
   }
 
   /** A folio charged to `memcg` left the swap cache at `slot`, leaving a shadow if `shadow`. */
@@ -155,6 +147,14 @@ export class ShadowNodes {
       if (bad) return `swap space ${bad}`;
     }
     return null;
+  }
+
+  /** A page took slot `index` of a tree whose nodes are `n`: its node holds a page, so is on no list. */
+  private added(n: FileNodes, index: number, hadShadow: boolean): void {
+    const node = (index / SHADOW_NODE_SLOTS) | 0;
+    n.pages[node]++;
+    if (hadShadow) n.shadows[node]--;
+    if (n.listed[node] !== 0) this.unlist(n, node);
   }
 
   private removed(space: number, n: FileNodes, index: number, shadow: boolean, memcg: number): void {

@@ -520,16 +520,8 @@ export class World {
       );
     }
     if (flags & PG_FILE) {
-      const file = this.machine.files[f.owner[pfn]];
-      const index = f.index[pfn];
       if (flags & PG_DIRTY) this.clearDirty(pfn);
-      file.cache[index] = 0;
-      file.nrCached--;
-      if (shadow !== 0) {
-        file.shadow[index] = shadow;
-        file.nrShadows++;
-      }
-      this.shadowNodes?.pageRemoved(file, index, shadow !== 0, f.memcg[pfn]);
+      this.pageCacheDelete(pfn, shadow);
     } else if (flags & PG_SWAPCACHE) {
       const swap = this.machine.swap!;
       const slot = f.swapSlot[pfn];
@@ -568,6 +560,15 @@ export class World {
       return;
     }
     this.lruvecs[f.lruvec[pfn]].nrIsolated[LRU_FILE]--;
+    this.pageCacheDelete(pfn, shadow);
+    this.uncharge(f.memcg[pfn], 1);
+    this.counters.v[VM.pgfree]++;
+    this.machine.freeFrame(pfn);
+  }
+
+  /** `__filemap_remove_folio`: a clean file folio leaves its page cache, `shadow` (0: none) in its slot. */
+  private pageCacheDelete(pfn: number, shadow: number): void {
+    const f = this.frames;
     const file = this.machine.files[f.owner[pfn]];
     const index = f.index[pfn];
     file.cache[index] = 0;
@@ -577,9 +578,6 @@ export class World {
       file.nrShadows++;
     }
     this.shadowNodes?.pageRemoved(file, index, shadow !== 0, f.memcg[pfn]);
-    this.uncharge(f.memcg[pfn], 1);
-    this.counters.v[VM.pgfree]++;
-    this.machine.freeFrame(pfn);
   }
 
   /** Frames currently isolated by reclaim, over all lruvecs. */
