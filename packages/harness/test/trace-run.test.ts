@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import {
   defaultMachineConfig,
   EventChunk,
@@ -79,6 +80,18 @@ describe('reclaim-lab run --trace', () => {
     expect(result).toMatchObject({ policy: 'exact-lru', mode: 'ideal', requests: 30_000 });
     expect(result.misses).toBe(runIdealTrace(zipf, { memoryPages: 1024, policy: 'exact-lru' }).misses);
     expect(result.counters.pgsteal_direct).toBe(result.misses - 1024);
+  });
+
+  it('keeps that contract for a compressed trace (public traces ship as .oracleGeneral.zst)', () => {
+    const gz = `${zipf}.gz`;
+    writeFileSync(gz, gzipSync(readFileSync(zipf)));
+    const args = ['--mode', 'ideal', '--memory-pages', '1024', '--policy', 'exact-lru', '--format', 'json'];
+    const r = cli('run', '--trace', gz, '--trace-format', 'oracleGeneral', ...args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ requests: 30_000 });
+    expect(result.misses).toBe(runIdealTrace(zipf, { memoryPages: 1024, policy: 'exact-lru' }).misses);
   });
 
   it('replays a trace as a task in kernel mode too', () => {

@@ -16,7 +16,10 @@ export function registerRun(program: Command): void {
       .command('run')
       .description('run one workload under one policy and print its vmstat counters')
       .option('--workload <id>', 'built-in workload (see `list`)')
-      .option('--trace <file>', 'replay a trace file as the workload (instead of --workload)')
+      .option(
+        '--trace <file>',
+        'replay a trace file as the workload (instead of --workload); zstd or gzip compressed too',
+      )
       .option(
         '--trace-format <name>',
         'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
