@@ -16,15 +16,20 @@ import { generated, runCase } from '../src/testing.js';
 
 const MEM = 4096;
 
-/** Store to an anon region of 1.5x memory, then load it again in `order` (sequential or a fixed shuffle). */
-function rereadAnon(device: DeviceSpec, order: 'sequential' | 'random', pageCluster?: number) {
-  const pages = Math.floor(MEM * 1.5);
-  const k = new Kernel({
+/** A machine of MEM pages with twice that of swap on `device`, default hooks, invariants checked. */
+function rereadKernel(device: DeviceSpec, pageCluster?: number): Kernel {
+  return new Kernel({
     machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: device, pageCluster }),
     policy: { name: 'defaults' },
     seed: 1,
     checkInvariants: true,
   });
+}
+
+/** Store to an anon region of 1.5x memory, then load it again in `order` (sequential or a fixed shuffle). */
+function rereadAnon(device: DeviceSpec, order: 'sequential' | 'random', pageCluster?: number) {
+  const pages = Math.floor(MEM * 1.5);
+  const k = rereadKernel(device, pageCluster);
   const perm = Array.from({ length: pages }, (_, i) => i);
   if (order === 'random')
     for (let i = pages - 1, x = 12345; i > 0; i--) {
@@ -52,12 +57,7 @@ function rereadAnon(device: DeviceSpec, order: 'sequential' | 'random', pageClus
 /** Store to a mapped shmem file of 1.5x memory, then load it again in order. */
 function rereadShmem(device: DeviceSpec, pageCluster?: number) {
   const pages = Math.floor(MEM * 1.5);
-  const k = new Kernel({
-    machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: device, pageCluster }),
-    policy: { name: 'defaults' },
-    seed: 1,
-    checkInvariants: true,
-  });
+  const k = rereadKernel(device, pageCluster);
   k.load({
     files: [{ name: 'shared_buffers', pages }],
     memcgs: [],
