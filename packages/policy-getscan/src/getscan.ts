@@ -93,6 +93,15 @@ export function createGetScan(options: Partial<GetScanOptions> = {}): ReclaimOps
     return seq;
   };
 
+  /**
+   * A fresh folio's first use: for one read ahead (async readahead brings
+   * most of a stream in), the reader's demand access, which moves its
+   * stream on; for one a demand read just added, that same access again.
+   */
+  const follow = (ctx: Ctx, pfn: number): void => {
+    if (ctx.frames.index[pfn] !== ctx.state.streamLast[streamOf(ctx, pfn)]) demand(ctx, pfn);
+  };
+
   const setList = (ctx: Ctx, pfn: number, scan: boolean) => SCAN.set(ctx.frames.policy, pfn, scan ? 1 : 0);
 
   return {
@@ -126,6 +135,7 @@ export function createGetScan(options: Partial<GetScanOptions> = {}): ReclaimOps
       const w = ctx.frames.policy;
       if (FRESH.get(w, pfn)) {
         FRESH.set(w, pfn, 0);
+        follow(ctx, pfn);
         return;
       }
       FREQ.inc(w, pfn);

@@ -49,7 +49,10 @@ describe('GET-SCAN, pinned behaviours', () => {
     const fifo = run({ name: 'fifo-by-default' }, tasks(), files);
     expect(gs.r.tasks[1].finished).toBe(true);
     expect(gs.r.tasks[0].majorFaults + gs.r.tasks[0].readMisses).toBeLessThan(alone * 1.1);
-    expect(fifo.r.tasks[0].majorFaults + fifo.r.tasks[0].readMisses).toBeGreaterThan(alone * 1.5);
+    // FIFO lets the scan flush the table. (Readahead of the cached run
+    // before a missed get, `page_cache_sync_ra`'s context readahead, wins
+    // some of it back, so the gap is smaller than the evictions.)
+    expect(fifo.r.tasks[0].majorFaults + fifo.r.tasks[0].readMisses).toBeGreaterThan(alone * 1.2);
     // Scan pages went through their own list; only the head of a stream, before it
     // looks sequential, can pass for gets.
     const lists = gs.k.world.lists;

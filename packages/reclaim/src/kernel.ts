@@ -142,9 +142,31 @@ function hasRecency(vmFlags: number): boolean {
 const QUANTUM_NS = 50_000;
 const MAX_SAMPLES = 512;
 const READAHEAD_PAGES = 32;
+
+/** `ra_pages` of a read: POSIX_FADV_SEQUENTIAL (the region's sequential advice) doubles it. */
+function raMaxPages(vmFlags: number): number {
+  return vmFlags & VM_SEQ_READ ? 2 * READAHEAD_PAGES : READAHEAD_PAGES;
+}
+
+/** `get_init_ra_size`: the first window of a stream, for a read of `req` pages. */
+function initRaSize(req: number, max: number): number {
+  let size = 1;
+  while (size < req) size *= 2;
+  if (size <= max / 32) return size * 4;
+  if (size <= max / 4) return size * 2;
+  return max;
+}
+
+/** `get_next_ra_size`: each window four times, then twice, the last, up to `max`. */
+function nextRaSize(cur: number, max: number): number {
+  if (cur < max / 16) return 4 * cur;
+  if (cur <= max / 2) return 2 * cur;
+  return max;
+}
 /** `MMAP_LOTSAMISS`: mmap read-around stops when faults miss this much more than they hit. */
 const MMAP_LOTSAMISS = 100;
-const INITIAL_RA_PAGES = 4;
+/** Timer tag of an async readahead page's read completion (write-back tags are 0-255). */
+const READ_DONE_TAG = 256;
 /** `fault_around_bytes`' default, 64 KiB, in pages. */
 const DEFAULT_FAULT_AROUND_PAGES = 16;
 /** vm.page-cluster's default: swap readahead of up to 8 pages. */
@@ -252,8 +274,11 @@ export class Kernel implements ReclaimCore {
   private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
   private readonly evictBuf = new Int32Array(4096);
   /** Folios of the read `readPages` is assembling, and their file indices (a window plus the demanded page). */
-  private readonly raPfns = new Int32Array(READAHEAD_PAGES + 1);
-  private readonly raIndices = new Int32Array(READAHEAD_PAGES + 1);
+  // A window is at most 2 * READAHEAD_PAGES (POSIX_FADV_SEQUENTIAL doubles ra_pages), plus the demanded page.
+  private readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
+  private readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
+  /** Completion time of each frame's async readahead read, allocated at the first one. */
+  private readDoneAt: Float64Array | null = null;
   private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
   private readonly evictOutcome = new Uint8Array(4096);
   /** Dirty file pages in the order they were dirtied, for the flusher. */
@@ -1108,6 +1133,8 @@ export class Kernel implements ReclaimCore {
       task.t += this.machine.config.cost.minorFaultNs;
       // `do_async_mmap_readahead`: a page-cache hit makes up for a miss.
       if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
+      // `lock_folio_maybe_drop_mmap`: a folio still being read ahead is waited for.
+      if (this.machine.frames.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
     }
     this.mapFilePage(task, vpn, p - 1, write);
   }
@@ -1329,8 +1356,11 @@ export class Kernel implements ReclaimCore {
 
   /**
    * Read `count` pages of `file` from `start` into the page cache in one I/O
-   * (readahead). Pages already cached are skipped. Returns false if the task
-   * was killed while allocating.
+   * (readahead). Pages already cached are skipped; the page at `mark`, if
+   * this read brings it in, gets PG_readahead. The task waits for the read,
+   * unless it is `background` (async readahead, no demanded page: `demand`
+   * -1): then the folios stay locked on the LRU until the read completes.
+   * Returns false if the task was killed while allocating.
    */
   private readPages(
     task: Task,
@@ -1340,6 +1370,8 @@ export class Kernel implements ReclaimCore {
     demand: number,
     vmFlags: number,
     inFault: boolean,
+    mark = -1,
+    background = false,
   ): boolean {
     // `page_cache_ra_unbounded` allocates the window with __GFP_NORETRY and
     // stops at the first failure; the demanded page, if that left it out, is
@@ -1350,9 +1382,9 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     const pfns = this.raPfns;
     const indices = this.raIndices;
-    const noRetry = count > 1;
+    const noRetry = count > 1 || background;
     let got = 0;
-    let haveDemand = false;
+    let haveDemand = demand < 0;
     for (let i = start; i < start + count; i++) {
       if (file.cache[i] !== 0) continue;
       const pfn = this.allocPage(task, noRetry);
@@ -1382,18 +1414,127 @@ export class Kernel implements ReclaimCore {
         continue;
       }
       this.addReadPage(task, file, indices[j], pfn, demand, vmFlags, inFault);
+      if (indices[j] === mark) f.flags[pfn] |= PG_READAHEAD;
       if (indices[j] === demand) demandPfn = pfn;
-      n++;
+      pfns[n++] = pfn;
     }
     if (n > 0) {
       const c = this.world.counters.v;
       c[VM.pgpgin] += n * KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(task.t, n, false);
+      if (background) {
+        // Locked until the read completes: reclaim keeps them, readers wait.
+        const readDone = (this.readDoneAt ??= new Float64Array(f.count));
+        for (let j = 0; j < n; j++) {
+          f.flags[pfns[j]] |= PG_LOCKED;
+          readDone[pfns[j]] = done;
+          this.world.timers.push(done, pfns[j], READ_DONE_TAG);
+        }
+        return true;
+      }
       task.ioWaitNs += done - task.t;
       if (demandPfn >= 0) this.thrashingStall(task, demandPfn, task.t, done);
       task.t = done + this.machine.config.cost.majorFaultNs;
     }
     return true;
+  }
+
+  /**
+   * Models `page_cache_sync_ra()` for a read(2) that missed page `a` of
+   * region `r`: a read from the start of the file or right after the
+   * previous one starts a window of `get_init_ra_size` pages whose tail is
+   * read ahead asynchronously (marked); otherwise the cached pages just
+   * before it tell whether a stream is running (`page_cache_prev_miss`),
+   * and a lone random read reads just its page and leaves the state alone.
+   * MADV_RANDOM, and ideal mode, read just the page. Returns false if the
+   * task was killed.
+   */
+  private syncReadahead(task: Task, vma: Vma, r: number, a: number): boolean {
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') {
+      task.raWindow[r] = 1;
+      return this.readPages(task, file, index, 1, index, vma.vmFlags, false);
+    }
+    const max = raMaxPages(vma.vmFlags);
+    const prev = task.raPrev[r];
+    let size: number;
+    let async: number;
+    if (index === 0 || (a >= prev && a - prev <= 1)) {
+      size = initRaSize(1, max);
+      async = size - 1;
+    } else {
+      let contig = 0;
+      while (contig < max && index - contig - 1 >= 0 && file.cache[index - contig - 1] !== 0) contig++;
+      if (contig <= 1) return this.readPages(task, file, index, 1, index, vma.vmFlags, false);
+      // Cached from the start of the file: a long stream, or a whole-file read.
+      if (contig === index) contig *= 2;
+      size = Math.min(contig + 1, max);
+      async = 1;
+    }
+    task.raStart[r] = index;
+    task.raWindow[r] = size;
+    task.raAsync[r] = async;
+    const count = Math.min(size, vma.pgoff + vma.pages - index);
+    return this.readPages(task, file, index, count, index, vma.vmFlags, false, index + size - async);
+  }
+
+  /**
+   * Models `page_cache_async_ra()`: a read found the PG_readahead marker on
+   * page `a` of region `r` (frame `pfn`). At the marker the state expects,
+   * the next window (`get_next_ra_size`) is read without waiting; at any
+   * other (interleaved streams, lost state), the cached run after the
+   * marker stands for the last window and the next one follows it.
+   * Returns false if the task was killed.
+   */
+  private asyncReadahead(task: Task, vma: Vma, r: number, a: number, pfn: number): boolean {
+    const f = this.machine.frames;
+    f.flags[pfn] &= ~PG_READAHEAD;
+    if (vma.vmFlags & VM_RAND_READ) return true;
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    const end = vma.pgoff + vma.pages;
+    const max = raMaxPages(vma.vmFlags);
+    let start: number;
+    let size: number;
+    if (task.raStart[r] >= 0 && index === task.raStart[r] + task.raWindow[r] - task.raAsync[r]) {
+      start = task.raStart[r] + task.raWindow[r];
+      size = nextRaSize(task.raWindow[r], max);
+    } else {
+      start = index + 1;
+      while (start < end && start - index <= max && file.cache[start] !== 0) start++;
+      if (start - index > max) return true;
+      size = nextRaSize(start - index + 1, max);
+    }
+    task.raStart[r] = start;
+    task.raWindow[r] = size;
+    task.raAsync[r] = size;
+    if (start >= end) return true;
+    // The folio being read is held (a reference, here its lock) while the window is allocated.
+    const held = f.flags[pfn] & PG_LOCKED;
+    f.flags[pfn] |= PG_LOCKED;
+    const ok = this.readPages(
+      task,
+      file,
+      start,
+      Math.min(size, end - start),
+      -1,
+      vma.vmFlags,
+      false,
+      start,
+      true,
+    );
+    if (!held) f.flags[pfn] &= ~PG_LOCKED;
+    return ok;
+  }
+
+  /** `folio_wait_locked` on a folio an async readahead is still reading. */
+  private waitForRead(task: Task, pfn: number): void {
+    const done = this.readDoneAt === null ? 0 : this.readDoneAt[pfn];
+    if (done <= task.t) return;
+    task.ioWaitNs += done - task.t;
+    this.thrashingStall(task, pfn, task.t, done);
+    task.t = done;
   }
 
   /** The task was killed while a read's folios were being allocated: give them back. */
@@ -1432,22 +1573,16 @@ export class Kernel implements ReclaimCore {
     task.t += this.machine.config.cost.fdAccessNs;
     if (p === 0) {
       this.misses++;
-      // Models ondemand readahead: sequential reads grow the window from 4
-      // pages to ra_pages; a random read reads just the page.
-      let window = 1;
-      if (a === prev + 1 || vma.vmFlags & VM_SEQ_READ) {
-        window = task.raWindow[r] ? Math.min(task.raWindow[r] * 2, READAHEAD_PAGES) : INITIAL_RA_PAGES;
-        if (vma.vmFlags & VM_SEQ_READ) window = READAHEAD_PAGES;
-      }
-      // Ideal mode reads just the page: one request, one frame.
-      if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') window = 1;
-      task.raWindow[r] = window;
-      const count = Math.min(window, vma.pgoff + vma.pages - index);
       // A read(2) that waits for the disk is not a fault: no pgmajfault (see pgpgin).
-      if (!this.readPages(task, file, index, count, index, vma.vmFlags, false)) return;
+      if (!this.syncReadahead(task, vma, r, a)) return;
       task.readMisses++;
       p = file.cache[index];
       if (p === 0) return;
+    } else {
+      const f = this.machine.frames;
+      // `filemap_readahead` at a marker, then `filemap_update_page` waits out a read in flight.
+      if (f.flags[p - 1] & PG_READAHEAD && !this.asyncReadahead(task, vma, r, a, p - 1)) return;
+      if (f.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
     }
     // `filemap_read` marks each folio once per read, not when re-reading the
     // previous position; ideal mode counts every request as an access.
@@ -1472,7 +1607,7 @@ export class Kernel implements ReclaimCore {
         this.lruAdd(pfn, vma.vmFlags, 'write', active, false);
       }
       p = file.cache[index];
-    }
+    } else if (this.machine.frames.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
     const pfn = p - 1;
     this.markAccessed(pfn);
     // Ideal mode has no writeback: a write is an access like a read.
@@ -3034,6 +3169,11 @@ export class Kernel implements ReclaimCore {
       // Re-read per folio: an ejection mid-list hands the rest to the fallback.
       const ops = ctx.slot.ops;
       let flags = f.flags[pfn];
+      // `folio_trylock` fails on a folio still being read in: kept, and not counted as scanned.
+      if (flags & PG_LOCKED) {
+        this.survive(buf, outcome, res, pfn, 0);
+        continue;
+      }
       const isFile = (flags & PG_SWAPBACKED) === 0;
       sc.nrScanned++;
       let decision: Decision | 'activate-cull' = 'reclaim';
@@ -3289,6 +3429,11 @@ export class Kernel implements ReclaimCore {
     const pfn = out[1];
     const seq = out[2];
     const f = this.machine.frames;
+    if (seq === READ_DONE_TAG) {
+      // The async read is over: `folio_end_read` unlocks the folio.
+      if (this.readDoneAt !== null && this.readDoneAt[pfn] === out[0]) f.flags[pfn] &= ~PG_LOCKED;
+      return;
+    }
     if (this.world.wbSeq[pfn] !== seq || (f.flags[pfn] & PG_WRITEBACK) === 0) return;
     if (!this.world.endWriteback(pfn)) return;
     // `folio_rotate_reclaimable`: clean, still on an LRU, evictable.

@@ -30,9 +30,15 @@ export class Task {
   readonly regionPages: Int32Array;
   /** First virtual page of each region while it is mapped through the page table, else -1 (the hot path's view). */
   readonly regionBase: Int32Array;
-  /** Per-region readahead state: previous page index read and current window. */
+  /**
+   * Per-region readahead state (`file_ra_state`): previous page index read,
+   * and the current window's first page, size and async tail (the part
+   * whose first page carries the PG_readahead marker).
+   */
   readonly raPrev: Float64Array;
+  readonly raStart: Float64Array;
   readonly raWindow: Int32Array;
+  readonly raAsync: Int32Array;
   /** Per-region `file_ra_state.mmap_miss`: major faults less page-cache hits, capped at 10 × MMAP_LOTSAMISS. */
   readonly mmapMiss: Int32Array;
   /**
@@ -83,7 +89,9 @@ export class Task {
     this.regionPages = Int32Array.from(spec.regions.map((r) => r.pages));
     this.regionBase = new Int32Array(spec.regions.length).fill(-1);
     this.raPrev = new Float64Array(spec.regions.length).fill(-2);
+    this.raStart = new Float64Array(spec.regions.length).fill(-1);
     this.raWindow = new Int32Array(spec.regions.length);
+    this.raAsync = new Int32Array(spec.regions.length);
     this.mmapMiss = new Int32Array(spec.regions.length);
     this.oomScoreAdj = spec.oomScoreAdj ?? 0;
   }
