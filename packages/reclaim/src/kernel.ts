@@ -1123,7 +1123,17 @@ export class Kernel implements ReclaimCore {
         }
       }
       if (start + count > file.pages) count = file.pages - start;
-      if (!this.readPages(task, file, start, count, index, vma.vmFlags, true)) return;
+      // The window's last quarter (half under MADV_SEQUENTIAL) is its async
+      // tail: a fault on its marked first page reads the next window ahead.
+      let mark = -1;
+      if (count > 1) {
+        const async = vma.vmFlags & VM_SEQ_READ ? count >> 1 : count >> 2;
+        task.raStart[r] = start;
+        task.raWindow[r] = count;
+        task.raAsync[r] = async;
+        mark = start + count - async;
+      }
+      if (!this.readPages(task, file, start, count, index, vma.vmFlags, true, mark)) return;
       task.majorFaults++;
       this.world.counters.v[VM.pgmajfault]++;
       p = file.cache[index];
@@ -1131,10 +1141,16 @@ export class Kernel implements ReclaimCore {
     } else {
       task.minorFaults++;
       task.t += this.machine.config.cost.minorFaultNs;
-      // `do_async_mmap_readahead`: a page-cache hit makes up for a miss.
+      const f = this.machine.frames;
+      // `do_async_mmap_readahead`: a page-cache hit makes up for a miss, and
+      // a marked folio (fault-around leaves those to the fault) reads ahead.
       if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
+      if (f.flags[p - 1] & PG_READAHEAD && !this.asyncReadahead(task, vma, r, index - vma.pgoff, p - 1))
+        return;
+      p = file.cache[index];
+      if (p === 0) return;
       // `lock_folio_maybe_drop_mmap`: a folio still being read ahead is waited for.
-      if (this.machine.frames.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
+      if (f.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
     }
     this.mapFilePage(task, vpn, p - 1, write);
   }

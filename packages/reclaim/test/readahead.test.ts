@@ -4,7 +4,7 @@
  * what is left shrinks to fit instead of evicting its own first pages (the
  * page the reader asked for among them) or calling the OOM killer.
  */
-import { DEVICE_PRESETS, OP_READ, PG_LOCKED } from '@reclaim-lab/hw-model';
+import { DEVICE_PRESETS, OP_LOAD, OP_READ, PG_LOCKED } from '@reclaim-lab/hw-model';
 import { describe, expect, it } from 'vitest';
 import type { ReclaimOps } from '../src/index.js';
 import { runWithPolicy, scripted } from '../src/testing.js';
@@ -148,5 +148,29 @@ describe('async readahead (page_cache_async_ra)', () => {
     expect(lockedEvicted).toBe(0);
     // Async windows hide no latency from a reader faster than the disk: it waits for them.
     expect(r.tasks[0].ioWaitNs).toBeGreaterThan((pages * 1e9) / DEVICE_PRESETS.hdd.pagesPerSec);
+  });
+
+  it('a fault on the marked page of a read-around window reads the next one ahead (do_async_mmap_readahead)', () => {
+    const pages = 1024;
+    const fault = (advice?: 'sequential') =>
+      runWithPolicy(
+        policy(),
+        [
+          {
+            name: 'mapper',
+            regions: [{ kind: 'file-mapped', file: 0, pages, ...(advice ? { advice } : {}) }],
+            source: scripted(
+              Array.from({ length: pages }, (_, i): [number, number, number] => [OP_LOAD, 0, i]),
+            ),
+          },
+        ],
+        [{ name: 'data', pages }],
+        { memoryPages: 4096 },
+      ).r;
+    for (const r of [fault(), fault('sequential')]) {
+      // Only the first fault waits for a synchronous read; every page is read once.
+      expect(r.tasks[0].majorFaults).toBe(1);
+      expect(r.counters.pgpgin).toBe(pages * 4);
+    }
   });
 });
