@@ -3,6 +3,17 @@
  * FIFO behind each other; `submit` returns the virtual completion time.
  * `synchronous` devices (zram, a RAM disk) complete inside the submitting
  * call, as swap_writepage on zram does: reclaim can free the folio at once.
+ *
+ * Flash overlaps the latency of queued requests (its internal parallelism);
+ * a spinning disk has one head. On a `rotational` device a read that does
+ * not start where the head stopped first positions it (`seekNs`), and the
+ * positioning occupies the device, so random reads run at about 1/seekNs
+ * per second while a sequential stream runs at the bandwidth. A short
+ * forward skip costs the rotation past the skipped pages, at most a seek.
+ * Writes keep the flash model on every device: the kernel writes back
+ * asynchronously and the block layer and the disk's write cache sort them
+ * (a deviation: no elevator is modelled), but they move the head, so the
+ * next read seeks. No request merging or reordering of reads.
  */
 export interface DeviceSpec {
   name: string;
@@ -13,6 +24,8 @@ export interface DeviceSpec {
   synchronous: boolean;
   /** A spinning disk: as swap, it turns VMA-based swap readahead off for the offset-cluster kind (`nr_rotate_swap`). */
   rotational?: boolean;
+  /** Rotational only: average seek plus half a rotation, paid by a read that does not continue at the head. */
+  seekNs?: number;
 }
 
 export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
@@ -44,13 +57,15 @@ export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
     pagesPerSec: 125_000,
     synchronous: false,
   },
+  /** 7,200 rpm: 4.2 ms half rotation plus about 4 ms average seek; 160 MB/s on the outer tracks. */
   hdd: {
     name: 'hdd',
-    readLatencyNs: 8_000_000,
+    readLatencyNs: 100_000,
     writeLatencyNs: 8_000_000,
     pagesPerSec: 40_000,
     synchronous: false,
     rotational: true,
+    seekNs: 8_000_000,
   },
   /** Ideal mode: no latency at all. */
   none: {
@@ -66,7 +81,12 @@ export class BlockDevice {
   readonly spec: DeviceSpec;
   private busyUntil = 0;
   private readonly nsPerPage: number;
+  private readonly seekNs: number;
+  /** Rotational: the sector after the last one read (-1: unknown, after a write). */
+  private head = -1;
   readsIssued = 0;
+  /** Reads that positioned the head (rotational devices). */
+  seeks = 0;
   writesIssued = 0;
   pagesRead = 0;
   pagesWritten = 0;
@@ -74,16 +94,35 @@ export class BlockDevice {
   constructor(spec: DeviceSpec) {
     this.spec = spec;
     this.nsPerPage = Number.isFinite(spec.pagesPerSec) ? 1e9 / spec.pagesPerSec : 0;
+    this.seekNs = spec.rotational ? (spec.seekNs ?? 0) : 0;
   }
 
   /**
    * Queue `pages` at time `now`; returns their completion time. The device
    * transfers in submission order at its bandwidth; `newRequest` false
    * continues the previous request (a write-back batch), counted once.
+   * `sector` is where the request starts in the device's page-sized
+   * sectors (`fileSector`, a swap slot; -1: unknown): a rotational device
+   * positions its head for a read that does not continue the last one.
    */
-  submit(now: number, pages: number, write: boolean, newRequest = true): number {
-    const start = Math.max(now, this.busyUntil);
+  submit(now: number, pages: number, write: boolean, newRequest = true, sector = -1): number {
+    let start = Math.max(now, this.busyUntil);
     const transfer = pages * this.nsPerPage;
+    if (this.seekNs > 0) {
+      if (write) this.head = -1;
+      else {
+        const gap = sector - this.head;
+        if (this.head < 0 || sector < 0 || gap !== 0) {
+          // Forward within reach: wait for the platter to bring the sector round.
+          start +=
+            this.head >= 0 && sector >= 0 && gap > 0
+              ? Math.min(this.seekNs, gap * this.nsPerPage)
+              : this.seekNs;
+          this.seeks++;
+        }
+        this.head = sector < 0 ? -1 : sector + pages;
+      }
+    }
     this.busyUntil = start + transfer;
     if (write) {
       if (newRequest) this.writesIssued++;
@@ -94,4 +133,12 @@ export class BlockDevice {
     }
     return start + transfer + (write ? this.spec.writeLatencyNs : this.spec.readLatencyNs);
   }
+}
+
+/** Sectors between files on one device: a file's pages are contiguous, files far apart. */
+const FILE_SPAN = 2 ** 32;
+
+/** Where page `index` of file `fileId` lies on its device, in page-sized sectors. */
+export function fileSector(fileId: number, index: number): number {
+  return fileId * FILE_SPAN + index;
 }

@@ -1,5 +1,5 @@
 export { type CostModel, DEFAULT_COST, ZERO_COST } from './cost.js';
-export { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
+export { BlockDevice, DEVICE_PRESETS, type DeviceSpec, fileSector } from './device.js';
 export * from './events.js';
 export { type FileMapping, SimFile } from './file.js';
 export * from './frames.js';

@@ -1,6 +1,7 @@
 import {
   CHUNK_CAPACITY,
   defaultMachineConfig,
+  fileSector,
   HZ,
   LRU_ANON,
   LRU_FILE,
@@ -251,6 +252,8 @@ export class Kernel implements ReclaimCore {
   /** `swapin_nr_pages`' state for cluster readahead: last offset, last window, hits since. */
   private swapRaPrevOffset = 0;
   private swapRaLastPages = 0;
+  /** The lowest swap slot `swapReadahead` last read: where the plugged request starts on the device. */
+  private swapRaFirst = 0;
   private swapRaHits = 0;
   /** The wait of the last `swapReadFolio`, for the caller's thrashing check once the refault is known. */
   private swapWaitStart = 0;
@@ -912,7 +915,9 @@ export class Kernel implements ReclaimCore {
     // The pages read ahead go in the same plugged request as this one.
     c[VM.pswpin] += 1 + ahead;
     c[VM.pgpgin] += (1 + ahead) * KIB_PER_PAGE;
-    const done = this.machine.swapDevice.submit(task.t, 1 + ahead, false);
+    // The plugged request starts at the window's lowest slot.
+    const sector = ahead > 0 ? Math.min(slot, this.swapRaFirst) : slot;
+    const done = this.machine.swapDevice.submit(task.t, 1 + ahead, false, true, sector);
     task.ioWaitNs += done - task.t;
     this.swapWaitStart = task.t;
     this.swapWaitEnd = done;
@@ -1029,6 +1034,7 @@ export class Kernel implements ReclaimCore {
       return 0;
     }
     let read = 0;
+    this.swapRaFirst = slot;
     for (let i = 0; i < got; i++) {
       const pfn = pfns[i];
       const s = slots[i];
@@ -1038,6 +1044,7 @@ export class Kernel implements ReclaimCore {
         this.unchargeAndFree(pfn);
         continue;
       }
+      if (s < this.swapRaFirst) this.swapRaFirst = s;
       const owner = swap.ownerMm[s];
       const index = swap.ownerVpn[s];
       // A shmem folio read ahead waits in the swap cache, swap-backed and unmapped, for its lookup.
@@ -1422,6 +1429,7 @@ export class Kernel implements ReclaimCore {
     }
     let n = 0;
     let demandPfn = -1;
+    let first = Number.POSITIVE_INFINITY;
     for (let j = 0; j < got; j++) {
       const pfn = pfns[j];
       f.flags[pfn] &= ~PG_LOCKED;
@@ -1430,6 +1438,7 @@ export class Kernel implements ReclaimCore {
         continue;
       }
       this.addReadPage(task, file, indices[j], pfn, demand, vmFlags, inFault);
+      if (indices[j] < first) first = indices[j];
       if (indices[j] === mark) f.flags[pfn] |= PG_READAHEAD;
       if (indices[j] === demand) demandPfn = pfn;
       pfns[n++] = pfn;
@@ -1437,7 +1446,13 @@ export class Kernel implements ReclaimCore {
     if (n > 0) {
       const c = this.world.counters.v;
       c[VM.pgpgin] += n * KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(task.t, n, false);
+      const done = this.machine.devices[file.device].submit(
+        task.t,
+        n,
+        false,
+        true,
+        fileSector(file.id, first),
+      );
       if (background) {
         // Locked until the read completes: reclaim keeps them, readers wait.
         const readDone = (this.readDoneAt ??= new Float64Array(f.count));
@@ -1891,7 +1906,13 @@ export class Kernel implements ReclaimCore {
     } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
       c[VM.pgpgin] += KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(task.t, 1, false);
+      const done = this.machine.devices[file.device].submit(
+        task.t,
+        1,
+        false,
+        true,
+        fileSector(file.id, index),
+      );
       task.ioWaitNs += done - task.t;
       task.t = done + cost.majorFaultNs;
       task.readMisses++;

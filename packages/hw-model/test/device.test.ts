@@ -1,0 +1,70 @@
+/**
+ * Block devices: flash overlaps the latency of queued requests, a spinning
+ * disk has one head. Random reads on an HDD are bound by its seeks (about
+ * 125 a second at 8 ms), a sequential stream by its bandwidth.
+ */
+import { describe, expect, it } from 'vitest';
+import { BlockDevice, DEVICE_PRESETS, fileSector } from '../src/device.js';
+
+const hdd = DEVICE_PRESETS.hdd;
+const seek = hdd.seekNs as number;
+const hddPage = 1e9 / hdd.pagesPerSec;
+
+describe('rotational device', () => {
+  it('a sequential stream of reads pays one seek, then only the transfer', () => {
+    const d = new BlockDevice(hdd);
+    let done = 0;
+    for (let i = 0; i < 100; i++) done = d.submit(0, 32, false, true, fileSector(0, 32 * i));
+    expect(d.seeks).toBe(1);
+    expect(done).toBeCloseTo(seek + 3200 * hddPage + hdd.readLatencyNs, 3);
+  });
+
+  it('random reads queued together complete one seek apart: the head is not shared', () => {
+    const d = new BlockDevice(hdd);
+    const done: number[] = [];
+    for (let i = 0; i < 10; i++) done.push(d.submit(0, 1, false, true, fileSector(0, (i * 7919) % 100_000)));
+    expect(d.seeks).toBe(10);
+    for (let i = 1; i < 10; i++) expect(done[i] - done[i - 1]).toBeCloseTo(seek + hddPage, 3);
+    // The same ten reads on an SSD overlap their latency.
+    const ssd = new BlockDevice(DEVICE_PRESETS.ssd);
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = ssd.submit(0, 1, false, true, fileSector(0, (i * 7919) % 100_000));
+    expect(last).toBeCloseTo(
+      (10 * 1e9) / DEVICE_PRESETS.ssd.pagesPerSec + DEVICE_PRESETS.ssd.readLatencyNs,
+      3,
+    );
+  });
+
+  it('a short forward skip waits for the platter, a backward one seeks, another file seeks', () => {
+    const d = new BlockDevice(hdd);
+    d.submit(0, 8, false, true, fileSector(0, 0));
+    const t0 = d.submit(0, 8, false, true, fileSector(0, 8));
+    // Skip 4 pages: the rotation past them, far less than a seek.
+    const t1 = d.submit(0, 8, false, true, fileSector(0, 20));
+    expect(t1 - t0).toBeCloseTo(12 * hddPage, 3);
+    const t2 = d.submit(0, 8, false, true, fileSector(0, 0));
+    expect(t2 - t1).toBeCloseTo(seek + 8 * hddPage, 3);
+    const t3 = d.submit(0, 8, false, true, fileSector(1, 8));
+    expect(t3 - t2).toBeCloseTo(seek + 8 * hddPage, 3);
+    expect(d.seeks).toBe(4);
+  });
+
+  it('a write moves the head: the next read seeks, and writes never wait for a seek', () => {
+    const d = new BlockDevice(hdd);
+    d.submit(0, 8, false, true, fileSector(0, 0));
+    const before = d.seeks;
+    const w = d.submit(0, 1, true, true, fileSector(0, 500));
+    // Queued behind the read's transfer, then its own page, then the write latency.
+    expect(w).toBeCloseTo(seek + 9 * hddPage + hdd.writeLatencyNs, 3);
+    d.submit(0, 8, false, true, fileSector(0, 8));
+    expect(d.seeks).toBe(before + 1);
+  });
+
+  it('flash ignores where a request lies', () => {
+    const d = new BlockDevice(DEVICE_PRESETS.nvme);
+    const a = d.submit(0, 1, false, true, fileSector(0, 0));
+    const b = new BlockDevice(DEVICE_PRESETS.nvme).submit(0, 1, false, true, fileSector(3, 77));
+    expect(a).toBe(b);
+    expect(d.seeks).toBe(0);
+  });
+});
