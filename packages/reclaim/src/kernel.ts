@@ -1506,7 +1506,8 @@ export class Kernel implements ReclaimCore {
     task.raStart[r] = index;
     task.raWindow[r] = size;
     task.raAsync[r] = async;
-    const count = Math.min(size, vma.pgoff + vma.pages - index);
+    // The window stops at end of file, not at the part of it this task reads: the kernel cannot know that.
+    const count = Math.min(size, file.pages - index);
     return this.readPages(task, file, index, count, index, vma.vmFlags, false, index + size - async);
   }
 
@@ -1524,7 +1525,7 @@ export class Kernel implements ReclaimCore {
     if (vma.vmFlags & VM_RAND_READ) return true;
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
-    const end = vma.pgoff + vma.pages;
+    const end = file.pages;
     const max = raMaxPages(vma.vmFlags);
     let start: number;
     let size: number;

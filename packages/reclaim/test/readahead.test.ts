@@ -84,6 +84,28 @@ describe('async readahead (page_cache_async_ra)', () => {
     expect(wait).toBeLessThan(pages * ssd.nsPerPage + 2 * ssd.readLatencyNs);
   });
 
+  it('windows run to end of file, past the part a reader reads: the kernel cannot know where it stops', () => {
+    const { k, r } = runWithPolicy(
+      policy(),
+      [
+        {
+          name: 'head-reader',
+          // The first 100 pages of a 1,000-page file.
+          regions: [{ kind: 'file-fd', file: 0, pages: 100 }],
+          source: scripted(Array.from({ length: 100 }, (_, i): [number, number, number] => [OP_READ, 0, i])),
+        },
+      ],
+      [{ name: 'data', pages: 1000 }],
+      { memoryPages: 4096 },
+    );
+    const cache = k.machine.files[0].cache;
+    const beyond = cache.subarray(100).filter((p) => p !== 0).length;
+    // Windows of 4, 8, 16, 32, 32, 32, and the one the marker on page 92
+    // starts (124-155): 156 pages, 56 past the region.
+    expect(beyond).toBe(56);
+    expect(r.counters.pgpgin).toBe(156 * 4);
+  });
+
   it('random reads read just their page and leave no marker', () => {
     const pages = 400;
     const order = [7, 300, 52, 199, 3, 391, 120, 250];
