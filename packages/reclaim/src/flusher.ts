@@ -14,57 +14,91 @@ const MIN_WRITEBACK_PAGES = 1024;
 export const INIT_BW_PAGES = 25_600;
 
 /**
+ * One file's dirty pages on one write-back queue (an inode on a
+ * `bdi_writeback`'s b_dirty list): a bit per page index, set while the page
+ * waits for the flusher, and the cursor `write_cache_pages` resumes from
+ * (`mapping->writeback_index`).
+ */
+class DirtyInode {
+  readonly bits: Uint32Array;
+  count = 0;
+  /** `inode->dirtied_when`: when it went from clean to dirty. */
+  dirtiedWhen = 0;
+  /** `mapping->writeback_index`. */
+  cursor = 0;
+  listed = false;
+
+  constructor(
+    readonly file: number,
+    pages: number,
+  ) {
+    this.bits = new Uint32Array((pages + 31) >>> 5);
+  }
+
+  /** The first queued index at or after `from`, else -1. */
+  nextFrom(from: number): number {
+    const bits = this.bits;
+    let w = from >>> 5;
+    if (w >= bits.length) return -1;
+    let x = bits[w] & (~0 << (from & 31));
+    while (x === 0) {
+      if (++w >= bits.length) return -1;
+      x = bits[w];
+    }
+    return (w << 5) + 31 - Math.clz32(x & -x);
+  }
+
+  clear(index: number): void {
+    this.bits[index >>> 5] &= ~(1 << (index & 31));
+    this.count--;
+  }
+}
+
+/**
  * One memcg's write-back queue (cgroup writeback's `bdi_writeback`): its
- * dirty file pages in the order they were dirtied. It holds only what is
- * dirty, so it starts small and doubles, in order, when full.
+ * dirty inodes, oldest dirtied first, each written in index order. An
+ * inode with pages left after its chunk goes to the back (`requeue_io`).
  */
 class WbQueue {
-  pfns = new Int32Array(64);
-  times = new Float64Array(64);
-  head = 0;
-  tail = 0;
-  count = 0;
+  readonly inodes = new Map<number, DirtyInode>();
+  /** Listed inodes in write order; `head` is the next. */
+  private order: DirtyInode[] = [];
+  private head = 0;
 
   constructor(readonly memcg: Memcg) {}
 
-  push(pfn: number, now: number): void {
-    if (this.count === this.pfns.length) this.grow();
-    this.pfns[this.tail] = pfn;
-    this.times[this.tail] = now;
-    this.tail = (this.tail + 1) % this.pfns.length;
-    this.count++;
+  get first(): DirtyInode | null {
+    return this.head < this.order.length ? this.order[this.head] : null;
   }
 
-  shift(): number {
-    const pfn = this.pfns[this.head];
-    this.head = (this.head + 1) % this.pfns.length;
-    this.count--;
-    return pfn;
+  list(inode: DirtyInode): void {
+    inode.listed = true;
+    this.order.push(inode);
   }
 
-  private grow(): void {
-    const cap = this.pfns.length;
-    const q = new Int32Array(cap * 2);
-    const t = new Float64Array(cap * 2);
-    for (let i = 0; i < this.count; i++) {
-      q[i] = this.pfns[(this.head + i) % cap];
-      t[i] = this.times[(this.head + i) % cap];
+  /** Take the head inode off the list (it is written, or about to go to the back). */
+  unlistFirst(): void {
+    this.order[this.head++].listed = false;
+    // Compact now and then: the list only grows at the back.
+    if (this.head > 64 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
-    this.pfns = q;
-    this.times = t;
-    this.head = 0;
-    this.tail = this.count;
   }
 }
 
 /**
  * The flusher threads, one write-back queue per memcg as with cgroup
  * writeback (a page goes to its own memcg's; the kernel files whole inodes
- * under the memcg that first dirtied them). Pages are written in the order
- * they were dirtied (a deviation: the kernel writes per inode), when older
- * than dirty_expire, when above the background threshold, or all at once
- * when reclaim wakes them; the machine-wide triggers take the oldest page
- * of any queue, a memcg over its own background threshold writes its own.
+ * under the memcg that first dirtied them). They write as `wb_writeback`
+ * → `writeback_sb_inodes` → `write_cache_pages` do: inode by inode, the
+ * one dirtied longest ago first, each in page-index order from where its
+ * last write-back stopped, a chunk at a time (`writeback_chunk_size`), an
+ * inode with pages left going to the back. They write when an inode is
+ * older than dirty_expire, when above the background threshold, or
+ * everything when reclaim wakes them; the machine-wide triggers take the
+ * oldest inode of any queue, a memcg over its own background threshold
+ * writes its own.
  */
 export class Flusher {
   private readonly machine: Machine;
@@ -73,7 +107,7 @@ export class Flusher {
   private readonly wbs: (WbQueue | undefined)[] = [];
   /** The queues one `run` writes from (reused). */
   private readonly picked: WbQueue[] = [];
-  private readonly queued: Uint8Array;
+  /** Pages queued over all queues (stale ones included until met). */
   private count = 0;
   private flushAll = false;
   /** vm.dirty_background_ratio and vm.dirty_ratio of the dirtyable memory, in pages (see `updateLimits`). */
@@ -85,17 +119,30 @@ export class Flusher {
   constructor(machine: Machine, world: World) {
     this.machine = machine;
     this.world = world;
-    this.queued = new Uint8Array(machine.frames.count);
   }
 
-  /** A file page became dirty at `now`: queue it on its memcg's write-back queue. */
+  /** A file page became dirty at `now`: queue it under its inode on its memcg's write-back queue (`__mark_inode_dirty`). */
   queue(pfn: number, now: number): void {
-    if (this.queued[pfn]) return;
-    this.queued[pfn] = 1;
-    const id = Math.max(0, this.machine.frames.memcg[pfn]);
+    const f = this.machine.frames;
+    const id = Math.max(0, f.memcg[pfn]);
     const wb = (this.wbs[id] ??= new WbQueue(this.machine.memcgs[id]));
-    wb.push(pfn, now);
+    const fileId = f.owner[pfn];
+    let inode = wb.inodes.get(fileId);
+    if (inode === undefined) {
+      inode = new DirtyInode(fileId, this.machine.files[fileId].pages);
+      wb.inodes.set(fileId, inode);
+    }
+    const index = f.index[pfn];
+    const bit = 1 << (index & 31);
+    if (inode.bits[index >>> 5] & bit) return;
+    inode.bits[index >>> 5] |= bit;
+    inode.count++;
     this.count++;
+    if (!inode.listed) {
+      // A clean inode becoming dirty; one requeued keeps its time.
+      if (inode.count === 1) inode.dirtiedWhen = now;
+      wb.list(inode);
+    }
   }
 
   /**
@@ -133,7 +180,7 @@ export class Flusher {
     const picked = this.picked;
     picked.length = 0;
     for (const wb of this.wbs)
-      if (wb !== undefined && wb.count > 0 && (memcg === null || memcg.isAncestorOf(wb.memcg)))
+      if (wb !== undefined && wb.first !== null && (memcg === null || memcg.isAncestorOf(wb.memcg)))
         picked.push(wb);
     if (picked.length === 0) return;
     const expire = this.machine.config.dirtyExpireNs;
@@ -148,12 +195,17 @@ export class Flusher {
         MIN_WRITEBACK_PAGES,
     );
     let batch = 0;
+    let inChunk = 0;
     for (;;) {
-      // The oldest dirtied page of the queues written from.
+      // The inode dirtied longest ago at the head of the queues written from.
       let wb: WbQueue | null = null;
-      for (const q of picked) if (q.count > 0 && (wb === null || q.times[q.head] < wb.times[wb.head])) wb = q;
+      for (const q of picked) {
+        const h = q.first;
+        if (h !== null && (wb === null || h.dirtiedWhen < (wb.first as DirtyInode).dirtiedWhen)) wb = q;
+      }
       if (wb === null) break;
-      const expired = now - wb.times[wb.head] >= expire;
+      const inode = wb.first as DirtyInode;
+      const expired = now - inode.dirtiedWhen >= expire;
       if (
         batch % chunk === 0 &&
         batch >= minPages &&
@@ -163,20 +215,42 @@ export class Flusher {
         this.world.nrFileDirty <= this.background
       )
         break;
-      const pfn = wb.shift();
-      this.count--;
-      this.queued[pfn] = 0;
-      const flags = f.flags[pfn];
-      if (
-        (flags & (PG_ALLOCATED | PG_FILE | PG_DIRTY)) !== (PG_ALLOCATED | PG_FILE | PG_DIRTY) ||
-        flags & PG_WRITEBACK
-      )
+      // `write_cache_pages` from the cursor, wrapping to the start (range_cyclic).
+      let index = inode.nextFrom(inode.cursor);
+      if (index < 0) index = inode.nextFrom(0);
+      if (index < 0) {
+        // Every page it queued was met already.
+        wb.unlistFirst();
+        inChunk = 0;
         continue;
-      // Pages go out in requests of up to 256 (each page still takes its transfer time).
-      this.world.startWriteback(pfn, now, false, batch % 256 === 0);
-      c[VM.flusher_pages]++;
-      if (batch % 256 === 0) c[VM.writeback_requests]++;
-      batch++;
+      }
+      inode.clear(index);
+      this.count--;
+      inode.cursor = index + 1;
+      const p = this.machine.files[inode.file].cache[index];
+      const pfn = p - 1;
+      const flags = p === 0 ? 0 : f.flags[pfn];
+      // Still cached and dirty, not yet under write-back, and still this memcg's (else cleaned
+      // meanwhile by reclaim's pageout or fsync, or dropped).
+      const write =
+        p !== 0 &&
+        (flags & (PG_ALLOCATED | PG_FILE | PG_DIRTY | PG_WRITEBACK)) ===
+          (PG_ALLOCATED | PG_FILE | PG_DIRTY) &&
+        Math.max(0, f.memcg[pfn]) === wb.memcg.id;
+      if (write) {
+        // Pages go out in requests of up to 256 (each page still takes its transfer time).
+        this.world.startWriteback(pfn, now, false, batch % 256 === 0);
+        c[VM.flusher_pages]++;
+        if (batch % 256 === 0) c[VM.writeback_requests]++;
+        batch++;
+      }
+      const done = inode.count === 0;
+      if (done || (write && ++inChunk >= chunk)) {
+        wb.unlistFirst();
+        inChunk = 0;
+        // `requeue_io`: pages left, to the back.
+        if (!done) wb.list(inode);
+      }
     }
     this.flushAll = false;
   }

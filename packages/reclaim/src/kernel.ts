@@ -284,7 +284,7 @@ export class Kernel implements ReclaimCore {
   private readDoneAt: Float64Array | null = null;
   private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
   private readonly evictOutcome = new Uint8Array(4096);
-  /** Dirty file pages in the order they were dirtied, for the flusher. */
+  /** The flusher threads: dirty file pages per memcg, inode by inode. */
   private readonly flusher: Flusher;
   private readonly dirtyThrottle: DirtyThrottle;
   private nextFlushNs: number;
