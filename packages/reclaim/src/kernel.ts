@@ -1135,10 +1135,7 @@ export class Kernel implements ReclaimCore {
       let mark = -1;
       if (count > 1) {
         const async = vma.vmFlags & VM_SEQ_READ ? count >> 1 : count >> 2;
-        task.raStart[r] = start;
-        task.raWindow[r] = count;
-        task.raAsync[r] = async;
-        mark = start + count - async;
+        mark = this.raOpen(task, r, start, count, async);
       }
       if (!this.readPages(task, file, start, count, index, vma.vmFlags, true, mark)) return;
       task.majorFaults++;
@@ -1503,12 +1500,18 @@ export class Kernel implements ReclaimCore {
       size = Math.min(contig + 1, max);
       async = 1;
     }
-    task.raStart[r] = index;
-    task.raWindow[r] = size;
-    task.raAsync[r] = async;
+    const mark = this.raOpen(task, r, index, size, async);
     // The window stops at end of file, not at the part of it this task reads: the kernel cannot know that.
     const count = Math.min(size, file.pages - index);
-    return this.readPages(task, file, index, count, index, vma.vmFlags, false, index + size - async);
+    return this.readPages(task, file, index, count, index, vma.vmFlags, false, mark);
+  }
+
+  /** Region `r`'s readahead state (`file_ra_state`) becomes this window; returns the page its marker goes on. */
+  private raOpen(task: Task, r: number, start: number, size: number, async: number): number {
+    task.raStart[r] = start;
+    task.raWindow[r] = size;
+    task.raAsync[r] = async;
+    return start + size - async;
   }
 
   /**
@@ -1538,9 +1541,8 @@ export class Kernel implements ReclaimCore {
       if (start - index > max) return true;
       size = nextRaSize(start - index + 1, max);
     }
-    task.raStart[r] = start;
-    task.raWindow[r] = size;
-    task.raAsync[r] = size;
+    // The whole window is async: its marker is its first page.
+    const mark = this.raOpen(task, r, start, size, size);
     if (start >= end) return true;
     // The folio being read is held (a reference, here its lock) while the window is allocated.
     const held = f.flags[pfn] & PG_LOCKED;
@@ -1553,7 +1555,7 @@ export class Kernel implements ReclaimCore {
       -1,
       vma.vmFlags,
       false,
-      start,
+      mark,
       true,
     );
     if (!held) f.flags[pfn] &= ~PG_LOCKED;
