@@ -13,6 +13,7 @@ export {
 export {
   EvictionBatch,
   GhostFifo,
+  ghostKeyHi,
   type IterVerdict,
   listIterate,
   listSample,

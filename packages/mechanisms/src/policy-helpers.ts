@@ -241,9 +241,12 @@ export class GhostFifo {
 
   /** Remember `pfn`'s page as just evicted (with `value`); true if the oldest entry had to be forgotten for room. */
   push(frames: FrameTable, pfn: number, value = 0): boolean {
+    return this.pushKey(ghostKeyHi(frames, pfn), frames.index[pfn], value);
+  }
+
+  /** `push` by the page's identity (`ghostKeyHi`, file index), for a frame already reused. */
+  pushKey(hi: number, lo: number, value = 0): boolean {
     if (this.capacity === 0) return false;
-    const hi = keyHi(frames, pfn);
-    const lo = frames.index[pfn];
     const at = this.find(hi, lo);
     if (at !== -1) this.forget(at);
     let dropped = false;
@@ -262,7 +265,7 @@ export class GhostFifo {
 
   /** Is `pfn`'s page remembered? */
   has(frames: FrameTable, pfn: number): boolean {
-    return this.find(keyHi(frames, pfn), frames.index[pfn]) !== -1;
+    return this.find(ghostKeyHi(frames, pfn), frames.index[pfn]) !== -1;
   }
 
   /** A ghost hit: if `pfn`'s page is remembered, forget it and return true. */
@@ -272,7 +275,7 @@ export class GhostFifo {
 
   /** A ghost hit that also reads the value pushed with the page: -1 if it is not remembered. */
   takeValue(frames: FrameTable, pfn: number): number {
-    const at = this.find(keyHi(frames, pfn), frames.index[pfn]);
+    const at = this.find(ghostKeyHi(frames, pfn), frames.index[pfn]);
     if (at === -1) return -1;
     const value = this.val[this.table[at] - 1];
     this.forget(at);
@@ -368,7 +371,8 @@ export class GhostFifo {
 }
 
 /** Owner and type of a page as one key word: file pages by file id, anon by mm id. */
-function keyHi(frames: FrameTable, pfn: number): number {
+/** The high half of a page's identity in a `GhostFifo`: its owner (file or address space) and kind. */
+export function ghostKeyHi(frames: FrameTable, pfn: number): number {
   return frames.owner[pfn] * 2 + (frames.flags[pfn] & PG_FILE ? 1 : 0);
 }
 

@@ -16,6 +16,10 @@
  * brought a folio in is not a use, so a page read once is a one-hit wonder
  * whether it was read on demand or by readahead.
  *
+ * `s3fifo:libcachesim` makes libCacheSim's S3FIFO decisions instead
+ * (promotion after two uses, `walk: 'until-evict'`, and G consulted before
+ * the eviction it causes), miss for miss in ideal mode.
+ *
  * Where it shines: workloads dominated by one-hit wonders (web and object
  * caches, large scans next to a hot set): most new folios leave quickly
  * through S without disturbing M, and the few that return are admitted to
@@ -26,7 +30,14 @@
  * two-touch rule), so mapped pages stay longer in S; and a working set
  * whose reuse distance exceeds S plus G thrashes like FIFO.
  */
-import { EvictionBatch, GhostFifo, type IterVerdict, listIterate, PageField } from '@reclaim-lab/mechanisms';
+import {
+  EvictionBatch,
+  GhostFifo,
+  ghostKeyHi,
+  type IterVerdict,
+  listIterate,
+  PageField,
+} from '@reclaim-lab/mechanisms';
 import type { PolicyCtx, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 export interface S3FifoOptions extends Record<string, unknown> {
@@ -36,20 +47,56 @@ export interface S3FifoOptions extends Record<string, unknown> {
   ghostRatio: number;
   /** Uses in S that earn a folio its move to M. */
   promoteAfter: number;
+  /**
+   * How reclaim picks the queue. 'share': per folio, S while it holds at
+   * least `smallRatio` of the lruvec. 'until-evict' (libCacheSim's
+   * S3FIFO): once per victim, M when it holds more than the lruvec less
+   * floor(`smallRatio` of it), or S is empty; S is then walked until one
+   * folio leaves, promoting as it goes, however small S becomes.
+   */
+  walk: 'share' | 'until-evict';
 }
 
 export interface S3FifoState {
   small: number;
   main: number;
   ghost: GhostFifo;
+  /** 'until-evict': identities evicted since the last admission, not yet in G (see `evicted`). */
+  pendingHi: Int32Array;
+  pendingLo: Int32Array;
+  pending: number;
 }
 
-export const S3FIFO_DEFAULTS: S3FifoOptions = { smallRatio: 0.1, ghostRatio: 0.9, promoteAfter: 1 };
+export const S3FIFO_DEFAULTS: S3FifoOptions = {
+  smallRatio: 0.1,
+  ghostRatio: 0.9,
+  promoteAfter: 1,
+  walk: 'share',
+};
 
 /** Use counter (saturating at 3), "next use is the one that brought it in", and "on M". */
 const FREQ = new PageField(0, 2);
 const FRESH = FREQ.next(1);
 const MAIN = FRESH.next(1);
+
+/** Victims 'until-evict' holds back from G at most (kernel-mode batches are 32). */
+const PENDING_MAX = 256;
+
+function flushPending(st: S3FifoState): void {
+  for (let i = 0; i < st.pending; i++) st.ghost.pushKey(st.pendingHi[i], st.pendingLo[i]);
+  st.pending = 0;
+}
+
+function takePending(st: S3FifoState, hi: number, lo: number): boolean {
+  for (let i = 0; i < st.pending; i++) {
+    if (st.pendingHi[i] !== hi || st.pendingLo[i] !== lo) continue;
+    st.pendingHi.copyWithin(i, i + 1, st.pending);
+    st.pendingLo.copyWithin(i, i + 1, st.pending);
+    st.pending--;
+    return true;
+  }
+  return false;
+}
 
 export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S3FifoState> {
   const opts: S3FifoOptions = { ...S3FIFO_DEFAULTS, ...options };
@@ -58,6 +105,9 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
   if (!(opts.ghostRatio >= 0)) throw new Error(`s3fifo: ghostRatio must be >= 0, got ${opts.ghostRatio}`);
   if (!(opts.promoteAfter >= 1 && opts.promoteAfter <= FREQ.max))
     throw new Error(`s3fifo: promoteAfter must be in 1..${FREQ.max}`);
+  if (opts.walk !== 'share' && opts.walk !== 'until-evict')
+    throw new Error(`s3fifo: walk must be 'share' or 'until-evict', got ${String(opts.walk)}`);
+  const untilEvict = opts.walk === 'until-evict';
   const batch = new EvictionBatch();
   type Ctx = PolicyCtx<S3FifoState>;
 
@@ -82,6 +132,9 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
         small: ictx.createList('small'),
         main: ictx.createList('main'),
         ghost: new GhostFifo(Math.floor(memory * opts.ghostRatio)),
+        pendingHi: new Int32Array(untilEvict ? PENDING_MAX : 0),
+        pendingLo: new Int32Array(untilEvict ? PENDING_MAX : 0),
+        pending: 0,
       };
     },
 
@@ -89,7 +142,13 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
       const w = ctx.frames.policy;
       FREQ.set(w, pfn, 0);
       FRESH.set(w, pfn, 1);
-      const hit = ctx.state.ghost.take(ctx.frames, pfn);
+      const st = ctx.state;
+      let hit = st.ghost.take(ctx.frames, pfn);
+      if (st.pending > 0) {
+        // Evicted since the last admission (kernel mode's batches): remembered all the same.
+        if (!hit) hit = takePending(st, ghostKeyHi(ctx.frames, pfn), ctx.frames.index[pfn]);
+        flushPending(st);
+      }
       MAIN.set(w, pfn, hit ? 1 : 0);
       ctx.lists.addHead(hit ? ctx.state.main : ctx.state.small, pfn);
     },
@@ -107,13 +166,23 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
       let fromS = 0;
       let fromM = 0;
       let stuck = false;
+      // 'until-evict': the queue this victim comes from, and the batch size that ends its walk.
+      let victimFromSmall = false;
+      let victimDone = 0;
       const takeSmall = () => {
+        if (untilEvict) return victimFromSmall;
         const s = lists.length(small) - fromS;
         const m = lists.length(main) - fromM;
         return s > 0 && !stuck && (m <= 0 || s >= opts.smallRatio * (s + m));
       };
+      // libCacheSim's `S3FIFO_evict`: M when over its size (all less floor(ratio of all)) or S empty.
+      const chooseSmall = () => {
+        const s = lists.length(small) - fromS;
+        const m = lists.length(main) - fromM;
+        return s > 0 && !stuck && m <= s + m - Math.floor(opts.smallRatio * (s + m));
+      };
       const evictSmall = (pfn: number): IterVerdict => {
-        if (!takeSmall()) return 'stop';
+        if (untilEvict ? batch.n >= victimDone : !takeSmall()) return 'stop';
         if (FREQ.get(w, pfn) >= opts.promoteAfter) {
           toMain(ctx, pfn);
           lists.moveHead(main, pfn);
@@ -124,7 +193,7 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
         return 'evict';
       };
       const evictMain = (pfn: number): IterVerdict => {
-        if (takeSmall()) return 'stop';
+        if (untilEvict ? batch.n >= victimDone : takeSmall()) return 'stop';
         if (FREQ.get(w, pfn) > 0) {
           FREQ.dec(w, pfn);
           lists.moveHead(main, pfn);
@@ -137,8 +206,14 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
       batch.begin(out, req.nr);
       // Each round walks one queue until it has enough or the other queue's turn comes;
       // M may need a round per counter value before its reinserted folios run out of uses.
-      for (let round = 0; round < 16 && !batch.full; round++) {
+      // 'until-evict' spends a round or two per victim (S walked out, then M).
+      const rounds = untilEvict ? 16 + 2 * batch.nr : 16;
+      for (let round = 0; round < rounds && !batch.full; round++) {
         const before = batch.n;
+        if (untilEvict) {
+          victimFromSmall = chooseSmall();
+          victimDone = before + 1;
+        }
         if (takeSmall()) {
           const s = lists.length(small);
           listIterate(lists, small, batch, evictSmall);
@@ -171,14 +246,23 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
     },
 
     evicted(ctx, pfn) {
-      if (!MAIN.get(ctx.frames.policy, pfn)) ctx.state.ghost.push(ctx.frames, pfn);
+      if (MAIN.get(ctx.frames.policy, pfn)) return 0;
+      const st = ctx.state;
+      if (!untilEvict) st.ghost.push(ctx.frames, pfn);
+      else {
+        // libCacheSim looks the incoming object up in G before it evicts for it;
+        // reclaim runs before the admission here, so G gets the victims after it.
+        if (st.pending === PENDING_MAX) flushPending(st);
+        st.pendingHi[st.pending] = ghostKeyHi(ctx.frames, pfn);
+        st.pendingLo[st.pending++] = ctx.frames.index[pfn];
+      }
       return 0;
     },
 
     policyLists(ctx, out) {
       out.small = ctx.lists.length(ctx.state.small);
       out.main = ctx.lists.length(ctx.state.main);
-      out.ghost = ctx.state.ghost.size;
+      out.ghost = ctx.state.ghost.size + ctx.state.pending;
     },
   };
 }
@@ -193,12 +277,19 @@ export const s3fifoPolicy: PolicyFactory<S3FifoOptions> = {
     ghostRatio:
       'evicted identities the ghost queue remembers, as a share of memory (paper: 0.9, as many as M)',
     promoteAfter: 'uses while in the small queue that move a folio to the main queue (1..3)',
+    walk: "queue choice: 'share' (per folio, by the queues' shares) or 'until-evict' (libCacheSim: once per victim)",
   },
   optionSchema: {
     smallRatio: { type: 'number', min: 0.01, max: 0.99 },
     ghostRatio: { type: 'number', min: 0 },
     promoteAfter: { type: 'number', integer: true, min: 1, max: 3 },
+    walk: { type: 'string', choices: ['share', 'until-evict'] },
   },
-  presets: { 'small-20': { smallRatio: 0.2 }, 'no-ghost': { ghostRatio: 0 } },
+  presets: {
+    'small-20': { smallRatio: 0.2 },
+    'no-ghost': { ghostRatio: 0 },
+    // libCacheSim's S3FIFO with its defaults, decision for decision in ideal mode.
+    libcachesim: { promoteAfter: 2, walk: 'until-evict' },
+  },
   create: (o) => createS3Fifo(o),
 };
