@@ -63,5 +63,6 @@ export {
   type TraceKind,
   type TraceWorkload,
   traceNextAccess,
+  traceReadOptions,
 } from './trace-run.js';
 export * from './workload/index.js';

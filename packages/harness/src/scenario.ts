@@ -78,13 +78,15 @@ const ScenarioSchema = v.strictObject({
       trace: v.string(),
       format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
       kind: v.optional(v.picklist(['file-fd', 'anon'])),
+      // libcachesim-csv reader parameters, in libCacheSim's syntax.
+      params: v.optional(v.string()),
     }),
     // An inline workload spec; a `trace` key means the trace form above, whose errors should show.
     v.pipe(
       v.record(v.string(), v.unknown()),
       v.check(
         (w) => !('trace' in w),
-        `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}) and kind (file-fd | anon)`,
+        `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}), kind (file-fd | anon) and params (libcachesim-csv reader params)`,
       ),
     ),
   ]),

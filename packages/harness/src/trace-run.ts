@@ -20,11 +20,13 @@ import {
   detectFormat,
   nextAccessFromReader,
   openTrace,
+  parseLibCacheSimCsvParams,
   parseTraceFormat,
   TraceChunk,
   type TraceFormat,
   TraceFormatError,
   type TraceReader,
+  type TraceReadOptions,
 } from './trace/index.js';
 import * as model from './trace/trace-chunk.js';
 
@@ -43,6 +45,32 @@ export interface TraceWorkload {
   kind?: TraceKind;
   /** Keep the dense request stream in memory up to this many requests (default REPLAY_IN_MEMORY_MAX). */
   inMemoryMax?: number;
+  /**
+   * libcachesim-csv: its reader parameters in libCacheSim's own syntax
+   * (`time-col=2,obj-id-col=5,obj-size-col=4,has-header=true`), see
+   * `parseLibCacheSimCsvParams`.
+   */
+  params?: string;
+}
+
+/** The reader options a trace workload's `params` stand for (none for other formats). */
+export function traceReadOptions(
+  path: string,
+  format: TraceFormat,
+  params: string | undefined,
+): TraceReadOptions {
+  if (params === undefined) return {};
+  if (format !== 'libcachesim-csv')
+    throw new TraceFormatError(
+      path,
+      undefined,
+      `reader params apply to libcachesim-csv traces only, not ${format}`,
+    );
+  try {
+    return { libCacheSimCsv: parseLibCacheSimCsvParams(params) };
+  } catch (e) {
+    throw new TraceFormatError(path, undefined, (e as Error).message);
+  }
 }
 
 /** The option through which a policy asks for the trace's next-access indices. */
@@ -86,8 +114,12 @@ export function resolveTraceFormat(path: string, format?: string): TraceFormat {
 }
 
 /** Next-access index per request: the trace's own when it has them, computed otherwise. */
-export function traceNextAccess(path: string, format: TraceFormat): Float64Array {
-  const reader = openTrace(path, format);
+export function traceNextAccess(
+  path: string,
+  format: TraceFormat,
+  options: TraceReadOptions = {},
+): Float64Array {
+  const reader = openTrace(path, format, options);
   try {
     if (!reader.hasNextAccess) return nextAccessFromReader(reader);
     let next = new Float64Array(Math.max(reader.requestCount ?? 0, 1024));
@@ -388,14 +420,16 @@ export function prepareTraceWorkload(w: TraceWorkload, mode: 'kernel' | 'ideal')
   const path = w.trace;
   const kind = w.kind ?? 'file-fd';
   const format = resolveTraceFormat(path, w.format);
-  const open = () => openTrace(path, format);
+  const readOptions = traceReadOptions(path, format, w.params);
+  const open = () => openTrace(path, format, readOptions);
   const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX);
   const pages = table.size;
   const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
   const source =
     ids === null ? new TraceReplay(open, table, readOp, writeOp) : new MemoryReplay(ids, readOp, writeOp);
   if (pages === 0) throw new TraceFormatError(path, undefined, 'the trace holds no requests');
-  const nextAccess = () => (ids === null ? traceNextAccess(path, format) : nextAccessOf(ids, pages));
+  const nextAccess = () =>
+    ids === null ? traceNextAccess(path, format, readOptions) : nextAccessOf(ids, pages);
   return prepared(path, format, pages, requests, source, kind, mode, nextAccess);
 }
 

@@ -8,6 +8,7 @@ import {
   makeSyntheticTrace,
   NEXT_NEVER,
   openTrace,
+  parseLibCacheSimCsvParams,
   parseTraceFormat,
   TRACE_OP_READ as R,
   TraceChunk,
@@ -120,6 +121,49 @@ describe('libCacheSim CSV', () => {
       [0, 7],
       [1, 8],
     ]);
+  });
+
+  it("reads libCacheSim's reader params as its cachesim -t takes them", () => {
+    // The README's cloudPhysics example: spaces after commas, and a comma as the delimiter.
+    expect(
+      parseLibCacheSimCsvParams('time-col=2, obj-id-col=5, obj-size-col=4, delimiter=,, has-header=true'),
+    ).toEqual({ timeCol: 2, objIdCol: 5, objSizeCol: 4, delimiter: ',', hasHeader: true });
+    expect(
+      parseLibCacheSimCsvParams('obj_id_field=1,time-col=0,size-col=0,delimiter=\\t,header=false'),
+    ).toEqual({
+      objIdCol: 1,
+      timeCol: undefined,
+      objSizeCol: undefined,
+      delimiter: '\t',
+      hasHeader: false,
+    });
+    expect(parseLibCacheSimCsvParams('delimiter=;,obj-id-col=3,op-col=2,obj-id-is-num=true')).toEqual({
+      delimiter: ';',
+      objIdCol: 3,
+      opCol: 2,
+    });
+  });
+
+  it('names the key of bad reader params', () => {
+    expect(() => parseLibCacheSimCsvParams('obj-id-col=five')).toThrow(
+      'obj-id-col must be a 1-based column number or 0 for none, got "five"',
+    );
+    expect(() => parseLibCacheSimCsvParams('obj-id-col=0')).toThrow(
+      'obj-id-col must be a 1-based column number',
+    );
+    expect(() => parseLibCacheSimCsvParams('time-col=1,colour=red')).toThrow('unknown key "colour"');
+    expect(() => parseLibCacheSimCsvParams('next-access-col=6')).toThrow(
+      "libCacheSim's next-access-col is not read by reclaim-lab",
+    );
+    expect(() => parseLibCacheSimCsvParams('has-header=maybe')).toThrow('has-header must be true or false');
+    expect(() => parseLibCacheSimCsvParams('time-col')).toThrow('"time-col" is not key=value');
+  });
+
+  it('says how to choose the columns when the default layout does not fit the file', () => {
+    const e = thrown(() => readAll(openTrace(fx('cloudphysics-layout.csv'), 'libcachesim-csv')));
+    expect(e.message).toContain(':2: bad size "read"');
+    expect(e.message).toContain('columns read: time-col=1, obj-id-col=2, obj-size-col=3');
+    expect(e.message).toContain('--trace-params');
   });
 
   it('names the line of a bad size', () => {

@@ -152,6 +152,58 @@ describe('reclaim-lab run --trace', () => {
   });
 });
 
+describe('libCacheSim CSV traces with their reader params', () => {
+  // cloudPhysics' layout (version,time,op,size,lbn) with SCSI opcodes in the op column.
+  const csv = tmp.path('cloudphysics.csv');
+  writeFileSync(
+    csv,
+    'version,time,op,size,lbn\n1,5,2a,512,40\n1,6,28,512,41\n1,7,28,512,40\n1,8,2a,512,42\n1,9,28,512,40\n',
+  );
+  const params = 'time-col=2, obj-id-col=5, obj-size-col=4, delimiter=,, has-header=true';
+
+  it('run --trace-params reads the columns libCacheSim would', () => {
+    const r = cli(
+      'run',
+      '--trace',
+      csv,
+      '--trace-format',
+      'libcachesim-csv',
+      '--trace-params',
+      params,
+      '--mode',
+      'ideal',
+      '--memory-pages',
+      '1',
+      '--policy',
+      'exact-lru',
+      '--format',
+      'json',
+    );
+    expect(r.stderr).toBe('');
+    // 40 41 40 42 40 on one frame: every request misses; on two, both later 40s hit.
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 5, misses: 5 });
+    const scenario = validateScenario({
+      mode: 'ideal',
+      machine: { memoryPages: 2 },
+      workload: { trace: csv, format: 'libcachesim-csv', params },
+      policy: 'exact-lru',
+    });
+    expect(runScenario(scenario)).toMatchObject({ requests: 5, misses: 3 });
+  });
+
+  it('trace stats --params, and params refused for a format that has no columns', () => {
+    const s = cli('trace', 'stats', csv, '--format', 'libcachesim-csv', '--params', params, '--json');
+    expect(s.stderr).toBe('');
+    expect(JSON.parse(s.stdout)).toMatchObject({ requests: 5, uniqueKeys: 3, bytes: 5 * 512 });
+    const wrong = cli('trace', 'stats', zipf, '--format', 'oracleGeneral', '--params', params);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('reader params apply to libcachesim-csv traces only');
+    const bad = cli('trace', 'stats', csv, '--format', 'libcachesim-csv', '--params', 'obj-id-col=9x');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`${csv}: trace params "obj-id-col=9x": obj-id-col must be`);
+  });
+});
+
 describe('reclaim-lab trace convert / stats', () => {
   it('converts CSV to oracleGeneral and back, and describes a trace', () => {
     const csv = tmp.path('small.csv');

@@ -24,6 +24,10 @@ export function registerRun(program: Command): void {
         '--trace-format <name>',
         'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
       )
+      .option(
+        '--trace-params <params>',
+        'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4"',
+      )
       .addOption(
         new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
           .choices(['file-fd', 'anon'])
@@ -39,6 +43,7 @@ export function registerRun(program: Command): void {
         workload?: string;
         trace?: string;
         traceFormat?: string;
+        traceParams?: string;
         traceKind: string;
         policy?: string;
         set: string[];
@@ -50,6 +55,8 @@ export function registerRun(program: Command): void {
         throw new UsageError('give --workload or --trace, not both');
       if (opts.trace === undefined && opts.traceFormat !== undefined)
         throw new UsageError('--trace-format needs --trace');
+      if (opts.trace === undefined && opts.traceParams !== undefined)
+        throw new UsageError('--trace-params needs --trace');
       const workload =
         opts.trace === undefined
           ? opts.workload
@@ -57,6 +64,7 @@ export function registerRun(program: Command): void {
               trace: opts.trace,
               kind: opts.traceKind,
               ...(opts.traceFormat === undefined ? {} : { format: opts.traceFormat }),
+              ...(opts.traceParams === undefined ? {} : { params: opts.traceParams }),
             };
       const scenario = buildScenario(opts, workload, opts.policy);
       await loadPolicySpecs(scenarioPolicySpecs(scenario));

@@ -4,6 +4,7 @@ import {
   parseTraceFormat,
   resolveTraceFormat,
   type TraceStats,
+  traceReadOptions,
   traceStats,
   WRITABLE_TRACE_FORMATS,
   type WritableTraceFormat,
@@ -19,8 +20,10 @@ export function traceConvertCommand(
   output: string,
   from: string | undefined,
   to: string,
+  params?: string,
 ): ConvertResult {
   const inFormat = resolveTraceFormat(input, from);
+  const readOptions = traceReadOptions(input, inFormat, params);
   let outFormat: string;
   try {
     outFormat = parseTraceFormat(to);
@@ -32,12 +35,16 @@ export function traceConvertCommand(
       `--to ${to}: cannot write ${outFormat}; writable formats: ${WRITABLE_TRACE_FORMATS.join(', ')}`,
     );
   }
-  return convertTrace(input, inFormat, output, outFormat as WritableTraceFormat);
+  return convertTrace(input, inFormat, output, outFormat as WritableTraceFormat, readOptions);
 }
 
-export function traceStatsCommand(path: string, format: string | undefined): TraceStats {
-  return traceStats(path, resolveTraceFormat(path, format));
+export function traceStatsCommand(path: string, format: string | undefined, params?: string): TraceStats {
+  const f = resolveTraceFormat(path, format);
+  return traceStats(path, f, traceReadOptions(path, f, params));
 }
+
+const PARAMS_HELP =
+  'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4,has-header=true"';
 
 /** The stats as a short report: length, footprint, and the reuse-distance histogram with a bar per bucket. */
 export function renderTraceStats(path: string, s: TraceStats): string {
@@ -76,21 +83,23 @@ export function registerTrace(program: Command): void {
     .command('convert <in> <out>')
     .description('convert a trace between formats (OUT appears only if the whole input converts)')
     .option('--from <format>', `input format: ${FORMAT_HELP} (default: detect)`)
+    .option('--params <params>', PARAMS_HELP)
     .requiredOption(
       '--to <format>',
       `output format: ${WRITABLE_TRACE_FORMATS.join(' | ')} (oracleGeneral spelling accepted)`,
     )
-    .action((input: string, output: string, opts: { from?: string; to: string }) => {
-      const r = traceConvertCommand(input, output, opts.from, opts.to);
+    .action((input: string, output: string, opts: { from?: string; to: string; params?: string }) => {
+      const r = traceConvertCommand(input, output, opts.from, opts.to, opts.params);
       process.stderr.write(`${output}: ${r.requests} requests, ${r.bytes} bytes\n`);
     });
   trace
     .command('stats <file>')
     .description('length, footprint and reuse-distance histogram of a trace')
     .option('--format <format>', `trace format: ${FORMAT_HELP} (default: detect)`)
+    .option('--params <params>', PARAMS_HELP)
     .option('--json', 'print the stats as one JSON object')
-    .action((file: string, opts: { format?: string; json?: boolean }) => {
-      const s = traceStatsCommand(file, opts.format);
+    .action((file: string, opts: { format?: string; params?: string; json?: boolean }) => {
+      const s = traceStatsCommand(file, opts.format, opts.params);
       process.stdout.write(
         opts.json ? `${JSON.stringify({ trace: file, ...s })}\n` : renderTraceStats(file, s),
       );

@@ -131,7 +131,12 @@ class CsvTraceReader implements TraceReader {
   }
 
   private fail(message: string): never {
-    throw new TraceFormatError(this.path, { line: this.lines.lineNo }, message);
+    // A libCacheSim CSV read with the wrong columns fails on its first line: say how to name them.
+    const hint =
+      this.format === 'libcachesim-csv'
+        ? ` (columns read: ${describeLayout(this.cols)}; choose them with reader params in libCacheSim's syntax: run --trace-params, trace --params or a scenario's workload.params, e.g. "time-col=2,obj-id-col=5,obj-size-col=4,has-header=true")`
+        : '';
+    throw new TraceFormatError(this.path, { line: this.lines.lineNo }, message + hint);
   }
 
   private fieldText(f: number): string {
@@ -271,6 +276,118 @@ function readPlainHeader(path: string, lines: LineScanner): Columns {
 /** Opens a plain CSV trace (`time,key_or_address,op[,size][,next]` header required). */
 export function openCsvTrace(path: string, options: TraceReadOptions = {}): TraceReader {
   return new CsvTraceReader(path, 'csv', options, { kind: 'plain' });
+}
+
+function describeLayout(c: Columns): string {
+  const col = (name: string, i: number) => (i < 0 ? [] : [`${name}=${i + 1}`]);
+  return [
+    ...col('time-col', c.time),
+    ...col('obj-id-col', c.key),
+    ...col('obj-size-col', c.size),
+    ...col('op-col', c.op),
+  ].join(', ');
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 't']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'f']);
+
+/**
+ * libCacheSim's CSV reader parameters (`cachesim … csv -t "…"`), in its own
+ * syntax, as a layout: `time-col`, `obj-id-col`, `obj-size-col` (1-based,
+ * 0 for none; `-field` spellings and `_` for `-` accepted), `has-header`/`header`,
+ * `delimiter` (`delimiter=,,` or `delimiter=\,` for a comma, `\t` for a
+ * tab), `obj-id-is-num`, and our `op-col`. A key it does not know, or one of
+ * libCacheSim's we do not read (`cnt-col`, `next-access-col`, `format`), is
+ * an error that names it.
+ */
+export function parseLibCacheSimCsvParams(text: string): Partial<LibCacheSimCsvLayout> {
+  const out: Partial<LibCacheSimCsvLayout> = {};
+  let rest = text.trim();
+  const bad = (message: string): never => {
+    throw new Error(`trace params "${text}": ${message}`);
+  };
+  while (rest.length > 0) {
+    const eq = rest.indexOf('=');
+    if (eq < 0) bad(`"${rest}" is not key=value`);
+    const key = rest.slice(0, eq).trim().toLowerCase().replaceAll('_', '-');
+    rest = rest.slice(eq + 1);
+    let value: string;
+    if (key === 'delimiter' && (rest.startsWith(',') || rest.startsWith('\\,'))) {
+      // `delimiter=,,` and `delimiter=\,`: the comma is the value, not the separator.
+      value = ',';
+      rest = rest.slice(rest.startsWith(',') ? 1 : 2);
+      const comma = rest.indexOf(',');
+      if (comma >= 0 && rest.slice(0, comma).trim() !== '')
+        bad(`unexpected "${rest.slice(0, comma)}" after delimiter`);
+      rest = comma < 0 ? rest.trim() : rest.slice(comma + 1);
+    } else {
+      const comma = rest.indexOf(',');
+      value = (comma < 0 ? rest : rest.slice(0, comma)).trim();
+      rest = comma < 0 ? '' : rest.slice(comma + 1);
+    }
+    rest = rest.replace(/^[\s,]+/, '');
+    // 0 is libCacheSim's "no such column" (its default), for all but the id.
+    const column = (): number | undefined => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0)
+        bad(`${key} must be a 1-based column number or 0 for none, got "${value}"`);
+      return n === 0 ? undefined : n;
+    };
+    const flag = (): boolean => {
+      const v = value.toLowerCase();
+      if (TRUE_WORDS.has(v)) return true;
+      if (FALSE_WORDS.has(v)) return false;
+      return bad(`${key} must be true or false, got "${value}"`);
+    };
+    switch (key) {
+      case 'time-col':
+      case 'time-field':
+        out.timeCol = column();
+        break;
+      case 'obj-id-col':
+      case 'obj-id-field': {
+        const n = column();
+        if (n === undefined) bad(`${key} must be a 1-based column number, got "${value}"`);
+        out.objIdCol = n;
+        break;
+      }
+      case 'obj-size-col':
+      case 'obj-size-field':
+      case 'size-col':
+      case 'size-field':
+        out.objSizeCol = column();
+        break;
+      case 'op-col':
+      case 'op-field':
+        out.opCol = column();
+        break;
+      case 'has-header':
+      case 'header':
+        out.hasHeader = flag();
+        break;
+      case 'delimiter':
+        if (value === '\\t' || value === '\t') out.delimiter = '\t';
+        else if (value.length === 1) out.delimiter = value;
+        else bad(`unsupported delimiter "${value}" (one character, ",," for a comma, "\\t" for a tab)`);
+        break;
+      case 'obj-id-is-num':
+        // Ids are read as numbers either way; a non-numeric id is an error naming its line.
+        flag();
+        break;
+      case 'cnt-col':
+      case 'cnt-field':
+      case 'next-access-col':
+      case 'next-access-field':
+      case 'format':
+        bad(`libCacheSim's ${key} is not read by reclaim-lab`);
+        break;
+      default:
+        bad(
+          `unknown key "${key}" (expected time-col, obj-id-col, obj-size-col, op-col, has-header, delimiter, obj-id-is-num)`,
+        );
+    }
+  }
+  return out;
 }
 
 /** Opens a libCacheSim CSV trace; `options.libCacheSimCsv` overrides LIBCACHESIM_CSV_DEFAULTS. */

@@ -1,5 +1,10 @@
 export { type ConvertOptions, type ConvertResult, convertTrace, writeTraceFrom } from './convert.js';
-export { openCsvTrace, openLibCacheSimCsvTrace, PLAIN_CSV_HEADER_HELP } from './csv-reader.js';
+export {
+  openCsvTrace,
+  openLibCacheSimCsvTrace,
+  PLAIN_CSV_HEADER_HELP,
+  parseLibCacheSimCsvParams,
+} from './csv-reader.js';
 export { type CsvWriterOptions, createCsvWriter } from './csv-writer.js';
 export { openLackeyTrace } from './lackey-reader.js';
 export {
