@@ -141,7 +141,24 @@ describe('libCacheSim CSV', () => {
       delimiter: ';',
       objIdCol: 3,
       opCol: 2,
+      objIdIsNum: true,
     });
+  });
+
+  it('reads string ids with obj-id-is-num=false, as libCacheSim does by default: equal ids, equal keys', () => {
+    const path = tmp.path('strings.csv');
+    writeFileSync(path, 'ts,key,size\n1,user:42,10\n2,user:7,10\n3,user:42,10\n4,42,10\n');
+    const opts = { libCacheSimCsv: parseLibCacheSimCsvParams('obj-id-is-num=false') };
+    const keys = readAll(openTrace(path, 'libcachesim-csv', opts)).map((r) => r.key);
+    // The header is found by its non-numeric time; "42" is a string like the others.
+    expect(keys).toHaveLength(4);
+    expect(keys[0]).toBe(keys[2]);
+    expect(new Set(keys).size).toBe(3);
+    expect(keys.every((k) => Number.isSafeInteger(k) && k >= 0)).toBe(true);
+    // Without the param a string id is an error that says how to read it.
+    const e = thrown(() => readAll(openTrace(path, 'libcachesim-csv')));
+    expect(e.message).toContain(':2: bad key "user:42"');
+    expect(e.message).toContain('obj-id-is-num=false');
   });
 
   it('names the key of bad reader params', () => {

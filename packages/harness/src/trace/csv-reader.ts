@@ -12,8 +12,8 @@
  * libCacheSim CSV (`libcachesim-csv`): columns chosen by 1-based number like
  * libCacheSim's `-t "time-col=…,obj-id-col=…"`, see LIBCACHESIM_CSV_DEFAULTS;
  * extra columns are ignored; without a time column, time is the request
- * index. Object ids must be numeric (libCacheSim hashes string ids; hash
- * them before importing).
+ * index. Object ids are numbers unless `objIdIsNum` is false, when any
+ * string is an id, hashed as libCacheSim hashes them (its default).
  */
 import { InputFile, LineScanner } from './file-io.js';
 import * as fieldParsers from './parse-field.js';
@@ -61,7 +61,7 @@ export const PLAIN_CSV_HEADER_HELP =
 
 type HeaderSpec =
   | { kind: 'plain' }
-  | { kind: 'layout'; cols: Columns; hasHeader: boolean | 'auto'; delimiter: string };
+  | { kind: 'layout'; cols: Columns; hasHeader: boolean | 'auto'; delimiter: string; idIsNum: boolean };
 
 class CsvTraceReader implements TraceReader {
   readonly path: string;
@@ -79,6 +79,8 @@ class CsvTraceReader implements TraceReader {
   private readonly addressToPage: boolean;
   private readonly fields: Int32Array;
   private readonly scratch = new U64();
+  /** libcachesim-csv with obj-id-is-num=false: ids are strings, hashed (`hashId`). */
+  private readonly hashIds: boolean;
   /** A header probe found data on line 1: parse it on the first read. */
   private pendingFirstLine = false;
   private index = 0;
@@ -87,6 +89,7 @@ class CsvTraceReader implements TraceReader {
     this.path = path;
     this.format = format;
     this.addressToPage = options.addressToPage ?? false;
+    this.hashIds = header.kind === 'layout' && !header.idIsNum;
     this.pageShift = checkPageShift(options.pageShift);
     const delimiter = header.kind === 'plain' ? ',' : header.delimiter;
     if (delimiter.length !== 1)
@@ -189,10 +192,20 @@ class CsvTraceReader implements TraceReader {
 
     const ks = f[2 * c.key];
     const ke = f[2 * c.key + 1];
-    if (!parseU64(buf, ks, ke, this.scratch)) {
-      this.fail(`bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex)`);
+    if (this.hashIds) {
+      if (ke === ks) this.fail('empty object id');
+      chunk.key[at] = hashId(buf, ks, ke);
+    } else if (!parseU64(buf, ks, ke, this.scratch)) {
+      const hint = this.format === 'libcachesim-csv' ? '; obj-id-is-num=false reads any string as an id' : '';
+      this.fail(
+        `bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex${hint})`,
+      );
     }
-    const key = this.addressToPage ? u64ToPage(this.scratch, this.pageShift) : u64ToKey(this.scratch);
+    const key = this.hashIds
+      ? chunk.key[at]
+      : this.addressToPage
+        ? u64ToPage(this.scratch, this.pageShift)
+        : u64ToKey(this.scratch);
     if (Number.isNaN(key)) this.fail(`key "${this.fieldText(c.key)}" exceeds 2^53-1`);
 
     let op = TRACE_OP_READ;
@@ -235,9 +248,40 @@ class CsvTraceReader implements TraceReader {
   /** libCacheSim's header detection: a first line whose obj-id is not a number is a header. */
   private keyIsNumber(): boolean {
     const count = this.split();
+    const buf = this.file.buf;
+    const f = this.fields;
+    // String ids say nothing: a header is then a line whose time or size is not a number.
+    if (this.hashIds) {
+      for (const col of [this.cols.time, this.cols.size]) {
+        if (col < 0) continue;
+        if (col >= count || !parseU64(buf, f[2 * col], f[2 * col + 1], this.scratch)) return false;
+      }
+      return true;
+    }
     const k = this.cols.key;
-    return k < count && parseU64(this.file.buf, this.fields[2 * k], this.fields[2 * k + 1], this.scratch);
+    return k < count && parseU64(buf, f[2 * k], f[2 * k + 1], this.scratch);
   }
+}
+
+/**
+ * A string id as a key: 64-bit FNV-1a of its bytes, folded to 53 bits so
+ * that it is an exact double. As libCacheSim hashes string ids (to 64
+ * bits), two ids may share a key; among a million distinct ids the chance
+ * that any two do is about 1 in 18,000.
+ */
+function hashId(buf: Uint8Array, start: number, end: number): number {
+  // FNV-1a's 64-bit prime is 2^40 + 0x1b3: multiply the halves by hand.
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (let i = start; i < end; i++) {
+    lo = (lo ^ buf[i]) >>> 0;
+    const loMul = lo * 0x1b3;
+    const carry = Math.floor(loMul / 4294967296);
+    const newLo = loMul >>> 0;
+    hi = (Math.imul(hi, 0x1b3) + carry + ((lo << 8) >>> 0)) >>> 0;
+    lo = newLo;
+  }
+  return (hi & 0x1fffff) * 4294967296 + lo;
 }
 
 export function checkPageShift(shift: number | undefined): number {
@@ -294,11 +338,11 @@ const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'f']);
 /**
  * libCacheSim's CSV reader parameters (`cachesim … csv -t "…"`), in its own
  * syntax, as a layout: `time-col`, `obj-id-col`, `obj-size-col` (1-based,
- * 0 for none; `-field` spellings and `_` for `-` accepted), `has-header`/`header`,
- * `delimiter` (`delimiter=,,` or `delimiter=\,` for a comma, `\t` for a
- * tab), `obj-id-is-num`, and our `op-col`. A key it does not know, or one of
- * libCacheSim's we do not read (`cnt-col`, `next-access-col`, `format`), is
- * an error that names it.
+ * 0 for none; `-field` spellings and `_` for `-` accepted),
+ * `has-header`/`header`, `delimiter` (`delimiter=,,` or `delimiter=\,` for
+ * a comma, `\t` for a tab), `obj-id-is-num` (false: string ids, hashed),
+ * and our `op-col`. A key it does not know, or one of libCacheSim's we do
+ * not read (`cnt-col`, `next-access-col`, `format`), is an error naming it.
  */
 export function parseLibCacheSimCsvParams(text: string): Partial<LibCacheSimCsvLayout> {
   const out: Partial<LibCacheSimCsvLayout> = {};
@@ -371,8 +415,7 @@ export function parseLibCacheSimCsvParams(text: string): Partial<LibCacheSimCsvL
         else bad(`unsupported delimiter "${value}" (one character, ",," for a comma, "\\t" for a tab)`);
         break;
       case 'obj-id-is-num':
-        // Ids are read as numbers either way; a non-numeric id is an error naming its line.
-        flag();
+        out.objIdIsNum = flag();
         break;
       case 'cnt-col':
       case 'cnt-field':
@@ -412,5 +455,6 @@ export function openLibCacheSimCsvTrace(path: string, options: TraceReadOptions 
     cols,
     hasHeader: layout.hasHeader,
     delimiter: layout.delimiter,
+    idIsNum: layout.objIdIsNum ?? true,
   });
 }

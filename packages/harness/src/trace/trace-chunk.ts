@@ -124,6 +124,8 @@ export interface LibCacheSimCsvLayout {
   /** 'auto' follows libCacheSim: a first line whose obj-id is not a number is a header. */
   hasHeader: boolean | 'auto';
   delimiter: string;
+  /** False (libCacheSim's default) reads ids as strings and hashes them; ours is true: numeric ids. */
+  objIdIsNum?: boolean;
 }
 
 /**
