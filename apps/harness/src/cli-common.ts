@@ -45,7 +45,10 @@ export interface MachineFlags {
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB')
-    .option('--memory-pages <n>', 'exactly N page frames (overrides --memory; any N ≥ 1 in ideal mode)')
+    .option(
+      '--memory-pages <n>',
+      "exactly N page frames (overrides --memory; any N ≥ 1 in ideal mode), or N% of a trace's footprint",
+    )
     .option('--swap <size>', 'swap size (default: equal to memory)')
     .option('--swap-device <name>', 'swap device: zram | ramdisk | nvme | ssd | hdd')
     .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd')
@@ -76,7 +79,17 @@ export function buildScenario(
   const base: Record<string, unknown> = flags.scenario ? { ...loadScenarioFile(flags.scenario) } : {};
   const machine: Record<string, unknown> = { ...((base.machine as Record<string, unknown>) ?? {}) };
   if (flags.memory !== undefined) machine.memory = flags.memory;
-  if (flags.memoryPages !== undefined) machine.memoryPages = number('--memory-pages', flags.memoryPages);
+  if (flags.memoryPages !== undefined) {
+    // "10%": a share of the trace's footprint, as libCacheSim takes cache sizes below 1.
+    const pct = /^\s*([0-9.]+)\s*%\s*$/.exec(flags.memoryPages);
+    if (pct !== null) {
+      machine.footprintShare = (number('--memory-pages', pct[1]) as number) / 100;
+      delete machine.memoryPages;
+    } else {
+      machine.memoryPages = number('--memory-pages', flags.memoryPages);
+      delete machine.footprintShare;
+    }
+  }
   if (flags.swap !== undefined) machine.swap = flags.swap;
   if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
   if (flags.disk !== undefined) machine.disk = flags.disk;

@@ -56,11 +56,17 @@ function ms(ns: number): string {
 export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
   const c = pc.createColors(color);
   const out: string[] = [];
+  const w = s.workload as { id?: string; trace?: string; name?: string };
   const workload =
-    typeof s.workload === 'string' ? s.workload : String((s.workload as { id?: string }).id ?? 'custom');
+    typeof s.workload === 'string' ? s.workload : String(w.id ?? w.trace ?? w.name ?? 'custom');
+  // The frames the run had: memoryPages and footprint shares override `memory`.
+  const memory =
+    r.memoryPages === undefined ||
+    (s.machine.memoryPages === undefined && s.machine.footprintShare === undefined)
+      ? s.machine.memory
+      : `${r.memoryPages.toLocaleString('en-US')} pages`;
   out.push(
-    c.bold(`${workload} under ${r.policy}`) +
-      c.dim(`  (memory ${s.machine.memory}, seed ${r.seed}, ${r.mode} mode)`),
+    c.bold(`${workload} under ${r.policy}`) + c.dim(`  (memory ${memory}, seed ${r.seed}, ${r.mode} mode)`),
   );
   out.push(`  virtual runtime ${c.bold(ms(r.runtimeNs))}, ${r.events.toLocaleString('en-US')} events`);
   // Page flags are scarce in the kernel: every policy declares the per-page state it keeps.

@@ -64,11 +64,17 @@ export function policyLabel(s: Scenario, override?: string): string {
 
 /** Run one scenario at one seed, in this thread. Deterministic: same scenario and seed, same result. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  const machine: MachineConfig = parseMachine(scenario);
   const seed = options.seed ?? scenario.seed;
   const trace = isTraceWorkload(scenario.workload)
     ? prepareTraceWorkload(scenario.workload, scenario.mode)
     : undefined;
+  let machine: MachineConfig;
+  try {
+    machine = parseMachine(scenario, trace?.pages);
+  } catch (e) {
+    trace?.close();
+    throw e;
+  }
   let workload = trace?.workload;
   if (workload === undefined) {
     const { spec, params } = scenarioWorkload(scenario);

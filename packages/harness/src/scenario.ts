@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { TRACE_FORMATS } from './trace/trace-chunk.js';
 
 /** Trace format names a scenario may give (libCacheSim's `oracleGeneral` spelling too). */
-const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
+export const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
 
 /**
  * A scenario: machine + workload + policy + knobs + seed. It comes from a
@@ -31,6 +31,18 @@ const MachineSchema = v.strictObject({
   memory: v.optional(size, '256MiB'),
   /** Exactly this many page frames; overrides `memory` (ideal mode takes any count from 1). */
   memoryPages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64 * 1024 * 1024))),
+  /**
+   * Trace workloads: memory as a share of the trace's footprint (its
+   * distinct pages), floor(share × footprint) frames, as libCacheSim sizes
+   * a cache given as a fraction of the working set. Overrides `memory`.
+   */
+  footprintShare: v.optional(
+    v.pipe(
+      v.number(),
+      v.check((x) => x > 0, 'footprintShare must be above 0'),
+      v.maxValue(1024),
+    ),
+  ),
   /** Split memory evenly over this many NUMA nodes. */
   nodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 1),
   swap: v.optional(size),
@@ -110,7 +122,10 @@ function describe(value: unknown): string {
 export function validateScenario(input: unknown, source = 'scenario'): Scenario {
   const r = v.safeParse(ScenarioSchema, input);
   if (r.success) {
-    parseMachine(r.output);
+    // A footprint share waits for the trace's first pass; its other checks are made here.
+    if (r.output.machine.footprintShare === undefined) parseMachine(r.output);
+    else if (r.output.machine.memoryPages !== undefined || !isTraceWorkloadField(r.output.workload))
+      parseMachine(r.output);
     return r.output;
   }
   const lines = r.issues.slice(0, 5).map((issue) => {
@@ -118,6 +133,10 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
     return `${source}: ${path || '(top level)'}: ${issue.message} (got ${describe(issue.input)})`;
   });
   throw new ScenarioError(lines.join('\n'));
+}
+
+function isTraceWorkloadField(w: unknown): boolean {
+  return typeof w === 'object' && w !== null && typeof (w as { trace?: unknown }).trace === 'string';
 }
 
 export function loadScenarioFile(path: string): Scenario {
@@ -145,13 +164,32 @@ function sizeField(field: string, value: string | number): number {
   return bytes;
 }
 
-/** Build the MachineConfig a scenario describes. */
-export function parseMachine(s: Scenario): MachineConfig {
+/**
+ * Build the MachineConfig a scenario describes. `footprint` (a trace's
+ * distinct pages) sizes the memory of `machine.footprintShare`.
+ */
+export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
   const m = s.machine;
-  if (m.memoryPages !== undefined && s.mode === 'ideal') return idealMachineConfig(m.memoryPages);
-  const memPages = m.memoryPages ?? bytesToPages(sizeField('machine.memory', m.memory));
+  let sharePages: number | undefined;
+  if (m.footprintShare !== undefined) {
+    if (m.memoryPages !== undefined)
+      throw new ScenarioError('machine: give memoryPages or footprintShare, not both');
+    if (!isTraceWorkloadField(s.workload))
+      throw new ScenarioError(
+        'machine.footprintShare: memory as a share of the footprint needs a trace workload',
+      );
+    if (footprint === undefined) throw new Error('parseMachine: footprintShare needs the trace footprint');
+    sharePages = Math.max(1, Math.floor(m.footprintShare * footprint));
+  }
+  const exactPages = m.memoryPages ?? sharePages;
+  if (exactPages !== undefined && s.mode === 'ideal') return idealMachineConfig(exactPages);
+  const memPages = exactPages ?? bytesToPages(sizeField('machine.memory', m.memory));
   const [field, got] =
-    m.memoryPages === undefined ? ['machine.memory', m.memory] : ['machine.memoryPages', m.memoryPages];
+    m.footprintShare !== undefined
+      ? ['machine.footprintShare', `${m.footprintShare} of ${footprint} pages`]
+      : m.memoryPages === undefined
+        ? ['machine.memory', m.memory]
+        : ['machine.memoryPages', m.memoryPages];
   if (memPages < 64)
     throw new ScenarioError(
       `${field}: at least 256KiB (64 pages) is needed (fewer only with memoryPages in ideal mode), got ${got}`,

@@ -8,11 +8,14 @@ import {
   type CellRunner,
   createCellRunner,
   loadSweepDirs,
+  makeSyntheticTrace,
   mergeSweepDirs,
   planSweep,
+  prepareTraceWorkload,
   renderJson,
   runComparison,
   runComparisonParallel,
+  runIdealTrace,
   runSweep,
   SweepError,
   type SweepPlan,
@@ -65,6 +68,44 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool2.close();
   rmSync(root, { recursive: true, force: true });
+});
+
+describe('a sweep over a trace', () => {
+  it('runs policies x footprint shares on a trace, each cell as a direct ideal-mode run of its size', async () => {
+    const trace = dir('zipf.oracleGeneral');
+    makeSyntheticTrace(trace, 'oracle-general', { requests: 20_000, keys: 3_000, seed: 5, pattern: 'zipf' });
+    const tracePlan = planSweep(
+      {
+        mode: 'ideal',
+        workload: { trace, format: 'oracleGeneral' },
+        machine: { footprintShare: [0.05, 0.2] },
+        policy: ['exact-lru', 's3fifo:libcachesim'],
+      },
+      'trace.yaml',
+    );
+    expect(tracePlan.groups).toEqual([
+      'zipf.oracleGeneral footprintShare=0.05',
+      'zipf.oracleGeneral footprintShare=0.2',
+    ]);
+    const out = dir('trace-sweep');
+    const summary = await runSweep(tracePlan, { out, workers: 1 });
+    expect(summary.failed).toEqual([]);
+    const cells = [...cellFiles(out).values()].map((t) => JSON.parse(t));
+    expect(cells).toHaveLength(4);
+    const footprint = prepareTraceWorkload({ trace }, 'ideal').pages;
+    for (const c of cells) {
+      const pages = c.result.memoryPages as number;
+      expect(pages).toBe(Math.floor(c.scenario.machine.footprintShare * footprint));
+      const direct = runIdealTrace(trace, { memoryPages: pages, policy: c.scenario.policy });
+      expect(c.result.misses).toBe(direct.misses);
+    }
+  });
+
+  it('names a missing trace by its list entry', () => {
+    expect(() =>
+      planSweep({ workload: ['baseline', { trace: dir('nope.oracleGeneral') }] }, 'trace.yaml'),
+    ).toThrow(/trace\.yaml: workload\[1\]: .*nope\.oracleGeneral: cannot read trace: no such file/);
+  });
 });
 
 describe('sweep runs', () => {

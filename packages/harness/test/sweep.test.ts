@@ -1,7 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cellId, loadSweepFile, parseShard, planSweep, SweepError, shardCells } from '@reclaim-lab/harness';
+import {
+  cellId,
+  loadSweepFile,
+  makeSyntheticTrace,
+  parseShard,
+  planSweep,
+  SweepError,
+  shardCells,
+} from '@reclaim-lab/harness';
 import { describe, expect, it } from 'vitest';
 
 const SWEEP = {
@@ -120,6 +128,19 @@ describe('sweep matrix expansion', () => {
     expect((await loadSweepFile(join(dir, 's.json'))).cells).toHaveLength(2);
     writeFileSync(join(dir, 'bad.yaml'), 'workload: [baseline\n');
     await expect(loadSweepFile(join(dir, 'bad.yaml'))).rejects.toThrow(/bad\.yaml: not valid YAML/);
+  });
+
+  it("plans the README's trace example: cache sizes x policies on one trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-trace-'));
+    const trace = join(dir, 't.oracleGeneral');
+    makeSyntheticTrace(trace, 'oracle-general', { requests: 1_000, keys: 200, seed: 1, pattern: 'zipf' });
+    const example = new URL('../../../examples/sweep-trace.yaml', import.meta.url);
+    const text = readFileSync(example, 'utf8').replace('cloudPhysicsIO.oracleGeneral.bin', trace);
+    writeFileSync(join(dir, 'mrc.yaml'), text);
+    const plan = await loadSweepFile(join(dir, 'mrc.yaml'));
+    expect(plan.groups).toEqual([0.001, 0.01, 0.1, 0.3].map((x) => `t.oracleGeneral footprintShare=${x}`));
+    expect(plan.configs).toContain('s3fifo:libcachesim');
+    expect(plan.cells).toHaveLength(4 * 7);
   });
 });
 

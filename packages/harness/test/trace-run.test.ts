@@ -152,6 +152,61 @@ describe('reclaim-lab run --trace', () => {
   });
 });
 
+describe('memory as a share of the footprint', () => {
+  it('--memory-pages 10% sizes memory as floor(0.1 x distinct pages), as libCacheSim sizes a cache of 0.1', () => {
+    const args = [
+      '--trace-format',
+      'oracleGeneral',
+      '--mode',
+      'ideal',
+      '--policy',
+      'exact-lru',
+      '--format',
+      'json',
+    ];
+    const share = JSON.parse(cli('run', '--trace', zipf, '--memory-pages', '10%', ...args).stdout);
+    const footprint = prepareTraceWorkload({ trace: zipf }, 'ideal').pages;
+    expect(share.memoryPages).toBe(Math.floor(0.1 * footprint));
+    const exact = JSON.parse(
+      cli('run', '--trace', zipf, '--memory-pages', String(share.memoryPages), ...args).stdout,
+    );
+    expect(share.misses).toBe(exact.misses);
+    // The table names the trace and the frames the run had, not the default memory size.
+    const table = cli(
+      'run',
+      '--trace',
+      zipf,
+      '--memory-pages',
+      '10%',
+      '--mode',
+      'ideal',
+      '--policy',
+      'exact-lru',
+    );
+    expect(table.stdout.split('\n')[0]).toContain(`${zipf} under exact-lru`);
+    expect(table.stdout.split('\n')[0]).toContain(
+      `(memory ${share.memoryPages.toLocaleString('en-US')} pages,`,
+    );
+  });
+
+  it('is refused for a built-in workload and beside memoryPages, naming the field', () => {
+    expect(() => validateScenario({ workload: 'zipf-file', machine: { footprintShare: 0.5 } })).toThrow(
+      'machine.footprintShare: memory as a share of the footprint needs a trace workload',
+    );
+    expect(() =>
+      validateScenario({ workload: { trace: zipf }, machine: { footprintShare: 0.5, memoryPages: 64 } }),
+    ).toThrow('give memoryPages or footprintShare, not both');
+    expect(() => validateScenario({ workload: { trace: zipf }, machine: { footprintShare: 0 } })).toThrow(
+      'machine.footprintShare: footprintShare must be above 0',
+    );
+    // Kernel mode still needs 64 pages at least: the error names the share and the footprint.
+    const tiny = validateScenario({ workload: { trace: zipf }, machine: { footprintShare: 0.001 } });
+    expect(() => runScenario(tiny)).toThrow(
+      /machine\.footprintShare: at least 256KiB .* got 0\.001 of \d+ pages/,
+    );
+  });
+});
+
 describe('libCacheSim CSV traces with their reader params', () => {
   // cloudPhysics' layout (version,time,op,size,lbn) with SCSI opcodes in the op column.
   const csv = tmp.path('cloudphysics.csv');

@@ -3838,6 +3838,7 @@ export class Kernel implements ReclaimCore {
       counters,
       requests: this.requests,
       misses: this.misses,
+      memoryPages: this.machine.frames.count,
       tasks: this.tasks.map((t) => ({
         name: t.name,
         memcg: t.memcg.path,

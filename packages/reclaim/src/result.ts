@@ -97,6 +97,8 @@ export interface RunResult {
   /** Ideal mode: requests and misses (also present in kernel mode as page-cache/page-table lookups). */
   requests: number;
   misses: number;
+  /** Page frames of the machine (absent in results written before it existed). */
+  memoryPages?: number;
   tasks: TaskResult[];
   oomKills: OomKill[];
   directReclaimLatency: LatencySummary;

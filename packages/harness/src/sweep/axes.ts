@@ -1,4 +1,6 @@
+import { basename } from 'node:path';
 import * as v from 'valibot';
+import { TRACE_FORMAT_NAMES } from '../scenario.js';
 import { describeValue } from '../workload/index.js';
 import { canonicalJson } from './cell.js';
 
@@ -48,7 +50,15 @@ const PresetRefSchema = v.strictObject({
 });
 
 /** Environment fields of `machine`; every other machine field is a knob under test. */
-const ENV_MACHINE = new Set(['memory', 'nodes', 'swap', 'swapDevice', 'disk']);
+const ENV_MACHINE = new Set([
+  'memory',
+  'memoryPages',
+  'footprintShare',
+  'nodes',
+  'swap',
+  'swapDevice',
+  'disk',
+]);
 
 export interface AxisValue {
   label: string;
@@ -152,6 +162,18 @@ function expandRecord(
   }));
 }
 
+/** A trace replayed as the workload: the scenario's trace form. */
+const TraceRefSchema = v.strictObject({
+  trace: v.string(),
+  format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
+  kind: v.optional(v.picklist(['file-fd', 'anon'])),
+  params: v.optional(v.string()),
+});
+
+function isTraceRef(w: unknown): boolean {
+  return typeof w === 'object' && w !== null && !Array.isArray(w) && 'trace' in w;
+}
+
 export function isPresetRef(w: unknown): w is { id: string; params?: Record<string, unknown> } {
   return typeof w === 'object' && w !== null && !Array.isArray(w) && 'id' in w && !('tasks' in w);
 }
@@ -192,6 +214,14 @@ function workloadAxis(raw: unknown, issues: Issues): Axis {
           fixed,
         });
       }
+    } else if (isTraceRef(item)) {
+      const r = v.safeParse(TraceRefSchema, item);
+      if (!r.success) {
+        for (const issue of r.issues)
+          issues.add(`${where}.${issuePath(issue)}`.replace(/\.$/, ''), issue.message);
+        return;
+      }
+      values.push({ label: basename(r.output.trace), where, value: r.output, fixed: '' });
     } else if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
       const name = (item as { name?: unknown }).name;
       const label = typeof name === 'string' ? name : 'custom';

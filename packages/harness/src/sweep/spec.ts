@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { parsePolicySpec } from '../policies.js';
 import { loadPolicySpecs } from '../policy-loader.js';
 import { type Scenario, ScenarioError, validateScenario } from '../scenario.js';
+import { isTraceWorkload, resolveTraceFormat, traceReadOptions } from '../trace-run.js';
 import { getWorkload, validateWorkload, WorkloadSpecError } from '../workload/index.js';
 import {
   type Axis,
@@ -140,7 +141,11 @@ function checkWorkload(fields: Record<string, unknown>): void {
   const w = fields.workload;
   const params = (fields.params ?? {}) as Record<string, unknown>;
   if (typeof w === 'string') getWorkload(w, params);
-  else if (isPresetRef(w)) getWorkload(w.id, { ...params, ...(w.params ?? {}) });
+  else if (isTraceWorkload(w)) {
+    // The trace's first pass waits for its cell; its file, format and reader params are checked here.
+    const format = resolveTraceFormat(w.trace, w.format);
+    traceReadOptions(w.trace, format, w.params);
+  } else if (isPresetRef(w)) getWorkload(w.id, { ...params, ...(w.params ?? {}) });
   else validateWorkload(w, params as never);
 }
 
