@@ -4,8 +4,12 @@
  * One list per lruvec. A new folio goes to the head; reclaim asks for a
  * batch and gets the oldest folios from the tail. Accesses change nothing:
  * neither read() hits nor young PTEs buy a folio more time, unless the
- * `secondChance` option is on, which keeps a folio whose PTEs were young
- * and puts it back at the head (FIFO-reinsertion, i.e. CLOCK).
+ * `secondChance` option is on (`fifo:clock`): then a use since the folio
+ * last passed the tail — a read()/write() hit, or a young PTE the core's
+ * rmap walk finds — puts it back at the head with its reference cleared
+ * (FIFO-reinsertion, i.e. CLOCK with one reference bit). The access that
+ * brought a folio in is not a use, as in libCacheSim's `Clock`, whose
+ * decisions it makes miss for miss in ideal mode.
  *
  * Where it shines: as a baseline, and on workloads with no reuse worth
  * keeping (streams), where any bookkeeping is wasted; it costs nothing per
@@ -13,7 +17,7 @@
  * evicted as readily as a scan, and a loop larger than memory misses on
  * every access, like LRU.
  */
-import { EvictionBatch, listIterate } from '@reclaim-lab/mechanisms';
+import { EvictionBatch, listIterate, PageField } from '@reclaim-lab/mechanisms';
 import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 export interface FifoOptions extends Record<string, unknown> {
@@ -27,10 +31,14 @@ export interface FifoState {
 
 export const FIFO_DEFAULTS: FifoOptions = { secondChance: false };
 
+/** CLOCK's reference bit, and "the next use is the one that brought the folio in". */
+const REF = new PageField(0, 1);
+const FRESH = REF.next(1);
+
 export function createFifo(options: Partial<FifoOptions> = {}): ReclaimOps<FifoState> {
   const { secondChance } = { ...FIFO_DEFAULTS, ...options };
   const batch = new EvictionBatch();
-  return {
+  const fifo: ReclaimOps<FifoState> = {
     name: 'fifo',
     pageStateBits: 0,
     requires: ['evictCandidates'],
@@ -43,7 +51,49 @@ export function createFifo(options: Partial<FifoOptions> = {}): ReclaimOps<FifoS
       listIterate(ctx.lists, ctx.state.list, batch.begin(out, req.nr), fn);
       return batch.n;
     },
-    checkReferences: (_ctx, _pfn, rmap) => (secondChance && rmap.refs > 0 ? 'keep' : 'reclaim'),
+    checkReferences: () => 'reclaim',
+  };
+  if (!secondChance) return fifo;
+  return {
+    ...fifo,
+    pageStateBits: FRESH.end,
+    folioAdded(ctx, pfn) {
+      const w = ctx.frames.policy;
+      REF.set(w, pfn, 0);
+      FRESH.set(w, pfn, 1);
+      ctx.lists.addHead(ctx.state.list, pfn);
+    },
+    folioAccessed(ctx, pfn) {
+      const w = ctx.frames.policy;
+      if (FRESH.get(w, pfn)) FRESH.set(w, pfn, 0);
+      else REF.set(w, pfn, 1);
+    },
+    evictCandidates(ctx, req, out) {
+      const anon = req.sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, req.sc);
+      const w = ctx.frames.policy;
+      const lists = ctx.lists;
+      const list = ctx.state.list;
+      // The hand sweeps from the tail: a referenced folio goes round again, its bit cleared.
+      const fn = (pfn: number) => {
+        if (REF.get(w, pfn)) {
+          REF.set(w, pfn, 0);
+          lists.moveHead(list, pfn);
+          return 'continue';
+        }
+        return anon || ctx.frames.isFileLru(pfn) ? 'evict' : 'continue';
+      };
+      batch.begin(out, req.nr);
+      // Every folio referenced: the first sweep clears them all, the second finds victims.
+      for (let round = 0; round < 2 && !batch.full; round++) listIterate(lists, list, batch, fn);
+      return batch.n;
+    },
+    // A young PTE is a use too; the first may be the fault itself (the kernel's two-touch rule).
+    checkReferences(ctx, pfn, rmap) {
+      if (rmap.refs <= 0) return 'reclaim';
+      const w = ctx.frames.policy;
+      if (FRESH.get(w, pfn)) FRESH.set(w, pfn, 0);
+      return 'keep';
+    },
   };
 }
 
@@ -51,7 +101,10 @@ export const fifoPolicy: PolicyFactory<FifoOptions> = {
   name: 'fifo',
   description: 'FIFO (cache_ext): evict in arrival order, ignore accesses',
   defaults: FIFO_DEFAULTS,
-  optionDocs: { secondChance: 'keep folios with young PTEs and reinsert them at the head (CLOCK)' },
+  optionDocs: {
+    secondChance:
+      'reinsert a folio used since it last passed the tail at the head, its reference cleared (CLOCK)',
+  },
   presets: { clock: { secondChance: true } },
   create: (o) => createFifo(o),
 };
