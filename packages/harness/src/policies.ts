@@ -8,6 +8,7 @@ import { mglruPolicy } from '@reclaim-lab/policy-mglru';
 import { mruPolicy } from '@reclaim-lab/policy-mru';
 import { exactLruPolicy, optPolicy } from '@reclaim-lab/policy-reference';
 import { s3fifoPolicy } from '@reclaim-lab/policy-s3fifo';
+import { sievePolicy } from '@reclaim-lab/policy-sieve';
 import type { OptionSpec, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 /**
@@ -27,6 +28,7 @@ registerPolicy(fifoPolicy);
 registerPolicy(mruPolicy);
 registerPolicy(lfuPolicy);
 registerPolicy(s3fifoPolicy);
+registerPolicy(sievePolicy);
 registerPolicy(lhdPolicy);
 registerPolicy(getScanPolicy);
 registerPolicy(clockProPolicy);

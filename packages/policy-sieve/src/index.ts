@@ -1,0 +1,1 @@
+export { createSieve, type SieveOptions, type SieveState, sievePolicy } from './sieve.js';
