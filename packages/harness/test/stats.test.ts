@@ -330,6 +330,28 @@ describe('compare', () => {
     expect(c.score.description).toMatch(/higher is better/);
   });
 
+  it('scores an ideal-mode comparison by its miss ratio alone, shown first', () => {
+    const ideal = (policy: string, seed: number, misses: number, runtimeMs: number): RunResult => ({
+      ...run(policy, seed, { pgsteal_direct: misses, pgpgin: 4 * misses }, { runtimeMs }),
+      mode: 'ideal',
+      requests: 1000,
+      misses,
+    });
+    const c = compare(
+      [
+        // Slower in virtual time (meaningless in ideal mode) but 20% fewer misses.
+        { label: 'sieve', workload: 't', results: [1, 2].map((s) => ideal('sieve', s, 400 + s, 5)) },
+        { label: 'fifo', workload: 't', results: [1, 2].map((s) => ideal('fifo', s, 500 + s, 1)) },
+      ],
+      'fifo',
+    );
+    expect(c.score.metrics).toEqual(['miss_ratio']);
+    expect(c.scores.find((x) => x.label === 'sieve')?.score).toBeCloseTo(501.5 / 401.5, 12);
+    const rows = c.workloads[0].rows;
+    expect(rows[0]).toMatchObject({ metric: 'miss_ratio', info: { tier: 'key' } });
+    expect(rows.filter((r) => r.info.tier === 'key').map((r) => r.metric)).toEqual(['miss_ratio']);
+  });
+
   it('flags semantics-dependent metrics only when policies differ', () => {
     const mixed = compare(
       [
