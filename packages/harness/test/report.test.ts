@@ -6,6 +6,7 @@ import { emptyTimeSeries, type LatencySummary, type RunResult, type TimeSeries }
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allPlots,
   formatNumber,
   formatPercent,
   renderHtml,
@@ -353,6 +354,31 @@ describe('HTML report in headless Chromium', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('leads an ideal-mode sweep over memory sizes with its miss-ratio curve, a line per policy', () => {
+    const ideal = (policy: string, pages: number, misses: number): RunResult => ({
+      ...fabricateComparison().cells[0].results[0],
+      policy,
+      mode: 'ideal',
+      requests: 1000,
+      misses,
+      memoryPages: pages,
+    });
+    const cells = [100, 1000, 10_000].flatMap((pages, i) =>
+      ['fifo', 'sieve'].map((label) => ({
+        label,
+        workload: `t.oracleGeneral footprintShare=${[0.01, 0.1, 1][i]}`,
+        results: [ideal(label, pages, (label === 'fifo' ? 900 : 800) - 300 * i)],
+      })),
+    );
+    const summary = allPlots(compare(cells, 'fifo')).summary;
+    expect(summary[0].name).toBe('miss-ratio-curve');
+    // One line per configuration, through its three sizes.
+    expect(summary[0].markup.match(/<path[^>]*stroke=/g)?.length).toBe(2);
+    expect(summary[0].markup.match(/<circle/g)?.length).toBe(6);
+    // Kernel-mode comparisons have none.
+    expect(allPlots(fabricateComparison()).summary.map((p) => p.name)).not.toContain('miss-ratio-curve');
   });
 
   it('is self-contained and every figure holds a sized SVG with marks', async () => {

@@ -12,7 +12,14 @@ export { escapeHtml, renderHtml } from './html.js';
 export { buildJsonReport, JSON_SCHEMA, renderJson } from './json.js';
 export { markdownTable, renderMarkdown } from './markdown.js';
 export type { RenderedPlot } from './plots.js';
-export { allPlots, latencyPlot, listsPlot, metricBarPlot, timeSeriesPlot } from './plots.js';
+export {
+  allPlots,
+  latencyPlot,
+  listsPlot,
+  metricBarPlot,
+  missRatioCurvePlot,
+  timeSeriesPlot,
+} from './plots.js';
 export type { TableCell, TableOptions, TableRow, WorkloadTable } from './table.js';
 export { legend, workloadTable } from './table.js';
 export type { TerminalOptions } from './terminal.js';

@@ -317,14 +317,74 @@ export function metricBarPlot(c: Comparison, metric: string): RenderedPlot | und
   };
 }
 
+interface CurvePoint {
+  label: string;
+  trace: string;
+  pages: number;
+  ratio: number;
+}
+
+/** A workload group's name without the memory size that sweeps add to it. */
+function withoutSize(workload: string): string {
+  return workload.replace(/\s*\b(footprintShare|memoryPages|memory)=\S+/g, '').trim() || workload;
+}
+
+/**
+ * Ideal mode over several memory sizes: the miss-ratio curve, miss ratio
+ * against frames on a log axis, a line per configuration (a facet per trace
+ * when there are several). Undefined unless every run is in ideal mode and
+ * the sizes differ.
+ */
+export function missRatioCurvePlot(c: Comparison): RenderedPlot | undefined {
+  const data: CurvePoint[] = [];
+  for (const cell of c.cells) {
+    const rs = cell.results;
+    if (
+      rs.length === 0 ||
+      !rs.every((r) => r.mode === 'ideal' && r.memoryPages !== undefined && r.requests > 0)
+    )
+      return undefined;
+    const ratio = rs.reduce((s, r) => s + r.misses / r.requests, 0) / rs.length;
+    data.push({
+      label: cell.label,
+      trace: withoutSize(cell.workload),
+      pages: rs[0].memoryPages as number,
+      ratio,
+    });
+  }
+  if (new Set(data.map((d) => d.pages)).size < 2) return undefined;
+  data.sort((a, b) => a.pages - b.pages);
+  const traces = new Set(data.map((d) => d.trace));
+  const facet = traces.size > 1 ? { fy: 'trace' } : {};
+  return {
+    name: 'miss-ratio-curve',
+    title: 'miss-ratio curve',
+    caption:
+      'misses / requests against memory in page frames (log scale), each configuration a line; ideal mode: the policy alone',
+    markup: render({
+      width: WIDTH,
+      height: traces.size > 1 ? 200 * traces.size : 320,
+      marginLeft: 60,
+      x: { type: 'log', label: 'memory (page frames)', grid: true },
+      y: { label: 'miss ratio, lower is better', domain: [0, 1], grid: true, labelArrow: 'none' },
+      fy: { label: null },
+      color: { domain: c.labels, legend: true },
+      marks: [
+        Plot.line(data, { x: 'pages', y: 'ratio', stroke: 'label', ...facet }),
+        Plot.dot(data, { x: 'pages', y: 'ratio', fill: 'label', r: 3, ...facet }),
+      ],
+    }),
+  };
+}
+
 /** Every plot the HTML report shows, in page order. */
 export function allPlots(c: Comparison): {
   summary: RenderedPlot[];
   perWorkload: Map<string, RenderedPlot[]>;
 } {
-  const summary = c.score.metrics
-    .map((m) => metricBarPlot(c, m))
-    .filter((p): p is RenderedPlot => p !== undefined);
+  const summary = [missRatioCurvePlot(c), ...c.score.metrics.map((m) => metricBarPlot(c, m))].filter(
+    (p): p is RenderedPlot => p !== undefined,
+  );
   const perWorkload = new Map<string, RenderedPlot[]>();
   for (const w of c.workloads) {
     perWorkload.set(
