@@ -136,6 +136,11 @@ export const lfuPolicy: PolicyFactory<LfuOptions> = {
     levels: { type: 'number', integer: true, min: 2, max: 256 },
     halveAfter: { type: 'number', min: 0 },
   },
-  presets: { pure: { halveAfter: 0 }, coarse: { levels: 4 } },
+  presets: {
+    pure: { halveAfter: 0 },
+    coarse: { levels: 4 },
+    // libCacheSim's LFU in ideal mode (its counts are unbounded; ours stop at 255).
+    libcachesim: { halveAfter: 0, levels: 256 },
+  },
   create: (o) => createLfu(o),
 };
