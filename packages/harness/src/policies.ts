@@ -9,6 +9,7 @@ import { mruPolicy } from '@reclaim-lab/policy-mru';
 import { exactLruPolicy, optPolicy } from '@reclaim-lab/policy-reference';
 import { s3fifoPolicy } from '@reclaim-lab/policy-s3fifo';
 import { sievePolicy } from '@reclaim-lab/policy-sieve';
+import { twoqPolicy } from '@reclaim-lab/policy-twoq';
 import type { OptionSpec, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 /**
@@ -29,6 +30,7 @@ registerPolicy(mruPolicy);
 registerPolicy(lfuPolicy);
 registerPolicy(s3fifoPolicy);
 registerPolicy(sievePolicy);
+registerPolicy(twoqPolicy);
 registerPolicy(lhdPolicy);
 registerPolicy(getScanPolicy);
 registerPolicy(clockProPolicy);

@@ -1,0 +1,1 @@
+export { createTwoq, type TwoqOptions, type TwoqState, twoqPolicy } from './twoq.js';
