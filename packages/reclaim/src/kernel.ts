@@ -965,18 +965,17 @@ export class Kernel implements ReclaimCore {
    * anon fault on any other device the PTEs around the fault address within
    * its VMA and page table (`swap_vma_readahead`); both size the window with
    * `__swapin_nr_pages` from readahead hits. Pages go in with one reclaim
-   * round at most (`__GFP_NORETRY`, where the kernel uses the fault's mask),
-   * and only entries charged to the task's memcg and of the same kind (anon
-   * or shmem) are read. Returns the pages read ahead, whose I/O the caller
-   * submits with its own.
+   * round at most (`__GFP_NORETRY`, where the kernel uses the fault's mask).
+   * Any entry of the cluster is read, anon or shmem, each charged to the
+   * memcg it was swapped out from (`mem_cgroup_swapin_charge_folio`); one
+   * that memcg cannot take without reclaim is skipped. Returns the pages
+   * read ahead, whose I/O the caller submits with its own.
    */
   private swapReadahead(task: Task, vma: Vma | null, vpn: number, slot: number): number {
     const swap = this.machine.swap as SwapSpace;
     const device = this.machine.swapDevice.spec;
     const cluster = this.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
     if (device.synchronous || cluster <= 0) return 0;
-    const memcg = task.memcg.id;
-    const shmem = vma === null;
     // File readahead's two buffers, idle during a swap fault: slots here, their new frames below.
     const slots = this.raPfns;
     let n = 0;
@@ -991,7 +990,7 @@ export class Kernel implements ReclaimCore {
       const mask = pages - 1;
       const end = Math.min(slot | mask, swap.highWater - 1);
       for (let s = slot & ~mask; s <= end && n < slots.length; s++)
-        if (s !== slot && this.raWanted(s, memcg, shmem)) slots[n++] = s;
+        if (s !== slot && this.raWanted(s)) slots[n++] = s;
     } else {
       // `swap_vma_ra_win`
       const maxWin = 1 << Math.min(cluster, SWAP_RA_ORDER_CEILING);
@@ -1012,7 +1011,7 @@ export class Kernel implements ReclaimCore {
       const mm = task.mm;
       for (let v = lo; v < hi && n < slots.length; v++) {
         const p = mm.pte[v];
-        if (p < 0 && v !== vpn && this.raWanted(-p - 1, memcg, false)) slots[n++] = -p - 1;
+        if (p < 0 && v !== vpn && this.raWanted(-p - 1)) slots[n++] = -p - 1;
       }
     }
     if (n === 0) return 0;
@@ -1020,8 +1019,9 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     const pfns = this.raIndices;
     let got = 0;
+    const memcgs = this.machine.memcgs;
     for (; got < n; got++) {
-      const pfn = this.allocPage(task, true);
+      const pfn = this.allocPage(task, true, memcgs[swap.memcg[slots[got]]]);
       if (pfn < 0) break;
       f.flags[pfn] |= PG_LOCKED;
       pfns[got] = pfn;
@@ -1048,8 +1048,9 @@ export class Kernel implements ReclaimCore {
       const owner = swap.ownerMm[s];
       const index = swap.ownerVpn[s];
       // A shmem folio read ahead waits in the swap cache, swap-backed and unmapped, for its lookup.
+      const shmem = swap.shmem[s] === 1;
       const kind = shmem ? 0 : PG_ANON;
-      const shadow = this.swapCacheAdd(pfn, s, kind | PG_READAHEAD, owner, index, memcg);
+      const shadow = this.swapCacheAdd(pfn, s, kind | PG_READAHEAD, owner, index, swap.memcg[s]);
       const flags = shmem ? 0 : (this.world.mms[owner].vmaAt(index)?.vmFlags ?? 0) & ~VM_LOCKED;
       const active = this.refault(pfn, shadow, hasRecency(flags));
       this.lruAdd(pfn, flags, 'swapin', active, true);
@@ -1059,16 +1060,10 @@ export class Kernel implements ReclaimCore {
     return read;
   }
 
-  /** A swap entry worth reading ahead: not cached, charged to `memcg`, of the kind asked for, still held by its owner. */
-  private raWanted(s: number, memcg: number, shmem: boolean): boolean {
+  /** A swap entry worth reading ahead: in use, not cached, still held by its owner (of any memcg and kind). */
+  private raWanted(s: number): boolean {
     const swap = this.machine.swap as SwapSpace;
-    return (
-      swap.isUsed(s) &&
-      swap.frame[s] < 0 &&
-      swap.memcg[s] === memcg &&
-      swap.shmem[s] === (shmem ? 1 : 0) &&
-      this.swapEntryHeld(s)
-    );
+    return swap.isUsed(s) && swap.frame[s] < 0 && this.swapEntryHeld(s);
   }
 
   /** A used swap slot its owner still refers to: the anon PTE, or the shmem file's swap entry. */
@@ -2162,15 +2157,16 @@ export class Kernel implements ReclaimCore {
    * `noRetry` (`__GFP_NORETRY`, readahead's mask) one round of reclaim is
    * all it tries: -1 then also means "no memory", with no OOM kill.
    */
-  private allocPage(task: Task, noRetry = false): number {
-    if (!this.chargeMemcg(task, 1, noRetry)) return -1;
+  /** A page for `task`, charged to `memcg` (its own, or a swap entry's owner read ahead for it). */
+  private allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
+    if (!this.chargeMemcg(task, 1, noRetry, memcg)) return -1;
     const pfn = this.allocFrame(task, noRetry);
     if (pfn < 0) {
-      this.world.uncharge(task.memcg.id, 1);
+      this.world.uncharge(memcg.id, 1);
       return -1;
     }
     const f = this.machine.frames;
-    f.memcg[pfn] = task.memcg.id;
+    f.memcg[pfn] = memcg.id;
     this.world.counters.v[VM.pgalloc_normal]++;
     task.t += this.machine.config.cost.allocNs;
     return pfn;
@@ -2448,8 +2444,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private chargeMemcg(task: Task, pages: number, noRetry = false): boolean {
-    const memcg = task.memcg;
+  private chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
     for (let retries = 0; ; retries++) {
       let over: Memcg | null = null;
       for (let m: Memcg | null = memcg; m; m = m.parent) {
@@ -2481,11 +2476,12 @@ export class Kernel implements ReclaimCore {
       retries = 0;
     }
     this.world.charge(memcg, pages);
-    // memory.high: accumulate debt; reclaim it on "return to user".
+    // memory.high: accumulate debt; reclaim it on "return to user". The debt is
+    // the charging task's (`current->memcg_nr_pages_over_high`), whichever memcg was charged.
     for (let m: Memcg | null = memcg; m; m = m.parent) {
       if (m.usage > m.high) {
-        memcg.overHighDebt += pages;
-        if (memcg.overHighDebt >= MEMCG_CHARGE_BATCH) this.handleOverHigh(task);
+        task.memcg.overHighDebt += pages;
+        if (task.memcg.overHighDebt >= MEMCG_CHARGE_BATCH) this.handleOverHigh(task);
         break;
       }
     }

@@ -9,6 +9,10 @@ import {
   defaultMachineConfig,
   OP_LOAD,
   OP_STORE,
+  OP_THINK,
+  PG_ANON,
+  PG_READAHEAD,
+  PG_SWAPCACHE,
 } from '@reclaim-lab/hw-model';
 import { describe, expect, it } from 'vitest';
 import { Kernel, swapinNrPages } from '../src/index.js';
@@ -126,6 +130,64 @@ describe('swap readahead', () => {
     const c = rereadAnon(DEVICE_PRESETS.hdd, 'sequential').counters;
     expect(c.swap_ra).toBeGreaterThan(0.8 * c.pswpin);
     expect(c.swap_ra_hit).toBeGreaterThan(0.95 * c.swap_ra);
+  });
+
+  it("reads the whole cluster, other memcgs' entries too, each page charged to the memcg that swapped it out", () => {
+    // Two tasks in /a and /b store 0.75x memory each, interleaved, so their
+    // first pages go to swap side by side; then /a re-reads its first 64
+    // pages while /b sleeps, its pages still swapped out.
+    const pages = Math.floor(MEM * 0.75);
+    const reread = 64;
+    const k = new Kernel({
+      machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: DEVICE_PRESETS.hdd }),
+      policy: { name: 'defaults' },
+      seed: 1,
+      checkInvariants: true,
+      // Stop while both still run: b asleep, its pages swapped out.
+      untilNs: 10e9,
+    });
+    // Event args are 32-bit: sleep in 2 s steps.
+    const sleep = (j: number): [number, number, number] | null => (j < 10 ? [OP_THINK, 0, 2e9] : null);
+    const storeThenSleep = (then: (j: number) => [number, number, number] | null) =>
+      generated((i) =>
+        i < pages ? [OP_STORE, 0, i] : i === pages ? [OP_THINK, 0, 1e9] : then(i - pages - 1),
+      );
+    k.load({
+      files: [],
+      memcgs: [{ path: '/a' }, { path: '/b' }],
+      tasks: [
+        {
+          name: 'a',
+          memcg: '/a',
+          regions: [{ kind: 'anon', pages }],
+          source: storeThenSleep((j) => (j < reread ? [OP_LOAD, 0, j] : sleep(j - reread))),
+        },
+        {
+          name: 'b',
+          memcg: '/b',
+          regions: [{ kind: 'anon', pages }],
+          source: storeThenSleep(sleep),
+        },
+      ],
+    });
+    const r = k.run();
+    const f = k.machine.frames;
+    const b = k.tasks[1];
+    expect(b.name).toBe('b');
+    // b's entries read ahead for a's faults (PG_READAHEAD: never looked up since):
+    // in the swap cache, b's pages, charged to /b. Before, only /a's entries were read.
+    let cachedForB = 0;
+    for (let pfn = 0; pfn < f.count; pfn++) {
+      const flags = f.flags[pfn];
+      if ((flags & (PG_SWAPCACHE | PG_READAHEAD)) !== (PG_SWAPCACHE | PG_READAHEAD)) continue;
+      if (f.owner[pfn] !== b.mm.id || !(flags & PG_ANON)) continue;
+      cachedForB++;
+      expect(f.memcg[pfn]).toBe(b.memcg.id);
+    }
+    expect(cachedForB).toBeGreaterThan(0);
+    // They are read ahead (swap_ra) and never hit: a's hits are its own pages.
+    expect(r.counters.swap_ra).toBeGreaterThanOrEqual(r.counters.swap_ra_hit + cachedForB);
+    expect(b.memcg.usage).toBeGreaterThanOrEqual(cachedForB);
   });
 
   it('zram is synchronous: swap-ins skip the swap cache and read one page each', () => {
