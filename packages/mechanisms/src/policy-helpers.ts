@@ -215,6 +215,9 @@ function nextMember(lists: ListSet, listIds: readonly number[], p: number): numb
  * pushed keys that no `take` has found (a ghost hit) yet; pushing one more
  * forgets the oldest. Capacity 0 remembers nothing.
  */
+/** Held-back pushes kept at most (kernel-mode reclaim batches are 32 folios). */
+const GHOST_LATER_MAX = 256;
+
 export class GhostFifo {
   readonly capacity: number;
   private hi = new Int32Array(0);
@@ -226,6 +229,10 @@ export class GhostFifo {
   private head = 0;
   private used = 0;
   private live = 0;
+  /** Identities `pushLater` holds back until the next `admit`. */
+  private laterHi = new Int32Array(0);
+  private laterLo = new Int32Array(0);
+  private laterCount = 0;
 
   constructor(capacity: number) {
     if (!(capacity >= 0) || !Number.isInteger(capacity))
@@ -263,6 +270,65 @@ export class GhostFifo {
     return dropped;
   }
 
+  /**
+   * `push` held back until the next `admit`, for the order libCacheSim's
+   * ghost queues follow: a miss looks its page up before the evictions it
+   * causes add theirs, while here reclaim runs before the page is added.
+   */
+  pushLater(frames: FrameTable, pfn: number): void {
+    if (this.capacity === 0) return;
+    if (this.laterCount === this.laterHi.length) {
+      if (this.laterCount >= GHOST_LATER_MAX) this.flushLater();
+      else this.growLater();
+    }
+    this.laterHi[this.laterCount] = ghostKeyHi(frames, pfn);
+    this.laterLo[this.laterCount++] = frames.index[pfn];
+  }
+
+  /**
+   * A page is added: `take` it (or drop it from the held-back pushes), then
+   * remember the held-back pages. True if it was remembered.
+   */
+  admit(frames: FrameTable, pfn: number): boolean {
+    let hit = this.take(frames, pfn);
+    if (this.laterCount > 0) {
+      if (!hit) hit = this.takeLater(ghostKeyHi(frames, pfn), frames.index[pfn]);
+      this.flushLater();
+    }
+    return hit;
+  }
+
+  /** Pushes held back by `pushLater`, not yet remembered. */
+  get heldBack(): number {
+    return this.laterCount;
+  }
+
+  private flushLater(): void {
+    for (let i = 0; i < this.laterCount; i++) this.pushKey(this.laterHi[i], this.laterLo[i]);
+    this.laterCount = 0;
+  }
+
+  private takeLater(hi: number, lo: number): boolean {
+    for (let i = 0; i < this.laterCount; i++) {
+      if (this.laterHi[i] !== hi || this.laterLo[i] !== lo) continue;
+      this.laterHi.copyWithin(i, i + 1, this.laterCount);
+      this.laterLo.copyWithin(i, i + 1, this.laterCount);
+      this.laterCount--;
+      return true;
+    }
+    return false;
+  }
+
+  private growLater(): void {
+    const n = Math.max(8, this.laterHi.length * 2);
+    const hi = new Int32Array(n);
+    const lo = new Int32Array(n);
+    hi.set(this.laterHi);
+    lo.set(this.laterLo);
+    this.laterHi = hi;
+    this.laterLo = lo;
+  }
+
   /** Is `pfn`'s page remembered? */
   has(frames: FrameTable, pfn: number): boolean {
     return this.find(ghostKeyHi(frames, pfn), frames.index[pfn]) !== -1;
@@ -285,6 +351,7 @@ export class GhostFifo {
   clear(): void {
     this.table.fill(0);
     this.head = this.used = this.live = 0;
+    this.laterCount = 0;
   }
 
   /** Drop the oldest ring slot; true if it held a live key. */

@@ -150,6 +150,27 @@ describe('GhostFifo', () => {
     expect(new GhostFifo(0).push(f, 0)).toBe(false);
   });
 
+  it('admit looks the new page up before the held-back pushes of the evictions it caused', () => {
+    // Capacity 2, holding pages 0 and 1. Evicting 2 and 3 for the miss on 0
+    // would push 0 out with push(); with pushLater() the miss finds it first.
+    const f = frames([0, 1, 2, 3, 4].map((i) => ({ owner: 1, index: i })));
+    const g = new GhostFifo(2);
+    g.push(f, 0);
+    g.push(f, 1);
+    g.pushLater(f, 2);
+    g.pushLater(f, 3);
+    expect(g.heldBack).toBe(2);
+    expect(g.admit(f, 0)).toBe(true);
+    expect(g.heldBack).toBe(0);
+    // Then the held-back pages went in, oldest first: 1 was forgotten for them.
+    expect([1, 2, 3].map((p) => g.has(f, p))).toEqual([false, true, true]);
+    // A page still held back is found too, and not remembered twice.
+    g.pushLater(f, 4);
+    expect(g.admit(f, 4)).toBe(true);
+    expect(g.has(f, 4)).toBe(false);
+    expect(g.size).toBe(2);
+  });
+
   it('agrees with a reference model over a long random run (growth, hits, duplicates, wrap-around)', () => {
     const n = 3000;
     const f = frames(

@@ -30,14 +30,7 @@
  * two-touch rule), so mapped pages stay longer in S; and a working set
  * whose reuse distance exceeds S plus G thrashes like FIFO.
  */
-import {
-  EvictionBatch,
-  GhostFifo,
-  ghostKeyHi,
-  type IterVerdict,
-  listIterate,
-  PageField,
-} from '@reclaim-lab/mechanisms';
+import { EvictionBatch, GhostFifo, type IterVerdict, listIterate, PageField } from '@reclaim-lab/mechanisms';
 import type { PolicyCtx, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 export interface S3FifoOptions extends Record<string, unknown> {
@@ -61,10 +54,6 @@ export interface S3FifoState {
   small: number;
   main: number;
   ghost: GhostFifo;
-  /** 'until-evict': identities evicted since the last admission, not yet in G (see `evicted`). */
-  pendingHi: Int32Array;
-  pendingLo: Int32Array;
-  pending: number;
 }
 
 export const S3FIFO_DEFAULTS: S3FifoOptions = {
@@ -78,25 +67,6 @@ export const S3FIFO_DEFAULTS: S3FifoOptions = {
 const FREQ = new PageField(0, 2);
 const FRESH = FREQ.next(1);
 const MAIN = FRESH.next(1);
-
-/** Victims 'until-evict' holds back from G at most (kernel-mode batches are 32). */
-const PENDING_MAX = 256;
-
-function flushPending(st: S3FifoState): void {
-  for (let i = 0; i < st.pending; i++) st.ghost.pushKey(st.pendingHi[i], st.pendingLo[i]);
-  st.pending = 0;
-}
-
-function takePending(st: S3FifoState, hi: number, lo: number): boolean {
-  for (let i = 0; i < st.pending; i++) {
-    if (st.pendingHi[i] !== hi || st.pendingLo[i] !== lo) continue;
-    st.pendingHi.copyWithin(i, i + 1, st.pending);
-    st.pendingLo.copyWithin(i, i + 1, st.pending);
-    st.pending--;
-    return true;
-  }
-  return false;
-}
 
 export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S3FifoState> {
   const opts: S3FifoOptions = { ...S3FIFO_DEFAULTS, ...options };
@@ -132,9 +102,6 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
         small: ictx.createList('small'),
         main: ictx.createList('main'),
         ghost: new GhostFifo(Math.floor(memory * opts.ghostRatio)),
-        pendingHi: new Int32Array(untilEvict ? PENDING_MAX : 0),
-        pendingLo: new Int32Array(untilEvict ? PENDING_MAX : 0),
-        pending: 0,
       };
     },
 
@@ -142,13 +109,8 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
       const w = ctx.frames.policy;
       FREQ.set(w, pfn, 0);
       FRESH.set(w, pfn, 1);
-      const st = ctx.state;
-      let hit = st.ghost.take(ctx.frames, pfn);
-      if (st.pending > 0) {
-        // Evicted since the last admission (kernel mode's batches): remembered all the same.
-        if (!hit) hit = takePending(st, ghostKeyHi(ctx.frames, pfn), ctx.frames.index[pfn]);
-        flushPending(st);
-      }
+      // G is consulted first, then the victims of the reclaim that made room join it.
+      const hit = ctx.state.ghost.admit(ctx.frames, pfn);
       MAIN.set(w, pfn, hit ? 1 : 0);
       ctx.lists.addHead(hit ? ctx.state.main : ctx.state.small, pfn);
     },
@@ -247,22 +209,16 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
 
     evicted(ctx, pfn) {
       if (MAIN.get(ctx.frames.policy, pfn)) return 0;
-      const st = ctx.state;
-      if (!untilEvict) st.ghost.push(ctx.frames, pfn);
-      else {
-        // libCacheSim looks the incoming object up in G before it evicts for it;
-        // reclaim runs before the admission here, so G gets the victims after it.
-        if (st.pending === PENDING_MAX) flushPending(st);
-        st.pendingHi[st.pending] = ghostKeyHi(ctx.frames, pfn);
-        st.pendingLo[st.pending++] = ctx.frames.index[pfn];
-      }
+      // libCacheSim looks the incoming object up in G before it evicts for it.
+      if (untilEvict) ctx.state.ghost.pushLater(ctx.frames, pfn);
+      else ctx.state.ghost.push(ctx.frames, pfn);
       return 0;
     },
 
     policyLists(ctx, out) {
       out.small = ctx.lists.length(ctx.state.small);
       out.main = ctx.lists.length(ctx.state.main);
-      out.ghost = ctx.state.ghost.size + ctx.state.pending;
+      out.ghost = ctx.state.ghost.size + ctx.state.ghost.heldBack;
     },
   };
 }

@@ -1,30 +1,19 @@
-import { idealMachineConfig, type TaskSpec } from '@reclaim-lab/hw-model';
+import { idealMachineConfig } from '@reclaim-lab/hw-model';
 import { createFifo } from '@reclaim-lab/policy-fifo';
 import { createSieve } from '@reclaim-lab/policy-sieve';
 import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
 import {
   generated,
   hotSetWithStream,
+  idealReadReplay,
   OP_LOAD,
   OP_READ,
   runWithPolicy,
-  scripted,
 } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
-/** read() of each page of `seq` from one 64-page file, on an ideal machine of `frames` frames. */
-function replay(policy: ReclaimOps<unknown>, frames: number, seq: number[]): Kernel {
-  const k = new Kernel({ machine: idealMachineConfig(frames), policy, seed: 1 });
-  const task: TaskSpec = {
-    name: 'reader',
-    regions: [{ kind: 'file-fd', file: 0, pages: 64 }],
-    source: scripted(seq.map((p) => [OP_READ, 0, p])),
-  };
-  k.load({ files: [{ name: 'f', pages: 64 }], memcgs: [], tasks: [task] });
-  k.run();
-  k.checkInvariants('end of replay');
-  return k;
-}
+const replay = (policy: ReclaimOps<unknown>, frames: number, seq: number[]): Kernel =>
+  idealReadReplay(policy, frames, seq);
 
 const resident = (k: Kernel, page: number) => k.machine.files[0].cache[page] !== 0;
 

@@ -25,7 +25,7 @@
  * a folio needs its second use after leaving A1in but within A1out's
  * memory; Kin and Kout are fixed, not adaptive (ARC and CLOCK-Pro adapt).
  */
-import { EvictionBatch, GhostFifo, ghostKeyHi, listIterate, PageField } from '@reclaim-lab/mechanisms';
+import { EvictionBatch, GhostFifo, listIterate, PageField } from '@reclaim-lab/mechanisms';
 import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 export interface TwoqOptions extends Record<string, unknown> {
@@ -39,35 +39,12 @@ export interface TwoqState {
   a1in: number;
   am: number;
   a1out: GhostFifo;
-  /** Identities evicted since the last admission, not yet in A1out (see `evicted`). */
-  pendingHi: Int32Array;
-  pendingLo: Int32Array;
-  pending: number;
 }
 
 export const TWOQ_DEFAULTS: TwoqOptions = { inRatio: 0.25, outRatio: 0.5 };
 
 /** "On Am". */
 const AM = new PageField(0, 1);
-
-/** Victims held back from A1out at most (kernel-mode batches are 32). */
-const PENDING_MAX = 256;
-
-function flushPending(st: TwoqState): void {
-  for (let i = 0; i < st.pending; i++) st.a1out.pushKey(st.pendingHi[i], st.pendingLo[i]);
-  st.pending = 0;
-}
-
-function takePending(st: TwoqState, hi: number, lo: number): boolean {
-  for (let i = 0; i < st.pending; i++) {
-    if (st.pendingHi[i] !== hi || st.pendingLo[i] !== lo) continue;
-    st.pendingHi.copyWithin(i, i + 1, st.pending);
-    st.pendingLo.copyWithin(i, i + 1, st.pending);
-    st.pending--;
-    return true;
-  }
-  return false;
-}
 
 export function createTwoq(options: Partial<TwoqOptions> = {}): ReclaimOps<TwoqState> {
   const opts: TwoqOptions = { ...TWOQ_DEFAULTS, ...options };
@@ -87,22 +64,14 @@ export function createTwoq(options: Partial<TwoqOptions> = {}): ReclaimOps<TwoqS
         a1in: ictx.createList('a1in'),
         am: ictx.createList('am'),
         a1out: new GhostFifo(Math.floor(memory * opts.outRatio)),
-        pendingHi: new Int32Array(PENDING_MAX),
-        pendingLo: new Int32Array(PENDING_MAX),
-        pending: 0,
       };
     },
 
     folioAdded(ctx, pfn) {
-      const st = ctx.state;
       // A1out is consulted first, then the victims of the reclaim that made room join it.
-      let returning = st.a1out.take(ctx.frames, pfn);
-      if (st.pending > 0) {
-        if (!returning) returning = takePending(st, ghostKeyHi(ctx.frames, pfn), ctx.frames.index[pfn]);
-        flushPending(st);
-      }
+      const returning = ctx.state.a1out.admit(ctx.frames, pfn);
       AM.set(ctx.frames.policy, pfn, returning ? 1 : 0);
-      ctx.lists.addHead(returning ? st.am : st.a1in, pfn);
+      ctx.lists.addHead(returning ? ctx.state.am : ctx.state.a1in, pfn);
     },
 
     folioAccessed(ctx, pfn) {
@@ -161,18 +130,14 @@ export function createTwoq(options: Partial<TwoqOptions> = {}): ReclaimOps<TwoqS
     },
 
     evicted(ctx, pfn) {
-      if (AM.get(ctx.frames.policy, pfn)) return 0;
-      const st = ctx.state;
-      if (st.pending === PENDING_MAX) flushPending(st);
-      st.pendingHi[st.pending] = ghostKeyHi(ctx.frames, pfn);
-      st.pendingLo[st.pending++] = ctx.frames.index[pfn];
+      if (!AM.get(ctx.frames.policy, pfn)) ctx.state.a1out.pushLater(ctx.frames, pfn);
       return 0;
     },
 
     policyLists(ctx, out) {
       out.a1in = ctx.lists.length(ctx.state.a1in);
       out.am = ctx.lists.length(ctx.state.am);
-      out.a1out = ctx.state.a1out.size + ctx.state.pending;
+      out.a1out = ctx.state.a1out.size + ctx.state.a1out.heldBack;
     },
   };
 }

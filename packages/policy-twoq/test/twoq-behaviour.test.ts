@@ -1,26 +1,10 @@
-import { idealMachineConfig, type TaskSpec } from '@reclaim-lab/hw-model';
 import { createTwoq } from '@reclaim-lab/policy-twoq';
-import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
-import { hotSetWithStream, OP_READ, runWithPolicy, scripted } from '@reclaim-lab/reclaim/testing';
+import type { Kernel, ReclaimOps } from '@reclaim-lab/reclaim';
+import { hotSetWithStream, idealReadReplay, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
-/** read() of each page of `seq` from one 64-page file, on an ideal machine of `frames` frames. */
-function replay(frames: number, seq: number[]): Kernel {
-  const k = new Kernel({
-    machine: idealMachineConfig(frames),
-    policy: createTwoq() as ReclaimOps<unknown>,
-    seed: 1,
-  });
-  const task: TaskSpec = {
-    name: 'reader',
-    regions: [{ kind: 'file-fd', file: 0, pages: 64 }],
-    source: scripted(seq.map((p) => [OP_READ, 0, p])),
-  };
-  k.load({ files: [{ name: 'f', pages: 64 }], memcgs: [], tasks: [task] });
-  k.run();
-  k.checkInvariants('end of replay');
-  return k;
-}
+const replay = (frames: number, seq: number[]): Kernel =>
+  idealReadReplay(createTwoq() as ReclaimOps<unknown>, frames, seq);
 
 const listOf = (k: Kernel, page: number): string | undefined => {
   const p = k.machine.files[0].cache[page];

@@ -3,6 +3,7 @@ import {
   defaultMachineConfig,
   type EventChunk,
   type EventSource,
+  idealMachineConfig,
   OP_LOAD,
   OP_READ,
   OP_STORE,
@@ -88,6 +89,34 @@ export function runWithPolicy(
   const r = k.run();
   k.checkInvariants('end of run');
   return { k, r };
+}
+
+/**
+ * read() of each page of `pages` from one file, on an ideal machine of
+ * `frames` frames under `policy`: the textbook cache in a few lines, for a
+ * policy's pinned behaviours. Invariants are checked at the end.
+ */
+export function idealReadReplay(
+  policy: import('./ops.js').ReclaimOps<unknown>,
+  frames: number,
+  pages: readonly number[],
+  filePages = 64,
+): import('./kernel.js').Kernel {
+  const k = new Kernel({ machine: idealMachineConfig(frames), policy, seed: 1 });
+  k.load({
+    files: [{ name: 'f', pages: filePages }],
+    memcgs: [],
+    tasks: [
+      {
+        name: 'reader',
+        regions: [{ kind: 'file-fd', file: 0, pages: filePages }],
+        source: scripted(pages.map((p) => [OP_READ, 0, p])),
+      },
+    ],
+  });
+  k.run();
+  k.checkInvariants('end of replay');
+  return k;
 }
 
 export interface Fixture {
