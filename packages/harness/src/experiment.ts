@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { parsePolicySpec } from './policies.js';
 import { loadPolicySpecs } from './policy-loader.js';
@@ -7,15 +8,22 @@ import { type CompareCell, type Comparison, compare } from './stats/index.js';
 import { type CellFile, cellId, parseCellFile } from './sweep/cell.js';
 import type { CellRunner } from './sweep/pool.js';
 import { executeCells, type PlannedTask, type SweepProgress } from './sweep/run.js';
+import type { TraceWorkload } from './trace-run.js';
 
 export interface ComparePlan {
   /** Policy specs ("lru", "mglru:bloom=off"); the first is the baseline. */
   policies: string[];
-  workloads: string[];
+  /** Built-in workload ids, and traces replayed as workloads (labelled by their file name). */
+  workloads: (string | TraceWorkload)[];
   seeds: number;
   /** The scenario everything else comes from (machine, params, budgets). */
   base: Scenario;
   onCell?: (done: number, total: number, label: string) => void;
+}
+
+/** A workload's name in tables and cell labels. */
+export function workloadLabel(w: string | TraceWorkload): string {
+  return typeof w === 'string' ? w : basename(w.trace);
 }
 
 /** Run every policy × workload × seed and compare against the first policy. */
@@ -29,25 +37,32 @@ export function runComparison(plan: ComparePlan): {
   const total = plan.policies.length * plan.workloads.length * plan.seeds;
   let done = 0;
   for (const workload of plan.workloads) {
+    const name = workloadLabel(workload);
     for (const policy of plan.policies) {
       const results: RunResult[] = [];
       for (let i = 0; i < plan.seeds; i++) {
         const seed = plan.base.seed + i;
         const scenario: Scenario = { ...plan.base, workload };
         results.push(runScenario(scenario, { policy, seed }));
-        plan.onCell?.(++done, total, `${workload} ${policy} seed ${seed}`);
+        plan.onCell?.(++done, total, `${name} ${policy} seed ${seed}`);
       }
-      cells.push({ label: policy, workload, results });
-      all.set(`${workload}\u0000${policy}`, results);
+      cells.push({ label: policy, workload: name, results });
+      all.set(`${name}\u0000${policy}`, results);
     }
   }
   return { comparison: comparePlanCells(plan, cells), results: all };
 }
 
 function comparePlanCells(plan: ComparePlan, cells: CompareCell[]): Comparison {
-  const memory = plan.base.machine.memory;
+  const m = plan.base.machine;
+  const memory =
+    m.footprintShare !== undefined
+      ? `${m.footprintShare} of the footprint`
+      : m.memoryPages !== undefined
+        ? `${m.memoryPages} pages`
+        : m.memory;
   return compare(cells, plan.policies[0], {
-    title: `${plan.policies.join(' vs ')} on ${plan.workloads.join(', ')}`,
+    title: `${plan.policies.join(' vs ')} on ${plan.workloads.map(workloadLabel).join(', ')}`,
     description: `${plan.seeds} seed(s) from ${plan.base.seed}, machine memory ${memory}, swap device ${plan.base.machine.swapDevice}, mode ${plan.base.mode}.`,
   });
 }
@@ -74,7 +89,7 @@ export async function runComparisonParallel(
       for (let i = 0; i < plan.seeds; i++) {
         const seed = plan.base.seed + i;
         const task = { scenario: { ...plan.base, workload }, policy, seed };
-        tasks.push({ ...task, id: cellId(task), label: `${workload} ${policy} seed ${seed}` });
+        tasks.push({ ...task, id: cellId(task), label: `${workloadLabel(workload)} ${policy} seed ${seed}` });
       }
     }
   }
@@ -92,11 +107,12 @@ export async function runComparisonParallel(
   const all = new Map<string, RunResult[]>();
   let k = 0;
   for (const workload of plan.workloads) {
+    const name = workloadLabel(workload);
     for (const policy of plan.policies) {
       const results = tasks.slice(k, k + plan.seeds).map((t) => result(t.id));
       k += plan.seeds;
-      cells.push({ label: policy, workload, results });
-      all.set(`${workload}\u0000${policy}`, results);
+      cells.push({ label: policy, workload: name, results });
+      all.set(`${name}\u0000${policy}`, results);
     }
   }
   return { comparison: comparePlanCells(plan, cells), results: all };

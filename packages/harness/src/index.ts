@@ -4,6 +4,7 @@ export {
   type ParallelCompareOptions,
   runComparison,
   runComparisonParallel,
+  workloadLabel,
 } from './experiment.js';
 export {
   benchTraceReplay,

@@ -207,6 +207,43 @@ describe('memory as a share of the footprint', () => {
   });
 });
 
+describe('reclaim-lab compare --trace', () => {
+  it('compares policies on a trace, labelled by its file name, each cell a direct ideal-mode run', () => {
+    const r = cli(
+      'compare',
+      '--policies',
+      'exact-lru,sieve',
+      '--trace',
+      zipf,
+      '--trace-format',
+      'oracleGeneral',
+      '--mode',
+      'ideal',
+      '--memory-pages',
+      '10%',
+      '--seeds',
+      '1',
+      '--workers',
+      '0',
+      '--format',
+      'json',
+    );
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.workloads.map((w: { workload: string }) => w.workload)).toEqual(['zipf.oracleGeneral']);
+    expect(c.score.metrics).toEqual(['miss_ratio']);
+    for (const cell of c.cells) {
+      const res = cell.results[0];
+      expect(res.misses).toBe(
+        runIdealTrace(zipf, { memoryPages: res.memoryPages, policy: cell.label }).misses,
+      );
+    }
+    expect(cli('compare', '--policies', 'lru', '--trace-format', 'csv').stderr).toContain(
+      '--trace-format and --trace-params need --trace',
+    );
+  });
+});
+
 describe('libCacheSim CSV traces with their reader params', () => {
   // cloudPhysics' layout (version,time,op,size,lbn) with SCSI opcodes in the op column.
   const csv = tmp.path('cloudphysics.csv');

@@ -7,6 +7,7 @@ import {
   renderMarkdown,
   renderTerminal,
   runComparisonParallel,
+  type TraceWorkload,
   writeReports,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
@@ -18,6 +19,10 @@ interface CompareFlags extends MachineFlags {
   policies: string;
   workload?: string;
   workloads?: string;
+  trace?: string[];
+  traceFormat?: string;
+  traceParams?: string;
+  traceKind?: string;
   seeds: string;
   report?: string;
   format: string;
@@ -26,10 +31,20 @@ interface CompareFlags extends MachineFlags {
 
 async function doCompare(opts: CompareFlags): Promise<void> {
   const policies = opts.policies.split(/,(?![^:]*=)/).flatMap((p) => splitPolicies(p));
-  const workloads = (opts.workloads ?? opts.workload ?? '').split(',').filter(Boolean);
-  if (workloads.length === 0) throw new UsageError('compare needs --workload ID[,ID...]');
+  const ids = (opts.workloads ?? opts.workload ?? '').split(',').filter(Boolean);
+  if ((opts.trace ?? []).length === 0 && (opts.traceFormat ?? opts.traceParams) !== undefined)
+    throw new UsageError('--trace-format and --trace-params need --trace');
+  // Traces replay as workloads beside the built-in ones, one reader setting for all.
+  const traces: TraceWorkload[] = (opts.trace ?? []).map((trace) => ({
+    trace,
+    ...(opts.traceFormat === undefined ? {} : { format: opts.traceFormat }),
+    ...(opts.traceParams === undefined ? {} : { params: opts.traceParams }),
+    ...(opts.traceKind === undefined ? {} : { kind: opts.traceKind as TraceWorkload['kind'] }),
+  }));
+  const workloads: (string | TraceWorkload)[] = [...ids, ...traces];
+  if (workloads.length === 0) throw new UsageError('compare needs --workload ID[,ID...] or --trace FILE');
   await loadPolicySpecs(policies);
-  const scenario = buildScenario(opts, workloads[0], policies[0]);
+  const scenario = buildScenario(opts, workloads[0] as string | Record<string, unknown>, policies[0]);
   const seeds = number('--seeds', opts.seeds) ?? 3;
   const tty = process.stderr.isTTY === true;
   const started = process.hrtime.bigint();
@@ -87,6 +102,20 @@ export function registerCompare(program: Command): void {
       .requiredOption('--policies <list>', 'comma-separated policy specs; the first is the baseline')
       .option('--workload <ids>', 'workload id(s), comma-separated')
       .option('--workloads <ids>', 'alias of --workload')
+      .option(
+        '--trace <file>',
+        'a trace replayed as a workload (repeatable; beside or instead of --workload)',
+        (v: string, acc: string[]) => [...acc, v],
+        [] as string[],
+      )
+      .option('--trace-format <name>', 'trace format of every --trace (default: detect)')
+      .option('--trace-params <params>', "libcachesim-csv reader params in libCacheSim's syntax")
+      .addOption(
+        new Option(
+          '--trace-kind <kind>',
+          'replay requests as fd reads/writes or as anon loads/stores',
+        ).choices(['file-fd', 'anon']),
+      )
       .option('--seeds <n>', 'seeds per cell', '3')
       .option('--report <dir>', 'also write JSON, Markdown, HTML and text reports there')
       .option('--workers <n>', 'worker processes (default: one per core; 0 = in this process)')
