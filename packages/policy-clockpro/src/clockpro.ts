@@ -144,7 +144,7 @@ export function createClockPro(options: Partial<ClockProOptions> = {}): ReclaimO
     requires: ['evictCandidates', 'rmap'],
 
     init(ictx) {
-      const memory = Math.max(2, Math.min(ictx.machine.nodes[ictx.lruvec.node].pages, ictx.lruvec.memcg.max));
+      const memory = Math.max(2, ictx.memoryPages);
       return {
         hot: ictx.createList('hot'),
         cold: ictx.createList('cold'),

@@ -146,7 +146,7 @@ export function createLhd(options: Partial<LhdOptions> = {}): ReclaimOps<LhdStat
     requires: ['evictCandidates', 'rmap', 'shadows'],
 
     init(ictx) {
-      const memory = Math.min(ictx.machine.nodes[ictx.lruvec.node].pages, ictx.lruvec.memcg.max);
+      const memory = ictx.memoryPages;
       const density = new Float64Array(CLASSES * AGES);
       // Before anything is learned: older is worth less, more hits worth more.
       for (let c = 0; c < CLASSES; c++)

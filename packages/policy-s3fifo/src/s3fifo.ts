@@ -97,11 +97,10 @@ export function createS3Fifo(options: Partial<S3FifoOptions> = {}): ReclaimOps<S
     requires: ['evictCandidates', 'rmap'],
 
     init(ictx) {
-      const memory = Math.min(ictx.machine.nodes[ictx.lruvec.node].pages, ictx.lruvec.memcg.max);
       return {
         small: ictx.createList('small'),
         main: ictx.createList('main'),
-        ghost: new GhostFifo(Math.floor(memory * opts.ghostRatio)),
+        ghost: new GhostFifo(Math.floor(ictx.memoryPages * opts.ghostRatio)),
       };
     },
 

@@ -59,11 +59,10 @@ export function createTwoq(options: Partial<TwoqOptions> = {}): ReclaimOps<TwoqS
     requires: ['evictCandidates', 'rmap'],
 
     init(ictx) {
-      const memory = Math.min(ictx.machine.nodes[ictx.lruvec.node].pages, ictx.lruvec.memcg.max);
       return {
         a1in: ictx.createList('a1in'),
         am: ictx.createList('am'),
-        a1out: new GhostFifo(Math.floor(memory * opts.outRatio)),
+        a1out: new GhostFifo(Math.floor(ictx.memoryPages * opts.outRatio)),
       };
     },
 

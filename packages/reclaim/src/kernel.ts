@@ -429,6 +429,7 @@ export class Kernel implements ReclaimCore {
           ops.init!({
             lruvec: ctx.lruvec,
             machine: this.machine,
+            memoryPages: Math.min(this.machine.nodes[ctx.lruvec.node].pages, ctx.lruvec.memcg.max),
             createList: (name: string) => {
               const id = this.world.lists.create(ctx.lruvec.id, `${ops.name}:${name}`);
               ctx.ownLists.push(id);

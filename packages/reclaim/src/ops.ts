@@ -249,6 +249,11 @@ export interface ReclaimCore {
 export interface InitCtx {
   readonly lruvec: Lruvec;
   readonly machine: Machine;
+  /**
+   * The most this lruvec can hold: its node's pages, or its memcg's
+   * memory.max when lower. What ghost queues and windows are sized by.
+   */
+  readonly memoryPages: number;
   createList(name: string): number;
 }
 
