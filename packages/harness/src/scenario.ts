@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { TRACE_FORMATS } from './trace/trace-chunk.js';
 
 /** Trace format names a scenario may give (libCacheSim's `oracleGeneral` spelling too). */
-export const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
+const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
 
 /**
  * A scenario: machine + workload + policy + knobs + seed. It comes from a
@@ -79,6 +79,15 @@ const PolicyAttachSchema = v.strictObject({
   policy: v.string(),
 });
 
+/** A trace replayed as the workload (sweeps take the same form in their workload lists). */
+export const TraceWorkloadSchema = v.strictObject({
+  trace: v.string(),
+  format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
+  kind: v.optional(v.picklist(['file-fd', 'anon'])),
+  // libcachesim-csv reader parameters, in libCacheSim's syntax.
+  params: v.optional(v.string()),
+});
+
 const ScenarioSchema = v.strictObject({
   name: v.optional(v.string()),
   mode: v.optional(v.picklist(['kernel', 'ideal']), 'kernel'),
@@ -86,13 +95,7 @@ const ScenarioSchema = v.strictObject({
   workload: v.union([
     v.string(),
     v.strictObject({ id: v.string(), params: v.optional(v.record(v.string(), v.unknown()), {}) }),
-    v.strictObject({
-      trace: v.string(),
-      format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
-      kind: v.optional(v.picklist(['file-fd', 'anon'])),
-      // libcachesim-csv reader parameters, in libCacheSim's syntax.
-      params: v.optional(v.string()),
-    }),
+    TraceWorkloadSchema,
     // An inline workload spec; a `trace` key means the trace form above, whose errors should show.
     v.pipe(
       v.record(v.string(), v.unknown()),
@@ -124,7 +127,7 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
   if (r.success) {
     // A footprint share waits for the trace's first pass; its other checks are made here.
     if (r.output.machine.footprintShare === undefined) parseMachine(r.output);
-    else if (r.output.machine.memoryPages !== undefined || !isTraceWorkloadField(r.output.workload))
+    else if (r.output.machine.memoryPages !== undefined || !hasTracePath(r.output.workload))
       parseMachine(r.output);
     return r.output;
   }
@@ -135,7 +138,8 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
   throw new ScenarioError(lines.join('\n'));
 }
 
-function isTraceWorkloadField(w: unknown): boolean {
+/** A workload field in the trace form (`{ trace: path, ... }`). */
+export function hasTracePath(w: unknown): w is { trace: string } {
   return typeof w === 'object' && w !== null && typeof (w as { trace?: unknown }).trace === 'string';
 }
 
@@ -174,7 +178,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
   if (m.footprintShare !== undefined) {
     if (m.memoryPages !== undefined)
       throw new ScenarioError('machine: give memoryPages or footprintShare, not both');
-    if (!isTraceWorkloadField(s.workload))
+    if (!hasTracePath(s.workload))
       throw new ScenarioError(
         'machine.footprintShare: memory as a share of the footprint needs a trace workload',
       );

@@ -15,7 +15,7 @@ import { statSync } from 'node:fs';
 import type { EventChunk, EventSource, WorkloadInstance } from '@reclaim-lab/hw-model';
 import * as hw from '@reclaim-lab/hw-model';
 import { getPolicyFactory, type PolicySpec } from './policies.js';
-import { ScenarioError } from './scenario.js';
+import { hasTracePath, ScenarioError } from './scenario.js';
 import {
   detectFormat,
   nextAccessFromReader,
@@ -77,7 +77,7 @@ export function traceReadOptions(
 export const ORACLE_OPTION = 'oracle';
 
 export function isTraceWorkload(w: unknown): w is TraceWorkload {
-  return typeof w === 'object' && w !== null && typeof (w as { trace?: unknown }).trace === 'string';
+  return hasTracePath(w);
 }
 
 /** A trace ready to run: its workload instance, and next-access indices for the policies that ask. */

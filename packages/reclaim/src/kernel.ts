@@ -2152,13 +2152,12 @@ export class Kernel implements ReclaimCore {
 
   // ---- allocation ----------------------------------------------------------------------
 
-  /** Allocate a page for `task`, charging its memcg; reclaims as needed. -1: the task was killed. */
   /**
-   * Allocate and charge one page for `task`; -1 if the task was killed. With
-   * `noRetry` (`__GFP_NORETRY`, readahead's mask) one round of reclaim is
-   * all it tries: -1 then also means "no memory", with no OOM kill.
+   * Allocate one page for `task`, charged to `memcg` (its own, or the owner
+   * of a swap entry read ahead for it), reclaiming as needed; -1 if the task
+   * was killed. With `noRetry` (`__GFP_NORETRY`, readahead's mask) one round
+   * of reclaim is all it tries: -1 then also means "no memory", with no OOM kill.
    */
-  /** A page for `task`, charged to `memcg` (its own, or a swap entry's owner read ahead for it). */
   private allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
     if (!this.chargeMemcg(task, 1, noRetry, memcg)) return -1;
     const pfn = this.allocFrame(task, noRetry);
@@ -2489,7 +2488,6 @@ export class Kernel implements ReclaimCore {
     return true;
   }
 
-  /** `mem_cgroup_handle_over_high`: reclaim the debt from over-high ancestors, then sleep a penalty. */
   /**
    * Models `mem_cgroup_handle_over_high`: reclaim the debt from every
    * ancestor over its memory.high (`reclaim_high`, which counts the high

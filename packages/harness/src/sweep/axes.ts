@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import * as v from 'valibot';
-import { TRACE_FORMAT_NAMES } from '../scenario.js';
+import { TraceWorkloadSchema } from '../scenario.js';
 import { describeValue } from '../workload/index.js';
 import { canonicalJson } from './cell.js';
 
@@ -162,14 +162,6 @@ function expandRecord(
   }));
 }
 
-/** A trace replayed as the workload: the scenario's trace form. */
-const TraceRefSchema = v.strictObject({
-  trace: v.string(),
-  format: v.optional(v.picklist(TRACE_FORMAT_NAMES)),
-  kind: v.optional(v.picklist(['file-fd', 'anon'])),
-  params: v.optional(v.string()),
-});
-
 function isTraceRef(w: unknown): boolean {
   return typeof w === 'object' && w !== null && !Array.isArray(w) && 'trace' in w;
 }
@@ -215,7 +207,7 @@ function workloadAxis(raw: unknown, issues: Issues): Axis {
         });
       }
     } else if (isTraceRef(item)) {
-      const r = v.safeParse(TraceRefSchema, item);
+      const r = v.safeParse(TraceWorkloadSchema, item);
       if (!r.success) {
         for (const issue of r.issues)
           issues.add(`${where}.${issuePath(issue)}`.replace(/\.$/, ''), issue.message);
