@@ -192,21 +192,21 @@ class CsvTraceReader implements TraceReader {
 
     const ks = f[2 * c.key];
     const ke = f[2 * c.key + 1];
+    let key: number;
     if (this.hashIds) {
       if (ke === ks) this.fail('empty object id');
-      chunk.key[at] = hashId(buf, ks, ke);
-    } else if (!parseU64(buf, ks, ke, this.scratch)) {
-      const hint = this.format === 'libcachesim-csv' ? '; obj-id-is-num=false reads any string as an id' : '';
-      this.fail(
-        `bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex${hint})`,
-      );
+      key = hashId(buf, ks, ke);
+    } else {
+      if (!parseU64(buf, ks, ke, this.scratch)) {
+        const hint =
+          this.format === 'libcachesim-csv' ? '; obj-id-is-num=false reads any string as an id' : '';
+        this.fail(
+          `bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex${hint})`,
+        );
+      }
+      key = this.addressToPage ? u64ToPage(this.scratch, this.pageShift) : u64ToKey(this.scratch);
+      if (Number.isNaN(key)) this.fail(`key "${this.fieldText(c.key)}" exceeds 2^53-1`);
     }
-    const key = this.hashIds
-      ? chunk.key[at]
-      : this.addressToPage
-        ? u64ToPage(this.scratch, this.pageShift)
-        : u64ToKey(this.scratch);
-    if (Number.isNaN(key)) this.fail(`key "${this.fieldText(c.key)}" exceeds 2^53-1`);
 
     let op = TRACE_OP_READ;
     if (c.op >= 0) {
