@@ -853,7 +853,8 @@ export class Kernel implements ReclaimCore {
       if ((write || vma.vmFlags & VM_LOCKED || swap.isFull()) && (f.flags[pfn] & PG_WRITEBACK) === 0)
         this.world.freeSwapSlot(pfn);
     } else {
-      pfn = this.allocPage(task);
+      // Charged to the memcg that swapped the page out (`mem_cgroup_swapin_charge_folio`).
+      pfn = this.allocPage(task, false, this.machine.memcgs[swap.memcg[slot]]);
       if (pfn < 0) return;
       if (mm.pte[vpn] !== -(slot + 1)) {
         // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
@@ -911,7 +912,7 @@ export class Kernel implements ReclaimCore {
     index: number,
     ahead = 0,
   ): number {
-    const shadow = this.swapCacheAdd(pfn, slot, flags, owner, index, task.memcg.id);
+    const shadow = this.swapCacheAdd(pfn, slot, flags, owner, index, this.machine.frames.memcg[pfn]);
     const c = this.world.counters.v;
     // The pages read ahead go in the same plugged request as this one.
     c[VM.pswpin] += 1 + ahead;
@@ -1326,7 +1327,8 @@ export class Kernel implements ReclaimCore {
       this.world.shmemSwapinToCache(pfn);
       return pfn;
     }
-    pfn = this.allocPage(task);
+    // Charged to the memcg that swapped the page out, whichever task faults it back.
+    pfn = this.allocPage(task, false, this.machine.memcgs[swap.memcg[slot]]);
     if (pfn < 0) return -1;
     if ((file.swapEntry as Int32Array)[index] !== slot + 1)
       throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);

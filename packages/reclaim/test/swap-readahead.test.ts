@@ -190,6 +190,48 @@ describe('swap readahead', () => {
     expect(b.memcg.usage).toBeGreaterThanOrEqual(cachedForB);
   });
 
+  it('a swap-in is charged to the memcg that swapped the page out, not to the task that faults it', () => {
+    // /a writes a shmem file of twice memory (most of it goes to zram); /b reads it all back later.
+    const pages = 2 * 1024;
+    const k = new Kernel({
+      machine: defaultMachineConfig(1024, { swapPages: 4096, swapDevice: DEVICE_PRESETS.zram }),
+      policy: { name: 'defaults' },
+      seed: 1,
+      checkInvariants: true,
+    });
+    k.load({
+      files: [{ name: 'shm', pages }],
+      memcgs: [{ path: '/a' }, { path: '/b' }],
+      tasks: [
+        {
+          name: 'writer',
+          memcg: '/a',
+          regions: [{ kind: 'file-mapped', file: 0, pages, shmem: true }],
+          source: generated((i) => (i < pages ? [OP_STORE, 0, i] : null)),
+        },
+        {
+          name: 'reader',
+          memcg: '/b',
+          regions: [{ kind: 'file-mapped', file: 0, pages, shmem: true }],
+          source: generated((i) => (i === 0 ? [OP_THINK, 0, 2e9] : i <= pages ? [OP_LOAD, 0, i - 1] : null)),
+        },
+      ],
+    });
+    const r = k.run();
+    expect(r.counters.pswpin).toBeGreaterThan(500);
+    const [a, b] = k.tasks.map((t) => t.memcg);
+    const f = k.machine.frames;
+    const charged = { a: 0, b: 0 };
+    for (const p of k.machine.files[0].cache) {
+      if (p === 0) continue;
+      if (f.memcg[p - 1] === a.id) charged.a++;
+      if (f.memcg[p - 1] === b.id) charged.b++;
+    }
+    expect(charged.a).toBeGreaterThan(500);
+    expect(charged.b).toBe(0);
+    expect(b.usage).toBe(0);
+  });
+
   it('zram is synchronous: swap-ins skip the swap cache and read one page each', () => {
     const c = rereadAnon(DEVICE_PRESETS.zram, 'sequential').counters;
     expect(c.pswpin).toBeGreaterThan(MEM);
