@@ -13,7 +13,6 @@ export {
 export {
   EvictionBatch,
   GhostFifo,
-  ghostKeyHi,
   type IterVerdict,
   listIterate,
   listSample,

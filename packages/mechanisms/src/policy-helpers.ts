@@ -252,7 +252,7 @@ export class GhostFifo {
   }
 
   /** `push` by the page's identity (`ghostKeyHi`, file index), for a frame already reused. */
-  pushKey(hi: number, lo: number, value = 0): boolean {
+  private pushKey(hi: number, lo: number, value = 0): boolean {
     if (this.capacity === 0) return false;
     const at = this.find(hi, lo);
     if (at !== -1) this.forget(at);
@@ -439,7 +439,7 @@ export class GhostFifo {
 
 /** Owner and type of a page as one key word: file pages by file id, anon by mm id. */
 /** The high half of a page's identity in a `GhostFifo`: its owner (file or address space) and kind. */
-export function ghostKeyHi(frames: FrameTable, pfn: number): number {
+function ghostKeyHi(frames: FrameTable, pfn: number): number {
   return frames.owner[pfn] * 2 + (frames.flags[pfn] & PG_FILE ? 1 : 0);
 }
 
