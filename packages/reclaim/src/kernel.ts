@@ -1747,9 +1747,6 @@ export class Kernel implements ReclaimCore {
     const timers = this.world.timers;
     const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
     const LRU_ONLY = PG_LRU;
-    let t = task.t;
-    let pos = task.requestPos;
-    let len = task.requestLen;
     let hits = 0;
     let lruvec = -1;
     let ctx: LruvecCtx | null = null;
@@ -1763,7 +1760,13 @@ export class Kernel implements ReclaimCore {
     // A miss evicts and inserts in `idealMiss` while this policy stays
     // attached (the scope is fixed while requests run: nothing else does).
     const lean = leanFile && settled && this.leanMemcg(task.memcg) ? this.idealLeanCtx() : null;
+    if (lean !== null && this.replayLean(task, horizon, lean)) return;
     const leanOps = lean === null ? null : lean.slot.ops;
+    // After `replayLean` gave up part way: what it wrote back.
+    let t = task.t;
+    let pos = task.requestPos;
+    let len = task.requestLen;
+    if (task.killed || !task.alive) return;
     this.preempt = false;
     while (t < horizon) {
       if (pos >= len) {
@@ -1824,6 +1827,340 @@ export class Kernel implements ReclaimCore {
     task.accesses += hits;
     task.ops += hits;
     this.requests += hits;
+  }
+
+  /**
+   * `replayRequests` on the machine of `idealLeanCtx`: a hit as there, a
+   * miss by `leanMiss`. The hit loop holds only what a hit needs, so V8
+   * keeps it in registers. Returns false, with the task's position and time
+   * written back, when the machine is no longer lean (the policy was
+   * ejected, a request is out of range): the caller goes on with the
+   * general loop. The lean-paths property test holds it to the general
+   * path's results.
+   */
+  private replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
+    const slot = ctx.slot;
+    const ops = slot.ops;
+    const accessed = ops.folioAccessed;
+    if (accessed === undefined || ops.folioAdded === undefined || ops.evictCandidates === undefined)
+      return false;
+    const fillRequests = task.requestSource as (out: Int32Array) => number;
+    const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
+    const vma = task.vmas[0];
+    const cache = this.machine.files[vma.file].cache;
+    const pgoff = vma.pgoff;
+    const pages = vma.pages;
+    const lists = this.world.lists;
+    const fdAccessNs = this.machine.config.cost.fdAccessNs;
+    const budget = this.watchdog.options.stepBudget;
+    const timers = this.world.timers;
+    let t = task.t;
+    let pos = task.requestPos;
+    let len = task.requestLen;
+    let hits = 0;
+    let lean = true;
+    this.preempt = false;
+    while (t < horizon) {
+      if (pos >= len) {
+        const n = fillRequests(buf);
+        // The events these requests stand for: a read or write, and an op done.
+        this.events += 2 * n;
+        pos = 0;
+        len = n;
+        if (n === 0) {
+          task.t = t;
+          this.exitTask(task, false);
+          break;
+        }
+      }
+      const r = buf[pos];
+      const a = r < 0 ? ~r : r;
+      if (a >= pages) {
+        lean = false;
+        break;
+      }
+      pos++;
+      const p = cache[pgoff + a];
+      if (p !== 0) {
+        // Each hit is an op too: `task.ops` gets them with the other totals at the end.
+        hits++;
+        t += fdAccessNs;
+        // `accessGuarded`, written out.
+        lists.steps = 0;
+        lists.stepLimit = budget;
+        try {
+          (ops.folioAccessed as typeof accessed)(ctx, p - 1);
+        } catch (e) {
+          lists.stepLimit = Number.POSITIVE_INFINITY;
+          this.accessFailed(ctx, p - 1, e);
+          lean = false;
+          break;
+        }
+        lists.stepLimit = Number.POSITIVE_INFINITY;
+        if (slot.ops !== ops) {
+          this.recoverStrays(slot);
+          lean = false;
+          break;
+        }
+        continue;
+      }
+      task.t = t;
+      task.requestPos = pos;
+      task.requestLen = len;
+      this.leanMiss(task, vma, a, r < 0, ctx);
+      if (task.killed) break;
+      task.ops++;
+      t = task.t;
+      if (slot.ops !== ops) {
+        lean = false;
+        break;
+      }
+      if (this.preempt || timers.peekTime() < t) break;
+    }
+    this.preempt = false;
+    if (!task.killed) task.t = t;
+    task.requestPos = pos;
+    task.requestLen = len;
+    task.accesses += hits;
+    task.ops += hits;
+    this.requests += hits;
+    return lean;
+  }
+
+  /**
+   * A miss of `replayLean`: `idealMiss`, with `allocIdeal` and
+   * `idealShrinkOne` written out in it, and the watchdog's guards around
+   * each hook as `hookOpen`/`hookClose` do them. V8 spills every live
+   * value at a call, so on this path, the replay's slowest, the kernel's
+   * own steps are not calls. Where the miss parts from the common case (a
+   * hook fails, the candidate is not a clean unmapped file folio, nothing
+   * could be reclaimed), it goes on with the general functions from there,
+   * as those do.
+   */
+  private leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
+    const slot = ctx.slot;
+    const ops = slot.ops;
+    const file = this.machine.files[vma.file];
+    const index = vma.pgoff + a;
+    const memcg = task.memcg;
+    const lv = ctx.lruvec;
+    const lvId = lv.id;
+    const f = this.machine.frames;
+    const flags = f.flags;
+    const lists = this.world.lists;
+    const c = this.world.counters.v;
+    const cost = this.machine.config.cost;
+    const zone = this.machine.nodes[0].zone;
+    const wd = this.watchdog;
+    const INF = Number.POSITIVE_INFINITY;
+    this.requests++;
+    task.accesses++;
+    task.t += cost.fdAccessNs;
+    this.misses++;
+    if (!write) task.raWindow[0] = 1;
+    memcg.usage++;
+    // `allocIdeal`: evict exactly one page when memory is full.
+    if (zone.free === 0) {
+      const sc = this.directSc.reset('direct', null, 0, 1);
+      sc.batch = 1;
+      sc.priority = 0;
+      // `idealShrinkOne`.
+      shrink: {
+        const epoch = ++this.shrinkEpoch;
+        this.memcgIterCursor++;
+        lv.memcg.emin = 0;
+        lv.memcg.elow = 0;
+        if (lv.nrPages[LRU_ANON] + lv.nrPages[LRU_FILE] === 0) {
+          this.congestionAndProgress(sc, 0, lv, 0);
+          break shrink;
+        }
+        slot.preparedEpoch = epoch;
+        const req = this.evictReq;
+        const victims = this.evictBuf;
+        req.nr = 1;
+        req.sc = sc;
+        let got: number | typeof HOOK_FAILED;
+        wd.depth = 1;
+        wd.calledOps[0] = ops;
+        wd.budgeted = true;
+        lists.steps = 0;
+        lists.stepLimit = wd.options.stepBudget;
+        try {
+          got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, victims);
+        } catch (e) {
+          wd.failed(ctx, 'evictCandidates', e);
+          got = HOOK_FAILED;
+        }
+        wd.depth = 0;
+        lists.stepLimit = INF;
+        if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+        const v = victims[0];
+        const list = v >= 0 && v < f.count ? lists.listOf[v] : -1;
+        if (
+          !(
+            got === 1 &&
+            slot.ops === ops &&
+            list >= 0 &&
+            f.lruvec[v] === lvId &&
+            (flags[v] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
+              PG_LRU &&
+            f.mapcount[v] === 0 &&
+            lists.lruvecOf(list) === lvId &&
+            list !== lv.unevictableList
+          )
+        ) {
+          this.evictProposed(ctx, ops, sc, 1, got);
+          this.congestionAndProgress(sc, 0, lv, 0);
+          break shrink;
+        }
+        if (this.isoLogging) this.isolateFolio(lv, v);
+        else {
+          lists.remove(v);
+          lv.nrPages[LRU_FILE]--;
+          lv.nrIsolated[LRU_FILE]++;
+          flags[v] = (flags[v] & ~PG_LRU) | PG_ISOLATED;
+        }
+        sc.costNs += cost.scanPageNs;
+        c[VM.pgscan_direct]++;
+        sc.nrScanned++;
+        sc.nrTaken++;
+        sc.nrFileTaken++;
+        const vflags = flags[v];
+        const rmap = this.rmapScratch;
+        rmap.refs = 0;
+        rmap.vmFlags = 0;
+        rmap.mappings = 0;
+        let decision: Decision | typeof HOOK_FAILED = 'reclaim';
+        const check = ops.checkReferences;
+        if (check !== undefined) {
+          wd.depth = 1;
+          wd.calledOps[0] = ops;
+          wd.budgeted = !slot.ejected;
+          lists.steps = 0;
+          lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
+          try {
+            decision = (ops.checkReferences as typeof check)(ctx, v, rmap, sc);
+          } catch (e) {
+            wd.failed(ctx, 'checkReferences', e);
+            decision = HOOK_FAILED;
+          }
+          wd.depth = 0;
+          lists.stepLimit = INF;
+          if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+          if (decision !== 'reclaim') decision = this.decision(ctx, decision);
+        }
+        if (decision === 'activate' || decision === 'keep') {
+          if (decision === 'activate') c[VM.pgactivate]++;
+          this.putback(ctx, v, decision);
+          this.congestionAndProgress(sc, 0, lv, 0);
+          break shrink;
+        }
+        let payload = 0;
+        const evicted = ops.evicted;
+        if (evicted !== undefined) {
+          this.hookOpen(slot, ops);
+          try {
+            payload = (ops.evicted as typeof evicted)(ctx, v, sc);
+          } catch (e) {
+            wd.failed(ctx, 'evicted', e);
+            payload = 0;
+          }
+          this.hookClose(slot);
+        }
+        // The folio's lruvec: on the lean machine also the reclaim target's (`shadowScope` either way).
+        const shadow =
+          slot.ops === ops || evicted === undefined
+            ? packShadow(payload >>> 0, lvId, (vflags & PG_WORKINGSET) !== 0)
+            : 0;
+        this.world.dropIsolatedCleanFile(v, shadow);
+        sc.costNs += cost.freeNs;
+        sc.nrReclaimed++;
+        c[VM.pgsteal_direct]++;
+        c[VM.pgsteal_file]++;
+        if (lv.congested || lv.cgroupCongested) this.congestionAndProgress(sc, 0, lv, 0);
+        else this.kswapd[0].failures = 0;
+      }
+      let tries = 0;
+      while (zone.free === 0 && tries++ < 3) {
+        sc.resetPass();
+        this.shrinkNode(sc, 0);
+      }
+      if (zone.free === 0) {
+        this.oom('global', null, task);
+        if (task.killed || zone.free === 0) {
+          this.world.uncharge(memcg.id, 1);
+          return;
+        }
+      }
+    }
+    const pfn = this.machine.allocFrame(0);
+    f.memcg[pfn] = memcg.id;
+    c[VM.pgalloc_normal]++;
+    task.t += cost.allocNs;
+    const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
+    let active = false;
+    if (shadow !== 0) {
+      // `refault` counts a refault and stops there for a policy with no refault hook.
+      if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
+      else active = this.refault(pfn, shadow, false);
+    }
+    if (slot.ops === ops) {
+      // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
+      f.lruvec[pfn] = lvId;
+      const how = this.addHow;
+      how.reason = write ? 'write' : 'read';
+      how.active = active;
+      how.inFault = false;
+      how.vmFlags = vma.vmFlags;
+      if (active) flags[pfn] |= PG_ACTIVE;
+      wd.depth = 1;
+      wd.calledOps[0] = ops;
+      wd.budgeted = !slot.ejected;
+      lists.steps = 0;
+      lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
+      try {
+        (ops.folioAdded as NonNullable<ReclaimOps<unknown>['folioAdded']>)(ctx, pfn, how);
+      } catch (e) {
+        wd.failed(ctx, 'folioAdded', e);
+      }
+      wd.depth = 0;
+      lists.stepLimit = INF;
+      if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+      const list = lists.listOf[pfn];
+      if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lvId && list !== lv.unevictableList) {
+        flags[pfn] |= PG_LRU;
+        lv.nrPages[LRU_FILE]++;
+      } else this.placed(ctx, ops, pfn, 'folioAdded');
+    } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
+    if (!write) {
+      c[VM.pgpgin] += KIB_PER_PAGE;
+      const done = this.machine.devices[file.device].submit(task.t, 1, false, true, fileSector(file.id, index));
+      task.ioWaitNs += done - task.t;
+      task.t = done + cost.majorFaultNs;
+      task.readMisses++;
+    }
+    const accessed = ops.folioAccessed;
+    if (
+      accessed !== undefined &&
+      slot.ops === ops &&
+      (flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) === PG_LRU &&
+      f.lruvec[pfn] === lvId
+    ) {
+      // `accessGuarded`, written out.
+      lists.steps = 0;
+      lists.stepLimit = wd.options.stepBudget;
+      try {
+        (ops.folioAccessed as typeof accessed)(ctx, pfn);
+      } catch (e) {
+        lists.stepLimit = INF;
+        this.accessFailed(ctx, pfn, e);
+        if (!write) task.raPrev[0] = a;
+        return;
+      }
+      lists.stepLimit = INF;
+      if (slot.ops !== ops) this.recoverStrays(slot);
+    } else this.markAccessed(pfn);
+    if (!write) task.raPrev[0] = a;
   }
 
   /** A memcg whose charges never reclaim: the root, with no limits. */
