@@ -172,6 +172,23 @@ export class Machine {
   }
 
   freeFrame(pfn: number): void {
+    this.clearFrame(pfn);
+    const n = this.nodes[this.frames.node[pfn]];
+    n.freeStack[n.freeTop++] = pfn;
+    n.zone.free++;
+  }
+
+  /**
+   * `freeFrame(pfn)` then `allocFrame` on its node, which hands the same
+   * frame straight back: its fields reset as a new allocation's, the free
+   * counts as they were. Ideal mode's miss, evicting one page for another.
+   */
+  recycleFrame(pfn: number): void {
+    this.clearFrame(pfn);
+    this.frames.flags[pfn] = PG_ALLOCATED;
+  }
+
+  private clearFrame(pfn: number): void {
     const f = this.frames;
     if ((f.flags[pfn] & PG_ALLOCATED) === 0) throw new Error(`pfn ${pfn} freed twice`);
     f.flags[pfn] = 0;
@@ -180,9 +197,6 @@ export class Machine {
     f.swapSlot[pfn] = -1;
     f.policy[pfn] = 0;
     f.lruvec[pfn] = -1;
-    const n = this.nodes[f.node[pfn]];
-    n.freeStack[n.freeTop++] = pfn;
-    n.zone.free++;
   }
 
   freePages(): number {

@@ -566,6 +566,34 @@ export class World {
     this.machine.freeFrame(pfn);
   }
 
+  /**
+   * Ideal mode's miss when memory is full, in one call: `dropIsolatedCleanFile(old,
+   * shadow)`, then the frame it frees — which `allocFrame` would hand straight
+   * back — inserted as page `index` of `file` for `memcg` (`pageCacheInsert`).
+   * Returns the shadow the insert found (0: none), or -1, with nothing done,
+   * when `old` is not an isolated, clean, unmapped file folio on no list, or
+   * its node's free stack is not empty (another frame would come back).
+   */
+  replaceIsolatedCleanFile(old: number, shadow: number, file: SimFile, index: number, memcg: Memcg): number {
+    const f = this.frames;
+    if (
+      (f.flags[old] &
+        (PG_FILE | PG_SWAPBACKED | PG_ISOLATED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED | PG_UNEVICTABLE)) !==
+        (PG_FILE | PG_ISOLATED) ||
+      f.mapcount[old] !== 0 ||
+      this.lists.listOf[old] !== -1 ||
+      this.machine.nodes[f.node[old]].freeTop !== 0 ||
+      this.shadowNodes !== null
+    )
+      return -1;
+    this.lruvecs[f.lruvec[old]].nrIsolated[LRU_FILE]--;
+    this.pageCacheDelete(old, shadow);
+    this.uncharge(f.memcg[old], 1);
+    this.counters.v[VM.pgfree]++;
+    this.machine.recycleFrame(old);
+    return this.pageCacheInsert(file, index, old, memcg);
+  }
+
   /** `__filemap_remove_folio`: a clean file folio leaves its page cache, `shadow` (0: none) in its slot. */
   private pageCacheDelete(pfn: number, shadow: number): void {
     const f = this.frames;

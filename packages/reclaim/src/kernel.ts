@@ -1959,6 +1959,9 @@ export class Kernel implements ReclaimCore {
     this.misses++;
     if (!write) task.raWindow[0] = 1;
     memcg.usage++;
+    // The frame of the page evicted, reused for this one, and the shadow the insert found.
+    let reused = -1;
+    let shadow = 0;
     // `allocIdeal`: evict exactly one page when memory is full.
     if (zone.free === 0) {
       const sc = this.directSc.reset('direct', null, 0, 1);
@@ -1986,7 +1989,11 @@ export class Kernel implements ReclaimCore {
         lists.steps = 0;
         lists.stepLimit = wd.options.stepBudget;
         try {
-          got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, victims);
+          got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(
+            ctx,
+            req,
+            victims,
+          );
         } catch (e) {
           wd.failed(ctx, 'evictCandidates', e);
           got = HOOK_FAILED;
@@ -2068,11 +2075,17 @@ export class Kernel implements ReclaimCore {
           this.hookClose(slot);
         }
         // The folio's lruvec: on the lean machine also the reclaim target's (`shadowScope` either way).
-        const shadow =
+        const left =
           slot.ops === ops || evicted === undefined
             ? packShadow(payload >>> 0, lvId, (vflags & PG_WORKINGSET) !== 0)
             : 0;
-        this.world.dropIsolatedCleanFile(v, shadow);
+        // The freed frame is the one `allocFrame` would return: drop, allocate and insert in one call.
+        shadow = this.world.replaceIsolatedCleanFile(v, left, file, index, memcg);
+        if (shadow >= 0) reused = v;
+        else {
+          shadow = 0;
+          this.world.dropIsolatedCleanFile(v, left);
+        }
         sc.costNs += cost.freeNs;
         sc.nrReclaimed++;
         c[VM.pgsteal_direct]++;
@@ -2081,11 +2094,11 @@ export class Kernel implements ReclaimCore {
         else this.kswapd[0].failures = 0;
       }
       let tries = 0;
-      while (zone.free === 0 && tries++ < 3) {
+      while (reused < 0 && zone.free === 0 && tries++ < 3) {
         sc.resetPass();
         this.shrinkNode(sc, 0);
       }
-      if (zone.free === 0) {
+      if (reused < 0 && zone.free === 0) {
         this.oom('global', null, task);
         if (task.killed || zone.free === 0) {
           this.world.uncharge(memcg.id, 1);
@@ -2093,11 +2106,14 @@ export class Kernel implements ReclaimCore {
         }
       }
     }
-    const pfn = this.machine.allocFrame(0);
-    f.memcg[pfn] = memcg.id;
+    let pfn = reused;
+    if (pfn < 0) {
+      pfn = this.machine.allocFrame(0);
+      f.memcg[pfn] = memcg.id;
+      shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
+    }
     c[VM.pgalloc_normal]++;
     task.t += cost.allocNs;
-    const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
     let active = false;
     if (shadow !== 0) {
       // `refault` counts a refault and stops there for a policy with no refault hook.
@@ -2134,7 +2150,13 @@ export class Kernel implements ReclaimCore {
     } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
       c[VM.pgpgin] += KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(task.t, 1, false, true, fileSector(file.id, index));
+      const done = this.machine.devices[file.device].submit(
+        task.t,
+        1,
+        false,
+        true,
+        fileSector(file.id, index),
+      );
       task.ioWaitNs += done - task.t;
       task.t = done + cost.majorFaultNs;
       task.readMisses++;
