@@ -299,6 +299,8 @@ export class Kernel implements ReclaimCore {
   private isoLogging = false;
   private stallCount: number[] = [];
   private shrinkEpoch = 0;
+  /** The shadow `idealShrinkOne`'s insert found where it put the new page (0: none). */
+  private reusedShadow = 0;
   private readonly zonelists: number[][] = [];
   private readonly subtrees = new Map<Memcg, Memcg[]>();
   private subtreesFor = 0;
@@ -1736,7 +1738,7 @@ export class Kernel implements ReclaimCore {
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
-    // idealMiss reads a regular file; shmem misses take the general path.
+    // leanMiss reads a regular file; shmem misses take the general path.
     const leanFile = !this.machine.files[vma.file].shmem;
     const pgoff = vma.pgoff;
     const pages = vma.pages;
@@ -1757,7 +1759,7 @@ export class Kernel implements ReclaimCore {
     // lruvec's lists and evictable: pages are isolated only inside reclaim,
     // and only VM_LOCKED culls them. On one lruvec the check can go.
     const settled = single !== null && (vma.vmFlags & VM_LOCKED) === 0;
-    // A miss evicts and inserts in `idealMiss` while this policy stays
+    // A miss evicts and inserts in `leanMiss` while this policy stays
     // attached (the scope is fixed while requests run: nothing else does).
     const lean = leanFile && settled && this.leanMemcg(task.memcg) ? this.idealLeanCtx() : null;
     if (lean !== null && this.replayLean(task, horizon, lean)) return;
@@ -1813,7 +1815,7 @@ export class Kernel implements ReclaimCore {
       task.requestPos = pos;
       task.requestLen = len;
       if (a < pages && lean !== null && lean.slot.ops === leanOps && !lean.slot.ejected)
-        this.idealMiss(task, vma, a, req < 0, lean);
+        this.leanMiss(task, vma, a, req < 0, lean);
       else this.slowOp(task, req < 0 ? OP_WRITE : OP_READ, 0, a);
       if (task.killed) break;
       task.ops++;
@@ -1928,14 +1930,18 @@ export class Kernel implements ReclaimCore {
   }
 
   /**
-   * A miss of `replayLean`: `idealMiss`, with `allocIdeal` and
-   * `idealShrinkOne` written out in it, and the watchdog's guards around
-   * each hook as `hookOpen`/`hookClose` do them. V8 spills every live
-   * value at a call, so on this path, the replay's slowest, the kernel's
-   * own steps are not calls. Where the miss parts from the common case (a
-   * hook fails, the candidate is not a clean unmapped file folio, nothing
-   * could be reclaimed), it goes on with the general functions from there,
-   * as those do.
+   * A miss of a trace replay on the machine of `idealLeanCtx` (`ctx`),
+   * charged to a `leanMemcg`, for a regular file in an unlocked mapping:
+   * what slowOp → fdRead or fdWrite → readPages → allocPage → `lruAdd` →
+   * `markAccessed` do for one page in ideal mode, in one place, with
+   * `allocIdeal` written out and the evicted page's frame taken straight
+   * back (`idealShrinkOne`). V8 spills every live value at a call, so the
+   * kernel's own steps here are not calls: the watchdog's guard around each
+   * hook is `Watchdog.begin`/`end` written out. Where the miss parts from
+   * the common case (a hook fails or leaves something unusual, nothing could
+   * be reclaimed) it goes on with the general functions from there. The
+   * property that ideal mode gives the same results with `idealLeanPaths`
+   * off holds it to them.
    */
   private leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
     const slot = ctx.slot;
@@ -1959,146 +1965,21 @@ export class Kernel implements ReclaimCore {
     this.misses++;
     if (!write) task.raWindow[0] = 1;
     memcg.usage++;
-    // The frame of the page evicted, reused for this one, and the shadow the insert found.
-    let reused = -1;
+    let pfn = -1;
     let shadow = 0;
     // `allocIdeal`: evict exactly one page when memory is full.
     if (zone.free === 0) {
       const sc = this.directSc.reset('direct', null, 0, 1);
       sc.batch = 1;
       sc.priority = 0;
-      // `idealShrinkOne`.
-      shrink: {
-        const epoch = ++this.shrinkEpoch;
-        this.memcgIterCursor++;
-        lv.memcg.emin = 0;
-        lv.memcg.elow = 0;
-        if (lv.nrPages[LRU_ANON] + lv.nrPages[LRU_FILE] === 0) {
-          this.congestionAndProgress(sc, 0, lv, 0);
-          break shrink;
-        }
-        slot.preparedEpoch = epoch;
-        const req = this.evictReq;
-        const victims = this.evictBuf;
-        req.nr = 1;
-        req.sc = sc;
-        let got: number | typeof HOOK_FAILED;
-        wd.depth = 1;
-        wd.calledOps[0] = ops;
-        wd.budgeted = true;
-        lists.steps = 0;
-        lists.stepLimit = wd.options.stepBudget;
-        try {
-          got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(
-            ctx,
-            req,
-            victims,
-          );
-        } catch (e) {
-          wd.failed(ctx, 'evictCandidates', e);
-          got = HOOK_FAILED;
-        }
-        wd.depth = 0;
-        lists.stepLimit = INF;
-        if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
-        const v = victims[0];
-        const list = v >= 0 && v < f.count ? lists.listOf[v] : -1;
-        if (
-          !(
-            got === 1 &&
-            slot.ops === ops &&
-            list >= 0 &&
-            f.lruvec[v] === lvId &&
-            (flags[v] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
-              PG_LRU &&
-            f.mapcount[v] === 0 &&
-            lists.lruvecOf(list) === lvId &&
-            list !== lv.unevictableList
-          )
-        ) {
-          this.evictProposed(ctx, ops, sc, 1, got);
-          this.congestionAndProgress(sc, 0, lv, 0);
-          break shrink;
-        }
-        if (this.isoLogging) this.isolateFolio(lv, v);
-        else {
-          lists.remove(v);
-          lv.nrPages[LRU_FILE]--;
-          lv.nrIsolated[LRU_FILE]++;
-          flags[v] = (flags[v] & ~PG_LRU) | PG_ISOLATED;
-        }
-        sc.costNs += cost.scanPageNs;
-        c[VM.pgscan_direct]++;
-        sc.nrScanned++;
-        sc.nrTaken++;
-        sc.nrFileTaken++;
-        const vflags = flags[v];
-        const rmap = this.rmapScratch;
-        rmap.refs = 0;
-        rmap.vmFlags = 0;
-        rmap.mappings = 0;
-        let decision: Decision | typeof HOOK_FAILED = 'reclaim';
-        const check = ops.checkReferences;
-        if (check !== undefined) {
-          wd.depth = 1;
-          wd.calledOps[0] = ops;
-          wd.budgeted = !slot.ejected;
-          lists.steps = 0;
-          lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
-          try {
-            decision = (ops.checkReferences as typeof check)(ctx, v, rmap, sc);
-          } catch (e) {
-            wd.failed(ctx, 'checkReferences', e);
-            decision = HOOK_FAILED;
-          }
-          wd.depth = 0;
-          lists.stepLimit = INF;
-          if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
-          if (decision !== 'reclaim') decision = this.decision(ctx, decision);
-        }
-        if (decision === 'activate' || decision === 'keep') {
-          if (decision === 'activate') c[VM.pgactivate]++;
-          this.putback(ctx, v, decision);
-          this.congestionAndProgress(sc, 0, lv, 0);
-          break shrink;
-        }
-        let payload = 0;
-        const evicted = ops.evicted;
-        if (evicted !== undefined) {
-          this.hookOpen(slot, ops);
-          try {
-            payload = (ops.evicted as typeof evicted)(ctx, v, sc);
-          } catch (e) {
-            wd.failed(ctx, 'evicted', e);
-            payload = 0;
-          }
-          this.hookClose(slot);
-        }
-        // The folio's lruvec: on the lean machine also the reclaim target's (`shadowScope` either way).
-        const left =
-          slot.ops === ops || evicted === undefined
-            ? packShadow(payload >>> 0, lvId, (vflags & PG_WORKINGSET) !== 0)
-            : 0;
-        // The freed frame is the one `allocFrame` would return: drop, allocate and insert in one call.
-        shadow = this.world.replaceIsolatedCleanFile(v, left, file, index, memcg);
-        if (shadow >= 0) reused = v;
-        else {
-          shadow = 0;
-          this.world.dropIsolatedCleanFile(v, left);
-        }
-        sc.costNs += cost.freeNs;
-        sc.nrReclaimed++;
-        c[VM.pgsteal_direct]++;
-        c[VM.pgsteal_file]++;
-        if (lv.congested || lv.cgroupCongested) this.congestionAndProgress(sc, 0, lv, 0);
-        else this.kswapd[0].failures = 0;
-      }
+      pfn = this.idealShrinkOne(ctx, sc, file, index, memcg);
+      shadow = this.reusedShadow;
       let tries = 0;
-      while (reused < 0 && zone.free === 0 && tries++ < 3) {
+      while (pfn < 0 && zone.free === 0 && tries++ < 3) {
         sc.resetPass();
         this.shrinkNode(sc, 0);
       }
-      if (reused < 0 && zone.free === 0) {
+      if (pfn < 0 && zone.free === 0) {
         this.oom('global', null, task);
         if (task.killed || zone.free === 0) {
           this.world.uncharge(memcg.id, 1);
@@ -2106,7 +1987,6 @@ export class Kernel implements ReclaimCore {
         }
       }
     }
-    let pfn = reused;
     if (pfn < 0) {
       pfn = this.machine.allocFrame(0);
       f.memcg[pfn] = memcg.id;
@@ -2120,7 +2000,7 @@ export class Kernel implements ReclaimCore {
       if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
       else active = this.refault(pfn, shadow, false);
     }
-    if (slot.ops === ops) {
+    if (ops.folioAdded !== undefined && slot.ops === ops) {
       // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
       f.lruvec[pfn] = lvId;
       const how = this.addHow;
@@ -2192,101 +2072,6 @@ export class Kernel implements ReclaimCore {
       memcg.max === Number.POSITIVE_INFINITY &&
       memcg.high === Number.POSITIVE_INFINITY
     );
-  }
-
-  /**
-   * A miss of `replayRequests` on the machine of `idealLeanCtx` (`ctx`),
-   * charged to a `leanMemcg`, for a regular file in an unlocked mapping:
-   * what slowOp → fdRead or fdWrite → readPages → allocPage → `lruAdd` →
-   * `markAccessed` do for one page in ideal mode, in one place. It is the
-   * replay's hot path, so it calls little: its hooks are called directly
-   * between `hookOpen` and `hookClose` (the watchdog's `begin` and `end`
-   * without the calls into it), and once a hook fails or leaves something
-   * unusual the rest of the miss takes the general functions. The property
-   * that ideal mode gives the same results with `idealLeanPaths` off holds
-   * it to them.
-   */
-  private idealMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
-    const f = this.machine.frames;
-    const c = this.world.counters.v;
-    const cost = this.machine.config.cost;
-    const file = this.machine.files[vma.file];
-    const memcg = task.memcg;
-    const index = vma.pgoff + a;
-    const slot = ctx.slot;
-    const ops = slot.ops;
-    const lv = ctx.lruvec;
-    const lists = this.world.lists;
-    const wd = this.watchdog;
-    this.requests++;
-    task.accesses++;
-    task.t += cost.fdAccessNs;
-    this.misses++;
-    // fdRead's readahead window: one page in ideal mode.
-    if (!write) task.raWindow[0] = 1;
-    // allocPage, with a charge that cannot go over a limit (the root's: no parent).
-    memcg.usage++;
-    const pfn = this.allocIdeal(task, ctx);
-    if (pfn < 0) {
-      this.world.uncharge(memcg.id, 1);
-      return;
-    }
-    f.memcg[pfn] = memcg.id;
-    c[VM.pgalloc_normal]++;
-    task.t += cost.allocNs;
-    const shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
-    let active = false;
-    // `refault` counts a refault and stops there for a policy with no refault hook.
-    if (shadow !== 0) {
-      if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
-      else active = this.refault(pfn, shadow, false);
-    }
-    const added = ops.folioAdded;
-    if (added !== undefined && slot.ops === ops) {
-      // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
-      f.lruvec[pfn] = lv.id;
-      const how = this.addHow;
-      how.reason = write ? 'write' : 'read';
-      how.active = active;
-      how.inFault = false;
-      how.vmFlags = vma.vmFlags;
-      if (active) f.flags[pfn] |= PG_ACTIVE;
-      this.hookOpen(slot, ops);
-      try {
-        (ops.folioAdded as typeof added)(ctx, pfn, how);
-      } catch (e) {
-        wd.failed(ctx, 'folioAdded', e);
-      }
-      this.hookClose(slot);
-      const list = lists.listOf[pfn];
-      if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lv.id && list !== lv.unevictableList) {
-        f.flags[pfn] |= PG_LRU;
-        lv.nrPages[LRU_FILE]++;
-      } else this.placed(ctx, ops, pfn, 'folioAdded');
-    } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
-    if (!write) {
-      c[VM.pgpgin] += KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(
-        task.t,
-        1,
-        false,
-        true,
-        fileSector(file.id, index),
-      );
-      task.ioWaitNs += done - task.t;
-      task.t = done + cost.majorFaultNs;
-      task.readMisses++;
-    }
-    const accessed = ops.folioAccessed;
-    if (
-      accessed !== undefined &&
-      slot.ops === ops &&
-      (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) === PG_LRU &&
-      f.lruvec[pfn] === lv.id
-    )
-      this.accessGuarded(ctx, ops, accessed, pfn);
-    else this.markAccessed(pfn);
-    if (!write) task.raPrev[0] = a;
   }
 
   /**
@@ -2607,7 +2392,7 @@ export class Kernel implements ReclaimCore {
       sc.priority = 0;
       const lean = leanCtx ?? this.idealLeanCtx();
       // Its hooks open the watchdog's outermost section themselves.
-      if (lean !== null && this.watchdog.depth === 0) this.idealShrinkOne(lean, sc);
+      if (lean !== null && this.watchdog.depth === 0) this.idealShrinkOne(lean, sc, null, 0, null);
       else this.shrinkNode(sc, 0);
       let tries = 0;
       while (node.zone.free === 0 && tries++ < 3) {
@@ -2644,18 +2429,31 @@ export class Kernel implements ReclaimCore {
    * replay — reclaim it here as `shrinkFolioList` would: isolated, its
    * references checked (an unmapped folio's rmap walk finds nothing and
    * costs nothing), its shadow made, its page freed. Anything else takes
-   * the general functions from where it parts. Hooks run under the
-   * watchdog's `begin`/`end` written out, as in `idealMiss`.
+   * the general functions from where it parts. Each hook runs under the
+   * watchdog's `begin`/`end` written out (V8 spills every live value at a
+   * call). Given `into`, the freed frame — the one `allocFrame` would hand
+   * back next — is taken at once as page `index` of `into` charged to
+   * `memcg` (`World.replaceIsolatedCleanFile`): the frame is returned and
+   * the shadow its insert found left in `reusedShadow`. Else -1.
    */
-  private idealShrinkOne(ctx: LruvecCtx, sc: ScanControl): void {
+  private idealShrinkOne(
+    ctx: LruvecCtx,
+    sc: ScanControl,
+    into: SimFile | null,
+    index: number,
+    memcg: Memcg | null,
+  ): number {
     // `allocIdeal` has just reset `sc`: no pass to reset.
     const lv = ctx.lruvec;
+    const lvId = lv.id;
     const slot = ctx.slot;
     const ops = slot.ops;
     const wd = this.watchdog;
     const lists = this.world.lists;
     const f = this.machine.frames;
+    const flags = f.flags;
     const c = this.world.counters.v;
+    const INF = Number.POSITIVE_INFINITY;
     sc.nodePassBase = 0;
     const epoch = ++this.shrinkEpoch;
     if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
@@ -2664,7 +2462,7 @@ export class Kernel implements ReclaimCore {
     lv.memcg.elow = 0;
     if (lv.nrPages[LRU_ANON] + lv.nrPages[LRU_FILE] === 0) {
       this.congestionAndProgress(sc, 0, lv, 0);
-      return;
+      return -1;
     }
     slot.preparedEpoch = epoch;
     const buf = this.evictBuf;
@@ -2676,33 +2474,40 @@ export class Kernel implements ReclaimCore {
     req.nr = want;
     req.sc = sc;
     let got: number | typeof HOOK_FAILED;
-    this.hookOpen(slot, ops);
+    wd.depth = 1;
+    wd.calledOps[0] = ops;
+    wd.budgeted = true;
+    lists.steps = 0;
+    lists.stepLimit = wd.options.stepBudget;
     try {
       got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, buf);
     } catch (e) {
       wd.failed(ctx, 'evictCandidates', e);
       got = HOOK_FAILED;
     }
-    this.hookClose(slot);
+    wd.depth = 0;
+    lists.stepLimit = INF;
+    if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
     const pfn = buf[0];
+    const list = pfn >= 0 && pfn < f.count ? lists.listOf[pfn] : -1;
     if (
       !(
         got === 1 &&
         want === 1 &&
         slot.ops === ops &&
-        pfn >= 0 &&
-        pfn < f.count &&
-        f.lruvec[pfn] === lv.id &&
-        (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
+        list >= 0 &&
+        f.lruvec[pfn] === lvId &&
+        (flags[pfn] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
           PG_LRU &&
         f.mapcount[pfn] === 0 &&
-        ctx.owns(lists.listOf[pfn]) &&
+        lists.lruvecOf(list) === lvId &&
+        list !== lv.unevictableList &&
         sc.mayUnmap
       )
     ) {
       this.evictProposed(ctx, ops, sc, want, got);
       this.congestionAndProgress(sc, 0, lv, 0);
-      return;
+      return -1;
     }
     // `isolateOne` and `accountScan`, for the one folio.
     if (this.isoLogging) this.isolateFolio(lv, pfn);
@@ -2710,14 +2515,14 @@ export class Kernel implements ReclaimCore {
       lists.remove(pfn);
       lv.nrPages[LRU_FILE]--;
       lv.nrIsolated[LRU_FILE]++;
-      f.flags[pfn] = (f.flags[pfn] & ~PG_LRU) | PG_ISOLATED;
+      flags[pfn] = (flags[pfn] & ~PG_LRU) | PG_ISOLATED;
     }
     sc.costNs += this.machine.config.cost.scanPageNs;
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
     sc.nrScanned++;
     sc.nrTaken++;
     sc.nrFileTaken++;
-    const flags = f.flags[pfn];
+    const wasWorkingset = (flags[pfn] & PG_WORKINGSET) !== 0;
     const rmap = this.rmapScratch;
     rmap.refs = 0;
     rmap.vmFlags = 0;
@@ -2726,14 +2531,20 @@ export class Kernel implements ReclaimCore {
     let decision: Decision | typeof HOOK_FAILED = 'reclaim';
     const check = ops.checkReferences;
     if (check !== undefined) {
-      this.hookOpen(slot, ops);
+      wd.depth = 1;
+      wd.calledOps[0] = ops;
+      wd.budgeted = !slot.ejected;
+      lists.steps = 0;
+      lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
       try {
         decision = (ops.checkReferences as typeof check)(ctx, pfn, rmap, sc);
       } catch (e) {
         wd.failed(ctx, 'checkReferences', e);
         decision = HOOK_FAILED;
       }
-      this.hookClose(slot);
+      wd.depth = 0;
+      lists.stepLimit = INF;
+      if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
       if (decision !== 'reclaim') decision = this.decision(ctx, decision);
     }
     if (decision === 'activate' || decision === 'keep') {
@@ -2741,7 +2552,7 @@ export class Kernel implements ReclaimCore {
       if (decision === 'activate') c[VM.pgactivate]++;
       this.putback(ctx, pfn, decision);
       this.congestionAndProgress(sc, 0, lv, 0);
-      return;
+      return -1;
     }
     // `removeMapping` for a clean file folio: its shadow, then the page.
     let payload = 0;
@@ -2759,10 +2570,13 @@ export class Kernel implements ReclaimCore {
     const shadowLv =
       ops.shadowScope === 'target' ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, lv.node) : lv;
     const shadow =
-      slot.ops === ops || evicted === undefined
-        ? packShadow(payload >>> 0, shadowLv.id, (flags & PG_WORKINGSET) !== 0)
-        : 0;
-    this.world.dropIsolatedCleanFile(pfn, shadow);
+      slot.ops === ops || evicted === undefined ? packShadow(payload >>> 0, shadowLv.id, wasWorkingset) : 0;
+    let reused = -1;
+    if (into !== null) {
+      this.reusedShadow = this.world.replaceIsolatedCleanFile(pfn, shadow, into, index, memcg as Memcg);
+      if (this.reusedShadow >= 0) reused = pfn;
+    }
+    if (reused < 0) this.world.dropIsolatedCleanFile(pfn, shadow);
     sc.costNs += this.machine.config.cost.freeNs;
     sc.nrReclaimed++;
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
@@ -2770,6 +2584,7 @@ export class Kernel implements ReclaimCore {
     // `congestionAndProgress`: no dirty folio met, one reclaimed.
     if (lv.congested || lv.cgroupCongested) this.congestionAndProgress(sc, 0, lv, 0);
     else this.kswapd[0].failures = 0;
+    return reused;
   }
 
   private anythingReclaimable(zl: number[]): boolean {
