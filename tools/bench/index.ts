@@ -6,11 +6,13 @@
  * RECLAIM_LAB_BENCH_SCALE (default 1) scales every workload, e.g. 0.2 for a
  * quick look.
  *
- * `pnpm bench` builds first and measures the built packages — what the
- * published packages and the `reclaim-lab` binary run. Run under tsx with
- * the `@reclaim-lab/source` condition instead, it measures the TypeScript
- * sources as tsx compiles them (slower by a fifth to a third here); the
- * header says which.
+ * `pnpm bench` builds the packages and this bench with tsc, then runs it
+ * with plain node: it measures the built packages, as the published
+ * packages and the `reclaim-lab` binary run them. (Under tsx's loader the
+ * same built code ran a fifth slower here, bare loops included: the loader
+ * rewrites every module it passes through.) Run under tsx with the
+ * `@reclaim-lab/source` condition instead, it measures the TypeScript
+ * sources as tsx compiles them; the header says which.
  */
 
 import { listPolicies } from '@reclaim-lab/harness';

@@ -1,12 +1,13 @@
 import {
   defaultMachineConfig,
   idealMachineConfig,
+  LRU_FILE,
   Machine,
   PG_DIRTY,
   PG_ISOLATED,
   PG_LRU,
 } from '@reclaim-lab/hw-model';
-import { LRU_FILE, packShadow, VM, World } from '@reclaim-lab/mechanisms';
+import { packShadow, VM, World } from '@reclaim-lab/mechanisms';
 import { describe, expect, it } from 'vitest';
 
 /** A full machine of `frames` frames, each holding page i of a 16-page file, all isolated by reclaim. */
@@ -66,6 +67,8 @@ describe('World.replaceIsolatedCleanFile (ideal mode: one page evicted for anoth
     );
     expect(found).not.toBe(0);
     expect(snapshot(fused)).toEqual(snapshot(general));
+    expect(fused.lv.nrIsolated[LRU_FILE]).toBe(3);
+    expect(fused.world.counters.v[VM.pgfree]).toBe(1);
     // Page 2 left its shadow; page 12 sits in the victim's frame.
     expect(fused.file.shadow[2]).toBe(left);
     expect(fused.file.cache[12]).toBe(victim + 1);
