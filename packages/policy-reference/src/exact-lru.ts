@@ -35,8 +35,9 @@ export function createExactLru(): ReclaimOps<ExactLruState> {
     requires: ['evictCandidates'],
     init: (ictx) => ({ list: ictx.createList('lru') }),
     folioAdded: (ctx, pfn) => ctx.lists.addHead(ctx.state.list, pfn),
+    // Already at the head: moveHead leaves it there.
     folioAccessed(ctx, pfn) {
-      if (ctx.lists.first(ctx.state.list) !== pfn) ctx.lists.moveHead(ctx.state.list, pfn);
+      ctx.lists.moveHead(ctx.state.list, pfn);
     },
     evictCandidates(ctx, req, out) {
       const prev = ctx.lists.prev;

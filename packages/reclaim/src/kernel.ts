@@ -1862,8 +1862,12 @@ export class Kernel implements ReclaimCore {
     let hits = 0;
     let lean = true;
     this.preempt = false;
+    // The hits' step budget stays set while the loop runs (the kernel makes no
+    // list operation between two hits); anything else runs without it.
+    lists.stepLimit = budget;
     while (t < horizon) {
       if (pos >= len) {
+        lists.stepLimit = Number.POSITIVE_INFINITY;
         const n = fillRequests(buf);
         // The events these requests stand for: a read or write, and an op done.
         this.events += 2 * n;
@@ -1874,6 +1878,7 @@ export class Kernel implements ReclaimCore {
           this.exitTask(task, false);
           break;
         }
+        lists.stepLimit = budget;
       }
       const r = buf[pos];
       const a = r < 0 ? ~r : r;
@@ -1889,7 +1894,6 @@ export class Kernel implements ReclaimCore {
         t += fdAccessNs;
         // `accessGuarded`, written out.
         lists.steps = 0;
-        lists.stepLimit = budget;
         try {
           (ops.folioAccessed as typeof accessed)(ctx, p - 1);
         } catch (e) {
@@ -1898,8 +1902,8 @@ export class Kernel implements ReclaimCore {
           lean = false;
           break;
         }
-        lists.stepLimit = Number.POSITIVE_INFINITY;
         if (slot.ops !== ops) {
+          lists.stepLimit = Number.POSITIVE_INFINITY;
           this.recoverStrays(slot);
           lean = false;
           break;
@@ -1909,7 +1913,9 @@ export class Kernel implements ReclaimCore {
       task.t = t;
       task.requestPos = pos;
       task.requestLen = len;
+      lists.stepLimit = Number.POSITIVE_INFINITY;
       this.leanMiss(task, vma, a, r < 0, ctx);
+      lists.stepLimit = budget;
       if (task.killed) break;
       task.ops++;
       t = task.t;
@@ -1919,6 +1925,7 @@ export class Kernel implements ReclaimCore {
       }
       if (this.preempt || timers.peekTime() < t) break;
     }
+    lists.stepLimit = Number.POSITIVE_INFINITY;
     this.preempt = false;
     if (!task.killed) task.t = t;
     task.requestPos = pos;
