@@ -101,6 +101,38 @@ describe('a sweep over a trace', () => {
     }
   });
 
+  it('runs its cells again when the trace file at the same path changes, and only then', async () => {
+    const trace = dir('changing.oracleGeneral');
+    const make = (seed: number) =>
+      makeSyntheticTrace(trace, 'oracle-general', { requests: 5_000, keys: 800, seed, pattern: 'zipf' });
+    make(1);
+    const plan = () =>
+      planSweep(
+        { mode: 'ideal', workload: { trace }, machine: { memoryPages: 100 }, policy: ['exact-lru', 'fifo'] },
+        'trace.yaml',
+      );
+    const out = dir('changing-sweep');
+    expect((await runSweep(plan(), { out, workers: 1 })).ran).toBe(2);
+    // The same bytes written again (a new modification time): nothing to run.
+    make(1);
+    expect(await runSweep(plan(), { out, workers: 1 })).toMatchObject({ ran: 0, skipped: 2, complete: true });
+    // Other bytes at the same path: the cells are new, and their results are the new trace's.
+    make(2);
+    const changed = plan();
+    expect(await runSweep(changed, { out, workers: 1 })).toMatchObject({
+      ran: 2,
+      skipped: 0,
+      complete: true,
+    });
+    const cells = cellFiles(out);
+    for (const c of changed.cells) {
+      const cell = JSON.parse(cells.get(`${c.id}.json`) as string);
+      expect(cell.result.misses).toBe(
+        runIdealTrace(trace, { memoryPages: 100, policy: c.scenario.policy as string }).misses,
+      );
+    }
+  });
+
   it('names a missing trace by its list entry', () => {
     expect(() =>
       planSweep({ workload: ['baseline', { trace: dir('nope.oracleGeneral') }] }, 'trace.yaml'),

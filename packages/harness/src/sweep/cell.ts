@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { runScenario } from '../runner.js';
-import type { Scenario } from '../scenario.js';
+import { hasTracePath, type Scenario } from '../scenario.js';
 
 /**
  * A cell is one run: one concrete scenario at one seed. Its id is a hash of
@@ -47,12 +49,48 @@ export function effectiveScenario(task: CellTask): Scenario {
   };
 }
 
-/** 16 hex digits of SHA-256 over the effective scenario's canonical JSON. */
+/**
+ * 16 hex digits of SHA-256 over the effective scenario's canonical JSON and,
+ * for a trace workload, the trace's content (`traceFingerprint`): a trace
+ * file replaced at the same path makes new cells, which a resumed sweep runs.
+ */
 export function cellId(task: CellTask): string {
-  return createHash('sha256')
-    .update(canonicalJson(effectiveScenario(task)))
-    .digest('hex')
-    .slice(0, 16);
+  const scenario = effectiveScenario(task);
+  const key = hasTracePath(scenario.workload)
+    ? { scenario, traceSha256: traceFingerprint(scenario.workload.trace) }
+    : scenario;
+  return createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16);
+}
+
+const fingerprints = new Map<string, string>();
+
+/**
+ * SHA-256 of a trace file's bytes, hex. Read once per file, size and
+ * modification time in a process: a sweep's cells share their trace's.
+ */
+export function traceFingerprint(path: string): string {
+  let fd: number;
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${resolve(path)}\0${st.size}\0${st.mtimeMs}`;
+    const known = fingerprints.get(key);
+    if (known !== undefined) return known;
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot read trace: ${(e as Error).message}`);
+  }
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null))
+      hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  const digest = hash.digest('hex');
+  fingerprints.set(key, digest);
+  return digest;
 }
 
 /** The run, serialised: the bytes a cell file holds do not depend on which thread or process ran it. */
