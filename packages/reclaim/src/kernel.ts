@@ -371,7 +371,6 @@ export class Kernel implements ReclaimCore {
     }));
     this.pgdatDirty = this.machine.nodes.map(() => false);
     this.pgdatWriteback = this.machine.nodes.map(() => false);
-    const _frames = this.machine.frames.count;
     this.flusher = new Flusher(this.machine, this.world);
     this.dirtyThrottle = new DirtyThrottle(this.machine, this.world, this.flusher);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
@@ -1734,7 +1733,6 @@ export class Kernel implements ReclaimCore {
    * takes the general path (`slowOp`, `markAccessed`).
    */
   private replayRequests(task: Task, horizon: number): void {
-    const fillRequests = task.requestSource as (out: Int32Array) => number;
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
@@ -1772,16 +1770,9 @@ export class Kernel implements ReclaimCore {
     this.preempt = false;
     while (t < horizon) {
       if (pos >= len) {
-        const n = fillRequests(buf);
-        // The events these requests stand for: a read or write, and an op done.
-        this.events += 2 * n;
         pos = 0;
-        len = n;
-        if (n === 0) {
-          task.t = t;
-          this.exitTask(task, false);
-          break;
-        }
+        len = this.refillRequests(task, buf, t);
+        if (len === 0) break;
       }
       const req = buf[pos++];
       const a = req < 0 ? ~req : req;
@@ -1846,7 +1837,6 @@ export class Kernel implements ReclaimCore {
     const accessed = ops.folioAccessed;
     if (accessed === undefined || ops.folioAdded === undefined || ops.evictCandidates === undefined)
       return false;
-    const fillRequests = task.requestSource as (out: Int32Array) => number;
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
@@ -1868,16 +1858,9 @@ export class Kernel implements ReclaimCore {
     while (t < horizon) {
       if (pos >= len) {
         lists.stepLimit = Number.POSITIVE_INFINITY;
-        const n = fillRequests(buf);
-        // The events these requests stand for: a read or write, and an op done.
-        this.events += 2 * n;
         pos = 0;
-        len = n;
-        if (n === 0) {
-          task.t = t;
-          this.exitTask(task, false);
-          break;
-        }
+        len = this.refillRequests(task, buf, t);
+        if (len === 0) break;
         lists.stepLimit = budget;
       }
       const r = buf[pos];
@@ -2070,6 +2053,21 @@ export class Kernel implements ReclaimCore {
       if (slot.ops !== ops) this.recoverStrays(slot);
     } else this.markAccessed(pfn);
     if (!write) task.raPrev[0] = a;
+  }
+
+  /**
+   * The replay's next requests into `buf`: how many, or 0 when the source
+   * is done and the task has exited at `t`.
+   */
+  private refillRequests(task: Task, buf: Int32Array, t: number): number {
+    const n = (task.requestSource as (out: Int32Array) => number)(buf);
+    // The events these requests stand for: a read or write, and an op done.
+    this.events += 2 * n;
+    if (n === 0) {
+      task.t = t;
+      this.exitTask(task, false);
+    }
+    return n;
   }
 
   /** A memcg whose charges never reclaim: the root, with no limits. */
