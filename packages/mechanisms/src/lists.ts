@@ -125,11 +125,12 @@ export class ListSet {
     const list = this.listOf[pfn];
     if (list === -1) throw new Error(`pfn ${pfn} is on no list`);
     this.unlink(pfn, list);
+    this.size[list]--;
     this.prev[pfn] = this.next[pfn] = -1;
     this.listOf[pfn] = -1;
   }
 
-  /** Take `pfn` out of `list`'s chain and count; its own links are left for the caller. */
+  /** Take `pfn` out of `list`'s chain; its own links and the list's count are left for the caller. */
   private unlink(pfn: number, list: number): void {
     const p = this.prev[pfn];
     const n = this.next[pfn];
@@ -137,7 +138,13 @@ export class ListSet {
     else this.head[list] = n;
     if (n !== -1) this.prev[n] = p;
     else this.tail[list] = p;
-    this.size[list]--;
+  }
+
+  /** A frame moves from list `from` (-1: none) to `list`: the counts, untouched by a move within one list. */
+  private recount(from: number, list: number): void {
+    if (from === list) return;
+    if (from !== -1) this.size[from]--;
+    this.size[list]++;
   }
 
   /**
@@ -154,6 +161,7 @@ export class ListSet {
     if (h === pfn) return;
     const from = this.listOf[pfn];
     if (from !== -1) this.unlink(pfn, from);
+    this.recount(from, list);
     // Unlinking from any list left this list's head as it was.
     prev[pfn] = -1;
     next[pfn] = h;
@@ -161,7 +169,6 @@ export class ListSet {
     else this.tail[list] = pfn;
     head[list] = pfn;
     this.listOf[pfn] = list;
-    this.size[list]++;
   }
 
   moveTail(list: number, pfn: number): void {
@@ -173,13 +180,13 @@ export class ListSet {
     if (t === pfn) return;
     const from = this.listOf[pfn];
     if (from !== -1) this.unlink(pfn, from);
+    this.recount(from, list);
     next[pfn] = -1;
     prev[pfn] = t;
     if (t !== -1) next[t] = pfn;
     else this.head[list] = pfn;
     tail[list] = pfn;
     this.listOf[pfn] = list;
-    this.size[list]++;
   }
 
   /** Move every frame of `from` to the head side of `to`, keeping order (list_splice). */
