@@ -1925,13 +1925,11 @@ export class Kernel implements ReclaimCore {
    * what slowOp → fdRead or fdWrite → readPages → allocPage → `lruAdd` →
    * `markAccessed` do for one page in ideal mode, in one place, with
    * `allocIdeal` written out and the evicted page's frame taken straight
-   * back (`idealShrinkOne`). V8 spills every live value at a call, so the
-   * kernel's own steps here are not calls: the watchdog's guard around each
-   * hook is `Watchdog.begin`/`end` written out. Where the miss parts from
-   * the common case (a hook fails or leaves something unusual, nothing could
-   * be reclaimed) it goes on with the general functions from there. The
-   * property that ideal mode gives the same results with `idealLeanPaths`
-   * off holds it to them.
+   * back (`idealShrinkOne`). Its hooks are called directly between
+   * `hookOpen` and `hookClose`. Where the miss parts from the common case (a
+   * hook fails or leaves something unusual, nothing could be reclaimed) it
+   * goes on with the general functions from there. The property that ideal
+   * mode gives the same results with `idealLeanPaths` off holds it to them.
    */
   private leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
     const slot = ctx.slot;
@@ -1948,7 +1946,6 @@ export class Kernel implements ReclaimCore {
     const cost = this.machine.config.cost;
     const zone = this.machine.nodes[0].zone;
     const wd = this.watchdog;
-    const INF = Number.POSITIVE_INFINITY;
     this.requests++;
     task.accesses++;
     task.t += cost.fdAccessNs;
@@ -1999,19 +1996,13 @@ export class Kernel implements ReclaimCore {
       how.inFault = false;
       how.vmFlags = vma.vmFlags;
       if (active) flags[pfn] |= PG_ACTIVE;
-      wd.depth = 1;
-      wd.calledOps[0] = ops;
-      wd.budgeted = !slot.ejected;
-      lists.steps = 0;
-      lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
+      this.hookOpen(slot, ops);
       try {
         (ops.folioAdded as NonNullable<ReclaimOps<unknown>['folioAdded']>)(ctx, pfn, how);
       } catch (e) {
         wd.failed(ctx, 'folioAdded', e);
       }
-      wd.depth = 0;
-      lists.stepLimit = INF;
-      if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+      this.hookClose(slot);
       const list = lists.listOf[pfn];
       if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lvId && list !== lv.unevictableList) {
         flags[pfn] |= PG_LRU;
@@ -2037,21 +2028,9 @@ export class Kernel implements ReclaimCore {
       slot.ops === ops &&
       (flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) === PG_LRU &&
       f.lruvec[pfn] === lvId
-    ) {
-      // `accessGuarded`, written out.
-      lists.steps = 0;
-      lists.stepLimit = wd.options.stepBudget;
-      try {
-        (ops.folioAccessed as typeof accessed)(ctx, pfn);
-      } catch (e) {
-        lists.stepLimit = INF;
-        this.accessFailed(ctx, pfn, e);
-        if (!write) task.raPrev[0] = a;
-        return;
-      }
-      lists.stepLimit = INF;
-      if (slot.ops !== ops) this.recoverStrays(slot);
-    } else this.markAccessed(pfn);
+    )
+      this.accessGuarded(ctx, ops, accessed, pfn);
+    else this.markAccessed(pfn);
     if (!write) task.raPrev[0] = a;
   }
 
@@ -2434,9 +2413,8 @@ export class Kernel implements ReclaimCore {
    * replay — reclaim it here as `shrinkFolioList` would: isolated, its
    * references checked (an unmapped folio's rmap walk finds nothing and
    * costs nothing), its shadow made, its page freed. Anything else takes
-   * the general functions from where it parts. Each hook runs under the
-   * watchdog's `begin`/`end` written out (V8 spills every live value at a
-   * call). Given `into`, the freed frame — the one `allocFrame` would hand
+   * the general functions from where it parts. Hooks run between
+   * `hookOpen` and `hookClose`. Given `into`, the freed frame — the one `allocFrame` would hand
    * back next — is taken at once as page `index` of `into` charged to
    * `memcg` (`World.replaceIsolatedCleanFile`): the frame is returned and
    * the shadow its insert found left in `reusedShadow`. Else -1.
@@ -2458,7 +2436,6 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     const flags = f.flags;
     const c = this.world.counters.v;
-    const INF = Number.POSITIVE_INFINITY;
     sc.nodePassBase = 0;
     const epoch = ++this.shrinkEpoch;
     if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
@@ -2479,20 +2456,14 @@ export class Kernel implements ReclaimCore {
     req.nr = want;
     req.sc = sc;
     let got: number | typeof HOOK_FAILED;
-    wd.depth = 1;
-    wd.calledOps[0] = ops;
-    wd.budgeted = true;
-    lists.steps = 0;
-    lists.stepLimit = wd.options.stepBudget;
+    this.hookOpen(slot, ops);
     try {
       got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, buf);
     } catch (e) {
       wd.failed(ctx, 'evictCandidates', e);
       got = HOOK_FAILED;
     }
-    wd.depth = 0;
-    lists.stepLimit = INF;
-    if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+    this.hookClose(slot);
     const pfn = buf[0];
     const list = pfn >= 0 && pfn < f.count ? lists.listOf[pfn] : -1;
     if (
@@ -2536,20 +2507,14 @@ export class Kernel implements ReclaimCore {
     let decision: Decision | typeof HOOK_FAILED = 'reclaim';
     const check = ops.checkReferences;
     if (check !== undefined) {
-      wd.depth = 1;
-      wd.calledOps[0] = ops;
-      wd.budgeted = !slot.ejected;
-      lists.steps = 0;
-      lists.stepLimit = wd.budgeted ? wd.options.stepBudget : INF;
+      this.hookOpen(slot, ops);
       try {
         decision = (ops.checkReferences as typeof check)(ctx, pfn, rmap, sc);
       } catch (e) {
         wd.failed(ctx, 'checkReferences', e);
         decision = HOOK_FAILED;
       }
-      wd.depth = 0;
-      lists.stepLimit = INF;
-      if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
+      this.hookClose(slot);
       if (decision !== 'reclaim') decision = this.decision(ctx, decision);
     }
     if (decision === 'activate' || decision === 'keep') {
