@@ -546,23 +546,12 @@ export class World {
    * the general way.
    */
   dropIsolatedCleanFile(pfn: number, shadow: number): void {
-    const f = this.frames;
-    const flags = f.flags[pfn];
-    if (
-      (flags &
-        (PG_FILE | PG_SWAPBACKED | PG_ISOLATED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED | PG_UNEVICTABLE)) !==
-        (PG_FILE | PG_ISOLATED) ||
-      f.mapcount[pfn] !== 0 ||
-      this.lists.listOf[pfn] !== -1
-    ) {
+    if (!this.isolatedCleanFile(pfn)) {
       this.lruDel(pfn);
       this.releaseFrame(pfn, shadow, true);
       return;
     }
-    this.lruvecs[f.lruvec[pfn]].nrIsolated[LRU_FILE]--;
-    this.pageCacheDelete(pfn, shadow);
-    this.uncharge(f.memcg[pfn], 1);
-    this.counters.v[VM.pgfree]++;
+    this.releaseCleanFile(pfn, shadow);
     this.machine.freeFrame(pfn);
   }
 
@@ -575,23 +564,36 @@ export class World {
    * its node's free stack is not empty (another frame would come back).
    */
   replaceIsolatedCleanFile(old: number, shadow: number, file: SimFile, index: number, memcg: Memcg): number {
-    const f = this.frames;
     if (
-      (f.flags[old] &
-        (PG_FILE | PG_SWAPBACKED | PG_ISOLATED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED | PG_UNEVICTABLE)) !==
-        (PG_FILE | PG_ISOLATED) ||
-      f.mapcount[old] !== 0 ||
-      this.lists.listOf[old] !== -1 ||
-      this.machine.nodes[f.node[old]].freeTop !== 0 ||
+      !this.isolatedCleanFile(old) ||
+      this.machine.nodes[this.frames.node[old]].freeTop !== 0 ||
       this.shadowNodes !== null
     )
       return -1;
-    this.lruvecs[f.lruvec[old]].nrIsolated[LRU_FILE]--;
-    this.pageCacheDelete(old, shadow);
-    this.uncharge(f.memcg[old], 1);
-    this.counters.v[VM.pgfree]++;
+    this.releaseCleanFile(old, shadow);
     this.machine.recycleFrame(old);
     return this.pageCacheInsert(file, index, old, memcg);
+  }
+
+  /** Isolated by reclaim, on no list, a clean unmapped file folio: one `releaseCleanFile` can take. */
+  private isolatedCleanFile(pfn: number): boolean {
+    const f = this.frames;
+    return (
+      (f.flags[pfn] &
+        (PG_FILE | PG_SWAPBACKED | PG_ISOLATED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED | PG_UNEVICTABLE)) ===
+        (PG_FILE | PG_ISOLATED) &&
+      f.mapcount[pfn] === 0 &&
+      this.lists.listOf[pfn] === -1
+    );
+  }
+
+  /** An `isolatedCleanFile` folio leaves reclaim, its page cache (`shadow` in its slot) and its memcg; the frame is the caller's. */
+  private releaseCleanFile(pfn: number, shadow: number): void {
+    const f = this.frames;
+    this.lruvecs[f.lruvec[pfn]].nrIsolated[LRU_FILE]--;
+    this.pageCacheDelete(pfn, shadow);
+    this.uncharge(f.memcg[pfn], 1);
+    this.counters.v[VM.pgfree]++;
   }
 
   /** `__filemap_remove_folio`: a clean file folio leaves its page cache, `shadow` (0: none) in its slot. */
