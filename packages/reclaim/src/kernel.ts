@@ -1813,13 +1813,7 @@ export class Kernel implements ReclaimCore {
       t = task.t;
       if (this.preempt || timers.peekTime() < t) break;
     }
-    this.preempt = false;
-    if (!task.killed) task.t = t;
-    task.requestPos = pos;
-    task.requestLen = len;
-    task.accesses += hits;
-    task.ops += hits;
-    this.requests += hits;
+    this.replayStopped(task, t, pos, len, hits);
   }
 
   /**
@@ -1909,6 +1903,12 @@ export class Kernel implements ReclaimCore {
       if (this.preempt || timers.peekTime() < t) break;
     }
     lists.stepLimit = Number.POSITIVE_INFINITY;
+    this.replayStopped(task, t, pos, len, hits);
+    return lean;
+  }
+
+  /** A replay loop stops: the task's time and place written back, its hits counted as accesses and ops. */
+  private replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
     this.preempt = false;
     if (!task.killed) task.t = t;
     task.requestPos = pos;
@@ -1916,7 +1916,6 @@ export class Kernel implements ReclaimCore {
     task.accesses += hits;
     task.ops += hits;
     this.requests += hits;
-    return lean;
   }
 
   /**
