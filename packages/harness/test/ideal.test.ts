@@ -11,6 +11,7 @@ import { fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  benchTraceReplay,
   listPolicies,
   makeSyntheticTrace,
   registerPolicy,
@@ -130,5 +131,23 @@ describe('ideal mode hit path', () => {
       hook: 'folioAccessed',
     });
     expect(r.counters.pgsteal_direct).toBe(r.misses - 16);
+  });
+});
+
+describe('the replay bench (pnpm bench measures with it)', () => {
+  it('times the warm-up apart and replays the same trace the same way each run', async () => {
+    const r = await benchTraceReplay(20_000, { repeats: 2, warmup: 1 });
+    expect(r.runs).toHaveLength(2);
+    expect(r.coldPerSec).toBeGreaterThan(0);
+    expect(r.requestsPerSec).toBeGreaterThan(0);
+    // 200 keys, memory half the footprint: a Zipf trace misses some, not all.
+    expect(r.footprint).toBe(200);
+    expect(r.memoryPages).toBe(100);
+    expect(r.missRatio).toBeGreaterThan(0);
+    expect(r.missRatio).toBeLessThan(1);
+    // The ratio is exactly the one a direct ideal-mode run of the same trace gives.
+    const path = tmp.path('bench-twin.oracleGeneral');
+    makeSyntheticTrace(path, 'oracle-general', { requests: 20_000, keys: 200, seed: 1, pattern: 'zipf' });
+    expect(runIdealTrace(path, { memoryPages: 100, policy: 'exact-lru' }).misses / 20_000).toBe(r.missRatio);
   });
 });
