@@ -77,9 +77,14 @@ export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
   },
 };
 
+/** How many of the latest writes a device remembers the completion of (bounds `writeSlotAt`'s limit). */
+export const WRITE_HISTORY = 4096;
+
 export class BlockDevice {
   readonly spec: DeviceSpec;
   private busyUntil = 0;
+  /** Completion times of the latest page writes, a ring indexed by `pagesWritten`. */
+  private readonly writeDone = new Float64Array(WRITE_HISTORY);
   private readonly nsPerPage: number;
   private readonly seekNs: number;
   /** Rotational: the sector after the last one read (-1: unknown, after a write). */
@@ -126,12 +131,27 @@ export class BlockDevice {
     this.busyUntil = start + transfer;
     if (write) {
       if (newRequest) this.writesIssued++;
+      const done = start + transfer + this.spec.writeLatencyNs;
+      for (let i = 0; i < pages; i++) this.writeDone[(this.pagesWritten + i) % WRITE_HISTORY] = done;
       this.pagesWritten += pages;
     } else {
       if (newRequest) this.readsIssued++;
       this.pagesRead += pages;
     }
     return start + transfer + (write ? this.spec.writeLatencyNs : this.spec.readLatencyNs);
+  }
+
+  /**
+   * The earliest time a new page write keeps at most `limit` page writes in
+   * flight: when the write `limit` places back completes (0 if there were
+   * fewer). Write completions are in submission order (one FIFO queue, one
+   * write latency), so that write is the oldest of the `limit` still pending.
+   */
+  writeSlotAt(limit: number): number {
+    if (limit > WRITE_HISTORY)
+      throw new RangeError(`in-flight limit ${limit} exceeds ${WRITE_HISTORY} pages`);
+    if (this.pagesWritten < limit) return 0;
+    return this.writeDone[(this.pagesWritten - limit) % WRITE_HISTORY];
   }
 }
 

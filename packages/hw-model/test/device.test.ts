@@ -68,3 +68,21 @@ describe('rotational device', () => {
     expect(d.seeks).toBe(0);
   });
 });
+
+describe('writes in flight (the block layer write throttle reclaim waits on)', () => {
+  it('a new write fits under a limit of N once the write N places back has completed', () => {
+    const ssd = DEVICE_PRESETS.ssd;
+    const d = new BlockDevice(ssd);
+    expect(d.writeSlotAt(4)).toBe(0);
+    const done: number[] = [];
+    for (let i = 0; i < 10; i++) done.push(d.submit(0, 1, true));
+    // Ten page writes queued at once complete a page's transfer apart, in order.
+    for (let i = 1; i < 10; i++) expect(done[i] - done[i - 1]).toBeCloseTo(1e9 / ssd.pagesPerSec, 6);
+    expect(d.writeSlotAt(4)).toBe(done[6]);
+    expect(d.writeSlotAt(10)).toBe(done[0]);
+    expect(d.writeSlotAt(11)).toBe(0);
+    // Reads do not count against the write limit.
+    d.submit(0, 8, false);
+    expect(d.writeSlotAt(4)).toBe(done[6]);
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  type BlockDevice,
   type FileMapping,
   type FrameTable,
   LRU_ANON,
@@ -446,9 +447,7 @@ export class World {
   startWriteback(pfn: number, now: number, reclaim: boolean, newRequest = true): boolean {
     const f = this.frames;
     const anon = (f.flags[pfn] & PG_SWAPCACHE) !== 0 && (f.flags[pfn] & PG_FILE) === 0;
-    const dev = anon
-      ? this.machine.swapDevice
-      : this.machine.devices[this.machine.files[f.owner[pfn]].device];
+    const dev = this.writebackDevice(pfn);
     this.clearDirty(pfn);
     this.lastMkcleanSteps = !anon && f.mapcount[pfn] > 0 ? this.mkclean(pfn) : 0;
     f.flags[pfn] |= PG_WRITEBACK;
@@ -469,6 +468,14 @@ export class World {
     this.wbSeq[pfn] = (this.wbSeq[pfn] + 1) & 0xff;
     this.timers.push(done, pfn, this.wbSeq[pfn]);
     return false;
+  }
+
+  /** The device a dirty folio is written to: the swap device for a swap-cache anon folio, else its file's. */
+  writebackDevice(pfn: number): BlockDevice {
+    const f = this.frames;
+    return (f.flags[pfn] & PG_SWAPCACHE) !== 0 && (f.flags[pfn] & PG_FILE) === 0
+      ? this.machine.swapDevice
+      : this.machine.devices[this.machine.files[f.owner[pfn]].device];
   }
 
   /**

@@ -100,6 +100,8 @@ import {
   type Reclaimer,
   ScanControl,
   SWAP_CLUSTER_MAX,
+  WBT_INFLIGHT_PAGES,
+  WBT_INFLIGHT_PAGES_KSWAPD,
 } from './scan-control.js';
 import { Task } from './task.js';
 import { HOOK_FAILED, PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
@@ -1955,7 +1957,7 @@ export class Kernel implements ReclaimCore {
     let shadow = 0;
     // `allocIdeal`: evict exactly one page when memory is full.
     if (zone.free === 0) {
-      const sc = this.directSc.reset('direct', null, 0, 1);
+      const sc = this.directSc.reset('direct', null, 0, 1, task.t);
       sc.batch = 1;
       sc.priority = 0;
       pfn = this.idealShrinkOne(ctx, sc, file, index, memcg);
@@ -2370,7 +2372,7 @@ export class Kernel implements ReclaimCore {
   private allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
     const node = this.machine.nodes[0];
     if (node.zone.free === 0) {
-      const sc = this.directSc.reset('direct', null, 0, 1);
+      const sc = this.directSc.reset('direct', null, 0, 1, task.t);
       sc.batch = 1;
       sc.priority = 0;
       const lean = leanCtx ?? this.idealLeanCtx();
@@ -2714,12 +2716,14 @@ export class Kernel implements ReclaimCore {
       k.priority = DEF_PRIORITY;
       k.reclaimedThisRun = 0;
       this.world.counters.v[VM.pageoutrun]++;
-      k.sc.reset('kswapd', null, k.node, 0);
+      k.sc.reset('kswapd', null, k.node, 0, k.t);
     }
     const sc = k.sc;
     sc.priority = k.priority;
     sc.nrScanned = 0;
     sc.costNs = 0;
+    sc.waitNs = 0;
+    sc.startNs = k.t;
     // `kswapd_age_node`
     for (const lv of this.world.lruvecs) {
       if (lv.node !== k.node) continue;
@@ -2744,11 +2748,12 @@ export class Kernel implements ReclaimCore {
     const reclaimed = sc.nrReclaimed - before;
     k.reclaimedThisRun += reclaimed;
     const cost = Math.max(sc.costNs, 1_000);
-    this.kswapdLatency.push(cost);
+    const took = cost + sc.waitNs;
+    this.kswapdLatency.push(took);
     this.world.counters.v[VM.reclaim_cpu_ns] += cost;
     // `balance_pgdat` runs inside a memstall section.
-    this.psi.stall(k.psiCpu, k.t, k.t + cost);
-    k.t += cost;
+    this.psi.stall(k.psiCpu, k.t, k.t + took);
+    k.t += took;
     if (this.opts.checkInvariants) this.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
     if (zone.free > zone.high) {
       this.endBalance(k);
@@ -2800,7 +2805,7 @@ export class Kernel implements ReclaimCore {
 
   /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
   private directReclaim(task: Task, zl: number[]): number {
-    const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX);
+    const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX, task.t);
     this.world.counters.v[VM.allocstall_normal]++;
     const start = task.t;
     const r = this.doTryToFreePages(sc, zl, task);
@@ -2809,7 +2814,7 @@ export class Kernel implements ReclaimCore {
   }
 
   private finishDirect(task: Task, sc: ScanControl, start: number): void {
-    task.t += sc.costNs;
+    task.t += sc.elapsedNs;
     const lat = task.t - start;
     task.directReclaimNs += lat;
     this.psi.stall(task.psiCpu, start, task.t);
@@ -2841,6 +2846,7 @@ export class Kernel implements ReclaimCore {
     for (let attempt = 0; attempt < 4; attempt++) {
       for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
         sc.nrScanned = 0;
+        this.completeIoUntil(sc.clockNs);
         for (const n of zl) {
           sc.node = n;
           this.shrinkNode(sc, n);
@@ -2895,6 +2901,7 @@ export class Kernel implements ReclaimCore {
       memcg,
       task?.node ?? 0,
       Math.max(pages, SWAP_CLUSTER_MAX),
+      task ? task.t : this.now,
     );
     if (why === 'proactive') {
       sc.proactive = true;
@@ -2984,7 +2991,7 @@ export class Kernel implements ReclaimCore {
       if (sc.nrImmediate) {
         // `reclaim_throttle(WRITEBACK)`: kswapd waits for writeback, up to HZ/10.
         this.world.counters.v[VM.throttle_writeback]++;
-        sc.costNs += Math.min(NS_PER_SEC / 10, Math.max(0, this.world.timers.peekTime() - this.now));
+        sc.waitNs += Math.min(NS_PER_SEC / 10, Math.max(0, this.world.timers.peekTime() - sc.clockNs));
       }
     }
     this.congestionAndProgress(sc, node, targetLv, reclaimedBefore);
@@ -3011,7 +3018,7 @@ export class Kernel implements ReclaimCore {
       !this.skipThrottleNoprogress(node)
     ) {
       this.world.counters.v[VM.throttle_congested]++;
-      sc.costNs += NS_PER_JIFFY;
+      sc.waitNs += NS_PER_JIFFY;
     }
     if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
     else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
@@ -3326,6 +3333,10 @@ export class Kernel implements ReclaimCore {
     rmapWalk = true,
     ignoreReferences = false,
   ): ShrinkListResult {
+    const ideal = this.mode === 'ideal';
+    // Writes started earlier in this reclaim may have finished by now: their
+    // folios rotate to the tail before this batch is judged.
+    if (!ideal) this.completeIoUntil(sc.clockNs);
     const res = this.shrinkResult;
     res.reclaimed = 0;
     res.survivors = 0;
@@ -3334,7 +3345,6 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     const cost = this.machine.config.cost;
     const c = this.world.counters.v;
-    const ideal = this.mode === 'ideal';
     let unmapped = 0;
     let reclaimedAnon = 0;
     let reclaimedFile = 0;
@@ -3446,7 +3456,8 @@ export class Kernel implements ReclaimCore {
         c[VM.nr_vmscan_write]++;
         c[VM.writeback_requests]++;
         res.pageout++;
-        const sync = this.world.startWriteback(pfn, this.now + sc.costNs, true);
+        this.waitForWriteSlot(pfn, sc);
+        const sync = this.world.startWriteback(pfn, sc.clockNs, true);
         if (!sync) {
           this.survive(buf, outcome, res, pfn, 0);
           continue;
@@ -3480,6 +3491,22 @@ export class Kernel implements ReclaimCore {
     }
     c[VM.pgactivate] += res.activated;
     return res;
+  }
+
+  /**
+   * The block layer's write throttle (blk-wbt): with as many of reclaim's
+   * page writes in flight to the device as it allows, the reclaimer sleeps
+   * until the oldest completes, and the I/O due by then completes. This is
+   * what keeps reclaim from writing far more than it frees on a slow swap
+   * device: it runs at the device's pace. Synchronous devices (zram) have none.
+   */
+  private waitForWriteSlot(pfn: number, sc: ScanControl): void {
+    const dev = this.world.writebackDevice(pfn);
+    if (dev.spec.synchronous) return;
+    const at = dev.writeSlotAt(sc.isKswapd ? WBT_INFLIGHT_PAGES_KSWAPD : WBT_INFLIGHT_PAGES);
+    if (at <= sc.clockNs) return;
+    sc.waitNs += at - sc.clockNs;
+    this.completeIoUntil(sc.clockNs);
   }
 
   /**
@@ -3602,6 +3629,25 @@ export class Kernel implements ReclaimCore {
   }
 
   // ---- writeback completion and the flusher ---------------------------------------------------
+
+  /**
+   * Complete the I/O due by `t`, a reclaimer's own clock, while it runs:
+   * the device works during reclaim, so a write it started a few batches
+   * ago ends (`folio_end_writeback`, rotating the folio to the tail) before
+   * the next batch, instead of after the whole call. The loop's clock is
+   * left as it was; only the completions move ahead of it, by at most the
+   * length of one reclaim call (a deviation from strict event order).
+   */
+  private completeIoUntil(t: number): void {
+    const timers = this.world.timers;
+    if (timers.peekTime() > t) return;
+    const now = this.now;
+    while (timers.peekTime() <= t) {
+      this.now = this.world.now = timers.peekTime();
+      this.completeIo();
+    }
+    this.now = this.world.now = now;
+  }
 
   private completeIo(): void {
     const out = this.timerOut;
@@ -3802,7 +3848,7 @@ export class Kernel implements ReclaimCore {
       if (list) list.push(pfn);
       else byLruvec.set(ctx, [pfn]);
     }
-    const sc = this.proactiveSc.reset('proactive', null, 0, 0);
+    const sc = this.proactiveSc.reset('proactive', null, 0, 0, task.t);
     sc.accountSteal = false;
     const buf = this.evictBuf;
     const outcome = this.evictOutcome;
@@ -3817,7 +3863,7 @@ export class Kernel implements ReclaimCore {
           this.putback(ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
       }
     }
-    task.t += sc.costNs;
+    task.t += sc.elapsedNs;
     this.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
   }
 

@@ -9,6 +9,15 @@ export const MAX_SWAPPINESS = 200;
 /** memory.reclaim "swappiness=max": anon only. */
 export const SWAPPINESS_ANON_ONLY = 201;
 export const MEMCG_CHARGE_BATCH = 64;
+/**
+ * Page writes a reclaimer may have in flight to one device before it waits
+ * for one to complete. Models blk-wbt's `rq_qos_throttle` at its default
+ * depth of 16 requests: a direct or memcg reclaimer gets `wb_normal` (half of
+ * it), kswapd all of it; a batch's swap writes go to consecutive slots and
+ * merge in the plug into about one request of SWAP_CLUSTER_MAX pages.
+ */
+export const WBT_INFLIGHT_PAGES = 8 * 32;
+export const WBT_INFLIGHT_PAGES_KSWAPD = 16 * 32;
 
 export type Reclaimer = 'kswapd' | 'direct' | 'memcg' | 'proactive';
 
@@ -64,6 +73,24 @@ export class ScanControl {
   nrFileTaken = 0;
   /** Virtual CPU time this invocation has cost so far. */
   costNs = 0;
+  /**
+   * Virtual time the invocation (or, for kswapd, this step) began. Reclaim
+   * takes the time it costs: its clock is `startNs + costNs`, and I/O due by
+   * then completes inside the call, as the device works while reclaim runs.
+   */
+  startNs = 0;
+  /** Time this invocation slept (throttled, or waiting for the device to take a write): not CPU. */
+  waitNs = 0;
+
+  /** The reclaimer's own virtual clock. */
+  get clockNs(): number {
+    return this.startNs + this.costNs + this.waitNs;
+  }
+
+  /** What the invocation took, CPU and sleep. */
+  get elapsedNs(): number {
+    return this.costNs + this.waitNs;
+  }
 
   get isKswapd(): boolean {
     return this.reclaimer === 'kswapd';
@@ -79,8 +106,9 @@ export class ScanControl {
     return this.target === null || this.target.parent === null;
   }
 
-  reset(reclaimer: Reclaimer, target: Memcg | null, node: number, nrToReclaim: number): this {
+  reset(reclaimer: Reclaimer, target: Memcg | null, node: number, nrToReclaim: number, startNs = 0): this {
     this.reclaimer = reclaimer;
+    this.startNs = startNs;
     this.target = target;
     this.node = node;
     this.nrToReclaim = nrToReclaim;
@@ -105,6 +133,7 @@ export class ScanControl {
     this.nodePassBase = 0;
     this.accountSteal = true;
     this.costNs = 0;
+    this.waitNs = 0;
     this.resetPass();
     return this;
   }
