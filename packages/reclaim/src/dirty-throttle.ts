@@ -9,7 +9,6 @@ import {
 } from '@reclaim-lab/hw-model';
 import { VM, type World } from '@reclaim-lab/mechanisms';
 import { type Flusher, INIT_BW_PAGES } from './flusher.js';
-import type { Task } from './task.js';
 
 /** `BANDWIDTH_INTERVAL`: how often the bandwidth and the rate limit are re-estimated. */
 const BANDWIDTH_INTERVAL_NS = 200 * NS_PER_MS;
@@ -17,6 +16,22 @@ const BANDWIDTH_INTERVAL_NS = 200 * NS_PER_MS;
 const MAX_PAUSE_NS = 200 * NS_PER_MS;
 /** `wb_min_pause` aims at pauses of about 10 ms for a lone dirtier. */
 const TARGET_PAUSE_NS = 10 * NS_PER_MS;
+/**
+ * The per-task fields `balance_dirty_pages` reads and writes (in the kernel,
+ * `current->nr_dirtied` and friends in task_struct). Declared here rather
+ * than imported from task.ts, which itself needs INITIAL_DIRTIED_PAUSE, so
+ * the two modules do not import each other.
+ */
+export interface DirtyingTask {
+  /** The task's virtual clock: a pause moves it on. */
+  t: number;
+  ioWaitNs: number;
+  memcg: Memcg;
+  nrDirtied: number;
+  nrDirtiedPause: number;
+  dirtyPausedWhen: number;
+}
+
 /** A task calls into the throttle every this many newly dirtied pages at first (32 KiB). */
 export const INITIAL_DIRTIED_PAUSE = 8;
 /** `roundup_pow_of_two(1 + HZ / 8)`: `wb_max_pause` keeps a pause under an eighth of the pool's drain time. */
@@ -66,7 +81,7 @@ export class DirtyThrottle {
    * `balance_dirty_pages_ratelimited`. May pause the task (advancing its
    * clock, counted as I/O wait and `dirty_throttle`).
    */
-  pageDirtied(task: Task, newly: boolean): void {
+  pageDirtied(task: DirtyingTask, newly: boolean): void {
     if (newly) {
       task.nrDirtied++;
       this.dirtied++;
@@ -78,7 +93,7 @@ export class DirtyThrottle {
     this.balance(task);
   }
 
-  private balance(task: Task): void {
+  private balance(task: DirtyingTask): void {
     const flusher = this.flusher;
     const world = this.world;
     const now = task.t;
@@ -146,7 +161,7 @@ export class DirtyThrottle {
    * plus the headroom under the tightest ancestor's memory.max/high, as far
    * as clean pages elsewhere can make room. False for an unlimited memcg.
    */
-  private memcgDomain(task: Task, globalAvail: number, globalDirty: number): boolean {
+  private memcgDomain(task: DirtyingTask, globalAvail: number, globalDirty: number): boolean {
     let headroom = Number.POSITIVE_INFINITY;
     for (let m: Memcg | null = task.memcg; m; m = m.parent) {
       const ceiling = Math.min(m.max, m.high);
