@@ -21,6 +21,8 @@ describe('every registered policy keeps the reclaim invariants', () => {
         const props = conformanceProperties(() => f.create(options));
         fc.assert(props.invariants, fcParams(12));
         fc.assert(props.mlockRespected, fcParams(4));
+        fc.assert(props.vmstatIdentities, fcParams(6));
+        fc.assert(props.noOomWhenReclaimable, fcParams(6));
       });
     }
   }

@@ -183,6 +183,93 @@ export function runCase(
   return r;
 }
 
+/**
+ * The identities /proc/vmstat's counters keep in the kernel, whatever the
+ * policy: every page reclaim scans is counted by type and by reclaimer
+ * (cgroup reclaim counts only by type), nothing is stolen that was not
+ * scanned, a refault is counted before it can activate or restore, a major
+ * fault is a fault. Returns each identity that fails, with its figures.
+ */
+export function vmstatIdentityViolations(r: RunResult): string[] {
+  const c = r.counters;
+  const out: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) out.push(what);
+  };
+  const byType = c.pgscan_anon + c.pgscan_file;
+  const byReclaimer = c.pgscan_kswapd + c.pgscan_direct;
+  const stolenByType = c.pgsteal_anon + c.pgsteal_file;
+  const stolenByReclaimer = c.pgsteal_kswapd + c.pgsteal_direct;
+  check(
+    byType >= byReclaimer,
+    `pgscan_anon + pgscan_file (${byType}) < pgscan_kswapd + pgscan_direct (${byReclaimer})`,
+  );
+  check(
+    stolenByType >= stolenByReclaimer,
+    `pgsteal_anon + pgsteal_file (${stolenByType}) < pgsteal_kswapd + pgsteal_direct (${stolenByReclaimer})`,
+  );
+  if (c.memcg_reclaim === 0 && c.proactive_reclaimed === 0) {
+    check(
+      byType === byReclaimer,
+      `without cgroup reclaim, pgscan by type ${byType} ≠ by reclaimer ${byReclaimer}`,
+    );
+    check(
+      stolenByType === stolenByReclaimer,
+      `without cgroup reclaim, pgsteal by type ${stolenByType} ≠ by reclaimer ${stolenByReclaimer}`,
+    );
+  }
+  check(
+    c.pgsteal_kswapd <= c.pgscan_kswapd,
+    `pgsteal_kswapd ${c.pgsteal_kswapd} > pgscan_kswapd ${c.pgscan_kswapd}`,
+  );
+  check(
+    c.pgsteal_direct <= c.pgscan_direct,
+    `pgsteal_direct ${c.pgsteal_direct} > pgscan_direct ${c.pgscan_direct}`,
+  );
+  for (const t of ['anon', 'file'] as const) {
+    const refault = c[`workingset_refault_${t}`];
+    check(
+      c[`pgsteal_${t}`] <= c[`pgscan_${t}`],
+      `pgsteal_${t} ${c[`pgsteal_${t}`]} > pgscan_${t} ${c[`pgscan_${t}`]}`,
+    );
+    check(
+      c[`workingset_activate_${t}`] <= refault,
+      `workingset_activate_${t} ${c[`workingset_activate_${t}`]} > workingset_refault_${t} ${refault}`,
+    );
+    check(
+      c[`workingset_restore_${t}`] <= refault,
+      `workingset_restore_${t} ${c[`workingset_restore_${t}`]} > workingset_refault_${t} ${refault}`,
+    );
+  }
+  check(c.pgmajfault <= c.pgfault, `pgmajfault ${c.pgmajfault} > pgfault ${c.pgfault}`);
+  check(r.oomKills.length === c.oom_kill, `${r.oomKills.length} OOM kill records for oom_kill ${c.oom_kill}`);
+  return out;
+}
+
+/**
+ * A case in which everything can be reclaimed: nothing mlocked, swap for
+ * every swap-backed page and swappiness above 0. The kernel's LRU is never
+ * OOM-killed on such a machine, so no policy that frees what it is asked
+ * to may be either.
+ */
+export function reclaimableCaseArb(): fc.Arbitrary<ConformanceCase> {
+  return caseArb().map((c) => {
+    const tasks = c.tasks.map((t) => ({ ...t, regions: t.regions.map((r) => ({ ...r, mlock: false })) }));
+    let swapBacked = 0;
+    for (const t of tasks)
+      for (const r of t.regions) if (r.kind === 'anon' || r.kind === 'shmem') swapBacked += r.pages;
+    return {
+      ...c,
+      tasks,
+      machine: {
+        ...c.machine,
+        swappiness: Math.max(1, c.machine.swappiness),
+        swapPages: Math.max(c.machine.swapPages, swapBacked + 64),
+      },
+    };
+  });
+}
+
 /** fast-check parameters: FC_NUM_RUNS and FC_SEED override for long or reproducing runs. */
 export function fcParams(numRuns = 40): fc.Parameters<unknown> {
   const env = typeof process === 'undefined' ? {} : process.env;
@@ -206,6 +293,21 @@ export function conformanceProperties(
       const r = runCase(c, policy, fallback);
       // OOM kills are recorded, one record per counted kill.
       return r.oomKills.length === r.counters.oom_kill && r.policyExits.length === 0;
+    }),
+    /** The kernel's vmstat identities hold (`vmstatIdentityViolations`). */
+    vmstatIdentities: fc.property(caseArb(), (c) => {
+      const bad = vmstatIdentityViolations(runCase(c, policy, fallback));
+      if (bad.length) throw new Error(`vmstat identities broken: ${bad.join('; ')}`);
+      return true;
+    }),
+    /** Where everything is reclaimable, no task is OOM-killed and the policy is not ejected. */
+    noOomWhenReclaimable: fc.property(reclaimableCaseArb(), (c) => {
+      const r = runCase(c, policy, fallback);
+      if (r.oomKills.length)
+        throw new Error(
+          `OOM kill (${r.oomKills[0].kind}) on a machine where everything is reclaimable${r.policyExits.length ? `; policy exit: ${r.policyExits[0].reason}` : ''}`,
+        );
+      return true;
     }),
     /** Same scenario and seed, same result. */
     determinism: fc.property(caseArb(), (c) => {

@@ -2496,6 +2496,7 @@ export class Kernel implements ReclaimCore {
     }
     sc.costNs += this.machine.config.cost.scanPageNs;
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
+    c[VM.pgscan_file]++;
     sc.nrScanned++;
     sc.nrTaken++;
     sc.nrFileTaken++;
@@ -2612,8 +2613,9 @@ export class Kernel implements ReclaimCore {
           if (!fits) return false;
           continue;
         }
-        // Folios under writeback will be freeable soon: wait rather than count a failed retry.
-        if (reclaimed === 0 && this.waitForWriteback(task)) retries--;
+        // `try_charge_memcg` retries without spending a retry when reclaim made
+        // progress; folios under writeback will be freeable soon: wait for them too.
+        if (reclaimed > 0 || this.waitForWriteback(task)) retries--;
         continue;
       }
       // `mem_cgroup_oom`
@@ -3048,18 +3050,37 @@ export class Kernel implements ReclaimCore {
     }
     // cache_ext-style batch eviction: ask for candidates, make up any shortfall.
     const buf = this.evictBuf;
-    const want = Math.min(
+    let want = Math.min(
       buf.length,
       Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
     );
-    if (ops.evictCandidates) {
-      // The allocation-free guard: this runs on every ideal-mode miss.
-      const req = this.evictReq;
-      req.nr = want;
-      req.sc = sc;
-      const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, buf, undefined);
-      this.evictProposed(ctx, ops, sc, want, got);
-    } else this.evictProposed(ctx, ops, sc, want, 0);
+    // The priority's scan target, as `get_scan_count` sizes it (the evictable
+    // pages >> priority), so a priority-0 pass covers the whole lruvec; at
+    // least the one batch asked for. Ideal mode evicts one page per call.
+    const lv = ctx.lruvec;
+    const anonOk = sc.maySwap && this.canReclaimAnon(lv, sc);
+    const target =
+      this.mode === 'ideal' ? 0 : (lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0)) >> sc.priority;
+    let scanned = 0;
+    for (;;) {
+      const taken = this.evictBatch(ctx, ops, sc, want);
+      // Nothing left to isolate, or the policy was ejected and the fallback ran the pass.
+      if (taken <= 0 || ctx.slot.ops !== ops) return;
+      scanned += taken;
+      if (scanned >= target || sc.nrReclaimed >= sc.nrToReclaim) return;
+      want = Math.min(buf.length, SWAP_CLUSTER_MAX, target - scanned);
+    }
+  }
+
+  /** One batch of candidate eviction: ask the policy for `want` candidates; the number isolated. */
+  private evictBatch(ctx: LruvecCtx, ops: ReclaimOps<unknown>, sc: ScanControl, want: number): number {
+    if (!ops.evictCandidates) return this.evictProposed(ctx, ops, sc, want, 0);
+    // The allocation-free guard: this runs on every ideal-mode miss.
+    const req = this.evictReq;
+    req.nr = want;
+    req.sc = sc;
+    const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, this.evictBuf, undefined);
+    return this.evictProposed(ctx, ops, sc, want, got);
   }
 
   /**
@@ -3073,14 +3094,14 @@ export class Kernel implements ReclaimCore {
     sc: ScanControl,
     want: number,
     got: number | typeof HOOK_FAILED,
-  ): void {
+  ): number {
     const buf = this.evictBuf;
     let n = 0;
     if (ops.evictCandidates) {
       n = got === HOOK_FAILED || ctx.slot.ops !== ops ? -1 : got;
       if (n === -1 && ctx.slot.ops !== ops) {
         this.shrinkLruvec(ctx, sc);
-        return;
+        return -1;
       }
       if (!Number.isInteger(n) || n < 0 || n > want) {
         this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `returned ${n} for a request of ${want}`);
@@ -3109,14 +3130,22 @@ export class Kernel implements ReclaimCore {
     const activeCtx = this.ctxs[ctx.lruvec.id];
     if (n < want) n = defaultHooks.fillCandidates(activeCtx, buf, n, want, null);
     let taken = 0;
+    let anon = 0;
+    const flags = this.machine.frames.flags;
     for (let i = 0; i < n; i++) {
       const pfn = buf[i];
-      if (this.isolateOne(activeCtx, pfn, sc)) buf[taken++] = pfn;
+      if (this.isolateOne(activeCtx, pfn, sc)) {
+        buf[taken++] = pfn;
+        if (flags[pfn] & PG_SWAPBACKED) anon++;
+      }
     }
-    this.accountScan(sc, -1, taken);
+    // pgscan_anon/pgscan_file by the isolated folio's LRU type, as shrink_inactive_list counts them.
+    this.accountScan(sc, LRU_ANON, anon);
+    this.accountScan(sc, LRU_FILE, taken - anon);
     const res = this.shrinkFolioList(activeCtx, buf, taken, sc, this.evictOutcome);
     for (let i = 0; i < res.survivors; i++)
       this.putback(activeCtx, buf[i], this.evictOutcome[i] === 1 ? 'activate' : 'keep');
+    return taken;
   }
 
   /** Put back anything a `shrink` hook left isolated (counted as a core override). */

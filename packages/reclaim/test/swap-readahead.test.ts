@@ -134,10 +134,11 @@ describe('swap readahead', () => {
 
   it("reads the whole cluster, other memcgs' entries too, each page charged to the memcg that swapped it out", () => {
     // Two tasks in /a and /b store 0.75x memory each, interleaved, so their
-    // first pages go to swap side by side; then /a re-reads its first 64
-    // pages while /b sleeps, its pages still swapped out.
+    // pages go to swap in runs side by side (each reclaim pass writes a run
+    // of one memcg's pages); then /a re-reads all its pages while /b sleeps,
+    // its pages still swapped out, and the clusters at the runs' edges hold both.
     const pages = Math.floor(MEM * 0.75);
-    const reread = 64;
+    const reread = pages;
     const k = new Kernel({
       machine: defaultMachineConfig(MEM, { swapPages: MEM * 2, swapDevice: DEVICE_PRESETS.hdd }),
       policy: { name: 'defaults' },
