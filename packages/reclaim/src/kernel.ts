@@ -64,9 +64,6 @@ import {
   type Lruvec,
   packShadow,
   type RmapResult,
-  shadowLruvec,
-  shadowPayload,
-  shadowWorkingset,
   VM,
   World,
   type YoungPteVisitor,
@@ -74,6 +71,7 @@ import {
 import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
+import { cull, hasRecency, lruAdd, markAccessed, placed, placeOnLru } from './lru-add.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
 import type {
   AddHow,
@@ -103,6 +101,7 @@ import {
 } from './scan-control.js';
 import { Task } from './task.js';
 import { HOOK_FAILED, PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
+import { refault, thrashingStall } from './workingset.js';
 
 export interface PolicyAttachment {
   /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
@@ -133,11 +132,6 @@ export interface KernelOptions {
    * way, which is what turning them off is for.
    */
   idealLeanPaths?: boolean;
-}
-
-/** `vma_has_recency`: a fault marks its folios only where access order means something. */
-function hasRecency(vmFlags: number): boolean {
-  return (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
 }
 
 const QUANTUM_NS = 50_000;
@@ -237,76 +231,76 @@ export class Kernel implements ReclaimCore {
   readonly oomKills: OomKill[] = [];
   readonly policyExits: PolicyExit[] = [];
   readonly mode: 'kernel' | 'ideal';
-  private readonly rng: Rng;
-  private readonly seed: number;
-  private readonly fallback: ReclaimOps<unknown> | undefined;
-  private readonly kswapd: KswapdState[];
-  private readonly directSc = new ScanControl();
-  private readonly memcgSc = new ScanControl();
-  private readonly proactiveSc = new ScanControl();
-  private readonly watchdog: Watchdog;
-  private readonly opts: KernelOptions;
-  private readonly directLatency = new Samples();
+  readonly rng: Rng;
+  readonly seed: number;
+  readonly fallback: ReclaimOps<unknown> | undefined;
+  readonly kswapd: KswapdState[];
+  readonly directSc = new ScanControl();
+  readonly memcgSc = new ScanControl();
+  readonly proactiveSc = new ScanControl();
+  readonly watchdog: Watchdog;
+  readonly opts: KernelOptions;
+  readonly directLatency = new Samples();
   /** Memory pressure stall information (`/proc/pressure/memory`, `memory.pressure`). */
   readonly psi = new Psi();
   /** `swapin_nr_pages`' state for cluster readahead: last offset, last window, hits since. */
-  private swapRaPrevOffset = 0;
-  private swapRaLastPages = 0;
+  swapRaPrevOffset = 0;
+  swapRaLastPages = 0;
   /** The lowest swap slot `swapReadahead` last read: where the plugged request starts on the device. */
-  private swapRaFirst = 0;
-  private swapRaHits = 0;
+  swapRaFirst = 0;
+  swapRaHits = 0;
   /** The wait of the last `swapReadFolio`, for the caller's thrashing check once the refault is known. */
-  private swapWaitStart = 0;
-  private swapWaitEnd = 0;
-  private readonly kswapdLatency = new Samples();
-  private readonly latencyBudgetNs: number;
-  private pgdatDirty: boolean[];
-  private pgdatWriteback: boolean[];
-  private readonly timerOut = new Float64Array(3);
-  private readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
-  private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
-  private readonly verdict: RefaultVerdict = { activate: false, restore: false };
-  private readonly shadowInfo: ShadowInfo;
-  private readonly sizesScratch: LruSizes = {
+  swapWaitStart = 0;
+  swapWaitEnd = 0;
+  readonly kswapdLatency = new Samples();
+  readonly latencyBudgetNs: number;
+  pgdatDirty: boolean[];
+  pgdatWriteback: boolean[];
+  readonly timerOut = new Float64Array(3);
+  readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
+  readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
+  readonly verdict: RefaultVerdict = { activate: false, restore: false };
+  readonly shadowInfo: ShadowInfo;
+  readonly sizesScratch: LruSizes = {
     activeAnon: 0,
     inactiveAnon: 0,
     activeFile: 0,
     inactiveFile: 0,
   };
-  private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
-  private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
-  private readonly evictBuf = new Int32Array(4096);
+  readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
+  readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
+  readonly evictBuf = new Int32Array(4096);
   /** Folios of the read `readPages` is assembling, and their file indices (a window plus the demanded page). */
   // A window is at most 2 * READAHEAD_PAGES (POSIX_FADV_SEQUENTIAL doubles ra_pages), plus the demanded page.
-  private readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
-  private readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
+  readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
+  readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
   /** Completion time of each frame's async readahead read, allocated at the first one. */
-  private readDoneAt: Float64Array | null = null;
-  private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
-  private readonly evictOutcome = new Uint8Array(4096);
+  readDoneAt: Float64Array | null = null;
+  readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
+  readonly evictOutcome = new Uint8Array(4096);
   /** The flusher threads: dirty file pages per memcg, inode by inode. */
-  private readonly flusher: Flusher;
-  private readonly dirtyThrottle: DirtyThrottle;
-  private nextFlushNs: number;
-  private proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
-  private readonly series: TimeSeries;
-  private nextSampleNs = 0;
-  private sampleIntervalNs: number;
-  private memcgIterCursor = 0;
+  readonly flusher: Flusher;
+  readonly dirtyThrottle: DirtyThrottle;
+  nextFlushNs: number;
+  proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
+  readonly series: TimeSeries;
+  nextSampleNs = 0;
+  sampleIntervalNs: number;
+  memcgIterCursor = 0;
   /** Folios isolated during the current `shrink` hook, so none is left isolated by a policy. */
-  private isoLog = new Int32Array(1024);
-  private isoLogLen = 0;
-  private isoLogging = false;
-  private stallCount: number[] = [];
-  private shrinkEpoch = 0;
+  isoLog = new Int32Array(1024);
+  isoLogLen = 0;
+  isoLogging = false;
+  stallCount: number[] = [];
+  shrinkEpoch = 0;
   /** The shadow `idealShrinkOne`'s insert found where it put the new page (0: none). */
-  private reusedShadow = 0;
-  private readonly zonelists: number[][] = [];
-  private readonly subtrees = new Map<Memcg, Memcg[]>();
-  private subtreesFor = 0;
+  reusedShadow = 0;
+  readonly zonelists: number[][] = [];
+  readonly subtrees = new Map<Memcg, Memcg[]>();
+  subtreesFor = 0;
 
   /** `mem_cgroup_iter` order of a subtree, cached until a memcg is created. */
-  private subtreeOf(m: Memcg): Memcg[] {
+  subtreeOf(m: Memcg): Memcg[] {
     if (this.subtreesFor !== this.machine.memcgs.length) {
       this.subtrees.clear();
       this.subtreesFor = this.machine.memcgs.length;
@@ -320,7 +314,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Set when a task's fault made another thread runnable earlier (kswapd woken). */
-  private preempt = false;
+  preempt = false;
   events = 0;
   requests = 0;
   misses = 0;
@@ -389,7 +383,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- policy attachment -------------------------------------------------------
 
-  private slotFor(lv: Lruvec): PolicySlot {
+  slotFor(lv: Lruvec): PolicySlot {
     let best: PolicySlot | undefined;
     let bestRank = -1;
     for (const s of this.slots) {
@@ -409,7 +403,7 @@ export class Kernel implements ReclaimCore {
     return best ?? this.slots[0];
   }
 
-  private attachLruvec(lv: Lruvec): void {
+  attachLruvec(lv: Lruvec): void {
     const slot = this.slotFor(lv);
     lv.policySlot = slot.index;
     const ctx = new LruvecCtx(lv, this.world, this, this.rng.fork(lv.id), slot, (o) => this.ctxs[o.id]);
@@ -417,7 +411,7 @@ export class Kernel implements ReclaimCore {
     this.initPolicyState(ctx);
   }
 
-  private initPolicyState(ctx: LruvecCtx): void {
+  initPolicyState(ctx: LruvecCtx): void {
     const ops = ctx.slot.ops;
     for (const l of ctx.ownLists) this.world.lists.retire(l);
     ctx.ownLists = [];
@@ -517,7 +511,7 @@ export class Kernel implements ReclaimCore {
     return task;
   }
 
-  private mapVma(task: Task, vma: Vma): void {
+  mapVma(task: Task, vma: Vma): void {
     if (vma.mapped) return;
     vma.mapped = true;
     task.regionBase[vma.region] = vma.start;
@@ -601,14 +595,14 @@ export class Kernel implements ReclaimCore {
     return this.result();
   }
 
-  private secondTaskT(except: Task): number {
+  secondTaskT(except: Task): number {
     let m = Number.POSITIVE_INFINITY;
     for (const t of this.tasks) if (t !== except && t.alive && t.t < m) m = t.t;
     return m;
   }
 
   /** The hot path: page-table hits cost one typed-array read and one write. */
-  private runTask(task: Task, horizon: number): void {
+  runTask(task: Task, horizon: number): void {
     const chunk = task.chunk;
     const ops = chunk.op;
     const regions = chunk.region;
@@ -699,7 +693,7 @@ export class Kernel implements ReclaimCore {
     this.requests += accesses;
   }
 
-  private badAccess(task: Task, op: number, r: number, a: number): never {
+  badAccess(task: Task, op: number, r: number, a: number): never {
     const vma = task.vmas[r];
     if (vma === undefined)
       throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
@@ -712,7 +706,7 @@ export class Kernel implements ReclaimCore {
     );
   }
 
-  private refill(task: Task): boolean {
+  refill(task: Task): boolean {
     task.pos = 0;
     const n = task.source.fill(task.chunk);
     task.chunk.length = n;
@@ -724,7 +718,7 @@ export class Kernel implements ReclaimCore {
     return true;
   }
 
-  private slowOp(task: Task, op: number, r: number, a: number): void {
+  slowOp(task: Task, op: number, r: number, a: number): void {
     const vma = task.vmas[r];
     if (op === OP_THINK) {
       this.psi.idle(task.psiCpu, task.t, task.t + a);
@@ -779,7 +773,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- faults and the fd path -----------------------------------------------------
 
-  private pageFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+  pageFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
     const mm = task.mm;
     const p = mm.pte[vpn];
     this.world.counters.v[VM.pgfault]++;
@@ -810,7 +804,7 @@ export class Kernel implements ReclaimCore {
    * gets a zeroed page of its own. Ideal mode gives every request a frame,
    * and an mlocked region holds real pages, as mlock's populate makes them.
    */
-  private anonFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+  anonFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
     const mm = task.mm;
     // mlock populates a private region with real pages (`populate_vma_page_range` writes).
     if (!write && this.mode !== 'ideal' && (vma.vmFlags & VM_LOCKED) === 0) {
@@ -836,10 +830,10 @@ export class Kernel implements ReclaimCore {
     mm.rssAnon++;
     task.minorFaults++;
     task.t += this.machine.config.cost.minorFaultNs;
-    this.lruAdd(pfn, vma.vmFlags, 'fault', false, true);
+    lruAdd(this, pfn, vma.vmFlags, 'fault', false, true);
   }
 
-  private swapInFault(task: Task, vma: Vma, vpn: number, slot: number, write: boolean): void {
+  swapInFault(task: Task, vma: Vma, vpn: number, slot: number, write: boolean): void {
     const swap = this.machine.swap!;
     const mm = task.mm;
     const f = this.machine.frames;
@@ -873,8 +867,8 @@ export class Kernel implements ReclaimCore {
       const shadow = this.swapReadFolio(task, pfn, slot, PG_ANON, mm.id, vpn, ahead);
       this.world.counters.v[VM.pgmajfault]++;
       task.majorFaults++;
-      const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
-      this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
+      const active = refault(this, pfn, shadow, hasRecency(vma.vmFlags));
+      thrashingStall(this, task, pfn, this.swapWaitStart, this.swapWaitEnd);
       // `should_try_to_free_swap`: drop the slot on a write fault, a locked
       // VMA, or a swap device more than half full; synchronous devices
       // (zram) bypass the swap cache entirely.
@@ -887,7 +881,7 @@ export class Kernel implements ReclaimCore {
       mm.pmdYoung[vpn >> 9] = 1;
       mm.rssAnon++;
       mm.swapEnts--;
-      this.lruAdd(pfn, vma.vmFlags, 'swapin', active, true);
+      lruAdd(this, pfn, vma.vmFlags, 'swapin', active, true);
       return;
     }
     f.mapcount[pfn] = 1;
@@ -904,7 +898,7 @@ export class Kernel implements ReclaimCore {
    * file and index — read it from the swap device, and return the shadow
    * the slot kept.
    */
-  private swapReadFolio(
+  swapReadFolio(
     task: Task,
     pfn: number,
     slot: number,
@@ -929,7 +923,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `folio_wait_writeback`: sleep until `pfn`'s write completes, and complete it (its timer then finds it done). */
-  private waitForFolioWriteback(task: Task, pfn: number): void {
+  waitForFolioWriteback(task: Task, pfn: number): void {
     const seq = this.world.wbSeq[pfn];
     const done = this.world.timers.latest((p, s) => p === pfn && s === seq);
     if (done > task.t) {
@@ -940,7 +934,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Put `pfn` in the swap cache for `slot` as the page (`owner`, `index`); returns the shadow the slot kept. */
-  private swapCacheAdd(
+  swapCacheAdd(
     pfn: number,
     slot: number,
     flags: number,
@@ -974,7 +968,7 @@ export class Kernel implements ReclaimCore {
    * that memcg cannot take without reclaim is skipped. Returns the pages
    * read ahead, whose I/O the caller submits with its own.
    */
-  private swapReadahead(task: Task, vma: Vma | null, vpn: number, slot: number): number {
+  swapReadahead(task: Task, vma: Vma | null, vpn: number, slot: number): number {
     const swap = this.machine.swap as SwapSpace;
     const device = this.machine.swapDevice.spec;
     const cluster = this.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
@@ -1055,8 +1049,8 @@ export class Kernel implements ReclaimCore {
       const kind = shmem ? 0 : PG_ANON;
       const shadow = this.swapCacheAdd(pfn, s, kind | PG_READAHEAD, owner, index, swap.memcg[s]);
       const flags = shmem ? 0 : (this.world.mms[owner].vmaAt(index)?.vmFlags ?? 0) & ~VM_LOCKED;
-      const active = this.refault(pfn, shadow, hasRecency(flags));
-      this.lruAdd(pfn, flags, 'swapin', active, true);
+      const active = refault(this, pfn, shadow, hasRecency(flags));
+      lruAdd(this, pfn, flags, 'swapin', active, true);
       read++;
     }
     this.world.counters.v[VM.swap_ra] += read;
@@ -1064,13 +1058,13 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A swap entry worth reading ahead: in use, not cached, still held by its owner (of any memcg and kind). */
-  private raWanted(s: number): boolean {
+  raWanted(s: number): boolean {
     const swap = this.machine.swap as SwapSpace;
     return swap.isUsed(s) && swap.frame[s] < 0 && this.swapEntryHeld(s);
   }
 
   /** A used swap slot its owner still refers to: the anon PTE, or the shmem file's swap entry. */
-  private swapEntryHeld(s: number): boolean {
+  swapEntryHeld(s: number): boolean {
     const swap = this.machine.swap as SwapSpace;
     if (!swap.isUsed(s)) return false;
     const owner = swap.ownerMm[s];
@@ -1081,7 +1075,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `swap_update_readahead`: a fault found `pfn` in the swap cache; count a readahead hit. */
-  private swapUpdateReadahead(vma: Vma, vpn: number, pfn: number): void {
+  swapUpdateReadahead(vma: Vma, vpn: number, pfn: number): void {
     const f = this.machine.frames;
     const readahead = (f.flags[pfn] & PG_READAHEAD) !== 0;
     f.flags[pfn] &= ~PG_READAHEAD;
@@ -1096,7 +1090,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
+  fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + vpn - vma.start;
     // `do_read_fault`: map what the page cache already holds around the
@@ -1166,7 +1160,7 @@ export class Kernel implements ReclaimCore {
    * not in the workingset count as mmap hits (`mmap_miss`). True if the
    * faulting page itself was mapped.
    */
-  private faultAround(task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
+  faultAround(task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
     const nr = this.machine.config.faultAroundPages ?? DEFAULT_FAULT_AROUND_PAGES;
     if (nr <= 1 || this.mode === 'ideal' || vma.vmFlags & VM_LOCKED) return false;
     const mm = task.mm;
@@ -1203,7 +1197,7 @@ export class Kernel implements ReclaimCore {
    * (`fault_dirty_shared_page`). shmem accounts no dirt and needs neither;
    * ideal mode has no write-back.
    */
-  private mapFilePage(task: Task, vpn: number, pfn: number, write: boolean): void {
+  mapFilePage(task: Task, vpn: number, pfn: number, write: boolean): void {
     const mm = task.mm;
     const f = this.machine.frames;
     f.mapcount[pfn]++;
@@ -1223,7 +1217,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A store to a write-protected PTE (`do_wp_page` → `wp_page_shared`): a minor fault that dirties the folio. */
-  private wpFault(task: Task, vpn: number, pfn: number): void {
+  wpFault(task: Task, vpn: number, pfn: number): void {
     const mm = task.mm;
     task.minorFaults++;
     task.t += this.machine.config.cost.minorFaultNs;
@@ -1237,7 +1231,7 @@ export class Kernel implements ReclaimCore {
    * `fault_dirty_shared_page`): queue it for the flushers, then
    * `balance_dirty_pages_ratelimited`.
    */
-  private dirtyFilePage(task: Task, pfn: number): void {
+  dirtyFilePage(task: Task, pfn: number): void {
     const newly = (this.machine.frames.flags[pfn] & PG_DIRTY) === 0;
     if (newly) {
       this.world.markDirty(pfn);
@@ -1254,7 +1248,7 @@ export class Kernel implements ReclaimCore {
    * hole gets a new zero-filled folio, a minor fault with no I/O. No
    * read-around: shmem has no readahead.
    */
-  private shmemFault(task: Task, vma: Vma, vpn: number, index: number, write: boolean): void {
+  shmemFault(task: Task, vma: Vma, vpn: number, index: number, write: boolean): void {
     const file = this.machine.files[vma.file];
     const entry = file.cache[index] === 0 ? (file.swapEntry as Int32Array)[index] : 0;
     const major = entry !== 0 && (this.machine.swap as SwapSpace).frame[entry - 1] < 0;
@@ -1276,7 +1270,7 @@ export class Kernel implements ReclaimCore {
    * fault or a write; reads of a hole return zeros without a folio) — a new
    * zero-filled one on the anon LRU. -1 if there is none or the task was killed.
    */
-  private shmemGetFolio(
+  shmemGetFolio(
     task: Task,
     file: SimFile,
     index: number,
@@ -1294,7 +1288,7 @@ export class Kernel implements ReclaimCore {
     // Reclaim while allocating cannot fill a hole: nothing else runs meanwhile.
     this.machine.frames.flags[pfn] |= PG_SWAPBACKED;
     this.world.pageCacheInsert(file, index, pfn, task.memcg);
-    this.lruAdd(pfn, vmFlags, inFault ? 'fault' : 'write', false, inFault);
+    lruAdd(this, pfn, vmFlags, inFault ? 'fault' : 'write', false, inFault);
     return pfn;
   }
 
@@ -1304,7 +1298,7 @@ export class Kernel implements ReclaimCore {
    * cache kept); either way it goes back into the file's page cache dirty
    * and its swap slot is freed.
    */
-  private shmemSwapin(
+  shmemSwapin(
     task: Task,
     file: SimFile,
     index: number,
@@ -1343,33 +1337,33 @@ export class Kernel implements ReclaimCore {
       return -1;
     }
     const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index, ahead);
-    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
-    this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
+    const active = refault(this, pfn, shadow, inFault && hasRecency(vmFlags));
+    thrashingStall(this, task, pfn, this.swapWaitStart, this.swapWaitEnd);
     this.world.shmemSwapinToCache(pfn);
-    this.lruAdd(pfn, vmFlags, 'swapin', active, inFault);
+    lruAdd(this, pfn, vmFlags, 'swapin', active, inFault);
     return pfn;
   }
 
   /** `shmem_file_read_iter` for one page: a hole reads as zeros and allocates nothing. */
-  private shmemRead(task: Task, vma: Vma, r: number, a: number): void {
+  shmemRead(task: Task, vma: Vma, r: number, a: number): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
     task.t += this.machine.config.cost.fdAccessNs;
     if (file.cache[index] === 0) this.misses++;
     const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, false);
-    if (pfn >= 0 && (a !== task.raPrev[r] || this.mode === 'ideal')) this.markAccessed(pfn);
+    if (pfn >= 0 && (a !== task.raPrev[r] || this.mode === 'ideal')) markAccessed(this, pfn);
     task.raPrev[r] = a;
   }
 
   /** A write to a shmem file: the folio is dirtied, but no flusher writes it and nothing throttles. */
-  private shmemWrite(task: Task, vma: Vma, a: number): void {
+  shmemWrite(task: Task, vma: Vma, a: number): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
     task.t += this.machine.config.cost.fdAccessNs;
     if (file.cache[index] === 0) this.misses++;
     const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, true);
     if (pfn < 0) return;
-    this.markAccessed(pfn);
+    markAccessed(this, pfn);
     if (this.mode !== 'ideal') this.world.markDirty(pfn);
   }
 
@@ -1381,7 +1375,7 @@ export class Kernel implements ReclaimCore {
    * -1): then the folios stay locked on the LRU until the read completes.
    * Returns false if the task was killed while allocating.
    */
-  private readPages(
+  readPages(
     task: Task,
     file: SimFile,
     start: number,
@@ -1460,7 +1454,7 @@ export class Kernel implements ReclaimCore {
         return true;
       }
       task.ioWaitNs += done - task.t;
-      if (demandPfn >= 0) this.thrashingStall(task, demandPfn, task.t, done);
+      if (demandPfn >= 0) thrashingStall(this, task, demandPfn, task.t, done);
       task.t = done + this.machine.config.cost.majorFaultNs;
     }
     return true;
@@ -1476,7 +1470,7 @@ export class Kernel implements ReclaimCore {
    * MADV_RANDOM, and ideal mode, read just the page. Returns false if the
    * task was killed.
    */
-  private syncReadahead(task: Task, vma: Vma, r: number, a: number): boolean {
+  syncReadahead(task: Task, vma: Vma, r: number, a: number): boolean {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
     if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') {
@@ -1506,7 +1500,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Region `r`'s readahead state (`file_ra_state`) becomes this window; returns the page its marker goes on. */
-  private raOpen(task: Task, r: number, start: number, size: number, async: number): number {
+  raOpen(task: Task, r: number, start: number, size: number, async: number): number {
     task.raStart[r] = start;
     task.raWindow[r] = size;
     task.raAsync[r] = async;
@@ -1521,7 +1515,7 @@ export class Kernel implements ReclaimCore {
    * marker stands for the last window and the next one follows it.
    * Returns false if the task was killed.
    */
-  private asyncReadahead(task: Task, vma: Vma, r: number, a: number, pfn: number): boolean {
+  asyncReadahead(task: Task, vma: Vma, r: number, a: number, pfn: number): boolean {
     const f = this.machine.frames;
     f.flags[pfn] &= ~PG_READAHEAD;
     if (vma.vmFlags & VM_RAND_READ) return true;
@@ -1562,22 +1556,22 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `folio_wait_locked` on a folio an async readahead is still reading. */
-  private waitForRead(task: Task, pfn: number): void {
+  waitForRead(task: Task, pfn: number): void {
     const done = this.readDoneAt === null ? 0 : this.readDoneAt[pfn];
     if (done <= task.t) return;
     task.ioWaitNs += done - task.t;
-    this.thrashingStall(task, pfn, task.t, done);
+    thrashingStall(this, task, pfn, task.t, done);
     task.t = done;
   }
 
   /** The task was killed while a read's folios were being allocated: give them back. */
-  private dropLocked(got: number): false {
+  dropLocked(got: number): false {
     for (let j = 0; j < got; j++) this.unchargeAndFree(this.raPfns[j]);
     return false;
   }
 
   /** A page read from `file` into the page cache and onto the LRU. */
-  private addReadPage(
+  addReadPage(
     task: Task,
     file: SimFile,
     index: number,
@@ -1589,16 +1583,23 @@ export class Kernel implements ReclaimCore {
     const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
     // Every folio added while the fault runs is "in fault" (the task flag of
     // `lru_gen_enter_fault`), the read-around as well as the demanded page.
-    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
-    this.lruAdd(pfn, vmFlags, index === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
+    const active = refault(this, pfn, shadow, inFault && hasRecency(vmFlags));
+    lruAdd(
+      this,
+      pfn,
+      vmFlags,
+      index === demand ? (inFault ? 'fault' : 'read') : 'readahead',
+      active,
+      inFault,
+    );
   }
 
-  private unchargeAndFree(pfn: number): void {
+  unchargeAndFree(pfn: number): void {
     this.world.uncharge(this.machine.frames.memcg[pfn], 1);
     this.machine.freeFrame(pfn);
   }
 
-  private fdRead(task: Task, vma: Vma, r: number, a: number): void {
+  fdRead(task: Task, vma: Vma, r: number, a: number): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
     const prev = task.raPrev[r];
@@ -1619,11 +1620,11 @@ export class Kernel implements ReclaimCore {
     }
     // `filemap_read` marks each folio once per read, not when re-reading the
     // previous position; ideal mode counts every request as an access.
-    if (a !== prev || this.mode === 'ideal') this.markAccessed(p - 1);
+    if (a !== prev || this.mode === 'ideal') markAccessed(this, p - 1);
     task.raPrev[r] = a;
   }
 
-  private fdWrite(task: Task, vma: Vma, a: number): void {
+  fdWrite(task: Task, vma: Vma, a: number): void {
     const file = this.machine.files[vma.file];
     const index = vma.pgoff + a;
     let p = file.cache[index];
@@ -1636,13 +1637,13 @@ export class Kernel implements ReclaimCore {
       if (file.cache[index] !== 0) this.unchargeAndFree(pfn);
       else {
         const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
-        const active = this.refault(pfn, shadow, false);
-        this.lruAdd(pfn, vma.vmFlags, 'write', active, false);
+        const active = refault(this, pfn, shadow, false);
+        lruAdd(this, pfn, vma.vmFlags, 'write', active, false);
       }
       p = file.cache[index];
     } else if (this.machine.frames.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
     const pfn = p - 1;
-    this.markAccessed(pfn);
+    markAccessed(this, pfn);
     // Ideal mode has no writeback: a write is an access like a read.
     if (this.mode === 'ideal') return;
     this.dirtyFilePage(task, pfn);
@@ -1657,7 +1658,7 @@ export class Kernel implements ReclaimCore {
    * that it is optimised as a whole rather than as an on-stack replacement
    * inside the long-running `runTask` loop.
    */
-  private idealHits(task: Task): number {
+  idealHits(task: Task): number {
     const chunk = task.chunk;
     const ops = chunk.op;
     const regions = chunk.region;
@@ -1714,7 +1715,7 @@ export class Kernel implements ReclaimCore {
       const policy = slot.ops;
       const hook = policy.folioAccessed;
       if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
-        this.markAccessed(pfn);
+        markAccessed(this, pfn);
         continue;
       }
       this.accessGuarded(c, policy, hook, pfn);
@@ -1732,7 +1733,7 @@ export class Kernel implements ReclaimCore {
    * as in `idealHits`; a miss, or a folio the inline guard does not cover,
    * takes the general path (`slowOp`, `markAccessed`).
    */
-  private replayRequests(task: Task, horizon: number): void {
+  replayRequests(task: Task, horizon: number): void {
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
@@ -1796,7 +1797,7 @@ export class Kernel implements ReclaimCore {
           slot.ejected ||
           (!settled && (frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY)
         ) {
-          this.markAccessed(pfn);
+          markAccessed(this, pfn);
           continue;
         }
         this.accessGuarded(c, policy, hook, pfn);
@@ -1825,7 +1826,7 @@ export class Kernel implements ReclaimCore {
    * general loop. The lean-paths property test holds it to the general
    * path's results.
    */
-  private replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
+  replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
     const slot = ctx.slot;
     const ops = slot.ops;
     const accessed = ops.folioAccessed;
@@ -1908,7 +1909,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A replay loop stops: the task's time and place written back, its hits counted as accesses and ops. */
-  private replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
+  replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
     this.preempt = false;
     if (!task.killed) task.t = t;
     task.requestPos = pos;
@@ -1930,7 +1931,7 @@ export class Kernel implements ReclaimCore {
    * goes on with the general functions from there. The property that ideal
    * mode gives the same results with `idealLeanPaths` off holds it to them.
    */
-  private leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
+  leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
     const slot = ctx.slot;
     const ops = slot.ops;
     const file = this.machine.files[vma.file];
@@ -1984,7 +1985,7 @@ export class Kernel implements ReclaimCore {
     if (shadow !== 0) {
       // `refault` counts a refault and stops there for a policy with no refault hook.
       if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
-      else active = this.refault(pfn, shadow, false);
+      else active = refault(this, pfn, shadow, false);
     }
     if (ops.folioAdded !== undefined && slot.ops === ops) {
       // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
@@ -2006,8 +2007,8 @@ export class Kernel implements ReclaimCore {
       if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lvId && list !== lv.unevictableList) {
         flags[pfn] |= PG_LRU;
         lv.nrPages[LRU_FILE]++;
-      } else this.placed(ctx, ops, pfn, 'folioAdded');
-    } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
+      } else placed(this, ctx, ops, pfn, 'folioAdded');
+    } else lruAdd(this, pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
       c[VM.pgpgin] += KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(
@@ -2029,7 +2030,7 @@ export class Kernel implements ReclaimCore {
       f.lruvec[pfn] === lvId
     )
       this.accessGuarded(ctx, ops, accessed, pfn);
-    else this.markAccessed(pfn);
+    else markAccessed(this, pfn);
     if (!write) task.raPrev[0] = a;
   }
 
@@ -2037,7 +2038,7 @@ export class Kernel implements ReclaimCore {
    * The replay's next requests into `buf`: how many, or 0 when the source
    * is done and the task has exited at `t`.
    */
-  private refillRequests(task: Task, buf: Int32Array, t: number): number {
+  refillRequests(task: Task, buf: Int32Array, t: number): number {
     const n = (task.requestSource as (out: Int32Array) => number)(buf);
     // The events these requests stand for: a read or write, and an op done.
     this.events += 2 * n;
@@ -2049,7 +2050,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A memcg whose charges never reclaim: the root, with no limits. */
-  private leanMemcg(memcg: Memcg): boolean {
+  leanMemcg(memcg: Memcg): boolean {
     return (
       memcg.parent === null &&
       memcg.max === Number.POSITIVE_INFINITY &&
@@ -2063,7 +2064,7 @@ export class Kernel implements ReclaimCore {
    * `hookClose`, the guard of ideal mode's miss path, whose hooks are
    * called directly so that their call sites see one function each.
    */
-  private hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
+  hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
     const wd = this.watchdog;
     const lists = this.world.lists;
     wd.depth = 1;
@@ -2075,7 +2076,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `Watchdog.end` for `hookOpen`'s call: recover what a nested ejection left behind. */
-  private hookClose(slot: PolicySlot): void {
+  hookClose(slot: PolicySlot): void {
     const wd = this.watchdog;
     wd.depth = 0;
     this.world.lists.stepLimit = Number.POSITIVE_INFINITY;
@@ -2087,7 +2088,7 @@ export class Kernel implements ReclaimCore {
    * loops: the hook runs on its step budget, and a failure is handed to the
    * watchdog as usual. Small, so the loops get it inlined.
    */
-  private accessGuarded(
+  accessGuarded(
     c: LruvecCtx,
     policy: ReclaimOps<unknown>,
     hook: NonNullable<ReclaimOps<unknown>['folioAccessed']>,
@@ -2110,7 +2111,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
-  private accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
+  accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
     const wd = this.watchdog;
     const outer = wd.begin(ctx);
     try {
@@ -2118,166 +2119,12 @@ export class Kernel implements ReclaimCore {
     } finally {
       wd.end(outer);
     }
-    this.markAccessed(pfn);
-  }
-
-  /** `folio_mark_accessed` → the policy's access hook (unevictable folios: nothing). */
-  private markAccessed(pfn: number): void {
-    const f = this.machine.frames;
-    if (f.flags[pfn] & PG_UNEVICTABLE || (f.flags[pfn] & PG_LRU) === 0) return;
-    const ctx = this.ctxs[f.lruvec[pfn]];
-    const ops = ctx.slot.ops;
-    if (ops.folioAccessed) {
-      // Ejected: the access goes to the fallback policy.
-      if (
-        this.watchdog.call(ctx, 'folioAccessed', ops.folioAccessed, pfn, undefined, undefined) === HOOK_FAILED
-      ) {
-        this.markAccessed(pfn);
-      }
-    } else f.flags[pfn] |= PG_REFERENCED;
+    markAccessed(this, pfn);
   }
 
   // ---- LRU membership --------------------------------------------------------------
 
-  /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
-  private lruAdd(
-    pfn: number,
-    vmFlags: number,
-    reason: AddHow['reason'],
-    active: boolean,
-    inFault: boolean,
-  ): void {
-    const f = this.machine.frames;
-    const memcg = this.machine.memcgs[f.memcg[pfn]];
-    const lv = this.world.lruvec(memcg, f.node[pfn]);
-    f.lruvec[pfn] = lv.id;
-    if (vmFlags & VM_LOCKED) {
-      f.flags[pfn] |= PG_MLOCKED;
-      this.world.counters.v[VM.unevictable_pgs_mlocked]++;
-      this.cull(lv, pfn);
-      return;
-    }
-    const ctx = this.ctxs[lv.id];
-    const how = this.addHow;
-    how.reason = reason;
-    how.active = active;
-    how.inFault = inFault && hasRecency(vmFlags);
-    how.vmFlags = vmFlags;
-    if (active) f.flags[pfn] |= PG_ACTIVE;
-    this.placeOnLru(ctx, pfn, 'folioAdded');
-  }
-
-  /** Put a folio on the unevictable list (`UNEVICTABLE_PGCULLED`). */
-  private cull(lv: Lruvec, pfn: number): void {
-    const f = this.machine.frames;
-    f.flags[pfn] = (f.flags[pfn] | PG_UNEVICTABLE | PG_LRU) & ~(PG_ACTIVE | PG_ISOLATED);
-    this.world.lists.addHead(lv.unevictableList, pfn);
-    lv.nrUnevictable++;
-    this.world.counters.v[VM.unevictable_pgs_culled]++;
-  }
-
-  /** Run a placement hook and check it left the folio on one of the lruvec's own lists. */
-  private placeOnLru(
-    ctx: LruvecCtx,
-    pfn: number,
-    hook: 'folioAdded' | 'putback' | 'rotate',
-    outcome?: PutbackOutcome,
-  ): void {
-    const ops = ctx.slot.ops;
-    const lists = this.world.lists;
-    const hasHook =
-      hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
-    if (hasHook) {
-      // A failure ejects the policy; the ownership check below then places the folio with the fallback.
-      if (hook === 'folioAdded') this.watchdog.call(ctx, hook, ops.folioAdded!, pfn, this.addHow, undefined);
-      else this.watchdog.call(ctx, hook, ops.putback!, pfn, outcome!, undefined);
-    } else if (hook !== 'rotate') {
-      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
-      defaultHooks.folioAdded(ctx, pfn);
-    }
-    this.placed(ctx, ops, pfn, hook, outcome);
-  }
-
-  /** After `placeOnLru`'s hook (`ops`'s): check where the folio went, then mark it on the LRU. */
-  private placed(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    hook: 'folioAdded' | 'putback' | 'rotate',
-    outcome?: PutbackOutcome,
-  ): void {
-    const f = this.machine.frames;
-    const lists = this.world.lists;
-    if (!ctx.owns(lists.listOf[pfn])) {
-      if (ctx.slot.ops === ops) {
-        const where = lists.listOf[pfn] === -1 ? 'on no list' : `on list ${lists.name(lists.listOf[pfn])}`;
-        this.watchdog.reject(ctx, hook, 'invalid', `left pfn ${pfn} ${where}, not on one of its own lists`);
-      }
-      // The policy was ejected: place the folio with the fallback.
-      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
-      this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, hook === 'putback' ? 'folioAdded' : hook, outcome);
-      return;
-    }
-    if ((f.flags[pfn] & PG_LRU) === 0) {
-      f.flags[pfn] |= PG_LRU;
-      ctx.lruvec.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]++;
-    }
-  }
-
   // ---- workingset -------------------------------------------------------------------
-
-  /**
-   * Waiting [t0, t1) for the read of `pfn` is a memory stall when the folio
-   * came back into the workingset (`folio_wait_bit_common` and
-   * `swap_read_folio` enter a memstall section for a PG_workingset folio):
-   * thrashing, not ordinary I/O.
-   */
-  private thrashingStall(task: Task, pfn: number, t0: number, t1: number): void {
-    if (this.machine.frames.flags[pfn] & PG_WORKINGSET) this.psi.stall(task.psiCpu, t0, t1);
-  }
-
-  /** Handle a shadow found where a folio is being added; returns "add as active". */
-  private refault(pfn: number, shadow: number, inFault: boolean): boolean {
-    if (shadow === 0) return false;
-    const f = this.machine.frames;
-    const lvId = shadowLruvec(shadow);
-    const evictLv = this.world.lruvecs[lvId];
-    const own = this.world.lruvec(this.machine.memcgs[f.memcg[pfn]], f.node[pfn]);
-    const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
-    const c = this.world.counters.v;
-    c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
-    if (!evictLv) return false;
-    const ctx = this.ctxs[own.id];
-    const evictCtx = this.ctxs[evictLv.id];
-    // A shadow is read only by the policy that wrote it.
-    if (evictCtx.slot !== ctx.slot || !ctx.slot.ops.refault) return false;
-    const info = this.shadowInfo;
-    info.payload = shadowPayload(shadow);
-    info.workingset = shadowWorkingset(shadow);
-    info.isFile = isFile;
-    info.evictionLruvec = evictLv;
-    info.inFault = inFault;
-    const v = this.verdict;
-    v.activate = false;
-    v.restore = false;
-    if (this.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
-      v.activate = false;
-      v.restore = false;
-    }
-    if (v.activate) {
-      c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
-      // A memcg statistic: reclaim of any ancestor reads it for its subtree.
-      for (let m: Memcg | null = own.memcg; m; m = m.parent) {
-        const l = this.world.findLruvec(m, own.node);
-        if (l) l.workingsetActivate[isFile ? 1 : 0]++;
-      }
-    }
-    if (v.restore) {
-      f.flags[pfn] |= PG_WORKINGSET;
-      c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
-    }
-    return v.activate;
-  }
 
   // ---- allocation ----------------------------------------------------------------------
 
@@ -2287,7 +2134,7 @@ export class Kernel implements ReclaimCore {
    * was killed. With `noRetry` (`__GFP_NORETRY`, readahead's mask) one round
    * of reclaim is all it tries: -1 then also means "no memory", with no OOM kill.
    */
-  private allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
+  allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
     if (!this.chargeMemcg(task, 1, noRetry, memcg)) return -1;
     const pfn = this.allocFrame(task, noRetry);
     if (pfn < 0) {
@@ -2302,7 +2149,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Nodes in allocation order for a task: its own first, then the others (cached per node). */
-  private zonelist(task: Task): number[] {
+  zonelist(task: Task): number[] {
     let zl = this.zonelists[task.node];
     if (!zl) {
       zl = [task.node];
@@ -2313,7 +2160,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
-  private allocFrame(task: Task, noRetry = false): number {
+  allocFrame(task: Task, noRetry = false): number {
     if (this.mode === 'ideal') return this.allocIdeal(task);
     const nodes = this.machine.nodes;
     const zl = this.zonelist(task);
@@ -2349,7 +2196,7 @@ export class Kernel implements ReclaimCore {
    * completion (at most HZ/10) and complete the I/O that is due by then, so
    * the folios it frees can be reclaimed on the retry. False if nothing is in flight.
    */
-  private waitForWriteback(task: Task): boolean {
+  waitForWriteback(task: Task): boolean {
     if (this.world.nrWriteback === 0) return false;
     const next = this.world.timers.peekTime();
     if (!Number.isFinite(next)) return false;
@@ -2367,7 +2214,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Ideal mode: evict exactly one page when memory is full. */
-  private allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
+  allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
     const node = this.machine.nodes[0];
     if (node.zone.free === 0) {
       const sc = this.directSc.reset('direct', null, 0, 1);
@@ -2395,7 +2242,7 @@ export class Kernel implements ReclaimCore {
    * machine's only one (one memcg, one node), under a healthy policy that
    * proposes candidates (no `shrink`, no `prepare`). Null otherwise.
    */
-  private idealLeanCtx(): LruvecCtx | null {
+  idealLeanCtx(): LruvecCtx | null {
     if (this.opts.idealLeanPaths === false) return null;
     if (this.world.lruvecs.length !== 1 || this.machine.memcgs.length !== 1) return null;
     const ctx = this.ctxs[this.world.lruvecs[0].id];
@@ -2418,7 +2265,7 @@ export class Kernel implements ReclaimCore {
    * `memcg` (`World.replaceIsolatedCleanFile`): the frame is returned and
    * the shadow its insert found left in `reusedShadow`. Else -1.
    */
-  private idealShrinkOne(
+  idealShrinkOne(
     ctx: LruvecCtx,
     sc: ScanControl,
     into: SimFile | null,
@@ -2556,7 +2403,7 @@ export class Kernel implements ReclaimCore {
     return reused;
   }
 
-  private anythingReclaimable(zl: number[]): boolean {
+  anythingReclaimable(zl: number[]): boolean {
     for (const n of zl) {
       for (const lv of this.world.lruvecs) {
         if (lv.node !== n) continue;
@@ -2568,7 +2415,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `throttle_direct_reclaim`: wait for kswapd while free pages are below half the min watermark. */
-  private throttleDirectReclaim(task: Task, node: number): void {
+  throttleDirectReclaim(task: Task, node: number): void {
     const zone = this.machine.nodes[node].zone;
     const k = this.kswapd[node];
     let waited = 0;
@@ -2589,7 +2436,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
+  chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
     for (let retries = 0; ; retries++) {
       let over: Memcg | null = null;
       for (let m: Memcg | null = memcg; m; m = m.parent) {
@@ -2640,7 +2487,7 @@ export class Kernel implements ReclaimCore {
    * (or for MAX_RECLAIM_RETRIES tries); only when reclaim cannot keep up
    * does the task sleep the penalty of its worst overage.
    */
-  private handleOverHigh(task: Task): void {
+  handleOverHigh(task: Task): void {
     const debt = task.memcg.overHighDebt;
     task.memcg.overHighDebt = 0;
     let retries = MAX_RECLAIM_RETRIES;
@@ -2673,7 +2520,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- reclaim entry points ---------------------------------------------------------------
 
-  private wakeKswapd(node: number, t: number): void {
+  wakeKswapd(node: number, t: number): void {
     const k = this.kswapd[node];
     if (k.failures >= MAX_RECLAIM_RETRIES) return;
     if (k.active) {
@@ -2692,7 +2539,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
-  private kswapdStep(k: KswapdState): void {
+  kswapdStep(k: KswapdState): void {
     const node = this.machine.nodes[k.node];
     const zone = node.zone;
     const balanced = zone.free > zone.high;
@@ -2768,7 +2615,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private endBalance(k: KswapdState): void {
+  endBalance(k: KswapdState): void {
     k.balancing = false;
     if (k.reclaimedThisRun === 0) k.failures++;
     this.snapshotRefaults(k.node, null);
@@ -2777,7 +2624,7 @@ export class Kernel implements ReclaimCore {
     else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
   }
 
-  private kswapdSleep(k: KswapdState): void {
+  kswapdSleep(k: KswapdState): void {
     // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
     this.pgdatDirty[k.node] = false;
     this.pgdatWriteback[k.node] = false;
@@ -2791,7 +2638,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
-  private snapshotRefaults(node: number, target: Memcg | null): void {
+  snapshotRefaults(node: number, target: Memcg | null): void {
     const lv = this.world.findLruvec(target ?? this.machine.rootMemcg, node);
     if (!lv) return;
     lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
@@ -2799,7 +2646,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
-  private directReclaim(task: Task, zl: number[]): number {
+  directReclaim(task: Task, zl: number[]): number {
     const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX);
     this.world.counters.v[VM.allocstall_normal]++;
     const start = task.t;
@@ -2808,7 +2655,7 @@ export class Kernel implements ReclaimCore {
     return r;
   }
 
-  private finishDirect(task: Task, sc: ScanControl, start: number): void {
+  finishDirect(task: Task, sc: ScanControl, start: number): void {
     task.t += sc.costNs;
     const lat = task.t - start;
     task.directReclaimNs += lat;
@@ -2824,7 +2671,7 @@ export class Kernel implements ReclaimCore {
    * (near OOM), or when at most half the reclaimable pages wait on
    * write-back (they will throttle as they reach the LRU tail instead).
    */
-  private skipThrottleNoprogress(node: number): boolean {
+  skipThrottleNoprogress(node: number): boolean {
     if (this.kswapd[node].failures >= MAX_RECLAIM_RETRIES) return true;
     let reclaimable = 0;
     const swapOk = this.machine.swap !== null && this.machine.swap.free > 0;
@@ -2837,7 +2684,7 @@ export class Kernel implements ReclaimCore {
     return 2 * writePending <= reclaimable;
   }
 
-  private doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
+  doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
     for (let attempt = 0; attempt < 4; attempt++) {
       for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
         sc.nrScanned = 0;
@@ -2883,13 +2730,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `try_to_free_mem_cgroup_pages` */
-  private memcgReclaim(
-    task: Task | null,
-    memcg: Memcg,
-    pages: number,
-    why: Reclaimer,
-    swappiness?: number,
-  ): number {
+  memcgReclaim(task: Task | null, memcg: Memcg, pages: number, why: Reclaimer, swappiness?: number): number {
     const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(
       why,
       memcg,
@@ -2927,7 +2768,7 @@ export class Kernel implements ReclaimCore {
   // ---- shrink_node ------------------------------------------------------------------------
 
   /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
-  private protection(memcg: Memcg, target: Memcg): void {
+  protection(memcg: Memcg, target: Memcg): void {
     calculateProtection(memcg, target, this.machine.config.memoryRecursiveProt === true);
   }
 
@@ -2991,12 +2832,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The end of `shrink_node`: congestion tags, the CONGESTED throttle, kswapd's failure count. */
-  private congestionAndProgress(
-    sc: ScanControl,
-    node: number,
-    targetLv: Lruvec,
-    reclaimedBefore: number,
-  ): void {
+  congestionAndProgress(sc: ScanControl, node: number, targetLv: Lruvec, reclaimedBefore: number): void {
     // Every dirty folio met was under write-back and tagged for immediate
     // reclaim: the node (kswapd) or the memcg (cgroup reclaim) is congested.
     if (sc.nrDirty && sc.nrDirty === sc.nrCongested) {
@@ -3017,7 +2853,7 @@ export class Kernel implements ReclaimCore {
     else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
   }
 
-  private shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
+  shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
     const ops = ctx.slot.ops;
     if (ops.shrink) {
       this.isoLogging = true;
@@ -3060,7 +2896,7 @@ export class Kernel implements ReclaimCore {
    * the `got` it proposed in `evictBuf` (0 when it has no such hook), make up
    * any shortfall, isolate, `shrinkFolioList`, put the survivors back.
    */
-  private evictProposed(
+  evictProposed(
     ctx: LruvecCtx,
     ops: ReclaimOps<unknown>,
     sc: ScanControl,
@@ -3113,7 +2949,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Put back anything a `shrink` hook left isolated (counted as a core override). */
-  private restoreIsolated(ctx: LruvecCtx): void {
+  restoreIsolated(ctx: LruvecCtx): void {
     const f = this.machine.frames;
     for (let i = 0; i < this.isoLogLen; i++) {
       const pfn = this.isoLog[i];
@@ -3130,7 +2966,7 @@ export class Kernel implements ReclaimCore {
    * its lists, `shrink` does not even isolate one, again and again. (A policy
    * that scans and finds nothing freeable is not stalling: that is OOM.)
    */
-  private watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
+  watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
     const lv = ctx.lruvec;
@@ -3187,7 +3023,7 @@ export class Kernel implements ReclaimCore {
     return true;
   }
 
-  private isolateFolio(lv: Lruvec, pfn: number): void {
+  isolateFolio(lv: Lruvec, pfn: number): void {
     const f = this.machine.frames;
     if (this.isoLogging) {
       if (this.isoLogLen === this.isoLog.length) {
@@ -3240,7 +3076,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Evictable LRU pages of a memcg's subtree on a node. */
-  private subtreeLruPages(memcg: Memcg, node: number): number {
+  subtreeLruPages(memcg: Memcg, node: number): number {
     let size = 0;
     for (const m of this.subtreeOf(memcg)) {
       const l = this.world.findLruvec(m, node);
@@ -3488,7 +3324,7 @@ export class Kernel implements ReclaimCore {
    * caller re-dirties and activates it — when reclaim may not swap or there
    * is no slot; true for every other folio.
    */
-  private shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
+  shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
     if ((flags & (PG_FILE | PG_SWAPBACKED)) !== (PG_FILE | PG_SWAPBACKED)) return true;
     return sc.maySwap && this.world.shmemWriteout(pfn);
   }
@@ -3499,13 +3335,7 @@ export class Kernel implements ReclaimCore {
    * under every policy; the payload is the policy's (`evicted`), and none is
    * left if that hook failed and ejected the policy.
    */
-  private removeMapping(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    flags: number,
-    sc: ScanControl,
-  ): void {
+  removeMapping(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, flags: number, sc: ScanControl): void {
     // A clean shmem folio dropped from its page cache is zeros: no shadow is left (`__remove_mapping`
     // asks workingset_eviction only for swap-cache and file-LRU folios).
     if ((flags & (PG_FILE | PG_SWAPBACKED)) === (PG_FILE | PG_SWAPBACKED)) {
@@ -3537,19 +3367,13 @@ export class Kernel implements ReclaimCore {
    * or the policy's own): a failed hook keeps the folio, an invalid answer
    * ejects the policy and keeps it; no hook keeps a referenced folio.
    */
-  private decide(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    rmap: RmapResult,
-    sc: ScanControl,
-  ): Decision {
+  decide(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, rmap: RmapResult, sc: ScanControl): Decision {
     if (!ops.checkReferences) return rmap.refs > 0 ? 'keep' : 'reclaim';
     return this.decision(ctx, this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc));
   }
 
   /** What `checkReferences` returned, checked: a failure or an unknown answer keeps the folio. */
-  private decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
+  decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
     if (d === HOOK_FAILED) return 'keep';
     if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
       this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);
@@ -3559,13 +3383,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
-  private survive(
-    buf: Int32Array,
-    outcome: Uint8Array,
-    res: ShrinkListResult,
-    pfn: number,
-    kind: number,
-  ): void {
+  survive(buf: Int32Array, outcome: Uint8Array, res: ShrinkListResult, pfn: number, kind: number): void {
     const f = this.machine.frames;
     if (kind === 1) {
       res.activated++;
@@ -3594,16 +3412,16 @@ export class Kernel implements ReclaimCore {
     f.flags[pfn] &= ~PG_ISOLATED;
     if (outcome === 'cull' || f.flags[pfn] & PG_MLOCKED) {
       this.world.counters.v[VM.unevictable_pgs_mlocked]++;
-      this.cull(lv, pfn);
+      cull(this, lv, pfn);
       return;
     }
     const active = this.ctxs[lv.id];
-    this.placeOnLru(active, pfn, 'putback', outcome);
+    placeOnLru(this, active, pfn, 'putback', outcome);
   }
 
   // ---- writeback completion and the flusher ---------------------------------------------------
 
-  private completeIo(): void {
+  completeIo(): void {
     const out = this.timerOut;
     this.world.timers.pop(out);
     const pfn = out[1];
@@ -3638,7 +3456,7 @@ export class Kernel implements ReclaimCore {
    * dirty folio not already under writeback, then wait until the last
    * write-back of the file's folios completes, ours or one in flight before.
    */
-  private fsync(task: Task, file: SimFile): void {
+  fsync(task: Task, file: SimFile): void {
     const f = this.machine.frames;
     for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
       const p = file.cache[i];
@@ -3666,7 +3484,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
 
-  private unmapVma(task: Task, vma: Vma): void {
+  unmapVma(task: Task, vma: Vma): void {
     if (!vma.mapped) return;
     const mm = task.mm;
     const f = this.machine.frames;
@@ -3708,7 +3526,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private freeAnon(pfn: number): void {
+  freeAnon(pfn: number): void {
     const f = this.machine.frames;
     const lvId = f.lruvec[pfn];
     if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {
@@ -3733,7 +3551,7 @@ export class Kernel implements ReclaimCore {
     this.world.releaseFrame(pfn, 0);
   }
 
-  private madvise(task: Task, vma: Vma, advice: number): void {
+  madvise(task: Task, vma: Vma, advice: number): void {
     if (advice === MADV_COLD || advice === MADV_PAGEOUT) {
       const mm = task.mm;
       const f = this.machine.frames;
@@ -3778,7 +3596,7 @@ export class Kernel implements ReclaimCore {
    * survivors (dirty file folios, locked ones) are put back. Policy
    * choice plays no part, as in the kernel.
    */
-  private pageoutRange(task: Task, vma: Vma): void {
+  pageoutRange(task: Task, vma: Vma): void {
     const f = this.machine.frames;
     const mm = task.mm;
     const byLruvec = new Map<LruvecCtx, number[]>();
@@ -3821,7 +3639,7 @@ export class Kernel implements ReclaimCore {
     this.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
   }
 
-  private exitTask(task: Task, killed: boolean): void {
+  exitTask(task: Task, killed: boolean): void {
     if (!task.alive) return;
     if (killed) task.killed = true;
     else task.finished = true;
@@ -3832,7 +3650,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
-  private oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
+  oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
     const total = oomTotalPages(
       scope,
       this.machine.totalPages,
@@ -3864,7 +3682,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `__oom_kill_process`: kill `victim`, count it, record it. */
-  private oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
+  oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
     const before = this.machine.freePages();
     const badness = oomBadness(victim);
     this.exitTask(victim, true);
@@ -3884,7 +3702,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- sampling, invariants, results --------------------------------------------------------------
 
-  private sample(): void {
+  sample(): void {
     const s = this.series;
     const c = this.world.counters;
     if (s.timeNs.length >= MAX_SAMPLES) {
@@ -4038,7 +3856,7 @@ export class Kernel implements ReclaimCore {
         this.addHow.active = false;
         this.addHow.inFault = false;
         this.addHow.vmFlags = 0;
-        this.placeOnLru(ctx, p, 'folioAdded');
+        placeOnLru(this, ctx, p, 'folioAdded');
       }
     }
   }
@@ -4050,7 +3868,7 @@ export class Kernel implements ReclaimCore {
    * whatever list holds it (PG_lru stays set), grouped by lruvec, counted in
    * `policy_overrides`.
    */
-  private takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
+  takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
     const f = this.machine.frames;
     const lists = this.world.lists;
     const strays = new Map<LruvecCtx, number[]>();
@@ -4068,7 +3886,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** After an ejection by a nested hook: re-add what the rest of the old policy's hook left astray. */
-  private recoverStrays(slot: PolicySlot): void {
+  recoverStrays(slot: PolicySlot): void {
     const f = this.machine.frames;
     for (const [ctx, pfns] of this.takeStrays(slot)) {
       for (const pfn of pfns) {
@@ -4078,7 +3896,7 @@ export class Kernel implements ReclaimCore {
         this.addHow.active = false;
         this.addHow.inFault = false;
         this.addHow.vmFlags = 0;
-        this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
+        placeOnLru(this, this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
       }
     }
   }
