@@ -1,4 +1,4 @@
-export { Kernel, type KernelOptions, type PolicyAttachment, swapinNrPages, WorkloadError } from './kernel.js';
+export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
 export { layerPolicy, type PolicyExtension } from './layer.js';
 export {
   type AddHow,
@@ -45,6 +45,7 @@ export {
   SWAP_CLUSTER_MAX,
   SWAPPINESS_ANON_ONLY,
 } from './scan-control.js';
+export { swapinNrPages } from './swap-state.js';
 export { Task } from './task.js';
 export {
   checkCompatibility,

@@ -32,7 +32,6 @@ import {
   PG_LOCKED,
   PG_LRU,
   PG_MLOCKED,
-  PG_READAHEAD,
   PG_RECLAIM,
   PG_REFERENCED,
   PG_SWAPBACKED,
@@ -41,12 +40,9 @@ import {
   PG_WORKINGSET,
   PG_WRITEBACK,
   PTE_DIRTY,
-  PTE_WRPROTECT,
   PTE_YOUNG,
-  PTRS_PER_PTE,
   Rng,
   type SimFile,
-  type SwapSpace,
   type TaskSpec,
   VM_ANON,
   VM_EXEC,
@@ -64,16 +60,16 @@ import {
   type Lruvec,
   packShadow,
   type RmapResult,
-  shadowLruvec,
-  shadowPayload,
-  shadowWorkingset,
   VM,
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
 import { DirtyThrottle } from './dirty-throttle.js';
+import { pageFault } from './fault.js';
+import { fdRead, fdWrite } from './filemap.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
+import { cull, lruAdd, markAccessed, placed, placeOnLru } from './lru-add.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
 import type {
   AddHow,
@@ -90,6 +86,7 @@ import type {
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
 import { calculateProtection } from './protection.js';
 import { Psi } from './psi.js';
+import { READ_DONE_TAG, READAHEAD_PAGES } from './readahead.js';
 import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
 import { Samples } from './samples.js';
 import {
@@ -103,8 +100,10 @@ import {
   WBT_INFLIGHT_PAGES,
   WBT_INFLIGHT_PAGES_KSWAPD,
 } from './scan-control.js';
+import { shmemRead, shmemWrite } from './shmem.js';
 import { Task } from './task.js';
 import { HOOK_FAILED, PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
+import { refault } from './workingset.js';
 
 export interface PolicyAttachment {
   /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
@@ -137,74 +136,8 @@ export interface KernelOptions {
   idealLeanPaths?: boolean;
 }
 
-/** `vma_has_recency`: a fault marks its folios only where access order means something. */
-function hasRecency(vmFlags: number): boolean {
-  return (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
-}
-
 const QUANTUM_NS = 50_000;
 const MAX_SAMPLES = 512;
-const READAHEAD_PAGES = 32;
-
-/** `ra_pages` of a read: POSIX_FADV_SEQUENTIAL (the region's sequential advice) doubles it. */
-function raMaxPages(vmFlags: number): number {
-  return vmFlags & VM_SEQ_READ ? 2 * READAHEAD_PAGES : READAHEAD_PAGES;
-}
-
-/** `get_init_ra_size`: the first window of a stream, for a read of `req` pages. */
-function initRaSize(req: number, max: number): number {
-  let size = 1;
-  while (size < req) size *= 2;
-  if (size <= max / 32) return size * 4;
-  if (size <= max / 4) return size * 2;
-  return max;
-}
-
-/** `get_next_ra_size`: each window four times, then twice, the last, up to `max`. */
-function nextRaSize(cur: number, max: number): number {
-  if (cur < max / 16) return 4 * cur;
-  if (cur <= max / 2) return 2 * cur;
-  return max;
-}
-/** `MMAP_LOTSAMISS`: mmap read-around stops when faults miss this much more than they hit. */
-const MMAP_LOTSAMISS = 100;
-/** Timer tag of an async readahead page's read completion (write-back tags are 0-255). */
-const READ_DONE_TAG = 256;
-/** `fault_around_bytes`' default, 64 KiB, in pages. */
-const DEFAULT_FAULT_AROUND_PAGES = 16;
-/** vm.page-cluster's default: swap readahead of up to 8 pages. */
-const DEFAULT_PAGE_CLUSTER = 3;
-/** VMA-based swap readahead reads at most 2^5 pages whatever page-cluster says. */
-const SWAP_RA_ORDER_CEILING = 5;
-/** Readahead hits a VMA remembers (they share a word with the window). */
-const SWAP_RA_HITS_MAX = 63;
-
-/**
- * `__swapin_nr_pages`: the next swap readahead window. Two pages plus the
- * hits, rounded up to a power of two (at least 4); with no hits, two pages
- * for a fault next to the last one, else one; never above `maxPages` nor
- * below half the last window.
- */
-export function swapinNrPages(
-  prev: number,
-  offset: number,
-  hits: number,
-  maxPages: number,
-  prevWin: number,
-): number {
-  let pages = hits + 2;
-  if (pages === 2) {
-    if (offset !== prev + 1 && offset !== prev - 1) pages = 1;
-  } else {
-    let roundup = 4;
-    while (roundup < pages) roundup <<= 1;
-    pages = roundup;
-  }
-  if (pages > maxPages) pages = maxPages;
-  const lastRa = prevWin >> 1;
-  if (pages < lastRa) pages = lastRa;
-  return pages;
-}
 
 interface KswapdState {
   node: number;
@@ -239,76 +172,76 @@ export class Kernel implements ReclaimCore {
   readonly oomKills: OomKill[] = [];
   readonly policyExits: PolicyExit[] = [];
   readonly mode: 'kernel' | 'ideal';
-  private readonly rng: Rng;
-  private readonly seed: number;
-  private readonly fallback: ReclaimOps<unknown> | undefined;
-  private readonly kswapd: KswapdState[];
-  private readonly directSc = new ScanControl();
-  private readonly memcgSc = new ScanControl();
-  private readonly proactiveSc = new ScanControl();
-  private readonly watchdog: Watchdog;
-  private readonly opts: KernelOptions;
-  private readonly directLatency = new Samples();
+  readonly rng: Rng;
+  readonly seed: number;
+  readonly fallback: ReclaimOps<unknown> | undefined;
+  readonly kswapd: KswapdState[];
+  readonly directSc = new ScanControl();
+  readonly memcgSc = new ScanControl();
+  readonly proactiveSc = new ScanControl();
+  readonly watchdog: Watchdog;
+  readonly opts: KernelOptions;
+  readonly directLatency = new Samples();
   /** Memory pressure stall information (`/proc/pressure/memory`, `memory.pressure`). */
   readonly psi = new Psi();
   /** `swapin_nr_pages`' state for cluster readahead: last offset, last window, hits since. */
-  private swapRaPrevOffset = 0;
-  private swapRaLastPages = 0;
+  swapRaPrevOffset = 0;
+  swapRaLastPages = 0;
   /** The lowest swap slot `swapReadahead` last read: where the plugged request starts on the device. */
-  private swapRaFirst = 0;
-  private swapRaHits = 0;
+  swapRaFirst = 0;
+  swapRaHits = 0;
   /** The wait of the last `swapReadFolio`, for the caller's thrashing check once the refault is known. */
-  private swapWaitStart = 0;
-  private swapWaitEnd = 0;
-  private readonly kswapdLatency = new Samples();
-  private readonly latencyBudgetNs: number;
-  private pgdatDirty: boolean[];
-  private pgdatWriteback: boolean[];
-  private readonly timerOut = new Float64Array(3);
-  private readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
-  private readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
-  private readonly verdict: RefaultVerdict = { activate: false, restore: false };
-  private readonly shadowInfo: ShadowInfo;
-  private readonly sizesScratch: LruSizes = {
+  swapWaitStart = 0;
+  swapWaitEnd = 0;
+  readonly kswapdLatency = new Samples();
+  readonly latencyBudgetNs: number;
+  pgdatDirty: boolean[];
+  pgdatWriteback: boolean[];
+  readonly timerOut = new Float64Array(3);
+  readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
+  readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
+  readonly verdict: RefaultVerdict = { activate: false, restore: false };
+  readonly shadowInfo: ShadowInfo;
+  readonly sizesScratch: LruSizes = {
     activeAnon: 0,
     inactiveAnon: 0,
     activeFile: 0,
     inactiveFile: 0,
   };
-  private readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
-  private readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
-  private readonly evictBuf = new Int32Array(4096);
+  readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
+  readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
+  readonly evictBuf = new Int32Array(4096);
   /** Folios of the read `readPages` is assembling, and their file indices (a window plus the demanded page). */
   // A window is at most 2 * READAHEAD_PAGES (POSIX_FADV_SEQUENTIAL doubles ra_pages), plus the demanded page.
-  private readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
-  private readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
+  readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
+  readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
   /** Completion time of each frame's async readahead read, allocated at the first one. */
-  private readDoneAt: Float64Array | null = null;
-  private readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
-  private readonly evictOutcome = new Uint8Array(4096);
+  readDoneAt: Float64Array | null = null;
+  readonly evictReq: EvictRequest = { nr: 0, sc: new ScanControl() };
+  readonly evictOutcome = new Uint8Array(4096);
   /** The flusher threads: dirty file pages per memcg, inode by inode. */
-  private readonly flusher: Flusher;
-  private readonly dirtyThrottle: DirtyThrottle;
-  private nextFlushNs: number;
-  private proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
-  private readonly series: TimeSeries;
-  private nextSampleNs = 0;
-  private sampleIntervalNs: number;
-  private memcgIterCursor = 0;
+  readonly flusher: Flusher;
+  readonly dirtyThrottle: DirtyThrottle;
+  nextFlushNs: number;
+  proactive: { atNs: number; memcg: string; pages: number; swappiness?: number }[] = [];
+  readonly series: TimeSeries;
+  nextSampleNs = 0;
+  sampleIntervalNs: number;
+  memcgIterCursor = 0;
   /** Folios isolated during the current `shrink` hook, so none is left isolated by a policy. */
-  private isoLog = new Int32Array(1024);
-  private isoLogLen = 0;
-  private isoLogging = false;
-  private stallCount: number[] = [];
-  private shrinkEpoch = 0;
+  isoLog = new Int32Array(1024);
+  isoLogLen = 0;
+  isoLogging = false;
+  stallCount: number[] = [];
+  shrinkEpoch = 0;
   /** The shadow `idealShrinkOne`'s insert found where it put the new page (0: none). */
-  private reusedShadow = 0;
-  private readonly zonelists: number[][] = [];
-  private readonly subtrees = new Map<Memcg, Memcg[]>();
-  private subtreesFor = 0;
+  reusedShadow = 0;
+  readonly zonelists: number[][] = [];
+  readonly subtrees = new Map<Memcg, Memcg[]>();
+  subtreesFor = 0;
 
   /** `mem_cgroup_iter` order of a subtree, cached until a memcg is created. */
-  private subtreeOf(m: Memcg): Memcg[] {
+  subtreeOf(m: Memcg): Memcg[] {
     if (this.subtreesFor !== this.machine.memcgs.length) {
       this.subtrees.clear();
       this.subtreesFor = this.machine.memcgs.length;
@@ -322,7 +255,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Set when a task's fault made another thread runnable earlier (kswapd woken). */
-  private preempt = false;
+  preempt = false;
   events = 0;
   requests = 0;
   misses = 0;
@@ -391,7 +324,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- policy attachment -------------------------------------------------------
 
-  private slotFor(lv: Lruvec): PolicySlot {
+  slotFor(lv: Lruvec): PolicySlot {
     let best: PolicySlot | undefined;
     let bestRank = -1;
     for (const s of this.slots) {
@@ -411,7 +344,7 @@ export class Kernel implements ReclaimCore {
     return best ?? this.slots[0];
   }
 
-  private attachLruvec(lv: Lruvec): void {
+  attachLruvec(lv: Lruvec): void {
     const slot = this.slotFor(lv);
     lv.policySlot = slot.index;
     const ctx = new LruvecCtx(lv, this.world, this, this.rng.fork(lv.id), slot, (o) => this.ctxs[o.id]);
@@ -419,7 +352,7 @@ export class Kernel implements ReclaimCore {
     this.initPolicyState(ctx);
   }
 
-  private initPolicyState(ctx: LruvecCtx): void {
+  initPolicyState(ctx: LruvecCtx): void {
     const ops = ctx.slot.ops;
     for (const l of ctx.ownLists) this.world.lists.retire(l);
     ctx.ownLists = [];
@@ -519,7 +452,7 @@ export class Kernel implements ReclaimCore {
     return task;
   }
 
-  private mapVma(task: Task, vma: Vma): void {
+  mapVma(task: Task, vma: Vma): void {
     if (vma.mapped) return;
     vma.mapped = true;
     task.regionBase[vma.region] = vma.start;
@@ -603,14 +536,14 @@ export class Kernel implements ReclaimCore {
     return this.result();
   }
 
-  private secondTaskT(except: Task): number {
+  secondTaskT(except: Task): number {
     let m = Number.POSITIVE_INFINITY;
     for (const t of this.tasks) if (t !== except && t.alive && t.t < m) m = t.t;
     return m;
   }
 
   /** The hot path: page-table hits cost one typed-array read and one write. */
-  private runTask(task: Task, horizon: number): void {
+  runTask(task: Task, horizon: number): void {
     const chunk = task.chunk;
     const ops = chunk.op;
     const regions = chunk.region;
@@ -667,7 +600,7 @@ export class Kernel implements ReclaimCore {
         }
         task.t = t;
         task.pos = pos;
-        this.pageFault(task, vmas[r], vpn, op === OP_STORE);
+        pageFault(this, task, vmas[r], vpn, op === OP_STORE);
         pos = task.pos;
         t = task.t;
         // A fault may have woken kswapd or queued I/O: let the loop run them in time order.
@@ -701,7 +634,7 @@ export class Kernel implements ReclaimCore {
     this.requests += accesses;
   }
 
-  private badAccess(task: Task, op: number, r: number, a: number): never {
+  badAccess(task: Task, op: number, r: number, a: number): never {
     const vma = task.vmas[r];
     if (vma === undefined)
       throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
@@ -714,7 +647,7 @@ export class Kernel implements ReclaimCore {
     );
   }
 
-  private refill(task: Task): boolean {
+  refill(task: Task): boolean {
     task.pos = 0;
     const n = task.source.fill(task.chunk);
     task.chunk.length = n;
@@ -726,7 +659,7 @@ export class Kernel implements ReclaimCore {
     return true;
   }
 
-  private slowOp(task: Task, op: number, r: number, a: number): void {
+  slowOp(task: Task, op: number, r: number, a: number): void {
     const vma = task.vmas[r];
     if (op === OP_THINK) {
       this.psi.idle(task.psiCpu, task.t, task.t + a);
@@ -756,10 +689,10 @@ export class Kernel implements ReclaimCore {
         this.requests++;
         task.accesses++;
         if (this.machine.files[vma.file].shmem) {
-          if (op === OP_READ) this.shmemRead(task, vma, r, a);
-          else this.shmemWrite(task, vma, a);
-        } else if (op === OP_READ) this.fdRead(task, vma, r, a);
-        else this.fdWrite(task, vma, a);
+          if (op === OP_READ) shmemRead(this, task, vma, r, a);
+          else shmemWrite(this, task, vma, a);
+        } else if (op === OP_READ) fdRead(this, task, vma, r, a);
+        else fdWrite(this, task, vma, a);
         return;
       }
       case OP_MAP:
@@ -781,874 +714,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- faults and the fd path -----------------------------------------------------
 
-  private pageFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
-    const mm = task.mm;
-    const p = mm.pte[vpn];
-    this.world.counters.v[VM.pgfault]++;
-    if (p === ZERO_PAGE_PTE) {
-      // A store to the zero page: `wp_page_copy` into a new anon page.
-      this.anonFault(task, vma, vpn, true);
-      return;
-    }
-    if (p > 0) {
-      this.wpFault(task, vpn, p - 1);
-      return;
-    }
-    this.misses++;
-    if (p < 0) {
-      this.swapInFault(task, vma, vpn, -p - 1, write);
-      return;
-    }
-    if (vma.file >= 0) {
-      this.fileFault(task, vma, vpn, write);
-      return;
-    }
-    this.anonFault(task, vma, vpn, write);
-  }
-
-  /**
-   * Models `do_anonymous_page()`: a read maps the shared zero page
-   * (write-protected, no memory); a write, or a store to the zero page,
-   * gets a zeroed page of its own. Ideal mode gives every request a frame,
-   * and an mlocked region holds real pages, as mlock's populate makes them.
-   */
-  private anonFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
-    const mm = task.mm;
-    // mlock populates a private region with real pages (`populate_vma_page_range` writes).
-    if (!write && this.mode !== 'ideal' && (vma.vmFlags & VM_LOCKED) === 0) {
-      mm.pte[vpn] = ZERO_PAGE_PTE;
-      mm.pteBits[vpn] = PTE_YOUNG | PTE_WRPROTECT;
-      mm.pmdYoung[vpn >> 9] = 1;
-      task.minorFaults++;
-      task.t += this.machine.config.cost.minorFaultNs;
-      return;
-    }
-    const pfn = this.allocPage(task);
-    if (pfn < 0) return;
-    // Reclaim while allocating cannot touch this PTE: it maps no frame.
-    const f = this.machine.frames;
-    f.flags[pfn] |= PG_ANON | PG_SWAPBACKED;
-    f.owner[pfn] = mm.id;
-    f.index[pfn] = vpn;
-    f.memcg[pfn] = task.memcg.id;
-    f.mapcount[pfn] = 1;
-    mm.pte[vpn] = pfn + 1;
-    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
-    mm.pmdYoung[vpn >> 9] = 1;
-    mm.rssAnon++;
-    task.minorFaults++;
-    task.t += this.machine.config.cost.minorFaultNs;
-    this.lruAdd(pfn, vma.vmFlags, 'fault', false, true);
-  }
-
-  private swapInFault(task: Task, vma: Vma, vpn: number, slot: number, write: boolean): void {
-    const swap = this.machine.swap!;
-    const mm = task.mm;
-    const f = this.machine.frames;
-    let pfn = swap.frame[slot];
-    if (pfn >= 0) {
-      // Still in the swap cache (under writeback, or read ahead): a minor fault.
-      this.swapUpdateReadahead(vma, vpn, pfn);
-      task.minorFaults++;
-      task.t += this.machine.config.cost.minorFaultNs;
-      // `should_try_to_free_swap` and `folio_free_swap`: the same rule as a
-      // swap-in, for a folio whose write-back is over.
-      if ((write || vma.vmFlags & VM_LOCKED || swap.isFull()) && (f.flags[pfn] & PG_WRITEBACK) === 0)
-        this.world.freeSwapSlot(pfn);
-    } else {
-      // Charged to the memcg that swapped the page out (`mem_cgroup_swapin_charge_folio`).
-      pfn = this.allocPage(task, false, this.machine.memcgs[swap.memcg[slot]]);
-      if (pfn < 0) return;
-      if (mm.pte[vpn] !== -(slot + 1)) {
-        // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.
-        throw new Error(`swap entry of ${task.name} vpn ${vpn} changed during swap-in`);
-      }
-      // `swapin_readahead` around the entry, read in the same request; the
-      // folio stays locked off the LRU while the window's pages are allocated.
-      f.flags[pfn] |= PG_LOCKED;
-      const ahead = this.swapReadahead(task, vma, vpn, slot);
-      f.flags[pfn] &= ~PG_LOCKED;
-      if (task.killed) {
-        this.unchargeAndFree(pfn);
-        return;
-      }
-      const shadow = this.swapReadFolio(task, pfn, slot, PG_ANON, mm.id, vpn, ahead);
-      this.world.counters.v[VM.pgmajfault]++;
-      task.majorFaults++;
-      const active = this.refault(pfn, shadow, hasRecency(vma.vmFlags));
-      this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
-      // `should_try_to_free_swap`: drop the slot on a write fault, a locked
-      // VMA, or a swap device more than half full; synchronous devices
-      // (zram) bypass the swap cache entirely.
-      if (write || vma.vmFlags & VM_LOCKED || swap.isFull() || this.machine.swapDevice.spec.synchronous) {
-        this.world.freeSwapSlot(pfn);
-      }
-      f.mapcount[pfn] = 1;
-      mm.pte[vpn] = pfn + 1;
-      mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
-      mm.pmdYoung[vpn >> 9] = 1;
-      mm.rssAnon++;
-      mm.swapEnts--;
-      this.lruAdd(pfn, vma.vmFlags, 'swapin', active, true);
-      return;
-    }
-    f.mapcount[pfn] = 1;
-    mm.pte[vpn] = pfn + 1;
-    mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
-    mm.pmdYoung[vpn >> 9] = 1;
-    mm.rssAnon++;
-    mm.swapEnts--;
-  }
-
-  /**
-   * `swap_read_folio` into a new folio: put `pfn` in the swap cache for
-   * `slot` as the page (`owner`, `index`) — an mm and vpn for anon, a shmem
-   * file and index — read it from the swap device, and return the shadow
-   * the slot kept.
-   */
-  private swapReadFolio(
-    task: Task,
-    pfn: number,
-    slot: number,
-    flags: number,
-    owner: number,
-    index: number,
-    ahead = 0,
-  ): number {
-    const shadow = this.swapCacheAdd(pfn, slot, flags, owner, index, this.machine.frames.memcg[pfn]);
-    const c = this.world.counters.v;
-    // The pages read ahead go in the same plugged request as this one.
-    c[VM.pswpin] += 1 + ahead;
-    c[VM.pgpgin] += (1 + ahead) * KIB_PER_PAGE;
-    // The plugged request starts at the window's lowest slot.
-    const sector = ahead > 0 ? Math.min(slot, this.swapRaFirst) : slot;
-    const done = this.machine.swapDevice.submit(task.t, 1 + ahead, false, true, sector);
-    task.ioWaitNs += done - task.t;
-    this.swapWaitStart = task.t;
-    this.swapWaitEnd = done;
-    task.t = done + this.machine.config.cost.majorFaultNs;
-    return shadow;
-  }
-
-  /** `folio_wait_writeback`: sleep until `pfn`'s write completes, and complete it (its timer then finds it done). */
-  private waitForFolioWriteback(task: Task, pfn: number): void {
-    const seq = this.world.wbSeq[pfn];
-    const done = this.world.timers.latest((p, s) => p === pfn && s === seq);
-    if (done > task.t) {
-      task.ioWaitNs += done - task.t;
-      task.t = done;
-    }
-    this.world.endWriteback(pfn, false);
-  }
-
-  /** Put `pfn` in the swap cache for `slot` as the page (`owner`, `index`); returns the shadow the slot kept. */
-  private swapCacheAdd(
-    pfn: number,
-    slot: number,
-    flags: number,
-    owner: number,
-    index: number,
-    memcg: number,
-  ): number {
-    const f = this.machine.frames;
-    f.flags[pfn] |= flags | PG_SWAPBACKED | PG_SWAPCACHE;
-    f.owner[pfn] = owner;
-    f.index[pfn] = index;
-    f.memcg[pfn] = memcg;
-    f.swapSlot[pfn] = slot;
-    return this.world.swapCacheInsert(pfn, slot);
-  }
-
-  /**
-   * Models `swapin_readahead()` for the fault on `vpn` (swap entry `slot`)
-   * of `task`, and, with no `vma`, `shmem_swapin_cluster()` for a shmem
-   * swap-in: on a device that is not synchronous (zram and RAM disks skip
-   * the swap cache), read the entries around it into the swap cache, clean,
-   * unmapped and marked PG_READAHEAD, for their first fault or shmem lookup
-   * to find. A rotational swap device, and shmem always, take the aligned
-   * cluster of swap offsets around `slot` (`swap_cluster_readahead`); an
-   * anon fault on any other device the PTEs around the fault address within
-   * its VMA and page table (`swap_vma_readahead`); both size the window with
-   * `__swapin_nr_pages` from readahead hits. Pages go in with one reclaim
-   * round at most (`__GFP_NORETRY`, where the kernel uses the fault's mask).
-   * Any entry of the cluster is read, anon or shmem, each charged to the
-   * memcg it was swapped out from (`mem_cgroup_swapin_charge_folio`); one
-   * that memcg cannot take without reclaim is skipped. Returns the pages
-   * read ahead, whose I/O the caller submits with its own.
-   */
-  private swapReadahead(task: Task, vma: Vma | null, vpn: number, slot: number): number {
-    const swap = this.machine.swap as SwapSpace;
-    const device = this.machine.swapDevice.spec;
-    const cluster = this.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
-    if (device.synchronous || cluster <= 0) return 0;
-    // File readahead's two buffers, idle during a swap fault: slots here, their new frames below.
-    const slots = this.raPfns;
-    let n = 0;
-    if (vma === null || device.rotational) {
-      // `swapin_nr_pages`: one window for the whole swap device.
-      const maxPages = 1 << cluster;
-      const hits = this.swapRaHits;
-      this.swapRaHits = 0;
-      const pages = swapinNrPages(this.swapRaPrevOffset, slot, hits, maxPages, this.swapRaLastPages);
-      if (hits === 0) this.swapRaPrevOffset = slot;
-      this.swapRaLastPages = pages;
-      const mask = pages - 1;
-      const end = Math.min(slot | mask, swap.highWater - 1);
-      for (let s = slot & ~mask; s <= end && n < slots.length; s++)
-        if (s !== slot && this.raWanted(s)) slots[n++] = s;
-    } else {
-      // `swap_vma_ra_win`
-      const maxWin = 1 << Math.min(cluster, SWAP_RA_ORDER_CEILING);
-      if (maxWin === 1) return 0;
-      const prev = vma.swapRaVpn;
-      const win = swapinNrPages(prev, vpn, vma.swapRaHits, maxWin, vma.swapRaWin);
-      vma.swapRaVpn = vpn;
-      vma.swapRaWin = win;
-      vma.swapRaHits = 0;
-      if (win === 1) return 0;
-      let left: number;
-      if (vpn === prev + 1) left = vpn;
-      else if (prev === vpn + 1) left = vpn - win + 1;
-      else left = vpn - ((win - 1) >> 1);
-      const pmd = vpn - (vpn % PTRS_PER_PTE);
-      const lo = Math.max(left, vma.start, pmd);
-      const hi = Math.min(left + win, vma.start + vma.pages, pmd + PTRS_PER_PTE);
-      const mm = task.mm;
-      for (let v = lo; v < hi && n < slots.length; v++) {
-        const p = mm.pte[v];
-        if (p < 0 && v !== vpn && this.raWanted(-p - 1)) slots[n++] = -p - 1;
-      }
-    }
-    if (n === 0) return 0;
-    // Allocate first, locked off the LRU, so reclaim for one cannot take another.
-    const f = this.machine.frames;
-    const pfns = this.raIndices;
-    let got = 0;
-    const memcgs = this.machine.memcgs;
-    for (; got < n; got++) {
-      const pfn = this.allocPage(task, true, memcgs[swap.memcg[slots[got]]]);
-      if (pfn < 0) break;
-      f.flags[pfn] |= PG_LOCKED;
-      pfns[got] = pfn;
-    }
-    if (task.killed) {
-      for (let i = 0; i < got; i++) {
-        f.flags[pfns[i]] &= ~PG_LOCKED;
-        this.unchargeAndFree(pfns[i]);
-      }
-      return 0;
-    }
-    let read = 0;
-    this.swapRaFirst = slot;
-    for (let i = 0; i < got; i++) {
-      const pfn = pfns[i];
-      const s = slots[i];
-      f.flags[pfn] &= ~PG_LOCKED;
-      // Reclaim while allocating may have freed or cached the entry meanwhile.
-      if (swap.frame[s] >= 0 || !this.swapEntryHeld(s)) {
-        this.unchargeAndFree(pfn);
-        continue;
-      }
-      if (s < this.swapRaFirst) this.swapRaFirst = s;
-      const owner = swap.ownerMm[s];
-      const index = swap.ownerVpn[s];
-      // A shmem folio read ahead waits in the swap cache, swap-backed and unmapped, for its lookup.
-      const shmem = swap.shmem[s] === 1;
-      const kind = shmem ? 0 : PG_ANON;
-      const shadow = this.swapCacheAdd(pfn, s, kind | PG_READAHEAD, owner, index, swap.memcg[s]);
-      const flags = shmem ? 0 : (this.world.mms[owner].vmaAt(index)?.vmFlags ?? 0) & ~VM_LOCKED;
-      const active = this.refault(pfn, shadow, hasRecency(flags));
-      this.lruAdd(pfn, flags, 'swapin', active, true);
-      read++;
-    }
-    this.world.counters.v[VM.swap_ra] += read;
-    return read;
-  }
-
-  /** A swap entry worth reading ahead: in use, not cached, still held by its owner (of any memcg and kind). */
-  private raWanted(s: number): boolean {
-    const swap = this.machine.swap as SwapSpace;
-    return swap.isUsed(s) && swap.frame[s] < 0 && this.swapEntryHeld(s);
-  }
-
-  /** A used swap slot its owner still refers to: the anon PTE, or the shmem file's swap entry. */
-  private swapEntryHeld(s: number): boolean {
-    const swap = this.machine.swap as SwapSpace;
-    if (!swap.isUsed(s)) return false;
-    const owner = swap.ownerMm[s];
-    const index = swap.ownerVpn[s];
-    return swap.shmem[s] === 1
-      ? (this.machine.files[owner].swapEntry as Int32Array)[index] === s + 1
-      : this.world.mms[owner].pte[index] === -(s + 1);
-  }
-
-  /** `swap_update_readahead`: a fault found `pfn` in the swap cache; count a readahead hit. */
-  private swapUpdateReadahead(vma: Vma, vpn: number, pfn: number): void {
-    const f = this.machine.frames;
-    const readahead = (f.flags[pfn] & PG_READAHEAD) !== 0;
-    f.flags[pfn] &= ~PG_READAHEAD;
-    const vmaRa = !this.machine.swapDevice.spec.rotational;
-    if (vmaRa) {
-      vma.swapRaVpn = vpn;
-      if (readahead) vma.swapRaHits = Math.min(vma.swapRaHits + 1, SWAP_RA_HITS_MAX);
-    }
-    if (readahead) {
-      this.world.counters.v[VM.swap_ra_hit]++;
-      if (!vmaRa) this.swapRaHits++;
-    }
-  }
-
-  private fileFault(task: Task, vma: Vma, vpn: number, write: boolean): void {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + vpn - vma.start;
-    // `do_read_fault`: map what the page cache already holds around the
-    // fault first; a cached faulting page needs nothing more.
-    if (!write && this.faultAround(task, vma, vpn, file)) {
-      task.minorFaults++;
-      task.t += this.machine.config.cost.minorFaultNs;
-      return;
-    }
-    if (file.shmem) {
-      this.shmemFault(task, vma, vpn, index, write);
-      return;
-    }
-    let p = file.cache[index];
-    const r = vma.region;
-    if (p === 0) {
-      // Major fault with read-around (`do_sync_mmap_readahead`): a window of
-      // ra_pages around the fault, ahead of it under MADV_SEQUENTIAL, none
-      // under MADV_RANDOM, and none once faults miss far more than they hit
-      // (`mmap_miss` above MMAP_LOTSAMISS): it would only hurt.
-      let start = index;
-      let count = 1;
-      if (vma.vmFlags & VM_SEQ_READ) count = READAHEAD_PAGES;
-      else if ((vma.vmFlags & VM_RAND_READ) === 0) {
-        if (task.mmapMiss[r] < MMAP_LOTSAMISS * 10) task.mmapMiss[r]++;
-        if (task.mmapMiss[r] <= MMAP_LOTSAMISS) {
-          count = READAHEAD_PAGES;
-          start = Math.max(0, index - (READAHEAD_PAGES >> 1));
-        }
-      }
-      if (start + count > file.pages) count = file.pages - start;
-      // The window's last quarter (half under MADV_SEQUENTIAL) is its async
-      // tail: a fault on its marked first page reads the next window ahead.
-      let mark = -1;
-      if (count > 1) {
-        const async = vma.vmFlags & VM_SEQ_READ ? count >> 1 : count >> 2;
-        mark = this.raOpen(task, r, start, count, async);
-      }
-      if (!this.readPages(task, file, start, count, index, vma.vmFlags, true, mark)) return;
-      task.majorFaults++;
-      this.world.counters.v[VM.pgmajfault]++;
-      p = file.cache[index];
-      if (p === 0) return;
-    } else {
-      task.minorFaults++;
-      task.t += this.machine.config.cost.minorFaultNs;
-      const f = this.machine.frames;
-      // `do_async_mmap_readahead`: a page-cache hit makes up for a miss, and
-      // a marked folio (fault-around leaves those to the fault) reads ahead.
-      if ((vma.vmFlags & VM_RAND_READ) === 0 && task.mmapMiss[r] > 0) task.mmapMiss[r]--;
-      if (f.flags[p - 1] & PG_READAHEAD && !this.asyncReadahead(task, vma, r, index - vma.pgoff, p - 1))
-        return;
-      p = file.cache[index];
-      if (p === 0) return;
-      // `lock_folio_maybe_drop_mmap`: a folio still being read ahead is waited for.
-      if (f.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
-    }
-    this.mapFilePage(task, vpn, p - 1, write);
-  }
-
-  /**
-   * Models `do_fault_around()` → `filemap_map_pages()` for a read fault on
-   * `vpn`: map every page of the aligned block of `faultAroundPages` around
-   * it (clamped to the VMA and its page table) that is in the page cache,
-   * unlocked and not a readahead marker, where no PTE is yet. The PTEs are
-   * young, as x86 and arm64 with a hardware access flag make them. Pages
-   * not in the workingset count as mmap hits (`mmap_miss`). True if the
-   * faulting page itself was mapped.
-   */
-  private faultAround(task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
-    const nr = this.machine.config.faultAroundPages ?? DEFAULT_FAULT_AROUND_PAGES;
-    if (nr <= 1 || this.mode === 'ideal' || vma.vmFlags & VM_LOCKED) return false;
-    const mm = task.mm;
-    const f = this.machine.frames;
-    const pteOff = vpn % PTRS_PER_PTE;
-    const vmaOff = vpn - vma.start;
-    const from = Math.max(pteOff - (pteOff % nr), pteOff - Math.min(pteOff, vmaOff));
-    const to = Math.min(from + nr, PTRS_PER_PTE, pteOff + vma.pages - vmaOff);
-    const base = vpn - pteOff;
-    let mapped = false;
-    let hits = 0;
-    for (let o = from; o < to; o++) {
-      const v = base + o;
-      const index = vma.pgoff + v - vma.start;
-      if (index >= file.pages) break;
-      const p = file.cache[index];
-      if (p === 0) continue;
-      const pfn = p - 1;
-      if (f.flags[pfn] & (PG_LOCKED | PG_READAHEAD)) continue;
-      if ((f.flags[pfn] & PG_WORKINGSET) === 0) hits++;
-      if (mm.pte[v] !== 0) continue;
-      this.mapFilePage(task, v, pfn, false);
-      if (v === vpn) mapped = true;
-    }
-    const r = vma.region;
-    task.mmapMiss[r] = Math.max(0, task.mmapMiss[r] - hits);
-    return mapped;
-  }
-
-  /**
-   * Install a PTE for a page-cache folio at `vpn` (`finish_fault`). A shared
-   * mapping of a regular file tracks dirtying: a read fault maps the page
-   * write-protected, and a write fault dirties the folio at once
-   * (`fault_dirty_shared_page`). shmem accounts no dirt and needs neither;
-   * ideal mode has no write-back.
-   */
-  private mapFilePage(task: Task, vpn: number, pfn: number, write: boolean): void {
-    const mm = task.mm;
-    const f = this.machine.frames;
-    f.mapcount[pfn]++;
-    mm.pte[vpn] = pfn + 1;
-    mm.pmdYoung[vpn >> 9] = 1;
-    mm.rssFile++;
-    if (this.mode === 'ideal' || f.flags[pfn] & PG_SWAPBACKED) {
-      mm.pteBits[vpn] = PTE_YOUNG | (write ? PTE_DIRTY : 0);
-      return;
-    }
-    if (!write) {
-      mm.pteBits[vpn] = PTE_YOUNG | PTE_WRPROTECT;
-      return;
-    }
-    mm.pteBits[vpn] = PTE_YOUNG | PTE_DIRTY;
-    this.dirtyFilePage(task, pfn);
-  }
-
-  /** A store to a write-protected PTE (`do_wp_page` → `wp_page_shared`): a minor fault that dirties the folio. */
-  private wpFault(task: Task, vpn: number, pfn: number): void {
-    const mm = task.mm;
-    task.minorFaults++;
-    task.t += this.machine.config.cost.minorFaultNs;
-    mm.pteBits[vpn] = (mm.pteBits[vpn] & ~PTE_WRPROTECT) | PTE_YOUNG | PTE_DIRTY;
-    mm.pmdYoung[vpn >> 9] = 1;
-    this.dirtyFilePage(task, pfn);
-  }
-
-  /**
-   * A write dirtied a page-cache folio (`folio_mark_dirty`; for a mapping,
-   * `fault_dirty_shared_page`): queue it for the flushers, then
-   * `balance_dirty_pages_ratelimited`.
-   */
-  private dirtyFilePage(task: Task, pfn: number): void {
-    const newly = (this.machine.frames.flags[pfn] & PG_DIRTY) === 0;
-    if (newly) {
-      this.world.markDirty(pfn);
-      this.flusher.queue(pfn, this.now);
-    }
-    this.dirtyThrottle.pageDirtied(task, newly);
-  }
-
   // ---- shmem ----------------------------------------------------------------------
-
-  /**
-   * Models `shmem_fault()`: a cached folio is a minor fault; a swap entry
-   * in the page cache is swapped in (major when read from the device); a
-   * hole gets a new zero-filled folio, a minor fault with no I/O. No
-   * read-around: shmem has no readahead.
-   */
-  private shmemFault(task: Task, vma: Vma, vpn: number, index: number, write: boolean): void {
-    const file = this.machine.files[vma.file];
-    const entry = file.cache[index] === 0 ? (file.swapEntry as Int32Array)[index] : 0;
-    const major = entry !== 0 && (this.machine.swap as SwapSpace).frame[entry - 1] < 0;
-    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, true, true);
-    if (pfn < 0) return;
-    if (major) {
-      task.majorFaults++;
-      this.world.counters.v[VM.pgmajfault]++;
-    } else {
-      task.minorFaults++;
-      task.t += this.machine.config.cost.minorFaultNs;
-    }
-    this.mapFilePage(task, vpn, pfn, write);
-  }
-
-  /**
-   * Models `shmem_get_folio()`: the folio at `index` of a shmem file, swapped
-   * in if the page cache holds a swap entry there, or — when `allocate` (a
-   * fault or a write; reads of a hole return zeros without a folio) — a new
-   * zero-filled one on the anon LRU. -1 if there is none or the task was killed.
-   */
-  private shmemGetFolio(
-    task: Task,
-    file: SimFile,
-    index: number,
-    vmFlags: number,
-    inFault: boolean,
-    allocate: boolean,
-  ): number {
-    const p = file.cache[index];
-    if (p !== 0) return p - 1;
-    const entry = (file.swapEntry as Int32Array)[index];
-    if (entry !== 0) return this.shmemSwapin(task, file, index, entry - 1, vmFlags, inFault);
-    if (!allocate) return -1;
-    const pfn = this.allocPage(task);
-    if (pfn < 0) return -1;
-    // Reclaim while allocating cannot fill a hole: nothing else runs meanwhile.
-    this.machine.frames.flags[pfn] |= PG_SWAPBACKED;
-    this.world.pageCacheInsert(file, index, pfn, task.memcg);
-    this.lruAdd(pfn, vmFlags, inFault ? 'fault' : 'write', false, inFault);
-    return pfn;
-  }
-
-  /**
-   * Models `shmem_swapin_folio()`: take the folio from the swap cache, or
-   * read it from the swap device (a refault, judged by the shadow the swap
-   * cache kept); either way it goes back into the file's page cache dirty
-   * and its swap slot is freed.
-   */
-  private shmemSwapin(
-    task: Task,
-    file: SimFile,
-    index: number,
-    slot: number,
-    vmFlags: number,
-    inFault: boolean,
-  ): number {
-    const swap = this.machine.swap as SwapSpace;
-    const f = this.machine.frames;
-    let pfn = swap.frame[slot];
-    if (pfn >= 0) {
-      // `swap_update_readahead` with no VMA: a hit counts for the device-wide window.
-      if (f.flags[pfn] & PG_READAHEAD) {
-        f.flags[pfn] &= ~PG_READAHEAD;
-        this.world.counters.v[VM.swap_ra_hit]++;
-        this.swapRaHits++;
-      }
-      // `shmem_swapin_folio` waits for a write to swap still in flight
-      // before taking the folio out of the swap cache.
-      if (f.flags[pfn] & PG_WRITEBACK) this.waitForFolioWriteback(task, pfn);
-      this.world.shmemSwapinToCache(pfn);
-      return pfn;
-    }
-    // Charged to the memcg that swapped the page out, whichever task faults it back.
-    pfn = this.allocPage(task, false, this.machine.memcgs[swap.memcg[slot]]);
-    if (pfn < 0) return -1;
-    if ((file.swapEntry as Int32Array)[index] !== slot + 1)
-      throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);
-    // `shmem_swapin_cluster`: the swap offsets around the entry, read in the
-    // same request; the folio stays locked off the LRU meanwhile.
-    f.flags[pfn] |= PG_LOCKED;
-    const ahead = this.swapReadahead(task, null, index, slot);
-    f.flags[pfn] &= ~PG_LOCKED;
-    if (task.killed) {
-      this.unchargeAndFree(pfn);
-      return -1;
-    }
-    const shadow = this.swapReadFolio(task, pfn, slot, 0, file.id, index, ahead);
-    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
-    this.thrashingStall(task, pfn, this.swapWaitStart, this.swapWaitEnd);
-    this.world.shmemSwapinToCache(pfn);
-    this.lruAdd(pfn, vmFlags, 'swapin', active, inFault);
-    return pfn;
-  }
-
-  /** `shmem_file_read_iter` for one page: a hole reads as zeros and allocates nothing. */
-  private shmemRead(task: Task, vma: Vma, r: number, a: number): void {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    task.t += this.machine.config.cost.fdAccessNs;
-    if (file.cache[index] === 0) this.misses++;
-    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, false);
-    if (pfn >= 0 && (a !== task.raPrev[r] || this.mode === 'ideal')) this.markAccessed(pfn);
-    task.raPrev[r] = a;
-  }
-
-  /** A write to a shmem file: the folio is dirtied, but no flusher writes it and nothing throttles. */
-  private shmemWrite(task: Task, vma: Vma, a: number): void {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    task.t += this.machine.config.cost.fdAccessNs;
-    if (file.cache[index] === 0) this.misses++;
-    const pfn = this.shmemGetFolio(task, file, index, vma.vmFlags, false, true);
-    if (pfn < 0) return;
-    this.markAccessed(pfn);
-    if (this.mode !== 'ideal') this.world.markDirty(pfn);
-  }
-
-  /**
-   * Read `count` pages of `file` from `start` into the page cache in one I/O
-   * (readahead). Pages already cached are skipped; the page at `mark`, if
-   * this read brings it in, gets PG_readahead. The task waits for the read,
-   * unless it is `background` (async readahead, no demanded page: `demand`
-   * -1): then the folios stay locked on the LRU until the read completes.
-   * Returns false if the task was killed while allocating.
-   */
-  private readPages(
-    task: Task,
-    file: SimFile,
-    start: number,
-    count: number,
-    demand: number,
-    vmFlags: number,
-    inFault: boolean,
-    mark = -1,
-    background = false,
-  ): boolean {
-    // `page_cache_ra_unbounded` allocates the window with __GFP_NORETRY and
-    // stops at the first failure; the demanded page, if that left it out, is
-    // then allocated with the caller's full mask (`filemap_create_folio`,
-    // `__filemap_get_folio` in the fault path), which may OOM. The folios stay
-    // locked (PG_LOCKED here: off the LRU) until the read is issued, so
-    // reclaim for the rest of the window cannot take the first of it.
-    const f = this.machine.frames;
-    const pfns = this.raPfns;
-    const indices = this.raIndices;
-    const noRetry = count > 1 || background;
-    let got = 0;
-    let haveDemand = demand < 0;
-    for (let i = start; i < start + count; i++) {
-      if (file.cache[i] !== 0) continue;
-      const pfn = this.allocPage(task, noRetry);
-      if (pfn < 0) {
-        if (task.killed) return this.dropLocked(got);
-        break;
-      }
-      f.flags[pfn] |= PG_LOCKED;
-      pfns[got] = pfn;
-      indices[got++] = i;
-      if (i === demand) haveDemand = true;
-    }
-    if (!haveDemand) {
-      const pfn = this.allocPage(task);
-      if (pfn < 0) return this.dropLocked(got);
-      f.flags[pfn] |= PG_LOCKED;
-      pfns[got] = pfn;
-      indices[got++] = demand;
-    }
-    let n = 0;
-    let demandPfn = -1;
-    let first = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < got; j++) {
-      const pfn = pfns[j];
-      f.flags[pfn] &= ~PG_LOCKED;
-      if (file.cache[indices[j]] !== 0) {
-        this.unchargeAndFree(pfn);
-        continue;
-      }
-      this.addReadPage(task, file, indices[j], pfn, demand, vmFlags, inFault);
-      if (indices[j] < first) first = indices[j];
-      if (indices[j] === mark) f.flags[pfn] |= PG_READAHEAD;
-      if (indices[j] === demand) demandPfn = pfn;
-      pfns[n++] = pfn;
-    }
-    if (n > 0) {
-      const c = this.world.counters.v;
-      c[VM.pgpgin] += n * KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(
-        task.t,
-        n,
-        false,
-        true,
-        fileSector(file.id, first),
-      );
-      if (background) {
-        // Locked until the read completes: reclaim keeps them, readers wait.
-        const readDone = (this.readDoneAt ??= new Float64Array(f.count));
-        for (let j = 0; j < n; j++) {
-          f.flags[pfns[j]] |= PG_LOCKED;
-          readDone[pfns[j]] = done;
-          this.world.timers.push(done, pfns[j], READ_DONE_TAG);
-        }
-        return true;
-      }
-      task.ioWaitNs += done - task.t;
-      if (demandPfn >= 0) this.thrashingStall(task, demandPfn, task.t, done);
-      task.t = done + this.machine.config.cost.majorFaultNs;
-    }
-    return true;
-  }
-
-  /**
-   * Models `page_cache_sync_ra()` for a read(2) that missed page `a` of
-   * region `r`: a read from the start of the file or right after the
-   * previous one starts a window of `get_init_ra_size` pages whose tail is
-   * read ahead asynchronously (marked); otherwise the cached pages just
-   * before it tell whether a stream is running (`page_cache_prev_miss`),
-   * and a lone random read reads just its page and leaves the state alone.
-   * MADV_RANDOM, and ideal mode, read just the page. Returns false if the
-   * task was killed.
-   */
-  private syncReadahead(task: Task, vma: Vma, r: number, a: number): boolean {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    if (vma.vmFlags & VM_RAND_READ || this.mode === 'ideal') {
-      task.raWindow[r] = 1;
-      return this.readPages(task, file, index, 1, index, vma.vmFlags, false);
-    }
-    const max = raMaxPages(vma.vmFlags);
-    const prev = task.raPrev[r];
-    let size: number;
-    let async: number;
-    if (index === 0 || (a >= prev && a - prev <= 1)) {
-      size = initRaSize(1, max);
-      async = size - 1;
-    } else {
-      let contig = 0;
-      while (contig < max && index - contig - 1 >= 0 && file.cache[index - contig - 1] !== 0) contig++;
-      if (contig <= 1) return this.readPages(task, file, index, 1, index, vma.vmFlags, false);
-      // Cached from the start of the file: a long stream, or a whole-file read.
-      if (contig === index) contig *= 2;
-      size = Math.min(contig + 1, max);
-      async = 1;
-    }
-    const mark = this.raOpen(task, r, index, size, async);
-    // The window stops at end of file, not at the part of it this task reads: the kernel cannot know that.
-    const count = Math.min(size, file.pages - index);
-    return this.readPages(task, file, index, count, index, vma.vmFlags, false, mark);
-  }
-
-  /** Region `r`'s readahead state (`file_ra_state`) becomes this window; returns the page its marker goes on. */
-  private raOpen(task: Task, r: number, start: number, size: number, async: number): number {
-    task.raStart[r] = start;
-    task.raWindow[r] = size;
-    task.raAsync[r] = async;
-    return start + size - async;
-  }
-
-  /**
-   * Models `page_cache_async_ra()`: a read found the PG_readahead marker on
-   * page `a` of region `r` (frame `pfn`). At the marker the state expects,
-   * the next window (`get_next_ra_size`) is read without waiting; at any
-   * other (interleaved streams, lost state), the cached run after the
-   * marker stands for the last window and the next one follows it.
-   * Returns false if the task was killed.
-   */
-  private asyncReadahead(task: Task, vma: Vma, r: number, a: number, pfn: number): boolean {
-    const f = this.machine.frames;
-    f.flags[pfn] &= ~PG_READAHEAD;
-    if (vma.vmFlags & VM_RAND_READ) return true;
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    const end = file.pages;
-    const max = raMaxPages(vma.vmFlags);
-    let start: number;
-    let size: number;
-    if (task.raStart[r] >= 0 && index === task.raStart[r] + task.raWindow[r] - task.raAsync[r]) {
-      start = task.raStart[r] + task.raWindow[r];
-      size = nextRaSize(task.raWindow[r], max);
-    } else {
-      start = index + 1;
-      while (start < end && start - index <= max && file.cache[start] !== 0) start++;
-      if (start - index > max) return true;
-      size = nextRaSize(start - index + 1, max);
-    }
-    // The whole window is async: its marker is its first page.
-    const mark = this.raOpen(task, r, start, size, size);
-    if (start >= end) return true;
-    // The folio being read is held (a reference, here its lock) while the window is allocated.
-    const held = f.flags[pfn] & PG_LOCKED;
-    f.flags[pfn] |= PG_LOCKED;
-    const ok = this.readPages(
-      task,
-      file,
-      start,
-      Math.min(size, end - start),
-      -1,
-      vma.vmFlags,
-      false,
-      mark,
-      true,
-    );
-    if (!held) f.flags[pfn] &= ~PG_LOCKED;
-    return ok;
-  }
-
-  /** `folio_wait_locked` on a folio an async readahead is still reading. */
-  private waitForRead(task: Task, pfn: number): void {
-    const done = this.readDoneAt === null ? 0 : this.readDoneAt[pfn];
-    if (done <= task.t) return;
-    task.ioWaitNs += done - task.t;
-    this.thrashingStall(task, pfn, task.t, done);
-    task.t = done;
-  }
-
-  /** The task was killed while a read's folios were being allocated: give them back. */
-  private dropLocked(got: number): false {
-    for (let j = 0; j < got; j++) this.unchargeAndFree(this.raPfns[j]);
-    return false;
-  }
-
-  /** A page read from `file` into the page cache and onto the LRU. */
-  private addReadPage(
-    task: Task,
-    file: SimFile,
-    index: number,
-    pfn: number,
-    demand: number,
-    vmFlags: number,
-    inFault: boolean,
-  ): void {
-    const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
-    // Every folio added while the fault runs is "in fault" (the task flag of
-    // `lru_gen_enter_fault`), the read-around as well as the demanded page.
-    const active = this.refault(pfn, shadow, inFault && hasRecency(vmFlags));
-    this.lruAdd(pfn, vmFlags, index === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
-  }
-
-  private unchargeAndFree(pfn: number): void {
-    this.world.uncharge(this.machine.frames.memcg[pfn], 1);
-    this.machine.freeFrame(pfn);
-  }
-
-  private fdRead(task: Task, vma: Vma, r: number, a: number): void {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    const prev = task.raPrev[r];
-    let p = file.cache[index];
-    task.t += this.machine.config.cost.fdAccessNs;
-    if (p === 0) {
-      this.misses++;
-      // A read(2) that waits for the disk is not a fault: no pgmajfault (see pgpgin).
-      if (!this.syncReadahead(task, vma, r, a)) return;
-      task.readMisses++;
-      p = file.cache[index];
-      if (p === 0) return;
-    } else {
-      const f = this.machine.frames;
-      // `filemap_readahead` at a marker, then `filemap_update_page` waits out a read in flight.
-      if (f.flags[p - 1] & PG_READAHEAD && !this.asyncReadahead(task, vma, r, a, p - 1)) return;
-      if (f.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
-    }
-    // `filemap_read` marks each folio once per read, not when re-reading the
-    // previous position; ideal mode counts every request as an access.
-    if (a !== prev || this.mode === 'ideal') this.markAccessed(p - 1);
-    task.raPrev[r] = a;
-  }
-
-  private fdWrite(task: Task, vma: Vma, a: number): void {
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    let p = file.cache[index];
-    task.t += this.machine.config.cost.fdAccessNs;
-    if (p === 0) {
-      // A full-page write needs no read.
-      this.misses++;
-      const pfn = this.allocPage(task);
-      if (pfn < 0) return;
-      if (file.cache[index] !== 0) this.unchargeAndFree(pfn);
-      else {
-        const shadow = this.world.pageCacheInsert(file, index, pfn, task.memcg);
-        const active = this.refault(pfn, shadow, false);
-        this.lruAdd(pfn, vma.vmFlags, 'write', active, false);
-      }
-      p = file.cache[index];
-    } else if (this.machine.frames.flags[p - 1] & PG_LOCKED) this.waitForRead(task, p - 1);
-    const pfn = p - 1;
-    this.markAccessed(pfn);
-    // Ideal mode has no writeback: a write is an access like a read.
-    if (this.mode === 'ideal') return;
-    this.dirtyFilePage(task, pfn);
-  }
 
   /**
    * Ideal mode's hit path: from `task.pos`, serve fd reads and writes whose
@@ -1659,7 +725,7 @@ export class Kernel implements ReclaimCore {
    * that it is optimised as a whole rather than as an on-stack replacement
    * inside the long-running `runTask` loop.
    */
-  private idealHits(task: Task): number {
+  idealHits(task: Task): number {
     const chunk = task.chunk;
     const ops = chunk.op;
     const regions = chunk.region;
@@ -1716,7 +782,7 @@ export class Kernel implements ReclaimCore {
       const policy = slot.ops;
       const hook = policy.folioAccessed;
       if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
-        this.markAccessed(pfn);
+        markAccessed(this, pfn);
         continue;
       }
       this.accessGuarded(c, policy, hook, pfn);
@@ -1734,7 +800,7 @@ export class Kernel implements ReclaimCore {
    * as in `idealHits`; a miss, or a folio the inline guard does not cover,
    * takes the general path (`slowOp`, `markAccessed`).
    */
-  private replayRequests(task: Task, horizon: number): void {
+  replayRequests(task: Task, horizon: number): void {
     const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
     const vma = task.vmas[0];
     const cache = this.machine.files[vma.file].cache;
@@ -1798,7 +864,7 @@ export class Kernel implements ReclaimCore {
           slot.ejected ||
           (!settled && (frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY)
         ) {
-          this.markAccessed(pfn);
+          markAccessed(this, pfn);
           continue;
         }
         this.accessGuarded(c, policy, hook, pfn);
@@ -1827,7 +893,7 @@ export class Kernel implements ReclaimCore {
    * general loop. The lean-paths property test holds it to the general
    * path's results.
    */
-  private replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
+  replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
     const slot = ctx.slot;
     const ops = slot.ops;
     const accessed = ops.folioAccessed;
@@ -1910,7 +976,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A replay loop stops: the task's time and place written back, its hits counted as accesses and ops. */
-  private replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
+  replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
     this.preempt = false;
     if (!task.killed) task.t = t;
     task.requestPos = pos;
@@ -1932,7 +998,7 @@ export class Kernel implements ReclaimCore {
    * goes on with the general functions from there. The property that ideal
    * mode gives the same results with `idealLeanPaths` off holds it to them.
    */
-  private leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
+  leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
     const slot = ctx.slot;
     const ops = slot.ops;
     const file = this.machine.files[vma.file];
@@ -1986,7 +1052,7 @@ export class Kernel implements ReclaimCore {
     if (shadow !== 0) {
       // `refault` counts a refault and stops there for a policy with no refault hook.
       if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
-      else active = this.refault(pfn, shadow, false);
+      else active = refault(this, pfn, shadow, false);
     }
     if (ops.folioAdded !== undefined && slot.ops === ops) {
       // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
@@ -2008,8 +1074,8 @@ export class Kernel implements ReclaimCore {
       if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lvId && list !== lv.unevictableList) {
         flags[pfn] |= PG_LRU;
         lv.nrPages[LRU_FILE]++;
-      } else this.placed(ctx, ops, pfn, 'folioAdded');
-    } else this.lruAdd(pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
+      } else placed(this, ctx, ops, pfn, 'folioAdded');
+    } else lruAdd(this, pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
     if (!write) {
       c[VM.pgpgin] += KIB_PER_PAGE;
       const done = this.machine.devices[file.device].submit(
@@ -2031,7 +1097,7 @@ export class Kernel implements ReclaimCore {
       f.lruvec[pfn] === lvId
     )
       this.accessGuarded(ctx, ops, accessed, pfn);
-    else this.markAccessed(pfn);
+    else markAccessed(this, pfn);
     if (!write) task.raPrev[0] = a;
   }
 
@@ -2039,7 +1105,7 @@ export class Kernel implements ReclaimCore {
    * The replay's next requests into `buf`: how many, or 0 when the source
    * is done and the task has exited at `t`.
    */
-  private refillRequests(task: Task, buf: Int32Array, t: number): number {
+  refillRequests(task: Task, buf: Int32Array, t: number): number {
     const n = (task.requestSource as (out: Int32Array) => number)(buf);
     // The events these requests stand for: a read or write, and an op done.
     this.events += 2 * n;
@@ -2051,7 +1117,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** A memcg whose charges never reclaim: the root, with no limits. */
-  private leanMemcg(memcg: Memcg): boolean {
+  leanMemcg(memcg: Memcg): boolean {
     return (
       memcg.parent === null &&
       memcg.max === Number.POSITIVE_INFINITY &&
@@ -2065,7 +1131,7 @@ export class Kernel implements ReclaimCore {
    * `hookClose`, the guard of ideal mode's miss path, whose hooks are
    * called directly so that their call sites see one function each.
    */
-  private hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
+  hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
     const wd = this.watchdog;
     const lists = this.world.lists;
     wd.depth = 1;
@@ -2077,7 +1143,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `Watchdog.end` for `hookOpen`'s call: recover what a nested ejection left behind. */
-  private hookClose(slot: PolicySlot): void {
+  hookClose(slot: PolicySlot): void {
     const wd = this.watchdog;
     wd.depth = 0;
     this.world.lists.stepLimit = Number.POSITIVE_INFINITY;
@@ -2089,7 +1155,7 @@ export class Kernel implements ReclaimCore {
    * loops: the hook runs on its step budget, and a failure is handed to the
    * watchdog as usual. Small, so the loops get it inlined.
    */
-  private accessGuarded(
+  accessGuarded(
     c: LruvecCtx,
     policy: ReclaimOps<unknown>,
     hook: NonNullable<ReclaimOps<unknown>['folioAccessed']>,
@@ -2112,7 +1178,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
-  private accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
+  accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
     const wd = this.watchdog;
     const outer = wd.begin(ctx);
     try {
@@ -2120,166 +1186,12 @@ export class Kernel implements ReclaimCore {
     } finally {
       wd.end(outer);
     }
-    this.markAccessed(pfn);
-  }
-
-  /** `folio_mark_accessed` → the policy's access hook (unevictable folios: nothing). */
-  private markAccessed(pfn: number): void {
-    const f = this.machine.frames;
-    if (f.flags[pfn] & PG_UNEVICTABLE || (f.flags[pfn] & PG_LRU) === 0) return;
-    const ctx = this.ctxs[f.lruvec[pfn]];
-    const ops = ctx.slot.ops;
-    if (ops.folioAccessed) {
-      // Ejected: the access goes to the fallback policy.
-      if (
-        this.watchdog.call(ctx, 'folioAccessed', ops.folioAccessed, pfn, undefined, undefined) === HOOK_FAILED
-      ) {
-        this.markAccessed(pfn);
-      }
-    } else f.flags[pfn] |= PG_REFERENCED;
+    markAccessed(this, pfn);
   }
 
   // ---- LRU membership --------------------------------------------------------------
 
-  /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
-  private lruAdd(
-    pfn: number,
-    vmFlags: number,
-    reason: AddHow['reason'],
-    active: boolean,
-    inFault: boolean,
-  ): void {
-    const f = this.machine.frames;
-    const memcg = this.machine.memcgs[f.memcg[pfn]];
-    const lv = this.world.lruvec(memcg, f.node[pfn]);
-    f.lruvec[pfn] = lv.id;
-    if (vmFlags & VM_LOCKED) {
-      f.flags[pfn] |= PG_MLOCKED;
-      this.world.counters.v[VM.unevictable_pgs_mlocked]++;
-      this.cull(lv, pfn);
-      return;
-    }
-    const ctx = this.ctxs[lv.id];
-    const how = this.addHow;
-    how.reason = reason;
-    how.active = active;
-    how.inFault = inFault && hasRecency(vmFlags);
-    how.vmFlags = vmFlags;
-    if (active) f.flags[pfn] |= PG_ACTIVE;
-    this.placeOnLru(ctx, pfn, 'folioAdded');
-  }
-
-  /** Put a folio on the unevictable list (`UNEVICTABLE_PGCULLED`). */
-  private cull(lv: Lruvec, pfn: number): void {
-    const f = this.machine.frames;
-    f.flags[pfn] = (f.flags[pfn] | PG_UNEVICTABLE | PG_LRU) & ~(PG_ACTIVE | PG_ISOLATED);
-    this.world.lists.addHead(lv.unevictableList, pfn);
-    lv.nrUnevictable++;
-    this.world.counters.v[VM.unevictable_pgs_culled]++;
-  }
-
-  /** Run a placement hook and check it left the folio on one of the lruvec's own lists. */
-  private placeOnLru(
-    ctx: LruvecCtx,
-    pfn: number,
-    hook: 'folioAdded' | 'putback' | 'rotate',
-    outcome?: PutbackOutcome,
-  ): void {
-    const ops = ctx.slot.ops;
-    const lists = this.world.lists;
-    const hasHook =
-      hook === 'folioAdded' ? ops.folioAdded !== undefined : hook === 'putback' && ops.putback !== undefined;
-    if (hasHook) {
-      // A failure ejects the policy; the ownership check below then places the folio with the fallback.
-      if (hook === 'folioAdded') this.watchdog.call(ctx, hook, ops.folioAdded!, pfn, this.addHow, undefined);
-      else this.watchdog.call(ctx, hook, ops.putback!, pfn, outcome!, undefined);
-    } else if (hook !== 'rotate') {
-      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
-      defaultHooks.folioAdded(ctx, pfn);
-    }
-    this.placed(ctx, ops, pfn, hook, outcome);
-  }
-
-  /** After `placeOnLru`'s hook (`ops`'s): check where the folio went, then mark it on the LRU. */
-  private placed(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    hook: 'folioAdded' | 'putback' | 'rotate',
-    outcome?: PutbackOutcome,
-  ): void {
-    const f = this.machine.frames;
-    const lists = this.world.lists;
-    if (!ctx.owns(lists.listOf[pfn])) {
-      if (ctx.slot.ops === ops) {
-        const where = lists.listOf[pfn] === -1 ? 'on no list' : `on list ${lists.name(lists.listOf[pfn])}`;
-        this.watchdog.reject(ctx, hook, 'invalid', `left pfn ${pfn} ${where}, not on one of its own lists`);
-      }
-      // The policy was ejected: place the folio with the fallback.
-      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
-      this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, hook === 'putback' ? 'folioAdded' : hook, outcome);
-      return;
-    }
-    if ((f.flags[pfn] & PG_LRU) === 0) {
-      f.flags[pfn] |= PG_LRU;
-      ctx.lruvec.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]++;
-    }
-  }
-
   // ---- workingset -------------------------------------------------------------------
-
-  /**
-   * Waiting [t0, t1) for the read of `pfn` is a memory stall when the folio
-   * came back into the workingset (`folio_wait_bit_common` and
-   * `swap_read_folio` enter a memstall section for a PG_workingset folio):
-   * thrashing, not ordinary I/O.
-   */
-  private thrashingStall(task: Task, pfn: number, t0: number, t1: number): void {
-    if (this.machine.frames.flags[pfn] & PG_WORKINGSET) this.psi.stall(task.psiCpu, t0, t1);
-  }
-
-  /** Handle a shadow found where a folio is being added; returns "add as active". */
-  private refault(pfn: number, shadow: number, inFault: boolean): boolean {
-    if (shadow === 0) return false;
-    const f = this.machine.frames;
-    const lvId = shadowLruvec(shadow);
-    const evictLv = this.world.lruvecs[lvId];
-    const own = this.world.lruvec(this.machine.memcgs[f.memcg[pfn]], f.node[pfn]);
-    const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
-    const c = this.world.counters.v;
-    c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
-    if (!evictLv) return false;
-    const ctx = this.ctxs[own.id];
-    const evictCtx = this.ctxs[evictLv.id];
-    // A shadow is read only by the policy that wrote it.
-    if (evictCtx.slot !== ctx.slot || !ctx.slot.ops.refault) return false;
-    const info = this.shadowInfo;
-    info.payload = shadowPayload(shadow);
-    info.workingset = shadowWorkingset(shadow);
-    info.isFile = isFile;
-    info.evictionLruvec = evictLv;
-    info.inFault = inFault;
-    const v = this.verdict;
-    v.activate = false;
-    v.restore = false;
-    if (this.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
-      v.activate = false;
-      v.restore = false;
-    }
-    if (v.activate) {
-      c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
-      // A memcg statistic: reclaim of any ancestor reads it for its subtree.
-      for (let m: Memcg | null = own.memcg; m; m = m.parent) {
-        const l = this.world.findLruvec(m, own.node);
-        if (l) l.workingsetActivate[isFile ? 1 : 0]++;
-      }
-    }
-    if (v.restore) {
-      f.flags[pfn] |= PG_WORKINGSET;
-      c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
-    }
-    return v.activate;
-  }
 
   // ---- allocation ----------------------------------------------------------------------
 
@@ -2289,7 +1201,7 @@ export class Kernel implements ReclaimCore {
    * was killed. With `noRetry` (`__GFP_NORETRY`, readahead's mask) one round
    * of reclaim is all it tries: -1 then also means "no memory", with no OOM kill.
    */
-  private allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
+  allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
     if (!this.chargeMemcg(task, 1, noRetry, memcg)) return -1;
     const pfn = this.allocFrame(task, noRetry);
     if (pfn < 0) {
@@ -2304,7 +1216,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Nodes in allocation order for a task: its own first, then the others (cached per node). */
-  private zonelist(task: Task): number[] {
+  zonelist(task: Task): number[] {
     let zl = this.zonelists[task.node];
     if (!zl) {
       zl = [task.node];
@@ -2315,7 +1227,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
-  private allocFrame(task: Task, noRetry = false): number {
+  allocFrame(task: Task, noRetry = false): number {
     if (this.mode === 'ideal') return this.allocIdeal(task);
     const nodes = this.machine.nodes;
     const zl = this.zonelist(task);
@@ -2351,7 +1263,7 @@ export class Kernel implements ReclaimCore {
    * completion (at most HZ/10) and complete the I/O that is due by then, so
    * the folios it frees can be reclaimed on the retry. False if nothing is in flight.
    */
-  private waitForWriteback(task: Task): boolean {
+  waitForWriteback(task: Task): boolean {
     if (this.world.nrWriteback === 0) return false;
     const next = this.world.timers.peekTime();
     if (!Number.isFinite(next)) return false;
@@ -2369,7 +1281,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Ideal mode: evict exactly one page when memory is full. */
-  private allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
+  allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
     const node = this.machine.nodes[0];
     if (node.zone.free === 0) {
       const sc = this.directSc.reset('direct', null, 0, 1, task.t);
@@ -2397,7 +1309,7 @@ export class Kernel implements ReclaimCore {
    * machine's only one (one memcg, one node), under a healthy policy that
    * proposes candidates (no `shrink`, no `prepare`). Null otherwise.
    */
-  private idealLeanCtx(): LruvecCtx | null {
+  idealLeanCtx(): LruvecCtx | null {
     if (this.opts.idealLeanPaths === false) return null;
     if (this.world.lruvecs.length !== 1 || this.machine.memcgs.length !== 1) return null;
     const ctx = this.ctxs[this.world.lruvecs[0].id];
@@ -2420,7 +1332,7 @@ export class Kernel implements ReclaimCore {
    * `memcg` (`World.replaceIsolatedCleanFile`): the frame is returned and
    * the shadow its insert found left in `reusedShadow`. Else -1.
    */
-  private idealShrinkOne(
+  idealShrinkOne(
     ctx: LruvecCtx,
     sc: ScanControl,
     into: SimFile | null,
@@ -2559,7 +1471,7 @@ export class Kernel implements ReclaimCore {
     return reused;
   }
 
-  private anythingReclaimable(zl: number[]): boolean {
+  anythingReclaimable(zl: number[]): boolean {
     for (const n of zl) {
       for (const lv of this.world.lruvecs) {
         if (lv.node !== n) continue;
@@ -2571,7 +1483,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `throttle_direct_reclaim`: wait for kswapd while free pages are below half the min watermark. */
-  private throttleDirectReclaim(task: Task, node: number): void {
+  throttleDirectReclaim(task: Task, node: number): void {
     const zone = this.machine.nodes[node].zone;
     const k = this.kswapd[node];
     let waited = 0;
@@ -2592,7 +1504,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
+  chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
     for (let retries = 0; ; retries++) {
       let over: Memcg | null = null;
       for (let m: Memcg | null = memcg; m; m = m.parent) {
@@ -2644,7 +1556,7 @@ export class Kernel implements ReclaimCore {
    * (or for MAX_RECLAIM_RETRIES tries); only when reclaim cannot keep up
    * does the task sleep the penalty of its worst overage.
    */
-  private handleOverHigh(task: Task): void {
+  handleOverHigh(task: Task): void {
     const debt = task.memcg.overHighDebt;
     task.memcg.overHighDebt = 0;
     let retries = MAX_RECLAIM_RETRIES;
@@ -2677,7 +1589,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- reclaim entry points ---------------------------------------------------------------
 
-  private wakeKswapd(node: number, t: number): void {
+  wakeKswapd(node: number, t: number): void {
     const k = this.kswapd[node];
     if (k.failures >= MAX_RECLAIM_RETRIES) return;
     if (k.active) {
@@ -2696,7 +1608,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
-  private kswapdStep(k: KswapdState): void {
+  kswapdStep(k: KswapdState): void {
     const node = this.machine.nodes[k.node];
     const zone = node.zone;
     const balanced = zone.free > zone.high;
@@ -2775,7 +1687,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private endBalance(k: KswapdState): void {
+  endBalance(k: KswapdState): void {
     k.balancing = false;
     if (k.reclaimedThisRun === 0) k.failures++;
     this.snapshotRefaults(k.node, null);
@@ -2784,7 +1696,7 @@ export class Kernel implements ReclaimCore {
     else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
   }
 
-  private kswapdSleep(k: KswapdState): void {
+  kswapdSleep(k: KswapdState): void {
     // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
     this.pgdatDirty[k.node] = false;
     this.pgdatWriteback[k.node] = false;
@@ -2798,7 +1710,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
-  private snapshotRefaults(node: number, target: Memcg | null): void {
+  snapshotRefaults(node: number, target: Memcg | null): void {
     const lv = this.world.findLruvec(target ?? this.machine.rootMemcg, node);
     if (!lv) return;
     lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
@@ -2806,7 +1718,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
-  private directReclaim(task: Task, zl: number[]): number {
+  directReclaim(task: Task, zl: number[]): number {
     const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX, task.t);
     this.world.counters.v[VM.allocstall_normal]++;
     const start = task.t;
@@ -2815,7 +1727,7 @@ export class Kernel implements ReclaimCore {
     return r;
   }
 
-  private finishDirect(task: Task, sc: ScanControl, start: number): void {
+  finishDirect(task: Task, sc: ScanControl, start: number): void {
     task.t += sc.elapsedNs;
     const lat = task.t - start;
     task.directReclaimNs += lat;
@@ -2831,7 +1743,7 @@ export class Kernel implements ReclaimCore {
    * (near OOM), or when at most half the reclaimable pages wait on
    * write-back (they will throttle as they reach the LRU tail instead).
    */
-  private skipThrottleNoprogress(node: number): boolean {
+  skipThrottleNoprogress(node: number): boolean {
     if (this.kswapd[node].failures >= MAX_RECLAIM_RETRIES) return true;
     let reclaimable = 0;
     const swapOk = this.machine.swap !== null && this.machine.swap.free > 0;
@@ -2844,7 +1756,7 @@ export class Kernel implements ReclaimCore {
     return 2 * writePending <= reclaimable;
   }
 
-  private doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
+  doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
     for (let attempt = 0; attempt < 4; attempt++) {
       for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
         sc.nrScanned = 0;
@@ -2891,13 +1803,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `try_to_free_mem_cgroup_pages` */
-  private memcgReclaim(
-    task: Task | null,
-    memcg: Memcg,
-    pages: number,
-    why: Reclaimer,
-    swappiness?: number,
-  ): number {
+  memcgReclaim(task: Task | null, memcg: Memcg, pages: number, why: Reclaimer, swappiness?: number): number {
     const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(
       why,
       memcg,
@@ -2936,7 +1842,7 @@ export class Kernel implements ReclaimCore {
   // ---- shrink_node ------------------------------------------------------------------------
 
   /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
-  private protection(memcg: Memcg, target: Memcg): void {
+  protection(memcg: Memcg, target: Memcg): void {
     calculateProtection(memcg, target, this.machine.config.memoryRecursiveProt === true);
   }
 
@@ -3000,12 +1906,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The end of `shrink_node`: congestion tags, the CONGESTED throttle, kswapd's failure count. */
-  private congestionAndProgress(
-    sc: ScanControl,
-    node: number,
-    targetLv: Lruvec,
-    reclaimedBefore: number,
-  ): void {
+  congestionAndProgress(sc: ScanControl, node: number, targetLv: Lruvec, reclaimedBefore: number): void {
     // Every dirty folio met was under write-back and tagged for immediate
     // reclaim: the node (kswapd) or the memcg (cgroup reclaim) is congested.
     if (sc.nrDirty && sc.nrDirty === sc.nrCongested) {
@@ -3026,7 +1927,7 @@ export class Kernel implements ReclaimCore {
     else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
   }
 
-  private shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
+  shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
     const ops = ctx.slot.ops;
     if (ops.shrink) {
       this.isoLogging = true;
@@ -3088,7 +1989,7 @@ export class Kernel implements ReclaimCore {
    * the `got` it proposed in `evictBuf` (0 when it has no such hook), make up
    * any shortfall, isolate, `shrinkFolioList`, put the survivors back.
    */
-  private evictProposed(
+  evictProposed(
     ctx: LruvecCtx,
     ops: ReclaimOps<unknown>,
     sc: ScanControl,
@@ -3149,7 +2050,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Put back anything a `shrink` hook left isolated (counted as a core override). */
-  private restoreIsolated(ctx: LruvecCtx): void {
+  restoreIsolated(ctx: LruvecCtx): void {
     const f = this.machine.frames;
     for (let i = 0; i < this.isoLogLen; i++) {
       const pfn = this.isoLog[i];
@@ -3166,7 +2067,7 @@ export class Kernel implements ReclaimCore {
    * its lists, `shrink` does not even isolate one, again and again. (A policy
    * that scans and finds nothing freeable is not stalling: that is OOM.)
    */
-  private watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
+  watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
     const id = ctx.lruvec.id;
     if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
     const lv = ctx.lruvec;
@@ -3223,7 +2124,7 @@ export class Kernel implements ReclaimCore {
     return true;
   }
 
-  private isolateFolio(lv: Lruvec, pfn: number): void {
+  isolateFolio(lv: Lruvec, pfn: number): void {
     const f = this.machine.frames;
     if (this.isoLogging) {
       if (this.isoLogLen === this.isoLog.length) {
@@ -3276,7 +2177,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Evictable LRU pages of a memcg's subtree on a node. */
-  private subtreeLruPages(memcg: Memcg, node: number): number {
+  subtreeLruPages(memcg: Memcg, node: number): number {
     let size = 0;
     for (const m of this.subtreeOf(memcg)) {
       const l = this.world.findLruvec(m, node);
@@ -3544,7 +2445,7 @@ export class Kernel implements ReclaimCore {
    * caller re-dirties and activates it — when reclaim may not swap or there
    * is no slot; true for every other folio.
    */
-  private shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
+  shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
     if ((flags & (PG_FILE | PG_SWAPBACKED)) !== (PG_FILE | PG_SWAPBACKED)) return true;
     return sc.maySwap && this.world.shmemWriteout(pfn);
   }
@@ -3555,13 +2456,7 @@ export class Kernel implements ReclaimCore {
    * under every policy; the payload is the policy's (`evicted`), and none is
    * left if that hook failed and ejected the policy.
    */
-  private removeMapping(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    flags: number,
-    sc: ScanControl,
-  ): void {
+  removeMapping(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, flags: number, sc: ScanControl): void {
     // A clean shmem folio dropped from its page cache is zeros: no shadow is left (`__remove_mapping`
     // asks workingset_eviction only for swap-cache and file-LRU folios).
     if ((flags & (PG_FILE | PG_SWAPBACKED)) === (PG_FILE | PG_SWAPBACKED)) {
@@ -3593,19 +2488,13 @@ export class Kernel implements ReclaimCore {
    * or the policy's own): a failed hook keeps the folio, an invalid answer
    * ejects the policy and keeps it; no hook keeps a referenced folio.
    */
-  private decide(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    pfn: number,
-    rmap: RmapResult,
-    sc: ScanControl,
-  ): Decision {
+  decide(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, rmap: RmapResult, sc: ScanControl): Decision {
     if (!ops.checkReferences) return rmap.refs > 0 ? 'keep' : 'reclaim';
     return this.decision(ctx, this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc));
   }
 
   /** What `checkReferences` returned, checked: a failure or an unknown answer keeps the folio. */
-  private decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
+  decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
     if (d === HOOK_FAILED) return 'keep';
     if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
       this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);
@@ -3615,13 +2504,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
-  private survive(
-    buf: Int32Array,
-    outcome: Uint8Array,
-    res: ShrinkListResult,
-    pfn: number,
-    kind: number,
-  ): void {
+  survive(buf: Int32Array, outcome: Uint8Array, res: ShrinkListResult, pfn: number, kind: number): void {
     const f = this.machine.frames;
     if (kind === 1) {
       res.activated++;
@@ -3650,11 +2533,11 @@ export class Kernel implements ReclaimCore {
     f.flags[pfn] &= ~PG_ISOLATED;
     if (outcome === 'cull' || f.flags[pfn] & PG_MLOCKED) {
       this.world.counters.v[VM.unevictable_pgs_mlocked]++;
-      this.cull(lv, pfn);
+      cull(this, lv, pfn);
       return;
     }
     const active = this.ctxs[lv.id];
-    this.placeOnLru(active, pfn, 'putback', outcome);
+    placeOnLru(this, active, pfn, 'putback', outcome);
   }
 
   // ---- writeback completion and the flusher ---------------------------------------------------
@@ -3678,7 +2561,7 @@ export class Kernel implements ReclaimCore {
     this.now = this.world.now = now;
   }
 
-  private completeIo(): void {
+  completeIo(): void {
     const out = this.timerOut;
     this.world.timers.pop(out);
     const pfn = out[1];
@@ -3713,7 +2596,7 @@ export class Kernel implements ReclaimCore {
    * dirty folio not already under writeback, then wait until the last
    * write-back of the file's folios completes, ours or one in flight before.
    */
-  private fsync(task: Task, file: SimFile): void {
+  fsync(task: Task, file: SimFile): void {
     const f = this.machine.frames;
     for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
       const p = file.cache[i];
@@ -3741,7 +2624,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
 
-  private unmapVma(task: Task, vma: Vma): void {
+  unmapVma(task: Task, vma: Vma): void {
     if (!vma.mapped) return;
     const mm = task.mm;
     const f = this.machine.frames;
@@ -3783,7 +2666,7 @@ export class Kernel implements ReclaimCore {
     }
   }
 
-  private freeAnon(pfn: number): void {
+  freeAnon(pfn: number): void {
     const f = this.machine.frames;
     const lvId = f.lruvec[pfn];
     if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {
@@ -3808,7 +2691,7 @@ export class Kernel implements ReclaimCore {
     this.world.releaseFrame(pfn, 0);
   }
 
-  private madvise(task: Task, vma: Vma, advice: number): void {
+  madvise(task: Task, vma: Vma, advice: number): void {
     if (advice === MADV_COLD || advice === MADV_PAGEOUT) {
       const mm = task.mm;
       const f = this.machine.frames;
@@ -3853,7 +2736,7 @@ export class Kernel implements ReclaimCore {
    * survivors (dirty file folios, locked ones) are put back. Policy
    * choice plays no part, as in the kernel.
    */
-  private pageoutRange(task: Task, vma: Vma): void {
+  pageoutRange(task: Task, vma: Vma): void {
     const f = this.machine.frames;
     const mm = task.mm;
     const byLruvec = new Map<LruvecCtx, number[]>();
@@ -3896,7 +2779,7 @@ export class Kernel implements ReclaimCore {
     this.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
   }
 
-  private exitTask(task: Task, killed: boolean): void {
+  exitTask(task: Task, killed: boolean): void {
     if (!task.alive) return;
     if (killed) task.killed = true;
     else task.finished = true;
@@ -3907,7 +2790,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
-  private oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
+  oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
     const total = oomTotalPages(
       scope,
       this.machine.totalPages,
@@ -3939,7 +2822,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** `__oom_kill_process`: kill `victim`, count it, record it. */
-  private oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
+  oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
     const before = this.machine.freePages();
     const badness = oomBadness(victim);
     this.exitTask(victim, true);
@@ -3959,7 +2842,7 @@ export class Kernel implements ReclaimCore {
 
   // ---- sampling, invariants, results --------------------------------------------------------------
 
-  private sample(): void {
+  sample(): void {
     const s = this.series;
     const c = this.world.counters;
     if (s.timeNs.length >= MAX_SAMPLES) {
@@ -4113,7 +2996,7 @@ export class Kernel implements ReclaimCore {
         this.addHow.active = false;
         this.addHow.inFault = false;
         this.addHow.vmFlags = 0;
-        this.placeOnLru(ctx, p, 'folioAdded');
+        placeOnLru(this, ctx, p, 'folioAdded');
       }
     }
   }
@@ -4125,7 +3008,7 @@ export class Kernel implements ReclaimCore {
    * whatever list holds it (PG_lru stays set), grouped by lruvec, counted in
    * `policy_overrides`.
    */
-  private takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
+  takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
     const f = this.machine.frames;
     const lists = this.world.lists;
     const strays = new Map<LruvecCtx, number[]>();
@@ -4143,7 +3026,7 @@ export class Kernel implements ReclaimCore {
   }
 
   /** After an ejection by a nested hook: re-add what the rest of the old policy's hook left astray. */
-  private recoverStrays(slot: PolicySlot): void {
+  recoverStrays(slot: PolicySlot): void {
     const f = this.machine.frames;
     for (const [ctx, pfns] of this.takeStrays(slot)) {
       for (const pfn of pfns) {
@@ -4153,7 +3036,7 @@ export class Kernel implements ReclaimCore {
         this.addHow.active = false;
         this.addHow.inFault = false;
         this.addHow.vmFlags = 0;
-        this.placeOnLru(this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
+        placeOnLru(this, this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
       }
     }
   }

@@ -1,0 +1,38 @@
+/**
+ * The entry of a page fault, `handle_mm_fault`: pick the handler for the
+ * VMA and the PTE — anonymous (memory), swap-in (memory), page cache
+ * (filemap) or shmem — and count the fault.
+ *
+ * Owns no state. May call: memory, filemap, shmem.
+ */
+import { type Vma, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
+import { VM } from '@reclaim-lab/mechanisms';
+import { fileFault } from './filemap.js';
+import type { Kernel } from './kernel.js';
+import { anonFault, swapInFault, wpFault } from './memory.js';
+import type { Task } from './task.js';
+
+export function pageFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write: boolean): void {
+  const mm = task.mm;
+  const p = mm.pte[vpn];
+  kern.world.counters.v[VM.pgfault]++;
+  if (p === ZERO_PAGE_PTE) {
+    // A store to the zero page: `wp_page_copy` into a new anon page.
+    anonFault(kern, task, vma, vpn, true);
+    return;
+  }
+  if (p > 0) {
+    wpFault(kern, task, vpn, p - 1);
+    return;
+  }
+  kern.misses++;
+  if (p < 0) {
+    swapInFault(kern, task, vma, vpn, -p - 1, write);
+    return;
+  }
+  if (vma.file >= 0) {
+    fileFault(kern, task, vma, vpn, write);
+    return;
+  }
+  anonFault(kern, task, vma, vpn, write);
+}

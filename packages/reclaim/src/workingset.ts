@@ -1,0 +1,66 @@
+/**
+ * mm/workingset.c: what a refault means. `refault` reads the shadow an
+ * evicted folio left (workingset_refault) and asks the policy that wrote it
+ * whether the folio comes back active; `thrashingStall` charges the wait
+ * for a workingset folio to PSI as a memory stall.
+ *
+ * Owns no state. May call: the policy refault hook through the watchdog.
+ */
+import { type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
+import { shadowLruvec, shadowPayload, shadowWorkingset, VM } from '@reclaim-lab/mechanisms';
+import type { Kernel } from './kernel.js';
+import type { Task } from './task.js';
+import { HOOK_FAILED } from './watchdog.js';
+
+/**
+ * Waiting [t0, t1) for the read of `pfn` is a memory stall when the folio
+ * came back into the workingset (`folio_wait_bit_common` and
+ * `swap_read_folio` enter a memstall section for a PG_workingset folio):
+ * thrashing, not ordinary I/O.
+ */
+export function thrashingStall(kern: Kernel, task: Task, pfn: number, t0: number, t1: number): void {
+  if (kern.machine.frames.flags[pfn] & PG_WORKINGSET) kern.psi.stall(task.psiCpu, t0, t1);
+}
+
+/** Handle a shadow found where a folio is being added; returns "add as active". */
+export function refault(kern: Kernel, pfn: number, shadow: number, inFault: boolean): boolean {
+  if (shadow === 0) return false;
+  const f = kern.machine.frames;
+  const lvId = shadowLruvec(shadow);
+  const evictLv = kern.world.lruvecs[lvId];
+  const own = kern.world.lruvec(kern.machine.memcgs[f.memcg[pfn]], f.node[pfn]);
+  const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
+  const c = kern.world.counters.v;
+  c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
+  if (!evictLv) return false;
+  const ctx = kern.ctxs[own.id];
+  const evictCtx = kern.ctxs[evictLv.id];
+  // A shadow is read only by the policy that wrote it.
+  if (evictCtx.slot !== ctx.slot || !ctx.slot.ops.refault) return false;
+  const info = kern.shadowInfo;
+  info.payload = shadowPayload(shadow);
+  info.workingset = shadowWorkingset(shadow);
+  info.isFile = isFile;
+  info.evictionLruvec = evictLv;
+  info.inFault = inFault;
+  const v = kern.verdict;
+  v.activate = false;
+  v.restore = false;
+  if (kern.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
+    v.activate = false;
+    v.restore = false;
+  }
+  if (v.activate) {
+    c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
+    // A memcg statistic: reclaim of any ancestor reads it for its subtree.
+    for (let m: Memcg | null = own.memcg; m; m = m.parent) {
+      const l = kern.world.findLruvec(m, own.node);
+      if (l) l.workingsetActivate[isFile ? 1 : 0]++;
+    }
+  }
+  if (v.restore) {
+    f.flags[pfn] |= PG_WORKINGSET;
+    c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
+  }
+  return v.activate;
+}
