@@ -67,3 +67,21 @@ describe('dirty file pages under dirty-writeback', () => {
         expect(c.nr_written).toBeGreaterThan(c.nr_dirtied * 0.9);
       });
 });
+
+describe('anon-swap: swap does not fill up with copies nobody needs', () => {
+  it('lru finishes anon-swap without an OOM kill, reading pages back from swap', () => {
+    // Before reclaim took its time, every write-back round wrote the whole LRU:
+    // swap filled (pswpout = all of swap, pswpin 0) and the task was OOM-killed.
+    const r = runScenario(
+      validateScenario({
+        machine: { memory: '64MiB' },
+        workload: { id: 'anon-swap', params: { scale: 0.25 } },
+        policy: 'lru',
+        seed: 1,
+      }),
+    );
+    expect(r.oomKills).toEqual([]);
+    expect(r.counters.pswpin).toBeGreaterThan(0);
+    expect(r.counters.workingset_refault_anon).toBeGreaterThan(0);
+  });
+});

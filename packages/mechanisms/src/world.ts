@@ -11,6 +11,7 @@ import {
   PG_DIRTY,
   PG_FILE,
   PG_ISOLATED,
+  PG_LOCKED,
   PG_LRU,
   PG_MLOCKED,
   PG_RECLAIM,
@@ -28,6 +29,10 @@ import {
   VM_SEQ_READ,
 } from '@reclaim-lab/hw-model';
 import { Counters, KIB_PER_PAGE, VM } from './counters.js';
+
+/** Slots the swap allocator looks at for one to reclaim from the swap cache (a cluster's worth). */
+const SWAP_RECLAIM_SCAN = 64;
+
 import { ListSet } from './lists.js';
 import { Lruvec } from './lruvec.js';
 import { ShadowNodes } from './shadow-nodes.js';
@@ -78,6 +83,8 @@ export class World {
   /** Called when a lruvec is first needed, so the kernel can attach its policy. */
   onLruvecCreated: (lv: Lruvec) => void = () => {};
   private readonly rmapOut: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
+  /** Where the swap allocator's reclaim scan resumes (`reclaimSwapCacheSlot`). */
+  private swapReclaimCursor = 0;
 
   constructor(machine: Machine) {
     this.machine = machine;
@@ -134,6 +141,44 @@ export class World {
 
   chargeSwap(memcgId: number, pages: number): void {
     for (let m: Memcg | null = this.machine.memcgs[memcgId]; m; m = m.parent) m.swapUsage += pages;
+  }
+
+  /**
+   * `mem_cgroup_swap_full`: swap is getting full for a folio of this memcg —
+   * the device more than half used (`vm_swap_full`), or the memcg or an
+   * ancestor below the root at half its memory.swap.max. Reclaim and
+   * swap-in then drop the swap copy of a folio that is back in use.
+   */
+  swapFull(memcgId: number): boolean {
+    const swap = this.machine.swap;
+    if (!swap) return false;
+    if (swap.isFull()) return true;
+    for (let m: Memcg | null = this.machine.memcgs[memcgId]; m?.parent; m = m.parent) {
+      if (m.swapUsage * 2 >= m.swapMax) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `__try_to_reclaim_swap` from the slot allocator while `vm_swap_full`:
+   * as it scans for a slot, the allocator drops one whose folio is resident
+   * and mapped again, its swap copy needed by nothing (no PTE holds the
+   * entry), so the slot can be taken. Looks at a bounded run of slots from
+   * a cursor, as the allocator's scan does; skips folios under write-back,
+   * locked or isolated, and shmem's slots (the page cache holds those).
+   */
+  private reclaimSwapCacheSlot(swap: SwapSpace): void {
+    const f = this.frames;
+    const end = swap.highWater;
+    for (let i = 0; i < SWAP_RECLAIM_SCAN && end > 0; i++) {
+      const slot = this.swapReclaimCursor++ % end;
+      if (!swap.isUsed(slot) || swap.shmem[slot]) continue;
+      const pfn = swap.frame[slot];
+      if (pfn < 0 || f.mapcount[pfn] === 0 || f.flags[pfn] & (PG_WRITEBACK | PG_LOCKED | PG_ISOLATED))
+        continue;
+      this.freeSwapSlot(pfn);
+      return;
+    }
   }
 
   /** May this memcg (and its ancestors) take another swap slot? */
@@ -340,6 +385,7 @@ export class World {
     const swap = this.machine.swap;
     const f = this.frames;
     if (!swap || !this.swapAllowed(f.memcg[pfn])) return false;
+    if (swap.isFull()) this.reclaimSwapCacheSlot(swap);
     const slot = swap.alloc(f.owner[pfn], f.index[pfn], f.memcg[pfn]);
     if (slot < 0) return false;
     this.chargeSwap(f.memcg[pfn], 1);
@@ -360,6 +406,7 @@ export class World {
     const swap = this.machine.swap;
     const f = this.frames;
     if (!swap || !this.swapAllowed(f.memcg[pfn])) return false;
+    if (swap.isFull()) this.reclaimSwapCacheSlot(swap);
     const file = this.machine.files[f.owner[pfn]];
     const index = f.index[pfn];
     const slot = swap.alloc(file.id, index, f.memcg[pfn], true);

@@ -2508,11 +2508,10 @@ export class Kernel implements ReclaimCore {
     const f = this.machine.frames;
     if (kind === 1) {
       res.activated++;
-      // `activate_locked`: a swap slot is dropped when swap is getting full.
-      const swap = this.machine.swap;
+      // `activate_locked`: a swap slot is dropped when swap is getting full (`mem_cgroup_swap_full`).
       if (
         f.flags[pfn] & PG_SWAPCACHE &&
-        swap?.isFull() &&
+        this.world.swapFull(f.memcg[pfn]) &&
         f.mapcount[pfn] > 0 &&
         (f.flags[pfn] & PG_WRITEBACK) === 0
       ) {

@@ -83,7 +83,10 @@ export function swapInFault(
     task.t += kern.machine.config.cost.minorFaultNs;
     // `should_try_to_free_swap` and `folio_free_swap`: the same rule as a
     // swap-in, for a folio whose write-back is over.
-    if ((write || vma.vmFlags & VM_LOCKED || swap.isFull()) && (f.flags[pfn] & PG_WRITEBACK) === 0)
+    if (
+      (write || vma.vmFlags & VM_LOCKED || kern.world.swapFull(f.memcg[pfn])) &&
+      (f.flags[pfn] & PG_WRITEBACK) === 0
+    )
       kern.world.freeSwapSlot(pfn);
   } else {
     // Charged to the memcg that swapped the page out (`mem_cgroup_swapin_charge_folio`).
@@ -110,7 +113,12 @@ export function swapInFault(
     // `should_try_to_free_swap`: drop the slot on a write fault, a locked
     // VMA, or a swap device more than half full; synchronous devices
     // (zram) bypass the swap cache entirely.
-    if (write || vma.vmFlags & VM_LOCKED || swap.isFull() || kern.machine.swapDevice.spec.synchronous) {
+    if (
+      write ||
+      vma.vmFlags & VM_LOCKED ||
+      kern.world.swapFull(f.memcg[pfn]) ||
+      kern.machine.swapDevice.spec.synchronous
+    ) {
       kern.world.freeSwapSlot(pfn);
     }
     f.mapcount[pfn] = 1;
