@@ -11,7 +11,7 @@ export {
   type NodeState,
   type SimMode,
 } from './machine.js';
-export { Memcg } from './memcg.js';
+export { MEMCG_STAT, MEMCG_STAT_NAMES, Memcg, type MemcgStatName } from './memcg.js';
 export * from './mm.js';
 export { Rng } from './rng.js';
 export type {

@@ -63,6 +63,8 @@ export interface TaskSpec {
   startNs?: number;
   /** oom_score_adj, -1000..1000. */
   oomScoreAdj?: number;
+  /** Names of the task's phases, indexed like OP_PHASE's argument (results name phases by them). */
+  phaseNames?: string[];
 }
 
 /** One runnable workload instance: what the harness hands the kernel. */

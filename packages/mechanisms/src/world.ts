@@ -4,6 +4,7 @@ import {
   type FrameTable,
   LRU_ANON,
   LRU_FILE,
+  MEMCG_STAT,
   type Machine,
   type Memcg,
   Mm,
@@ -502,7 +503,10 @@ export class World {
     this.nrWriteback++;
     this.memcgDirty(pfn, 0, 1);
     this.counters.v[VM.pgpgout] += KIB_PER_PAGE;
-    if (anon) this.counters.v[VM.pswpout]++;
+    if (anon) {
+      this.counters.v[VM.pswpout]++;
+      this.machine.memcgs[f.memcg[pfn]].stat[MEMCG_STAT.pswpout]++;
+    }
     this.counters.v[VM.writeback_pages]++;
     // Every folio takes its page of bandwidth; a batch counts as one request.
     const done = dev.submit(now, 1, true, newRequest);

@@ -48,6 +48,42 @@ export interface OomKill {
   oomGroup?: string;
 }
 
+/**
+ * One phase of one task (a workload phase, begun by its OP_PHASE marker and
+ * ended by the next or by the task's end): the task's own counters and
+ * /proc/vmstat's change over it, machine-wide, as a real kernel's phase
+ * boundaries would show them.
+ */
+export interface PhaseResult {
+  task: string;
+  phase: string;
+  /** The phase's index in the task's definition (repeats share it). */
+  index: number;
+  startNs: number;
+  endNs: number;
+  accesses: number;
+  ops: number;
+  minorFaults: number;
+  majorFaults: number;
+  /** Time the task stalled in direct or memcg reclaim and its throttles. */
+  directReclaimNs: number;
+  ioWaitNs: number;
+  /** Change of each /proc/vmstat counter over the phase (counters that did not move are left out). */
+  vmstat: Record<string, number>;
+}
+
+/** A memcg's own files, as cgroup v2 shows them (each counts the memcg's whole subtree). */
+export interface MemcgResult {
+  path: string;
+  /** memory.current and memory.swap.current, in pages. */
+  currentPages: number;
+  swapCurrentPages: number;
+  /** memory.stat's event counters, named as the kernel names them, plus `pgscan` and `pgsteal`. */
+  stat: Record<string, number>;
+  /** memory.events: low, high, max, oom, oom_kill, oom_group_kill. */
+  events: Record<string, number>;
+}
+
 /** A policy that was ejected by the watchdog (sched_ext-style exit record). */
 export interface PolicyExit {
   timeNs: number;
@@ -107,6 +143,10 @@ export interface RunResult {
   pressure?: PressureResult;
   series: TimeSeries;
   policyExits: PolicyExit[];
+  /** Every task's phases in the order they ran (absent in results written before it existed). */
+  phases?: PhaseResult[];
+  /** Every memcg's memory.stat and memory.events, root first (absent in results written before it existed). */
+  memcgs?: MemcgResult[];
   /** Per-page policy state bits each attached policy declared. */
   pageStateBits: Record<string, number>;
   /** Simulator cost: wall-clock is NOT recorded here (it would break determinism). */
