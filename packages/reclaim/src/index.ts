@@ -1,4 +1,4 @@
-export { Kernel, type KernelOptions, type PolicyAttachment, WorkloadError } from './kernel.js';
+export { Kernel, type KernelOptions, type PolicyAttachment } from './kernel.js';
 export { layerPolicy, type PolicyExtension } from './layer.js';
 export {
   type AddHow,
@@ -55,3 +55,4 @@ export {
   validatePolicy,
   type WatchdogOptions,
 } from './watchdog.js';
+export { WorkloadError } from './workload-error.js';

@@ -1,30 +1,14 @@
 import {
-  CHUNK_CAPACITY,
   defaultMachineConfig,
-  fileSector,
   HZ,
   LRU_ANON,
   LRU_FILE,
-  MADV_COLD,
-  MADV_PAGEOUT,
   Machine,
   type MachineConfig,
   type Memcg,
   NS_PER_JIFFY,
   NS_PER_MS,
   NS_PER_SEC,
-  OP_APPSTATE,
-  OP_FSYNC,
-  OP_MADVISE,
-  OP_MAP,
-  OP_OPDONE,
-  OP_PHASE,
-  OP_READ,
-  OP_STORE,
-  OP_THINK,
-  OP_UNMAP,
-  OP_WRITE,
-  PG_ACTIVE,
   PG_ANON,
   PG_DIRTY,
   PG_FILE,
@@ -33,14 +17,11 @@ import {
   PG_LRU,
   PG_MLOCKED,
   PG_RECLAIM,
-  PG_REFERENCED,
   PG_SWAPBACKED,
   PG_SWAPCACHE,
   PG_UNEVICTABLE,
   PG_WORKINGSET,
   PG_WRITEBACK,
-  PTE_DIRTY,
-  PTE_YOUNG,
   Rng,
   type SimFile,
   type TaskSpec,
@@ -52,10 +33,8 @@ import {
   VM_SHARED,
   type Vma,
   type WorkloadInstance,
-  ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import {
-  KIB_PER_PAGE,
   type LruSizes,
   type Lruvec,
   packShadow,
@@ -65,11 +44,9 @@ import {
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
 import { DirtyThrottle } from './dirty-throttle.js';
-import { pageFault } from './fault.js';
-import { fdRead, fdWrite } from './filemap.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
-import { cull, lruAdd, markAccessed, placed, placeOnLru } from './lru-add.js';
+import { cull, placeOnLru } from './lru-add.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
 import type {
   AddHow,
@@ -83,7 +60,9 @@ import type {
   ShadowInfo,
   ShrinkListResult,
 } from './ops.js';
-import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
+import { hookClose, hookOpen } from './policy-access.js';
+import { attachLruvec, ejectSlot, recoverStrays } from './policy-attach.js';
+import { defaultHooks, type LruvecCtx, type PolicySlot } from './policy-host.js';
 import { calculateProtection } from './protection.js';
 import { Psi } from './psi.js';
 import { READ_DONE_TAG, READAHEAD_PAGES } from './readahead.js';
@@ -100,10 +79,12 @@ import {
   WBT_INFLIGHT_PAGES,
   WBT_INFLIGHT_PAGES_KSWAPD,
 } from './scan-control.js';
-import { shmemRead, shmemWrite } from './shmem.js';
 import { Task } from './task.js';
-import { HOOK_FAILED, PolicyEjected, Watchdog, type WatchdogOptions } from './watchdog.js';
-import { refault } from './workingset.js';
+import { QUANTUM_NS, runTask, secondTaskT } from './task-exec.js';
+import { unmapVma } from './unmap.js';
+import { sample } from './vmstat-sample.js';
+import { HOOK_FAILED, Watchdog, type WatchdogOptions } from './watchdog.js';
+import { WorkloadError } from './workload-error.js';
 
 export interface PolicyAttachment {
   /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
@@ -136,9 +117,6 @@ export interface KernelOptions {
   idealLeanPaths?: boolean;
 }
 
-const QUANTUM_NS = 50_000;
-const MAX_SAMPLES = 512;
-
 interface KswapdState {
   node: number;
   active: boolean;
@@ -153,9 +131,6 @@ interface KswapdState {
   /** Its CPU in the PSI accounting. */
   psiCpu: number;
 }
-
-/** Thrown inside the simulator for bad workload input, naming the task and event. */
-export class WorkloadError extends Error {}
 
 /**
  * The simulated kernel: one reclaim path (kswapd, direct, memcg limit,
@@ -273,8 +248,8 @@ export class Kernel implements ReclaimCore {
     this.fallback = options.fallback;
     this.latencyBudgetNs = options.latencyBudgetNs ?? 10 * NS_PER_MS;
     this.watchdog = new Watchdog(options.watchdog);
-    this.watchdog.eject = (slot, exit) => this.ejectSlot(slot, exit);
-    this.watchdog.recover = (slot) => this.recoverStrays(slot);
+    this.watchdog.eject = (slot, exit) => ejectSlot(this, slot, exit);
+    this.watchdog.recover = (slot) => recoverStrays(this, slot);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
     const attachments = Array.isArray(options.policy)
@@ -309,7 +284,7 @@ export class Kernel implements ReclaimCore {
     this.flusher = new Flusher(this.machine, this.world);
     this.dirtyThrottle = new DirtyThrottle(this.machine, this.world, this.flusher);
     this.nextFlushNs = config.dirtyWritebackIntervalNs;
-    this.world.onLruvecCreated = (lv) => this.attachLruvec(lv);
+    this.world.onLruvecCreated = (lv) => attachLruvec(this, lv);
     this.shadowInfo = {
       payload: 0,
       workingset: false,
@@ -323,64 +298,6 @@ export class Kernel implements ReclaimCore {
   }
 
   // ---- policy attachment -------------------------------------------------------
-
-  slotFor(lv: Lruvec): PolicySlot {
-    let best: PolicySlot | undefined;
-    let bestRank = -1;
-    for (const s of this.slots) {
-      let rank = -1;
-      if (s.scope === 'system') rank = 0;
-      else if (s.scope === `node:${lv.node}`) rank = 1;
-      else if (s.scope.startsWith('memcg:')) {
-        const path = s.scope.slice(6);
-        const m = this.machine.memcgs.find((x) => x.path === path);
-        if (m?.isAncestorOf(lv.memcg)) rank = 2 + m.path.length;
-      }
-      if (rank > bestRank) {
-        best = s;
-        bestRank = rank;
-      }
-    }
-    return best ?? this.slots[0];
-  }
-
-  attachLruvec(lv: Lruvec): void {
-    const slot = this.slotFor(lv);
-    lv.policySlot = slot.index;
-    const ctx = new LruvecCtx(lv, this.world, this, this.rng.fork(lv.id), slot, (o) => this.ctxs[o.id]);
-    this.ctxs[lv.id] = ctx;
-    this.initPolicyState(ctx);
-  }
-
-  initPolicyState(ctx: LruvecCtx): void {
-    const ops = ctx.slot.ops;
-    for (const l of ctx.ownLists) this.world.lists.retire(l);
-    ctx.ownLists = [];
-    if (ops.init) {
-      const NONE = {};
-      const state = this.watchdog.guard(
-        ctx,
-        'init',
-        () =>
-          ops.init!({
-            lruvec: ctx.lruvec,
-            machine: this.machine,
-            memoryPages: Math.min(this.machine.nodes[ctx.lruvec.node].pages, ctx.lruvec.memcg.max),
-            createList: (name: string) => {
-              const id = this.world.lists.create(ctx.lruvec.id, `${ops.name}:${name}`);
-              ctx.ownLists.push(id);
-              return id;
-            },
-          }),
-        () => NONE,
-      );
-      // Ejected inside init: the ejection already initialised the fallback.
-      if (ctx.slot.ops !== ops) return;
-      ctx.state = state === NONE ? undefined : state;
-    } else ctx.state = undefined;
-    defaultHooks.init(ctx);
-    if (!ops.init) ctx.state = { list: ctx.ownLists[0] };
-  }
 
   /** The context of a lruvec (for tests and tools). */
   ctxOf(lv: Lruvec): LruvecCtx {
@@ -496,7 +413,7 @@ export class Kernel implements ReclaimCore {
       if (next >= until) break;
       if (next === this.nextSampleNs) {
         this.now = this.world.now = next;
-        this.sample();
+        sample(this);
         continue;
       }
       if (next === timerT) {
@@ -527,667 +444,18 @@ export class Kernel implements ReclaimCore {
         proT,
         this.nextFlushNs,
         this.nextSampleNs,
-        this.secondTaskT(task) + QUANTUM_NS,
+        secondTaskT(this, task) + QUANTUM_NS,
         until,
       );
-      this.runTask(task, Math.max(horizon, taskT + 1));
+      runTask(this, task, Math.max(horizon, taskT + 1));
     }
-    this.sample();
+    sample(this);
     return this.result();
-  }
-
-  secondTaskT(except: Task): number {
-    let m = Number.POSITIVE_INFINITY;
-    for (const t of this.tasks) if (t !== except && t.alive && t.t < m) m = t.t;
-    return m;
-  }
-
-  /** The hot path: page-table hits cost one typed-array read and one write. */
-  runTask(task: Task, horizon: number): void {
-    const chunk = task.chunk;
-    const ops = chunk.op;
-    const regions = chunk.region;
-    const args = chunk.arg;
-    const mm = task.mm;
-    const pte = mm.pte;
-    const bits = mm.pteBits;
-    const pmd = mm.pmdYoung;
-    const vmas = task.vmas;
-    const regionPages = task.regionPages;
-    const regionBase = task.regionBase;
-    const nRegions = regionBase.length;
-    const accessNs = this.machine.config.cost.accessNs;
-    const ideal = this.mode === 'ideal';
-    if (ideal && task.requestSource !== null && this.opts.idealLeanPaths !== false) {
-      this.replayRequests(task, horizon);
-      return;
-    }
-    let t = task.t;
-    let accesses = 0;
-    // The position lives in a local while hits run; it is written back before anything else sees the task.
-    let pos = task.pos;
-    let len = chunk.length;
-    mm.usedNodes = 0xffffffff;
-    this.preempt = false;
-    while (t < horizon) {
-      if (pos >= len) {
-        task.t = t;
-        task.pos = pos;
-        if (!this.refill(task)) break;
-        pos = task.pos;
-        len = chunk.length;
-      }
-      const i = pos++;
-      const op = ops[i];
-      const r = regions[i];
-      const a = args[i];
-      if (op <= OP_STORE) {
-        // regionBase is -1 for a region that is not mapped (or not a region at all).
-        const base = r >= 0 && r < nRegions ? regionBase[r] : -1;
-        if (base < 0 || a < 0 || a >= regionPages[r]) {
-          task.t = t;
-          task.pos = pos;
-          this.badAccess(task, op, r, a);
-        }
-        const vpn = base + a;
-        accesses++;
-        // A store to a write-protected PTE (PTE_WRPROTECT === OP_STORE << 2) faults.
-        if (pte[vpn] > 0 && (bits[vpn] & (op << 2)) === 0) {
-          bits[vpn] |= 1 | (op << 1);
-          pmd[vpn >> 9] = 1;
-          t += accessNs;
-          continue;
-        }
-        task.t = t;
-        task.pos = pos;
-        pageFault(this, task, vmas[r], vpn, op === OP_STORE);
-        pos = task.pos;
-        t = task.t;
-        // A fault may have woken kswapd or queued I/O: let the loop run them in time order.
-        if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
-        continue;
-      }
-      if (ideal && (op === OP_READ || op === OP_WRITE || op === OP_OPDONE)) {
-        // Ideal mode serves fd hits (and op counts) in a tight loop of its own.
-        task.pos = i;
-        task.t = t;
-        accesses += this.idealHits(task);
-        t = task.t;
-        pos = task.pos;
-        len = chunk.length;
-        if (pos !== i) continue;
-        // Event i needs the general path: a miss.
-        pos = i + 1;
-      }
-      task.t = t;
-      task.pos = pos;
-      this.slowOp(task, op, r, a);
-      t = task.t;
-      pos = task.pos;
-      len = chunk.length;
-      if (task.killed || this.preempt || this.world.timers.peekTime() < t) break;
-    }
-    this.preempt = false;
-    task.pos = pos;
-    task.t = t;
-    task.accesses += accesses;
-    this.requests += accesses;
-  }
-
-  badAccess(task: Task, op: number, r: number, a: number): never {
-    const vma = task.vmas[r];
-    if (vma === undefined)
-      throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
-    if (!vma.mapped)
-      throw new WorkloadError(
-        `task ${task.name}: ${op === OP_STORE ? 'store' : 'load'} to region ${r} before it is mapped`,
-      );
-    throw new WorkloadError(
-      `task ${task.name}: page ${a} is outside region ${r} (${task.regionPages[r]} pages)`,
-    );
-  }
-
-  refill(task: Task): boolean {
-    task.pos = 0;
-    const n = task.source.fill(task.chunk);
-    task.chunk.length = n;
-    this.events += n;
-    if (n === 0) {
-      this.exitTask(task, false);
-      return false;
-    }
-    return true;
-  }
-
-  slowOp(task: Task, op: number, r: number, a: number): void {
-    const vma = task.vmas[r];
-    if (op === OP_THINK) {
-      this.psi.idle(task.psiCpu, task.t, task.t + a);
-      task.t += a;
-      return;
-    }
-    if (op === OP_OPDONE) {
-      task.ops++;
-      return;
-    }
-    if (op === OP_PHASE) {
-      task.phase = a;
-      return;
-    }
-    if (op === OP_APPSTATE) return;
-    if (vma === undefined)
-      throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
-    switch (op) {
-      case OP_READ:
-      case OP_WRITE: {
-        if (vma.file < 0)
-          throw new WorkloadError(
-            `task ${task.name}: ${op === OP_READ ? 'read' : 'write'} on anon region ${r}`,
-          );
-        if (a < 0 || a >= vma.pages)
-          throw new WorkloadError(`task ${task.name}: page ${a} is outside region ${r} (${vma.pages} pages)`);
-        this.requests++;
-        task.accesses++;
-        if (this.machine.files[vma.file].shmem) {
-          if (op === OP_READ) shmemRead(this, task, vma, r, a);
-          else shmemWrite(this, task, vma, a);
-        } else if (op === OP_READ) fdRead(this, task, vma, r, a);
-        else fdWrite(this, task, vma, a);
-        return;
-      }
-      case OP_MAP:
-        this.mapVma(task, vma);
-        return;
-      case OP_UNMAP:
-        this.unmapVma(task, vma);
-        return;
-      case OP_MADVISE:
-        this.madvise(task, vma, a);
-        return;
-      case OP_FSYNC:
-        if (vma.file >= 0) this.fsync(task, this.machine.files[vma.file]);
-        return;
-      default:
-        throw new WorkloadError(`task ${task.name}: unknown event op ${op}`);
-    }
   }
 
   // ---- faults and the fd path -----------------------------------------------------
 
   // ---- shmem ----------------------------------------------------------------------
-
-  /**
-   * Ideal mode's hit path: from `task.pos`, serve fd reads and writes whose
-   * page is cached (what fdRead and fdWrite do for a hit there: count it, and
-   * `markAccessed` with the hook guarded inline) and count OP_OPDONE, until
-   * the chunk ends or an event needs the general path; `task.pos` is left at
-   * that event. Returns the requests served. A separate small function, so
-   * that it is optimised as a whole rather than as an on-stack replacement
-   * inside the long-running `runTask` loop.
-   */
-  idealHits(task: Task): number {
-    const chunk = task.chunk;
-    const ops = chunk.op;
-    const regions = chunk.region;
-    const args = chunk.arg;
-    const end = chunk.length;
-    const vmas = task.vmas;
-    const files = this.machine.files;
-    const ctxs = this.ctxs;
-    const frameFlags = this.machine.frames.flags;
-    const frameLruvec = this.machine.frames.lruvec;
-    // Locals, not imported bindings: tsx and vitest compile those to getters, a call per use.
-    const READ = OP_READ;
-    const WRITE = OP_WRITE;
-    const OPDONE = OP_OPDONE;
-    const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
-    const LRU_ONLY = PG_LRU;
-    let i = task.pos;
-    let served = 0;
-    let opsDone = 0;
-    // The last region's page cache and the last lruvec's hook, kept while they repeat.
-    let region = -1;
-    let cache: Int32Array | null = null;
-    let pgoff = 0;
-    let pages = 0;
-    let lruvec = -1;
-    let ctx: LruvecCtx | null = null;
-    for (; i < end; i++) {
-      const op = ops[i];
-      if (op === OPDONE) {
-        opsDone++;
-        continue;
-      }
-      if (op !== READ && op !== WRITE) break;
-      if (regions[i] !== region) {
-        const vma = vmas[regions[i]];
-        if (vma === undefined || vma.file < 0) break;
-        region = regions[i];
-        cache = files[vma.file].cache;
-        pgoff = vma.pgoff;
-        pages = vma.pages;
-      }
-      const a = args[i];
-      if (a < 0 || a >= pages) break;
-      const p = (cache as Int32Array)[pgoff + a];
-      if (p === 0) break;
-      const pfn = p - 1;
-      served++;
-      if (frameLruvec[pfn] !== lruvec) {
-        lruvec = frameLruvec[pfn];
-        ctx = ctxs[lruvec];
-      }
-      const c = ctx as LruvecCtx;
-      const slot = c.slot;
-      const policy = slot.ops;
-      const hook = policy.folioAccessed;
-      if ((frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY || hook === undefined || slot.ejected) {
-        markAccessed(this, pfn);
-        continue;
-      }
-      this.accessGuarded(c, policy, hook, pfn);
-    }
-    task.pos = i;
-    task.ops += opsDone;
-    task.t += served * this.machine.config.cost.fdAccessNs;
-    return served;
-  }
-
-  /**
-   * Ideal mode's loop over a request source (a trace replay): each request
-   * is an fd read or write of a page of region 0 followed by a finished op,
-   * exactly the events the source's `fill` would give. A hit is served here
-   * as in `idealHits`; a miss, or a folio the inline guard does not cover,
-   * takes the general path (`slowOp`, `markAccessed`).
-   */
-  replayRequests(task: Task, horizon: number): void {
-    const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
-    const vma = task.vmas[0];
-    const cache = this.machine.files[vma.file].cache;
-    // leanMiss reads a regular file; shmem misses take the general path.
-    const leanFile = !this.machine.files[vma.file].shmem;
-    const pgoff = vma.pgoff;
-    const pages = vma.pages;
-    const ctxs = this.ctxs;
-    const frameFlags = this.machine.frames.flags;
-    const frameLruvec = this.machine.frames.lruvec;
-    const fdAccessNs = this.machine.config.cost.fdAccessNs;
-    const timers = this.world.timers;
-    const LRU_EVICTABLE = PG_LRU | PG_UNEVICTABLE;
-    const LRU_ONLY = PG_LRU;
-    let hits = 0;
-    let lruvec = -1;
-    let ctx: LruvecCtx | null = null;
-    const lvs = this.world.lruvecs;
-    // Lruvecs are made as memcgs and tasks are loaded, never while requests run.
-    const single = lvs.length === 1 ? ctxs[lvs[0].id] : null;
-    // Between requests every cached page of an unlocked region is on its
-    // lruvec's lists and evictable: pages are isolated only inside reclaim,
-    // and only VM_LOCKED culls them. On one lruvec the check can go.
-    const settled = single !== null && (vma.vmFlags & VM_LOCKED) === 0;
-    // A miss evicts and inserts in `leanMiss` while this policy stays
-    // attached (the scope is fixed while requests run: nothing else does).
-    const lean = leanFile && settled && this.leanMemcg(task.memcg) ? this.idealLeanCtx() : null;
-    if (lean !== null && this.replayLean(task, horizon, lean)) return;
-    const leanOps = lean === null ? null : lean.slot.ops;
-    // After `replayLean` gave up part way: what it wrote back.
-    let t = task.t;
-    let pos = task.requestPos;
-    let len = task.requestLen;
-    if (task.killed || !task.alive) return;
-    this.preempt = false;
-    while (t < horizon) {
-      if (pos >= len) {
-        pos = 0;
-        len = this.refillRequests(task, buf, t);
-        if (len === 0) break;
-      }
-      const req = buf[pos++];
-      const a = req < 0 ? ~req : req;
-      const p = a < pages ? cache[pgoff + a] : 0;
-      if (p !== 0) {
-        const pfn = p - 1;
-        // Each hit is an op too: `task.ops` gets them with the other totals at the end.
-        hits++;
-        t += fdAccessNs;
-        // One lruvec: no need to look up the folio's.
-        if (single === null && frameLruvec[pfn] !== lruvec) {
-          lruvec = frameLruvec[pfn];
-          ctx = ctxs[lruvec];
-        }
-        const c = single ?? (ctx as LruvecCtx);
-        const slot = c.slot;
-        const policy = slot.ops;
-        const hook = policy.folioAccessed;
-        if (
-          hook === undefined ||
-          slot.ejected ||
-          (!settled && (frameFlags[pfn] & LRU_EVICTABLE) !== LRU_ONLY)
-        ) {
-          markAccessed(this, pfn);
-          continue;
-        }
-        this.accessGuarded(c, policy, hook, pfn);
-        continue;
-      }
-      task.t = t;
-      task.requestPos = pos;
-      task.requestLen = len;
-      if (a < pages && lean !== null && lean.slot.ops === leanOps && !lean.slot.ejected)
-        this.leanMiss(task, vma, a, req < 0, lean);
-      else this.slowOp(task, req < 0 ? OP_WRITE : OP_READ, 0, a);
-      if (task.killed) break;
-      task.ops++;
-      t = task.t;
-      if (this.preempt || timers.peekTime() < t) break;
-    }
-    this.replayStopped(task, t, pos, len, hits);
-  }
-
-  /**
-   * `replayRequests` on the machine of `idealLeanCtx`: a hit as there, a
-   * miss by `leanMiss`. The hit loop holds only what a hit needs, so V8
-   * keeps it in registers. Returns false, with the task's position and time
-   * written back, when the machine is no longer lean (the policy was
-   * ejected, a request is out of range): the caller goes on with the
-   * general loop. The lean-paths property test holds it to the general
-   * path's results.
-   */
-  replayLean(task: Task, horizon: number, ctx: LruvecCtx): boolean {
-    const slot = ctx.slot;
-    const ops = slot.ops;
-    const accessed = ops.folioAccessed;
-    if (accessed === undefined || ops.folioAdded === undefined || ops.evictCandidates === undefined)
-      return false;
-    const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
-    const vma = task.vmas[0];
-    const cache = this.machine.files[vma.file].cache;
-    const pgoff = vma.pgoff;
-    const pages = vma.pages;
-    const lists = this.world.lists;
-    const fdAccessNs = this.machine.config.cost.fdAccessNs;
-    const budget = this.watchdog.options.stepBudget;
-    const timers = this.world.timers;
-    let t = task.t;
-    let pos = task.requestPos;
-    let len = task.requestLen;
-    let hits = 0;
-    let lean = true;
-    this.preempt = false;
-    // The hits' step budget stays set while the loop runs (the kernel makes no
-    // list operation between two hits); anything else runs without it.
-    lists.stepLimit = budget;
-    while (t < horizon) {
-      if (pos >= len) {
-        lists.stepLimit = Number.POSITIVE_INFINITY;
-        pos = 0;
-        len = this.refillRequests(task, buf, t);
-        if (len === 0) break;
-        lists.stepLimit = budget;
-      }
-      const r = buf[pos];
-      const a = r < 0 ? ~r : r;
-      if (a >= pages) {
-        lean = false;
-        break;
-      }
-      pos++;
-      const p = cache[pgoff + a];
-      if (p !== 0) {
-        // Each hit is an op too: `task.ops` gets them with the other totals at the end.
-        hits++;
-        t += fdAccessNs;
-        // `accessGuarded`, written out.
-        lists.steps = 0;
-        try {
-          (ops.folioAccessed as typeof accessed)(ctx, p - 1);
-        } catch (e) {
-          lists.stepLimit = Number.POSITIVE_INFINITY;
-          this.accessFailed(ctx, p - 1, e);
-          lean = false;
-          break;
-        }
-        if (slot.ops !== ops) {
-          lists.stepLimit = Number.POSITIVE_INFINITY;
-          this.recoverStrays(slot);
-          lean = false;
-          break;
-        }
-        continue;
-      }
-      task.t = t;
-      task.requestPos = pos;
-      task.requestLen = len;
-      lists.stepLimit = Number.POSITIVE_INFINITY;
-      this.leanMiss(task, vma, a, r < 0, ctx);
-      lists.stepLimit = budget;
-      if (task.killed) break;
-      task.ops++;
-      t = task.t;
-      if (slot.ops !== ops) {
-        lean = false;
-        break;
-      }
-      if (this.preempt || timers.peekTime() < t) break;
-    }
-    lists.stepLimit = Number.POSITIVE_INFINITY;
-    this.replayStopped(task, t, pos, len, hits);
-    return lean;
-  }
-
-  /** A replay loop stops: the task's time and place written back, its hits counted as accesses and ops. */
-  replayStopped(task: Task, t: number, pos: number, len: number, hits: number): void {
-    this.preempt = false;
-    if (!task.killed) task.t = t;
-    task.requestPos = pos;
-    task.requestLen = len;
-    task.accesses += hits;
-    task.ops += hits;
-    this.requests += hits;
-  }
-
-  /**
-   * A miss of a trace replay on the machine of `idealLeanCtx` (`ctx`),
-   * charged to a `leanMemcg`, for a regular file in an unlocked mapping:
-   * what slowOp → fdRead or fdWrite → readPages → allocPage → `lruAdd` →
-   * `markAccessed` do for one page in ideal mode, in one place, with
-   * `allocIdeal` written out and the evicted page's frame taken straight
-   * back (`idealShrinkOne`). Its hooks are called directly between
-   * `hookOpen` and `hookClose`. Where the miss parts from the common case (a
-   * hook fails or leaves something unusual, nothing could be reclaimed) it
-   * goes on with the general functions from there. The property that ideal
-   * mode gives the same results with `idealLeanPaths` off holds it to them.
-   */
-  leanMiss(task: Task, vma: Vma, a: number, write: boolean, ctx: LruvecCtx): void {
-    const slot = ctx.slot;
-    const ops = slot.ops;
-    const file = this.machine.files[vma.file];
-    const index = vma.pgoff + a;
-    const memcg = task.memcg;
-    const lv = ctx.lruvec;
-    const lvId = lv.id;
-    const f = this.machine.frames;
-    const flags = f.flags;
-    const lists = this.world.lists;
-    const c = this.world.counters.v;
-    const cost = this.machine.config.cost;
-    const zone = this.machine.nodes[0].zone;
-    const wd = this.watchdog;
-    this.requests++;
-    task.accesses++;
-    task.t += cost.fdAccessNs;
-    this.misses++;
-    if (!write) task.raWindow[0] = 1;
-    memcg.usage++;
-    let pfn = -1;
-    let shadow = 0;
-    // `allocIdeal`: evict exactly one page when memory is full.
-    if (zone.free === 0) {
-      const sc = this.directSc.reset('direct', null, 0, 1, task.t);
-      sc.batch = 1;
-      sc.priority = 0;
-      pfn = this.idealShrinkOne(ctx, sc, file, index, memcg);
-      shadow = this.reusedShadow;
-      let tries = 0;
-      while (pfn < 0 && zone.free === 0 && tries++ < 3) {
-        sc.resetPass();
-        this.shrinkNode(sc, 0);
-      }
-      if (pfn < 0 && zone.free === 0) {
-        this.oom('global', null, task);
-        if (task.killed || zone.free === 0) {
-          this.world.uncharge(memcg.id, 1);
-          return;
-        }
-      }
-    }
-    if (pfn < 0) {
-      pfn = this.machine.allocFrame(0);
-      f.memcg[pfn] = memcg.id;
-      shadow = this.world.pageCacheInsert(file, index, pfn, memcg);
-    }
-    c[VM.pgalloc_normal]++;
-    task.t += cost.allocNs;
-    let active = false;
-    if (shadow !== 0) {
-      // `refault` counts a refault and stops there for a policy with no refault hook.
-      if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
-      else active = refault(this, pfn, shadow, false);
-    }
-    if (ops.folioAdded !== undefined && slot.ops === ops) {
-      // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.
-      f.lruvec[pfn] = lvId;
-      const how = this.addHow;
-      how.reason = write ? 'write' : 'read';
-      how.active = active;
-      how.inFault = false;
-      how.vmFlags = vma.vmFlags;
-      if (active) flags[pfn] |= PG_ACTIVE;
-      this.hookOpen(slot, ops);
-      try {
-        (ops.folioAdded as NonNullable<ReclaimOps<unknown>['folioAdded']>)(ctx, pfn, how);
-      } catch (e) {
-        wd.failed(ctx, 'folioAdded', e);
-      }
-      this.hookClose(slot);
-      const list = lists.listOf[pfn];
-      if (slot.ops === ops && list >= 0 && lists.lruvecOf(list) === lvId && list !== lv.unevictableList) {
-        flags[pfn] |= PG_LRU;
-        lv.nrPages[LRU_FILE]++;
-      } else placed(this, ctx, ops, pfn, 'folioAdded');
-    } else lruAdd(this, pfn, vma.vmFlags, write ? 'write' : 'read', active, false);
-    if (!write) {
-      c[VM.pgpgin] += KIB_PER_PAGE;
-      const done = this.machine.devices[file.device].submit(
-        task.t,
-        1,
-        false,
-        true,
-        fileSector(file.id, index),
-      );
-      task.ioWaitNs += done - task.t;
-      task.t = done + cost.majorFaultNs;
-      task.readMisses++;
-    }
-    const accessed = ops.folioAccessed;
-    if (
-      accessed !== undefined &&
-      slot.ops === ops &&
-      (flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) === PG_LRU &&
-      f.lruvec[pfn] === lvId
-    )
-      this.accessGuarded(ctx, ops, accessed, pfn);
-    else markAccessed(this, pfn);
-    if (!write) task.raPrev[0] = a;
-  }
-
-  /**
-   * The replay's next requests into `buf`: how many, or 0 when the source
-   * is done and the task has exited at `t`.
-   */
-  refillRequests(task: Task, buf: Int32Array, t: number): number {
-    const n = (task.requestSource as (out: Int32Array) => number)(buf);
-    // The events these requests stand for: a read or write, and an op done.
-    this.events += 2 * n;
-    if (n === 0) {
-      task.t = t;
-      this.exitTask(task, false);
-    }
-    return n;
-  }
-
-  /** A memcg whose charges never reclaim: the root, with no limits. */
-  leanMemcg(memcg: Memcg): boolean {
-    return (
-      memcg.parent === null &&
-      memcg.max === Number.POSITIVE_INFINITY &&
-      memcg.high === Number.POSITIVE_INFINITY
-    );
-  }
-
-  /**
-   * `Watchdog.begin` for an outermost call (hook depth 0) of `ops`, the
-   * policy now in `slot`: what it records, without the call into it. With
-   * `hookClose`, the guard of ideal mode's miss path, whose hooks are
-   * called directly so that their call sites see one function each.
-   */
-  hookOpen(slot: PolicySlot, ops: ReclaimOps<unknown>): void {
-    const wd = this.watchdog;
-    const lists = this.world.lists;
-    wd.depth = 1;
-    wd.calledOps[0] = ops;
-    // The fallback policy is trusted; only an attached policy runs on a budget.
-    wd.budgeted = !slot.ejected;
-    lists.steps = 0;
-    lists.stepLimit = wd.budgeted ? wd.options.stepBudget : Number.POSITIVE_INFINITY;
-  }
-
-  /** `Watchdog.end` for `hookOpen`'s call: recover what a nested ejection left behind. */
-  hookClose(slot: PolicySlot): void {
-    const wd = this.watchdog;
-    wd.depth = 0;
-    this.world.lists.stepLimit = Number.POSITIVE_INFINITY;
-    if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
-  }
-
-  /**
-   * `markAccessed`'s guard without its bookkeeping, for the ideal-mode hit
-   * loops: the hook runs on its step budget, and a failure is handed to the
-   * watchdog as usual. Small, so the loops get it inlined.
-   */
-  accessGuarded(
-    c: LruvecCtx,
-    policy: ReclaimOps<unknown>,
-    hook: NonNullable<ReclaimOps<unknown>['folioAccessed']>,
-    pfn: number,
-  ): void {
-    const lists = this.world.lists;
-    lists.steps = 0;
-    lists.stepLimit = this.watchdog.options.stepBudget;
-    try {
-      // A method call: its site's feedback names the hook, so it can be inlined (`hook.call` cannot).
-      (policy.folioAccessed as typeof hook)(c, pfn);
-    } catch (e) {
-      lists.stepLimit = Number.POSITIVE_INFINITY;
-      this.accessFailed(c, pfn, e);
-      return;
-    }
-    lists.stepLimit = Number.POSITIVE_INFINITY;
-    // Ejected by a nested call while the hook went on: what `watchdog.end` would put right.
-    if (c.slot.ops !== policy) this.recoverStrays(c.slot);
-  }
-
-  /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
-  accessFailed(ctx: LruvecCtx, pfn: number, e: unknown): void {
-    const wd = this.watchdog;
-    const outer = wd.begin(ctx);
-    try {
-      wd.failed(ctx, 'folioAccessed', e);
-    } finally {
-      wd.end(outer);
-    }
-    markAccessed(this, pfn);
-  }
 
   // ---- LRU membership --------------------------------------------------------------
 
@@ -1369,14 +637,14 @@ export class Kernel implements ReclaimCore {
     req.nr = want;
     req.sc = sc;
     let got: number | typeof HOOK_FAILED;
-    this.hookOpen(slot, ops);
+    hookOpen(this, slot, ops);
     try {
       got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, buf);
     } catch (e) {
       wd.failed(ctx, 'evictCandidates', e);
       got = HOOK_FAILED;
     }
-    this.hookClose(slot);
+    hookClose(this, slot);
     const pfn = buf[0];
     const list = pfn >= 0 && pfn < f.count ? lists.listOf[pfn] : -1;
     if (
@@ -1421,14 +689,14 @@ export class Kernel implements ReclaimCore {
     let decision: Decision | typeof HOOK_FAILED = 'reclaim';
     const check = ops.checkReferences;
     if (check !== undefined) {
-      this.hookOpen(slot, ops);
+      hookOpen(this, slot, ops);
       try {
         decision = (ops.checkReferences as typeof check)(ctx, pfn, rmap, sc);
       } catch (e) {
         wd.failed(ctx, 'checkReferences', e);
         decision = HOOK_FAILED;
       }
-      this.hookClose(slot);
+      hookClose(this, slot);
       if (decision !== 'reclaim') decision = this.decision(ctx, decision);
     }
     if (decision === 'activate' || decision === 'keep') {
@@ -1442,14 +710,14 @@ export class Kernel implements ReclaimCore {
     let payload = 0;
     const evicted = ops.evicted;
     if (evicted !== undefined) {
-      this.hookOpen(slot, ops);
+      hookOpen(this, slot, ops);
       try {
         payload = (ops.evicted as typeof evicted)(ctx, pfn, sc);
       } catch (e) {
         wd.failed(ctx, 'evicted', e);
         payload = 0;
       }
-      this.hookClose(slot);
+      hookClose(this, slot);
     }
     const shadowLv =
       ops.shadowScope === 'target' ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, lv.node) : lv;
@@ -1980,7 +1248,14 @@ export class Kernel implements ReclaimCore {
     const req = this.evictReq;
     req.nr = want;
     req.sc = sc;
-    const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, this.evictBuf, undefined);
+    const got = this.watchdog.call(
+      ctx,
+      'evictCandidates',
+      ops.evictCandidates,
+      req,
+      this.evictBuf,
+      undefined,
+    );
     return this.evictProposed(ctx, ops, sc, want, got);
   }
 
@@ -2623,168 +1898,13 @@ export class Kernel implements ReclaimCore {
 
   // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
 
-  unmapVma(task: Task, vma: Vma): void {
-    if (!vma.mapped) return;
-    const mm = task.mm;
-    const f = this.machine.frames;
-    const swap = this.machine.swap;
-    for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
-      const p = mm.pte[vpn];
-      if (p === 0) continue;
-      if (vma.file >= 0) {
-        if (p > 0) {
-          const pfn = p - 1;
-          if (mm.pteBits[vpn] & PTE_DIRTY) {
-            this.world.markDirty(pfn);
-            if ((f.flags[pfn] & PG_SWAPBACKED) === 0) this.flusher.queue(pfn, this.now);
-          }
-          f.mapcount[pfn]--;
-          mm.rssFile--;
-        }
-      } else if (p === ZERO_PAGE_PTE) {
-        // The zero page is no one's: nothing to free.
-      } else if (p > 0) {
-        this.freeAnon(p - 1);
-        mm.rssAnon--;
-      } else {
-        const slot = -p - 1;
-        const pfn = swap!.frame[slot];
-        if (pfn >= 0) this.freeAnon(pfn);
-        else this.world.releaseSwapEntry(slot);
-        mm.swapEnts--;
-      }
-      mm.pte[vpn] = 0;
-      mm.pteBits[vpn] = 0;
-    }
-    vma.mapped = false;
-    task.regionBase[vma.region] = -1;
-    if (vma.file >= 0) {
-      const maps = this.machine.files[vma.file].mappings;
-      const i = maps.findIndex((m) => m.mm === mm.id && m.start === vma.start);
-      if (i >= 0) maps.splice(i, 1);
-    }
-  }
-
-  freeAnon(pfn: number): void {
-    const f = this.machine.frames;
-    const lvId = f.lruvec[pfn];
-    if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {
-      const ctx = this.ctxs[lvId];
-      const unevictable = (f.flags[pfn] & PG_UNEVICTABLE) !== 0;
-      this.world.lruDel(pfn);
-      const ops = ctx.slot.ops;
-      if (!unevictable && ops.folioRemoved)
-        this.watchdog.guard(
-          ctx,
-          'folioRemoved',
-          () => ops.folioRemoved!(ctx, pfn),
-          () => {},
-        );
-    }
-    if (f.flags[pfn] & PG_SWAPCACHE) {
-      this.world.swapCacheDrop(f.swapSlot[pfn], f.memcg[pfn]);
-      this.world.freeSwapSlot(pfn);
-    }
-    f.mapcount[pfn] = 0;
-    f.flags[pfn] &= ~PG_DIRTY;
-    this.world.releaseFrame(pfn, 0);
-  }
-
-  madvise(task: Task, vma: Vma, advice: number): void {
-    if (advice === MADV_COLD || advice === MADV_PAGEOUT) {
-      const mm = task.mm;
-      const f = this.machine.frames;
-      for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
-        const p = mm.pte[vpn];
-        if (p <= 0 || p === ZERO_PAGE_PTE) continue;
-        const pfn = p - 1;
-        // `folio_likely_mapped_shared`: a folio others map too is left alone.
-        if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
-        mm.pteBits[vpn] &= ~PTE_YOUNG;
-        if (advice === MADV_PAGEOUT) continue;
-        const ctx = this.ctxs[f.lruvec[pfn]];
-        const ops = ctx.slot.ops;
-        if (ops.deactivate)
-          this.watchdog.guard(
-            ctx,
-            'deactivate',
-            () => ops.deactivate!(ctx, pfn, 'cold'),
-            () => {},
-          );
-        else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
-        this.world.counters.v[VM.pgdeactivate]++;
-      }
-      if (advice === MADV_PAGEOUT) this.pageoutRange(task, vma);
-      return;
-    }
-    // MADV_NORMAL / RANDOM / SEQUENTIAL change the VMA's recency flags.
-    vma.vmFlags &= ~(VM_SEQ_READ | VM_RAND_READ);
-    if (advice === 1) vma.vmFlags |= VM_RAND_READ;
-    if (advice === 2) vma.vmFlags |= VM_SEQ_READ;
-    if (vma.file >= 0) {
-      for (const m of this.machine.files[vma.file].mappings)
-        if (m.mm === task.mm.id && m.start === vma.start) m.vmFlags = vma.vmFlags;
-    }
-  }
-
-  /**
-   * Models MADV_PAGEOUT (`madvise_cold_or_pageout_pte_range` then
-   * `reclaim_pages`): every folio of the range mapped only here has lost its
-   * young bit and PG_referenced above; each is isolated and goes through
-   * shrink_folio_list with references ignored, per lruvec, and the
-   * survivors (dirty file folios, locked ones) are put back. Policy
-   * choice plays no part, as in the kernel.
-   */
-  pageoutRange(task: Task, vma: Vma): void {
-    const f = this.machine.frames;
-    const mm = task.mm;
-    const byLruvec = new Map<LruvecCtx, number[]>();
-    for (let vpn = vma.start; vpn < vma.start + vma.pages; vpn++) {
-      const p = mm.pte[vpn];
-      if (p <= 0 || p === ZERO_PAGE_PTE) continue;
-      const pfn = p - 1;
-      if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
-      f.flags[pfn] &= ~PG_REFERENCED;
-      const ctx = this.ctxs[f.lruvec[pfn]];
-      this.isolateFolio(ctx.lruvec, pfn);
-      const ops = ctx.slot.ops;
-      if (ops.folioIsolated)
-        this.watchdog.guard(
-          ctx,
-          'folioIsolated',
-          () => ops.folioIsolated!(ctx, pfn),
-          () => {},
-        );
-      const list = byLruvec.get(ctx);
-      if (list) list.push(pfn);
-      else byLruvec.set(ctx, [pfn]);
-    }
-    const sc = this.proactiveSc.reset('proactive', null, 0, 0, task.t);
-    sc.accountSteal = false;
-    const buf = this.evictBuf;
-    const outcome = this.evictOutcome;
-    for (const [ctx, pfns] of byLruvec) {
-      for (let from = 0; from < pfns.length; from += buf.length) {
-        const n = Math.min(buf.length, pfns.length - from);
-        for (let i = 0; i < n; i++) buf[i] = pfns[from + i];
-        sc.node = ctx.lruvec.node;
-        sc.nrToReclaim += n;
-        const res = this.shrinkFolioList(ctx, buf, n, sc, outcome, null, true, true);
-        for (let i = 0; i < res.survivors; i++)
-          this.putback(ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
-      }
-    }
-    task.t += sc.elapsedNs;
-    this.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
-  }
-
   exitTask(task: Task, killed: boolean): void {
     if (!task.alive) return;
     if (killed) task.killed = true;
     else task.finished = true;
     task.endNs = task.t;
     this.psi.exit(task.psiCpu, task.t);
-    for (const vma of task.mm.vmas) this.unmapVma(task, vma);
+    for (const vma of task.mm.vmas) unmapVma(this, task, vma);
     task.mm.exited = true;
   }
 
@@ -2841,80 +1961,6 @@ export class Kernel implements ReclaimCore {
 
   // ---- sampling, invariants, results --------------------------------------------------------------
 
-  sample(): void {
-    const s = this.series;
-    const c = this.world.counters;
-    if (s.timeNs.length >= MAX_SAMPLES) {
-      // Keep every other sample and halve the rate: bounded memory on any run length.
-      const thin = (a: number[]) => {
-        for (let i = 0; i < a.length / 2; i++) a[i] = a[2 * i];
-        a.length = Math.floor(a.length / 2);
-      };
-      for (const k of [
-        'timeNs',
-        'freePages',
-        'refaults',
-        'majorFaults',
-        'pgscan',
-        'pgsteal',
-        'activeAnon',
-        'inactiveAnon',
-        'activeFile',
-        'inactiveFile',
-      ] as const)
-        thin(s[k]);
-      for (const k of Object.keys(s.policyLists)) thin(s.policyLists[k]);
-      this.sampleIntervalNs *= 2;
-      s.intervalNs = this.sampleIntervalNs;
-    }
-    s.timeNs.push(this.now);
-    s.freePages.push(this.machine.freePages());
-    s.refaults.push(c.get('workingset_refault_anon') + c.get('workingset_refault_file'));
-    s.majorFaults.push(c.get('pgmajfault'));
-    s.pgscan.push(c.get('pgscan_anon') + c.get('pgscan_file'));
-    s.pgsteal.push(c.get('pgsteal_anon') + c.get('pgsteal_file'));
-    let aa = 0;
-    let ia = 0;
-    let af = 0;
-    let inf = 0;
-    const named: Record<string, number> = {};
-    for (const lv of this.world.lruvecs) {
-      const z = this.lruSizes(lv);
-      aa += z.activeAnon;
-      ia += z.inactiveAnon;
-      af += z.activeFile;
-      inf += z.inactiveFile;
-      const ctx = this.ctxs[lv.id];
-      const ops = ctx.slot.ops;
-      if (ops.policyLists)
-        this.watchdog.guard(
-          ctx,
-          'policyLists',
-          () => ops.policyLists!(ctx, named),
-          () => {},
-        );
-      else
-        for (const l of ctx.ownLists)
-          named[this.world.lists.name(l)] =
-            (named[this.world.lists.name(l)] ?? 0) + this.world.lists.length(l);
-    }
-    s.activeAnon.push(aa);
-    s.inactiveAnon.push(ia);
-    s.activeFile.push(af);
-    s.inactiveFile.push(inf);
-    const n = s.timeNs.length;
-    for (const [k, v] of Object.entries(named)) {
-      let arr = s.policyLists[k];
-      if (!arr) {
-        arr = new Array(n - 1).fill(0);
-        s.policyLists[k] = arr;
-      }
-      arr.push(v);
-    }
-    for (const arr of Object.values(s.policyLists)) while (arr.length < n) arr.push(0);
-    this.nextSampleNs = this.now + this.sampleIntervalNs;
-  }
-
   /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
   checkInvariants(where: string): void {
     checkKernelInvariants(this.machine, this.world, this.ctxs, where);
@@ -2964,80 +2010,6 @@ export class Kernel implements ReclaimCore {
       pageStateBits,
       events: this.events,
     };
-  }
-
-  /** Used by the watchdog on ejection: move every folio of the scope to the fallback policy. */
-  ejectSlot(slot: PolicySlot, exit: PolicyExit): void {
-    this.policyExits.push(exit);
-    if (!this.fallback) throw new PolicyEjected(exit);
-    slot.ops = this.fallback;
-    slot.ejected = true;
-    const f = this.machine.frames;
-    const lists = this.world.lists;
-    const strays = this.takeStrays(slot);
-    for (const ctx of this.ctxs) {
-      if (!ctx || ctx.slot !== slot) continue;
-      // `drain_evictable` then `fill_evictable`: unlink from the old lists, re-add through the fallback.
-      const pfns: number[] = strays.get(ctx) ?? [];
-      for (const l of ctx.ownLists) {
-        for (let p = lists.last(l); p !== -1; p = lists.last(l)) {
-          lists.remove(p);
-          pfns.push(p);
-        }
-      }
-      for (const p of pfns) f.flags[p] &= ~(PG_ACTIVE | PG_LRU);
-      ctx.lruvec.nrPages[0] = 0;
-      ctx.lruvec.nrPages[1] = 0;
-      for (const p of pfns) f.policy[p] = 0;
-      this.initPolicyState(ctx);
-      for (const p of pfns.reverse()) {
-        this.addHow.reason = 'migrate';
-        this.addHow.active = false;
-        this.addHow.inFault = false;
-        this.addHow.vmFlags = 0;
-        placeOnLru(this, ctx, p, 'folioAdded');
-      }
-    }
-  }
-
-  /**
-   * A hook stopped between two list operations (it threw, ran out of budget,
-   * or went on after its policy was ejected) can leave a folio of its scope
-   * on no list, or on a list its lruvec does not own. Take each one off
-   * whatever list holds it (PG_lru stays set), grouped by lruvec, counted in
-   * `policy_overrides`.
-   */
-  takeStrays(slot: PolicySlot): Map<LruvecCtx, number[]> {
-    const f = this.machine.frames;
-    const lists = this.world.lists;
-    const strays = new Map<LruvecCtx, number[]>();
-    for (let pfn = 0; pfn < f.count; pfn++) {
-      if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU) continue;
-      const ctx = this.ctxs[f.lruvec[pfn]];
-      if (ctx?.slot !== slot || ctx.owns(lists.listOf[pfn])) continue;
-      if (lists.listOf[pfn] !== -1) lists.remove(pfn);
-      this.world.counters.v[VM.policy_overrides]++;
-      const list = strays.get(ctx);
-      if (list) list.push(pfn);
-      else strays.set(ctx, [pfn]);
-    }
-    return strays;
-  }
-
-  /** After an ejection by a nested hook: re-add what the rest of the old policy's hook left astray. */
-  recoverStrays(slot: PolicySlot): void {
-    const f = this.machine.frames;
-    for (const [ctx, pfns] of this.takeStrays(slot)) {
-      for (const pfn of pfns) {
-        f.flags[pfn] &= ~(PG_ACTIVE | PG_LRU);
-        ctx.lruvec.nrPages[f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE]--;
-        this.addHow.reason = 'migrate';
-        this.addHow.active = false;
-        this.addHow.inFault = false;
-        this.addHow.vmFlags = 0;
-        placeOnLru(this, this.ctxs[ctx.lruvec.id], pfn, 'folioAdded');
-      }
-    }
   }
 
   get kswapdFailures(): number[] {
