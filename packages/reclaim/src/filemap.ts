@@ -23,6 +23,7 @@ import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { lruAdd, markAccessed } from './lru-add.js';
 import { dirtyFilePage, mapFilePage } from './memory.js';
+import { allocPage } from './page-alloc.js';
 import {
   asyncReadahead,
   READAHEAD_PAGES,
@@ -175,7 +176,7 @@ export function fdWrite(kern: Kernel, task: Task, vma: Vma, a: number): void {
   if (p === 0) {
     // A full-page write needs no read.
     kern.misses++;
-    const pfn = kern.allocPage(task);
+    const pfn = allocPage(kern, task);
     if (pfn < 0) return;
     if (file.cache[index] !== 0) unchargeAndFree(kern, pfn);
     else {

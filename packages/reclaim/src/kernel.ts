@@ -1,29 +1,10 @@
 import {
   defaultMachineConfig,
-  HZ,
-  LRU_ANON,
-  LRU_FILE,
   Machine,
   type MachineConfig,
   type Memcg,
-  NS_PER_JIFFY,
   NS_PER_MS,
-  NS_PER_SEC,
-  PG_ANON,
-  PG_DIRTY,
-  PG_FILE,
-  PG_ISOLATED,
-  PG_LOCKED,
-  PG_LRU,
-  PG_MLOCKED,
-  PG_RECLAIM,
-  PG_SWAPBACKED,
-  PG_SWAPCACHE,
-  PG_UNEVICTABLE,
-  PG_WORKINGSET,
-  PG_WRITEBACK,
   Rng,
-  type SimFile,
   type TaskSpec,
   VM_ANON,
   VM_EXEC,
@@ -37,20 +18,16 @@ import {
 import {
   type LruSizes,
   type Lruvec,
-  packShadow,
   type RmapResult,
-  VM,
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
 import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
-import { cull, placeOnLru } from './lru-add.js';
-import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
+import { type KswapdState, kswapdStep } from './kswapd.js';
 import type {
   AddHow,
-  Decision,
   EvictRequest,
   IsolateResult,
   PutbackOutcome,
@@ -60,31 +37,38 @@ import type {
   ShadowInfo,
   ShrinkListResult,
 } from './ops.js';
-import { hookClose, hookOpen } from './policy-access.js';
 import { attachLruvec, ejectSlot, recoverStrays } from './policy-attach.js';
-import { defaultHooks, type LruvecCtx, type PolicySlot } from './policy-host.js';
-import { calculateProtection } from './protection.js';
+import type { LruvecCtx, PolicySlot } from './policy-host.js';
 import { Psi } from './psi.js';
-import { READ_DONE_TAG, READAHEAD_PAGES } from './readahead.js';
+import { READAHEAD_PAGES } from './readahead.js';
+import {
+  accountScan,
+  ageNonresident,
+  canReclaimAnon,
+  chargeNs,
+  isolate,
+  isolateOne,
+  lruSizes,
+  markDirty,
+  noteCost,
+  putback,
+  referenced,
+  shouldAbortScan,
+  swappiness,
+  wakeFlushers,
+} from './reclaim-core.js';
 import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
 import { Samples } from './samples.js';
-import {
-  DEF_PRIORITY,
-  MAX_RECLAIM_RETRIES,
-  MEMCG_CHARGE_BATCH,
-  MIN_LRU_BATCH,
-  type Reclaimer,
-  ScanControl,
-  SWAP_CLUSTER_MAX,
-  WBT_INFLIGHT_PAGES,
-  WBT_INFLIGHT_PAGES_KSWAPD,
-} from './scan-control.js';
+import { DEF_PRIORITY, ScanControl, WBT_INFLIGHT_PAGES, WBT_INFLIGHT_PAGES_KSWAPD } from './scan-control.js';
+import { shrinkFolioList } from './shrink-folio-list.js';
+import { shrinkNode } from './shrink-node.js';
 import { Task } from './task.js';
 import { QUANTUM_NS, runTask, secondTaskT } from './task-exec.js';
-import { unmapVma } from './unmap.js';
+import { proactiveReclaim } from './vmscan-direct.js';
 import { sample } from './vmstat-sample.js';
-import { HOOK_FAILED, Watchdog, type WatchdogOptions } from './watchdog.js';
+import { Watchdog, type WatchdogOptions } from './watchdog.js';
 import { WorkloadError } from './workload-error.js';
+import { completeIo, completeIoUntil } from './writeback.js';
 
 export interface PolicyAttachment {
   /** "system" (default), "node:N", or "memcg:/path" (that memcg's subtree). */
@@ -115,21 +99,6 @@ export interface KernelOptions {
    * way, which is what turning them off is for.
    */
   idealLeanPaths?: boolean;
-}
-
-interface KswapdState {
-  node: number;
-  active: boolean;
-  t: number;
-  failures: number;
-  /** In a balance_pgdat run: its priority, reclaimed so far, and whether it is napping. */
-  balancing: boolean;
-  priority: number;
-  reclaimedThisRun: number;
-  napUntil: number;
-  sc: ScanControl;
-  /** Its CPU in the PSI accounting. */
-  psiCpu: number;
 }
 
 /**
@@ -418,7 +387,7 @@ export class Kernel implements ReclaimCore {
       }
       if (next === timerT) {
         this.now = this.world.now = timerT;
-        this.completeIo();
+        completeIo(this);
         continue;
       }
       if (next === this.nextFlushNs) {
@@ -430,12 +399,12 @@ export class Kernel implements ReclaimCore {
       if (next === proT) {
         const req = this.proactive.shift()!;
         this.now = this.world.now = req.atNs;
-        this.proactiveReclaim(this.machine.memcg(req.memcg), req.pages, req.swappiness);
+        proactiveReclaim(this, this.machine.memcg(req.memcg), req.pages, req.swappiness);
         continue;
       }
       if (ksw && kswT <= taskT) {
         this.now = this.world.now = ksw.t;
-        this.kswapdStep(ksw);
+        kswapdStep(this, ksw);
         continue;
       }
       const horizon = Math.min(
@@ -463,1071 +432,45 @@ export class Kernel implements ReclaimCore {
 
   // ---- allocation ----------------------------------------------------------------------
 
-  /**
-   * Allocate one page for `task`, charged to `memcg` (its own, or the owner
-   * of a swap entry read ahead for it), reclaiming as needed; -1 if the task
-   * was killed. With `noRetry` (`__GFP_NORETRY`, readahead's mask) one round
-   * of reclaim is all it tries: -1 then also means "no memory", with no OOM kill.
-   */
-  allocPage(task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
-    if (!this.chargeMemcg(task, 1, noRetry, memcg)) return -1;
-    const pfn = this.allocFrame(task, noRetry);
-    if (pfn < 0) {
-      this.world.uncharge(memcg.id, 1);
-      return -1;
-    }
-    const f = this.machine.frames;
-    f.memcg[pfn] = memcg.id;
-    this.world.counters.v[VM.pgalloc_normal]++;
-    task.t += this.machine.config.cost.allocNs;
-    return pfn;
-  }
-
-  /** Nodes in allocation order for a task: its own first, then the others (cached per node). */
-  zonelist(task: Task): number[] {
-    let zl = this.zonelists[task.node];
-    if (!zl) {
-      zl = [task.node];
-      for (const n of this.machine.nodes) if (n.id !== task.node) zl.push(n.id);
-      this.zonelists[task.node] = zl;
-    }
-    return zl;
-  }
-
-  /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
-  allocFrame(task: Task, noRetry = false): number {
-    if (this.mode === 'ideal') return this.allocIdeal(task);
-    const nodes = this.machine.nodes;
-    const zl = this.zonelist(task);
-    for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.low) return this.machine.allocFrame(n);
-    for (const n of zl) this.wakeKswapd(n, task.t);
-    for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
-    let noProgress = 0;
-    for (;;) {
-      this.throttleDirectReclaim(task, zl[0]);
-      const reclaimed = this.directReclaim(task, zl);
-      if (task.killed) return -1;
-      for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
-      // __GFP_NORETRY gives up after one round of direct reclaim, before any retry or OOM.
-      if (noRetry) return -1;
-      // `should_reclaim_retry`
-      if (reclaimed > 0) noProgress = 0;
-      else if (this.waitForWriteback(task)) continue;
-      else noProgress++;
-      if (noProgress > MAX_RECLAIM_RETRIES || !this.anythingReclaimable(zl)) {
-        this.oom('global', null, task);
-        if (task.killed) return -1;
-        // `goto retry` after a kill: the allocation still honours the min
-        // watermark (only the victim may dip below it, and it has exited).
-        noProgress = 0;
-        for (const n of zl) if (nodes[n].zone.free > nodes[n].zone.min) return this.machine.allocFrame(n);
-      }
-    }
-  }
-
-  /**
-   * `reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK)` for a reclaimer that found
-   * nothing freeable while writeback is in flight: sleep until the next
-   * completion (at most HZ/10) and complete the I/O that is due by then, so
-   * the folios it frees can be reclaimed on the retry. False if nothing is in flight.
-   */
-  waitForWriteback(task: Task): boolean {
-    if (this.world.nrWriteback === 0) return false;
-    const next = this.world.timers.peekTime();
-    if (!Number.isFinite(next)) return false;
-    const wake = Math.min(Math.max(next, task.t), task.t + NS_PER_SEC / 10);
-    this.world.counters.v[VM.throttle_writeback]++;
-    task.directReclaimNs += wake - task.t;
-    this.psi.stall(task.psiCpu, task.t, wake);
-    task.t = wake;
-    while (this.world.timers.peekTime() <= task.t) {
-      this.now = this.world.now = this.world.timers.peekTime();
-      this.completeIo();
-    }
-    this.now = this.world.now = task.t;
-    return true;
-  }
-
-  /** Ideal mode: evict exactly one page when memory is full. */
-  allocIdeal(task: Task, leanCtx?: LruvecCtx): number {
-    const node = this.machine.nodes[0];
-    if (node.zone.free === 0) {
-      const sc = this.directSc.reset('direct', null, 0, 1, task.t);
-      sc.batch = 1;
-      sc.priority = 0;
-      const lean = leanCtx ?? this.idealLeanCtx();
-      // Its hooks open the watchdog's outermost section themselves.
-      if (lean !== null && this.watchdog.depth === 0) this.idealShrinkOne(lean, sc, null, 0, null);
-      else this.shrinkNode(sc, 0);
-      let tries = 0;
-      while (node.zone.free === 0 && tries++ < 3) {
-        sc.resetPass();
-        this.shrinkNode(sc, 0);
-      }
-      if (node.zone.free === 0) {
-        this.oom('global', null, task);
-        if (task.killed || node.zone.free === 0) return -1;
-      }
-    }
-    return this.machine.allocFrame(0);
-  }
-
-  /**
-   * The lruvec ideal mode evicts from without the general walk: the
-   * machine's only one (one memcg, one node), under a healthy policy that
-   * proposes candidates (no `shrink`, no `prepare`). Null otherwise.
-   */
-  idealLeanCtx(): LruvecCtx | null {
-    if (this.opts.idealLeanPaths === false) return null;
-    if (this.world.lruvecs.length !== 1 || this.machine.memcgs.length !== 1) return null;
-    const ctx = this.ctxs[this.world.lruvecs[0].id];
-    const ops = ctx.slot.ops;
-    if (ctx.slot.ejected || !ops.evictCandidates || ops.shrink || ops.prepare) return null;
-    return ctx;
-  }
-
-  /**
-   * `shrinkNode(sc, 0)` for the lruvec of `idealLeanCtx`, called at hook
-   * depth 0, with its effects on the scan control, the counters and the
-   * memcg cursor, but none of the walk: ask the policy for one candidate
-   * and, when it is a clean, unmapped file folio — every page of a trace
-   * replay — reclaim it here as `shrinkFolioList` would: isolated, its
-   * references checked (an unmapped folio's rmap walk finds nothing and
-   * costs nothing), its shadow made, its page freed. Anything else takes
-   * the general functions from where it parts. Hooks run between
-   * `hookOpen` and `hookClose`. Given `into`, the freed frame — the one `allocFrame` would hand
-   * back next — is taken at once as page `index` of `into` charged to
-   * `memcg` (`World.replaceIsolatedCleanFile`): the frame is returned and
-   * the shadow its insert found left in `reusedShadow`. Else -1.
-   */
-  idealShrinkOne(
-    ctx: LruvecCtx,
-    sc: ScanControl,
-    into: SimFile | null,
-    index: number,
-    memcg: Memcg | null,
-  ): number {
-    // `allocIdeal` has just reset `sc`: no pass to reset.
-    const lv = ctx.lruvec;
-    const lvId = lv.id;
-    const slot = ctx.slot;
-    const ops = slot.ops;
-    const wd = this.watchdog;
-    const lists = this.world.lists;
-    const f = this.machine.frames;
-    const flags = f.flags;
-    const c = this.world.counters.v;
-    sc.nodePassBase = 0;
-    const epoch = ++this.shrinkEpoch;
-    if (!(sc.isKswapd || sc.memcgFullWalk)) this.memcgIterCursor++;
-    // `calculateProtection` of the reclaim target itself (the root): none.
-    lv.memcg.emin = 0;
-    lv.memcg.elow = 0;
-    if (lv.nrPages[LRU_ANON] + lv.nrPages[LRU_FILE] === 0) {
-      this.congestionAndProgress(sc, 0, lv, 0);
-      return -1;
-    }
-    slot.preparedEpoch = epoch;
-    const buf = this.evictBuf;
-    const want = Math.min(
-      buf.length,
-      Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
-    );
-    const req = this.evictReq;
-    req.nr = want;
-    req.sc = sc;
-    let got: number | typeof HOOK_FAILED;
-    hookOpen(this, slot, ops);
-    try {
-      got = (ops.evictCandidates as NonNullable<ReclaimOps<unknown>['evictCandidates']>)(ctx, req, buf);
-    } catch (e) {
-      wd.failed(ctx, 'evictCandidates', e);
-      got = HOOK_FAILED;
-    }
-    hookClose(this, slot);
-    const pfn = buf[0];
-    const list = pfn >= 0 && pfn < f.count ? lists.listOf[pfn] : -1;
-    if (
-      !(
-        got === 1 &&
-        want === 1 &&
-        slot.ops === ops &&
-        list >= 0 &&
-        f.lruvec[pfn] === lvId &&
-        (flags[pfn] & (PG_LRU | PG_UNEVICTABLE | PG_SWAPBACKED | PG_DIRTY | PG_WRITEBACK | PG_MLOCKED)) ===
-          PG_LRU &&
-        f.mapcount[pfn] === 0 &&
-        lists.lruvecOf(list) === lvId &&
-        list !== lv.unevictableList &&
-        sc.mayUnmap
-      )
-    ) {
-      this.evictProposed(ctx, ops, sc, want, got);
-      this.congestionAndProgress(sc, 0, lv, 0);
-      return -1;
-    }
-    // `isolateOne` and `accountScan`, for the one folio.
-    if (this.isoLogging) this.isolateFolio(lv, pfn);
-    else {
-      lists.remove(pfn);
-      lv.nrPages[LRU_FILE]--;
-      lv.nrIsolated[LRU_FILE]++;
-      flags[pfn] = (flags[pfn] & ~PG_LRU) | PG_ISOLATED;
-    }
-    sc.costNs += this.machine.config.cost.scanPageNs;
-    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
-    c[VM.pgscan_file]++;
-    sc.nrScanned++;
-    sc.nrTaken++;
-    sc.nrFileTaken++;
-    const wasWorkingset = (flags[pfn] & PG_WORKINGSET) !== 0;
-    const rmap = this.rmapScratch;
-    rmap.refs = 0;
-    rmap.vmFlags = 0;
-    rmap.mappings = 0;
-    // `decide`, with no references to find.
-    let decision: Decision | typeof HOOK_FAILED = 'reclaim';
-    const check = ops.checkReferences;
-    if (check !== undefined) {
-      hookOpen(this, slot, ops);
-      try {
-        decision = (ops.checkReferences as typeof check)(ctx, pfn, rmap, sc);
-      } catch (e) {
-        wd.failed(ctx, 'checkReferences', e);
-        decision = HOOK_FAILED;
-      }
-      hookClose(this, slot);
-      if (decision !== 'reclaim') decision = this.decision(ctx, decision);
-    }
-    if (decision === 'activate' || decision === 'keep') {
-      // `survive`, the accounting at the end of the list, and the putback.
-      if (decision === 'activate') c[VM.pgactivate]++;
-      this.putback(ctx, pfn, decision);
-      this.congestionAndProgress(sc, 0, lv, 0);
-      return -1;
-    }
-    // `removeMapping` for a clean file folio: its shadow, then the page.
-    let payload = 0;
-    const evicted = ops.evicted;
-    if (evicted !== undefined) {
-      hookOpen(this, slot, ops);
-      try {
-        payload = (ops.evicted as typeof evicted)(ctx, pfn, sc);
-      } catch (e) {
-        wd.failed(ctx, 'evicted', e);
-        payload = 0;
-      }
-      hookClose(this, slot);
-    }
-    const shadowLv =
-      ops.shadowScope === 'target' ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, lv.node) : lv;
-    const shadow =
-      slot.ops === ops || evicted === undefined ? packShadow(payload >>> 0, shadowLv.id, wasWorkingset) : 0;
-    let reused = -1;
-    if (into !== null) {
-      this.reusedShadow = this.world.replaceIsolatedCleanFile(pfn, shadow, into, index, memcg as Memcg);
-      if (this.reusedShadow >= 0) reused = pfn;
-    }
-    if (reused < 0) this.world.dropIsolatedCleanFile(pfn, shadow);
-    sc.costNs += this.machine.config.cost.freeNs;
-    sc.nrReclaimed++;
-    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
-    c[VM.pgsteal_file]++;
-    // `congestionAndProgress`: no dirty folio met, one reclaimed.
-    if (lv.congested || lv.cgroupCongested) this.congestionAndProgress(sc, 0, lv, 0);
-    else this.kswapd[0].failures = 0;
-    return reused;
-  }
-
-  anythingReclaimable(zl: number[]): boolean {
-    for (const n of zl) {
-      for (const lv of this.world.lruvecs) {
-        if (lv.node !== n) continue;
-        if (lv.nrPages[LRU_FILE] > 0) return true;
-        if (lv.nrPages[LRU_ANON] > 0 && this.machine.swap && this.machine.swap.free > 0) return true;
-      }
-    }
-    return this.world.nrWriteback > 0;
-  }
-
-  /** `throttle_direct_reclaim`: wait for kswapd while free pages are below half the min watermark. */
-  throttleDirectReclaim(task: Task, node: number): void {
-    const zone = this.machine.nodes[node].zone;
-    const k = this.kswapd[node];
-    let waited = 0;
-    while (zone.free < zone.min / 2 && k.failures < MAX_RECLAIM_RETRIES && waited < HZ) {
-      if (waited === 0) this.world.counters.v[VM.pgscan_direct_throttle]++;
-      this.wakeKswapd(node, task.t);
-      // Let kswapd run up to our new time: it runs as its own thread.
-      const until = task.t + NS_PER_JIFFY;
-      while (k.active && k.t < until && zone.free < zone.min / 2) {
-        this.now = this.world.now = k.t;
-        this.kswapdStep(k);
-      }
-      // Inside `__perform_reclaim`'s memstall section, as the reclaim it waits to do.
-      this.psi.stall(task.psiCpu, task.t, until);
-      task.t = until;
-      task.directReclaimNs += NS_PER_JIFFY;
-      waited++;
-    }
-  }
-
-  chargeMemcg(task: Task, pages: number, noRetry = false, memcg: Memcg = task.memcg): boolean {
-    for (let retries = 0; ; retries++) {
-      let over: Memcg | null = null;
-      for (let m: Memcg | null = memcg; m; m = m.parent) {
-        if (m.usage + pages > m.max) {
-          over = m;
-          break;
-        }
-      }
-      if (!over) break;
-      over.events.max++;
-      if (retries < MAX_RECLAIM_RETRIES) {
-        const reclaimed = this.memcgReclaim(task, over, pages, 'memcg');
-        if (task.killed) return false;
-        // `try_charge_memcg` with __GFP_NORETRY: one reclaim, then fail without OOM.
-        if (noRetry) {
-          let fits = true;
-          for (let m: Memcg | null = memcg; m; m = m.parent) if (m.usage + pages > m.max) fits = false;
-          if (!fits) return false;
-          continue;
-        }
-        // `try_charge_memcg` retries without spending a retry when reclaim made
-        // progress; folios under writeback will be freeable soon: wait for them too.
-        if (reclaimed > 0 || this.waitForWriteback(task)) retries--;
-        continue;
-      }
-      // `mem_cgroup_oom`
-      over.events.oom++;
-      this.oom('memcg', over, task);
-      if (task.killed) return false;
-      retries = 0;
-    }
-    this.world.charge(memcg, pages);
-    // memory.high: accumulate debt; reclaim it on "return to user". The debt is
-    // the charging task's (`current->memcg_nr_pages_over_high`), whichever memcg was charged.
-    for (let m: Memcg | null = memcg; m; m = m.parent) {
-      if (m.usage > m.high) {
-        task.memcg.overHighDebt += pages;
-        if (task.memcg.overHighDebt >= MEMCG_CHARGE_BATCH) this.handleOverHigh(task);
-        break;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Models `mem_cgroup_handle_over_high`: reclaim the debt from every
-   * ancestor over its memory.high (`reclaim_high`, which counts the high
-   * event), and keep reclaiming a batch at a time while that makes progress
-   * (or for MAX_RECLAIM_RETRIES tries); only when reclaim cannot keep up
-   * does the task sleep the penalty of its worst overage.
-   */
-  handleOverHigh(task: Task): void {
-    const debt = task.memcg.overHighDebt;
-    task.memcg.overHighDebt = 0;
-    let retries = MAX_RECLAIM_RETRIES;
-    for (let inRetry = false; ; inRetry = true) {
-      let reclaimed = 0;
-      for (let m: Memcg | null = task.memcg; m; m = m.parent) {
-        if (m.usage <= m.high) continue;
-        m.events.high++;
-        reclaimed += this.memcgReclaim(task, m, inRetry ? SWAP_CLUSTER_MAX : debt, 'memcg');
-        if (task.killed) return;
-      }
-      // `mem_find_max_overage` and `calculate_high_delay`: overage^2 * HZ
-      // >> 20 >> 14, scaled by the batch, clamped to 2 s.
-      let overage = 0;
-      for (let m: Memcg | null = task.memcg; m; m = m.parent)
-        if (m.usage > m.high) overage = Math.max(overage, ((m.usage - m.high) * 2 ** 20) / m.high);
-      let penaltyJiffies = ((overage * overage * HZ) / 2 ** 20 / 2 ** 14) * (debt / MEMCG_CHARGE_BATCH);
-      penaltyJiffies = Math.min(penaltyJiffies, 2 * HZ);
-      if (penaltyJiffies <= HZ / 100) return;
-      // Reclaim is making progress: encourage it rather than throttle.
-      if (reclaimed > 0 || retries-- > 0) continue;
-      const ns = penaltyJiffies * NS_PER_JIFFY;
-      this.world.counters.v[VM.memcg_high_throttle]++;
-      task.t += ns;
-      task.directReclaimNs += ns;
-      this.psi.stall(task.psiCpu, task.t - ns, task.t);
-      return;
-    }
-  }
-
   // ---- reclaim entry points ---------------------------------------------------------------
-
-  wakeKswapd(node: number, t: number): void {
-    const k = this.kswapd[node];
-    if (k.failures >= MAX_RECLAIM_RETRIES) return;
-    if (k.active) {
-      if (k.napUntil > t) {
-        // Woken during the short nap: kswapd went to sleep too early.
-        this.world.counters.v[VM.kswapd_low_wmark_hit_quickly]++;
-        k.napUntil = 0;
-        k.t = Math.max(t, this.now);
-        this.preempt = true;
-      }
-      return;
-    }
-    k.active = true;
-    k.t = Math.max(k.t, t);
-    this.preempt = true;
-  }
-
-  /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
-  kswapdStep(k: KswapdState): void {
-    const node = this.machine.nodes[k.node];
-    const zone = node.zone;
-    const balanced = zone.free > zone.high;
-    if (k.napUntil > 0) {
-      // Back from the short nap (`kswapd_try_to_sleep`).
-      k.napUntil = 0;
-      if (balanced) {
-        k.active = false;
-        return;
-      }
-      this.world.counters.v[VM.kswapd_high_wmark_hit_quickly]++;
-    }
-    if (!k.balancing) {
-      if (balanced) {
-        this.kswapdSleep(k);
-        return;
-      }
-      k.balancing = true;
-      k.priority = DEF_PRIORITY;
-      k.reclaimedThisRun = 0;
-      this.world.counters.v[VM.pageoutrun]++;
-      k.sc.reset('kswapd', null, k.node, 0, k.t);
-    }
-    const sc = k.sc;
-    sc.priority = k.priority;
-    sc.nrScanned = 0;
-    sc.costNs = 0;
-    sc.waitNs = 0;
-    sc.startNs = k.t;
-    // `kswapd_age_node`
-    for (const lv of this.world.lruvecs) {
-      if (lv.node !== k.node) continue;
-      const ctx = this.ctxs[lv.id];
-      const ops = ctx.slot.ops;
-      if (ops.age) {
-        const r = this.watchdog.guard(
-          ctx,
-          'age',
-          () => ops.age!(ctx, sc),
-          () => undefined,
-        );
-        if (r === 'oom') {
-          this.oom('min_ttl', null, null);
-        }
-      }
-    }
-    if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
-    sc.nrToReclaim = Math.max(zone.high, SWAP_CLUSTER_MAX);
-    const before = sc.nrReclaimed;
-    this.shrinkNode(sc, k.node);
-    const reclaimed = sc.nrReclaimed - before;
-    k.reclaimedThisRun += reclaimed;
-    const cost = Math.max(sc.costNs, 1_000);
-    const took = cost + sc.waitNs;
-    this.kswapdLatency.push(took);
-    this.world.counters.v[VM.reclaim_cpu_ns] += cost;
-    // `balance_pgdat` runs inside a memstall section.
-    this.psi.stall(k.psiCpu, k.t, k.t + took);
-    k.t += took;
-    if (this.opts.checkInvariants) this.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
-    if (zone.free > zone.high) {
-      this.endBalance(k);
-      return;
-    }
-    const raisePriority = !(Math.max(sc.nrScanned, reclaimed) >= sc.nrToReclaim);
-    if (raisePriority || reclaimed === 0) k.priority--;
-    if (k.priority < 1) {
-      // `balance_pgdat` restarts once without cache-trim mode when a whole
-      // priority loop reclaimed nothing and trimming the page cache failed.
-      if (k.reclaimedThisRun === 0 && !sc.noCacheTrimMode && sc.cacheTrimModeFailed) {
-        sc.noCacheTrimMode = true;
-        k.priority = DEF_PRIORITY;
-        return;
-      }
-      this.endBalance(k);
-    }
-  }
-
-  endBalance(k: KswapdState): void {
-    k.balancing = false;
-    if (k.reclaimedThisRun === 0) k.failures++;
-    this.snapshotRefaults(k.node, null);
-    const zone = this.machine.nodes[k.node].zone;
-    if (zone.free > zone.high) this.kswapdSleep(k);
-    else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
-  }
-
-  kswapdSleep(k: KswapdState): void {
-    // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
-    this.pgdatDirty[k.node] = false;
-    this.pgdatWriteback[k.node] = false;
-    for (const lv of this.world.lruvecs) {
-      if (lv.node !== k.node) continue;
-      lv.congested = false;
-      lv.cgroupCongested = false;
-    }
-    k.napUntil = k.t + NS_PER_SEC / 10;
-    k.t = k.napUntil;
-  }
-
-  /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
-  snapshotRefaults(node: number, target: Memcg | null): void {
-    const lv = this.world.findLruvec(target ?? this.machine.rootMemcg, node);
-    if (!lv) return;
-    lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
-    lv.refaultsSnapshot[1] = lv.workingsetActivate[1];
-  }
-
-  /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
-  directReclaim(task: Task, zl: number[]): number {
-    const sc = this.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX, task.t);
-    this.world.counters.v[VM.allocstall_normal]++;
-    const start = task.t;
-    const r = this.doTryToFreePages(sc, zl, task);
-    this.finishDirect(task, sc, start);
-    return r;
-  }
-
-  finishDirect(task: Task, sc: ScanControl, start: number): void {
-    task.t += sc.elapsedNs;
-    const lat = task.t - start;
-    task.directReclaimNs += lat;
-    this.psi.stall(task.psiCpu, start, task.t);
-    this.directLatency.push(lat);
-    const c = this.world.counters.v;
-    c[VM.direct_reclaim_ns] += lat;
-    c[VM.reclaim_cpu_ns] += sc.costNs;
-  }
-
-  /**
-   * `skip_throttle_noprogress`: no point sleeping when kswapd has given up
-   * (near OOM), or when at most half the reclaimable pages wait on
-   * write-back (they will throttle as they reach the LRU tail instead).
-   */
-  skipThrottleNoprogress(node: number): boolean {
-    if (this.kswapd[node].failures >= MAX_RECLAIM_RETRIES) return true;
-    let reclaimable = 0;
-    const swapOk = this.machine.swap !== null && this.machine.swap.free > 0;
-    for (const lv of this.world.lruvecs) {
-      if (lv.node !== node) continue;
-      reclaimable += lv.nrPages[LRU_FILE] + (swapOk ? lv.nrPages[LRU_ANON] : 0);
-    }
-    // Machine-wide dirty and write-back counts stand in for the node's.
-    const writePending = this.world.nrFileDirty + this.world.nrWriteback;
-    return 2 * writePending <= reclaimable;
-  }
-
-  doTryToFreePages(sc: ScanControl, zl: number[], task: Task | null): number {
-    for (let attempt = 0; attempt < 4; attempt++) {
-      for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
-        sc.nrScanned = 0;
-        this.completeIoUntil(sc.clockNs);
-        for (const n of zl) {
-          sc.node = n;
-          this.shrinkNode(sc, n);
-        }
-        if (this.opts.checkInvariants)
-          this.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
-        if (sc.nrReclaimed >= sc.nrToReclaim) break;
-        if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
-        // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy,
-        // unless `skip_throttle_noprogress` says waiting cannot help.
-        if (
-          sc.priority === 1 &&
-          sc.nrReclaimed === 0 &&
-          sc.reclaimer === 'direct' &&
-          task &&
-          !this.skipThrottleNoprogress(zl[0])
-        ) {
-          this.world.counters.v[VM.throttle_noprogress]++;
-          task.t += NS_PER_JIFFY;
-        }
-      }
-      for (const n of zl) {
-        this.snapshotRefaults(n, sc.target);
-        // The memcg's congestion tag lasts one reclaim (`do_try_to_free_pages`).
-        if (sc.cgroupReclaim) {
-          const lv = this.world.findLruvec(sc.target as Memcg, n);
-          if (lv) lv.cgroupCongested = false;
-        }
-      }
-      if (sc.nrReclaimed > 0) break;
-      // The retry ladder of `do_try_to_free_pages`.
-      if (!sc.memcgFullWalk) sc.memcgFullWalk = true;
-      else if (sc.skippedDeactivate && !sc.forceDeactivate) sc.forceDeactivate = true;
-      else if (sc.memcgLowSkipped && !sc.memcgLowReclaim) sc.memcgLowReclaim = true;
-      else break;
-      sc.skippedDeactivate = false;
-    }
-    if (sc.nrReclaimed > 0) for (const n of zl) this.kswapd[n].failures = 0;
-    return sc.nrReclaimed;
-  }
-
-  /** `try_to_free_mem_cgroup_pages` */
-  memcgReclaim(task: Task | null, memcg: Memcg, pages: number, why: Reclaimer, swappiness?: number): number {
-    const sc = (why === 'proactive' ? this.proactiveSc : this.memcgSc).reset(
-      why,
-      memcg,
-      task?.node ?? 0,
-      Math.max(pages, SWAP_CLUSTER_MAX),
-      task ? task.t : this.now,
-    );
-    if (why === 'proactive') {
-      sc.proactive = true;
-      if (swappiness !== undefined) sc.proactiveSwappiness = swappiness;
-    }
-    this.world.counters.v[VM.memcg_reclaim]++;
-    const start = task ? task.t : this.now;
-    const zl = task ? this.zonelist(task) : this.machine.nodes.map((n) => n.id);
-    const r = this.doTryToFreePages(sc, zl, task);
-    if (task) this.finishDirect(task, sc, start);
-    return r;
-  }
-
-  /** memory.reclaim (`user_proactive_reclaim`). */
-  proactiveReclaim(memcg: Memcg, pages: number, swappiness?: number): number {
-    let reclaimed = 0;
-    let failures = 0;
-    while (reclaimed < pages && failures < MAX_RECLAIM_RETRIES) {
-      // `memory_reclaim`: a quarter of what is left per call, which
-      // try_to_free_mem_cgroup_pages raises to at least SWAP_CLUSTER_MAX.
-      const batch = Math.floor((pages - reclaimed) / 4);
-      const r = this.memcgReclaim(null, memcg, batch, 'proactive', swappiness);
-      if (r === 0) failures++;
-      reclaimed += r;
-    }
-    this.world.counters.v[VM.proactive_reclaimed] += reclaimed;
-    return reclaimed;
-  }
 
   // ---- shrink_node ------------------------------------------------------------------------
 
-  /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
-  protection(memcg: Memcg, target: Memcg): void {
-    calculateProtection(memcg, target, this.machine.config.memoryRecursiveProt === true);
-  }
-
-  /** `shrink_node`: every memcg of the target's subtree on this node, then writeback bookkeeping. */
-  shrinkNode(sc: ScanControl, node: number): void {
-    sc.resetPass();
-    const target = sc.target ?? this.machine.rootMemcg;
-    const targetLv = this.world.lruvec(target, node);
-    const reclaimedBefore = sc.nrReclaimed;
-    sc.nodePassBase = reclaimedBefore;
-    const memcgs = this.subtreeOf(target);
-    const epoch = ++this.shrinkEpoch;
-    const start = sc.isKswapd || sc.memcgFullWalk ? 0 : this.memcgIterCursor++ % memcgs.length;
-    for (let i = 0; i < memcgs.length; i++) {
-      const memcg = memcgs[(start + i) % memcgs.length];
-      this.protection(memcg, target);
-      if (memcg.usage <= memcg.emin && memcg.emin > 0) continue;
-      if (memcg.usage <= memcg.elow && memcg.elow > 0) {
-        if (!sc.memcgLowReclaim) {
-          sc.memcgLowSkipped = true;
-          continue;
-        }
-        memcg.events.low++;
-      }
-      const lv = this.world.findLruvec(memcg, node);
-      if (!lv || lv.evictable === 0) continue;
-      const ctx = this.ctxs[lv.id];
-      const ops = ctx.slot.ops;
-      if (ctx.slot.preparedEpoch !== epoch) {
-        ctx.slot.preparedEpoch = epoch;
-        if (ops.prepare) {
-          const pctx = this.ctxs[targetLv.id].slot === ctx.slot ? this.ctxs[targetLv.id] : ctx;
-          this.watchdog.guard(
-            pctx,
-            'prepare',
-            () => ops.prepare!(pctx, sc),
-            () => {},
-          );
-        }
-      }
-      this.shrinkLruvec(ctx, sc);
-      if (!sc.isKswapd && !sc.memcgFullWalk && sc.nrReclaimed >= sc.nrToReclaim) break;
-    }
-    // A policy that runs root reclaim of a node whole (`lru_gen_shrink_node`)
-    // returns before the write-back and congestion bookkeeping of shrink_node.
-    if (sc.rootReclaim && this.ctxs[targetLv.id].slot.ops.shrinksNodeWhole) {
-      if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
-      return;
-    }
-    // Writeback and congestion bookkeeping.
-    if (sc.isKswapd) {
-      if (sc.nrWriteback && sc.nrWriteback === sc.nrTaken) this.pgdatWriteback[node] = true;
-      if (sc.nrUnqueuedDirty && sc.nrUnqueuedDirty === sc.nrFileTaken) this.pgdatDirty[node] = true;
-      if (sc.nrImmediate) {
-        // `reclaim_throttle(WRITEBACK)`: kswapd waits for writeback, up to HZ/10.
-        this.world.counters.v[VM.throttle_writeback]++;
-        sc.waitNs += Math.min(NS_PER_SEC / 10, Math.max(0, this.world.timers.peekTime() - sc.clockNs));
-      }
-    }
-    this.congestionAndProgress(sc, node, targetLv, reclaimedBefore);
-  }
-
-  /** The end of `shrink_node`: congestion tags, the CONGESTED throttle, kswapd's failure count. */
-  congestionAndProgress(sc: ScanControl, node: number, targetLv: Lruvec, reclaimedBefore: number): void {
-    // Every dirty folio met was under write-back and tagged for immediate
-    // reclaim: the node (kswapd) or the memcg (cgroup reclaim) is congested.
-    if (sc.nrDirty && sc.nrDirty === sc.nrCongested) {
-      if (sc.cgroupReclaim) targetLv.cgroupCongested = true;
-      if (sc.isKswapd) targetLv.congested = true;
-    }
-    // `reclaim_throttle(CONGESTED)`: other reclaimers of a congested target
-    // sleep a jiffy, unless `skip_throttle_noprogress` says waiting cannot help.
-    if (
-      !sc.isKswapd &&
-      (targetLv.congested || targetLv.cgroupCongested) &&
-      !this.skipThrottleNoprogress(node)
-    ) {
-      this.world.counters.v[VM.throttle_congested]++;
-      sc.waitNs += NS_PER_JIFFY;
-    }
-    if (sc.nrReclaimed > reclaimedBefore) this.kswapd[node].failures = 0;
-    else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
-  }
-
-  shrinkLruvec(ctx: LruvecCtx, sc: ScanControl): void {
-    const ops = ctx.slot.ops;
-    if (ops.shrink) {
-      this.isoLogging = true;
-      this.isoLogLen = 0;
-      let ejected = false;
-      this.watchdog.guard(
-        ctx,
-        'shrink',
-        () => ops.shrink!(ctx, sc),
-        () => {
-          ejected = true;
-          return undefined;
-        },
-      );
-      this.isoLogging = false;
-      const isolatedAny = this.isoLogLen > 0;
-      this.restoreIsolated(ctx);
-      if (ejected) this.shrinkLruvec(ctx, sc);
-      else this.watchStall(ctx, sc, isolatedAny);
-      return;
-    }
-    // cache_ext-style batch eviction: ask for candidates, make up any shortfall.
-    const buf = this.evictBuf;
-    let want = Math.min(
-      buf.length,
-      Math.max(sc.batch, Math.min(sc.nrToReclaim - sc.nrReclaimed, buf.length)),
-    );
-    // The priority's scan target, as `get_scan_count` sizes it (the evictable
-    // pages >> priority), so a priority-0 pass covers the whole lruvec; at
-    // least the one batch asked for. Ideal mode evicts one page per call.
-    const lv = ctx.lruvec;
-    const anonOk = sc.maySwap && this.canReclaimAnon(lv, sc);
-    const target =
-      this.mode === 'ideal' ? 0 : (lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0)) >> sc.priority;
-    let scanned = 0;
-    for (;;) {
-      const taken = this.evictBatch(ctx, ops, sc, want);
-      // Nothing left to isolate, or the policy was ejected and the fallback ran the pass.
-      if (taken <= 0 || ctx.slot.ops !== ops) return;
-      scanned += taken;
-      if (scanned >= target || sc.nrReclaimed >= sc.nrToReclaim) return;
-      want = Math.min(buf.length, SWAP_CLUSTER_MAX, target - scanned);
-    }
-  }
-
-  /** One batch of candidate eviction: ask the policy for `want` candidates; the number isolated. */
-  private evictBatch(ctx: LruvecCtx, ops: ReclaimOps<unknown>, sc: ScanControl, want: number): number {
-    if (!ops.evictCandidates) return this.evictProposed(ctx, ops, sc, want, 0);
-    // The allocation-free guard: this runs on every ideal-mode miss.
-    const req = this.evictReq;
-    req.nr = want;
-    req.sc = sc;
-    const got = this.watchdog.call(
-      ctx,
-      'evictCandidates',
-      ops.evictCandidates,
-      req,
-      this.evictBuf,
-      undefined,
-    );
-    return this.evictProposed(ctx, ops, sc, want, got);
-  }
-
-  /**
-   * The rest of `shrinkLruvec` for a policy that proposes candidates: check
-   * the `got` it proposed in `evictBuf` (0 when it has no such hook), make up
-   * any shortfall, isolate, `shrinkFolioList`, put the survivors back.
-   */
-  evictProposed(
-    ctx: LruvecCtx,
-    ops: ReclaimOps<unknown>,
-    sc: ScanControl,
-    want: number,
-    got: number | typeof HOOK_FAILED,
-  ): number {
-    const buf = this.evictBuf;
-    let n = 0;
-    if (ops.evictCandidates) {
-      n = got === HOOK_FAILED || ctx.slot.ops !== ops ? -1 : got;
-      if (n === -1 && ctx.slot.ops !== ops) {
-        this.shrinkLruvec(ctx, sc);
-        return -1;
-      }
-      if (!Number.isInteger(n) || n < 0 || n > want) {
-        this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `returned ${n} for a request of ${want}`);
-        n = 0;
-      }
-      const f = this.machine.frames;
-      for (let i = 0; i < n; i++) {
-        const pfn = buf[i];
-        if (
-          !(pfn >= 0 && pfn < f.count) ||
-          f.lruvec[pfn] !== ctx.lruvec.id ||
-          (f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU ||
-          !ctx.owns(this.world.lists.listOf[pfn])
-        ) {
-          this.watchdog.reject(
-            ctx,
-            'evictCandidates',
-            'invalid',
-            `proposed pfn ${pfn}, which is not an evictable folio on its lists`,
-          );
-          n = 0;
-          break;
-        }
-      }
-    }
-    const activeCtx = this.ctxs[ctx.lruvec.id];
-    if (n < want) n = defaultHooks.fillCandidates(activeCtx, buf, n, want, null);
-    let taken = 0;
-    let anon = 0;
-    const flags = this.machine.frames.flags;
-    for (let i = 0; i < n; i++) {
-      const pfn = buf[i];
-      if (this.isolateOne(activeCtx, pfn, sc)) {
-        buf[taken++] = pfn;
-        if (flags[pfn] & PG_SWAPBACKED) anon++;
-      }
-    }
-    // pgscan_anon/pgscan_file by the isolated folio's LRU type, as shrink_inactive_list counts them.
-    this.accountScan(sc, LRU_ANON, anon);
-    this.accountScan(sc, LRU_FILE, taken - anon);
-    const res = this.shrinkFolioList(activeCtx, buf, taken, sc, this.evictOutcome);
-    for (let i = 0; i < res.survivors; i++)
-      this.putback(activeCtx, buf[i], this.evictOutcome[i] === 1 ? 'activate' : 'keep');
-    return taken;
-  }
-
-  /** Put back anything a `shrink` hook left isolated (counted as a core override). */
-  restoreIsolated(ctx: LruvecCtx): void {
-    const f = this.machine.frames;
-    for (let i = 0; i < this.isoLogLen; i++) {
-      const pfn = this.isoLog[i];
-      if (f.flags[pfn] & PG_ISOLATED && f.lruvec[pfn] === ctx.lruvec.id) {
-        this.world.counters.v[VM.policy_overrides]++;
-        this.putback(ctx, pfn, 'keep');
-      }
-    }
-    this.isoLogLen = 0;
-  }
-
-  /**
-   * No progress under pressure: at priority 0, with reclaimable folios on
-   * its lists, `shrink` does not even isolate one, again and again. (A policy
-   * that scans and finds nothing freeable is not stalling: that is OOM.)
-   */
-  watchStall(ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
-    const id = ctx.lruvec.id;
-    if (sc.priority > 0 || ctx.slot.ejected || this.mode === 'ideal') return;
-    const lv = ctx.lruvec;
-    // Swappiness 0 lets a policy leave anon alone entirely (the kernel's
-    // own may never scan it then): that is no stall.
-    const anonOk = this.canReclaimAnon(lv, sc) && sc.maySwap && this.swappiness(lv, sc) > 0;
-    const reclaimable = lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0);
-    // A handful of folios may legitimately round down to no scan at all.
-    if (isolatedAny || reclaimable < MIN_LRU_BATCH) {
-      this.stallCount[id] = 0;
-      return;
-    }
-    this.stallCount[id] = (this.stallCount[id] ?? 0) + 1;
-    if (this.stallCount[id] >= this.watchdog.options.stallBudget) {
-      this.stallCount[id] = 0;
-      this.watchdog.reject(
-        ctx,
-        'shrink',
-        'stall',
-        `isolated nothing in ${this.watchdog.options.stallBudget} passes at priority 0 with ${reclaimable} reclaimable pages`,
-      );
-    }
-  }
-
   // ---- ReclaimCore services -----------------------------------------------------------------
 
+  /**
+   * The block layer's write throttle (blk-wbt): with as many of reclaim's
+   * page writes in flight to the device as it allows, the reclaimer sleeps
+   * until the oldest completes, and the I/O due by then completes. This is
+   * what keeps reclaim from writing far more than it frees on a slow swap
+   * device: it runs at the device's pace. Synchronous devices (zram) have none.
+   */
+  waitForWriteSlot(pfn: number, sc: ScanControl): void {
+    const dev = this.world.writebackDevice(pfn);
+    if (dev.spec.synchronous) return;
+    const at = dev.writeSlotAt(sc.isKswapd ? WBT_INFLIGHT_PAGES_KSWAPD : WBT_INFLIGHT_PAGES);
+    if (at <= sc.clockNs) return;
+    sc.waitNs += at - sc.clockNs;
+    completeIoUntil(this, sc.clockNs);
+  }
+
+  // ---- writeback completion and the flusher ---------------------------------------------------
+
+  // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
+
+  // ---- sampling, invariants, results --------------------------------------------------------------
+
+  /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
+  // ---- ReclaimCore: what a policy may call (each runs the function of its module) ----
+
   isolate(ctx: LruvecCtx, list: number, nr: number, buf: Int32Array, sc: ScanControl): IsolateResult {
-    const res = this.isoResult;
-    res.scanned = 0;
-    res.taken = 0;
-    const lists = this.world.lists;
-    const f = this.machine.frames;
-    while (res.taken < nr && res.taken < buf.length) {
-      const pfn = lists.last(list);
-      if (pfn === -1) break;
-      res.scanned++;
-      if (!sc.mayUnmap && f.mapcount[pfn] > 0) {
-        lists.moveHead(list, pfn);
-        continue;
-      }
-      this.isolateFolio(ctx.lruvec, pfn);
-      buf[res.taken++] = pfn;
-    }
-    sc.costNs += res.scanned * this.machine.config.cost.scanPageNs;
-    return res;
+    return isolate(this, ctx, list, nr, buf, sc);
   }
 
   isolateOne(ctx: LruvecCtx, pfn: number, sc: ScanControl): boolean {
-    const f = this.machine.frames;
-    if ((f.flags[pfn] & PG_LRU) === 0 || f.lruvec[pfn] !== ctx.lruvec.id) return false;
-    if (!sc.mayUnmap && f.mapcount[pfn] > 0) return false;
-    this.isolateFolio(ctx.lruvec, pfn);
-    sc.costNs += this.machine.config.cost.scanPageNs;
-    return true;
+    return isolateOne(this, ctx, pfn, sc);
   }
 
-  isolateFolio(lv: Lruvec, pfn: number): void {
-    const f = this.machine.frames;
-    if (this.isoLogging) {
-      if (this.isoLogLen === this.isoLog.length) {
-        const g = new Int32Array(this.isoLog.length * 2);
-        g.set(this.isoLog);
-        this.isoLog = g;
-      }
-      this.isoLog[this.isoLogLen++] = pfn;
-    }
-    this.world.lists.remove(pfn);
-    const type = f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE;
-    lv.nrPages[type]--;
-    lv.nrIsolated[type]++;
-    f.flags[pfn] = (f.flags[pfn] & ~PG_LRU) | PG_ISOLATED;
-  }
-
-  accountScan(sc: ScanControl, type: number, n: number): void {
-    if (n === 0) return;
-    const c = this.world.counters.v;
-    if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct] += n;
-    if (type === LRU_ANON) c[VM.pgscan_anon] += n;
-    else if (type === LRU_FILE) c[VM.pgscan_file] += n;
-  }
-
-  referenced(pfn: number, sc: ScanControl, visitor: YoungPteVisitor | null = null): RmapResult {
-    const r = this.world.folioReferenced(pfn, visitor);
-    sc.costNs += this.world.rmapCost(r);
-    const out = this.rmapScratch;
-    out.refs = r.refs;
-    out.vmFlags = r.vmFlags;
-    out.mappings = r.mappings;
-    return out;
-  }
-
-  noteCost(lv: Lruvec, type: number, nrIo: number, nrRotated: number): void {
-    const cost = nrIo * SWAP_CLUSTER_MAX + nrRotated;
-    if (cost === 0) return;
-    // Adds to this lruvec and its ancestors on the node, halving both when they outgrow a quarter of the LRU.
-    for (let m: Memcg | null = lv.memcg; m; m = m.parent) {
-      const l = this.world.findLruvec(m, lv.node);
-      if (!l) continue;
-      if (type === LRU_FILE) l.fileCost += cost;
-      else l.anonCost += cost;
-      // `lruvec_page_state` of a memcg counts its whole subtree.
-      if (l.anonCost + l.fileCost > this.subtreeLruPages(m, lv.node) / 4) {
-        l.anonCost /= 2;
-        l.fileCost /= 2;
-      }
-    }
-  }
-
-  /** Evictable LRU pages of a memcg's subtree on a node. */
-  subtreeLruPages(memcg: Memcg, node: number): number {
-    let size = 0;
-    for (const m of this.subtreeOf(memcg)) {
-      const l = this.world.findLruvec(m, node);
-      if (l) size += l.nrPages[0] + l.nrPages[1];
-    }
-    return size;
-  }
-
-  ageNonresident(lv: Lruvec, n: number): void {
-    for (let m: Memcg | null = lv.memcg; m; m = m.parent) {
-      const l = this.world.findLruvec(m, lv.node);
-      if (l) l.nonresidentAge += n;
-    }
-  }
-
-  chargeNs(sc: ScanControl, ns: number): void {
-    sc.costNs += ns;
-  }
-
-  canReclaimAnon(lv: Lruvec, _sc: ScanControl): boolean {
-    const swap = this.machine.swap;
-    if (!swap || swap.free === 0) return false;
-    return this.world.swapAllowed(lv.memcg.id);
-  }
-
-  /**
-   * Models MGLRU's `should_abort_scan` for root reclaim: the goal is met, or
-   * kswapd sees the node above its high watermark by a batch. kswapd's goal
-   * is per node pass, as `lru_gen_shrink_node` restarts sc->nr_reclaimed
-   * for it; a direct reclaimer's counts since its reclaim began.
-   */
-  shouldAbortScan(_ctx: LruvecCtx, sc: ScanControl): boolean {
-    const reclaimed = sc.isKswapd ? sc.nrReclaimed - sc.nodePassBase : sc.nrReclaimed;
-    if (reclaimed >= sc.nrToReclaim) return true;
-    if (sc.isKswapd) {
-      const z = this.machine.nodes[sc.node].zone;
-      return z.free > z.high + MIN_LRU_BATCH;
-    }
-    return false;
-  }
-
-  swappiness(lv: Lruvec, sc: ScanControl): number {
-    if (sc.proactive && sc.proactiveSwappiness >= 0) return sc.proactiveSwappiness;
-    return lv.memcg.swappiness ?? this.machine.config.swappiness;
-  }
-
-  wakeFlushers(): void {
-    this.flusher.wakeAll(this.now);
-  }
-
-  markDirty(pfn: number): void {
-    this.world.markDirty(pfn);
-    if ((this.machine.frames.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE)
-      this.flusher.queue(pfn, this.now);
-  }
-
-  lruSizes(lv: Lruvec): LruSizes {
-    const ctx = this.ctxs[lv.id];
-    const out = this.sizesScratch;
-    const ops = ctx.slot.ops;
-    if (ops.lruSizes) {
-      // Ejected: the fallback reports the sizes.
-      if (this.watchdog.call(ctx, 'lruSizes', ops.lruSizes, out, undefined, undefined) === HOOK_FAILED) {
-        return this.lruSizes(lv);
-      }
-    } else defaultHooks.lruSizes(ctx, out);
-    return out;
-  }
-
-  /**
-   * Models `shrink_folio_list()`: for each isolated folio, the writeback
-   * checks, the policy's reference decision, swap allocation, unmap,
-   * pageout, shadow and free. Survivors are compacted to the front of `buf`
-   * with `outcome[i]` 1 = activate, 0 = keep.
-   */
   shrinkFolioList(
     ctx: LruvecCtx,
     buf: Int32Array,
@@ -1538,430 +481,68 @@ export class Kernel implements ReclaimCore {
     rmapWalk = true,
     ignoreReferences = false,
   ): ShrinkListResult {
-    const ideal = this.mode === 'ideal';
-    // Writes started earlier in this reclaim may have finished by now: their
-    // folios rotate to the tail before this batch is judged.
-    if (!ideal) this.completeIoUntil(sc.clockNs);
-    const res = this.shrinkResult;
-    res.reclaimed = 0;
-    res.survivors = 0;
-    res.activated = 0;
-    res.pageout = 0;
-    const f = this.machine.frames;
-    const cost = this.machine.config.cost;
-    const c = this.world.counters.v;
-    let unmapped = 0;
-    let reclaimedAnon = 0;
-    let reclaimedFile = 0;
-    for (let i = 0; i < n; i++) {
-      const pfn = buf[i];
-      // Ideal mode evicts exactly what was asked: the rest of a batch survives untouched.
-      if (ideal && sc.nrReclaimed + res.reclaimed >= sc.nrToReclaim) {
-        c[VM.policy_overrides]++;
-        this.survive(buf, outcome, res, pfn, 0);
-        continue;
-      }
-      // Re-read per folio: an ejection mid-list hands the rest to the fallback.
-      const ops = ctx.slot.ops;
-      let flags = f.flags[pfn];
-      // `folio_trylock` fails on a folio still being read in: kept, and not counted as scanned.
-      if (flags & PG_LOCKED) {
-        this.survive(buf, outcome, res, pfn, 0);
-        continue;
-      }
-      const isFile = (flags & PG_SWAPBACKED) === 0;
-      sc.nrScanned++;
-      let decision: Decision | 'activate-cull' = 'reclaim';
-      // Dirty/writeback classification of file folios.
-      if (isFile) {
-        const dirty = (flags & PG_DIRTY) !== 0;
-        const wb = (flags & PG_WRITEBACK) !== 0;
-        if (dirty || wb) sc.nrDirty++;
-        if (dirty && !wb) sc.nrUnqueuedDirty++;
-        if (wb && flags & PG_RECLAIM) sc.nrCongested++;
-        sc.nrTaken++;
-        sc.nrFileTaken++;
-      } else sc.nrTaken++;
-      if (flags & PG_WRITEBACK) {
-        if (sc.isKswapd && flags & PG_RECLAIM && this.pgdatWriteback[sc.node]) sc.nrImmediate++;
-        else {
-          f.flags[pfn] |= PG_RECLAIM;
-          sc.nrWriteback++;
-        }
-        this.survive(buf, outcome, res, pfn, 1);
-        continue;
-      }
-      // Without rmap (a policy that learns references from page-table walks), or
-      // with references ignored, only the VMA flags are read, so VM_LOCKED still
-      // reaches the core; no PTE is tested.
-      const rmap =
-        rmapWalk && !ignoreReferences
-          ? this.referenced(pfn, sc, visitor)
-          : this.world.folioReferenced(pfn, null, false);
-      if (rmap.vmFlags & VM_LOCKED) {
-        f.flags[pfn] |= PG_MLOCKED;
-        this.survive(buf, outcome, res, pfn, 2);
-        continue;
-      }
-      decision = ignoreReferences ? 'reclaim' : this.decide(ctx, ops, pfn, rmap, sc);
-      if (decision === 'activate') {
-        this.survive(buf, outcome, res, pfn, 1);
-        continue;
-      }
-      if (decision === 'keep') {
-        this.survive(buf, outcome, res, pfn, 0);
-        continue;
-      }
-      // Anon folio not yet in swap: give it a slot (`add_to_swap`). A shmem
-      // folio gets one only if it is dirty, when it is written (below).
-      if ((flags & (PG_ANON | PG_SWAPCACHE)) === PG_ANON) {
-        if (!sc.maySwap || !this.world.addToSwap(pfn)) {
-          this.survive(buf, outcome, res, pfn, 1);
-          continue;
-        }
-        flags = f.flags[pfn];
-      }
-      if (f.mapcount[pfn] > 0) {
-        const m = this.world.tryToUnmap(pfn);
-        if (m < 0) {
-          f.flags[pfn] |= PG_MLOCKED;
-          this.survive(buf, outcome, res, pfn, 2);
-          continue;
-        }
-        unmapped += m;
-        sc.costNs += m * cost.unmapNs;
-        // A dirty PTE made the page cache folio dirty: the flushers must hear of it.
-        if (isFile && (flags & PG_DIRTY) === 0 && f.flags[pfn] & PG_DIRTY) this.flusher.queue(pfn, this.now);
-        flags = f.flags[pfn];
-      }
-      if (flags & PG_DIRTY && !ideal) {
-        // File folios are written by the flushers, not by reclaim, unless
-        // kswapd sees the node clogged with dirty folios it met before.
-        if (isFile && !(sc.isKswapd && flags & PG_RECLAIM && this.pgdatDirty[sc.node])) {
-          f.flags[pfn] |= PG_RECLAIM;
-          c[VM.nr_vmscan_immediate_reclaim]++;
-          this.survive(buf, outcome, res, pfn, 1);
-          continue;
-        }
-        if (decision === 'reclaim-clean' || !sc.mayWritepage) {
-          this.survive(buf, outcome, res, pfn, 0);
-          continue;
-        }
-        // `pageout()`: shmem's writepage first moves the folio to the swap cache.
-        if (!this.shmemWriteout(pfn, flags, sc)) {
-          this.survive(buf, outcome, res, pfn, 1);
-          continue;
-        }
-        flags = f.flags[pfn];
-        if (unmapped > 0) {
-          c[VM.tlb_flushes]++;
-          sc.costNs += cost.tlbFlushNs;
-          unmapped = 0;
-        }
-        c[VM.nr_vmscan_write]++;
-        c[VM.writeback_requests]++;
-        res.pageout++;
-        this.waitForWriteSlot(pfn, sc);
-        const sync = this.world.startWriteback(pfn, sc.clockNs, true);
-        if (!sync) {
-          this.survive(buf, outcome, res, pfn, 0);
-          continue;
-        }
-        flags = f.flags[pfn];
-      } else if (flags & PG_DIRTY) {
-        // Ideal mode has no writeback: a dirty page is dropped as if written
-        // (a shmem one from the swap cache, where writing would have put it).
-        if (!this.shmemWriteout(pfn, flags, sc)) {
-          this.survive(buf, outcome, res, pfn, 1);
-          continue;
-        }
-        this.world.clearDirty(pfn);
-        flags = f.flags[pfn];
-      }
-      this.removeMapping(ctx, ops, pfn, flags, sc);
-      if (isFile) reclaimedFile++;
-      else reclaimedAnon++;
-      res.reclaimed++;
-    }
-    if (unmapped > 0) {
-      c[VM.tlb_flushes]++;
-      sc.costNs += cost.tlbFlushNs;
-    }
-    const reclaimed = reclaimedAnon + reclaimedFile;
-    sc.nrReclaimed += reclaimed;
-    if (sc.accountSteal) {
-      if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct] += reclaimed;
-      c[VM.pgsteal_anon] += reclaimedAnon;
-      c[VM.pgsteal_file] += reclaimedFile;
-    }
-    c[VM.pgactivate] += res.activated;
-    return res;
-  }
-
-  /**
-   * The block layer's write throttle (blk-wbt): with as many of reclaim's
-   * page writes in flight to the device as it allows, the reclaimer sleeps
-   * until the oldest completes, and the I/O due by then completes. This is
-   * what keeps reclaim from writing far more than it frees on a slow swap
-   * device: it runs at the device's pace. Synchronous devices (zram) have none.
-   */
-  private waitForWriteSlot(pfn: number, sc: ScanControl): void {
-    const dev = this.world.writebackDevice(pfn);
-    if (dev.spec.synchronous) return;
-    const at = dev.writeSlotAt(sc.isKswapd ? WBT_INFLIGHT_PAGES_KSWAPD : WBT_INFLIGHT_PAGES);
-    if (at <= sc.clockNs) return;
-    sc.waitNs += at - sc.clockNs;
-    this.completeIoUntil(sc.clockNs);
-  }
-
-  /**
-   * shmem's writepage (`shmem_writeout`): a dirty shmem folio still in its
-   * file's page cache moves to the swap cache to be written. False — the
-   * caller re-dirties and activates it — when reclaim may not swap or there
-   * is no slot; true for every other folio.
-   */
-  shmemWriteout(pfn: number, flags: number, sc: ScanControl): boolean {
-    if ((flags & (PG_FILE | PG_SWAPBACKED)) !== (PG_FILE | PG_SWAPBACKED)) return true;
-    return sc.maySwap && this.world.shmemWriteout(pfn);
-  }
-
-  /**
-   * `__remove_mapping`: leave a shadow and free the folio. The kernel leaves
-   * a shadow for every reclaimed cache folio, so refaults are counted alike
-   * under every policy; the payload is the policy's (`evicted`), and none is
-   * left if that hook failed and ejected the policy.
-   */
-  removeMapping(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, flags: number, sc: ScanControl): void {
-    // A clean shmem folio dropped from its page cache is zeros: no shadow is left (`__remove_mapping`
-    // asks workingset_eviction only for swap-cache and file-LRU folios).
-    if ((flags & (PG_FILE | PG_SWAPBACKED)) === (PG_FILE | PG_SWAPBACKED)) {
-      this.world.lruDel(pfn);
-      this.world.releaseFrame(pfn, 0, true);
-      sc.costNs += this.machine.config.cost.freeNs;
-      return;
-    }
-    let payload = 0;
-    if (ops.evicted) {
-      const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
-      payload = p === HOOK_FAILED ? 0 : p;
-    }
-    const lv =
-      ops.shadowScope === 'target'
-        ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, ctx.lruvec.node)
-        : ctx.lruvec;
-    const shadow =
-      ctx.slot.ops === ops || !ops.evicted
-        ? packShadow(payload >>> 0, lv.id, (flags & PG_WORKINGSET) !== 0)
-        : 0;
-    this.world.lruDel(pfn);
-    this.world.releaseFrame(pfn, shadow, true);
-    sc.costNs += this.machine.config.cost.freeNs;
-  }
-
-  /**
-   * The reference decision for one isolated folio (`folio_check_references`
-   * or the policy's own): a failed hook keeps the folio, an invalid answer
-   * ejects the policy and keeps it; no hook keeps a referenced folio.
-   */
-  decide(ctx: LruvecCtx, ops: ReclaimOps<unknown>, pfn: number, rmap: RmapResult, sc: ScanControl): Decision {
-    if (!ops.checkReferences) return rmap.refs > 0 ? 'keep' : 'reclaim';
-    return this.decision(ctx, this.watchdog.call(ctx, 'checkReferences', ops.checkReferences, pfn, rmap, sc));
-  }
-
-  /** What `checkReferences` returned, checked: a failure or an unknown answer keeps the folio. */
-  decision(ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
-    if (d === HOOK_FAILED) return 'keep';
-    if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
-      this.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);
-      return 'keep';
-    }
-    return d;
-  }
-
-  /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
-  survive(buf: Int32Array, outcome: Uint8Array, res: ShrinkListResult, pfn: number, kind: number): void {
-    const f = this.machine.frames;
-    if (kind === 1) {
-      res.activated++;
-      // `activate_locked`: a swap slot is dropped when swap is getting full (`mem_cgroup_swap_full`).
-      if (
-        f.flags[pfn] & PG_SWAPCACHE &&
-        this.world.swapFull(f.memcg[pfn]) &&
-        f.mapcount[pfn] > 0 &&
-        (f.flags[pfn] & PG_WRITEBACK) === 0
-      ) {
-        this.world.freeSwapSlot(pfn);
-      }
-    }
-    buf[res.survivors] = pfn;
-    outcome[res.survivors] = kind;
-    res.survivors++;
+    return shrinkFolioList(this, ctx, buf, n, sc, outcome, visitor, rmapWalk, ignoreReferences);
   }
 
   putback(ctx: LruvecCtx, pfn: number, outcome: PutbackOutcome | 'cull'): void {
-    const f = this.machine.frames;
-    const lv = ctx.lruvec;
-    if ((f.flags[pfn] & PG_ISOLATED) === 0) throw new Error(`putback of pfn ${pfn}, which is not isolated`);
-    const type = f.flags[pfn] & PG_SWAPBACKED ? LRU_ANON : LRU_FILE;
-    lv.nrIsolated[type]--;
-    f.flags[pfn] &= ~PG_ISOLATED;
-    if (outcome === 'cull' || f.flags[pfn] & PG_MLOCKED) {
-      this.world.counters.v[VM.unevictable_pgs_mlocked]++;
-      cull(this, lv, pfn);
-      return;
-    }
-    const active = this.ctxs[lv.id];
-    placeOnLru(this, active, pfn, 'putback', outcome);
+    putback(this, ctx, pfn, outcome);
   }
 
-  // ---- writeback completion and the flusher ---------------------------------------------------
-
-  /**
-   * Complete the I/O due by `t`, a reclaimer's own clock, while it runs:
-   * the device works during reclaim, so a write it started a few batches
-   * ago ends (`folio_end_writeback`, rotating the folio to the tail) before
-   * the next batch, instead of after the whole call. The loop's clock is
-   * left as it was; only the completions move ahead of it, by at most the
-   * length of one reclaim call (a deviation from strict event order).
-   */
-  private completeIoUntil(t: number): void {
-    const timers = this.world.timers;
-    if (timers.peekTime() > t) return;
-    const now = this.now;
-    while (timers.peekTime() <= t) {
-      this.now = this.world.now = timers.peekTime();
-      this.completeIo();
-    }
-    this.now = this.world.now = now;
+  referenced(pfn: number, sc: ScanControl, visitor: YoungPteVisitor | null = null): RmapResult {
+    return referenced(this, pfn, sc, visitor);
   }
 
-  completeIo(): void {
-    const out = this.timerOut;
-    this.world.timers.pop(out);
-    const pfn = out[1];
-    const seq = out[2];
-    const f = this.machine.frames;
-    if (seq === READ_DONE_TAG) {
-      // The async read is over: `folio_end_read` unlocks the folio.
-      if (this.readDoneAt !== null && this.readDoneAt[pfn] === out[0]) f.flags[pfn] &= ~PG_LOCKED;
-      return;
-    }
-    if (this.world.wbSeq[pfn] !== seq || (f.flags[pfn] & PG_WRITEBACK) === 0) return;
-    if (!this.world.endWriteback(pfn)) return;
-    // `folio_rotate_reclaimable`: clean, still on an LRU, evictable.
-    if ((f.flags[pfn] & (PG_LRU | PG_DIRTY | PG_UNEVICTABLE)) !== PG_LRU) return;
-    const ctx = this.ctxs[f.lruvec[pfn]];
-    const ops = ctx.slot.ops;
-    if (ops.rotate)
-      this.watchdog.guard(
-        ctx,
-        'rotate',
-        () => ops.rotate!(ctx, pfn),
-        () => {},
-      );
-    else this.world.lists.moveTail(this.world.lists.listOf[pfn], pfn);
-    if (!ctx.owns(this.world.lists.listOf[pfn]))
-      this.watchdog.reject(ctx, 'rotate', 'invalid', `left pfn ${pfn} off its lists`);
-    this.world.counters.v[VM.pgrotated]++;
+  accountScan(sc: ScanControl, type: number, n: number): void {
+    accountScan(this, sc, type, n);
   }
 
-  /**
-   * Models `file_write_and_wait_range` over the whole file: write every
-   * dirty folio not already under writeback, then wait until the last
-   * write-back of the file's folios completes, ours or one in flight before.
-   */
-  fsync(task: Task, file: SimFile): void {
-    const f = this.machine.frames;
-    for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
-      const p = file.cache[i];
-      if (p === 0) continue;
-      const pfn = p - 1;
-      if (f.flags[pfn] & PG_DIRTY && (f.flags[pfn] & PG_WRITEBACK) === 0) {
-        this.world.startWriteback(pfn, task.t, false);
-        // `folio_mkclean`'s rmap walk runs in the fsync caller.
-        task.t += this.world.lastMkcleanSteps * this.machine.config.cost.rmapNs;
-      }
-    }
-    const wbSeq = this.world.wbSeq;
-    // A completion still counts if its folio is the same write-back of this file (not a stale one).
-    const last = this.world.timers.latest(
-      (pfn, seq) =>
-        wbSeq[pfn] === seq &&
-        (f.flags[pfn] & (PG_WRITEBACK | PG_FILE)) === (PG_WRITEBACK | PG_FILE) &&
-        f.owner[pfn] === file.id,
-    );
-    if (last > task.t) {
-      task.ioWaitNs += last - task.t;
-      task.t = last;
-    }
+  noteCost(lv: Lruvec, type: number, nrIo: number, nrRotated: number): void {
+    noteCost(this, lv, type, nrIo, nrRotated);
   }
 
-  // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
-
-  exitTask(task: Task, killed: boolean): void {
-    if (!task.alive) return;
-    if (killed) task.killed = true;
-    else task.finished = true;
-    task.endNs = task.t;
-    this.psi.exit(task.psiCpu, task.t);
-    for (const vma of task.mm.vmas) unmapVma(this, task, vma);
-    task.mm.exited = true;
+  ageNonresident(lv: Lruvec, n: number): void {
+    ageNonresident(this, lv, n);
   }
 
-  /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
-  oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
-    const total = oomTotalPages(
-      scope,
-      this.machine.totalPages,
-      this.machine.swap?.slots ?? 0,
-      this.machine.config.swappiness,
-    );
-    let victim = selectOomVictim(this.tasks, scope, total);
-    if (!victim) {
-      // Nothing killable: the allocating task cannot proceed.
-      if (current?.alive) victim = current;
-      else return;
-    }
-    // `mem_cgroup_get_oom_group`: the highest memcg with memory.oom.group
-    // set, from the victim's up to the OOM domain.
-    const domain = scope ?? this.machine.rootMemcg;
-    let group: Memcg | null = null;
-    for (let m: Memcg | null = victim.memcg; m; m = m.parent) {
-      if (m.oomGroup) group = m;
-      if (m === domain) break;
-    }
-    const at = current ? current.t : this.now;
-    this.oomKill(victim, kind, at, null);
-    if (group === null) return;
-    for (let m: Memcg | null = group; m?.parent; m = m.parent) m.events.oom_group_kill++;
-    // `oom_kill_memcg_member`: every other task of the group, but those exempt (oom_score_adj -1000).
-    for (const t of this.tasks)
-      if (t.alive && group.isAncestorOf(t.memcg) && t.oomScoreAdj !== OOM_SCORE_ADJ_MIN)
-        this.oomKill(t, kind, at, group);
+  chargeNs(sc: ScanControl, ns: number): void {
+    chargeNs(this, sc, ns);
   }
 
-  /** `__oom_kill_process`: kill `victim`, count it, record it. */
-  oomKill(victim: Task, kind: OomKill['kind'], at: number, group: Memcg | null): void {
-    const before = this.machine.freePages();
-    const badness = oomBadness(victim);
-    this.exitTask(victim, true);
-    this.world.counters.v[VM.oom_kill]++;
-    // memory.events oom_kill: the victim's memcg and its ancestors, the root aside.
-    for (let m: Memcg | null = victim.memcg; m?.parent; m = m.parent) m.events.oom_kill++;
-    this.oomKills.push({
-      timeNs: at,
-      kind,
-      task: victim.name,
-      memcg: victim.memcg.path,
-      badnessPages: badness,
-      freedPages: this.machine.freePages() - before,
-      ...(group === null ? {} : { oomGroup: group.path }),
-    });
+  canReclaimAnon(lv: Lruvec, sc: ScanControl): boolean {
+    return canReclaimAnon(this, lv, sc);
   }
 
-  // ---- sampling, invariants, results --------------------------------------------------------------
+  shouldAbortScan(ctx: LruvecCtx, sc: ScanControl): boolean {
+    return shouldAbortScan(this, ctx, sc);
+  }
 
-  /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
+  swappiness(lv: Lruvec, sc: ScanControl): number {
+    return swappiness(this, lv, sc);
+  }
+
+  wakeFlushers(): void {
+    wakeFlushers(this);
+  }
+
+  /** Optional in ReclaimCore: a policy that sees PTE dirty bits moves them to the folio. */
+  markDirty(pfn: number): void {
+    markDirty(this, pfn);
+  }
+
+  lruSizes(lv: Lruvec): LruSizes {
+    return lruSizes(this, lv);
+  }
+
+  /** One `shrink_node` pass (for tests and tools that drive reclaim by hand). */
+  shrinkNode(sc: ScanControl, node: number): void {
+    shrinkNode(this, sc, node);
+  }
+
+  /** memory.reclaim: reclaim `pages` from `memcg`'s subtree now; returns the pages reclaimed. */
+  proactiveReclaim(memcg: Memcg, pages: number, swappiness?: number): number {
+    return proactiveReclaim(this, memcg, pages, swappiness);
+  }
+
   checkInvariants(where: string): void {
     checkKernelInvariants(this.machine, this.world, this.ctxs, where);
   }

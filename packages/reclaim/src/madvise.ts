@@ -21,6 +21,8 @@ import {
 import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import type { LruvecCtx } from './policy-host.js';
+import { isolateFolio, putback } from './reclaim-core.js';
+import { shrinkFolioList } from './shrink-folio-list.js';
 import type { Task } from './task.js';
 
 export function madvise(kern: Kernel, task: Task, vma: Vma, advice: number): void {
@@ -79,7 +81,7 @@ export function pageoutRange(kern: Kernel, task: Task, vma: Vma): void {
     if ((f.flags[pfn] & (PG_LRU | PG_UNEVICTABLE)) !== PG_LRU || f.mapcount[pfn] !== 1) continue;
     f.flags[pfn] &= ~PG_REFERENCED;
     const ctx = kern.ctxs[f.lruvec[pfn]];
-    kern.isolateFolio(ctx.lruvec, pfn);
+    isolateFolio(kern, ctx.lruvec, pfn);
     const ops = ctx.slot.ops;
     if (ops.folioIsolated)
       kern.watchdog.guard(
@@ -102,9 +104,9 @@ export function pageoutRange(kern: Kernel, task: Task, vma: Vma): void {
       for (let i = 0; i < n; i++) buf[i] = pfns[from + i];
       sc.node = ctx.lruvec.node;
       sc.nrToReclaim += n;
-      const res = kern.shrinkFolioList(ctx, buf, n, sc, outcome, null, true, true);
+      const res = shrinkFolioList(kern, ctx, buf, n, sc, outcome, null, true, true);
       for (let i = 0; i < res.survivors; i++)
-        kern.putback(ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
+        putback(kern, ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
     }
   }
   task.t += sc.elapsedNs;

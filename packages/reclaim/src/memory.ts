@@ -24,6 +24,7 @@ import {
 import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { hasRecency, lruAdd } from './lru-add.js';
+import { allocPage } from './page-alloc.js';
 import { unchargeAndFree } from './readahead.js';
 import { swapReadahead, swapReadFolio, swapUpdateReadahead } from './swap-state.js';
 import type { Task } from './task.js';
@@ -46,7 +47,7 @@ export function anonFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
     task.t += kern.machine.config.cost.minorFaultNs;
     return;
   }
-  const pfn = kern.allocPage(task);
+  const pfn = allocPage(kern, task);
   if (pfn < 0) return;
   // Reclaim while allocating cannot touch this PTE: it maps no frame.
   const f = kern.machine.frames;
@@ -90,7 +91,7 @@ export function swapInFault(
       kern.world.freeSwapSlot(pfn);
   } else {
     // Charged to the memcg that swapped the page out (`mem_cgroup_swapin_charge_folio`).
-    pfn = kern.allocPage(task, false, kern.machine.memcgs[swap.memcg[slot]]);
+    pfn = allocPage(kern, task, false, kern.machine.memcgs[swap.memcg[slot]]);
     if (pfn < 0) return;
     if (mm.pte[vpn] !== -(slot + 1)) {
       // Reclaim during the allocation cannot touch this swap entry; anything else is a bug.

@@ -21,8 +21,10 @@ import {
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { hasRecency, lruAdd } from './lru-add.js';
+import { allocPage } from './page-alloc.js';
 import type { Task } from './task.js';
 import { refault, thrashingStall } from './workingset.js';
+import { READ_DONE_TAG } from './writeback.js';
 
 export const READAHEAD_PAGES = 32;
 
@@ -46,9 +48,6 @@ export function nextRaSize(cur: number, max: number): number {
   if (cur <= max / 2) return 2 * cur;
   return max;
 }
-
-/** Timer tag of an async readahead page's read completion (write-back tags are 0-255). */
-export const READ_DONE_TAG = 256;
 
 /**
  * Read `count` pages of `file` from `start` into the page cache in one I/O
@@ -84,7 +83,7 @@ export function readPages(
   let haveDemand = demand < 0;
   for (let i = start; i < start + count; i++) {
     if (file.cache[i] !== 0) continue;
-    const pfn = kern.allocPage(task, noRetry);
+    const pfn = allocPage(kern, task, noRetry);
     if (pfn < 0) {
       if (task.killed) return dropLocked(kern, got);
       break;
@@ -95,7 +94,7 @@ export function readPages(
     if (i === demand) haveDemand = true;
   }
   if (!haveDemand) {
-    const pfn = kern.allocPage(task);
+    const pfn = allocPage(kern, task);
     if (pfn < 0) return dropLocked(kern, got);
     f.flags[pfn] |= PG_LOCKED;
     pfns[got] = pfn;

@@ -24,12 +24,15 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
+import { idealLeanCtx, idealShrinkOne } from './ideal-alloc.js';
 import type { Kernel } from './kernel.js';
 import { lruAdd, markAccessed, placed } from './lru-add.js';
+import { exitTask, oom } from './oom-kill.js';
 import type { ReclaimOps } from './ops.js';
 import { accessFailed, accessGuarded, hookClose, hookOpen } from './policy-access.js';
 import { recoverStrays } from './policy-attach.js';
 import type { LruvecCtx } from './policy-host.js';
+import { shrinkNode } from './shrink-node.js';
 import { slowOp } from './syscall.js';
 import type { Task } from './task.js';
 import { refault } from './workingset.js';
@@ -145,7 +148,7 @@ export function replayRequests(kern: Kernel, task: Task, horizon: number): void 
   const settled = single !== null && (vma.vmFlags & VM_LOCKED) === 0;
   // A miss evicts and inserts in `leanMiss` while this policy stays
   // attached (the scope is fixed while requests run: nothing else does).
-  const lean = leanFile && settled && leanMemcg(task.memcg) ? kern.idealLeanCtx() : null;
+  const lean = leanFile && settled && leanMemcg(task.memcg) ? idealLeanCtx(kern) : null;
   if (lean !== null && replayLean(kern, task, horizon, lean)) return;
   const leanOps = lean === null ? null : lean.slot.ops;
   // After `replayLean` gave up part way: what it wrote back.
@@ -358,15 +361,15 @@ export function leanMiss(
     const sc = kern.directSc.reset('direct', null, 0, 1, task.t);
     sc.batch = 1;
     sc.priority = 0;
-    pfn = kern.idealShrinkOne(ctx, sc, file, index, memcg);
+    pfn = idealShrinkOne(kern, ctx, sc, file, index, memcg);
     shadow = kern.reusedShadow;
     let tries = 0;
     while (pfn < 0 && zone.free === 0 && tries++ < 3) {
       sc.resetPass();
-      kern.shrinkNode(sc, 0);
+      shrinkNode(kern, sc, 0);
     }
     if (pfn < 0 && zone.free === 0) {
-      kern.oom('global', null, task);
+      oom(kern, 'global', null, task);
       if (task.killed || zone.free === 0) {
         kern.world.uncharge(memcg.id, 1);
         return;
@@ -437,7 +440,7 @@ export function refillRequests(kern: Kernel, task: Task, buf: Int32Array, t: num
   kern.events += 2 * n;
   if (n === 0) {
     task.t = t;
-    kern.exitTask(task, false);
+    exitTask(kern, task, false);
   }
   return n;
 }

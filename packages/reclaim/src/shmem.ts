@@ -20,6 +20,7 @@ import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { hasRecency, lruAdd, markAccessed } from './lru-add.js';
 import { mapFilePage } from './memory.js';
+import { allocPage } from './page-alloc.js';
 import { unchargeAndFree } from './readahead.js';
 import { swapReadahead, swapReadFolio, waitForFolioWriteback } from './swap-state.js';
 import type { Task } from './task.js';
@@ -74,7 +75,7 @@ export function shmemGetFolio(
   const entry = (file.swapEntry as Int32Array)[index];
   if (entry !== 0) return shmemSwapin(kern, task, file, index, entry - 1, vmFlags, inFault);
   if (!allocate) return -1;
-  const pfn = kern.allocPage(task);
+  const pfn = allocPage(kern, task);
   if (pfn < 0) return -1;
   // Reclaim while allocating cannot fill a hole: nothing else runs meanwhile.
   kern.machine.frames.flags[pfn] |= PG_SWAPBACKED;
@@ -115,7 +116,7 @@ export function shmemSwapin(
     return pfn;
   }
   // Charged to the memcg that swapped the page out, whichever task faults it back.
-  pfn = kern.allocPage(task, false, kern.machine.memcgs[swap.memcg[slot]]);
+  pfn = allocPage(kern, task, false, kern.machine.memcgs[swap.memcg[slot]]);
   if (pfn < 0) return -1;
   if ((file.swapEntry as Int32Array)[index] !== slot + 1)
     throw new Error(`swap entry of ${file.name} index ${index} changed during swap-in`);

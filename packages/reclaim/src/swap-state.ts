@@ -23,6 +23,7 @@ import {
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { hasRecency, lruAdd } from './lru-add.js';
+import { allocPage } from './page-alloc.js';
 import { unchargeAndFree } from './readahead.js';
 import type { Task } from './task.js';
 import { refault } from './workingset.js';
@@ -191,7 +192,7 @@ export function swapReadahead(kern: Kernel, task: Task, vma: Vma | null, vpn: nu
   let got = 0;
   const memcgs = kern.machine.memcgs;
   for (; got < n; got++) {
-    const pfn = kern.allocPage(task, true, memcgs[swap.memcg[slots[got]]]);
+    const pfn = allocPage(kern, task, true, memcgs[swap.memcg[slots[got]]]);
     if (pfn < 0) break;
     f.flags[pfn] |= PG_LOCKED;
     pfns[got] = pfn;

@@ -28,6 +28,7 @@ import { shmemRead, shmemWrite } from './shmem.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
 import { WorkloadError } from './workload-error.js';
+import { fsync } from './writeback.js';
 
 export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: number): void {
   const vma = task.vmas[r];
@@ -75,7 +76,7 @@ export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: numbe
       madvise(kern, task, vma, a);
       return;
     case OP_FSYNC:
-      if (vma.file >= 0) kern.fsync(task, kern.machine.files[vma.file]);
+      if (vma.file >= 0) fsync(kern, task, kern.machine.files[vma.file]);
       return;
     default:
       throw new WorkloadError(`task ${task.name}: unknown event op ${op}`);

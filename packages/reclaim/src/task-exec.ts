@@ -11,6 +11,7 @@
 import { OP_OPDONE, OP_READ, OP_STORE, OP_WRITE } from '@reclaim-lab/hw-model';
 import { pageFault } from './fault.js';
 import type { Kernel } from './kernel.js';
+import { exitTask } from './oom-kill.js';
 import { idealHits, replayRequests } from './replay.js';
 import { badAccess, slowOp } from './syscall.js';
 import type { Task } from './task.js';
@@ -121,7 +122,7 @@ export function refill(kern: Kernel, task: Task): boolean {
   task.chunk.length = n;
   kern.events += n;
   if (n === 0) {
-    kern.exitTask(task, false);
+    exitTask(kern, task, false);
     return false;
   }
   return true;

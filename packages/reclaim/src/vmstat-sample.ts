@@ -7,7 +7,9 @@
  * Owns no state (the series lives on the kernel context). May call: the
  * policies' lruSizes/listSizes hooks through the kernel.
  */
+
 import type { Kernel } from './kernel.js';
+import { lruSizes } from './reclaim-core.js';
 
 export const MAX_SAMPLES = 512;
 
@@ -49,7 +51,7 @@ export function sample(kern: Kernel): void {
   let inf = 0;
   const named: Record<string, number> = {};
   for (const lv of kern.world.lruvecs) {
-    const z = kern.lruSizes(lv);
+    const z = lruSizes(kern, lv);
     aa += z.activeAnon;
     ia += z.inactiveAnon;
     af += z.activeFile;
