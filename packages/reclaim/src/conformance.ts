@@ -242,6 +242,21 @@ export function vmstatIdentityViolations(r: RunResult): string[] {
     );
   }
   check(c.pgmajfault <= c.pgfault, `pgmajfault ${c.pgmajfault} > pgfault ${c.pgfault}`);
+  // memory.stat of the root sums every memcg: every reclaimer's scans and steals, by any count.
+  const root = r.memcgs?.find((m) => m.path === '/');
+  if (root) {
+    for (const [name, want] of [
+      ['pgscan', byType],
+      ['pgsteal', stolenByType],
+      ['pgfault', c.pgfault],
+      ['pgmajfault', c.pgmajfault],
+      ['pswpout', c.pswpout],
+      ['pswpin', c.pswpin],
+      ['workingset_refault_anon', c.workingset_refault_anon],
+      ['workingset_refault_file', c.workingset_refault_file],
+    ] as const)
+      check(root.stat[name] === want, `root memory.stat ${name} ${root.stat[name]} ≠ /proc/vmstat's ${want}`);
+  }
   check(r.oomKills.length === c.oom_kill, `${r.oomKills.length} OOM kill records for oom_kill ${c.oom_kill}`);
   return out;
 }

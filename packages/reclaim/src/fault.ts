@@ -5,7 +5,7 @@
  *
  * Owns no state. May call: memory, filemap, shmem.
  */
-import { type Vma, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
+import { MEMCG_STAT, type Vma, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import { fileFault } from './filemap.js';
 import type { Kernel } from './kernel.js';
@@ -16,6 +16,7 @@ export function pageFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
   const mm = task.mm;
   const p = mm.pte[vpn];
   kern.world.counters.v[VM.pgfault]++;
+  task.memcg.stat[MEMCG_STAT.pgfault]++;
   if (p === ZERO_PAGE_PTE) {
     // A store to the zero page: `wp_page_copy` into a new anon page.
     anonFault(kern, task, vma, vpn, true);

@@ -9,6 +9,7 @@
  * workingset, page allocation on the kernel.
  */
 import {
+  MEMCG_STAT,
   PG_LOCKED,
   PG_READAHEAD,
   PG_WORKINGSET,
@@ -85,6 +86,7 @@ export function fileFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
     if (!readPages(kern, task, file, start, count, index, vma.vmFlags, true, mark)) return;
     task.majorFaults++;
     kern.world.counters.v[VM.pgmajfault]++;
+    task.memcg.stat[MEMCG_STAT.pgmajfault]++;
     p = file.cache[index];
     if (p === 0) return;
   } else {

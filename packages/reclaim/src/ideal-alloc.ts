@@ -10,6 +10,7 @@
 import {
   LRU_ANON,
   LRU_FILE,
+  MEMCG_STAT,
   type Memcg,
   PG_DIRTY,
   PG_ISOLATED,
@@ -164,6 +165,7 @@ export function idealShrinkOne(
   sc.costNs += kern.machine.config.cost.scanPageNs;
   if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
   c[VM.pgscan_file]++;
+  lv.memcg.stat[sc.isKswapd ? MEMCG_STAT.pgscan_kswapd : MEMCG_STAT.pgscan_direct]++;
   sc.nrScanned++;
   sc.nrTaken++;
   sc.nrFileTaken++;
@@ -220,6 +222,7 @@ export function idealShrinkOne(
   sc.nrReclaimed++;
   if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
   c[VM.pgsteal_file]++;
+  lv.memcg.stat[sc.isKswapd ? MEMCG_STAT.pgsteal_kswapd : MEMCG_STAT.pgsteal_direct]++;
   // `congestionAndProgress`: no dirty folio met, one reclaimed.
   if (lv.congested || lv.cgroupCongested) congestionAndProgress(kern, sc, 0, lv, 0);
   else kern.kswapd[0].failures = 0;

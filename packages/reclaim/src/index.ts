@@ -26,7 +26,10 @@ export { PSI_PERIOD_NS, Psi, type PsiTotals } from './psi.js';
 export {
   emptyTimeSeries,
   type LatencySummary,
+  type MemcgResult,
+  memcgResult,
   type OomKill,
+  type PhaseResult,
   type PolicyExit,
   type PressureResult,
   type RunResult,

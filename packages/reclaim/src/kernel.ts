@@ -37,6 +37,7 @@ import type {
   ShadowInfo,
   ShrinkListResult,
 } from './ops.js';
+import { endPhase } from './phase-log.js';
 import { attachLruvec, ejectSlot, recoverStrays } from './policy-attach.js';
 import type { LruvecCtx, PolicySlot } from './policy-host.js';
 import { Psi } from './psi.js';
@@ -57,7 +58,15 @@ import {
   swappiness,
   wakeFlushers,
 } from './reclaim-core.js';
-import { emptyTimeSeries, type OomKill, type PolicyExit, type RunResult, type TimeSeries } from './result.js';
+import {
+  emptyTimeSeries,
+  memcgResult,
+  type OomKill,
+  type PhaseResult,
+  type PolicyExit,
+  type RunResult,
+  type TimeSeries,
+} from './result.js';
 import { Samples } from './samples.js';
 import { DEF_PRIORITY, ScanControl, WBT_INFLIGHT_PAGES, WBT_INFLIGHT_PAGES_KSWAPD } from './scan-control.js';
 import { shrinkFolioList } from './shrink-folio-list.js';
@@ -176,6 +185,10 @@ export class Kernel implements ReclaimCore {
   isoLog = new Int32Array(1024);
   isoLogLen = 0;
   isoLogging = false;
+  /** The memcg whose lruvec reclaim is shrinking: `accountScan` counts its memory.stat pgscan there. */
+  scanMemcg: Memcg;
+  /** Every task's finished phases (`phase-log.ts`). */
+  readonly phaseResults: PhaseResult[] = [];
   stallCount: number[] = [];
   shrinkEpoch = 0;
   /** The shadow `idealShrinkOne`'s insert found where it put the new page (0: none). */
@@ -212,6 +225,7 @@ export class Kernel implements ReclaimCore {
     this.mode = config.mode;
     this.world = new World(this.machine);
     this.world.now = 0;
+    this.scanMemcg = this.machine.rootMemcg;
     this.seed = options.seed ?? 1;
     this.rng = new Rng(this.seed);
     this.fallback = options.fallback;
@@ -548,6 +562,8 @@ export class Kernel implements ReclaimCore {
   }
 
   result(): RunResult {
+    // A task still running when the run stops ends its phase there.
+    for (const t of this.tasks) if (t.alive) endPhase(this, t);
     const counters = this.world.counters.toRecord();
     const end = Math.max(this.now, ...this.tasks.map((t) => (t.alive ? t.t : t.endNs)));
     const pageStateBits: Record<string, number> = {};
@@ -588,6 +604,8 @@ export class Kernel implements ReclaimCore {
       },
       series: this.series,
       policyExits: this.policyExits,
+      phases: this.phaseResults.slice().sort((a, b) => a.startNs - b.startNs),
+      memcgs: this.machine.memcgs.map((m) => memcgResult(this.machine.memcgs, m)),
       pageStateBits,
       events: this.events,
     };

@@ -9,6 +9,7 @@
  * workingset, page allocation on the kernel.
  */
 import {
+  MEMCG_STAT,
   PG_ANON,
   PG_DIRTY,
   PG_LOCKED,
@@ -108,6 +109,7 @@ export function swapInFault(
     }
     const shadow = swapReadFolio(kern, task, pfn, slot, PG_ANON, mm.id, vpn, ahead);
     kern.world.counters.v[VM.pgmajfault]++;
+    task.memcg.stat[MEMCG_STAT.pgmajfault]++;
     task.majorFaults++;
     const active = refault(kern, pfn, shadow, hasRecency(vma.vmFlags));
     thrashingStall(kern, task, pfn, kern.swapWaitStart, kern.swapWaitEnd);

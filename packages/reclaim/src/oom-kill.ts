@@ -2,6 +2,7 @@ import type { Memcg } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
+import { endPhase } from './phase-log.js';
 import type { OomKill } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
@@ -68,6 +69,7 @@ export function exitTask(kern: Kernel, task: Task, killed: boolean): void {
   if (killed) task.killed = true;
   else task.finished = true;
   task.endNs = task.t;
+  endPhase(kern, task);
   kern.psi.exit(task.psiCpu, task.t);
   for (const vma of task.mm.vmas) unmapVma(kern, task, vma);
   task.mm.exited = true;

@@ -10,6 +10,7 @@
 import {
   LRU_ANON,
   LRU_FILE,
+  MEMCG_STAT,
   type Memcg,
   PG_FILE,
   PG_ISOLATED,
@@ -89,6 +90,8 @@ export function accountScan(kern: Kernel, sc: ScanControl, type: number, n: numb
   if (n === 0) return;
   const c = kern.world.counters.v;
   if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct] += n;
+  // memory.stat counts every reclaimer, cgroup reclaim too, in the memcg whose lruvec was scanned.
+  kern.scanMemcg.stat[sc.isKswapd ? MEMCG_STAT.pgscan_kswapd : MEMCG_STAT.pgscan_direct] += n;
   if (type === LRU_ANON) c[VM.pgscan_anon] += n;
   else if (type === LRU_FILE) c[VM.pgscan_file] += n;
 }

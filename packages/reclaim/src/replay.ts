@@ -13,6 +13,7 @@ import {
   CHUNK_CAPACITY,
   fileSector,
   LRU_FILE,
+  MEMCG_STAT,
   type Memcg,
   OP_OPDONE,
   OP_READ,
@@ -386,8 +387,10 @@ export function leanMiss(
   let active = false;
   if (shadow !== 0) {
     // `refault` counts a refault and stops there for a policy with no refault hook.
-    if (slot.ops === ops && ops.refault === undefined) c[VM.workingset_refault_file]++;
-    else active = refault(kern, pfn, shadow, false);
+    if (slot.ops === ops && ops.refault === undefined) {
+      c[VM.workingset_refault_file]++;
+      memcg.stat[MEMCG_STAT.workingset_refault_file]++;
+    } else active = refault(kern, pfn, shadow, false);
   }
   if (ops.folioAdded !== undefined && slot.ops === ops) {
     // `lruAdd` → `placeOnLru`, on the one lruvec: the folio's own.

@@ -1,3 +1,4 @@
+import { MEMCG_STAT_NAMES, type Memcg } from '@reclaim-lab/hw-model';
 import type { PsiTotals } from './psi.js';
 
 /** What one simulated run produces. Plain data: JSON-serialisable as is. */
@@ -80,8 +81,10 @@ export interface MemcgResult {
   swapCurrentPages: number;
   /** memory.stat's event counters, named as the kernel names them, plus `pgscan` and `pgsteal`. */
   stat: Record<string, number>;
-  /** memory.events: low, high, max, oom, oom_kill, oom_group_kill. */
+  /** memory.events: low, high, max, oom, oom_kill, oom_group_kill (the subtree's). */
   events: Record<string, number>;
+  /** memory.events.local: the memcg's own. */
+  eventsLocal: Record<string, number>;
 }
 
 /** A policy that was ejected by the watchdog (sched_ext-style exit record). */
@@ -168,5 +171,33 @@ export function emptyTimeSeries(intervalNs: number): TimeSeries {
     activeFile: [],
     inactiveFile: [],
     policyLists: {},
+  };
+}
+
+/**
+ * A memcg's memory.stat events and memory.events as cgroup v2 shows them:
+ * summed over its subtree (`memcgs` is every memcg of the machine), with
+ * `pgscan`/`pgsteal` the sums over reclaimers and the memcg's own
+ * memory.events in `eventsLocal`.
+ */
+export function memcgResult(memcgs: readonly Memcg[], m: Memcg): MemcgResult {
+  const sum = new Float64Array(MEMCG_STAT_NAMES.length);
+  const events: Record<string, number> = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0 };
+  for (const d of memcgs) {
+    if (!m.isAncestorOf(d)) continue;
+    for (let i = 0; i < sum.length; i++) sum[i] += d.stat[i];
+    for (const k of Object.keys(events)) events[k] += d.events[k as keyof Memcg['events']];
+  }
+  const stat: Record<string, number> = {};
+  for (let i = 0; i < MEMCG_STAT_NAMES.length; i++) stat[MEMCG_STAT_NAMES[i]] = sum[i];
+  stat.pgscan = stat.pgscan_kswapd + stat.pgscan_direct;
+  stat.pgsteal = stat.pgsteal_kswapd + stat.pgsteal_direct;
+  return {
+    path: m.path,
+    currentPages: m.usage,
+    swapCurrentPages: m.swapUsage,
+    stat,
+    events,
+    eventsLocal: { ...m.events },
   };
 }

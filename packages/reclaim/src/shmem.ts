@@ -8,6 +8,7 @@
  * workingset, page allocation on the kernel.
  */
 import {
+  MEMCG_STAT,
   PG_LOCKED,
   PG_READAHEAD,
   PG_SWAPBACKED,
@@ -48,6 +49,7 @@ export function shmemFault(
   if (major) {
     task.majorFaults++;
     kern.world.counters.v[VM.pgmajfault]++;
+    task.memcg.stat[MEMCG_STAT.pgmajfault]++;
   } else {
     task.minorFaults++;
     task.t += kern.machine.config.cost.minorFaultNs;

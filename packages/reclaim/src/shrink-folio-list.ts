@@ -8,6 +8,7 @@
  * Owns no state. May call: reclaim-core (putback), workingset, writeback.
  */
 import {
+  MEMCG_STAT,
   PG_ANON,
   PG_DIRTY,
   PG_FILE,
@@ -199,6 +200,7 @@ export function shrinkFolioList(
   sc.nrReclaimed += reclaimed;
   if (sc.accountSteal) {
     if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct] += reclaimed;
+    ctx.lruvec.memcg.stat[sc.isKswapd ? MEMCG_STAT.pgsteal_kswapd : MEMCG_STAT.pgsteal_direct] += reclaimed;
     c[VM.pgsteal_anon] += reclaimedAnon;
     c[VM.pgsteal_file] += reclaimedFile;
   }

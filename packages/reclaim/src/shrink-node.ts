@@ -122,6 +122,7 @@ export function congestionAndProgress(
 
 export function shrinkLruvec(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): void {
   const ops = ctx.slot.ops;
+  kern.scanMemcg = ctx.lruvec.memcg;
   if (ops.shrink) {
     kern.isoLogging = true;
     kern.isoLogLen = 0;

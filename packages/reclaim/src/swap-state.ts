@@ -10,6 +10,7 @@
  * the kernel, lru-add, workingset; never the fault handlers.
  */
 import {
+  MEMCG_STAT,
   PG_ANON,
   PG_LOCKED,
   PG_READAHEAD,
@@ -84,6 +85,8 @@ export function swapReadFolio(
   const c = kern.world.counters.v;
   // The pages read ahead go in the same plugged request as this one.
   c[VM.pswpin] += 1 + ahead;
+  // Each page read ahead counted in its own memcg as it was added (`swapReadahead`).
+  kern.machine.memcgs[kern.machine.frames.memcg[pfn]].stat[MEMCG_STAT.pswpin]++;
   c[VM.pgpgin] += (1 + ahead) * KIB_PER_PAGE;
   // The plugged request starts at the window's lowest slot.
   const sector = ahead > 0 ? Math.min(slot, kern.swapRaFirst) : slot;
@@ -222,6 +225,7 @@ export function swapReadahead(kern: Kernel, task: Task, vma: Vma | null, vpn: nu
     const shmem = swap.shmem[s] === 1;
     const kind = shmem ? 0 : PG_ANON;
     const shadow = swapCacheAdd(kern, pfn, s, kind | PG_READAHEAD, owner, index, swap.memcg[s]);
+    kern.machine.memcgs[swap.memcg[s]].stat[MEMCG_STAT.pswpin]++;
     const flags = shmem ? 0 : (kern.world.mms[owner].vmaAt(index)?.vmFlags ?? 0) & ~VM_LOCKED;
     const active = refault(kern, pfn, shadow, hasRecency(flags));
     lruAdd(kern, pfn, flags, 'swapin', active, true);

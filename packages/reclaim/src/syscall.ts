@@ -24,6 +24,7 @@ import {
 import { fdRead, fdWrite } from './filemap.js';
 import type { Kernel } from './kernel.js';
 import { madvise } from './madvise.js';
+import { beginPhase } from './phase-log.js';
 import { shmemRead, shmemWrite } from './shmem.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
@@ -42,7 +43,7 @@ export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: numbe
     return;
   }
   if (op === OP_PHASE) {
-    task.phase = a;
+    beginPhase(kern, task, a);
     return;
   }
   if (op === OP_APPSTATE) return;

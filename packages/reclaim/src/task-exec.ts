@@ -97,6 +97,10 @@ export function runTask(kern: Kernel, task: Task, horizon: number): void {
     }
     task.t = t;
     task.pos = pos;
+    // The hits so far are the task's before a phase marker reads its counts.
+    task.accesses += accesses;
+    kern.requests += accesses;
+    accesses = 0;
     slowOp(kern, task, op, r, a);
     t = task.t;
     pos = task.pos;

@@ -7,6 +7,7 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { INITIAL_DIRTIED_PAUSE } from './dirty-throttle.js';
+import type { OpenPhase } from './phase-log.js';
 
 /** A simulated process: its address space, event stream and clock. */
 export class Task {
@@ -68,6 +69,8 @@ export class Task {
   /** Its CPU in the PSI accounting (each task has one). */
   psiCpu = -1;
   phase = 0;
+  /** The phase in progress, for per-phase results (`phase-log.ts`). */
+  openPhase: OpenPhase | null = null;
   oomScoreAdj: number;
 
   constructor(id: number, spec: TaskSpec, memcg: Memcg, mm: Mm) {

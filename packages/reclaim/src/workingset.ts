@@ -6,7 +6,7 @@
  *
  * Owns no state. May call: the policy refault hook through the watchdog.
  */
-import { type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
+import { MEMCG_STAT, type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { shadowLruvec, shadowPayload, shadowWorkingset, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
@@ -32,6 +32,9 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
   const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
   const c = kern.world.counters.v;
   c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
+  // memory.stat counts it in the lruvec the folio is added to (its own memcg).
+  const stat = own.memcg.stat;
+  stat[isFile ? MEMCG_STAT.workingset_refault_file : MEMCG_STAT.workingset_refault_anon]++;
   if (!evictLv) return false;
   const ctx = kern.ctxs[own.id];
   const evictCtx = kern.ctxs[evictLv.id];
@@ -52,6 +55,7 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
   }
   if (v.activate) {
     c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
+    stat[isFile ? MEMCG_STAT.workingset_activate_file : MEMCG_STAT.workingset_activate_anon]++;
     // A memcg statistic: reclaim of any ancestor reads it for its subtree.
     for (let m: Memcg | null = own.memcg; m; m = m.parent) {
       const l = kern.world.findLruvec(m, own.node);
@@ -61,6 +65,7 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
   if (v.restore) {
     f.flags[pfn] |= PG_WORKINGSET;
     c[isFile ? VM.workingset_restore_file : VM.workingset_restore_anon]++;
+    stat[isFile ? MEMCG_STAT.workingset_restore_file : MEMCG_STAT.workingset_restore_anon]++;
   }
   return v.activate;
 }
