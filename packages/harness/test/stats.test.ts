@@ -475,7 +475,12 @@ describe('compare: only runs that did the same work are compared (OOM-killed and
     const text = renderTerminal(c, { color: false });
     expect(text).toContain('mglru swappiness=0 OOM-killed: not scored');
     const json = JSON.parse(renderJson(c));
-    expect(json.scores[1]).toMatchObject({ label: 'mglru swappiness=0', status: 'killed', rank: 3 });
+    expect(json.scores[1]).toMatchObject({
+      label: 'mglru swappiness=0',
+      score: null,
+      status: 'killed',
+      rank: 3,
+    });
   });
 
   it('does not compare with a baseline that was killed, and treats a run stopped early as unfinished', () => {

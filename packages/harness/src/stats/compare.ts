@@ -421,9 +421,9 @@ export function compare(
       .map((r) => r.metric);
     if (identical.length > 0) {
       caveats.push(
-        `workload ${w.workload}: ${identical.join(', ')} identical across seeds in every configuration (≡): ` +
-          'the workload draws no random numbers that change them, so their differences are exact but not tested ' +
-          'for significance; set machine.jitter to model run-to-run noise.',
+        `workload ${w.workload}: ${identical.join(', ')} identical across seeds on both sides of a difference (≡): ` +
+          'nothing varied with the seed, so those differences are exact but not tested for significance; ' +
+          'set machine.jitter to model run-to-run noise.',
       );
     }
   }

@@ -41,7 +41,7 @@ export interface DiffInterval {
 
 export const UNBOUNDED_NOTE = 'n=1: a single run has no spread estimate, so the interval is unbounded';
 export const IDENTICAL_NOTE =
-  'identical across seeds: the runs draw no random numbers that change this metric, so there is no interval and no test (set machine.jitter for run-to-run noise)';
+  'identical across seeds: the metric did not vary with the seed, so there is no interval and no test (set machine.jitter for run-to-run noise)';
 
 /**
  * A spread below this fraction of the mean is float rounding (sums taken in a
