@@ -300,6 +300,11 @@ function scorePolicy(
   };
 }
 
+/** "a, b, c and 4 more" */
+function listSome(xs: readonly string[], max: number): string {
+  return xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
+}
+
 /** Rank by score, best first; configurations with no score (killed, unfinished, nothing to compare) come last, tied. */
 function rankScores(scores: PolicyScore[]): void {
   const scored = scores.filter((s) => s.score !== undefined).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
@@ -421,7 +426,7 @@ export function compare(
       .map((r) => r.metric);
     if (identical.length > 0) {
       caveats.push(
-        `workload ${w.workload}: ${identical.join(', ')} identical across seeds on both sides of a difference (≡): ` +
+        `workload ${w.workload}: ${listSome(identical, 6)} identical across seeds on both sides of a difference (≡): ` +
           'nothing varied with the seed, so those differences are exact but not tested for significance; ' +
           'set machine.jitter to model run-to-run noise.',
       );
