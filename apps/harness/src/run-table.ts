@@ -69,6 +69,17 @@ export function printRunTable(r: RunResult, s: Scenario, color: boolean): void {
     c.bold(`${workload} under ${r.policy}`) + c.dim(`  (memory ${memory}, seed ${r.seed}, ${r.mode} mode)`),
   );
   out.push(`  virtual runtime ${c.bold(ms(r.runtimeNs))}, ${r.events.toLocaleString('en-US')} events`);
+  // A killed or unfinished run did less work: its runtime is no result to compare.
+  const killed = r.tasks.filter((t) => t.killed).length;
+  const unfinished = r.tasks.filter((t) => !t.killed && !t.finished).length;
+  if (killed > 0 || r.oomKills.length > 0)
+    out.push(
+      c.red(`  OOM-KILLED: ${killed} of ${r.tasks.length} task(s) killed; the run did not do the whole work`),
+    );
+  if (unfinished > 0)
+    out.push(
+      c.yellow(`  UNFINISHED: ${unfinished} of ${r.tasks.length} task(s) still running when the run stopped`),
+    );
   // Page flags are scarce in the kernel: every policy declares the per-page state it keeps.
   const bits = Object.entries(r.pageStateBits).map(([p, b]) => `${p} ${b} bit${b === 1 ? '' : 's'}`);
   out.push(`  per-page policy state: ${bits.join(', ')}`);

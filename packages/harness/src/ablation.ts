@@ -1,7 +1,13 @@
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { getPolicyFactory, parsePolicySpec } from './policies.js';
 import { loadPolicySpecs } from './policy-loader.js';
-import { formatLevel, formatNumber, formatPercent, formatScore, SIGNIFICANT_MARK } from './report/format.js';
+import {
+  formatLevel,
+  formatNumber,
+  formatPercent,
+  formatPolicyScore,
+  SIGNIFICANT_MARK,
+} from './report/format.js';
 import { markdownTable } from './report/markdown.js';
 import type { Scenario } from './scenario.js';
 import {
@@ -83,8 +89,10 @@ export interface AblationEffect {
   on?: ConfidenceInterval;
   /** With the option off. */
   off?: ConfidenceInterval;
-  /** on − off, with its interval and verdict; absent when either side lacks the metric. */
+  /** on − off, with its interval and verdict; absent when either side lacks the metric or did not do the whole work. */
   effect?: BaselineDiff;
+  /** Runs of either side were OOM-killed or unfinished: they did different work, so no effect is taken. */
+  notCompared?: 'killed' | 'unfinished';
 }
 
 export interface AblationRow {
@@ -98,6 +106,8 @@ export interface AblationRow {
   workloads: { workload: string; effects: AblationEffect[] }[];
   /** Geometric mean of on/off ratios over the key metrics and workloads, > 1 = turning it on is better. */
   score: number | undefined;
+  /** Either side had an OOM-killed or unfinished run: the pair gets no score. */
+  status?: 'killed' | 'unfinished';
   /** Significant verdicts over the rows' workloads × metrics. */
   better: number;
   worse: number;
@@ -321,11 +331,17 @@ export function analyzeAblation(setup: AblationSetup, results: ReadonlyMap<strin
           ...(on?.ci ? { on: on.ci } : {}),
           ...(off?.ci ? { off: off.ci } : {}),
           ...(on?.vsBaseline ? { effect: on.vsBaseline } : {}),
+          ...(on?.notCompared ? { notCompared: on.notCompared } : {}),
         };
       });
       return { workload: wc.workload, effects };
     });
-    const score = c.scores.find((s) => s.label === p.on.label)?.score;
+    const onScore = c.scores.find((s) => s.label === p.on.label);
+    const offScore = c.scores.find((s) => s.label === p.off.label);
+    const status = [onScore?.status, offScore?.status].includes('killed')
+      ? 'killed'
+      : (onScore?.status ?? offScore?.status);
+    const score = status === undefined ? onScore?.score : undefined;
     return {
       toggle: p.toggle,
       mode: p.mode,
@@ -334,6 +350,7 @@ export function analyzeAblation(setup: AblationSetup, results: ReadonlyMap<strin
       context: p.context,
       workloads,
       score,
+      ...(status ? { status } : {}),
       better,
       worse,
     };
@@ -413,6 +430,8 @@ function failure(failed: { label: string; message: string }[]): AblationError {
 /** "-12.3% [-15.0%, -9.6%]*": relative to the off side, or absolute when its mean is 0. */
 export function formatEffect(e: AblationEffect): string {
   const d = e.effect;
+  if (e.notCompared)
+    return e.notCompared === 'killed' ? 'not compared (OOM-killed)' : 'not compared (unfinished)';
   if (d === undefined || e.off === undefined) return 'n/a';
   const mark = d.significant ? SIGNIFICANT_MARK : '';
   const base = Math.abs(e.off.mean);
@@ -454,7 +473,7 @@ function intro(a: Ablation): string[] {
 }
 
 function scoreLines(a: Ablation): string[][] {
-  return a.rows.map((r) => [r.toggle, r.mode, formatScore(r.score), String(r.better), String(r.worse)]);
+  return a.rows.map((r) => [r.toggle, r.mode, formatPolicyScore(r), String(r.better), String(r.worse)]);
 }
 
 function plainTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

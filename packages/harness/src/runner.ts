@@ -1,4 +1,4 @@
-import { type MachineConfig, NS_PER_MS } from '@reclaim-lab/hw-model';
+import { applyJitter, type MachineConfig, NS_PER_MS } from '@reclaim-lab/hw-model';
 import { Kernel, type PolicyAttachment, type RunResult } from '@reclaim-lab/reclaim';
 import { createPolicy, defaultPolicy, type PolicySpec, parsePolicySpec } from './policies.js';
 import { latencyBudgetNs, parseMachine, type Scenario, ScenarioError, validateScenario } from './scenario.js';
@@ -70,7 +70,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     : undefined;
   let machine: MachineConfig;
   try {
-    machine = parseMachine(scenario, trace?.pages);
+    // Timing noise is drawn from the run's seed: same scenario and seed, same machine.
+    machine = applyJitter(parseMachine(scenario, trace?.pages), seed);
   } catch (e) {
     trace?.close();
     throw e;

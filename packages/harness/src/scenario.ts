@@ -6,6 +6,7 @@ import {
   DEVICE_PRESETS,
   defaultMachineConfig,
   idealMachineConfig,
+  MAX_JITTER,
   type MachineConfig,
   NS_PER_MS,
   parseBytes,
@@ -69,6 +70,14 @@ const MachineSchema = v.strictObject({
   dirtyRatio: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100)), 20),
   dirtyBackgroundRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 10),
   cost: v.optional(v.record(v.string(), v.pipe(v.number(), v.minValue(0)))),
+  /** Run-to-run timing noise, a fraction (0.02 = ±2%) of CPU costs and device latencies, drawn per seed. */
+  jitter: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0, 'machine.jitter must be at least 0 (0 = no noise)'),
+      v.maxValue(MAX_JITTER, `machine.jitter must be at most ${MAX_JITTER} (a fraction: 0.02 = ±2%)`),
+    ),
+  ),
 });
 
 const PolicyAttachSchema = v.strictObject({
@@ -186,6 +195,8 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     sharePages = Math.max(1, Math.floor(m.footprintShare * footprint));
   }
   const exactPages = m.memoryPages ?? sharePages;
+  if (s.mode === 'ideal' && (m.jitter ?? 0) > 0)
+    throw new ScenarioError('machine.jitter: ideal mode has no time to perturb; use 0 or kernel mode');
   if (exactPages !== undefined && s.mode === 'ideal') return idealMachineConfig(exactPages);
   const memPages = exactPages ?? bytesToPages(sizeField('machine.memory', m.memory));
   const [field, got] =
@@ -225,6 +236,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     dirtyRatio: m.dirtyRatio,
     dirtyBackgroundRatio: m.dirtyBackgroundRatio,
     cost,
+    ...((m.jitter ?? 0) > 0 ? { jitter: m.jitter } : {}),
   });
 }
 

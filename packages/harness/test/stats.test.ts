@@ -1,5 +1,9 @@
 import { emptyTimeSeries, type RunResult } from '@reclaim-lab/reclaim';
 import { describe, expect, it } from 'vitest';
+import { formatCi, formatHalfWidth } from '../src/report/format.js';
+import { renderJson } from '../src/report/json.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { renderTerminal } from '../src/report/terminal.js';
 import {
   compare,
   confidenceInterval,
@@ -213,12 +217,16 @@ describe('diffInterval (Welch)', () => {
     expect(shift(hw * 1.01)).toBe(true);
   });
 
-  it('treats identical deterministic runs as exact and single runs as unbounded', () => {
+  it('never tests a difference between runs identical across seeds, and treats single runs as unbounded', () => {
     const same = diffInterval([3, 3], [3, 3, 3]);
     expect(same.halfWidth).toBe(0);
     expect(same.significant).toBe(false);
+    // Seed-invariant on both sides: the difference is exact, but there is no noise to test it against.
     const exact = diffInterval([4, 4], [3, 3]);
-    expect(exact.significant).toBe(true);
+    expect(exact.diff).toBe(1);
+    expect(exact.identical).toBe(true);
+    expect(exact.significant).toBe(false);
+    expect(exact.note).toMatch(/identical across seeds/);
     const single = diffInterval([100], [1, 2, 3]);
     expect(single.halfWidth).toBe(Number.POSITIVE_INFINITY);
     expect(single.significant).toBe(false);
@@ -398,5 +406,143 @@ describe('compare', () => {
     expect(() =>
       compare([{ label: 'lru', workload: 'w', results: [base(1, 1, 1)] }], 'lru', { level: 0.8 }),
     ).toThrow(RangeError);
+  });
+});
+
+/** A run whose only task the OOM killer took at `killMs`: it did less work, so it ran shorter. */
+function killedRun(
+  policy: string,
+  seed: number,
+  counters: Record<string, number>,
+  killMs: number,
+): RunResult {
+  const r = run(policy, seed, { ...counters, oom_kill: 1 }, { runtimeMs: killMs });
+  r.tasks[0] = { ...r.tasks[0], killed: true, finished: false };
+  r.oomKills = [
+    { timeNs: killMs * 1e6, kind: 'memcg', task: 't', memcg: '/', badnessPages: 100, freedPages: 100 },
+  ];
+  return r;
+}
+
+describe('compare: only runs that did the same work are compared (OOM-killed and unfinished runs)', () => {
+  const seeds = [1, 2, 3];
+  // The swappiness sweep's trap: swappiness=0 is OOM-killed at 17 ms, so its runtime looks 4.7x better.
+  const lru = seeds.map((s) =>
+    run('lru', s, { pgmajfault: 900 + s, pswpin: 800 + s }, { runtimeMs: 80 + s }),
+  );
+  const killed = seeds.map((s) => killedRun('mglru', s, { pgmajfault: 10 + s, pswpin: 5 + s }, 17 + s / 10));
+  const healthy = seeds.map((s) =>
+    run('mglru', s, { pgmajfault: 700 + s, pswpin: 600 + s }, { runtimeMs: 75 + s }),
+  );
+  const cells = [
+    { label: 'lru', workload: 'anon-swap', results: lru },
+    { label: 'mglru swappiness=0', workload: 'anon-swap', results: killed },
+    { label: 'mglru swappiness=60', workload: 'anon-swap', results: healthy },
+  ];
+
+  it('never gives an OOM-killed configuration the best score: it is unscored, labelled and ranked last', () => {
+    const c = compare(cells, 'lru');
+    const score = (l: string) => c.scores.find((s) => s.label === l)!;
+    expect(score('mglru swappiness=0').score).toBeUndefined();
+    expect(score('mglru swappiness=0').status).toBe('killed');
+    expect(score('mglru swappiness=0').incomplete).toMatchObject([
+      { workload: 'anon-swap', killed: 3, n: 3, status: 'killed' },
+    ]);
+    expect(score('mglru swappiness=0').rank).toBe(3);
+    expect(score('mglru swappiness=60').rank).toBe(1);
+    expect(score('mglru swappiness=60').score).toBeGreaterThan(1);
+    expect(score('lru').rank).toBe(2);
+    // Its column says so, and its work-dependent metrics get no difference, while oom_kill does.
+    const w = c.workloads[0];
+    expect(w.columns[1].completion).toMatchObject({ status: 'killed', killed: 3, unfinished: 0 });
+    expect(w.columns[1].completion.firstKillMs).toBeCloseTo(17.1, 9);
+    const cell = (m: string) => w.rows.find((r) => r.metric === m)!.cells[1];
+    expect(cell('runtime_ms').vsBaseline).toBeUndefined();
+    expect(cell('runtime_ms').notCompared).toBe('killed');
+    expect(cell('pgmajfault').notCompared).toBe('killed');
+    expect(cell('oom_kill').vsBaseline?.diff).toBe(1);
+    expect(c.caveats.join(' ')).toMatch(
+      /mglru swappiness=0 on anon-swap: 3 of 3 runs OOM-killed \(first kill at 17\.1 ms\)/,
+    );
+  });
+
+  it('marks the killed configuration in the Markdown, terminal and JSON reports', () => {
+    const c = compare(cells, 'lru');
+    const md = renderMarkdown(c);
+    expect(md).toContain('mglru swappiness=0 (OOM-killed 3/3)');
+    expect(md).toMatch(/\| mglru swappiness=0 +\| OOM-killed: not scored +\| OOM-killed +\|/);
+    expect(md).toContain('(killed)');
+    const text = renderTerminal(c, { color: false });
+    expect(text).toContain('mglru swappiness=0 OOM-killed: not scored');
+    const json = JSON.parse(renderJson(c));
+    expect(json.scores[1]).toMatchObject({
+      label: 'mglru swappiness=0',
+      score: null,
+      status: 'killed',
+      rank: 3,
+    });
+  });
+
+  it('does not compare with a baseline that was killed, and treats a run stopped early as unfinished', () => {
+    const stopped = healthy.map((r) => ({ ...r, tasks: [{ ...r.tasks[0], finished: false }] }));
+    const c = compare(
+      [
+        { label: 'lru', workload: 'w', results: killed.map((r) => ({ ...r, policy: 'lru' })) },
+        { label: 'a', workload: 'w', results: healthy },
+        { label: 'b', workload: 'w', results: stopped },
+      ],
+      'lru',
+    );
+    const score = (l: string) => c.scores.find((s) => s.label === l)!;
+    expect(score('lru')).toMatchObject({ score: undefined, status: 'killed' });
+    expect(score('a').score).toBeUndefined();
+    expect(score('a').status).toBeUndefined();
+    expect(score('a').excluded[0].reason).toMatch(/lru was OOM-killed in 3 of 3 runs/);
+    expect(score('b')).toMatchObject({ score: undefined, status: 'unfinished' });
+    expect(c.workloads[0].rows.find((r) => r.metric === 'runtime_ms')!.cells[1].notCompared).toBe('killed');
+  });
+});
+
+describe('seed-invariant workloads: identical across seeds', () => {
+  it('has no interval, says so, and absorbs float noise', () => {
+    const ci = confidenceInterval([1000, 1000, 1000]);
+    expect(ci).toMatchObject({ mean: 1000, halfWidth: 0, identical: true });
+    expect(ci.note).toMatch(/identical across seeds/);
+    // Sums taken in another order differ in the last bit: that is not spread.
+    const noisy = confidenceInterval([0.1 + 0.2, 0.3, 0.3]);
+    expect(noisy.identical).toBe(true);
+    expect(noisy.halfWidth).toBe(0);
+    expect(formatCi(noisy)).toBe('0.3 ≡');
+    // A real spread of one part in a million is still an interval.
+    expect(confidenceInterval([1e6, 1e6 + 1, 1e6 + 2]).identical).toBeUndefined();
+  });
+
+  it('never stars a 0.1% difference between two seed-invariant configurations', () => {
+    const c = compare(
+      [
+        {
+          label: 'lru',
+          workload: 'circ',
+          results: [1, 2, 3].map((s) => run('lru', s, { pgmajfault: 10000 })),
+        },
+        { label: 'x', workload: 'circ', results: [1, 2, 3].map((s) => run('lru', s, { pgmajfault: 10010 })) },
+      ],
+      'lru',
+    );
+    const d = c.workloads[0].rows.find((r) => r.metric === 'pgmajfault')!.cells[1].vsBaseline!;
+    expect(d.relative).toBeCloseTo(0.001, 12);
+    expect(d.identical).toBe(true);
+    expect(d.significant).toBe(false);
+    expect(d.verdict).toBe('unchanged');
+    expect(c.caveats.join(' ')).toMatch(/circ: pgmajfault identical across seeds/);
+    const md = renderMarkdown(c);
+    expect(md).toContain('10k ≡ (+0.1%)');
+    expect(md).not.toContain('(+0.1%)*');
+  });
+
+  it('prints a half-width no finer than the mean resolves', () => {
+    const ci = { ...confidenceInterval([1, 2, 3]), mean: 1.23e6, halfWidth: 4.12e-5 };
+    expect(formatHalfWidth(ci)).toBe('< 1k');
+    expect(formatHalfWidth({ ...ci, halfWidth: 4120 })).toBe('4.12k');
   });
 });

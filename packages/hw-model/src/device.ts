@@ -95,9 +95,17 @@ export class BlockDevice {
   writesIssued = 0;
   pagesRead = 0;
   pagesWritten = 0;
+  /** ± fraction of per-request latency noise (0: none, the exact preset latency). */
+  private readonly jitter: number;
+  /** xorshift32 state of the noise stream; never 0. */
+  private noise: number;
+  /** Completion time of the latest write: with noise, writes still complete in submission order. */
+  private lastWriteDone = 0;
 
-  constructor(spec: DeviceSpec) {
+  constructor(spec: DeviceSpec, jitter = 0, seed = 0) {
     this.spec = spec;
+    this.jitter = jitter;
+    this.noise = seed >>> 0 || 0x9e3779b9;
     this.nsPerPage = Number.isFinite(spec.pagesPerSec) ? 1e9 / spec.pagesPerSec : 0;
     this.seekNs = spec.rotational ? (spec.seekNs ?? 0) : 0;
   }
@@ -129,16 +137,33 @@ export class BlockDevice {
       }
     }
     this.busyUntil = start + transfer;
+    let latency = write ? this.spec.writeLatencyNs : this.spec.readLatencyNs;
+    if (this.jitter > 0) latency *= this.latencyFactor();
     if (write) {
       if (newRequest) this.writesIssued++;
-      const done = start + transfer + this.spec.writeLatencyNs;
+      let done = start + transfer + latency;
+      // One FIFO queue: a write never completes before the one submitted ahead of it (writeSlotAt relies on it).
+      if (this.jitter > 0) {
+        if (done < this.lastWriteDone) done = this.lastWriteDone;
+        this.lastWriteDone = done;
+      }
       for (let i = 0; i < pages; i++) this.writeDone[(this.pagesWritten + i) % WRITE_HISTORY] = done;
       this.pagesWritten += pages;
-    } else {
-      if (newRequest) this.readsIssued++;
-      this.pagesRead += pages;
+      return done;
     }
-    return start + transfer + (write ? this.spec.writeLatencyNs : this.spec.readLatencyNs);
+    if (newRequest) this.readsIssued++;
+    this.pagesRead += pages;
+    return start + transfer + latency;
+  }
+
+  /** A uniform factor in [1 - jitter, 1 + jitter] from a xorshift32 stream: cheap and allocation-free. */
+  private latencyFactor(): number {
+    let x = this.noise;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.noise = x >>> 0;
+    return 1 + this.jitter * ((this.noise / 4294967296) * 2 - 1);
   }
 
   /**

@@ -3,6 +3,7 @@ export { BlockDevice, DEVICE_PRESETS, type DeviceSpec, fileSector } from './devi
 export * from './events.js';
 export { type FileMapping, SimFile } from './file.js';
 export * from './frames.js';
+export { applyJitter, MAX_JITTER } from './jitter.js';
 export {
   defaultMachineConfig,
   idealMachineConfig,

@@ -45,6 +45,14 @@ export interface MachineConfig {
   nodeLatency?: number[];
   /** Demotion target per node (-1 = none): NUMA memory tiering. */
   demotionTarget?: number[];
+  /**
+   * Run-to-run timing noise, a fraction (0.02 = ±2%): each device request's
+   * latency is scaled by a factor drawn uniformly in [1 - jitter, 1 + jitter]
+   * from a stream seeded by `jitterSeed`. `applyJitter` also scales the CPU
+   * costs and each device once per seed. Absent or 0: no noise.
+   */
+  jitter?: number;
+  jitterSeed?: number;
 }
 
 export function defaultMachineConfig(
@@ -137,8 +145,10 @@ export class Machine {
     }
     this.rootMemcg = new Memcg(0, '/', null);
     this.memcgs.push(this.rootMemcg);
-    this.devices = [new BlockDevice(config.disk)];
-    this.swapDevice = new BlockDevice(config.swapDevice);
+    const jitter = config.jitter ?? 0;
+    const jseed = config.jitterSeed ?? 0;
+    this.devices = [new BlockDevice(config.disk, jitter, jseed ^ 0x5bd1e995)];
+    this.swapDevice = new BlockDevice(config.swapDevice, jitter, jseed ^ 0x27d4eb2f);
     this.swap = config.swapPages > 0 ? new SwapSpace(config.swapPages, 0) : null;
   }
 

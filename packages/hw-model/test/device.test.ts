@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BlockDevice, DEVICE_PRESETS, fileSector } from '../src/device.js';
+import { applyJitter } from '../src/jitter.js';
+import { defaultMachineConfig } from '../src/machine.js';
 
 const hdd = DEVICE_PRESETS.hdd;
 const seek = hdd.seekNs as number;
@@ -84,5 +86,55 @@ describe('writes in flight (the block layer write throttle reclaim waits on)', (
     // Reads do not count against the write limit.
     d.submit(0, 8, false);
     expect(d.writeSlotAt(4)).toBe(done[6]);
+  });
+});
+
+describe('BlockDevice latency jitter', () => {
+  it('varies each request within ±jitter, reproducibly from its seed, and keeps writes in order', () => {
+    const spec = DEVICE_PRESETS.nvme;
+    const reads = (seed: number) => {
+      const d = new BlockDevice(spec, 0.1, seed);
+      // Far apart in time, so no request queues behind another: the latency alone is measured.
+      return Array.from({ length: 200 }, (_, i) => d.submit(i * 1e9, 1, false) - i * 1e9);
+    };
+    const a = reads(7);
+    const xfer = 1e9 / spec.pagesPerSec;
+    for (const t of a) {
+      expect(t - xfer).toBeGreaterThanOrEqual(spec.readLatencyNs * 0.9);
+      expect(t - xfer).toBeLessThanOrEqual(spec.readLatencyNs * 1.1);
+    }
+    expect(new Set(a).size).toBeGreaterThan(150);
+    expect(reads(7)).toEqual(a);
+    expect(reads(8)).not.toEqual(a);
+    const w = new BlockDevice(spec, 0.5, 3);
+    const done = Array.from({ length: 100 }, () => w.submit(0, 1, true));
+    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThanOrEqual(done[i - 1]);
+    expect(w.writeSlotAt(1)).toBe(done[done.length - 1]);
+  });
+
+  it('without jitter returns the preset latency exactly', () => {
+    const d = new BlockDevice(DEVICE_PRESETS.ssd);
+    expect(d.submit(0, 1, false)).toBe(
+      1e9 / DEVICE_PRESETS.ssd.pagesPerSec + DEVICE_PRESETS.ssd.readLatencyNs,
+    );
+  });
+});
+
+describe('applyJitter', () => {
+  it('scales CPU costs and each device once per seed, deterministically, and leaves jitter 0 alone', () => {
+    const base = defaultMachineConfig(1024);
+    expect(applyJitter(base, 5)).toBe(base);
+    const j = { ...base, jitter: 0.02 };
+    const a = applyJitter(j, 5);
+    expect(applyJitter(j, 5)).toEqual(a);
+    expect(applyJitter(j, 6)).not.toEqual(a);
+    const f = a.cost.scanPageNs / base.cost.scanPageNs;
+    expect(Math.abs(f - 1)).toBeLessThanOrEqual(0.02);
+    expect(a.cost.rmapNs / base.cost.rmapNs).toBeCloseTo(f, 12);
+    const g = a.swapDevice.readLatencyNs / base.swapDevice.readLatencyNs;
+    expect(Math.abs(g - 1)).toBeLessThanOrEqual(0.02);
+    expect(a.swapDevice.pagesPerSec).toBeCloseTo(base.swapDevice.pagesPerSec / g, 6);
+    expect(a.jitterSeed).toBeTypeOf('number');
+    expect(() => applyJitter({ ...base, jitter: 0.9 }, 1)).toThrow(/machine.jitter: at most 0.5/);
   });
 });

@@ -4,6 +4,8 @@ import type { BaselineDiff, ConfidenceInterval } from '../stats/index.js';
 export const SIGNIFICANT_MARK = '*';
 /** Marks a metric whose counter semantics differ across the policies compared. */
 export const SEMANTICS_MARK = '†';
+/** Stands for the interval of a metric that was identical across seeds: nothing to estimate or test. */
+export const IDENTICAL_MARK = '≡';
 
 const SUFFIXES: readonly [number, string][] = [
   [1e12, 'T'],
@@ -30,13 +32,29 @@ export function formatNumber(x: number): string {
   return trimZeros(x.toPrecision(3));
 }
 
+/**
+ * The half-width to three significant digits, but never finer than the
+ * mean's fourth significant digit: "1.23M ± 0.0000412" says nothing the mean
+ * does not, so it prints "< 1k" (a bound at that resolution) instead.
+ */
 export function formatHalfWidth(ci: ConfidenceInterval): string {
-  return Number.isFinite(ci.halfWidth) ? formatNumber(ci.halfWidth) : `∞ (n=${ci.n})`;
+  if (!Number.isFinite(ci.halfWidth)) return `∞ (n=${ci.n})`;
+  if (ci.identical) return IDENTICAL_MARK;
+  const hw = ci.halfWidth;
+  if (hw === 0 || ci.mean === 0) return formatNumber(hw);
+  const quantum = 10 ** (Math.floor(Math.log10(Math.abs(ci.mean))) - 3);
+  if (hw < quantum) return `< ${formatNumber(quantum)}`;
+  return formatNumber(hw);
 }
 
-/** "12 ± 4.97" */
+/** "± 4.97", "≡" (identical across seeds) or "± ∞ (n=1)": what follows the mean. */
+export function formatSpread(ci: ConfidenceInterval): string {
+  return ci.identical ? IDENTICAL_MARK : `± ${formatHalfWidth(ci)}`;
+}
+
+/** "12 ± 4.97", or "12 ≡" when every seed gave 12. */
 export function formatCi(ci: ConfidenceInterval): string {
-  return `${formatNumber(ci.mean)} ± ${formatHalfWidth(ci)}`;
+  return `${formatNumber(ci.mean)} ${formatSpread(ci)}`;
 }
 
 export function formatPercent(rel: number): string {
@@ -56,6 +74,24 @@ export function formatDiff(d: BaselineDiff): string {
 
 export function formatScore(score: number | undefined): string {
   return score === undefined ? 'n/a' : score.toFixed(3);
+}
+
+/** What a run set that did not do the whole work is called in tables: "OOM-killed 2/3", "unfinished 1/3". */
+export function formatIncomplete(x: { killed: number; unfinished: number; n: number }): string {
+  const parts: string[] = [];
+  if (x.killed > 0) parts.push(`OOM-killed ${x.killed}/${x.n}`);
+  if (x.unfinished > 0) parts.push(`unfinished ${x.unfinished}/${x.n}`);
+  return parts.join(', ');
+}
+
+/** A configuration's overall score, or why it has none ("OOM-killed: not scored"). */
+export function formatPolicyScore(s: {
+  score: number | undefined;
+  status?: 'killed' | 'unfinished';
+}): string {
+  if (s.status === 'killed') return 'OOM-killed: not scored';
+  if (s.status === 'unfinished') return 'unfinished: not scored';
+  return formatScore(s.score);
 }
 
 export function formatLevel(level: number): string {

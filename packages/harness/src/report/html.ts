@@ -1,8 +1,8 @@
 import type { Comparison } from '../stats/index.js';
-import { formatLevel, formatScore } from './format.js';
-import { renderMarkdown } from './markdown.js';
+import { formatLevel, formatPolicyScore } from './format.js';
+import { perWorkloadScore, renderMarkdown } from './markdown.js';
 import { allPlots, type RenderedPlot, slug } from './plots.js';
-import { legend, seedsText, type TableOptions, workloadTable } from './table.js';
+import { columnTitle, legend, seedsText, type TableOptions, workloadTable } from './table.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -18,6 +18,7 @@ th, td { padding: .2rem .6rem; border-bottom: 1px solid #eee; text-align: right;
 th:first-child, td:first-child, .unit, .dir { text-align: left; }
 td.better { color: #137333; font-weight: 600; } td.worse { color: #b3261e; font-weight: 600; }
 td.unchanged .diff { color: #777; }
+th.incomplete, tr.incomplete td { color: #b3261e; }
 .caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5rem .8rem; margin: .6rem 0; }
 figure { margin: 1.4rem 0; } figure svg { max-width: 100%; height: auto; }
 pre { background: #f6f6f6; padding: .8rem; overflow-x: auto; font-size: 12px; }
@@ -40,7 +41,7 @@ function workloadSection(
   const t = workloadTable(w, options);
   const head = [
     '<th>metric</th><th class="unit">unit</th><th class="dir">better</th>',
-    ...t.columns.map((k) => `<th>${escapeHtml(`${k.label} (n=${k.n})`)}</th>`),
+    ...t.columns.map((k) => `<th${k.status ? ' class="incomplete"' : ''}>${escapeHtml(columnTitle(k))}</th>`),
   ].join('');
   const body = t.rows
     .map((r) => {
@@ -77,8 +78,8 @@ export function renderHtml(c: Comparison, options: TableOptions = {}): string {
   const scoreRows = c.scores
     .map(
       (s) =>
-        `<tr><td>${escapeHtml(s.label)}</td><td>${formatScore(s.score)}</td>${workloads
-          .map((w) => `<td>${formatScore(s.perWorkload[w])}</td>`)
+        `<tr${s.status ? ' class="incomplete"' : ''}><td>${escapeHtml(s.label)}</td><td>${escapeHtml(formatPolicyScore(s))}</td>${workloads
+          .map((w) => `<td>${escapeHtml(perWorkloadScore(s, w))}</td>`)
           .join('')}</tr>`,
     )
     .join('\n');

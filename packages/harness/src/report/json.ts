@@ -16,7 +16,8 @@ export function buildJsonReport(c: Comparison) {
     level: c.level,
     labels: c.labels,
     score: c.score,
-    scores: c.scores,
+    // null, not absent, when a configuration has no score (killed, unfinished, nothing to compare).
+    scores: c.scores.map((s) => ({ ...s, score: s.score ?? null })),
     semanticsDiffer: c.semanticsDiffer,
     caveats: c.caveats,
     metrics: c.metrics,

@@ -1,6 +1,6 @@
 import type { Comparison } from '../stats/index.js';
-import { formatLevel, formatScore, SEMANTICS_MARK } from './format.js';
-import { legend, seedsText, type TableOptions, workloadTable } from './table.js';
+import { formatLevel, formatPolicyScore, formatScore, SEMANTICS_MARK } from './format.js';
+import { columnTitle, legend, seedsText, type TableOptions, workloadTable } from './table.js';
 
 function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -19,6 +19,16 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   ].join('\n');
 }
 
+/** A configuration's score on one workload, or what kept it from having one. */
+export function perWorkloadScore(
+  s: { perWorkload: Record<string, number | undefined>; incomplete: { workload: string; status: string }[] },
+  workload: string,
+): string {
+  const x = s.incomplete.find((i) => i.workload === workload);
+  if (x) return x.status === 'killed' ? 'OOM-killed' : 'unfinished';
+  return formatScore(s.perWorkload[workload]);
+}
+
 /**
  * Markdown for a patch cover letter: per-workload tables of mean ± half-width
  * with differences vs the baseline, the number of seeds, the confidence level,
@@ -35,12 +45,7 @@ export function renderMarkdown(c: Comparison, options: TableOptions = {}): strin
     const seeds = seedsText(t.columns.flatMap((k) => k.seeds));
     const nText = ns.length === 1 ? `n = ${ns[0]} seeds per configuration` : `n = ${ns.join('/')} seeds`;
     out.push('', `### ${w.workload} (${nText}, ${seeds}, ${lvl} CI)`, '');
-    const header = [
-      'metric',
-      'unit',
-      'better',
-      ...t.columns.map((k) => (ns.length === 1 ? k.label : `${k.label} (n=${k.n})`)),
-    ];
+    const header = ['metric', 'unit', 'better', ...t.columns.map((k) => columnTitle(k, ns.length !== 1))];
     const rows = t.rows.map((r) => [
       r.name,
       r.unit,
@@ -57,11 +62,7 @@ export function renderMarkdown(c: Comparison, options: TableOptions = {}): strin
   out.push(
     markdownTable(
       ['configuration', 'score', ...workloads],
-      c.scores.map((s) => [
-        s.label,
-        formatScore(s.score),
-        ...workloads.map((w) => formatScore(s.perWorkload[w])),
-      ]),
+      c.scores.map((s) => [s.label, formatPolicyScore(s), ...workloads.map((w) => perWorkloadScore(s, w))]),
     ),
   );
 

@@ -1,10 +1,13 @@
-import type { Comparison, MetricTier, Verdict, WorkloadComparison } from '../stats/index.js';
+import type { ColumnInfo, Comparison, MetricTier, Verdict, WorkloadComparison } from '../stats/index.js';
 import {
   formatCi,
   formatDiff,
   formatHalfWidth,
+  formatIncomplete,
   formatLevel,
   formatNumber,
+  formatSpread,
+  IDENTICAL_MARK,
   SEMANTICS_MARK,
   SIGNIFICANT_MARK,
 } from './format.js';
@@ -16,7 +19,9 @@ export interface TableCell {
   /** The two halves of `value`, for renderers that align them separately. */
   mean: string;
   halfWidth: string;
-  /** "(+9.2%)*" vs the baseline, or "". */
+  /** What follows the mean: "± 4.97", "≡" (identical across seeds) or "". */
+  spread: string;
+  /** "(+9.2%)*" vs the baseline, "(killed)" / "(unfinished)" when not compared, or "". */
   diff: string;
   verdict?: Verdict;
 }
@@ -33,7 +38,7 @@ export interface TableRow {
 
 export interface WorkloadTable {
   workload: string;
-  columns: { label: string; n: number; seeds: number[] }[];
+  columns: { label: string; n: number; seeds: number[]; status: string }[];
   rows: TableRow[];
   /** Rows left out because every column measured exactly 0. */
   omittedZero: string[];
@@ -71,17 +76,29 @@ export function workloadTable(w: WorkloadComparison, options: TableOptions = {})
         value: c.ci ? formatCi(c.ci) : '',
         mean: c.ci ? formatNumber(c.ci.mean) : '',
         halfWidth: c.ci ? formatHalfWidth(c.ci) : '',
-        diff: c.vsBaseline ? formatDiff(c.vsBaseline) : '',
+        spread: c.ci ? formatSpread(c.ci) : '',
+        diff: c.vsBaseline ? formatDiff(c.vsBaseline) : c.notCompared ? `(${c.notCompared})` : '',
         ...(c.vsBaseline ? { verdict: c.vsBaseline.verdict } : {}),
       })),
     });
   }
   return {
     workload: w.workload,
-    columns: w.columns.map((c) => ({ label: c.label, n: c.n, seeds: c.seeds })),
+    columns: w.columns.map((c) => ({ label: c.label, n: c.n, seeds: c.seeds, status: columnStatus(c) })),
     rows,
     omittedZero,
   };
+}
+
+/** "" for a configuration whose runs all did the whole work, else "OOM-killed 2/3" and the like. */
+export function columnStatus(c: Pick<ColumnInfo, 'completion'>): string {
+  return c.completion.status === 'complete' ? '' : formatIncomplete(c.completion);
+}
+
+/** A column's header: "mglru (n=3)", "mglru (n=3, OOM-killed 3/3)". */
+export function columnTitle(k: { label: string; n: number; status: string }, withN = true): string {
+  const inner = [withN ? `n=${k.n}` : '', k.status].filter(Boolean).join(', ');
+  return inner ? `${k.label} (${inner})` : k.label;
 }
 
 /** One sentence that says how to read every table. */
@@ -91,7 +108,13 @@ export function legend(c: Comparison): string {
     `mean ± ${lvl} confidence-interval half-width over n seeds (Student t)`,
     `(Δ) = difference vs ${c.baseline}, ${SIGNIFICANT_MARK} = significant (the ${lvl} Welch interval of the difference excludes 0)`,
     '↓/↑ = lower/higher is better',
+    `${IDENTICAL_MARK} = identical across seeds (no interval; differences not tested)`,
   ];
+  if (c.workloads.some((w) => w.columns.some((k) => k.completion.status !== 'complete'))) {
+    parts.push(
+      '(killed)/(unfinished) = not compared: OOM-killed or unfinished runs did less work, so they get no difference and no score',
+    );
+  }
   if (c.semanticsDiffer.length > 0) {
     parts.push(
       `${SEMANTICS_MARK} = semantics differ across policies (compare by pswpin, pgmajfault, pgpgin, pgsteal)`,

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { Comparison, Verdict } from '../stats/index.js';
-import { arrow, formatLevel, formatScore, SEMANTICS_MARK } from './format.js';
-import { legend, type TableOptions, workloadTable } from './table.js';
+import { arrow, formatLevel, formatPolicyScore, SEMANTICS_MARK } from './format.js';
+import { columnTitle, legend, type TableOptions, workloadTable } from './table.js';
 
 export interface TerminalOptions extends TableOptions {
   /** Emit ANSI colours; pass `stream.isTTY === true` so pipes and files stay plain. */
@@ -91,7 +91,9 @@ export function renderTerminal(c: Comparison, options: TerminalOptions): string 
       plain('metric', 'left', col.bold),
       plain('unit', 'left', col.bold),
       plain(''),
-      ...t.columns.map((k): Cell => ({ ...plain(`${k.label} (n=${k.n})`, 'left', col.bold), span: true })),
+      ...t.columns.map(
+        (k): Cell => ({ ...plain(columnTitle(k), 'left', k.status ? col.red : col.bold), span: true }),
+      ),
     ];
     const body = t.rows.map((r): Cell[] => [
       r.semanticsDiffer
@@ -112,7 +114,7 @@ export function renderTerminal(c: Comparison, options: TerminalOptions): string 
         return {
           parts: [
             { text: cell.mean, align: 'right' },
-            { text: cell.value ? `± ${cell.halfWidth}` : '', align: 'left', paint: col.dim },
+            { text: cell.spread, align: 'left', paint: col.dim },
             { text: cell.diff, align: 'right', ...(paint ? { paint } : {}) },
           ],
         };
@@ -125,7 +127,7 @@ export function renderTerminal(c: Comparison, options: TerminalOptions): string 
   out.push(
     '',
     `${col.bold('score')} ${col.dim(`(${c.score.description})`)}`,
-    `  ${c.scores.map((s) => `${s.label} ${formatScore(s.score)}`).join('   ')}`,
+    `  ${c.scores.map((s) => `${s.label} ${s.status ? col.red(formatPolicyScore(s)) : formatPolicyScore(s)}`).join('   ')}`,
     '',
     col.dim(`legend: ${legend(c)}`),
   );

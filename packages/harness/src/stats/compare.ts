@@ -31,8 +31,25 @@ export interface MetricCell {
   label: string;
   /** Absent when no run of this column defines the metric. */
   ci?: ConfidenceInterval;
-  /** Absent for the baseline itself and when either side lacks the metric. */
+  /** Absent for the baseline itself, when either side lacks the metric, and when `notCompared` says why. */
   vsBaseline?: BaselineDiff;
+  /** This column or the baseline has runs that did not do the whole work: no difference is taken. */
+  notCompared?: 'killed' | 'unfinished';
+}
+
+/**
+ * Whether a configuration's runs did the whole work. A run is `killed` when
+ * the OOM killer took any of its tasks, `unfinished` when a task was still
+ * running at the end (an `untilMs` budget) without being killed.
+ */
+export interface Completion {
+  n: number;
+  killed: number;
+  unfinished: number;
+  /** 'killed' if any run was OOM-killed, else 'unfinished' if any run did not finish, else 'complete'. */
+  status: 'complete' | 'killed' | 'unfinished';
+  /** Virtual time of the earliest OOM kill, ms. */
+  firstKillMs?: number;
 }
 
 export interface MetricRow {
@@ -49,6 +66,8 @@ export interface ColumnInfo {
   n: number;
   seeds: number[];
   policies: string[];
+  /** How many of the n runs were OOM-killed or did not finish. */
+  completion: Completion;
 }
 
 export interface WorkloadComparison {
@@ -70,8 +89,18 @@ export interface ScoreRatio {
 
 export interface PolicyScore {
   label: string;
-  /** Geometric mean of the oriented ratios; 1 for the baseline; undefined if no ratio could be formed. */
+  /**
+   * Geometric mean of the oriented ratios; 1 for the baseline; undefined if
+   * no ratio could be formed or if the configuration has a killed or
+   * unfinished run on any workload (see `status`).
+   */
   score: number | undefined;
+  /** Set when some run of this configuration was OOM-killed or did not finish: it gets no score and ranks last. */
+  status?: 'killed' | 'unfinished';
+  /** The workloads where it did not do the whole work. */
+  incomplete: ({ workload: string } & Completion)[];
+  /** 1 = best score; configurations without a score share the last places, scored ones first. */
+  rank: number;
   direction: 'higher';
   perWorkload: Record<string, number | undefined>;
   ratios: ScoreRatio[];
@@ -103,6 +132,36 @@ export const SEMANTICS_CAVEAT =
   'refaults within the live generation window. Metrics marked † (and the efficiencies derived from pgscan) are not comparable ' +
   'across policies; compare by pswpin, pgmajfault, pgpgin and pgsteal.';
 
+/** Metrics that describe how a run ended rather than how fast it worked: comparable whatever the work done. */
+export const ANY_WORK_METRICS: ReadonlySet<string> = new Set(['oom_kill', 'policy_exits']);
+
+export const SAME_WORK_RULE =
+  'A difference is taken, and a score formed, only between configurations whose runs all did the whole work: ' +
+  'a run in which the OOM killer took a task, or a task had not finished when the run stopped, did less work, ' +
+  'so its runtime, throughput and counters are not comparable. Such a configuration is marked, shows its means ' +
+  'without differences (oom_kill and policy_exits excepted), gets no overall score and ranks last.';
+
+/** Did every run of a configuration do the whole work? */
+export function completionOf(results: readonly RunResult[]): Completion {
+  let killed = 0;
+  let unfinished = 0;
+  let firstKillNs = Number.POSITIVE_INFINITY;
+  for (const r of results) {
+    if (r.oomKills.length > 0 || r.tasks.some((t) => t.killed)) {
+      killed++;
+      for (const k of r.oomKills) firstKillNs = Math.min(firstKillNs, k.timeNs);
+    } else if (r.tasks.some((t) => !t.finished)) unfinished++;
+  }
+  const status = killed > 0 ? 'killed' : unfinished > 0 ? 'unfinished' : 'complete';
+  return {
+    n: results.length,
+    killed,
+    unfinished,
+    status,
+    ...(Number.isFinite(firstKillNs) ? { firstKillMs: firstKillNs / 1e6 } : {}),
+  };
+}
+
 function mergeCells(cells: readonly CompareCell[]): CompareCell[] {
   const merged = new Map<string, CompareCell>();
   for (const c of cells) {
@@ -131,8 +190,14 @@ function compareWorkload(
 ): WorkloadComparison {
   const present = labels.filter((l) => cells.some((c) => c.label === l));
   const summaries: Record<string, RunSummary> = {};
-  for (const l of present) summaries[l] = summarizeRuns(cells.find((c) => c.label === l)!.results, level);
+  const completion: Record<string, Completion> = {};
+  for (const l of present) {
+    const results = cells.find((c) => c.label === l)!.results;
+    summaries[l] = summarizeRuns(results, level);
+    completion[l] = completionOf(results);
+  }
   const base = summaries[baseline];
+  const baseStatus = completion[baseline]?.status ?? 'complete';
 
   const rows: MetricRow[] = [];
   for (const def of METRICS) {
@@ -143,6 +208,9 @@ function compareWorkload(
       const s = summaries[label].metrics[def.name];
       if (!s) return { label };
       if (label === baseline || !baseSamples) return { label, ci: s.ci };
+      const status = completion[label].status !== 'complete' ? completion[label].status : baseStatus;
+      if (status !== 'complete' && !ANY_WORK_METRICS.has(def.name))
+        return { label, ci: s.ci, notCompared: status };
       const d = diffInterval(s.samples, baseSamples, level, def.mean);
       return { label, ci: s.ci, vsBaseline: { ...d, verdict: verdictOf(d, info) } };
     });
@@ -154,6 +222,7 @@ function compareWorkload(
     n: summaries[label].n,
     seeds: summaries[label].seeds,
     policies: summaries[label].policies,
+    completion: completion[label],
   }));
   return { workload, columns, hasBaseline: base !== undefined, rows, summaries };
 }
@@ -181,10 +250,20 @@ function scorePolicy(
   const ratios: ScoreRatio[] = [];
   const excluded: PolicyScore['excluded'] = [];
   const perWorkload: Record<string, number | undefined> = {};
+  const incomplete: PolicyScore['incomplete'] = [];
   for (const w of workloads) {
     const li = w.columns.findIndex((c) => c.label === label);
     const bi = w.columns.findIndex((c) => c.label === baseline);
+    if (li >= 0 && w.columns[li].completion.status !== 'complete')
+      incomplete.push({ workload: w.workload, ...w.columns[li].completion });
     if (li < 0 || bi < 0) continue;
+    const notDone = [w.columns[li], w.columns[bi]].find((c) => c.completion.status !== 'complete');
+    if (notDone !== undefined) {
+      const why = `${notDone.label} ${notDone.completion.status === 'killed' ? 'was OOM-killed' : 'did not finish'} in ${notDone.completion.status === 'killed' ? notDone.completion.killed : notDone.completion.unfinished} of ${notDone.completion.n} runs: not the same work`;
+      for (const metric of metrics) excluded.push({ workload: w.workload, metric, reason: why });
+      perWorkload[w.workload] = undefined;
+      continue;
+    }
     const mine: number[] = [];
     for (const metric of metrics) {
       const r = orientedRatio(
@@ -201,8 +280,38 @@ function scorePolicy(
     }
     perWorkload[w.workload] = mine.length > 0 ? geometricMean(mine) : undefined;
   }
-  const score = ratios.length > 0 ? geometricMean(ratios.map((r) => r.ratio)) : undefined;
-  return { label, score, direction: 'higher', perWorkload, ratios, excluded };
+  const status = incomplete.some((x) => x.status === 'killed')
+    ? 'killed'
+    : incomplete.length > 0
+      ? 'unfinished'
+      : undefined;
+  const score =
+    status === undefined && ratios.length > 0 ? geometricMean(ratios.map((r) => r.ratio)) : undefined;
+  return {
+    label,
+    score,
+    ...(status ? { status } : {}),
+    incomplete,
+    rank: 0,
+    direction: 'higher',
+    perWorkload,
+    ratios,
+    excluded,
+  };
+}
+
+/** "a, b, c and 4 more" */
+function listSome(xs: readonly string[], max: number): string {
+  return xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
+}
+
+/** Rank by score, best first; configurations with no score (killed, unfinished, nothing to compare) come last, tied. */
+function rankScores(scores: PolicyScore[]): void {
+  const scored = scores.filter((s) => s.score !== undefined).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
+  scored.forEach((s, i) => {
+    s.rank = i > 0 && s.score === scored[i - 1].score ? scored[i - 1].rank : i + 1;
+  });
+  for (const s of scores) if (s.score === undefined) s.rank = scored.length + 1;
 }
 
 const IDEAL_METRIC = 'miss_ratio';
@@ -265,18 +374,20 @@ export function compare(
   const scoreMetrics = ideal
     ? [IDEAL_METRIC]
     : METRICS.filter((m) => m.tier === 'key' && !m.semanticsDiffer).map((m) => m.name);
-  const scores: PolicyScore[] = labels.map((l) =>
-    l === baselineLabel
-      ? {
-          label: l,
-          score: 1,
-          direction: 'higher',
-          perWorkload: Object.fromEntries(workloads.filter((w) => w.hasBaseline).map((w) => [w.workload, 1])),
-          ratios: [],
-          excluded: [],
-        }
-      : scorePolicy(l, baselineLabel, workloads, scoreMetrics),
-  );
+  const scores: PolicyScore[] = labels.map((l) => {
+    if (l !== baselineLabel) return scorePolicy(l, baselineLabel, workloads, scoreMetrics);
+    // The baseline scores 1 by definition, unless it did not do the whole work itself.
+    const own = scorePolicy(l, baselineLabel, workloads, []);
+    const done = workloads.filter((w) => w.hasBaseline && w.columns[0].completion.status === 'complete');
+    return {
+      ...own,
+      score: own.status ? undefined : 1,
+      perWorkload: Object.fromEntries(
+        workloads.filter((w) => w.hasBaseline).map((w) => [w.workload, done.includes(w) ? 1 : undefined]),
+      ),
+    };
+  });
+  rankScores(scores);
 
   const caveats: string[] = [];
   if (flagged.size > 0) caveats.push(SEMANTICS_CAVEAT);
@@ -291,6 +402,37 @@ export function compare(
       );
     }
   }
+  for (const w of workloads) {
+    for (const col of w.columns) {
+      const k = col.completion;
+      if (k.status === 'complete') continue;
+      const what = [
+        k.killed > 0
+          ? `${k.killed} of ${k.n} runs OOM-killed${k.firstKillMs === undefined ? '' : ` (first kill at ${k.firstKillMs.toPrecision(3)} ms)`}`
+          : '',
+        k.unfinished > 0 ? `${k.unfinished} of ${k.n} runs unfinished` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      caveats.push(
+        col.label === baselineLabel
+          ? `${col.label} on ${w.workload}: ${what}. As the baseline did not do the whole work, no configuration is compared with it on ${w.workload}.`
+          : `${col.label} on ${w.workload}: ${what}. Its differences are not taken (oom_kill and policy_exits excepted) and it gets no overall score.`,
+      );
+    }
+    // Only where it matters: seed-invariant everywhere, yet different between configurations.
+    const identical = w.rows
+      .filter((r) => r.cells.some((c) => c.vsBaseline?.identical === true && c.vsBaseline.diff !== 0))
+      .map((r) => r.metric);
+    if (identical.length > 0) {
+      caveats.push(
+        `workload ${w.workload}: ${listSome(identical, 6)} identical across seeds on both sides of a difference (≡): ` +
+          'nothing varied with the seed, so those differences are exact but not tested for significance; ' +
+          'set machine.jitter to model run-to-run noise.',
+      );
+    }
+  }
+  if (scores.some((s) => s.status !== undefined)) caveats.push(SAME_WORK_RULE);
   for (const c of merged) {
     const exits = c.results.reduce((s, r) => s + r.policyExits.length, 0);
     if (exits > 0) {

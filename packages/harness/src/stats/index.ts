@@ -4,6 +4,7 @@ export type {
   CompareCell,
   CompareOptions,
   Comparison,
+  Completion,
   MetricCell,
   MetricRow,
   PolicyScore,
@@ -11,10 +12,16 @@ export type {
   Verdict,
   WorkloadComparison,
 } from './compare.js';
-export { compare, SEMANTICS_CAVEAT } from './compare.js';
+export { ANY_WORK_METRICS, compare, completionOf, SAME_WORK_RULE, SEMANTICS_CAVEAT } from './compare.js';
 export { geometricMean, harmonicMean, mean, sampleStddev } from './descriptive.js';
 export type { ConfidenceInterval, DiffInterval, MeanKind } from './intervals.js';
-export { confidenceInterval, diffInterval, UNBOUNDED_NOTE } from './intervals.js';
+export {
+  confidenceInterval,
+  diffInterval,
+  IDENTICAL_NOTE,
+  RELATIVE_NOISE,
+  UNBOUNDED_NOTE,
+} from './intervals.js';
 export type { Direction, MetricDef, MetricGroup, MetricInfo, MetricTier } from './metrics.js';
 export { extractMetrics, METRICS, metricDef, metricInfo } from './metrics.js';
 export type { MetricSummary, RunSummary } from './summarize.js';
