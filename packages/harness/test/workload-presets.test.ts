@@ -469,18 +469,29 @@ describe('the suite: each workload exposes the property it exists for', () => {
     expect(file.length / (file.length + anon.length)).toBeCloseTo(0.3, 2);
   });
 
-  it('multi-memcg: tasks in several limited memcgs that oversubscribe memory, plus a noisy neighbour', () => {
-    const w = compile('multi-memcg', { groups: 4, proactive: true, protect: true });
+  it('multi-memcg: limited memcgs whose working sets exceed their limits, plus a noisy neighbour', () => {
+    const w = compile('multi-memcg', { groups: 4, oversubscribe: 1.25, proactive: true, protect: true });
     const limited = w.memcgs.filter((m) => m.max !== undefined && Number.isFinite(m.max));
     expect(limited).toHaveLength(4);
     expect(sum(limited.map((m) => m.max ?? 0)) / M).toBeCloseTo(1.25, 2);
-    expect(limited.every((m) => (m.low ?? 0) > 0)).toBe(true);
+    expect(limited.every((m) => (m.low ?? 0) > 0 && (m.low ?? 0) < (m.max ?? 0))).toBe(true);
     expect(new Set(w.tasks.map((t) => t.memcg)).size).toBe(5);
-    expect(w.tasks.map((t) => t.regions[0].kind)).toEqual(['anon', 'file-fd', 'anon', 'file-fd', 'file-fd']);
+    expect(w.tasks.map((t) => t.regions.map((r) => r.kind))).toEqual([
+      ['anon', 'file-fd'],
+      ['file-fd'],
+      ['anon', 'file-fd'],
+      ['file-fd'],
+      ['file-fd'],
+    ]);
     for (const t of w.tasks.slice(0, 4)) {
-      const group = w.memcgs.find((m) => m.path === t.memcg);
-      expect(t.regions[0].pages).toBeLessThanOrEqual(group?.max ?? 0);
+      const max = w.memcgs.find((m) => m.path === t.memcg)?.max ?? 0;
+      // The working set is 1.25x the limit, so the limit bites; anon memory alone fits.
+      expect(sum(t.regions.map((r) => r.pages)) / max).toBeCloseTo(1.25, 1);
+      expect(sum(t.regions.filter((r) => r.kind === 'anon').map((r) => r.pages))).toBeLessThanOrEqual(max);
     }
+    expect(
+      sum(compile('multi-memcg').memcgs.map((m) => (Number.isFinite(m.max) ? (m.max ?? 0) : 0))) / M,
+    ).toBeCloseTo(0.75, 2);
     const noisy = w.tasks[4];
     expect(noisy.memcg).toBe('/noisy');
     expect(noisy.regions[0].pages).toBe(2 * M);

@@ -16,6 +16,13 @@
  * to come at or beyond an age, over the expected remaining lifetime — and
  * the counts decay by `ewmaDecay`. Reclaim samples `samples` folios per
  * victim (the core's `listSample`) and evicts the one of lowest density.
+ * A folio older than the last age bucket ranks below every density, as in
+ * the paper's code: its remaining lifetime is unknown, and ranking it by
+ * that bucket's learned density (each overflowed folio counted one bucket
+ * of lifetime however long it sat) kept exactly the coldest folios, so LHD
+ * got worse the more it sampled. The buckets cover `ageSpan` times memory
+ * so that overflow is rare (the paper sizes them to 100 times the cached
+ * objects; we keep 128 buckets for page-state and learning speed).
  * Until the first reconfiguration densities fall with age (LRU-like).
  * The shadow an evicted folio leaves holds its class, and a refault
  * counts as one more hit, so a returning folio does not start over as a
@@ -65,8 +72,8 @@ export interface LhdState {
 
 export const LHD_DEFAULTS: LhdOptions = {
   samples: 32,
-  ages: 64,
-  ageSpan: 4,
+  ages: 128,
+  ageSpan: 16,
   reconfigureEvery: 1024,
   ewmaDecay: 0.9,
 };
@@ -182,8 +189,12 @@ export function createLhd(options: Partial<LhdOptions> = {}): ReclaimOps<LhdStat
     evictCandidates(ctx, req, out) {
       const anon = req.sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, req.sc);
       const density = ctx.state.density;
-      const score = (pfn: number) =>
-        anon || ctx.frames.isFileLru(pfn) ? density[cell(ctx, pfn)] : Number.POSITIVE_INFINITY;
+      const score = (pfn: number) => {
+        if (!(anon || ctx.frames.isFileLru(pfn))) return Number.POSITIVE_INFINITY;
+        const i = cell(ctx, pfn);
+        // Past the last age bucket its remaining lifetime is unknown: evict it first.
+        return i % AGES === AGES - 1 ? -1 : density[i];
+      };
       listSample(ctx, ctx.state.listIds, batch.begin(out, req.nr), opts.samples, score);
       return batch.n;
     },
