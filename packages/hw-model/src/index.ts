@@ -4,6 +4,13 @@ export * from './events.js';
 export { type FileMapping, SimFile } from './file.js';
 export * from './frames.js';
 export {
+  DEFAULT_KERNEL,
+  KERNEL_VERSIONS,
+  type KernelVersion,
+  kernelBefore,
+  parseKernelVersion,
+} from './kernel.js';
+export {
   defaultMachineConfig,
   idealMachineConfig,
   Machine,
