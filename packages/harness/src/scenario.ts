@@ -6,9 +6,11 @@ import {
   DEVICE_PRESETS,
   defaultMachineConfig,
   idealMachineConfig,
+  KERNEL_VERSIONS,
   type MachineConfig,
   NS_PER_MS,
   parseBytes,
+  parseKernelVersion,
 } from '@reclaim-lab/hw-model';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
@@ -69,6 +71,14 @@ const MachineSchema = v.strictObject({
   dirtyRatio: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100)), 20),
   dirtyBackgroundRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 10),
   cost: v.optional(v.record(v.string(), v.pipe(v.number(), v.minValue(0)))),
+  /** Whose rules to follow where kernel releases differ (docs/kernel-versions.md); absent = the newest. */
+  kernel: v.optional(
+    v.pipe(
+      v.union([v.string(), v.number()]),
+      v.check((x) => parseKernelVersion(x) !== null, `kernel must be one of ${KERNEL_VERSIONS.join(', ')}`),
+      v.transform((x) => parseKernelVersion(x)!),
+    ),
+  ),
 });
 
 const PolicyAttachSchema = v.strictObject({
@@ -186,7 +196,9 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     sharePages = Math.max(1, Math.floor(m.footprintShare * footprint));
   }
   const exactPages = m.memoryPages ?? sharePages;
-  if (exactPages !== undefined && s.mode === 'ideal') return idealMachineConfig(exactPages);
+  // Set only when given, so a scenario without it keeps its config (and result hashes) unchanged.
+  const kernel = m.kernel === undefined ? {} : { kernel: m.kernel };
+  if (exactPages !== undefined && s.mode === 'ideal') return { ...idealMachineConfig(exactPages), ...kernel };
   const memPages = exactPages ?? bytesToPages(sizeField('machine.memory', m.memory));
   const [field, got] =
     m.footprintShare !== undefined
@@ -200,7 +212,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     );
   if (memPages > 64 * 1024 * 1024)
     throw new ScenarioError(`${field}: at most 256GiB is supported, got ${got}`);
-  if (s.mode === 'ideal') return idealMachineConfig(memPages);
+  if (s.mode === 'ideal') return { ...idealMachineConfig(memPages), ...kernel };
   const swapPages = m.swap === undefined ? memPages : bytesToPages(sizeField('machine.swap', m.swap));
   const cost: CostModel = { ...DEFAULT_COST };
   for (const [k, val] of Object.entries(m.cost ?? {})) {
@@ -225,6 +237,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     dirtyRatio: m.dirtyRatio,
     dirtyBackgroundRatio: m.dirtyBackgroundRatio,
     cost,
+    ...kernel,
   });
 }
 
