@@ -75,7 +75,7 @@ const MachineSchema = v.strictObject({
   kernel: v.optional(
     v.pipe(
       v.union([v.string(), v.number()]),
-      v.check((x) => parseKernelVersion(x) !== null, `kernel must be one of ${KERNEL_VERSIONS.join(', ')}`),
+      v.check((x) => parseKernelVersion(x) !== null, `must be one of ${KERNEL_VERSIONS.join(', ')}`),
       v.transform((x) => parseKernelVersion(x)!),
     ),
   ),
