@@ -36,6 +36,7 @@ export interface MachineFlags {
   disk?: string;
   swappiness?: string;
   nodes?: string;
+  kernel?: string;
   mode?: string;
   seed?: string;
   param: string[];
@@ -54,6 +55,7 @@ export function machineOptions(cmd: Command): Command {
     .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd')
     .option('--swappiness <n>', 'vm.swappiness, 0..200')
     .option('--nodes <n>', 'NUMA nodes to split memory over')
+    .option('--kernel <version>', 'follow the rules of kernel 6.1 | 6.6 | 6.12 | 6.14 (default: 6.14)')
     .addOption(
       new Option('--mode <mode>', 'kernel (faithful) or ideal (policy alone)').choices(['kernel', 'ideal']),
     )
@@ -95,6 +97,7 @@ export function buildScenario(
   if (flags.disk !== undefined) machine.disk = flags.disk;
   if (flags.swappiness !== undefined) machine.swappiness = number('--swappiness', flags.swappiness);
   if (flags.nodes !== undefined) machine.nodes = number('--nodes', flags.nodes);
+  if (flags.kernel !== undefined) machine.kernel = flags.kernel;
   const fields: Record<string, unknown> = { ...base, machine };
   if (workload !== undefined) fields.workload = workload;
   if (fields.workload === undefined)

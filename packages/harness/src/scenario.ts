@@ -6,10 +6,12 @@ import {
   DEVICE_PRESETS,
   defaultMachineConfig,
   idealMachineConfig,
+  KERNEL_VERSIONS,
   MAX_JITTER,
   type MachineConfig,
   NS_PER_MS,
   parseBytes,
+  parseKernelVersion,
 } from '@reclaim-lab/hw-model';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
@@ -76,6 +78,14 @@ const MachineSchema = v.strictObject({
       v.number(),
       v.minValue(0, 'machine.jitter must be at least 0 (0 = no noise)'),
       v.maxValue(MAX_JITTER, `machine.jitter must be at most ${MAX_JITTER} (a fraction: 0.02 = ±2%)`),
+    ),
+  ),
+  /** Whose rules to follow where kernel releases differ (docs/kernel-versions.md); absent = the newest. */
+  kernel: v.optional(
+    v.pipe(
+      v.union([v.string(), v.number()]),
+      v.check((x) => parseKernelVersion(x) !== null, `must be one of ${KERNEL_VERSIONS.join(', ')}`),
+      v.transform((x) => parseKernelVersion(x)!),
     ),
   ),
 });
@@ -197,7 +207,9 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
   const exactPages = m.memoryPages ?? sharePages;
   if (s.mode === 'ideal' && (m.jitter ?? 0) > 0)
     throw new ScenarioError('machine.jitter: ideal mode has no time to perturb; use 0 or kernel mode');
-  if (exactPages !== undefined && s.mode === 'ideal') return idealMachineConfig(exactPages);
+  // Set only when given, so a scenario without it keeps its config (and result hashes) unchanged.
+  const kernel = m.kernel === undefined ? {} : { kernel: m.kernel };
+  if (exactPages !== undefined && s.mode === 'ideal') return { ...idealMachineConfig(exactPages), ...kernel };
   const memPages = exactPages ?? bytesToPages(sizeField('machine.memory', m.memory));
   const [field, got] =
     m.footprintShare !== undefined
@@ -211,7 +223,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     );
   if (memPages > 64 * 1024 * 1024)
     throw new ScenarioError(`${field}: at most 256GiB is supported, got ${got}`);
-  if (s.mode === 'ideal') return idealMachineConfig(memPages);
+  if (s.mode === 'ideal') return { ...idealMachineConfig(memPages), ...kernel };
   const swapPages = m.swap === undefined ? memPages : bytesToPages(sizeField('machine.swap', m.swap));
   const cost: CostModel = { ...DEFAULT_COST };
   for (const [k, val] of Object.entries(m.cost ?? {})) {
@@ -237,6 +249,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     dirtyBackgroundRatio: m.dirtyBackgroundRatio,
     cost,
     ...((m.jitter ?? 0) > 0 ? { jitter: m.jitter } : {}),
+    ...kernel,
   });
 }
 

@@ -5,6 +5,13 @@ export { type FileMapping, SimFile } from './file.js';
 export * from './frames.js';
 export { applyJitter, MAX_JITTER } from './jitter.js';
 export {
+  DEFAULT_KERNEL,
+  KERNEL_VERSIONS,
+  type KernelVersion,
+  kernelBefore,
+  parseKernelVersion,
+} from './kernel.js';
+export {
   defaultMachineConfig,
   idealMachineConfig,
   Machine,

@@ -2,6 +2,7 @@ import { type CostModel, DEFAULT_COST, ZERO_COST } from './cost.js';
 import { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
 import { SimFile } from './file.js';
 import { FrameTable, PG_ALLOCATED } from './frames.js';
+import type { KernelVersion } from './kernel.js';
 import { Memcg } from './memcg.js';
 import { SwapSpace } from './swap.js';
 import { NS_PER_SEC } from './units.js';
@@ -53,6 +54,8 @@ export interface MachineConfig {
    */
   jitter?: number;
   jitterSeed?: number;
+  /** Whose rules the kernel follows where releases differ (absent = DEFAULT_KERNEL, the newest). */
+  kernel?: KernelVersion;
 }
 
 export function defaultMachineConfig(

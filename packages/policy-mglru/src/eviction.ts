@@ -20,6 +20,7 @@ import {
   PG_REFERENCED,
   PG_WORKINGSET,
   PG_WRITEBACK,
+  VM_EXEC,
 } from '@reclaim-lab/hw-model';
 import {
   LookAround,
@@ -87,7 +88,16 @@ export class Eviction {
   private readonly neighbour: YoungFolioVisitor = (pfn) => {
     const ctx = this.cur!;
     if (this.aging.walkOwned) folioUpdateGen(this.L, ctx, pfn);
-    else if (
+    else if (ctx.state.upTo613) {
+      // Up to 6.13 (before 4d5d14a01e2c): one sighting activates, refs flags cleared.
+      const gen = this.L.genOf(ctx.frames.policy[pfn]);
+      if (gen < 0) ctx.frames.flags[pfn] |= PG_REFERENCED;
+      else if (gen !== ctx.state.maxSeq % this.L.gens) {
+        clearRefsFlags(this.L, ctx, pfn);
+        ctx.frames.flags[pfn] &= ~PG_WORKINGSET;
+        folioActivate(this.L, ctx, pfn);
+      }
+    } else if (
       setRefs(this.L, ctx, pfn) &&
       this.L.genOf(ctx.frames.policy[pfn]) !== ctx.state.maxSeq % this.L.gens
     ) {
@@ -317,7 +327,22 @@ export class Eviction {
   checkReferences(ctx: Ctx, pfn: number, rmap: RmapResult): Decision {
     if (rmap.refs < 0) return 'keep';
     if (rmap.refs === 0) return 'reclaim';
+    if (ctx.state.upTo613) return this.checkReferencesUpTo613(ctx, pfn, rmap);
     return setRefs(this.L, ctx, pfn) ? 'activate' : 'keep';
+  }
+
+  /**
+   * Up to 6.13 MGLRU went through the classic `folio_check_references`
+   * (isolate_folio had cleared PG_referenced): a young folio is kept with
+   * PG_referenced, activated if young in more than one mapping or an
+   * executable file mapping; `evict_folios` then puts every kept folio
+   * back active, i.e. into the youngest generation.
+   */
+  private checkReferencesUpTo613(ctx: Ctx, pfn: number, rmap: RmapResult): Decision {
+    ctx.frames.flags[pfn] |= PG_REFERENCED;
+    if (rmap.refs > 1) return 'activate';
+    if (rmap.vmFlags & VM_EXEC && typeOf(ctx.frames.flags[pfn]) === FILE) return 'activate';
+    return 'keep';
   }
 
   /**
@@ -331,7 +356,13 @@ export class Eviction {
     if (outcome === 'activate') f.flags[pfn] |= PG_ACTIVE;
     const flags = f.flags[pfn];
     const type = typeOf(flags);
-    if ((flags & PG_ACTIVE) === 0 && folioSeq(L, ctx.state, flags, false, false) === ctx.state.minSeq[type]) {
+    if (ctx.state.upTo613) {
+      // Up to 6.13 every rejected folio came back active but a reclaim-tagged dirty one.
+      if ((flags & PG_RECLAIM) === 0 || (flags & (PG_DIRTY | PG_WRITEBACK)) === 0) f.flags[pfn] |= PG_ACTIVE;
+    } else if (
+      (flags & PG_ACTIVE) === 0 &&
+      folioSeq(L, ctx.state, flags, false, false) === ctx.state.minSeq[type]
+    ) {
       clearRefsFlags(L, ctx, pfn);
       f.flags[pfn] |= PG_ACTIVE;
     }

@@ -22,7 +22,7 @@
  * distance, meminfo's active/inactive flip at each aging, and dirty page
  * cache cycles through the generations waiting for writeback.
  */
-import { PG_ACTIVE, PG_WORKINGSET } from '@reclaim-lab/hw-model';
+import { kernelBefore, PG_ACTIVE, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 import { Aging } from './aging.js';
 import { Eviction } from './eviction.js';
@@ -60,9 +60,13 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
     // `shrink_node` hands root reclaim to `lru_gen_shrink_node` and returns.
     shrinksNodeWhole: true,
 
-    /** `lru_gen_init_lruvec`; lruvecs are made when a workload loads, so generations are born at time 0. */
+    /**
+     * `lru_gen_init_lruvec`; lruvecs are made when a workload loads, so
+     * generations are born at time 0. `machine.kernel` picks the rules.
+     */
     init(ictx) {
-      return new MglruState(L, ictx.createList, 0, opts.bloom);
+      const upTo613 = kernelBefore(ictx.machine.config.kernel, '6.14');
+      return new MglruState(L, ictx.createList, 0, opts.bloom, upTo613);
     },
 
     /** `folio_add_lru`: PG_active if added in a page fault (`lru_gen_in_fault`), then `lru_gen_add_folio`. */

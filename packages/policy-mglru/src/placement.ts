@@ -2,7 +2,8 @@
  * Where a folio goes and how accesses mark it (include/linux/mm_inline.h and
  * mm/swap.c: `lru_gen_folio_seq`, `lru_gen_add_folio`, `lru_gen_del_folio`,
  * `lru_gen_inc_refs`, `lru_gen_set_refs`; mm/vmscan.c: `folio_inc_gen`,
- * `folio_update_gen`). 6.14+ semantics; the ≤6.13 rules are noted inline.
+ * `folio_update_gen`). 6.14+ semantics by default; with `machine.kernel`
+ * 6.1/6.6/6.12 (`state.upTo613`) the rules before the Dec 2024 rework.
  *
  * Two ways to be hot, as the table above `lru_gen_folio_seq` draws them:
  * through page tables (two A-bit sightings: PG_referenced, then promotion
@@ -29,8 +30,7 @@ import { ANON, type Ctx, type Layout, type MglruState, typeOf } from './state.js
  * reclaim, and cold page cache, to the oldest; anon not yet in swap cache and
  * dirty folios reclaim tagged, to max_seq-1; workingset page cache one newer
  * than the oldest. Clamped to the type's min_seq.
- * (≤6.13: active → max_seq; anon-not-swapcache or reclaim-dirty → max_seq-1;
- * reclaiming or few gens → min_seq; else min_seq+1.)
+ * Kernels up to 6.13 follow `folioSeqUpTo613`.
  */
 export function folioSeq(
   L: Layout,
@@ -40,6 +40,7 @@ export function folioSeq(
   active: boolean,
 ): number {
   const type = typeOf(flags);
+  if (st.upTo613) return folioSeqUpTo613(L, st, flags, type, reclaiming, active);
   const ws = flags & PG_WORKINGSET ? 1 : 0;
   let g: number;
   if (active) g = L.minGens - ws;
@@ -55,6 +56,32 @@ export function folioSeq(
 }
 
 /**
+ * `lru_gen_add_folio` up to 6.13 (changed by 4d5d14a01e2c "mm/mglru: rework
+ * workingset protection"): a folio added active (faulted in, or rejected by
+ * reclaim) goes to the youngest generation itself; anon not in swap cache
+ * and reclaim-tagged dirty folios to max_seq-1; one put back for reclaim,
+ * or any other when only MIN_NR_GENS generations exist, to the oldest;
+ * the rest to min_seq+1.
+ */
+function folioSeqUpTo613(
+  L: Layout,
+  st: MglruState,
+  flags: number,
+  type: number,
+  reclaiming: boolean,
+  active: boolean,
+): number {
+  if (active) return st.maxSeq;
+  if (
+    (type === ANON && (flags & PG_SWAPCACHE) === 0) ||
+    (flags & PG_RECLAIM && flags & (PG_DIRTY | PG_WRITEBACK))
+  )
+    return st.maxSeq - 1;
+  if (reclaiming || st.minSeq[type] + L.minGens >= st.maxSeq) return st.minSeq[type];
+  return st.minSeq[type] + 1;
+}
+
+/**
  * `lru_gen_add_folio`: write the generation, clear PG_active, and put the
  * folio at the head of its list (the tail when reclaim is putting it back
  * to be reclaimed next).
@@ -64,9 +91,12 @@ export function addFolio(L: Layout, ctx: Ctx, pfn: number, reclaiming: boolean, 
   const st = ctx.state;
   const flags = f.flags[pfn];
   const type = typeOf(flags);
-  const gen = folioSeq(L, st, flags, reclaiming, active || (flags & PG_ACTIVE) !== 0) % L.gens;
+  const isActive = active || (flags & PG_ACTIVE) !== 0;
+  const gen = folioSeq(L, st, flags, reclaiming, isActive) % L.gens;
   f.policy[pfn] = L.withGen(f.policy[pfn], gen);
   f.flags[pfn] = flags & ~PG_ACTIVE;
+  // Up to 6.13 an active add also cleared the refs counter and PG_referenced.
+  if (isActive && st.upTo613) clearRefsFlags(L, ctx, pfn);
   st.nrPages[gen * 2 + type]++;
   if (reclaiming) ctx.lists.addTail(st.lists[gen * 2 + type], pfn);
   else ctx.lists.addHead(st.lists[gen * 2 + type], pfn);
@@ -164,6 +194,10 @@ export function folioIncGen(L: Layout, ctx: Ctx, pfn: number, reclaiming: boolea
 export function folioUpdateGen(L: Layout, ctx: Ctx, pfn: number): void {
   const f = ctx.frames;
   const flags = f.flags[pfn];
+  if (ctx.state.upTo613) {
+    folioUpdateGenUpTo613(L, ctx, pfn);
+    return;
+  }
   if ((flags & (PG_REFERENCED | PG_WORKINGSET)) === 0) {
     f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
     f.flags[pfn] = flags | PG_REFERENCED;
@@ -172,6 +206,23 @@ export function folioUpdateGen(L: Layout, ctx: Ctx, pfn: number): void {
   if (L.genOf(f.policy[pfn]) < 0) return;
   f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
   f.flags[pfn] = (flags & ~PG_REFERENCED) | PG_WORKINGSET;
+  setGen(L, ctx, pfn, ctx.state.maxSeq % L.gens);
+}
+
+/**
+ * `folio_update_gen` up to 6.13: one A-bit sighting promotes to max_seq and
+ * clears the refs counter, PG_referenced and PG_workingset (then
+ * LRU_REFS_FLAGS). A folio isolated meanwhile gets PG_referenced for
+ * `shrink_folio_list`.
+ */
+function folioUpdateGenUpTo613(L: Layout, ctx: Ctx, pfn: number): void {
+  const f = ctx.frames;
+  if (L.genOf(f.policy[pfn]) < 0) {
+    f.flags[pfn] |= PG_REFERENCED;
+    return;
+  }
+  f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
+  f.flags[pfn] &= ~(PG_REFERENCED | PG_WORKINGSET);
   setGen(L, ctx, pfn, ctx.state.maxSeq % L.gens);
 }
 

@@ -115,7 +115,15 @@ export class MglruState {
   /** Pages isolated per type, for picking a type by swappiness alone (`pid` off). */
   readonly isolatedByType = [0, 0];
 
-  constructor(L: Layout, createList: (name: string) => number, now: number, bloom: boolean) {
+  /**
+   * The kernel is 6.13 or older (6.1, 6.6, 6.12 LTS): placement, page-table
+   * promotion and refault rules from before Yu Zhao's Dec 2024 rework
+   * (docs/kernel-versions.md).
+   */
+  readonly upTo613: boolean;
+
+  constructor(L: Layout, createList: (name: string) => number, now: number, bloom: boolean, upTo613 = false) {
+    this.upTo613 = upTo613;
     const g = L.gens;
     this.maxSeq = Math.min(MIN_NR_GENS + 1, g - 1);
     this.mmSeq = this.maxSeq - 1;

@@ -9,8 +9,8 @@
  * protecting and `get_type_to_scan` which type refaults more. A refault in
  * a page fault is added as active (`folio_add_lru`); a workingset folio gets
  * PG_workingset back, any other its refs counter.
- * (≤6.13: refaults in a fault or with saturated refs restored
- * workingset+refs and counted as restore.)
+ * Up to 6.13 the refault had to come from the oldest live generation, and
+ * refaults in a fault or with saturated refs restored workingset+refs.
  */
 import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { genRefaultIsRecent, genTokenRefs, packGenToken } from '@reclaim-lab/mechanisms';
@@ -41,12 +41,23 @@ export function refaultToken(
   if (shadow.evictionLruvec !== ctx.lruvec) return;
   const st = ctx.state;
   const type = shadow.isFile ? FILE : ANON;
-  // The window rule of 6.14 and later; up to 6.13 the token's generation had to still be the oldest.
-  if (!genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, 'window')) return;
+  // 6.14 (b1a71694fb00 "mm/mglru: rework refault detection"): within MAX_NR_GENS of max_seq;
+  // up to 6.13 the token's generation had to still be the type's oldest.
+  const rule = st.upTo613 ? 'oldest' : 'window';
+  if (!genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, rule)) return;
   const refs = genTokenRefs(shadow.payload, L.refsWidth);
   const tier = L.tierFromRefs(refs, shadow.workingset);
   st.ctrl.refaulted[type * L.tiers + tier]++;
   if (shadow.inFault) verdict.activate = true;
+  if (st.upTo613) {
+    // Up to 6.13 (before 4d5d14a01e2c): a refault in a fault, or of a folio whose refs
+    // were saturated, came back workingset with full refs; any other lost its refs.
+    if (shadow.inFault || refs > L.refsMax) {
+      verdict.restore = true;
+      ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], L.refsMax);
+    }
+    return;
+  }
   if (shadow.workingset) verdict.restore = true;
   else ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], refs - 1);
 }
