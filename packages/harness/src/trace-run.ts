@@ -18,6 +18,7 @@ import { getPolicyFactory, type PolicySpec } from './policies.js';
 import { hasTracePath, ScenarioError } from './scenario.js';
 import {
   detectFormat,
+  KeyTable,
   nextAccessFromReader,
   openTrace,
   parseLibCacheSimCsvParams,
@@ -140,94 +141,6 @@ export function traceNextAccess(
   }
 }
 
-/**
- * Trace key → dense page id in first-seen order: open addressing with
- * linear probing over typed arrays. The replay looks up every request, and a
- * Map costs several times the whole ideal-mode hit path per lookup.
- */
-export class DenseKeyTable {
-  private keys: Float64Array;
-  private ids: Int32Array;
-  private mask: number;
-  size = 0;
-  /** Largest key added (keys are non-negative integers). */
-  maxKey = -1;
-
-  constructor(capacity = 1 << 12) {
-    let cap = 16;
-    while (cap < 2 * capacity) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-  }
-
-  private static slot(key: number, mask: number): number {
-    // Keys are integers up to 2^53. Runs of 8 consecutive keys share a
-    // hashed block of slots (a cache line of keys), so keys that are close
-    // stay close in memory: traces have spatial locality worth keeping.
-    const block = Math.floor(key / 8);
-    let h = Math.imul((block >>> 0) ^ Math.imul(Math.floor(block / 4294967296), 0x85ebca6b), 0x9e3779b1);
-    h ^= h >>> 16;
-    return ((h << 3) | (key & 7)) & mask;
-  }
-
-  /** The key's id, or -1. */
-  get(key: number): number {
-    const keys = this.keys;
-    const ids = this.ids;
-    const mask = this.mask;
-    for (let i = DenseKeyTable.slot(key, mask); ; i = (i + 1) & mask) {
-      const id = ids[i];
-      if (id === -1 || keys[i] === key) return id;
-    }
-  }
-
-  /** The key's id, numbering it next if it is new. */
-  add(key: number): number {
-    const mask = this.mask;
-    let i = DenseKeyTable.slot(key, mask);
-    for (; ; i = (i + 1) & mask) {
-      const id = this.ids[i];
-      if (id === -1) break;
-      if (this.keys[i] === key) return id;
-    }
-    const id = this.size++;
-    if (key > this.maxKey) this.maxKey = key;
-    this.keys[i] = key;
-    this.ids[i] = id;
-    if (2 * this.size > mask) this.grow();
-    return id;
-  }
-
-  /**
-   * When the keys are compact (page numbers of one mapping, object ids
-   * 0..n-1), a plain array indexed by key: no probing, and keys that are
-   * close together stay close in memory. Null when they are too sparse.
-   */
-  direct(): Int32Array | null {
-    if (this.maxKey >= 2 ** 27 || this.maxKey + 1 > Math.max(4 * this.size, 1 << 16)) return null;
-    const out = new Int32Array(this.maxKey + 1).fill(-1);
-    const { keys, ids } = this;
-    for (let j = 0; j < ids.length; j++) if (ids[j] !== -1) out[keys[j] | 0] = ids[j];
-    return out;
-  }
-
-  private grow(): void {
-    const { keys, ids } = this;
-    const mask = 2 * (this.mask + 1) - 1;
-    this.keys = new Float64Array(mask + 1);
-    this.ids = new Int32Array(mask + 1).fill(-1);
-    this.mask = mask;
-    for (let j = 0; j < ids.length; j++) {
-      if (ids[j] === -1) continue;
-      let i = DenseKeyTable.slot(keys[j], mask);
-      while (this.ids[i] !== -1) i = (i + 1) & mask;
-      this.keys[i] = keys[j];
-      this.ids[i] = ids[j];
-    }
-  }
-}
-
 /** Dense page ids must fit the event stream's Int32Array args. */
 const MAX_PAGES = 2 ** 31 - 1;
 
@@ -247,15 +160,15 @@ function numberKeys(
   path: string,
   open: () => TraceReader,
   keep: number,
-): { table: DenseKeyTable; requests: number; ids: Int32Array | null } {
-  const table = new DenseKeyTable();
+): { table: KeyTable; requests: number; ids: Int32Array | null } {
+  const table = new KeyTable();
   const chunk = new TraceChunk();
   const reader = open();
   let requests = 0;
   let ids: Int32Array | null = new Int32Array(Math.min(keep, Math.max(reader.requestCount ?? 0, 1 << 16)));
   try {
     while (reader.read(chunk) > 0) {
-      const { key, op } = chunk;
+      const { keyHi, keyLo, op } = chunk;
       const n = chunk.length;
       if (ids !== null && requests + n > ids.length) {
         if (requests + n > keep) ids = null;
@@ -265,10 +178,10 @@ function numberKeys(
           ids = grown;
         }
       }
-      if (ids === null) for (let i = 0; i < n; i++) table.add(key[i]);
+      if (ids === null) for (let i = 0; i < n; i++) table.add(keyHi[i], keyLo[i]);
       else {
         for (let i = 0; i < n; i++) {
-          const id = table.add(key[i]);
+          const id = table.add(keyHi[i], keyLo[i]);
           ids[requests + i] = op[i] === TRACE_OP_WRITE ? ~id : id;
         }
       }
@@ -359,7 +272,7 @@ class TraceReplay implements EventSource {
 
   constructor(
     private readonly open: () => TraceReader,
-    private readonly table: DenseKeyTable,
+    private readonly table: KeyTable,
     private readonly readOp: number,
     private readonly writeOp: number,
   ) {
@@ -382,15 +295,21 @@ class TraceReplay implements EventSource {
           break;
         }
       }
-      const keys = tc.key;
+      const his = tc.keyHi;
+      const los = tc.keyLo;
       const tops = tc.op;
       const stop = Math.min(tc.length, this.cursor + (out.length - n));
       let i = this.cursor;
       for (; i < stop; i++) {
-        const key = keys[i];
-        const page = direct !== null ? (key < direct.length ? direct[key | 0] : -1) : table.get(key);
+        const lo = los[i];
+        const page =
+          direct !== null ? (his[i] === 0 && lo < direct.length ? direct[lo] : -1) : table.get(his[i], lo);
         if (page === -1)
-          throw new TraceFormatError(this.reader.path, undefined, `key ${key} changed since the first pass`);
+          throw new TraceFormatError(
+            this.reader.path,
+            undefined,
+            `key ${tc.key[i]} changed since the first pass`,
+          );
         out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
       }
       this.cursor = i;
@@ -440,7 +359,7 @@ export function prepareRequestsWorkload(
   kind: TraceKind = 'file-fd',
   writes?: ArrayLike<boolean>,
 ): PreparedTrace {
-  const table = new DenseKeyTable();
+  const table = new KeyTable();
   const ids = new Int32Array(keys.length);
   if (writes !== undefined && writes.length !== keys.length)
     throw new Error(`${writes.length} write flags for ${keys.length} requests`);
@@ -448,7 +367,7 @@ export function prepareRequestsWorkload(
     const k = keys[i];
     if (!Number.isSafeInteger(k) || k < 0)
       throw new Error(`request ${i}: key ${k} is not a non-negative integer`);
-    const id = table.add(k);
+    const id = table.addNumber(k);
     ids[i] = writes?.[i] ? ~id : id;
   }
   if (table.size === 0) throw new Error('no requests');

@@ -6,6 +6,7 @@ export {
   parseLibCacheSimCsvParams,
 } from './csv-reader.js';
 export { type CsvWriterOptions, createCsvWriter } from './csv-writer.js';
+export { KeyTable } from './key-table.js';
 export { openLackeyTrace } from './lackey-reader.js';
 export {
   createNativeWriter,
@@ -13,6 +14,7 @@ export {
   NATIVE_EXTENSION,
   NATIVE_MAGIC,
   NATIVE_VERSION,
+  NATIVE_VERSION_WIDE,
   type NativeWriterOptions,
   openNativeTrace,
 } from './native-format.js';
@@ -52,6 +54,7 @@ export {
   type TraceReader,
   type TraceReadOptions,
   type TraceWriter,
+  u64ToString,
   WRITABLE_TRACE_FORMATS,
   type WritableTraceFormat,
 } from './trace-chunk.js';
