@@ -52,6 +52,8 @@ export interface TraceWorkload {
    * `parseLibCacheSimCsvParams`.
    */
   params?: string;
+  /** Replay only the trace's first N requests. */
+  requests?: number;
 }
 
 /** The reader options a trace workload's `params` stand for (none for other formats). */
@@ -160,6 +162,7 @@ function numberKeys(
   path: string,
   open: () => TraceReader,
   keep: number,
+  limit: number,
 ): { table: KeyTable; requests: number; ids: Int32Array | null } {
   const table = new KeyTable();
   const chunk = new TraceChunk();
@@ -167,9 +170,9 @@ function numberKeys(
   let requests = 0;
   let ids: Int32Array | null = new Int32Array(Math.min(keep, Math.max(reader.requestCount ?? 0, 1 << 16)));
   try {
-    while (reader.read(chunk) > 0) {
+    while (requests < limit && reader.read(chunk) > 0) {
       const { keyHi, keyLo, op } = chunk;
-      const n = chunk.length;
+      const n = Math.min(chunk.length, limit - requests);
       if (ids !== null && requests + n > ids.length) {
         if (requests + n > keep) ids = null;
         else {
@@ -275,6 +278,8 @@ class TraceReplay implements EventSource {
     private readonly table: KeyTable,
     private readonly readOp: number,
     private readonly writeOp: number,
+    /** Requests left to replay (a `requests` limit), Infinity for all. */
+    private left: number,
   ) {
     this.direct = table.direct();
     if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
@@ -290,10 +295,12 @@ class TraceReplay implements EventSource {
     while (n < out.length) {
       if (this.cursor === tc.length) {
         this.cursor = 0;
-        if (this.reader.read(tc) === 0) {
+        if (this.left <= 0 || this.reader.read(tc) === 0) {
           this.close();
           break;
         }
+        if (tc.length > this.left) tc.length = this.left;
+        this.left -= tc.length;
       }
       const his = tc.keyHi;
       const los = tc.keyLo;
@@ -341,14 +348,21 @@ export function prepareTraceWorkload(w: TraceWorkload, mode: 'kernel' | 'ideal')
   const format = resolveTraceFormat(path, w.format);
   const readOptions = traceReadOptions(path, format, w.params);
   const open = () => openTrace(path, format, readOptions);
-  const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX);
+  const limit = w.requests ?? Number.POSITIVE_INFINITY;
+  const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX, limit);
   const pages = table.size;
   const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
   const source =
-    ids === null ? new TraceReplay(open, table, readOp, writeOp) : new MemoryReplay(ids, readOp, writeOp);
+    ids === null
+      ? new TraceReplay(open, table, readOp, writeOp, limit)
+      : new MemoryReplay(ids, readOp, writeOp);
   if (pages === 0) throw new TraceFormatError(path, undefined, 'the trace holds no requests');
   const nextAccess = () =>
-    ids === null ? traceNextAccess(path, format, readOptions) : nextAccessOf(ids, pages);
+    ids === null
+      ? traceNextAccess(path, format, readOptions)
+          .subarray(0, requests)
+          .map((n) => (n < requests ? n : Infinity))
+      : nextAccessOf(ids, pages);
   return prepared(path, format, pages, requests, source, kind, mode, nextAccess);
 }
 

@@ -9,6 +9,14 @@ export { type CsvWriterOptions, createCsvWriter } from './csv-writer.js';
 export { KeyTable } from './key-table.js';
 export { openLackeyTrace } from './lackey-reader.js';
 export {
+  lruMisses,
+  SHARDS_ERROR,
+  SHARDS_MIN_INTERVALS,
+  type StackHistogram,
+  type StackHistogramOptions,
+  stackHistogram,
+} from './mrc.js';
+export {
   createNativeWriter,
   hasNativeMagic,
   NATIVE_EXTENSION,
