@@ -87,7 +87,7 @@ export function isTraceWorkload(w: unknown): w is TraceWorkload {
 export interface PreparedTrace {
   workload: WorkloadInstance;
   format: TraceFormat;
-  /** Footprint in pages. */
+  /** Footprint in pages; for a one-pass replay (PrepareOptions.footprint false) the request count, a bound. */
   pages: number;
   requests: number;
   /** The spec with `oracle` filled in when the policy declares it; other specs unchanged. */
@@ -337,18 +337,119 @@ class TraceReplay implements EventSource {
 }
 
 /**
+ * One pass: keys numbered as the replay meets them, straight from the file
+ * (no first pass, no id stream in memory). The region is as long as the
+ * trace's request count, a bound on its footprint: the pages past the
+ * footprint are never touched, so their zeroed page-cache slots cost
+ * address space, not memory.
+ */
+class OnePassReplay implements EventSource {
+  private reader: TraceReader | undefined;
+  private readonly chunk = new TraceChunk();
+  private cursor = 0;
+  private done = false;
+  private scratch: Int32Array | null = null;
+  readonly fillRequests?: (out: Int32Array) => number;
+
+  constructor(
+    private readonly open: () => TraceReader,
+    readonly table: KeyTable,
+    private readonly readOp: number,
+    private readonly writeOp: number,
+    private left: number,
+  ) {
+    if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
+  }
+
+  private requests(out: Int32Array): number {
+    if (this.done) return 0;
+    this.reader ??= this.open();
+    const tc = this.chunk;
+    const table = this.table;
+    let n = 0;
+    while (n < out.length) {
+      if (this.cursor === tc.length) {
+        this.cursor = 0;
+        if (this.left <= 0 || this.reader.read(tc) === 0) {
+          this.close();
+          break;
+        }
+        if (tc.length > this.left) tc.length = this.left;
+        this.left -= tc.length;
+      }
+      const his = tc.keyHi;
+      const los = tc.keyLo;
+      const tops = tc.op;
+      const stop = Math.min(tc.length, this.cursor + (out.length - n));
+      let i = this.cursor;
+      for (; i < stop; i++) {
+        const page = table.add(his[i], los[i]);
+        out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
+      }
+      this.cursor = i;
+    }
+    return n;
+  }
+
+  fill(out: EventChunk): number {
+    this.scratch ??= new Int32Array(out.capacity >> 1);
+    return expandRequests(this.scratch, this.requests(this.scratch), out, this.readOp, this.writeOp);
+  }
+
+  close(): void {
+    this.done = true;
+    this.reader?.close();
+    this.reader = undefined;
+  }
+}
+
+export interface PrepareOptions {
+  /**
+   * The footprint is needed before the run (memory as a share of it): read
+   * the trace once to number its keys. Without it (the default false for
+   * runs whose memory is a count) a file-fd replay of a trace whose request
+   * count is known up front (oracleGeneral, native) in ideal mode numbers
+   * keys as it goes, in one pass; `pages` is then that bound. Default true.
+   */
+  footprint?: boolean;
+}
+
+/**
  * Reads a trace's footprint (the first pass) and builds the workload that
- * replays it. `mode` decides whether next-access indices can be honoured:
+ * replays it, or, where `options.footprint` is false and the trace allows,
+ * a one-pass replay (see OnePassReplay). `mode` decides whether next-access indices can be honoured:
  * they line up with requests only in ideal mode on an fd replay, where each
  * request is exactly one `folioAccessed` call.
  */
-export function prepareTraceWorkload(w: TraceWorkload, mode: 'kernel' | 'ideal'): PreparedTrace {
+export function prepareTraceWorkload(
+  w: TraceWorkload,
+  mode: 'kernel' | 'ideal',
+  options: PrepareOptions = {},
+): PreparedTrace {
   const path = w.trace;
   const kind = w.kind ?? 'file-fd';
   const format = resolveTraceFormat(path, w.format);
   const readOptions = traceReadOptions(path, format, w.params);
   const open = () => openTrace(path, format, readOptions);
   const limit = w.requests ?? Number.POSITIVE_INFINITY;
+  // Ideal mode only: in kernel mode readahead reads up to the file's end, so the file's length matters.
+  if (options.footprint === false && kind === 'file-fd' && mode === 'ideal') {
+    const probe = open();
+    const count = probe.requestCount;
+    probe.close();
+    if (count !== undefined && count > 0 && count <= MAX_PAGES) {
+      const requests = Math.min(count, limit);
+      const source = new OnePassReplay(open, new KeyTable(), OP_READ, OP_WRITE, requests);
+      // Look-ahead (OPT) reads the trace once more; nobody else pays for it.
+      const nextAccess = () => {
+        const next = traceNextAccess(path, format, readOptions);
+        return requests < next.length
+          ? next.subarray(0, requests).map((n) => (n < requests ? n : Infinity))
+          : next;
+      };
+      return prepared(path, format, requests, requests, source, kind, mode, nextAccess);
+    }
+  }
   const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX, limit);
   const pages = table.size;
   const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
