@@ -13,6 +13,10 @@
  * rewrites every module it passes through.) Run under tsx with the
  * `@reclaim-lab/source` condition instead, it measures the TypeScript
  * sources as tsx compiles them; the header says which.
+ *
+ * `pnpm bench --cachesim PATH` adds whole-process ratios against a
+ * libCacheSim `cachesim` the user built (see anchor.ts);
+ * `--anchor-only` runs just those.
  */
 
 import { listPolicies } from '@reclaim-lab/harness';
@@ -28,6 +32,7 @@ import {
   type TaskSpec,
 } from '@reclaim-lab/hw-model';
 import { Kernel, type ReclaimOps } from '@reclaim-lab/reclaim';
+import { anchorBenches } from './anchor.js';
 import { extraBenches } from './extra.js';
 
 const SCALE = Number(process.env.RECLAIM_LAB_BENCH_SCALE ?? 1);
@@ -270,9 +275,26 @@ function benchFootprint(): void {
   });
 }
 
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
+}
+
 async function main(): Promise<void> {
   const names = listPolicies().map((p) => p.name);
+  const cachesim = flag('--cachesim');
+  const anchorOnly = process.argv.includes('--anchor-only');
+  if (anchorOnly && cachesim === undefined) throw new Error('--anchor-only needs --cachesim PATH');
   process.stderr.write(`bench: scale ${SCALE}; policies ${names.join(', ')}\n`);
+  if (!anchorOnly) await kernelBenches(names);
+  if (cachesim !== undefined) for (const r of await anchorBenches(cachesim, SCALE)) rows.push(r);
+  print();
+}
+
+async function kernelBenches(names: string[]): Promise<void> {
   // First, while the heap holds nothing else.
   benchFootprint();
   benchHitPath();
@@ -300,6 +322,9 @@ async function main(): Promise<void> {
     }
   }
   for (const r of await extraBenches(SCALE)) rows.push(r);
+}
+
+function print(): void {
   const w = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.value.length)), 8];
   const lines = [`${'measure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'target'.padEnd(w[2])}  note`];
   for (const r of rows)

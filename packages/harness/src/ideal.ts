@@ -14,13 +14,14 @@ import { Kernel, type RunResult } from '@reclaim-lab/reclaim';
 import { createPolicy, defaultPolicy, parsePolicySpec } from './policies.js';
 import { runScenario } from './runner.js';
 import { validateScenario } from './scenario.js';
-import { makeSyntheticTrace, openTrace, type SyntheticTraceOptions, TraceChunk } from './trace/index.js';
 import {
-  DenseKeyTable,
-  type PreparedTrace,
-  prepareRequestsWorkload,
-  prepareTraceWorkload,
-} from './trace-run.js';
+  KeyTable,
+  makeSyntheticTrace,
+  openTrace,
+  type SyntheticTraceOptions,
+  TraceChunk,
+} from './trace/index.js';
+import { type PreparedTrace, prepareRequestsWorkload, prepareTraceWorkload } from './trace-run.js';
 
 export interface IdealRunOptions {
   /** Page frames of the machine. */
@@ -210,12 +211,12 @@ export async function benchTraceReplay(
       ends.push((requests * 1000) / (t2 - t0));
     }
     const ids = new Int32Array(requests);
-    const table = new DenseKeyTable();
+    const table = new KeyTable();
     const chunk = new TraceChunk();
     const reader = openTrace(path, 'oracle-general');
     try {
       for (let n = 0; reader.read(chunk) > 0; )
-        for (let i = 0; i < chunk.length; i++) ids[n++] = table.add(chunk.key[i]);
+        for (let i = 0; i < chunk.length; i++) ids[n++] = table.add(chunk.keyHi[i], chunk.keyLo[i]);
     } finally {
       reader.close();
     }

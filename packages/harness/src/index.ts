@@ -16,6 +16,14 @@ export {
   runIdealTrace,
 } from './ideal.js';
 export {
+  type MrcOptions,
+  type MrcResult,
+  type MrcRow,
+  missRatioCurve,
+  objectsFor,
+  STACK_POLICY,
+} from './mrc.js';
+export {
   createPolicy,
   defaultPolicy,
   describeOption,

@@ -66,7 +66,10 @@ export function policyLabel(s: Scenario, override?: string): string {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const seed = options.seed ?? scenario.seed;
   const trace = isTraceWorkload(scenario.workload)
-    ? prepareTraceWorkload(scenario.workload, scenario.mode)
+    ? prepareTraceWorkload(scenario.workload, scenario.mode, {
+        // Only a memory sized as a share of the footprint needs it before the run.
+        footprint: scenario.machine.footprintShare !== undefined,
+      })
     : undefined;
   let machine: MachineConfig;
   try {

@@ -105,6 +105,8 @@ export const TraceWorkloadSchema = v.strictObject({
   kind: v.optional(v.picklist(['file-fd', 'anon'])),
   // libcachesim-csv reader parameters, in libCacheSim's syntax.
   params: v.optional(v.string()),
+  // Replay only the first N requests (mrc's warm-up runs the prefix to subtract its misses).
+  requests: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
 const ScenarioSchema = v.strictObject({
@@ -120,7 +122,7 @@ const ScenarioSchema = v.strictObject({
       v.record(v.string(), v.unknown()),
       v.check(
         (w) => !('trace' in w),
-        `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}), kind (file-fd | anon) and params (libcachesim-csv reader params)`,
+        `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}), kind (file-fd | anon), params (libcachesim-csv reader params) and requests (replay the first N)`,
       ),
     ),
   ]),

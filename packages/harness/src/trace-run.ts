@@ -18,6 +18,7 @@ import { getPolicyFactory, type PolicySpec } from './policies.js';
 import { hasTracePath, ScenarioError } from './scenario.js';
 import {
   detectFormat,
+  KeyTable,
   nextAccessFromReader,
   openTrace,
   parseLibCacheSimCsvParams,
@@ -51,6 +52,8 @@ export interface TraceWorkload {
    * `parseLibCacheSimCsvParams`.
    */
   params?: string;
+  /** Replay only the trace's first N requests. */
+  requests?: number;
 }
 
 /** The reader options a trace workload's `params` stand for (none for other formats). */
@@ -84,7 +87,7 @@ export function isTraceWorkload(w: unknown): w is TraceWorkload {
 export interface PreparedTrace {
   workload: WorkloadInstance;
   format: TraceFormat;
-  /** Footprint in pages. */
+  /** Footprint in pages; for a one-pass replay (PrepareOptions.footprint false) the request count, a bound. */
   pages: number;
   requests: number;
   /** The spec with `oracle` filled in when the policy declares it; other specs unchanged. */
@@ -140,94 +143,6 @@ export function traceNextAccess(
   }
 }
 
-/**
- * Trace key → dense page id in first-seen order: open addressing with
- * linear probing over typed arrays. The replay looks up every request, and a
- * Map costs several times the whole ideal-mode hit path per lookup.
- */
-export class DenseKeyTable {
-  private keys: Float64Array;
-  private ids: Int32Array;
-  private mask: number;
-  size = 0;
-  /** Largest key added (keys are non-negative integers). */
-  maxKey = -1;
-
-  constructor(capacity = 1 << 12) {
-    let cap = 16;
-    while (cap < 2 * capacity) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-  }
-
-  private static slot(key: number, mask: number): number {
-    // Keys are integers up to 2^53. Runs of 8 consecutive keys share a
-    // hashed block of slots (a cache line of keys), so keys that are close
-    // stay close in memory: traces have spatial locality worth keeping.
-    const block = Math.floor(key / 8);
-    let h = Math.imul((block >>> 0) ^ Math.imul(Math.floor(block / 4294967296), 0x85ebca6b), 0x9e3779b1);
-    h ^= h >>> 16;
-    return ((h << 3) | (key & 7)) & mask;
-  }
-
-  /** The key's id, or -1. */
-  get(key: number): number {
-    const keys = this.keys;
-    const ids = this.ids;
-    const mask = this.mask;
-    for (let i = DenseKeyTable.slot(key, mask); ; i = (i + 1) & mask) {
-      const id = ids[i];
-      if (id === -1 || keys[i] === key) return id;
-    }
-  }
-
-  /** The key's id, numbering it next if it is new. */
-  add(key: number): number {
-    const mask = this.mask;
-    let i = DenseKeyTable.slot(key, mask);
-    for (; ; i = (i + 1) & mask) {
-      const id = this.ids[i];
-      if (id === -1) break;
-      if (this.keys[i] === key) return id;
-    }
-    const id = this.size++;
-    if (key > this.maxKey) this.maxKey = key;
-    this.keys[i] = key;
-    this.ids[i] = id;
-    if (2 * this.size > mask) this.grow();
-    return id;
-  }
-
-  /**
-   * When the keys are compact (page numbers of one mapping, object ids
-   * 0..n-1), a plain array indexed by key: no probing, and keys that are
-   * close together stay close in memory. Null when they are too sparse.
-   */
-  direct(): Int32Array | null {
-    if (this.maxKey >= 2 ** 27 || this.maxKey + 1 > Math.max(4 * this.size, 1 << 16)) return null;
-    const out = new Int32Array(this.maxKey + 1).fill(-1);
-    const { keys, ids } = this;
-    for (let j = 0; j < ids.length; j++) if (ids[j] !== -1) out[keys[j] | 0] = ids[j];
-    return out;
-  }
-
-  private grow(): void {
-    const { keys, ids } = this;
-    const mask = 2 * (this.mask + 1) - 1;
-    this.keys = new Float64Array(mask + 1);
-    this.ids = new Int32Array(mask + 1).fill(-1);
-    this.mask = mask;
-    for (let j = 0; j < ids.length; j++) {
-      if (ids[j] === -1) continue;
-      let i = DenseKeyTable.slot(keys[j], mask);
-      while (this.ids[i] !== -1) i = (i + 1) & mask;
-      this.keys[i] = keys[j];
-      this.ids[i] = ids[j];
-    }
-  }
-}
-
 /** Dense page ids must fit the event stream's Int32Array args. */
 const MAX_PAGES = 2 ** 31 - 1;
 
@@ -247,16 +162,17 @@ function numberKeys(
   path: string,
   open: () => TraceReader,
   keep: number,
-): { table: DenseKeyTable; requests: number; ids: Int32Array | null } {
-  const table = new DenseKeyTable();
+  limit: number,
+): { table: KeyTable; requests: number; ids: Int32Array | null } {
+  const table = new KeyTable();
   const chunk = new TraceChunk();
   const reader = open();
   let requests = 0;
   let ids: Int32Array | null = new Int32Array(Math.min(keep, Math.max(reader.requestCount ?? 0, 1 << 16)));
   try {
-    while (reader.read(chunk) > 0) {
-      const { key, op } = chunk;
-      const n = chunk.length;
+    while (requests < limit && reader.read(chunk) > 0) {
+      const { keyHi, keyLo, op } = chunk;
+      const n = Math.min(chunk.length, limit - requests);
       if (ids !== null && requests + n > ids.length) {
         if (requests + n > keep) ids = null;
         else {
@@ -265,10 +181,10 @@ function numberKeys(
           ids = grown;
         }
       }
-      if (ids === null) for (let i = 0; i < n; i++) table.add(key[i]);
+      if (ids === null) for (let i = 0; i < n; i++) table.add(keyHi[i], keyLo[i]);
       else {
         for (let i = 0; i < n; i++) {
-          const id = table.add(key[i]);
+          const id = table.add(keyHi[i], keyLo[i]);
           ids[requests + i] = op[i] === TRACE_OP_WRITE ? ~id : id;
         }
       }
@@ -359,9 +275,11 @@ class TraceReplay implements EventSource {
 
   constructor(
     private readonly open: () => TraceReader,
-    private readonly table: DenseKeyTable,
+    private readonly table: KeyTable,
     private readonly readOp: number,
     private readonly writeOp: number,
+    /** Requests left to replay (a `requests` limit), Infinity for all. */
+    private left: number,
   ) {
     this.direct = table.direct();
     if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
@@ -377,20 +295,28 @@ class TraceReplay implements EventSource {
     while (n < out.length) {
       if (this.cursor === tc.length) {
         this.cursor = 0;
-        if (this.reader.read(tc) === 0) {
+        if (this.left <= 0 || this.reader.read(tc) === 0) {
           this.close();
           break;
         }
+        if (tc.length > this.left) tc.length = this.left;
+        this.left -= tc.length;
       }
-      const keys = tc.key;
+      const his = tc.keyHi;
+      const los = tc.keyLo;
       const tops = tc.op;
       const stop = Math.min(tc.length, this.cursor + (out.length - n));
       let i = this.cursor;
       for (; i < stop; i++) {
-        const key = keys[i];
-        const page = direct !== null ? (key < direct.length ? direct[key | 0] : -1) : table.get(key);
+        const lo = los[i];
+        const page =
+          direct !== null ? (his[i] === 0 && lo < direct.length ? direct[lo] : -1) : table.get(his[i], lo);
         if (page === -1)
-          throw new TraceFormatError(this.reader.path, undefined, `key ${key} changed since the first pass`);
+          throw new TraceFormatError(
+            this.reader.path,
+            undefined,
+            `key ${tc.key[i]} changed since the first pass`,
+          );
         out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
       }
       this.cursor = i;
@@ -411,25 +337,133 @@ class TraceReplay implements EventSource {
 }
 
 /**
+ * One pass: keys numbered as the replay meets them, straight from the file
+ * (no first pass, no id stream in memory). The region is as long as the
+ * trace's request count, a bound on its footprint: the pages past the
+ * footprint are never touched, so their zeroed page-cache slots cost
+ * address space, not memory.
+ */
+class OnePassReplay implements EventSource {
+  private reader: TraceReader | undefined;
+  private readonly chunk = new TraceChunk();
+  private cursor = 0;
+  private done = false;
+  private scratch: Int32Array | null = null;
+  readonly fillRequests?: (out: Int32Array) => number;
+
+  constructor(
+    private readonly open: () => TraceReader,
+    readonly table: KeyTable,
+    private readonly readOp: number,
+    private readonly writeOp: number,
+    private left: number,
+  ) {
+    if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
+  }
+
+  private requests(out: Int32Array): number {
+    if (this.done) return 0;
+    this.reader ??= this.open();
+    const tc = this.chunk;
+    const table = this.table;
+    let n = 0;
+    while (n < out.length) {
+      if (this.cursor === tc.length) {
+        this.cursor = 0;
+        if (this.left <= 0 || this.reader.read(tc) === 0) {
+          this.close();
+          break;
+        }
+        if (tc.length > this.left) tc.length = this.left;
+        this.left -= tc.length;
+      }
+      const his = tc.keyHi;
+      const los = tc.keyLo;
+      const tops = tc.op;
+      const stop = Math.min(tc.length, this.cursor + (out.length - n));
+      let i = this.cursor;
+      for (; i < stop; i++) {
+        const page = table.add(his[i], los[i]);
+        out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
+      }
+      this.cursor = i;
+    }
+    return n;
+  }
+
+  fill(out: EventChunk): number {
+    this.scratch ??= new Int32Array(out.capacity >> 1);
+    return expandRequests(this.scratch, this.requests(this.scratch), out, this.readOp, this.writeOp);
+  }
+
+  close(): void {
+    this.done = true;
+    this.reader?.close();
+    this.reader = undefined;
+  }
+}
+
+export interface PrepareOptions {
+  /**
+   * The footprint is needed before the run (memory as a share of it): read
+   * the trace once to number its keys. Without it (the default false for
+   * runs whose memory is a count) a file-fd replay of a trace whose request
+   * count is known up front (oracleGeneral, native) in ideal mode numbers
+   * keys as it goes, in one pass; `pages` is then that bound. Default true.
+   */
+  footprint?: boolean;
+}
+
+/**
  * Reads a trace's footprint (the first pass) and builds the workload that
- * replays it. `mode` decides whether next-access indices can be honoured:
+ * replays it, or, where `options.footprint` is false and the trace allows,
+ * a one-pass replay (see OnePassReplay). `mode` decides whether next-access indices can be honoured:
  * they line up with requests only in ideal mode on an fd replay, where each
  * request is exactly one `folioAccessed` call.
  */
-export function prepareTraceWorkload(w: TraceWorkload, mode: 'kernel' | 'ideal'): PreparedTrace {
+export function prepareTraceWorkload(
+  w: TraceWorkload,
+  mode: 'kernel' | 'ideal',
+  options: PrepareOptions = {},
+): PreparedTrace {
   const path = w.trace;
   const kind = w.kind ?? 'file-fd';
   const format = resolveTraceFormat(path, w.format);
   const readOptions = traceReadOptions(path, format, w.params);
   const open = () => openTrace(path, format, readOptions);
-  const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX);
+  const limit = w.requests ?? Number.POSITIVE_INFINITY;
+  // Ideal mode only: in kernel mode readahead reads up to the file's end, so the file's length matters.
+  if (options.footprint === false && kind === 'file-fd' && mode === 'ideal') {
+    const probe = open();
+    const count = probe.requestCount;
+    probe.close();
+    if (count !== undefined && count > 0 && count <= MAX_PAGES) {
+      const requests = Math.min(count, limit);
+      const source = new OnePassReplay(open, new KeyTable(), OP_READ, OP_WRITE, requests);
+      // Look-ahead (OPT) reads the trace once more; nobody else pays for it.
+      const nextAccess = () => {
+        const next = traceNextAccess(path, format, readOptions);
+        return requests < next.length
+          ? next.subarray(0, requests).map((n) => (n < requests ? n : Infinity))
+          : next;
+      };
+      return prepared(path, format, requests, requests, source, kind, mode, nextAccess);
+    }
+  }
+  const { table, requests, ids } = numberKeys(path, open, w.inMemoryMax ?? REPLAY_IN_MEMORY_MAX, limit);
   const pages = table.size;
   const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
   const source =
-    ids === null ? new TraceReplay(open, table, readOp, writeOp) : new MemoryReplay(ids, readOp, writeOp);
+    ids === null
+      ? new TraceReplay(open, table, readOp, writeOp, limit)
+      : new MemoryReplay(ids, readOp, writeOp);
   if (pages === 0) throw new TraceFormatError(path, undefined, 'the trace holds no requests');
   const nextAccess = () =>
-    ids === null ? traceNextAccess(path, format, readOptions) : nextAccessOf(ids, pages);
+    ids === null
+      ? traceNextAccess(path, format, readOptions)
+          .subarray(0, requests)
+          .map((n) => (n < requests ? n : Infinity))
+      : nextAccessOf(ids, pages);
   return prepared(path, format, pages, requests, source, kind, mode, nextAccess);
 }
 
@@ -440,7 +474,7 @@ export function prepareRequestsWorkload(
   kind: TraceKind = 'file-fd',
   writes?: ArrayLike<boolean>,
 ): PreparedTrace {
-  const table = new DenseKeyTable();
+  const table = new KeyTable();
   const ids = new Int32Array(keys.length);
   if (writes !== undefined && writes.length !== keys.length)
     throw new Error(`${writes.length} write flags for ${keys.length} requests`);
@@ -448,7 +482,7 @@ export function prepareRequestsWorkload(
     const k = keys[i];
     if (!Number.isSafeInteger(k) || k < 0)
       throw new Error(`request ${i}: key ${k} is not a non-negative integer`);
-    const id = table.add(k);
+    const id = table.addNumber(k);
     ids[i] = writes?.[i] ? ~id : id;
   }
   if (table.size === 0) throw new Error('no requests');

@@ -9,6 +9,7 @@ import {
   allPlots,
   formatNumber,
   formatPercent,
+  loadPlotting,
   renderHtml,
   renderJson,
   renderMarkdown,
@@ -17,6 +18,9 @@ import {
   writeReports,
 } from '../src/report/index.js';
 import { type Comparison, compare } from '../src/stats/index.js';
+
+// Plot and linkedom load on demand (writeReports awaits them); direct calls to the plots need them first.
+beforeAll(loadPlotting);
 
 /** Deterministic PRNG (mulberry32) so fixtures are stable across runs. */
 function rng(seed: number): () => number {

@@ -21,6 +21,7 @@ import * as fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   createPolicy,
+  KeyTable,
   makeSyntheticTrace,
   parsePolicySpec,
   prepareRequestsWorkload,
@@ -30,7 +31,6 @@ import {
   traceEventSource,
   validateScenario,
 } from '../src/index.js';
-import { DenseKeyTable } from '../src/trace-run.js';
 import { tempDir } from './fixtures/traces/trace-test-helpers.js';
 
 const tmp = tempDir();
@@ -438,26 +438,47 @@ describe('trace replay source', () => {
     }
   });
 
-  it('numbers keys densely in first-seen order, for small and 53-bit keys alike', () => {
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(fc.nat({ max: 300 }), fc.constantFrom(2 ** 53 - 1, 2 ** 40 + 3, 2 ** 32, 2 ** 31 - 1)),
-          { maxLength: 400 },
-        ),
-        (keys) => {
-          const table = new DenseKeyTable(4);
-          const model = new Map<number, number>();
-          for (const k of keys) {
-            if (!model.has(k)) model.set(k, model.size);
-            expect(table.add(k)).toBe(model.get(k));
-          }
-          for (const [k, id] of model) expect(table.get(k)).toBe(id);
-          expect(table.get(2 ** 52 + 1)).toBe(-1);
-          const direct = table.direct();
-          if (direct) for (const [k, id] of model) expect(direct[k]).toBe(id);
-        },
+  it('numbers u64 keys densely in first-seen order: small, 2^53±1, 2^64-1 and colliding low halves', () => {
+    const TWO_32 = 2 ** 32;
+    // Keys as [hi, lo]: the same low half under different high halves must stay distinct.
+    const key = fc.oneof(
+      fc.tuple(fc.constant(0), fc.nat({ max: 300 })),
+      fc.tuple(fc.constantFrom(0, 1, 0x200000, 0xffffffff, 0x80000000), fc.constantFrom(0, 1, 7, 0xffffffff)),
+      fc.constantFrom<[number, number]>(
+        [0x200000, 0],
+        [0x200000, 1],
+        [0x1fffff, 0xffffffff],
+        [0xffffffff, 0xffffffff],
       ),
+    );
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 400 }), (keys) => {
+        const table = new KeyTable(4);
+        const model = new Map<string, number>();
+        for (const [hi, lo] of keys) {
+          const k = `${hi}:${lo}`;
+          if (!model.has(k)) model.set(k, model.size);
+          expect(table.add(hi, lo)).toBe(model.get(k));
+        }
+        for (const [k, id] of model) {
+          const [hi, lo] = k.split(':').map(Number);
+          expect(table.get(hi, lo)).toBe(id);
+        }
+        expect(table.get(0x12345, 0x6789)).toBe(-1);
+        expect(table.size).toBe(model.size);
+        const direct = table.direct();
+        if (direct) {
+          for (const [k, id] of model) {
+            const [hi, lo] = k.split(':').map(Number);
+            expect(hi).toBe(0);
+            expect(direct[lo]).toBe(id);
+          }
+        }
+        if ([...model.keys()].some((k) => !k.startsWith('0:'))) expect(direct).toBeNull();
+        // Numbers below 2^53 name the same keys as their halves.
+        for (const [hi, lo] of keys)
+          if (hi < 0x200000) expect(table.getNumber(hi * TWO_32 + lo)).toBe(table.get(hi, lo));
+      }),
       fcParams(100),
     );
   });

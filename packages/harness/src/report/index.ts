@@ -16,6 +16,7 @@ export {
   allPlots,
   latencyPlot,
   listsPlot,
+  loadPlotting,
   metricBarPlot,
   missRatioCurvePlot,
   timeSeriesPlot,

@@ -1,7 +1,20 @@
-import * as Plot from '@observablehq/plot';
+import type * as PlotModule from '@observablehq/plot';
 import type { RunResult, TimeSeries } from '@reclaim-lab/reclaim';
-import { parseHTML } from 'linkedom';
+import type * as LinkedomModule from 'linkedom';
 import type { Comparison, WorkloadComparison } from '../stats/index.js';
+
+// Plot (with d3) and linkedom are hundreds of modules: loaded on the first
+// report that draws, so the CLI's --help and a trace replay start at once.
+let Plot: typeof PlotModule;
+let parseHTML: typeof LinkedomModule.parseHTML | undefined;
+
+/** Loads the plotting and DOM libraries; await it before drawing (writeReports does). */
+export async function loadPlotting(): Promise<void> {
+  if (parseHTML !== undefined) return;
+  const [plot, dom] = await Promise.all([import('@observablehq/plot'), import('linkedom')]);
+  Plot = plot;
+  parseHTML = dom.parseHTML;
+}
 
 /** A server-rendered plot: inline SVG markup plus the words around it. */
 export interface RenderedPlot {
@@ -27,7 +40,8 @@ const WIDTH = 760;
 const MAX_POINTS = 400;
 
 /** Render Plot options to markup in a fresh linkedom document: no browser, no globals touched. */
-function render(options: Plot.PlotOptions): string {
+function render(options: PlotModule.PlotOptions): string {
+  if (parseHTML === undefined) throw new Error('plots need `await loadPlotting()` first');
   const { document } = parseHTML('<!doctype html><html><head></head><body></body></html>');
   const node: DomElement = Plot.plot({ ...options, document });
   // Standalone SVG (and some viewers) need the namespace that a browser's DOM would imply.

@@ -5,6 +5,7 @@ import type { Comparison } from '../stats/index.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
+import { loadPlotting } from './plots.js';
 import { renderTerminal } from './terminal.js';
 
 export type ReportFormat = 'json' | 'markdown' | 'html' | 'text';
@@ -13,7 +14,7 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'markdown', 'htm
 
 const EXTENSION: Record<ReportFormat, string> = { json: 'json', markdown: 'md', html: 'html', text: 'txt' };
 
-/** The report in one format; 'text' is the terminal table without colour. */
+/** The report in one format; 'text' is the terminal table without colour; 'html' needs `await loadPlotting()` first. */
 export function renderReport(c: Comparison, format: ReportFormat): string {
   switch (format) {
     case 'json':
@@ -61,6 +62,7 @@ export async function writeReports(
   options: WriteReportsOptions = {},
 ): Promise<Partial<Record<ReportFormat, string>>> {
   await mkdir(dir, { recursive: true });
+  if (formats.includes('html')) await loadPlotting();
   const name = options.basename ?? 'report';
   const written: Partial<Record<ReportFormat, string>> = {};
   for (const format of new Set(formats)) {

@@ -28,7 +28,7 @@ import * as model from './trace-chunk.js';
 import { TraceFormatError } from './trace-error.js';
 
 // Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
-const { OP_SPELLINGS, U64, parseNumber, parseOp, parseU64, parseUint, u64ToKey, u64ToPage } = fieldParsers;
+const { OP_SPELLINGS, U64, parseNumber, parseOp, parseU64, parseUint, shiftU64 } = fieldParsers;
 const {
   DEFAULT_REQUEST_SIZE,
   LIBCACHESIM_CSV_DEFAULTS,
@@ -192,10 +192,10 @@ class CsvTraceReader implements TraceReader {
 
     const ks = f[2 * c.key];
     const ke = f[2 * c.key + 1];
-    let key: number;
+    const id = this.scratch;
     if (this.hashIds) {
       if (ke === ks) this.fail('empty object id');
-      key = hashId(buf, ks, ke);
+      hashId(buf, ks, ke, id);
     } else {
       if (!parseU64(buf, ks, ke, this.scratch)) {
         const hint =
@@ -204,9 +204,11 @@ class CsvTraceReader implements TraceReader {
           `bad key "${this.fieldText(c.key)}" (expected a non-negative integer, decimal or 0x-hex${hint})`,
         );
       }
-      key = this.addressToPage ? u64ToPage(this.scratch, this.pageShift) : u64ToKey(this.scratch);
-      if (Number.isNaN(key)) this.fail(`key "${this.fieldText(c.key)}" exceeds 2^53-1`);
+      if (this.addressToPage) shiftU64(id, this.pageShift);
     }
+    // Halves taken before size and next reuse the scratch.
+    const keyHi = id.hi;
+    const keyLo = id.lo;
 
     let op = TRACE_OP_READ;
     if (c.op >= 0) {
@@ -237,7 +239,7 @@ class CsvTraceReader implements TraceReader {
     }
 
     chunk.time[at] = time;
-    chunk.key[at] = key;
+    chunk.setKeyU64(at, keyHi, keyLo);
     chunk.op[at] = op;
     chunk.size[at] = size;
     chunk.next[at] = next;
@@ -269,7 +271,8 @@ class CsvTraceReader implements TraceReader {
  * bits), two ids may share a key; among a million distinct ids the chance
  * that any two do is about 1 in 18,000.
  */
-function hashId(buf: Uint8Array, start: number, end: number): number {
+/** A string id's 64-bit FNV-1a hash into `out` (ids are then equal when their hashes are, as in libCacheSim). */
+function hashId(buf: Uint8Array, start: number, end: number, out: InstanceType<typeof U64>): void {
   // FNV-1a's 64-bit prime is 2^40 + 0x1b3: multiply the halves by hand.
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
@@ -281,7 +284,8 @@ function hashId(buf: Uint8Array, start: number, end: number): number {
     hi = (Math.imul(hi, 0x1b3) + carry + ((lo << 8) >>> 0)) >>> 0;
     lo = newLo;
   }
-  return (hi & 0x1fffff) * 4294967296 + lo;
+  out.hi = hi;
+  out.lo = lo;
 }
 
 export function checkPageShift(shift: number | undefined): number {

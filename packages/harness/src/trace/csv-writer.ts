@@ -5,7 +5,7 @@
  * `-t "time-col=1,obj-id-col=2,obj-size-col=4,has-header=true"`.
  */
 import { OutputFile } from './file-io.js';
-import { NEXT_NEVER, TRACE_OP_WRITE, type TraceChunk, type TraceWriter } from './trace-chunk.js';
+import { NEXT_NEVER, TRACE_OP_WRITE, type TraceChunk, type TraceWriter, u64ToString } from './trace-chunk.js';
 
 export interface CsvWriterOptions {
   /** Add the `next` column (every request must then carry a next access). Default false. */
@@ -30,7 +30,7 @@ class CsvWriter implements TraceWriter {
     let text = '';
     for (let i = 0; i < chunk.length; i++) {
       const op = chunk.op[i] === TRACE_OP_WRITE ? 'w' : 'r';
-      text += `${chunk.time[i]},${chunk.key[i]},${op},${chunk.size[i]}`;
+      text += `${chunk.time[i]},${u64ToString(chunk.keyHi[i], chunk.keyLo[i])},${op},${chunk.size[i]}`;
       if (this.nextAccess) {
         const next = chunk.next[i];
         if (Number.isNaN(next)) {

@@ -6,13 +6,23 @@ export {
   parseLibCacheSimCsvParams,
 } from './csv-reader.js';
 export { type CsvWriterOptions, createCsvWriter } from './csv-writer.js';
+export { KeyTable } from './key-table.js';
 export { openLackeyTrace } from './lackey-reader.js';
+export {
+  lruMisses,
+  SHARDS_ERROR,
+  SHARDS_MIN_INTERVALS,
+  type StackHistogram,
+  type StackHistogramOptions,
+  stackHistogram,
+} from './mrc.js';
 export {
   createNativeWriter,
   hasNativeMagic,
   NATIVE_EXTENSION,
   NATIVE_MAGIC,
   NATIVE_VERSION,
+  NATIVE_VERSION_WIDE,
   type NativeWriterOptions,
   openNativeTrace,
 } from './native-format.js';
@@ -52,6 +62,7 @@ export {
   type TraceReader,
   type TraceReadOptions,
   type TraceWriter,
+  u64ToString,
   WRITABLE_TRACE_FORMATS,
   type WritableTraceFormat,
 } from './trace-chunk.js';

@@ -71,7 +71,7 @@ class LackeyReader implements TraceReader {
         const lo = k === 0 ? this.offset : 0;
         const hi = Math.min(this.pageSize, this.offset + this.bytes - k * this.pageSize);
         chunk.time[n] = this.time;
-        chunk.key[n] = this.basePage + k;
+        chunk.setKey(n, this.basePage + k);
         chunk.op[n] = this.phase === 0 ? this.firstOp : TRACE_OP_WRITE;
         chunk.size[n] = Math.max(hi - lo, 0);
         chunk.next[n] = NEXT_UNKNOWN;

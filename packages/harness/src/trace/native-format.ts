@@ -5,7 +5,7 @@
  *
  *   offset  size  field
  *        0     4  magic "RLTR"
- *        4     1  version (1)
+ *        4     1  version: 1, or 2 when a key delta needs more than 53 bits
  *        5     1  flags: bit 0 = records carry next-access indices
  *        6     2  reserved, 0
  *        8     8  u64 LE record count (patched in when the writer closes)
@@ -26,9 +26,10 @@
  *   size    varint bytes (only if bit 4)
  *   next    varint (next index - this index), ≥ 1 (only if mode 1)
  *
- * Varints are unsigned LEB128 (7 bits a byte, low first, at most 8 bytes).
- * Signs live in the flags byte rather than zigzag so any delta up to
- * ±(2^53-1) stays exact in a JS number. A typical page-trace record is 3-8
+ * Varints are unsigned LEB128 (7 bits a byte, low first, at most 8 bytes;
+ * a key delta in version 2 up to 10, for u64 keys). Signs live in the flags
+ * byte rather than zigzag so deltas stay exact: time, size and next deltas
+ * in a JS number, key deltas in two 32-bit halves. A typical page-trace record is 3-8
  * bytes against oracleGeneral's 24.
  */
 import { InputFile, OutputFile } from './file-io.js';
@@ -41,9 +42,11 @@ const { DEFAULT_REQUEST_SIZE, MAX_TRACE_KEY, NEXT_NEVER, NEXT_UNKNOWN } = model;
 
 export const NATIVE_MAGIC = 'RLTR';
 export const NATIVE_VERSION = 1;
+/** The version of files whose keys need all 64 bits (key varints up to 10 bytes). */
+export const NATIVE_VERSION_WIDE = 2;
 export const NATIVE_EXTENSION = '.rlt';
 const HEADER_BYTES = 16;
-const MAX_RECORD_BYTES = 1 + 8 + 8 + 5 + 8;
+const MAX_RECORD_BYTES = 1 + 8 + 10 + 5 + 8;
 const TWO_32 = 4294967296;
 
 const F_WRITE = 1;
@@ -74,7 +77,12 @@ class NativeReader implements TraceReader {
   private readonly file: InputFile;
   private index = 0;
   private time = 0;
-  private key = 0;
+  private keyHi = 0;
+  private keyLo = 0;
+  /** The last key delta read, as halves. */
+  private dHi = 0;
+  private dLo = 0;
+  private readonly keyVarintMax: number;
   private size = DEFAULT_REQUEST_SIZE;
   /** Read position inside file.buf while decoding a batch. */
   private p = 0;
@@ -91,13 +99,14 @@ class NativeReader implements TraceReader {
       }
       if (got < HEADER_BYTES) throw new TraceFormatError(path, f.at(got), 'truncated header');
       const version = f.buf[4];
-      if (version !== NATIVE_VERSION) {
+      if (version !== NATIVE_VERSION && version !== NATIVE_VERSION_WIDE) {
         throw new TraceFormatError(
           path,
           f.at(4),
-          `unsupported version ${version} (this reader knows ${NATIVE_VERSION})`,
+          `unsupported version ${version} (this reader knows ${NATIVE_VERSION} and ${NATIVE_VERSION_WIDE})`,
         );
       }
+      this.keyVarintMax = version === NATIVE_VERSION_WIDE ? 10 : 8;
       this.hasNextAccess = (f.buf[5] & 1) !== 0;
       this.requestCount = f.buf.readUInt32LE(12) * TWO_32 + f.buf.readUInt32LE(8);
       f.pos = HEADER_BYTES;
@@ -129,6 +138,32 @@ class NativeReader implements TraceReader {
     return this.fail(this.recordStart, 'varint longer than 8 bytes');
   }
 
+  /** A key delta's varint into dHi/dLo: up to 64 bits without BigInt. */
+  private keyVarint(buf: Buffer, end: number): void {
+    let p = this.p;
+    let hi = 0;
+    let lo = 0;
+    for (let i = 0, shift = 0; i < this.keyVarintMax; i++, shift += 7) {
+      if (p >= end) this.fail(this.recordStart, 'truncated record');
+      const b = buf[p++];
+      const bits = b & 0x7f;
+      if (shift < 32) {
+        lo = (lo | (bits << shift)) >>> 0;
+        if (shift > 25) hi = (hi | (bits >>> (32 - shift))) >>> 0;
+      } else {
+        if (shift === 63 && bits > 1) this.fail(this.recordStart, 'key delta exceeds 2^64-1');
+        hi = (hi | (bits << (shift - 32))) >>> 0;
+      }
+      if (b < 0x80) {
+        this.p = p;
+        this.dHi = hi;
+        this.dLo = lo;
+        return;
+      }
+    }
+    this.fail(this.recordStart, `key varint longer than ${this.keyVarintMax} bytes`);
+  }
+
   read(chunk: TraceChunk): number {
     const f = this.file;
     const cap = chunk.capacity;
@@ -158,10 +193,28 @@ class NativeReader implements TraceReader {
           this.p += 8;
         } else if (tmode === T_PLUS) this.time += this.varint(buf, end);
         else if (tmode === T_MINUS) this.time -= this.varint(buf, end);
-        const dk = this.varint(buf, end);
-        const key = flags & F_KEY_NEG ? this.key - dk : this.key + dk;
-        if (key < 0 || key > MAX_TRACE_KEY) this.fail(this.recordStart, `key ${key} out of range`);
-        this.key = key;
+        this.keyVarint(buf, end);
+        let hi: number;
+        let lo: number;
+        if (flags & F_KEY_NEG) {
+          lo = this.keyLo - this.dLo;
+          hi = this.keyHi - this.dHi;
+          if (lo < 0) {
+            lo += TWO_32;
+            hi--;
+          }
+          if (hi < 0) this.fail(this.recordStart, 'key below 0');
+        } else {
+          lo = this.keyLo + this.dLo;
+          hi = this.keyHi + this.dHi;
+          if (lo >= TWO_32) {
+            lo -= TWO_32;
+            hi++;
+          }
+          if (hi >= TWO_32) this.fail(this.recordStart, 'key above 2^64-1');
+        }
+        this.keyHi = hi;
+        this.keyLo = lo;
         if (flags & F_SIZE) {
           const size = this.varint(buf, end);
           if (size >= TWO_32) this.fail(this.recordStart, `size ${size} exceeds 2^32-1`);
@@ -177,7 +230,9 @@ class NativeReader implements TraceReader {
         else if (this.hasNextAccess)
           this.fail(this.recordStart, 'record lacks the next access the header promises');
         chunk.time[n] = this.time;
-        chunk.key[n] = key;
+        chunk.key[n] = hi * TWO_32 + lo;
+        chunk.keyHi[n] = hi;
+        chunk.keyLo[n] = lo;
         chunk.op[n] = flags & F_WRITE;
         chunk.size[n] = this.size;
         chunk.next[n] = next;
@@ -211,7 +266,10 @@ class NativeWriter implements TraceWriter {
   private readonly out: OutputFile;
   private readonly nextAccess: boolean;
   private time = 0;
-  private key = 0;
+  private keyHi = 0;
+  private keyLo = 0;
+  /** A key delta needed more than 53 bits: the header says version 2. */
+  private wide = false;
   private size = DEFAULT_REQUEST_SIZE;
 
   constructor(path: string, options: NativeWriterOptions) {
@@ -249,9 +307,11 @@ class NativeWriter implements TraceWriter {
         const key = chunk.key[i];
         const size = chunk.size[i];
         const next = chunk.next[i];
-        if (!(Number.isInteger(key) && key >= 0 && key <= MAX_TRACE_KEY)) {
-          this.fail(`key ${key} is not an integer in 0..2^53-1`);
+        if (!(Number.isInteger(key) && key >= 0 && key <= TWO_32 * TWO_32)) {
+          this.fail(`key ${key} is not an integer in 0..2^64-1`);
         }
+        const hi = chunk.keyHi[i];
+        const lo = chunk.keyLo[i];
         let flags = chunk.op[i] & F_WRITE;
         const dt = time - this.time;
         let tmode = T_RAW;
@@ -265,8 +325,15 @@ class NativeWriter implements TraceWriter {
           tmode = dt > 0 ? T_PLUS : T_MINUS;
         }
         flags |= tmode << T_SHIFT;
-        const dk = key - this.key;
-        if (dk < 0) flags |= F_KEY_NEG;
+        // |key - previous| in halves; the sign goes to the flags.
+        const neg = hi < this.keyHi || (hi === this.keyHi && lo < this.keyLo);
+        let dHi = neg ? this.keyHi - hi : hi - this.keyHi;
+        let dLo = neg ? this.keyLo - lo : lo - this.keyLo;
+        if (dLo < 0) {
+          dLo += TWO_32;
+          dHi--;
+        }
+        if (neg) flags |= F_KEY_NEG;
         if (size !== this.size) flags |= F_SIZE;
         let nmode = 0;
         if (this.nextAccess) {
@@ -281,11 +348,22 @@ class NativeWriter implements TraceWriter {
           buf.writeDoubleLE(time, p);
           p += 8;
         } else if (tmode !== T_SAME) varint(Math.abs(dt));
-        varint(Math.abs(dk));
+        if (dHi < 0x200000) varint(dHi * TWO_32 + dLo);
+        else {
+          this.wide = true;
+          // Seven bits at a time across the halves.
+          while (dHi !== 0 || dLo >= 128) {
+            buf[p++] = (dLo & 127) | 128;
+            dLo = ((dLo >>> 7) | (dHi << 25)) >>> 0;
+            dHi >>>= 7;
+          }
+          buf[p++] = dLo;
+        }
         if (flags & F_SIZE) varint(size);
         if (nmode === N_DELTA) varint(next - this.written);
         this.time = time;
-        this.key = key;
+        this.keyHi = hi;
+        this.keyLo = lo;
         this.size = size;
         this.written++;
       }
@@ -299,6 +377,7 @@ class NativeWriter implements TraceWriter {
     count.writeUInt32LE(this.written % TWO_32, 0);
     count.writeUInt32LE(Math.floor(this.written / TWO_32), 4);
     this.out.patch(8, count);
+    if (this.wide) this.out.patch(4, Buffer.from([NATIVE_VERSION_WIDE]));
     this.out.commit();
   }
 

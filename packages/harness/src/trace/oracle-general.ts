@@ -11,7 +11,8 @@
  * The vtime follows libCacheSim's `traceConv`: the 1-based position of the
  * next request for the same object, -1 when there is none. We read any
  * negative or ≥ 2^53 value as "never" and convert the rest to our 0-based
- * `next` index. libCacheSim skips size-0 records while reading; we keep them,
+ * `next` index. Object ids are any u64 (real traces carry hashed ids), kept
+ * exact in the chunk's keyHi/keyLo. libCacheSim skips size-0 records while reading; we keep them,
  * so a round trip is exact and vtimes stay aligned with record positions.
  */
 import { statSync } from 'node:fs';
@@ -21,10 +22,11 @@ import * as model from './trace-chunk.js';
 import { TraceFormatError } from './trace-error.js';
 
 // Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
-const { MAX_TRACE_KEY, NEXT_NEVER, TRACE_OP_READ } = model;
+const { NEXT_NEVER, TRACE_OP_READ } = model;
 
 export const ORACLE_GENERAL_RECORD_BYTES = 24;
 const TWO_32 = 4294967296;
+const TWO_64 = TWO_32 * TWO_32;
 const HI_LIMIT = 0x200000; // hi word of 2^53
 
 class OracleGeneralReader implements TraceReader {
@@ -67,13 +69,7 @@ class OracleGeneralReader implements TraceReader {
       const stop = Math.min(cap - n, Math.floor(avail / ORACLE_GENERAL_RECORD_BYTES));
       for (let r = 0; r < stop; r++, o += ORACLE_GENERAL_RECORD_BYTES, n++) {
         const idHi = dv.getUint32(o + 8, true);
-        if (idHi >= HI_LIMIT) {
-          throw new TraceFormatError(
-            this.path,
-            f.at(o),
-            `object id ${dv.getBigUint64(o + 4, true)} exceeds 2^53-1`,
-          );
-        }
+        const idLo = dv.getUint32(o + 4, true);
         const nextHi = dv.getInt32(o + 20, true);
         let next = NEXT_NEVER;
         if (nextHi >= 0 && nextHi < HI_LIMIT) {
@@ -87,7 +83,9 @@ class OracleGeneralReader implements TraceReader {
           }
         }
         chunk.time[n] = dv.getUint32(o, true);
-        chunk.key[n] = idHi * TWO_32 + dv.getUint32(o + 4, true);
+        chunk.key[n] = idHi * TWO_32 + idLo;
+        chunk.keyHi[n] = idHi;
+        chunk.keyLo[n] = idLo;
         chunk.op[n] = TRACE_OP_READ;
         chunk.size[n] = dv.getUint32(o + 12, true);
         chunk.next[n] = next;
@@ -134,17 +132,18 @@ class OracleGeneralWriter implements TraceWriter {
         out.pos = o;
         this.fail(`time ${time} does not fit oracleGeneral's u32 timestamp`);
       }
-      if (!(Number.isInteger(key) && key >= 0 && key <= MAX_TRACE_KEY)) {
+      if (!(Number.isInteger(key) && key >= 0 && key <= TWO_64)) {
         out.pos = o;
-        this.fail(`key ${key} is not an integer in 0..2^53-1`);
+        this.fail(`key ${key} is not an integer in 0..2^64-1`);
       }
       if (Number.isNaN(next)) {
         out.pos = o;
         this.fail('oracleGeneral needs next-access indices (convertTrace computes them)');
       }
       dv.setUint32(o, time, true);
-      dv.setUint32(o + 4, key % TWO_32, true);
-      dv.setUint32(o + 8, Math.floor(key / TWO_32), true);
+      // The halves, not the double: ids of 2^53 and more are exact only there.
+      dv.setUint32(o + 4, chunk.keyLo[i], true);
+      dv.setUint32(o + 8, chunk.keyHi[i], true);
       dv.setUint32(o + 12, chunk.size[i], true);
       if (next === NEXT_NEVER) {
         dv.setInt32(o + 16, -1, true);

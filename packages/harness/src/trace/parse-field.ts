@@ -62,6 +62,13 @@ export function parseU64(buf: Uint8Array, start: number, end: number, out: U64):
   return true;
 }
 
+/** Shifts the value right by `shift` (0..31) in place: a byte address's page number, exact for 64 bits. */
+export function shiftU64(v: U64, shift: number): void {
+  if (shift === 0) return;
+  v.lo = ((v.lo >>> shift) | (v.hi << (32 - shift))) >>> 0;
+  v.hi = v.hi >>> shift;
+}
+
 /** The value as a key, or NaN when it exceeds MAX_TRACE_KEY. */
 export function u64ToKey(v: U64): number {
   const n = v.hi * TWO_32 + v.lo;

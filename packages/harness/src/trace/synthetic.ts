@@ -62,7 +62,7 @@ class SyntheticSource implements RequestSource {
       else if (pattern === 'uniform') key = this.rng.int(keys);
       else key = index % keys;
       chunk.time[i] = index;
-      chunk.key[i] = key;
+      chunk.setKey(i, key);
       chunk.op[i] = writeRatio > 0 && this.rng.next() < writeRatio ? TRACE_OP_WRITE : TRACE_OP_READ;
       chunk.size[i] = size;
       chunk.next[i] = NEXT_UNKNOWN;

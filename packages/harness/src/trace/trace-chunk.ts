@@ -15,16 +15,14 @@ export const NEXT_NEVER = Number.POSITIVE_INFINITY;
 /** `next[i]` when the format does not carry next-access information (test with Number.isNaN). */
 export const NEXT_UNKNOWN = Number.NaN;
 
-/** Largest key a JS number holds exactly (2^53 - 1); wider u64 ids are rejected, not rounded. */
+/**
+ * Largest key a JS number holds exactly (2^53 - 1). Keys are u64: wider ids
+ * (hashed object ids of real traces) are exact in a chunk's keyHi/keyLo and
+ * only rounded in its `key` double.
+ */
 export const MAX_TRACE_KEY = Number.MAX_SAFE_INTEGER;
 
-/**
- * The same key as a small integer when it is one: V8 keeps such Map keys
- * unboxed, whereas a double read from a Float64Array is boxed on every set.
- */
-export function mapKey(key: number): number {
-  return key <= 0x3fffffff ? key | 0 : key;
-}
+const TWO_32 = 4294967296;
 
 /** Size of one request when the format has none: one 4 KiB page. */
 export const DEFAULT_REQUEST_SIZE = 4096;
@@ -34,8 +32,16 @@ export const TRACE_CHUNK_CAPACITY = 8192;
 export class TraceChunk {
   /** Timestamp in the trace's own unit (seconds, ns, or a request/instruction counter). */
   readonly time: Float64Array;
-  /** Non-negative integer key (object id or page number), at most MAX_TRACE_KEY. */
+  /**
+   * The key (object id or page number) as a number: exact up to
+   * MAX_TRACE_KEY, rounded above. For arithmetic and messages; a key's
+   * identity is its two halves below.
+   */
   readonly key: Float64Array;
+  /** High 32 bits of the u64 key. */
+  readonly keyHi: Uint32Array;
+  /** Low 32 bits of the u64 key. */
+  readonly keyLo: Uint32Array;
   /** TRACE_OP_READ or TRACE_OP_WRITE. */
   readonly op: Uint8Array;
   /** Bytes requested. */
@@ -47,6 +53,8 @@ export class TraceChunk {
   constructor(capacity = TRACE_CHUNK_CAPACITY) {
     this.time = new Float64Array(capacity);
     this.key = new Float64Array(capacity);
+    this.keyHi = new Uint32Array(capacity);
+    this.keyLo = new Uint32Array(capacity);
     this.op = new Uint8Array(capacity);
     this.size = new Uint32Array(capacity);
     this.next = new Float64Array(capacity);
@@ -56,14 +64,48 @@ export class TraceChunk {
     return this.op.length;
   }
 
+  /** Appends a request whose key is a number (exact up to MAX_TRACE_KEY). */
   push(time: number, key: number, op: number, size: number, next: number = NEXT_UNKNOWN): void {
     const i = this.length++;
     this.time[i] = time;
-    this.key[i] = key;
+    this.setKey(i, key);
     this.op[i] = op;
     this.size[i] = size;
     this.next[i] = next;
   }
+
+  /** Sets request i's key from a number: all three views, halves exact up to MAX_TRACE_KEY. */
+  setKey(i: number, key: number): void {
+    this.key[i] = key;
+    const hi = Math.floor(key / TWO_32);
+    this.keyHi[i] = hi;
+    this.keyLo[i] = key - hi * TWO_32;
+  }
+
+  /** Sets request i's key from its u64 halves. */
+  setKeyU64(i: number, hi: number, lo: number): void {
+    this.keyHi[i] = hi;
+    this.keyLo[i] = lo;
+    this.key[i] = hi * TWO_32 + lo;
+  }
+}
+
+/** A u64 key's decimal digits, exact for all 64 bits (no BigInt: two base-10^8 limbs). */
+export function u64ToString(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * TWO_32 + lo);
+  // hi * 2^32 + lo = q * 1e8 + r, computed in halves small enough for doubles.
+  const hiQ = Math.floor(hi / 1e8);
+  const hiR = hi - hiQ * 1e8;
+  // hiR * 2^32 + lo < 1e8 * 2^32 + 2^32 < 2^59: split again to stay exact.
+  const mid = hiR * 65536 + Math.floor(lo / 65536);
+  const midQ = Math.floor(mid / 1e8);
+  const midR = mid - midQ * 1e8;
+  const low = midR * 65536 + (lo % 65536);
+  const lowQ = Math.floor(low / 1e8);
+  const r = low - lowQ * 1e8;
+  // Quotient = hiQ * 2^32 + midQ * 2^16 + lowQ, below 2^64 / 1e8 < 2^38: exact.
+  const q = hiQ * TWO_32 + midQ * 65536 + lowQ;
+  return `${q}${String(r).padStart(8, '0')}`;
 }
 
 /** Anything that produces requests in chunks: a trace reader or a generator. */

@@ -2,31 +2,33 @@
  * Traces as simulator input. Keys are sparse (object ids, page numbers of a
  * 48-bit address space) while regions are dense page ranges, so a first pass
  * numbers the distinct keys 0..footprint-1 in first-seen order; the second
- * pass streams. Memory is one map entry per distinct key.
+ * pass streams. Memory is one table slot pair per distinct key (u64 keys as
+ * two 32-bit halves, see KeyTable).
  */
 
 import type { EventChunk, EventSource } from '@reclaim-lab/hw-model';
 import * as hw from '@reclaim-lab/hw-model';
+import { KeyTable } from './key-table.js';
 import { detectFormat, openTrace } from './open-trace.js';
 import type { TraceFormat, TraceReader, TraceReadOptions } from './trace-chunk.js';
 import * as model from './trace-chunk.js';
 
 // Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
 const { OP_LOAD, OP_OPDONE, OP_READ, OP_STORE, OP_WRITE } = hw;
-const { TRACE_OP_WRITE, TraceChunk, mapKey } = model;
+const { TRACE_OP_WRITE, TraceChunk } = model;
 
 /** Dense page ids must fit the event stream's Int32Array args. */
 const MAX_PAGES = 2 ** 31 - 1;
 
 export interface DenseKeys {
-  /** Key → dense page index, in first-seen order. */
-  pageOf: Map<number, number>;
+  /** Key → dense page index, in first-seen order (`pageOf.size` pages). */
+  pageOf: KeyTable;
   requests: number;
 }
 
 /** First pass: numbers the distinct keys of a trace in first-seen order. */
 export function denseKeyMap(path: string, format?: TraceFormat, options: TraceReadOptions = {}): DenseKeys {
-  const pageOf = new Map<number, number>();
+  const pageOf = new KeyTable();
   const chunk = new TraceChunk();
   let requests = 0;
   const reader = openTrace(path, format, options);
@@ -34,10 +36,8 @@ export function denseKeyMap(path: string, format?: TraceFormat, options: TraceRe
     while (reader.read(chunk) > 0) {
       requests += chunk.length;
       for (let i = 0; i < chunk.length; i++) {
-        const key = mapKey(chunk.key[i]);
-        if (pageOf.has(key)) continue;
-        if (pageOf.size === MAX_PAGES) throw new Error(`${path}: more than ${MAX_PAGES} distinct keys`);
-        pageOf.set(key, pageOf.size);
+        pageOf.add(chunk.keyHi[i], chunk.keyLo[i]);
+        if (pageOf.size > MAX_PAGES) throw new Error(`${path}: more than ${MAX_PAGES} distinct keys`);
       }
     }
   } finally {
@@ -73,7 +73,7 @@ class TraceReplaySource implements TraceEventSource {
 
   constructor(
     private readonly open: () => TraceReader,
-    private readonly pageOf: Map<number, number>,
+    private readonly pageOf: KeyTable,
     private readonly readOp: number,
     private readonly writeOp: number,
   ) {}
@@ -93,9 +93,8 @@ class TraceReplaySource implements TraceEventSource {
         }
       }
       const i = this.cursor++;
-      const page = this.pageOf.get(mapKey(tc.key[i]));
-      if (page === undefined)
-        throw new Error(`${this.reader.path}: key ${tc.key[i]} changed since the first pass`);
+      const page = this.pageOf.get(tc.keyHi[i], tc.keyLo[i]);
+      if (page === -1) throw new Error(`${this.reader.path}: key ${tc.key[i]} changed since the first pass`);
       out.push(tc.op[i] === TRACE_OP_WRITE ? this.writeOp : this.readOp, 0, page);
       out.push(OP_OPDONE, 0, 0);
     }
@@ -141,7 +140,7 @@ export function traceEventSource(
 export class TraceKeyStream implements Iterable<Int32Array> {
   readonly pages: number;
   readonly requests: number;
-  private readonly pageOf: Map<number, number>;
+  private readonly pageOf: KeyTable;
   private readonly open: () => TraceReader;
   private reader: TraceReader | undefined;
   private readonly chunk = new TraceChunk();
@@ -171,8 +170,8 @@ export class TraceKeyStream implements Iterable<Int32Array> {
       const take = Math.min(tc.length - this.cursor, out.length - n);
       for (let k = 0; k < take; k++) {
         const i = this.cursor + k;
-        const page = this.pageOf.get(mapKey(tc.key[i]));
-        if (page === undefined)
+        const page = this.pageOf.get(tc.keyHi[i], tc.keyLo[i]);
+        if (page === -1)
           throw new Error(`${this.reader.path}: key ${tc.key[i]} changed since the first pass`);
         out[n + k] = page;
         if (writes !== undefined) writes[n + k] = tc.op[i] === TRACE_OP_WRITE ? 1 : 0;

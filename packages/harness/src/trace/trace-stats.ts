@@ -8,16 +8,17 @@
  * touched since. Slots are compacted when they run out, so memory follows the
  * footprint, not the trace length.
  */
+import { KeyTable } from './key-table.js';
 import { openTrace } from './open-trace.js';
 import type { RequestSource, TraceFormat, TraceReadOptions } from './trace-chunk.js';
 import * as model from './trace-chunk.js';
 
 // Copied once at load: tsx and vitest compile imported bindings to getters, a call per use in hot loops.
-const { NEXT_NEVER, TRACE_OP_WRITE, TraceChunk, mapKey } = model;
+const { NEXT_NEVER, TRACE_OP_WRITE, TraceChunk } = model;
 
 export class StackDistanceTracker {
   /** Key → dense id, assigned on first access; everything else is typed arrays indexed by id or slot. */
-  private readonly ids = new Map<number, number>();
+  private readonly ids = new KeyTable();
   private lastSlot = new Int32Array(1024);
   private capacity: number;
   private tree: Int32Array;
@@ -33,8 +34,10 @@ export class StackDistanceTracker {
 
   /** Distinct keys seen so far. */
   get distinctKeys(): number {
-    return this.ids.size;
+    return this.distinct;
   }
+
+  private distinct = 0;
 
   /**
    * Records an access and returns its stack distance: how many distinct other
@@ -42,14 +45,21 @@ export class StackDistanceTracker {
    * repeat), or Infinity for the key's first access (a cold miss).
    */
   access(key: number): number {
+    return this.accessId(this.ids.addNumber(key));
+  }
+
+  /** `access` for a u64 key given as halves. */
+  accessU64(hi: number, lo: number): number {
+    return this.accessId(this.ids.add(hi, lo));
+  }
+
+  /** `access` for keys already numbered densely in first-seen order (0, 1, 2, … as they first appear). */
+  accessId(id: number): number {
     if (this.nextSlot === this.capacity) this.compact();
     const slot = this.nextSlot++;
-    key = mapKey(key);
-    let id = this.ids.get(key);
     let distance = Number.POSITIVE_INFINITY;
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(key, id);
+    if (id === this.distinct) {
+      this.distinct++;
       if (id === this.lastSlot.length) {
         const grown = new Int32Array(2 * id);
         grown.set(this.lastSlot);
@@ -57,8 +67,8 @@ export class StackDistanceTracker {
       }
     } else {
       const prev = this.lastSlot[id];
-      // Each key has one live mark, all before `slot`: those after prev number ids.size - prefix(prev).
-      distance = this.ids.size - this.prefix(prev);
+      // Each key has one live mark, all before `slot`: those after prev number distinct - prefix(prev).
+      distance = this.distinct - this.prefix(prev);
       this.add(prev, -1);
       this.slotId[prev] = -1;
     }
@@ -155,7 +165,7 @@ export function traceStats(path: string, format?: TraceFormat, options: TraceRea
       for (let i = 0; i < n; i++) {
         writes += chunk.op[i] === TRACE_OP_WRITE ? 1 : 0;
         bytes += chunk.size[i];
-        const d = tracker.access(chunk.key[i]);
+        const d = tracker.accessU64(chunk.keyHi[i], chunk.keyLo[i]);
         if (d === Number.POSITIVE_INFINITY) cold++;
         else counts[reuseBucketOf(d)]++;
       }
@@ -201,8 +211,8 @@ export function computeNextAccess(
 /** computeNextAccess over an open source (which the caller closes). */
 export function nextAccessFromReader(source: RequestSource): Float64Array {
   let next = new Float64Array(Math.max(source.requestCount ?? 0, 1024));
-  // Key → dense id once; the last index per id lives in a typed array, saving a Map.set per request.
-  const ids = new Map<number, number>();
+  // Key → dense id once; the last index per id lives in a typed array.
+  const ids = new KeyTable();
   let lastIndex = new Float64Array(1024);
   const chunk = new TraceChunk();
   let index = 0;
@@ -214,11 +224,10 @@ export function nextAccessFromReader(source: RequestSource): Float64Array {
       next = grown;
     }
     for (let i = 0; i < n; i++, index++) {
-      const key = mapKey(chunk.key[i]);
-      const id = ids.get(key);
-      if (id === undefined) {
-        const fresh = ids.size;
-        ids.set(key, fresh);
+      const before = ids.size;
+      const id = ids.add(chunk.keyHi[i], chunk.keyLo[i]);
+      if (id === before) {
+        const fresh = id;
         if (fresh === lastIndex.length) {
           const grown = new Float64Array(2 * fresh);
           grown.set(lastIndex);
