@@ -6,6 +6,7 @@ import { registerAblate } from './commands/ablate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
+import { registerReal } from './commands/real.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrace } from './commands/trace.js';
@@ -23,6 +24,7 @@ registerSweep(program);
 registerMerge(program);
 registerAblate(program);
 registerTrace(program);
+registerReal(program);
 
 export async function main(argv: string[]): Promise<number> {
   try {
