@@ -125,12 +125,7 @@ function refuse(scenario: Scenario): string | undefined {
   return undefined;
 }
 
-/**
- * Compiles a scenario's workload into a plan at one seed: the simulator's
- * compileWorkload, then every task's event stream drained into words.
- * Refuses, with the field and the reason, what the guest cannot express.
- */
-export function compilePlan(scenario: Scenario, seed = scenario.seed): Plan {
+function compileFor(scenario: Scenario, seed: number) {
   const why = refuse(scenario);
   if (why !== undefined) throw new RealPlanError(why);
   const machine = parseMachine(scenario);
@@ -142,6 +137,25 @@ export function compilePlan(scenario: Scenario, seed = scenario.seed): Plan {
     seed,
     params: params as never,
   });
+  return { workload, machine, memoryPages };
+}
+
+/** The workload's size before any event is drawn: what the size check judges, so a huge scenario is refused at once. */
+export function plannedSize(
+  scenario: Scenario,
+  seed = scenario.seed,
+): { accesses: number; memoryPages: number } {
+  const { workload, memoryPages } = compileFor(scenario, seed);
+  return { accesses: workload.tasks.reduce((s, t) => s + t.plannedAccesses, 0), memoryPages };
+}
+
+/**
+ * Compiles a scenario's workload into a plan at one seed: the simulator's
+ * compileWorkload, then every task's event stream drained into words.
+ * Refuses, with the field and the reason, what the guest cannot express.
+ */
+export function compilePlan(scenario: Scenario, seed = scenario.seed): Plan {
+  const { workload, machine, memoryPages } = compileFor(scenario, seed);
   if (workload.proactive !== undefined && workload.proactive.length > 0)
     throw new RealPlanError(
       'workload.proactive: timed memory.reclaim requests are not driven in the guest yet; turn them off (e.g. proactive: false)',

@@ -11,7 +11,7 @@ import {
   simWholeRun,
 } from './compare.js';
 import { type ConsoleResult, kernelPhases, kernelWholeRun } from './console.js';
-import { compilePlan, type Plan, planAccesses, RealPlanError } from './plan.js';
+import { compilePlan, type Plan, plannedSize, RealPlanError } from './plan.js';
 import { type GuestRun, type RealPolicy, runGuest } from './qemu.js';
 
 /**
@@ -57,35 +57,58 @@ export interface RealReport {
 export interface SizeEstimate {
   accesses: number;
   memoryMiB: number;
-  planMiB: number;
   secondsPerRun: number;
 }
 
-export function estimatePlan(plan: Plan): SizeEstimate {
-  const accesses = planAccesses(plan);
-  const words = plan.tasks.reduce((s, t) => s + t.words.length, 0);
+export function estimateSize(size: { accesses: number; memoryPages: number }): SizeEstimate {
   return {
-    accesses,
-    memoryMiB: (plan.memoryPages * PAGE_SIZE) / 2 ** 20,
-    planMiB: (words * 4) / 2 ** 20,
-    secondsPerRun: GUEST_BOOT_SECONDS + accesses / GUEST_ACCESSES_PER_SECOND,
+    accesses: size.accesses,
+    memoryMiB: (size.memoryPages * PAGE_SIZE) / 2 ** 20,
+    secondsPerRun: GUEST_BOOT_SECONDS + size.accesses / GUEST_ACCESSES_PER_SECOND,
   };
 }
 
-/** Refuses a scenario that would run for too long, saying how big it is and how to scale it down. */
-export function checkSize(scenario: Scenario, plan: Plan, maxMinutes: number): SizeEstimate {
-  const e = estimatePlan(plan);
+/**
+ * Refuses a scenario that would run for too long, saying how big it is and
+ * how to scale it down. Judged from the compiled workload's planned
+ * accesses, before any event is drawn.
+ */
+export function checkSize(scenario: Scenario, maxMinutes: number): SizeEstimate {
+  const e = estimateSize(plannedSize(scenario));
   const limit = maxMinutes * 60;
-  if (e.secondsPerRun > limit) {
-    const { params } = scenarioWorkload(scenario);
-    const w = scenario.workload as { params?: Record<string, unknown> };
-    const scale = Number(w.params?.scale ?? params.scale ?? scenario.params.scale ?? 1);
-    const fit = (scale * (limit - GUEST_BOOT_SECONDS)) / (e.secondsPerRun - GUEST_BOOT_SECONDS);
+  if (e.secondsPerRun <= limit) return e;
+  const name = scenario.name ?? scenarioWorkload(scenario).id;
+  const head = `${name}: ${e.accesses.toLocaleString('en-US')} accesses over ${e.memoryMiB.toFixed(0)} MiB would take about ${(e.secondsPerRun / 60).toFixed(0)} min per guest run (TCG runs about ${GUEST_ACCESSES_PER_SECOND / 1000}k accesses/s), more than --max-minutes ${maxMinutes}`;
+  const w = scenario.workload;
+  const preset =
+    typeof w === 'string'
+      ? { id: w, params: {} }
+      : 'id' in w && !('tasks' in w)
+        ? (w as { id: string; params?: Record<string, unknown> })
+        : undefined;
+  if (preset === undefined)
+    throw new RealPlanError(`${head}; give it fewer accesses or a smaller machine.memory`);
+  // `scale` multiplies access counts but not fill passes: measure the part it scales.
+  const params = { ...scenario.params, ...(preset.params ?? {}) };
+  const scale = Number(params.scale ?? 1);
+  const at = (s: number) =>
+    plannedSize({ ...scenario, workload: { id: preset.id, params: { ...params, scale: s } } } as Scenario)
+      .accesses;
+  const half = at(scale / 2);
+  const perScale = (2 * (e.accesses - half)) / scale;
+  const fixed = e.accesses - perScale * scale;
+  const budget = (limit - GUEST_BOOT_SECONDS) * GUEST_ACCESSES_PER_SECOND;
+  const fit = perScale > 0 ? (budget - fixed) / perScale : 0;
+  if (!(fit > 0))
     throw new RealPlanError(
-      `${plan.scenario}: ${e.accesses.toLocaleString('en-US')} accesses over ${e.memoryMiB.toFixed(0)} MiB would take about ${(e.secondsPerRun / 60).toFixed(0)} min per guest run (TCG runs about ${GUEST_ACCESSES_PER_SECOND / 1000}k accesses/s), more than --max-minutes ${maxMinutes}; scale it down with the preset's scale (workload params scale: ${fit.toPrecision(2)} or less) or a smaller machine.memory`,
+      `${head}; even at a tiny scale its fixed part is too long: give it a smaller machine.memory`,
     );
-  }
-  return e;
+  // Two significant digits, rounded down so the suggestion fits.
+  const step = 10 ** (Math.floor(Math.log10(fit)) - 1);
+  const suggest = Number((Math.floor(fit / step) * step).toPrecision(2));
+  throw new RealPlanError(
+    `${head}; scale it down with the preset's scale (workload params scale: ${suggest} or less) or a smaller machine.memory`,
+  );
 }
 
 /**
@@ -97,10 +120,10 @@ export async function runReal(scenario: Scenario, o: RealOptions): Promise<RealR
   const repeats = o.repeats ?? 2;
   const seeds = Array.from({ length: repeats }, (_, i) => scenario.seed + (o.sameSeed ? 0 : i));
   const distinct = [...new Set(seeds)];
+  const estimate = checkSize(scenario, o.maxMinutes ?? 30);
   const plans = new Map<number, Plan>();
   for (const seed of distinct) plans.set(seed, compilePlan(scenario, seed));
   const first = plans.get(distinct[0]) as Plan;
-  const estimate = checkSize(scenario, first, o.maxMinutes ?? 30);
   const progress = o.progress ?? (() => {});
   const total = policies.length * repeats;
   progress(

@@ -21,6 +21,7 @@ import {
   type PlanEvent,
   RealPlanError,
 } from '../src/plan.js';
+import { checkSize, GUEST_ACCESSES_PER_SECOND, GUEST_BOOT_SECONDS } from '../src/real.js';
 
 /** The simulator's own event streams for the scenario, drained the way its kernel pulls them. */
 function simulatorEvents(s: Scenario, seed: number): PlanEvent[][] {
@@ -176,5 +177,32 @@ describe('plan compiler', () => {
       expect(() => compilePlan(s)).toThrow(RealPlanError);
       expect(() => compilePlan(s)).toThrow(message);
     }
+  });
+
+  it('refuses a scenario that would run for hours, with its size and a scale that fits', () => {
+    const big = validateScenario({ machine: { memory: '16GiB' }, workload: 'zipf-anon', seed: 1 });
+    expect(() => checkSize(big, 30)).toThrow(RealPlanError);
+    let message = '';
+    try {
+      checkSize(big, 30);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const m =
+      /^zipf-anon: ([\d,]+) accesses over 16384 MiB would take about (\d+) min per guest run .* scale: ([\d.e-]+) or less/.exec(
+        message,
+      );
+    expect(m, message).not.toBeNull();
+    const accesses = Number((m as RegExpExecArray)[1].replace(/,/g, ''));
+    expect(Number((m as RegExpExecArray)[2])).toBeGreaterThan(30);
+    // The suggested scale brings the run under the limit by the same estimate.
+    const scale = Number((m as RegExpExecArray)[3]);
+    expect(GUEST_BOOT_SECONDS + (accesses * scale) / GUEST_ACCESSES_PER_SECOND).toBeLessThanOrEqual(30 * 60);
+    const fits = validateScenario({
+      machine: { memory: '16GiB' },
+      workload: { id: 'zipf-anon', params: { scale } },
+      seed: 1,
+    });
+    expect(checkSize(fits, 30).secondsPerRun).toBeLessThanOrEqual(30 * 60 * 1.01);
   });
 });
