@@ -104,7 +104,20 @@ describe('plan compiler', () => {
         const decoded = decodeWords(t.words);
         expect(decoded.length).toBe(sim[i].length);
         expect(t.events).toBe(sim[i].length);
-        expect(decoded).toEqual(sim[i]);
+        // Field by field as packed arrays (hundreds of thousands of events); the first mismatch is named.
+        const pack = (es: PlanEvent[]) => Int32Array.from(es.flatMap((e) => [e.op, e.region, e.arg]));
+        const a = pack(decoded);
+        const b = pack(sim[i]);
+        const at = a.findIndex((x, j) => x !== b[j]);
+        expect(
+          at === -1
+            ? null
+            : {
+                event: Math.floor(at / 3),
+                plan: decoded[Math.floor(at / 3)],
+                sim: sim[i][Math.floor(at / 3)],
+              },
+        ).toBeNull();
       });
     }
   });
