@@ -238,13 +238,18 @@ export function compareWorlds(input: {
       rows.push(row);
     }
   }
-  const judged = rows.filter((r) => r.agree !== undefined && r.metric !== 'seconds');
+  // Counters that stayed 0 in both worlds agree trivially; they are not counted.
+  const moved = (r: ComparisonRow) =>
+    [...Object.values(r.sim), ...Object.values(r.kernel)].some((x) => x !== undefined && x.mean !== 0);
+  const judged = rows.filter((r) => r.agree !== undefined && r.metric !== 'seconds' && moved(r));
   const agree = judged.filter((r) => r.agree).length;
   const disagree = judged.filter((r) => !r.agree).map((r) => `${r.metric}@${r.phase}`);
   const line =
     judged.length === 0
-      ? 'agreement: no LRU-vs-MGLRU verdicts (run both policies)'
-      : `agreement: ${agree} of ${judged.length} LRU-vs-MGLRU counter verdicts have the same direction and significance in both worlds${disagree.length > 0 ? `; differ: ${disagree.slice(0, 8).join(', ')}${disagree.length > 8 ? ', …' : ''}` : ''}`;
+      ? rows.some((r) => r.agree !== undefined)
+        ? 'agreement: no counter moved in either world (no reclaim): nothing to compare'
+        : 'agreement: no LRU-vs-MGLRU verdicts (run both policies)'
+      : `agreement: ${agree} of ${judged.length} LRU-vs-MGLRU verdicts on counters that moved have the same direction and significance in both worlds${disagree.length > 0 ? `; differ: ${disagree.slice(0, 8).join(', ')}${disagree.length > 8 ? ', …' : ''}` : ''}`;
   const semantics = [...SEMANTICS_NOTES];
   for (const m of REAL_METRICS) if (m.note) semantics.push(`${m.name}: ${m.note}`);
   return {

@@ -62,7 +62,7 @@ describe('reclaim-lab real (QEMU, 6.1 cloud kernel)', () => {
     if (r.status !== 0) throw new Error(`reclaim-lab real failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
     expect(r.stderr).toMatch(/\[2\/2\] mglru seed 1: done in \d+ s/);
     expect(r.stdout).toMatch(/^kernel counters per phase \(6\.1\.0-\d+-cloud-amd64\):/);
-    expect(r.stdout).toMatch(/^agreement: \d+ of \d+ LRU-vs-MGLRU counter verdicts/m);
+    expect(r.stdout).toMatch(/^agreement: \d+ of \d+ LRU-vs-MGLRU verdicts on counters that moved/m);
     expect(existsSync(join(out, 'comparison.txt'))).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'comparison.json'), 'utf8')) as RealReport;
     expect(report.runs.map((x) => [x.policy, x.console.lruGen])).toEqual([
