@@ -49,7 +49,7 @@ export function registerReal(program: Command): void {
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
       .option(
         '--report <dir>',
-        'also write comparison.json, comparison.txt and each run’s console transcript',
+        'also write comparison.json (with every run’s parsed console snapshots) and comparison.txt',
       ),
   ).action(async (file: string | undefined, opts: RealFlags) => {
     if (file !== undefined) {
