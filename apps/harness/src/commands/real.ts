@@ -1,14 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  DEFAULT_KERNEL,
-  KERNEL_SERIES,
-  REAL_POLICIES,
-  type RealPolicy,
-  renderKernelPhases,
-  renderRealComparison,
-  runReal,
-} from '@reclaim-lab/real';
+import type { RealPolicy } from '@reclaim-lab/real';
 import { type Command, Option } from 'commander';
 import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
 
@@ -34,10 +26,8 @@ export function registerReal(program: Command): void {
       .option('--workload <id>', 'built-in workload (see `list`)')
       .option(
         '--kernel <pkg>',
-        `Debian cloud kernel package or series (${Object.entries(KERNEL_SERIES)
-          .map(([s, p]) => `${s} = ${p}`)
-          .join(', ')})`,
-        DEFAULT_KERNEL,
+        'Debian cloud kernel package or series (6.1 = linux-image-cloud-amd64, 6.12 = linux-image-6.12-cloud-amd64)',
+        'linux-image-cloud-amd64',
       )
       .option('--repeats <n>', 'guest runs per policy (seeds seed..seed+n-1 in both worlds)', '2')
       .option('--policies <list>', 'kernel reclaim algorithms to run: lru, mglru or both', 'lru,mglru')
@@ -52,6 +42,10 @@ export function registerReal(program: Command): void {
         'also write comparison.json (with every run’s parsed console snapshots) and comparison.txt',
       ),
   ).action(async (file: string | undefined, opts: RealFlags) => {
+    // Loaded here so the other commands never load the guest code.
+    const { REAL_POLICIES, renderKernelPhases, renderRealComparison, runReal } = await import(
+      '@reclaim-lab/real'
+    );
     if (file !== undefined) {
       if (opts.scenario !== undefined && opts.scenario !== file)
         throw new UsageError('give the scenario as an argument or with --scenario, not both');
