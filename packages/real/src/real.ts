@@ -144,22 +144,28 @@ export async function runReal(scenario: Scenario, o: RealOptions): Promise<RealR
       n++;
       const tag = `[${n}/${total}] ${policy} seed ${seed}`;
       progress(`${tag}: booting ${o.kernel}`);
+      const onRecord = (kind: string, line: string) => {
+        if (kind === 'ready') progress(`${tag}: booted, running the workload`);
+        else if (kind === 'snap' && / edge=begin /.test(line)) {
+          const m = / task=(\d+) .* phase=(\d+) /.exec(line);
+          if (m) {
+            const t = plan.tasks[Number(m[1])];
+            progress(`${tag}: ${t?.name ?? m[1]} enters ${t?.phaseNames[Number(m[2])] ?? m[2]}`);
+          }
+        } else if (kind === 'killed') progress(`${tag}: ${line.slice(5)}`);
+      };
       const started = Date.now();
-      const run: GuestRun = await runGuest(plan, {
+      let run: GuestRun = await runGuest(plan, {
         kernel: o.kernel,
         policy,
         log: o.log,
-        onRecord: (kind, line) => {
-          if (kind === 'ready') progress(`${tag}: booted, running the workload`);
-          else if (kind === 'snap' && / edge=begin /.test(line)) {
-            const m = / task=(\d+) .* phase=(\d+) /.exec(line);
-            if (m) {
-              const t = plan.tasks[Number(m[1])];
-              progress(`${tag}: ${t?.name ?? m[1]} enters ${t?.phaseNames[Number(m[2])] ?? m[2]}`);
-            }
-          } else if (kind === 'killed') progress(`${tag}: ${line.slice(5)}`);
-        },
+        onRecord,
       });
+      // A guest that never reached /init (a boot-time panic under a loaded host) is booted once more.
+      if (run.console.kernel === undefined) {
+        progress(`${tag}: the guest did not reach /init; booting it once more`);
+        run = await runGuest(plan, { kernel: o.kernel, policy, log: o.log, onRecord });
+      }
       const c = run.console;
       if (!c.complete) {
         const tail = run.transcript.split('\n').slice(-15).join('\n');
