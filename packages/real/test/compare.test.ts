@@ -9,9 +9,9 @@ const fig = (counters: Record<string, number>, seconds = 1): PhaseFigures => ({
   counters,
 });
 
-/** Three repeats per world and policy, each a whole run with these pgsteal_direct and pswpin values. */
+/** Three repeats per world and policy, each a whole run with these pgsteal_file and pswpin values. */
 function worlds(sim: { lru: number[]; mglru: number[] }, kernel: { lru: number[]; mglru: number[] }) {
-  const runs = (xs: number[]) => xs.map((x) => [fig({ pgsteal_direct: x, pswpin: x / 10 })]);
+  const runs = (xs: number[]) => xs.map((x) => [fig({ pgsteal_file: x, pswpin: x / 10 })]);
   return compareWorlds({
     scenario: 't',
     kernel: 'linux-image-cloud-amd64',
