@@ -184,6 +184,17 @@ function verdict(mglru: number[], lru: number[], minEffect: number): Verdict {
 
 const key = (f: PhaseFigures) => `${f.task}/${f.phase}#${f.index}`;
 
+/** Keys of one run's phases; a phase met again (a task's `repeat`) gets its occurrence appended. */
+function keys(run: PhaseFigures[]): string[] {
+  const seen = new Map<string, number>();
+  return run.map((f) => {
+    const k = key(f);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    return n === 0 ? k : `${k}.${n}`;
+  });
+}
+
 /**
  * Builds the side-by-side table. `sim[policy][repeat]` and
  * `kernel[policy][repeat]` are each repeat's phases (or one whole-run entry).
@@ -206,10 +217,12 @@ export function compareWorlds(input: {
   const { policies } = input;
   const order: string[] = [];
   for (const p of policies)
-    for (const rep of input.real[p] ?? [])
-      for (const f of rep) if (!order.includes(key(f))) order.push(key(f));
+    for (const rep of input.real[p] ?? []) for (const k of keys(rep)) if (!order.includes(k)) order.push(k);
   const pick = (runs: PhaseFigures[][] | undefined, k: string, m: RealMetric): number[] =>
-    (runs ?? []).flatMap((rep) => rep.filter((f) => key(f) === k).map((f) => m.get(f)));
+    (runs ?? []).flatMap((rep) => {
+      const ks = keys(rep);
+      return rep.filter((_, i) => ks[i] === k).map((f) => m.get(f));
+    });
   const rows: ComparisonRow[] = [];
   for (const k of order) {
     for (const m of REAL_METRICS) {

@@ -196,7 +196,7 @@ export class ConsoleParser {
 export interface KernelPhase {
   task: string;
   phase: string;
-  /** Order of this phase among the task's phases (repeats count on). */
+  /** The phase's index in the task's definition (repeats share it). */
   index: number;
   startNs: number;
   endNs: number;
@@ -250,14 +250,14 @@ export function kernelPhases(r: ConsoleResult, plan: Plan): KernelPhase[] {
   const out: KernelPhase[] = [];
   plan.tasks.forEach((t, ti) => {
     const snaps = r.snapshots.filter((s) => s.task === ti).sort((a, b) => a.seq - b.seq);
-    let index = 0;
     const marked = snaps.some((s) => s.edge === 'begin');
     for (let i = 0; i + 1 < snaps.length; i++) {
       const a = snaps[i];
       const b = snaps[i + 1];
       if (marked ? a.edge === 'begin' && b.edge === 'end' && a.phase === b.phase : a.edge === 'start') {
         const name = marked ? (t.phaseNames[a.phase] ?? `phase${a.phase}`) : '(task)';
-        out.push(between(t.name, name, index++, a, b, t0));
+        // The phase's index in the task's definition, as the simulator's RunResult.phases give it (repeats share it).
+        out.push(between(t.name, name, marked ? a.phase : 0, a, b, t0));
       }
     }
   });
