@@ -7,6 +7,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
 import { registerMrc } from './commands/mrc.js';
+import { registerReal } from './commands/real.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrace } from './commands/trace.js';
@@ -25,6 +26,7 @@ registerMerge(program);
 registerAblate(program);
 registerTrace(program);
 registerMrc(program);
+registerReal(program);
 
 export async function main(argv: string[]): Promise<number> {
   try {
