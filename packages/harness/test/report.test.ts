@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { emptyTimeSeries, type LatencySummary, type RunResult, type TimeSeries } from '@reclaim-lab/reclaim';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, ensureSystemPackages } from '../../../tools/system-deps.mjs';
 import {
   allPlots,
   formatNumber,
@@ -389,8 +390,11 @@ describe('HTML report in headless Chromium', () => {
     await writeFile(path, html);
     const url = pathToFileURL(path).href;
 
+    // `pnpm test` installs Chromium before any test runs; a lone vitest run does it here.
+    const missing = ensureSystemPackages(['chromium']);
+    expect(missing, 'headless Chromium for the report test').toEqual([]);
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: [
         '--headless',
         '--no-sandbox',
