@@ -53,6 +53,7 @@ export {
 } from './scenario.js';
 export * from './stats/index.js';
 export * from './sweep/index.js';
+export { parseSysctlArg, renameSysctls, SysctlError, sysctlField, VM_SYSCTLS } from './sysctl.js';
 export * from './trace/index.js';
 export {
   isTraceWorkload,

@@ -1,9 +1,11 @@
 import { basename, extname, resolve } from 'node:path';
 import {
+  buildJsonReport,
   type Comparison,
   loadSweepFile,
   mergeSweepDirs,
   parseShard,
+  renderCsv,
   renderMarkdown,
   renderTerminal,
   runSweep,
@@ -12,7 +14,7 @@ import {
 } from '@reclaim-lab/harness';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { number, UsageError } from '../cli-common.js';
+import { colorEnabled, number, UsageError } from '../cli-common.js';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '--';
@@ -27,10 +29,13 @@ function duration(ms: number | undefined): string {
  * in place; without one (CI logs, pipes) it prints a line every few seconds
  * and a last one at the end.
  */
-export function createSweepProgress(title: string): { update(p: SweepProgress): void; stop(): void } {
+export function createSweepProgress(
+  title: string,
+  unit = 'cells',
+): { update(p: SweepProgress): void; stop(): void } {
   const bar = new cliProgress.SingleBar(
     {
-      format: `${title} [{bar}] {value}/{total} cells | {rate} cells/s | ETA {etaText}{extra}`,
+      format: `${title} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText}{extra}`,
       stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 5000,
@@ -62,12 +67,18 @@ export function createSweepProgress(title: string): { update(p: SweepProgress): 
   };
 }
 
-export type StdoutFormat = 'table' | 'markdown' | 'json';
+export const STDOUT_FORMATS = ['table', 'markdown', 'json', 'csv'] as const;
+
+export function formatOption(): Option {
+  return new Option('--format <format>', 'stdout format').choices(STDOUT_FORMATS).default('table');
+}
 
 export function printComparison(c: Comparison, format: string): void {
-  if (format === 'json') process.stdout.write(`${JSON.stringify(c)}\n`);
+  // The same object as report.json, schema id first (docs/schemas/comparison.schema.json).
+  if (format === 'json') process.stdout.write(`${JSON.stringify(buildJsonReport(c))}\n`);
   else if (format === 'markdown') process.stdout.write(renderMarkdown(c));
-  else process.stdout.write(`${renderTerminal(c, { color: process.stdout.isTTY === true })}\n`);
+  else if (format === 'csv') process.stdout.write(renderCsv(c));
+  else process.stdout.write(`${renderTerminal(c, { color: colorEnabled(process.stdout) })}\n`);
 }
 
 export function workersFlag(text: string | undefined): number | undefined {
@@ -152,10 +163,6 @@ export function registerSweep(program: Command): void {
       true,
     )
     .option('--no-resume', 'run every cell of this shard again, overwriting its file')
-    .addOption(
-      new Option('--format <format>', 'stdout format')
-        .choices(['table', 'markdown', 'json'])
-        .default('table'),
-    )
+    .addOption(formatOption())
     .action((file: string, opts: SweepFlags) => doSweep(file, opts));
 }
