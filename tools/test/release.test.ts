@@ -105,7 +105,8 @@ describe('releasing', () => {
       const deps = JSON.stringify({ ...manifest.dependencies, ...manifest.peerDependencies });
       expect(deps, label).not.toMatch(/workspace:/);
       if (label === '@reclaim-lab/cli') {
-        expect(manifest.bin).toEqual({ 'reclaim-lab': './dist/main.js' });
+        expect(manifest.bin).toEqual({ 'reclaim-lab': './bin/reclaim-lab.js' });
+        expect(has('bin/reclaim-lab.js')).toBe(true);
         expect(has('dist/main.js')).toBe(true);
         // Only what runs: no sources, declarations or source maps.
         expect(files.filter((f) => !/\.js$|package\.json$|README\.md$|LICENSE$/.test(f))).toEqual([]);
@@ -151,5 +152,24 @@ describe('releasing', () => {
       ),
     );
     expect(run.counters.pgscan_kswapd + run.counters.pgscan_direct).toBeGreaterThan(0);
+    // A TypeScript policy of the user's, away from any node_modules, gets the installed tool's packages.
+    const own = mkdtempSync(join(tmpdir(), 'own-policy-'));
+    writeFileSync(
+      join(own, 'p.ts'),
+      "import { ListSet } from '@reclaim-lab/mechanisms';\nimport type { ReclaimOps } from '@reclaim-lab/reclaim';\n" +
+        "const p: ReclaimOps<unknown> = { name: typeof ListSet === 'function' ? 'own' : 'broken' };\nexport default p;\n",
+    );
+    const ownRun = JSON.parse(
+      execFileSync(
+        bin,
+        ['run', '--workload', 'zipf-anon', '--memory', '32MiB', '--policy', './p.ts', '--format', 'json'],
+        {
+          cwd: own,
+          encoding: 'utf8',
+        },
+      ),
+    );
+    rmSync(own, { recursive: true, force: true });
+    expect(ownRun.policy).toBe('./p.ts');
   });
 });

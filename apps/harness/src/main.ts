@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { useTypeScriptTransform } from '@reclaim-lab/harness';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
@@ -61,6 +62,9 @@ function buildProgram(): Command {
   override(program);
   return program;
 }
+
+// A policy written in TypeScript loads under the built CLI too: esbuild strips its types.
+useTypeScriptTransform(import.meta.resolve('esbuild'));
 
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -128,7 +128,7 @@ export function schemaErrors(schema: Schema, v: unknown, path = '$'): string[] {
     }
   }
   if (Array.isArray(v) && schema.items)
-    v.forEach((x, i) => errs.push(...schemaErrors(schema.items!, x, `${path}[${i}]`)));
+    for (const [i, x] of v.entries()) errs.push(...schemaErrors(schema.items, x, `${path}[${i}]`));
   return errs;
 }
 

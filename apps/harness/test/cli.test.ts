@@ -158,3 +158,37 @@ describe('comparison output for tools', () => {
     expect(new Set(tidyFrame(ablate.stdout).map((r) => r.configuration)).size).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a policy file of your own', () => {
+  it('imports @reclaim-lab/* from the running tool, wherever the file lives', () => {
+    // Outside the repository, with no node_modules anywhere above it.
+    const own = mkdtempSync(join(tmpdir(), 'my-policy-'));
+    const path = join(own, 'my-policy.ts');
+    writeFileSync(
+      path,
+      `import { ListSet } from '@reclaim-lab/mechanisms';
+import type { ReclaimOps } from '@reclaim-lab/reclaim';
+
+// Uses a value of the package, so the import must resolve at run time.
+if (typeof ListSet !== 'function') throw new Error('no ListSet');
+const fifo: ReclaimOps<{ list: number }> = {
+  name: 'own-fifo',
+  init: (ictx) => ({ list: ictx.createList('fifo') }),
+  folioAdded: (ctx, pfn) => ctx.lists.addHead(ctx.state.list, pfn),
+  evictCandidates(ctx, req, out) {
+    let n = 0;
+    for (let p = ctx.lists.last(ctx.state.list); p !== -1 && n < req.nr; p = ctx.lists.prev[p]) out[n++] = p;
+    return n;
+  },
+};
+export default fifo;
+`,
+    );
+    const r = cli(['run', ...SMALL, '--policy', path, '--format', 'json'], {}, own);
+    rmSync(own, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.policy).toContain('my-policy.ts');
+    expect(j.counters.pswpout).toBeGreaterThan(0);
+  });
+});

@@ -32,6 +32,7 @@ export {
   loadPolicySpecs,
   policyRef,
   scenarioPolicySpecs,
+  useTypeScriptTransform,
 } from './policy-loader.js';
 export * from './report/index.js';
 export {
