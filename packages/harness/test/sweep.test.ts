@@ -35,7 +35,7 @@ function errorOf(fn: () => unknown): string {
 describe('sweep matrix expansion', () => {
   it('multiplies workloads (with their parameter lists) × memory × policies × knobs × seeds', () => {
     const plan = planSweep(SWEEP, 'grid.yaml');
-    // 7 workloads (1 + 6 loop sizes, the WORKLOADS.md grid) × 2 memory sizes; 2 policies × 3 swappiness values; 3 seeds.
+    // 7 workloads (1 + 6 loop sizes, the grid of docs/workloads.md) × 2 memory sizes; 2 policies × 3 swappiness values; 3 seeds.
     expect(plan.groups).toHaveLength(14);
     expect(plan.configs).toHaveLength(6);
     expect(plan.seeds).toEqual([7, 8, 9]);
