@@ -2915,7 +2915,7 @@ export class Kernel implements ReclaimCore {
     this.nextSampleNs = this.now + this.sampleIntervalNs;
   }
 
-  /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
+  /** Conservation and mapping invariants (docs/contributing.md lists them); throws with a description. */
   checkInvariants(where: string): void {
     checkKernelInvariants(this.machine, this.world, this.ctxs, where);
   }
