@@ -18,6 +18,7 @@ const FILES: [string, string][] = [
   ['package.json.tmpl', 'package.json'],
   ['tsconfig.json.tmpl', 'tsconfig.json'],
   ['README.md.tmpl', 'README.md'],
+  ['LICENSE.tmpl', 'LICENSE'],
   ['src/index.ts.tmpl', 'src/index.ts'],
   ['src/policy.ts.tmpl', 'src/NAME.ts'],
   ['test/policy.test.ts.tmpl', 'test/NAME.test.ts'],

@@ -91,6 +91,7 @@ describe('create-policy scaffolds a policy package that works before anything is
       'package.json',
       'tsconfig.json',
       'README.md',
+      'LICENSE',
       'src/index.ts',
       'src/clock-pro.ts',
       'test/clock-pro.test.ts',
