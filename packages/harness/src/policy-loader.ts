@@ -117,8 +117,8 @@ let hooked = false;
 let esbuildUrl: string | undefined;
 
 /**
- * Where to find esbuild for .ts policy files: the CLI passes it. Under tsx
- * or vitest (this file is TypeScript itself) their loader already does it.
+ * Where to find esbuild for .ts policy files: the CLI passes it, built or
+ * under tsx. Without it (vitest, a library user) the running loader decides.
  */
 export function useTypeScriptTransform(esbuildModuleUrl: string): void {
   esbuildUrl = esbuildModuleUrl;
@@ -127,9 +127,10 @@ export function useTypeScriptTransform(esbuildModuleUrl: string): void {
 function registerPolicyHooks(): void {
   if (hooked) return;
   hooked = true;
-  const transform = /[.][mc]?ts$/.test(import.meta.url) ? undefined : esbuildUrl;
+  // Under tsx too: tsx would load a .ts file outside any "type": "module" package as CommonJS,
+  // whose require() the resolve hook above cannot reach.
   register(`data:text/javascript,${encodeURIComponent(POLICY_HOOKS)}`, {
-    data: { from: import.meta.url, esbuild: transform },
+    data: { from: import.meta.url, esbuild: esbuildUrl },
   });
 }
 
