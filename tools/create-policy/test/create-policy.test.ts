@@ -228,9 +228,8 @@ describe('create-policy scaffolds a policy package that works before anything is
 
 describe('create-policy output and pnpm lint', () => {
   it('is lint-clean as generated, for short and long names alike', () => {
-    // Inside the repository, where biome's configuration applies (.scratch is ignored by git).
-    mkdirSync(join(REPO, '.scratch'), { recursive: true });
-    const packages = mkdtempSync(join(REPO, '.scratch', 'create-policy-lint-'));
+    // Inside the repository, where biome's configuration applies (git ignores the folder).
+    const packages = mkdtempSync(join(import.meta.dirname, '.lint-probe-'));
     try {
       for (const name of ['arc', 'a-much-longer-policy-name-for-wrapping'])
         expect(cli([name, '--dir', packages]).code).toBe(0);
