@@ -5,6 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureSystemPackages } from './system-deps.mjs';
+
+// Set-up first, so the README's test command works on a machine with Node alone:
+// the HTML report test needs a headless Chromium, the batch test Slurm and munge.
+for (const { name, reason } of ensureSystemPackages(['chromium', 'slurm-wlm', 'munge']))
+  console.error(`test set-up: ${name}: ${reason}; the tests that need it will fail`);
 
 const dir = mkdtempSync(join(tmpdir(), 'reclaim-lab-ci-'));
 const out = join(dir, 'vitest.json');

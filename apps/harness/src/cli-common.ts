@@ -1,5 +1,28 @@
-import { loadScenarioFile, type Scenario, validateScenario } from '@reclaim-lab/harness';
+import { readFileSync } from 'node:fs';
+import {
+  loadScenarioFile,
+  parseSysctlArg,
+  type Scenario,
+  sysctlField,
+  validateScenario,
+} from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
+
+/** This package's version, from its package.json (beside src/ and dist/ alike). */
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+/**
+ * Colour on a stream: NO_COLOR (any non-empty value) turns it off,
+ * FORCE_COLOR (non-empty, not 0) on; otherwise a terminal that is not dumb.
+ */
+export function colorEnabled(stream: { isTTY?: boolean }): boolean {
+  const env = process.env;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -40,28 +63,42 @@ export interface MachineFlags {
   mode?: string;
   seed?: string;
   param: string[];
+  sysctl?: string[];
   scenario?: string;
 }
 
 export function machineOptions(cmd: Command): Command {
   return cmd
-    .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB')
+    .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB (default: 256MiB)')
     .option(
       '--memory-pages <n>',
       "exactly N page frames (overrides --memory; any N ≥ 1 in ideal mode), or N% of a trace's footprint",
     )
     .option('--swap <size>', 'swap size (default: equal to memory)')
-    .option('--swap-device <name>', 'swap device: zram | ramdisk | nvme | ssd | hdd')
-    .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd')
-    .option('--swappiness <n>', 'vm.swappiness, 0..200')
-    .option('--nodes <n>', 'NUMA nodes to split memory over')
+    .option('--swap-device <name>', 'swap device: zram | ramdisk | nvme | ssd | hdd (default: ssd)')
+    .option('--disk <name>', 'device holding files: zram | ramdisk | nvme | ssd | hdd (default: ssd)')
+    .option('--swappiness <n>', 'vm.swappiness, 0..200 (default: 60)')
+    .option(
+      '--sysctl <name=value>',
+      'a vm.* sysctl by its kernel name (repeatable), e.g. vm.swappiness=100, vm.page-cluster=0',
+      collect,
+      [],
+    )
+    .option('--nodes <n>', 'NUMA nodes to split memory over (default: 1)')
     .option('--kernel <version>', 'follow the rules of kernel 6.1 | 6.6 | 6.12 | 6.14 (default: 6.14)')
     .addOption(
-      new Option('--mode <mode>', 'kernel (faithful) or ideal (policy alone)').choices(['kernel', 'ideal']),
+      new Option('--mode <mode>', 'kernel (faithful) or ideal (policy alone) (default: kernel)').choices([
+        'kernel',
+        'ideal',
+      ]),
     )
-    .option('--seed <n>', 'seed (default 1)')
+    .option('--seed <n>', 'seed (default: 1)')
     .option('--param <key=value>', 'workload parameter (repeatable)', collect, [])
     .option('--scenario <file>', 'scenario file (YAML or JSON); flags override its fields');
+}
+
+function sysctlFieldOf(name: string): string {
+  return sysctlField(name, `--sysctl ${name}`);
 }
 
 export function number(flag: string, text: string | undefined): number | undefined {
@@ -95,7 +132,16 @@ export function buildScenario(
   if (flags.swap !== undefined) machine.swap = flags.swap;
   if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
   if (flags.disk !== undefined) machine.disk = flags.disk;
-  if (flags.swappiness !== undefined) machine.swappiness = number('--swappiness', flags.swappiness);
+  if (flags.swappiness !== undefined) {
+    machine.swappiness = number('--swappiness', flags.swappiness);
+    delete machine['vm.swappiness'];
+  }
+  for (const text of flags.sysctl ?? []) {
+    const [name, value] = parseSysctlArg(text);
+    // The flag wins over the scenario file, under either spelling.
+    delete machine[name];
+    machine[sysctlFieldOf(name)] = value;
+  }
   if (flags.nodes !== undefined) machine.nodes = number('--nodes', flags.nodes);
   if (flags.kernel !== undefined) machine.kernel = flags.kernel;
   const fields: Record<string, unknown> = { ...base, machine };

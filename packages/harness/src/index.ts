@@ -40,6 +40,7 @@ export {
   loadPolicySpecs,
   policyRef,
   scenarioPolicySpecs,
+  useTypeScriptTransform,
 } from './policy-loader.js';
 export * from './report/index.js';
 export {
@@ -61,6 +62,7 @@ export {
 } from './scenario.js';
 export * from './stats/index.js';
 export * from './sweep/index.js';
+export { parseSysctlArg, renameSysctls, SysctlError, sysctlField, VM_SYSCTLS } from './sysctl.js';
 export * from './trace/index.js';
 export {
   isTraceWorkload,

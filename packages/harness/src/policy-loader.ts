@@ -17,7 +17,7 @@
  * `pnpm reclaim-lab` runs under) or vitest.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -80,11 +80,66 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Loader hooks (in Node's loader thread, so plain JavaScript). resolve: an
+ * import of `@reclaim-lab/*` resolves first as if this harness made it, so
+ * a policy file anywhere on disk gets the running tool's own packages, the
+ * same module instances the core uses; a package the harness does not know
+ * (a policy package of the user's) resolves from the file as usual. load:
+ * given esbuild (the built CLI, where Node 20 strips no types), a .ts file
+ * is transpiled to an ES module whatever package.json says about its folder.
+ */
+const POLICY_HOOKS = `
+let from;
+let esbuild;
+export async function initialize(data) {
+  from = data.from;
+  if (data.esbuild) esbuild = await import(data.esbuild);
+}
+export async function resolve(specifier, context, next) {
+  if (!specifier.startsWith('@reclaim-lab/') || context.parentURL === from) return next(specifier, context);
+  try {
+    return await next(specifier, { ...context, parentURL: from });
+  } catch {
+    return next(specifier, context);
+  }
+}
+export async function load(url, context, next) {
+  if (!esbuild || !url.startsWith('file:') || !/[.][mc]?ts$/.test(new URL(url).pathname)) return next(url, context);
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(new URL(url), 'utf8');
+  const out = await esbuild.transform(source, { loader: 'ts', format: 'esm', sourcefile: url, target: 'node20' });
+  return { format: 'module', source: out.code, shortCircuit: true };
+}
+`;
+
+let hooked = false;
+let esbuildUrl: string | undefined;
+
+/**
+ * Where to find esbuild for .ts policy files: the CLI passes it, built or
+ * under tsx. Without it (vitest, a library user) the running loader decides.
+ */
+export function useTypeScriptTransform(esbuildModuleUrl: string): void {
+  esbuildUrl = esbuildModuleUrl;
+}
+
+function registerPolicyHooks(): void {
+  if (hooked) return;
+  hooked = true;
+  // Under tsx too: tsx would load a .ts file outside any "type": "module" package as CommonJS,
+  // whose require() the resolve hook above cannot reach.
+  register(`data:text/javascript,${encodeURIComponent(POLICY_HOOKS)}`, {
+    data: { from: import.meta.url, esbuild: esbuildUrl },
+  });
+}
+
 async function importModule(ref: string): Promise<Record<string, unknown>> {
   if (isPolicyPath(ref)) {
     const file = resolve(ref);
     if (!existsSync(file))
       throw new PolicyLoadError(`policy module ${ref}: file not found (looked for ${file})`);
+    registerPolicyHooks();
     try {
       return await import(pathToFileURL(file).href);
     } catch (e) {

@@ -15,6 +15,7 @@ import {
 } from '@reclaim-lab/hw-model';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
+import { renameSysctls } from './sysctl.js';
 import { TRACE_FORMATS } from './trace/trace-chunk.js';
 
 /** Trace format names a scenario may give (libCacheSim's `oracleGeneral` spelling too). */
@@ -144,7 +145,7 @@ function describe(value: unknown): string {
 
 /** Validate a scenario object; throws ScenarioError naming the path of the first bad field. */
 export function validateScenario(input: unknown, source = 'scenario'): Scenario {
-  const r = v.safeParse(ScenarioSchema, input);
+  const r = v.safeParse(ScenarioSchema, withSysctlNames(input, source));
   if (r.success) {
     // A footprint share waits for the trace's first pass; its other checks are made here.
     if (r.output.machine.footprintShare === undefined) parseMachine(r.output);
@@ -157,6 +158,18 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
     return `${source}: ${path || '(top level)'}: ${issue.message} (got ${describe(issue.input)})`;
   });
   throw new ScenarioError(lines.join('\n'));
+}
+
+/** `vm.*` keys of the machine under their field names (`vm.swappiness` → `swappiness`). */
+function withSysctlNames(input: unknown, source: string): unknown {
+  if (typeof input !== 'object' || input === null) return input;
+  const machine = (input as { machine?: unknown }).machine;
+  if (typeof machine !== 'object' || machine === null || Array.isArray(machine)) return input;
+  try {
+    return { ...input, machine: renameSysctls(machine as Record<string, unknown>, source) };
+  } catch (e) {
+    throw new ScenarioError((e as Error).message);
+  }
 }
 
 /** A workload field in the trace form (`{ trace: path, ... }`). */

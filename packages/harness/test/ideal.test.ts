@@ -1,5 +1,5 @@
 /**
- * Ideal mode (ARCHITECTURE.md, "Modes"): exactly N frames, no watermarks,
+ * Ideal mode (the README's "Modes"): exactly N frames, no watermarks,
  * batching or latency; every request is one access counted as a hit or a
  * miss; once memory is full each miss evicts exactly one page. Every policy
  * runs through the same Kernel, so their miss counts compare request for

@@ -4,7 +4,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 // Every registered policy, and every preset it declares, inherits the
-// invariants of ARCHITECTURE.md without writing a test of its own.
+// invariants docs/contributing.md lists without writing a test of its own.
 describe('every registered policy keeps the reclaim invariants', () => {
   const factories = listPolicies();
   it('has the kernel policy registered', () => {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { emptyTimeSeries, type LatencySummary, type RunResult, type TimeSeries } from '@reclaim-lab/reclaim';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, ensureSystemPackages } from '../../../tools/system-deps.mjs';
 import {
   allPlots,
   formatNumber,
@@ -351,6 +352,80 @@ describe('writeReports', () => {
   });
 });
 
+/** The width of the window every report page must fit. */
+const WINDOW = 1400;
+
+interface Layout {
+  scrollWidth: number;
+  clipped: string[];
+  overlapping: string[];
+  legends: Record<string, number>;
+}
+
+/**
+ * What a reader would see wrong: a page wider than the window, a label cut
+ * off at its chart's edge, two labels drawn over each other, the number of
+ * legend entries per figure.
+ */
+async function layoutOf(page: import('playwright-core').Page): Promise<Layout> {
+  return page.$eval('html', (root) => {
+    const document = root.ownerDocument;
+    const clipped: string[] = [];
+    const overlapping: string[] = [];
+    const legends: Record<string, number> = {};
+    for (const fig of document.querySelectorAll('figure[data-plot]')) {
+      const name = fig.getAttribute('data-plot') ?? '?';
+      legends[name] = Math.max(
+        0,
+        ...[...fig.querySelectorAll('div[class$="-swatches"], div[class*="-swatches "]')].map(
+          (d) => d.querySelectorAll('span[class$="-swatch"], span[class*="-swatch "]').length,
+        ),
+      );
+      for (const svg of fig.querySelectorAll('svg[viewBox]')) {
+        const box = svg.getBoundingClientRect();
+        const texts = [...svg.querySelectorAll('text')]
+          .map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() }))
+          .filter((x) => x.t.trim() !== '' && x.r.width > 0);
+        for (const { t, r } of texts)
+          if (
+            r.left < box.left - 1 ||
+            r.right > box.right + 1 ||
+            r.top < box.top - 1 ||
+            r.bottom > box.bottom + 1
+          )
+            clipped.push(`${name}: "${t}"`);
+        for (let i = 0; i < texts.length; i++)
+          for (let j = i + 1; j < texts.length; j++) {
+            const a = texts[i].r;
+            const b = texts[j].r;
+            const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (w > 1 && h > 1) overlapping.push(`${name}: "${texts[i].t}" / "${texts[j].t}"`);
+          }
+      }
+    }
+    return { scrollWidth: root.scrollWidth, clipped, overlapping, legends };
+  });
+}
+
+function launchChromium() {
+  // `pnpm test` installs Chromium before any test runs; a lone vitest run does it here.
+  expect(ensureSystemPackages(['chromium']), 'headless Chromium for the report test').toEqual([]);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
+    ],
+  });
+}
+
 describe('HTML report in headless Chromium', () => {
   let dir: string;
   beforeAll(async () => {
@@ -393,21 +468,9 @@ describe('HTML report in headless Chromium', () => {
     await writeFile(path, html);
     const url = pathToFileURL(path).href;
 
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
-      ],
-    });
+    const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+      const context = await browser.newContext({ viewport: { width: WINDOW, height: 900 } });
       const control = join(dir, 'control.html');
       const pages = new Set([url, pathToFileURL(control).href]);
       const requests: string[] = [];
@@ -465,6 +528,13 @@ describe('HTML report in headless Chromium', () => {
       expect(await page.title()).toBe('MGLRU vs classic LRU');
       expect(await page.locator('table').count()).toBeGreaterThanOrEqual(3);
 
+      // It fits a 1400-px window, with no label cut off or drawn over another.
+      const layout = await layoutOf(page);
+      expect(layout.scrollWidth).toBeLessThanOrEqual(WINDOW);
+      expect(layout.clipped).toEqual([]);
+      expect(layout.overlapping).toEqual([]);
+      for (const [name, n] of Object.entries(layout.legends)) expect(n, name).toBeLessThanOrEqual(10);
+
       const png = join(dir, 'report.png');
       await page.screenshot({ path: png, fullPage: true });
       expect((await stat(png)).size).toBeGreaterThan(10_000);
@@ -488,5 +558,93 @@ describe('HTML report in headless Chromium', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('HTML report of an ideal-mode sweep, in headless Chromium', () => {
+  it('shows a size × policy miss-ratio table and the curve instead of kernel plots, and fits the window', async () => {
+    const base = fabricateComparison().cells[0].results[0];
+    const ideal = (policy: string, pages: number, misses: number, lists: number): RunResult => ({
+      ...base,
+      policy,
+      mode: 'ideal',
+      requests: 1000,
+      misses,
+      memoryPages: pages,
+      // A policy with many frequency levels, as lfu:levels=256 declares.
+      series: {
+        ...base.series,
+        policyLists: Object.fromEntries(
+          Array.from({ length: lists }, (_, i) => [`level${i}`, base.series.timeNs.map(() => i)]),
+        ),
+      },
+    });
+    const labels = ['exact-lru', 'lfu:pure:levels=256', 'mglru:bloom=off', 's3fifo:libcachesim'];
+    const cells = [14, 144, 434].flatMap((pages, i) =>
+      labels.map((label, k) => ({
+        label,
+        workload: `zipf.oracleGeneral.zst footprintShare=${[0.01, 0.1, 0.3][i]}`,
+        results: [ideal(label, pages, 900 - 200 * i - 10 * k, label.startsWith('lfu') ? 256 : 4)],
+      })),
+    );
+    const c = compare(cells, 'exact-lru');
+    const html = renderHtml(c);
+    const dir = await mkdtemp(join(tmpdir(), 'reclaim-ideal-'));
+    const path = join(dir, 'ideal.html');
+    await writeFile(path, html);
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: WINDOW, height: 900 } })).newPage();
+      await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+      const names = await page.$$eval('figure[data-plot]', (fs) =>
+        fs.map((f) => f.getAttribute('data-plot')),
+      );
+      expect(names).toEqual(['miss-ratio-curve']);
+      // Rows: the three sizes; columns: workload, pages, then each configuration; the lowest ratio in bold.
+      const table = await page.$$eval('table[data-table="miss-ratio"] tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('th,td')].map((td) => td.textContent)),
+      );
+      expect(table[0]).toEqual(['workload', 'memory (pages)', ...labels]);
+      expect(table.slice(1).map((r) => r[1])).toEqual(['14', '144', '434']);
+      expect(table[1][2]).toBe('90.00%');
+      expect(await page.$$eval('td.best', (tds) => tds.map((td) => td.textContent))).toEqual([
+        '87.00%',
+        '67.00%',
+        '47.00%',
+      ]);
+      expect(html).not.toMatch(/± ∞/);
+      const layout = await layoutOf(page);
+      expect(layout.scrollWidth).toBeLessThanOrEqual(WINDOW);
+      expect(layout.clipped).toEqual([]);
+      expect(layout.overlapping).toEqual([]);
+      const keep = process.env['REPORT_PREVIEW_DIR'];
+      if (keep) {
+        await mkdir(keep, { recursive: true });
+        await page.screenshot({ path: join(keep, 'ideal.png'), fullPage: true });
+      }
+    } finally {
+      await browser.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('caps the legend of a policy with 256 lists: the largest 7 and "other"', () => {
+    const base = fabricateComparison();
+    const r = base.cells[0].results[0];
+    const many = {
+      ...r,
+      series: {
+        ...r.series,
+        policyLists: Object.fromEntries(
+          Array.from({ length: 256 }, (_, i) => [`level${i}`, r.series.timeNs.map((_, t) => (i * t) % 97)]),
+        ),
+      },
+    };
+    const c = compare([{ label: 'lfu:levels=256', workload: 'w', results: [many] }], 'lfu:levels=256');
+    const plot = allPlots(c)
+      .perWorkload.get('w')!
+      .find((p) => p.name === 'policy-lists-w')!;
+    expect(plot.markup).toContain('other (249 lists)');
+    expect(plot.markup.match(/<path[^>]*stroke=/g)?.length).toBe(8);
   });
 });

@@ -232,7 +232,7 @@ describe('reclaim-lab compare --trace', () => {
     const c = JSON.parse(r.stdout);
     expect(c.workloads.map((w: { workload: string }) => w.workload)).toEqual(['zipf.oracleGeneral']);
     expect(c.score.metrics).toEqual(['miss_ratio']);
-    for (const cell of c.cells) {
+    for (const cell of c.runs) {
       const res = cell.results[0];
       expect(res.misses).toBe(
         runIdealTrace(zipf, { memoryPages: res.memoryPages, policy: cell.label }).misses,

@@ -5,7 +5,7 @@
  */
 
 // Folio flags (kernel names). Meaning of ACTIVE/REFERENCED/WORKINGSET is
-// policy-defined (kernel-reference 9.5.6); the core only stores them.
+// policy-defined (as in the kernel, each policy reads them its own way); the core only stores them.
 export const PG_LRU = 1 << 0;
 export const PG_ACTIVE = 1 << 1;
 export const PG_REFERENCED = 1 << 2;

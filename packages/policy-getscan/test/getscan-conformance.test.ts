@@ -3,7 +3,7 @@ import { conformanceProperties, fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
 import { describe, it } from 'vitest';
 
-// The shared invariant suite of ARCHITECTURE.md, on random machines and event streams.
+// The shared invariant suite (docs/contributing.md lists it), on random machines and event streams.
 describe('GET-SCAN keeps every reclaim invariant', () => {
   const props = conformanceProperties(() => createGetScan());
   it('conservation, no dangling PTE, nothing freed dirty/writeback/mlocked/mapped, swap slots held once', () => {

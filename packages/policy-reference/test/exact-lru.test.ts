@@ -57,7 +57,7 @@ describe('exact-lru in ideal mode', () => {
   });
 });
 
-// The shared invariant suite of ARCHITECTURE.md (kernel mode, random machines and event streams).
+// The shared invariant suite (docs/contributing.md lists it) (kernel mode, random machines and event streams).
 describe('exact-lru keeps every reclaim invariant', () => {
   const props = conformanceProperties(() => createExactLru());
   it('conservation, no dangling PTE, nothing freed dirty/writeback/mlocked/mapped, swap slots held once', () => {

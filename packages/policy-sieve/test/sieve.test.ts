@@ -3,7 +3,7 @@ import { conformanceProperties, fcParams } from '@reclaim-lab/reclaim/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-// The shared invariant suite of ARCHITECTURE.md, on random machines and event
+// The shared invariant suite (docs/contributing.md lists it), on random machines and event
 // streams: every policy runs it. A failure prints the smallest machine and
 // event list that breaks the invariant; FC_SEED=... reproduces it.
 describe('sieve keeps every reclaim invariant', () => {

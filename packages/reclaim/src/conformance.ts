@@ -1,6 +1,6 @@
 /**
- * The shared invariant suite every policy runs (ARCHITECTURE.md,
- * "Invariants every policy keeps"). It builds random machines and event
+ * The shared invariant suite every policy runs (docs/contributing.md,
+ * "Tests"). It builds random machines and event
  * streams as plain data, so fast-check shrinks a failure to a small,
  * readable counterexample: a machine, a few tasks, a few dozen events.
  */

@@ -16,7 +16,7 @@ import type { World } from '@reclaim-lab/mechanisms';
 import type { LruvecCtx } from './policy-host.js';
 
 /**
- * The invariants of ARCHITECTURE.md, checked against the whole machine:
+ * The invariants docs/contributing.md lists, checked against the whole machine:
  * conservation (every frame free, on exactly one list of its own lruvec, or
  * isolated; list counts equal list lengths), no PTE pointing at a free frame,
  * and every used swap slot held exactly once. Throws with a description.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fifo, MEM, mru, reader, run } from './fixtures.js';
 
 /**
- * Granularity is an experiment (ARCHITECTURE.md): a policy may govern the
+ * Granularity is an experiment (docs/architecture.md): a policy may govern the
  * whole system, one NUMA node or one memcg subtree, and policies side by
  * side on one machine keep their own behaviour. The behaviour used here is
  * the textbook one: on a loop a little larger than the memory it may use,

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * ARCHITECTURE.md: "`reclaim` (the unified path) imports no policy package"
+ * The design (docs/architecture.md): "`reclaim` (the unified path) imports no policy package"
  * and "a policy that needs something the core does not offer gets it by a
  * new hook or a new shared mechanism, never by the core special-casing its
  * name". This reads the source of the three core packages and fails on an

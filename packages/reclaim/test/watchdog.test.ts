@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { fallbackFifo, fifo, machine, pressureWorkload, run } from './fixtures.js';
 
 /**
- * sched_ext's promise for reclaim (ARCHITECTURE.md, "A policy that throws,
+ * sched_ext's promise for reclaim (docs/architecture.md: "A policy that throws,
  * breaks an invariant, or overruns its work budget is ejected"): each test
  * policy below behaves like FIFO until virtual time T, then misbehaves once
  * in one way. The watchdog ejects it, its scope falls back to the default

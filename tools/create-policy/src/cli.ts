@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { addProjectReference, CreatePolicyError, nameForms, scaffoldPolicy } from './scaffold.js';
@@ -70,6 +71,10 @@ export function runCli(argv: string[], io: Io): number {
     const shown = relative(io.cwd, path) || path;
     const inRepo = root !== undefined && resolve(packages) === join(root, 'packages');
     const referenced = inRepo && addProjectReference(root, path);
+    // Long names wrap differently; let the repository's formatter lay the files out as `pnpm lint` wants.
+    const biome = root && join(root, 'node_modules/@biomejs/biome/bin/biome');
+    if (biome && existsSync(biome))
+      spawnSync(process.execPath, [biome, 'check', '--write', path], { cwd: root, stdio: 'ignore' });
     const { camel } = nameForms(name);
     io.out(
       [
@@ -82,6 +87,7 @@ export function runCli(argv: string[], io: Io): number {
         `  pnpm vitest run ${relative(root ?? io.cwd, path)}   # the conformance suite, on the empty policy`,
         `  pnpm reclaim-lab run --workload loop-over-memory --policy ./${relative(root ?? io.cwd, path)}/src/index.ts`,
         `  edit ${relative(io.cwd, join(path, 'src', `${name}.ts`))}: uncomment the hooks your policy decides`,
+        '  pnpm lint --write                               # format and fix what you edited, as pnpm lint checks it',
         `  to use it by name: add "@reclaim-lab/policy-${name}": "workspace:*" to packages/harness/package.json`,
         `  and registerPolicy(${camel}Policy) in packages/harness/src/policies.ts`,
         '',

@@ -18,6 +18,7 @@ const FILES: [string, string][] = [
   ['package.json.tmpl', 'package.json'],
   ['tsconfig.json.tmpl', 'tsconfig.json'],
   ['README.md.tmpl', 'README.md'],
+  ['LICENSE.tmpl', 'LICENSE'],
   ['src/index.ts.tmpl', 'src/index.ts'],
   ['src/policy.ts.tmpl', 'src/NAME.ts'],
   ['test/policy.test.ts.tmpl', 'test/NAME.test.ts'],
@@ -91,6 +92,17 @@ function nameList(names: string[]): string {
   return [...names].sort((a, b) => biomeOrder(bare(a), bare(b))).join(', ');
 }
 
+/** biome's layout of `export { … } from` / `import { … } from`: one line if it fits in 110 columns. */
+function specifierStatement(keyword: 'export' | 'import', names: string, from: string): string {
+  const line = `${keyword} { ${names} } from '${from}';`;
+  if (line.length <= 110) return line;
+  const inner = names
+    .split(', ')
+    .map((n) => `  ${n},`)
+    .join('\n');
+  return `${keyword} {\n${inner}\n} from '${from}';`;
+}
+
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
@@ -115,8 +127,16 @@ export function scaffoldPolicy(options: ScaffoldOptions): Scaffolded {
   const values = {
     ...forms,
     description,
-    exports: nameList([`create${Pascal}`, `type ${Pascal}Options`, `type ${Pascal}State`, `${camel}Policy`]),
-    testImports: nameList([`create${Pascal}`, `${camel}Policy`]),
+    exportStatement: specifierStatement(
+      'export',
+      nameList([`create${Pascal}`, `type ${Pascal}Options`, `type ${Pascal}State`, `${camel}Policy`]),
+      `./${options.name}.js`,
+    ),
+    testImportStatement: specifierStatement(
+      'import',
+      nameList([`create${Pascal}`, `${camel}Policy`]),
+      `@reclaim-lab/policy-${options.name}`,
+    ),
   };
   const files: string[] = [];
   for (const [from, to] of FILES) {

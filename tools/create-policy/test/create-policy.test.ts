@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultMachineConfig, OP_READ, OP_STORE } from '@reclaim-lab/hw-model';
@@ -82,6 +91,7 @@ describe('create-policy scaffolds a policy package that works before anything is
       'package.json',
       'tsconfig.json',
       'README.md',
+      'LICENSE',
       'src/index.ts',
       'src/clock-pro.ts',
       'test/clock-pro.test.ts',
@@ -213,5 +223,28 @@ describe('create-policy scaffolds a policy package that works before anything is
       err: 'create-policy: packages/policy-lru already exists; choose another name or remove it first\n',
     });
     expect(cli(['Nope']).code).toBe(1);
+  });
+});
+
+describe('create-policy output and pnpm lint', () => {
+  it('is lint-clean as generated, for short and long names alike', () => {
+    // Inside the repository, where biome's configuration applies (git ignores the folder).
+    const packages = mkdtempSync(join(import.meta.dirname, '.lint-probe-'));
+    try {
+      for (const name of ['arc', 'a-much-longer-policy-name-for-wrapping'])
+        expect(cli([name, '--dir', packages]).code).toBe(0);
+      const r = spawnSync(
+        process.execPath,
+        [join(REPO, 'node_modules/@biomejs/biome/bin/biome'), 'check', packages],
+        {
+          cwd: REPO,
+          encoding: 'utf8',
+        },
+      );
+      expect(`${r.stdout}${r.stderr}`).toMatch(/Checked \d+ files/);
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    } finally {
+      rmSync(packages, { recursive: true, force: true });
+    }
   });
 });

@@ -3,13 +3,14 @@ import {
   renderAblationJson,
   renderAblationMarkdown,
   renderAblationText,
+  renderCsv,
   runAblation,
   writeFileAtomic,
   writeReports,
 } from '@reclaim-lab/harness';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
-import { createSweepProgress, workersFlag } from './sweep.js';
+import { createSweepProgress, formatOption, workersFlag } from './sweep.js';
 
 interface AblateFlags extends MachineFlags {
   policy: string;
@@ -48,12 +49,13 @@ async function doAblate(opts: AblateFlags): Promise<void> {
   }
   if (opts.format === 'json') process.stdout.write(renderAblationJson(ablation));
   else if (opts.format === 'markdown') process.stdout.write(renderAblationMarkdown(ablation));
+  else if (opts.format === 'csv') process.stdout.write(renderCsv(ablation.comparison));
   else process.stdout.write(renderAblationText(ablation));
   if (out) {
     await writeFileAtomic(join(out, 'ablation.json'), renderAblationJson(ablation));
     await writeFileAtomic(join(out, 'ablation.md'), renderAblationMarkdown(ablation));
     await writeFileAtomic(join(out, 'ablation.txt'), renderAblationText(ablation));
-    const written = await writeReports(ablation.comparison, out, ['json', 'markdown', 'html', 'text']);
+    const written = await writeReports(ablation.comparison, out, ['json', 'markdown', 'html', 'text', 'csv']);
     process.stderr.write(
       `reports written: ${[join(out, 'ablation.{json,md,txt}'), ...Object.values(written)].join(', ')}\n`,
     );
@@ -80,10 +82,6 @@ export function registerAblate(program: Command): void {
         'keep the cells there (a rerun resumes) and write ablation.{json,md,txt} and the full reports',
       )
       .option('--workers <n>', 'worker processes (default: one per core; 0 = in this process)')
-      .addOption(
-        new Option('--format <format>', 'stdout format')
-          .choices(['table', 'markdown', 'json'])
-          .default('table'),
-      ),
+      .addOption(formatOption()),
   ).action((opts: AblateFlags) => doAblate(opts));
 }

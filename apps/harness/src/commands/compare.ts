@@ -4,14 +4,14 @@ import {
   listPolicies,
   loadPolicySpecs,
   type REPORT_FORMATS,
-  renderMarkdown,
-  renderTerminal,
   runComparisonParallel,
+  type SweepProgress,
   type TraceWorkload,
   writeReports,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
+import { createSweepProgress, formatOption, printComparison } from './sweep.js';
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
@@ -46,35 +46,44 @@ async function doCompare(opts: CompareFlags): Promise<void> {
   await loadPolicySpecs(policies);
   const scenario = buildScenario(opts, workloads[0] as string | Record<string, unknown>, policies[0]);
   const seeds = number('--seeds', opts.seeds) ?? 3;
-  const tty = process.stderr.isTTY === true;
+  // The same progress display as sweep and ablate: runs done, rate, ETA.
+  const progress = createSweepProgress('compare', 'runs');
   const started = process.hrtime.bigint();
-  const { comparison } = await runComparisonParallel(
-    {
-      policies,
-      workloads,
-      seeds,
-      base: scenario,
-      onCell: (done, total, label) => {
-        const secs = Number(process.hrtime.bigint() - started) / 1e9;
-        const eta = (secs / done) * (total - done);
-        const line = `[${done}/${total}] ${label}  ${(done / secs).toFixed(1)} runs/s  ETA ${eta.toFixed(0)}s`;
-        if (tty) process.stderr.write(`\r\x1b[K${line}`);
-        else process.stderr.write(`${line}\n`);
+  let comparison: Awaited<ReturnType<typeof runComparisonParallel>>['comparison'];
+  try {
+    ({ comparison } = await runComparisonParallel(
+      {
+        policies,
+        workloads,
+        seeds,
+        base: scenario,
+        onCell: (done, total) => {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          const perMs = done / Math.max(ms, 1);
+          progress.update({
+            done,
+            total,
+            ran: done,
+            skipped: 0,
+            failed: 0,
+            elapsedMs: ms,
+            cellsPerSec: perMs * 1000,
+            etaMs: (total - done) / perMs,
+          } satisfies SweepProgress);
+        },
       },
-    },
-    { workers: number('--workers', opts.workers) },
-  );
-  if (tty) process.stderr.write('\n');
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(comparison)}\n`);
-  else if (opts.format === 'markdown') process.stdout.write(renderMarkdown(comparison));
-  else process.stdout.write(`${renderTerminal(comparison, { color: process.stdout.isTTY === true })}\n`);
+      { workers: number('--workers', opts.workers) },
+    ));
+  } finally {
+    progress.stop();
+  }
+  printComparison(comparison, opts.format);
   if (opts.report) {
     const dir = resolve(opts.report);
     mkdirSync(dir, { recursive: true });
-    const formats: ReportFormat[] = ['json', 'markdown', 'html', 'text'];
-    writeReports(comparison, dir, formats).then((written) => {
-      process.stderr.write(`reports written: ${Object.values(written).join(', ')}\n`);
-    });
+    const formats: ReportFormat[] = ['json', 'markdown', 'html', 'text', 'csv'];
+    const written = await writeReports(comparison, dir, formats);
+    process.stderr.write(`reports written: ${Object.values(written).join(', ')}\n`);
   }
 }
 
@@ -119,11 +128,7 @@ export function registerCompare(program: Command): void {
       .option('--seeds <n>', 'seeds per cell', '3')
       .option('--report <dir>', 'also write JSON, Markdown, HTML and text reports there')
       .option('--workers <n>', 'worker processes (default: one per core; 0 = in this process)')
-      .addOption(
-        new Option('--format <format>', 'stdout format')
-          .choices(['table', 'markdown', 'json'])
-          .default('table'),
-      ),
+      .addOption(formatOption()),
   ).action((opts: CompareFlags) => doCompare(opts));
 
   program

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { mergeSweepDirs } from '@reclaim-lab/harness';
-import { type Command, Option } from 'commander';
-import { printComparison } from './sweep.js';
+import type { Command } from 'commander';
+import { formatOption, printComparison } from './sweep.js';
 
 interface MergeFlags {
   out?: string;
@@ -18,11 +18,7 @@ export function registerMerge(program: Command): void {
     .argument('<dirs...>', 'sweep directories written by `sweep --out`')
     .option('--out <dir>', 'where to write the reports (default: the first directory)')
     .option('--allow-partial', 'report on the cells present even if some are missing')
-    .addOption(
-      new Option('--format <format>', 'stdout format')
-        .choices(['table', 'markdown', 'json'])
-        .default('table'),
-    )
+    .addOption(formatOption())
     .action(async (dirs: string[], opts: MergeFlags) => {
       const { comparison, loaded, written } = await mergeSweepDirs(
         dirs.map((d) => resolve(d)),

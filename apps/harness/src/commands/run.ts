@@ -1,12 +1,23 @@
-import { loadPolicySpecs, parsePolicySpec, runScenario, scenarioPolicySpecs } from '@reclaim-lab/harness';
+import { basename } from 'node:path';
+import {
+  buildRunJson,
+  loadPolicySpecs,
+  parsePolicySpec,
+  renderRunCsv,
+  runScenario,
+  type Scenario,
+  scenarioPolicySpecs,
+} from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import {
   buildScenario,
   collect,
+  colorEnabled,
   type MachineFlags,
   machineOptions,
   pairs,
   UsageError,
+  VERSION,
 } from '../cli-common.js';
 import { printRunTable } from '../run-table.js';
 
@@ -33,9 +44,11 @@ export function registerRun(program: Command): void {
           .choices(['file-fd', 'anon'])
           .default('file-fd'),
       )
-      .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off', undefined)
+      .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off (default: lru)', undefined)
       .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
-      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+      )
       .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
   ).action(
     async (
@@ -79,8 +92,21 @@ export function registerRun(program: Command): void {
           .join(',')}`;
       } else if (typeof scenario.policy === 'string') parsePolicySpec(scenario.policy);
       const result = runScenario(scenario, { policy, checkInvariants: opts.checkInvariants });
-      if (opts.format === 'json') process.stdout.write(`${JSON.stringify(result)}\n`);
-      else printRunTable(result, scenario, process.stdout.isTTY === true);
+      if (opts.format === 'json')
+        process.stdout.write(
+          `${JSON.stringify(buildRunJson(result, { tool: { name: 'reclaim-lab', version: VERSION }, scenario, policy }))}\n`,
+        );
+      else if (opts.format === 'csv')
+        process.stdout.write(renderRunCsv(result, workloadName(scenario), policy));
+      else printRunTable(result, scenario, colorEnabled(process.stdout));
     },
   );
+}
+
+/** The workload's name in a CSV row: a preset's id, a trace's file name, an inline spec's name. */
+function workloadName(s: Scenario): string {
+  const w = s.workload as string | { id?: string; trace?: string; name?: string };
+  if (typeof w === 'string') return w;
+  if (typeof w.trace === 'string') return basename(w.trace);
+  return String(w.id ?? w.name ?? 'custom');
 }

@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
+  buildJsonReport,
   type Comparison,
+  emitK8s,
+  emitK8sMerge,
+  emitSlurm,
   loadSweepFile,
   mergeSweepDirs,
   parseShard,
+  renderCsv,
   renderMarkdown,
   renderTerminal,
   runSweep,
@@ -12,7 +18,7 @@ import {
 } from '@reclaim-lab/harness';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { number, UsageError } from '../cli-common.js';
+import { colorEnabled, number, UsageError, VERSION } from '../cli-common.js';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '--';
@@ -27,10 +33,13 @@ function duration(ms: number | undefined): string {
  * in place; without one (CI logs, pipes) it prints a line every few seconds
  * and a last one at the end.
  */
-export function createSweepProgress(title: string): { update(p: SweepProgress): void; stop(): void } {
+export function createSweepProgress(
+  title: string,
+  unit = 'cells',
+): { update(p: SweepProgress): void; stop(): void } {
   const bar = new cliProgress.SingleBar(
     {
-      format: `${title} [{bar}] {value}/{total} cells | {rate} cells/s | ETA {etaText}{extra}`,
+      format: `${title} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText}{extra}`,
       stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 5000,
@@ -62,12 +71,18 @@ export function createSweepProgress(title: string): { update(p: SweepProgress): 
   };
 }
 
-export type StdoutFormat = 'table' | 'markdown' | 'json';
+export const STDOUT_FORMATS = ['table', 'markdown', 'json', 'csv'] as const;
+
+export function formatOption(): Option {
+  return new Option('--format <format>', 'stdout format').choices(STDOUT_FORMATS).default('table');
+}
 
 export function printComparison(c: Comparison, format: string): void {
-  if (format === 'json') process.stdout.write(`${JSON.stringify(c)}\n`);
+  // The same object as report.json, schema id first (docs/schemas/comparison.schema.json).
+  if (format === 'json') process.stdout.write(`${JSON.stringify(buildJsonReport(c))}\n`);
   else if (format === 'markdown') process.stdout.write(renderMarkdown(c));
-  else process.stdout.write(`${renderTerminal(c, { color: process.stdout.isTTY === true })}\n`);
+  else if (format === 'csv') process.stdout.write(renderCsv(c));
+  else process.stdout.write(`${renderTerminal(c, { color: colorEnabled(process.stdout) })}\n`);
 }
 
 export function workersFlag(text: string | undefined): number | undefined {
@@ -88,9 +103,54 @@ interface SweepFlags {
   shard?: string;
   resume: boolean;
   format: string;
+  emit?: string;
+  shards?: string;
+  command?: string;
+  image?: string;
+  claim?: string;
+  partition?: string;
+  time?: string;
+}
+
+/** How this very process was started, so a Slurm task on this machine or a shared install runs the same tool. */
+function thisCommand(): string[] {
+  return [process.execPath, ...process.execArgv, resolve(process.argv[1])];
+}
+
+async function emitBatch(file: string, opts: SweepFlags): Promise<void> {
+  const plan = await loadSweepFile(file);
+  if (opts.shard !== undefined) throw new UsageError('--emit writes every shard; drop --shard');
+  const shards = number('--shards', opts.shards) ?? 2;
+  const k8s = opts.emit !== 'slurm';
+  const command = opts.command?.trim()
+    ? opts.command.trim().split(/\s+/)
+    : k8s
+      ? ['npx', '--yes', '-p', `@reclaim-lab/cli@${VERSION}`, 'reclaim-lab']
+      : thisCommand();
+  const o = {
+    name: plan.name,
+    shards,
+    command,
+    specPath: resolve(file),
+    specText: readFileSync(file, 'utf8'),
+    out: resolve(opts.out ?? `out/sweep-${basename(file, extname(file))}`),
+    workers: workersFlag(opts.workers) ?? 1,
+    cwd: process.cwd(),
+    partition: opts.partition,
+    time: opts.time,
+    image: opts.image,
+    claim: opts.claim,
+  };
+  process.stdout.write(
+    opts.emit === 'slurm' ? emitSlurm(o) : opts.emit === 'k8s' ? emitK8s(o) : emitK8sMerge(o),
+  );
+  process.stderr.write(
+    `${opts.emit}: ${plan.cells.length} cells in ${shards} shards (about ${Math.ceil(plan.cells.length / shards)} each)\n`,
+  );
 }
 
 async function doSweep(file: string, opts: SweepFlags): Promise<void> {
+  if (opts.emit !== undefined) return emitBatch(file, opts);
   const plan = await loadSweepFile(file);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const out = resolve(opts.out ?? `out/sweep-${basename(file, extname(file))}`);
@@ -152,10 +212,21 @@ export function registerSweep(program: Command): void {
       true,
     )
     .option('--no-resume', 'run every cell of this shard again, overwriting its file')
+    .addOption(formatOption())
     .addOption(
-      new Option('--format <format>', 'stdout format')
-        .choices(['table', 'markdown', 'json'])
-        .default('table'),
+      new Option(
+        '--emit <engine>',
+        'print a batch job instead of running: slurm (an sbatch array script), k8s (an Indexed Job), k8s-merge (its merge Job); docs/batch.md',
+      ).choices(['slurm', 'k8s', 'k8s-merge']),
     )
+    .option('--shards <n>', 'with --emit: array tasks / Job indices, one shard each (default: 2)')
+    .option(
+      '--command <words>',
+      'with --emit: how the nodes run reclaim-lab (default: this command for slurm, npx -p @reclaim-lab/cli for k8s)',
+    )
+    .option('--partition <name>', 'with --emit slurm: the partition to submit to')
+    .option('--time <limit>', 'with --emit slurm: the time limit of each task, e.g. 2:00:00')
+    .option('--image <image>', 'with --emit k8s: the container image (default: node:20-bookworm-slim)')
+    .option('--claim <pvc>', 'with --emit k8s: the ReadWriteMany PersistentVolumeClaim for the cells')
     .action((file: string, opts: SweepFlags) => doSweep(file, opts));
 }

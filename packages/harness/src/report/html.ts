@@ -10,7 +10,9 @@ export function escapeHtml(s: string): string {
 
 // Inline styles only; the CSP below forbids everything else, so the page cannot reach the network.
 const CSS = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #222; overflow-wrap: anywhere; }
+.wide { overflow-x: auto; max-width: 100%; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 .meta, figcaption, .legend { color: #555; font-size: .9rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-variant-numeric: tabular-nums; }
@@ -21,7 +23,8 @@ td.unchanged .diff { color: #777; }
 th.incomplete, tr.incomplete td { color: #b3261e; }
 .caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5rem .8rem; margin: .6rem 0; }
 figure { margin: 1.4rem 0; } figure svg { max-width: 100%; height: auto; }
-pre { background: #f6f6f6; padding: .8rem; overflow-x: auto; font-size: 12px; }
+pre { background: #f6f6f6; padding: .8rem; overflow-x: auto; max-width: 100%; font-size: 12px; }
+td.best { font-weight: 600; color: #137333; }
 `;
 
 function figure(p: RenderedPlot): string {
@@ -61,10 +64,80 @@ function workloadSection(
   const seeds = seedsText(t.columns.flatMap((k) => k.seeds));
   return `<section id="w-${slug(workload)}"><h2>Workload: ${escapeHtml(workload)}</h2>
 <p class="meta">${escapeHtml(seeds)}; ${formatLevel(c.level)} confidence intervals.</p>
-<table><thead><tr>${head}</tr></thead><tbody>
+<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>
 ${body}
-</tbody></table>${zero}
+</tbody></table></div>${zero}
 ${plots.map(figure).join('\n')}
+</section>`;
+}
+
+/** Every run in ideal mode: the policy alone, where kernel tables and time series say nothing. */
+export function isIdealComparison(c: Comparison): boolean {
+  return c.cells.length > 0 && c.cells.every((k) => k.results.every((r) => r.mode === 'ideal'));
+}
+
+/**
+ * What a cache researcher reads in ideal mode: one row per workload and
+ * memory size, one column per configuration, the mean miss ratio over the
+ * runs (the lowest of a row in bold).
+ */
+function idealRows(c: Comparison): { workload: string; pages: number; ratios: Map<string, number> }[] {
+  const rows = new Map<string, { workload: string; pages: number; ratios: Map<string, number> }>();
+  for (const cell of c.cells) {
+    const rs = cell.results.filter((r) => r.requests > 0);
+    if (rs.length === 0) continue;
+    const pages = rs[0].memoryPages ?? 0;
+    const key = cell.workload;
+    const row = rows.get(key) ?? { workload: cell.workload, pages, ratios: new Map() };
+    row.ratios.set(cell.label, rs.reduce((sum, r) => sum + r.misses / r.requests, 0) / rs.length);
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort((a, b) => a.workload.localeCompare(b.workload) || a.pages - b.pages);
+}
+
+const percent = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
+
+/** The miss-ratio table as Markdown, for the cover-letter block in ideal mode. */
+function idealMarkdown(c: Comparison): string {
+  const lines = [
+    `## ${c.title}`,
+    '',
+    'Miss ratio (misses / requests) by memory size, ideal mode; lowest of each row in bold.',
+    '',
+    `| workload | memory (pages) | ${c.labels.join(' | ')} |`,
+    `|---|---:|${c.labels.map(() => '---:').join('|')}|`,
+    ...idealRows(c).map((row) => {
+      const best = Math.min(...row.ratios.values());
+      const cells = c.labels.map((l) => {
+        const v = row.ratios.get(l);
+        return v === best ? `**${percent(v)}**` : percent(v);
+      });
+      return `| ${row.workload} | ${row.pages} | ${cells.join(' | ')} |`;
+    }),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function idealTable(c: Comparison): string {
+  const ordered = idealRows(c);
+  const head = ['workload', 'memory (pages)', ...c.labels].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = ordered
+    .map((row) => {
+      const best = Math.min(...row.ratios.values());
+      const cells = c.labels
+        .map((l) => {
+          const v = row.ratios.get(l);
+          return `<td class="${v === best ? 'best' : ''}">${percent(v)}</td>`;
+        })
+        .join('');
+      return `<tr><td>${escapeHtml(row.workload)}</td><td>${row.pages.toLocaleString('en-US')}</td>${cells}</tr>`;
+    })
+    .join('\n');
+  return `<section id="miss-ratios"><h2>Miss ratio by memory size</h2>
+<p class="meta">Ideal mode: one page evicted exactly when memory is full, no watermarks or latency; misses / requests, lowest of each row in bold.</p>
+<div class="wide"><table data-table="miss-ratio"><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table></div>
 </section>`;
 }
 
@@ -73,7 +146,10 @@ ${plots.map(figure).join('\n')}
  * and server-rendered SVG plots, with no scripts and no external resources.
  */
 export function renderHtml(c: Comparison, options: TableOptions = {}): string {
+  const ideal = isIdealComparison(c);
   const plots = allPlots(c);
+  // Ideal mode: the miss-ratio table and curve instead of kernel tables and time series.
+  const summaryPlots = ideal ? plots.summary.filter((p) => p.name === 'miss-ratio-curve') : plots.summary;
   const workloads = c.workloads.map((w) => w.workload);
   const scoreRows = c.scores
     .map(
@@ -84,7 +160,11 @@ export function renderHtml(c: Comparison, options: TableOptions = {}): string {
     )
     .join('\n');
   const scoreHead = ['configuration', 'score', ...workloads].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const caveats = c.caveats.map((x) => `<p class="caveat">${escapeHtml(x)}</p>`).join('\n');
+  // A deterministic ideal-mode replay needs one run; its unbounded interval is no caveat there.
+  const caveats = c.caveats
+    .filter((x) => !(ideal && /ran once; with n=1/.test(x)))
+    .map((x) => `<p class="caveat">${escapeHtml(x)}</p>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -103,15 +183,15 @@ export function renderHtml(c: Comparison, options: TableOptions = {}): string {
 </header>
 <section id="summary"><h2>Summary</h2>
 <p class="meta">Score: ${escapeHtml(c.score.description)}.</p>
-<table><thead><tr>${scoreHead}</tr></thead><tbody>
+<div class="wide"><table><thead><tr>${scoreHead}</tr></thead><tbody>
 ${scoreRows}
-</tbody></table>
+</tbody></table></div>
 ${caveats}
-${plots.summary.map(figure).join('\n')}
+${summaryPlots.map(figure).join('\n')}
 </section>
-${workloads.map((w) => workloadSection(c, w, plots.perWorkload.get(w) ?? [], options)).join('\n')}
+${ideal ? idealTable(c) : workloads.map((w) => workloadSection(c, w, plots.perWorkload.get(w) ?? [], options)).join('\n')}
 <section id="markdown"><h2>Markdown for a cover letter</h2>
-<pre>${escapeHtml(renderMarkdown(c, options))}</pre>
+<pre>${escapeHtml(ideal ? idealMarkdown(c) : renderMarkdown(c, options))}</pre>
 </section>
 </body>
 </html>

@@ -1,4 +1,13 @@
 export {
+  CSV_COLUMNS,
+  type CsvRow,
+  renderCsv,
+  renderCsvRows,
+  renderRunCsv,
+  runRows,
+  WHOLE_RUN,
+} from './csv.js';
+export {
   arrow,
   formatCi,
   formatDiff,
@@ -21,6 +30,7 @@ export {
   missRatioCurvePlot,
   timeSeriesPlot,
 } from './plots.js';
+export { buildRunJson, RUN_JSON_SCHEMA, type RunJsonContext } from './run-json.js';
 export type { TableCell, TableOptions, TableRow, WorkloadTable } from './table.js';
 export { legend, workloadTable } from './table.js';
 export type { TerminalOptions } from './terminal.js';

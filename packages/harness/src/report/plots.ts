@@ -39,6 +39,43 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 760;
 const MAX_POINTS = 400;
 
+/**
+ * Configurations keep one colour on every plot of a report: Tableau's 20
+ * colours, dark shades first, so up to 10 configurations never share a hue.
+ */
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#aec7e8',
+  '#ffbb78',
+  '#98df8a',
+  '#ff9896',
+  '#c5b0d5',
+  '#c49c94',
+  '#f7b6d2',
+  '#c7c7c7',
+  '#dbdb8d',
+  '#9edae5',
+];
+
+/** Line dashes by configuration, so a line that equals another is seen through it rather than hidden. */
+const DASHES = ['none', '6 3', '2 2', '8 3 2 3', '1 3'];
+
+export function configColors(labels: readonly string[]): { domain: string[]; range: string[] } {
+  return { domain: [...labels], range: labels.map((_, i) => PALETTE[i % PALETTE.length]) };
+}
+
+/** A plot's lists beyond this many are summed into one "other" line, so the legend stays readable. */
+const MAX_LISTS = 8;
+
 /** Render Plot options to markup in a fresh linkedom document: no browser, no globals touched. */
 function render(options: PlotModule.PlotOptions): string {
   if (parseHTML === undefined) throw new Error('plots need `await loadPlotting()` first');
@@ -124,7 +161,7 @@ export function timeSeriesPlot(
     name: `${field === 'freePages' ? 'free' : 'refaults'}-${slug(w.workload)}`,
     title: `${text.title}: ${w.workload}`,
     caption:
-      text.caption +
+      `${text.caption}; each configuration its own dash, so equal lines show through each other` +
       (field === 'refaults' && c.semanticsDiffer.includes('refaults')
         ? ' (semantics differ across policies)'
         : ''),
@@ -135,9 +172,22 @@ export function timeSeriesPlot(
       grid: true,
       x: { label: 'virtual time (ms)' },
       y: { label: text.y },
-      color: { domain: c.labels, legend: true },
+      color: { ...configColors(c.labels), legend: true },
       marks: [
-        Plot.lineY(data, { x: 't', y: 'v', z: 'run', stroke: 'label', strokeOpacity: 0.8, strokeWidth: 1.5 }),
+        ...c.labels.map((label, i) =>
+          Plot.lineY(
+            data.filter((d) => d.label === label),
+            {
+              x: 't',
+              y: 'v',
+              z: 'run',
+              stroke: 'label',
+              strokeOpacity: 0.85,
+              strokeWidth: 1.5,
+              strokeDasharray: DASHES[i % DASHES.length],
+            },
+          ),
+        ),
         Plot.ruleY([0]),
       ],
     }),
@@ -167,43 +217,76 @@ function listPoints(label: string, r: RunResult, lists: Record<string, readonly 
   );
 }
 
-/** meminfo lists (kind 'meminfo') or the policy's own lists or generations (kind 'policy'), one facet per configuration. */
+/** The lists of one run, the largest `MAX_LISTS - 1` by peak and the rest summed into "other (n lists)". */
+function capLists(lists: Record<string, readonly number[]>): Record<string, readonly number[]> {
+  const entries = Object.entries(lists);
+  if (entries.length <= MAX_LISTS) return lists;
+  const peak = (ys: readonly number[]) => ys.reduce((m, y) => Math.max(m, y), 0);
+  const ranked = [...entries].sort((a, b) => peak(b[1]) - peak(a[1]));
+  const kept = ranked.slice(0, MAX_LISTS - 1);
+  const rest = ranked.slice(MAX_LISTS - 1);
+  const length = Math.max(...rest.map(([, ys]) => ys.length));
+  const other = Array.from({ length }, (_, i) => rest.reduce((sum, [, ys]) => sum + (ys[i] ?? 0), 0));
+  return Object.fromEntries([...kept, [`other (${rest.length} lists)`, other]]);
+}
+
+/**
+ * meminfo lists (kind 'meminfo') or the policy's own lists or generations
+ * (kind 'policy'): a small chart per configuration, each with its own
+ * legend, so one policy's 256 frequency levels or four generations never
+ * share colours with another's lists, and no facet label is clipped.
+ */
 export function listsPlot(
   c: Comparison,
   w: WorkloadComparison,
   kind: 'meminfo' | 'policy',
 ): RenderedPlot | undefined {
-  const cells = cellsOf(c, w.workload);
-  const data = cells.flatMap(({ label, results }) => {
+  const charts: string[] = [];
+  const seeds: string[] = [];
+  for (const { label, results } of cellsOf(c, w.workload)) {
     const r = representative(results);
     const lists =
       kind === 'meminfo'
         ? Object.fromEntries(MEMINFO_LISTS.map((k) => [k, r.series[k]]))
-        : r.series.policyLists;
-    return listPoints(label, r, lists);
-  });
-  if (data.length === 0) return undefined;
-  const facets = cells.map((k) => k.label).filter((l) => data.some((d) => d.label === l));
-  const seeds = cells.map(({ label, results }) => `${label} seed ${representative(results).seed}`).join(', ');
+        : capLists(r.series.policyLists);
+    const data = listPoints(label, r, lists);
+    if (data.length === 0) continue;
+    seeds.push(`${label} seed ${r.seed}`);
+    const names = Object.keys(lists);
+    charts.push(
+      render({
+        width: WIDTH,
+        height: 190,
+        marginLeft: 60,
+        grid: true,
+        subtitle: label,
+        x: { label: 'virtual time (ms)' },
+        y: { label: 'pages' },
+        color: { domain: names, range: names.map((_, i) => PALETTE[i % PALETTE.length]), legend: true },
+        marks: [
+          ...names.map((name, i) =>
+            Plot.lineY(
+              data.filter((d) => d.list === name),
+              {
+                x: 't',
+                y: 'v',
+                stroke: 'list',
+                strokeWidth: 1.5,
+                strokeDasharray: DASHES[i % DASHES.length],
+              },
+            ),
+          ),
+          Plot.frame({ stroke: '#ccc' }),
+        ],
+      }),
+    );
+  }
+  if (charts.length === 0) return undefined;
   return {
     name: `${kind === 'meminfo' ? 'lists' : 'policy-lists'}-${slug(w.workload)}`,
     title: `${kind === 'meminfo' ? 'LRU list sizes (meminfo)' : 'Policy lists and generations'}: ${w.workload}`,
-    caption: `${kind === 'meminfo' ? MEMINFO_CAPTION : 'sizes of the lists or generations each policy declares'}; ${seeds}`,
-    markup: render({
-      width: WIDTH,
-      height: 40 + 150 * facets.length,
-      marginLeft: 60,
-      marginRight: 90,
-      grid: true,
-      x: { label: 'virtual time (ms)' },
-      y: { label: 'pages' },
-      fy: { label: null, domain: facets },
-      color: { legend: true },
-      marks: [
-        Plot.lineY(data, { x: 't', y: 'v', z: 'list', stroke: 'list', fy: 'label', strokeWidth: 1.5 }),
-        Plot.frame({ stroke: '#ccc' }),
-      ],
-    }),
+    caption: `${kind === 'meminfo' ? MEMINFO_CAPTION : `sizes of the lists or generations each policy declares (beyond ${MAX_LISTS - 1}, the rest summed as "other")`}; ${seeds.join(', ')}`,
+    markup: charts.join('\n'),
   };
 }
 
@@ -246,11 +329,12 @@ export function latencyPlot(c: Comparison, w: WorkloadComparison): RenderedPlot 
       width: WIDTH,
       height: 40 + 130 * present.length,
       marginLeft: 60,
-      marginRight: 90,
+      // Facet labels sit right of the plot: room for the longest (about 7 px a character).
+      marginRight: Math.max(90, 12 + 7 * Math.max(...present.map((l) => l.length))),
       x: { type: 'log', label: 'duration of one direct reclaim (µs)' },
       y: { label: 'share', percent: true, grid: true },
       fy: { label: null, domain: present },
-      color: { domain: c.labels },
+      color: configColors(c.labels),
       marks: [
         Plot.rectY(data, { x1: 'x1', x2: 'x2', y: 'share', fill: 'label', fy: 'label', inset: 0.5 }),
         ...(budgetNs > 0
@@ -319,7 +403,7 @@ export function metricBarPlot(c: Comparison, metric: string): RenderedPlot | und
         labelArrow: 'none',
       },
       fx: { label: null },
-      color: { domain: c.labels, legend: true },
+      color: { ...configColors(c.labels), legend: true },
       marks: [
         Plot.barY(data, { x: 'label', y: 'mean', fill: 'label', fx: 'workload' }),
         Plot.ruleX(bounded, { x: 'label', y1: 'lo', y2: 'hi', fx: 'workload', strokeWidth: 1.5 }),
@@ -382,9 +466,14 @@ export function missRatioCurvePlot(c: Comparison): RenderedPlot | undefined {
       x: { type: 'log', label: 'memory (page frames)', grid: true },
       y: { label: 'miss ratio, lower is better', domain: [0, 1], grid: true, labelArrow: 'none' },
       fy: { label: null },
-      color: { domain: c.labels, legend: true },
+      color: { ...configColors(c.labels), legend: true },
       marks: [
-        Plot.line(data, { x: 'pages', y: 'ratio', stroke: 'label', ...facet }),
+        ...c.labels.map((label, i) =>
+          Plot.line(
+            data.filter((d) => d.label === label),
+            { x: 'pages', y: 'ratio', stroke: 'label', strokeDasharray: DASHES[i % DASHES.length], ...facet },
+          ),
+        ),
         Plot.dot(data, { x: 'pages', y: 'ratio', fill: 'label', r: 3, ...facet }),
       ],
     }),

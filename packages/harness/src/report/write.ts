@@ -2,17 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Comparison } from '../stats/index.js';
+import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { loadPlotting } from './plots.js';
 import { renderTerminal } from './terminal.js';
 
-export type ReportFormat = 'json' | 'markdown' | 'html' | 'text';
+export type ReportFormat = 'json' | 'markdown' | 'html' | 'text' | 'csv';
 
-export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'markdown', 'html', 'text'];
+export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'markdown', 'html', 'text', 'csv'];
 
-const EXTENSION: Record<ReportFormat, string> = { json: 'json', markdown: 'md', html: 'html', text: 'txt' };
+const EXTENSION: Record<ReportFormat, string> = {
+  json: 'json',
+  markdown: 'md',
+  html: 'html',
+  text: 'txt',
+  csv: 'csv',
+};
 
 /** The report in one format; 'text' is the terminal table without colour; 'html' needs `await loadPlotting()` first. */
 export function renderReport(c: Comparison, format: ReportFormat): string {
@@ -25,6 +32,8 @@ export function renderReport(c: Comparison, format: ReportFormat): string {
       return renderHtml(c);
     case 'text':
       return renderTerminal(c, { color: false });
+    case 'csv':
+      return renderCsv(c);
   }
 }
 

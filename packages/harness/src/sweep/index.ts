@@ -10,6 +10,7 @@ export {
   parseCellFile,
   runCellTask,
 } from './cell.js';
+export { type EmitOptions, emitK8s, emitK8sMerge, emitSlurm, jobName, shellQuote } from './emit.js';
 export {
   type LoadedSweep,
   loadSweepDirs,

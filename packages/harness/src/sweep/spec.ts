@@ -39,7 +39,7 @@ export { type AxisRole, SweepError } from './axes.js';
  * memory, nodes, swap, devices, costs, mode) make the report's row groups;
  * *configuration* axes (the policy and the kernel knobs: swappiness,
  * watermarks, dirty ratios) make its columns. Workload sizes are already
- * fractions of memory, so WORKLOADS.md's grid (0.8 … 3× memory) is a list on
+ * fractions of memory, so the grid docs/workloads.md suggests (0.8 … 3× memory) is a list on
  * the preset's size parameter, e.g. `{id: loop-over-memory, params:
  * {loopFraction: [0.8, 1, 1.25, 1.5, 2, 3]}}`.
  */

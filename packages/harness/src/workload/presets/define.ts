@@ -101,7 +101,7 @@ export interface ParamInfo {
 export interface WorkloadInfo {
   id: string;
   description: string;
-  /** The benchmarks this workload stands in for (WORKLOADS.md). */
+  /** The benchmarks this workload stands in for (docs/workloads.md). */
   standsFor: string[];
   params: ParamInfo[];
 }

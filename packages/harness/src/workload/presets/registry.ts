@@ -17,7 +17,7 @@ import { thrashOrKill } from './thrash-or-kill.js';
 import { zipfAnon } from './zipf-anon.js';
 import { zipfFile } from './zipf-file.js';
 
-/** The suite of WORKLOADS.md, in its order. Adding a preset is one line here. */
+/** The suite of docs/workloads.md, in its order. Adding a preset is one line here. */
 const PRESETS: readonly WorkloadPreset[] = [
   baseline,
   scanResistance,

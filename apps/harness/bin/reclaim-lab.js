@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The installed command. It exists before the build (so package managers link
+// it at install time in the repository); the CLI itself is the built dist/main.js.
+import('../dist/main.js').catch((e) => {
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist/main.js')) {
+    process.stderr.write(
+      'reclaim-lab: not built yet: run `pnpm build` (or `pnpm reclaim-lab:dev` for sources)\n',
+    );
+    process.exit(1);
+  }
+  throw e;
+});
