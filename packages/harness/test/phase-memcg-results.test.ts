@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario, validateScenario } from '../src/index.js';
+import { runRows, runScenario, validateScenario } from '../src/index.js';
 
 /**
  * What a kernel developer reads off a real machine: /proc/vmstat at each
@@ -85,5 +85,27 @@ describe('per-memcg memory.stat and memory.events', () => {
     expect(root!.stat.pgfault).toBe(r.counters.pgfault);
     expect(root!.events.max).toBe(lab!.events.max);
     expect(root!.eventsLocal.max).toBe(0);
+  });
+});
+
+describe('per-phase rows in the tidy CSV', () => {
+  it('each (phase, metric) occurs once, phases named TASK:PHASE', () => {
+    const r = runScenario(
+      validateScenario({
+        machine: { memory: '16MiB', swap: '16MiB' },
+        workload: { id: 'phase-shift' },
+        policy: 'lru',
+        seed: 1,
+      }),
+    );
+    const rows = runRows(r, 'lru', 'phase-shift').filter((x) => x.phase !== 'all');
+    expect(rows.length).toBeGreaterThan(0);
+    const keys = rows.map((x) => `${x.phase}|${x.metric}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const task = r.tasks[0].name;
+    for (const x of rows) expect(x.phase.startsWith(`${task}:`)).toBe(true);
+    const faults = rows.filter((x) => x.metric === 'pgfault').reduce((s, x) => s + x.value, 0);
+    expect(faults).toBeGreaterThan(0);
+    expect(faults).toBeLessThanOrEqual(r.counters.pgfault);
   });
 });
