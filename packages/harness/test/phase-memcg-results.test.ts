@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { runRows, runScenario, validateScenario } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadPlotting,
+  PHASE_COLUMNS,
+  phaseRows,
+  renderHtml,
+  renderMarkdown,
+  runComparison,
+  runRows,
+  runScenario,
+  scenarioFrom,
+  validateScenario,
+} from '../src/index.js';
 
 /**
  * What a kernel developer reads off a real machine: /proc/vmstat at each
@@ -107,5 +118,30 @@ describe('per-phase rows in the tidy CSV', () => {
     const faults = rows.filter((x) => x.metric === 'pgfault').reduce((s, x) => s + x.value, 0);
     expect(faults).toBeGreaterThan(0);
     expect(faults).toBeLessThanOrEqual(r.counters.pgfault);
+  });
+});
+
+describe('per-phase tables in the reports', () => {
+  beforeAll(loadPlotting);
+  it('Markdown and HTML show, per workload, a row per configuration and phase, the return to A refaulting', () => {
+    const { comparison } = runComparison({
+      policies: ['lru', 'mglru'],
+      workloads: ['phase-shift'],
+      seeds: 2,
+      base: scenarioFrom({
+        machine: { memory: '16MiB', swap: '16MiB' },
+        workload: 'phase-shift',
+        policy: 'lru',
+      }),
+    });
+    const rows = phaseRows(comparison, 'phase-shift');
+    expect(new Set(rows.map((r) => r.configuration))).toEqual(new Set(['lru', 'mglru']));
+    for (const r of rows) expect(r.runs).toBe(2);
+    const lruRows = rows.filter((r) => r.configuration === 'lru');
+    expect(lruRows[lruRows.length - 1].refaults).toBeGreaterThan(0);
+    const md = renderMarkdown(comparison);
+    expect(md).toContain('Per phase');
+    expect(md).toContain(`| ${PHASE_COLUMNS.join(' | ')} |`);
+    expect(renderHtml(comparison)).toContain('phase-shift: per phase');
   });
 });
