@@ -70,7 +70,7 @@ import { fdRead, fdWrite } from './filemap.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
 import { cull, lruAdd, markAccessed, placed, placeOnLru } from './lru-add.js';
-import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
+import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, policyInTheWay, selectOomVictim } from './oom.js';
 import type {
   AddHow,
   Decision,
@@ -1034,7 +1034,12 @@ export class Kernel implements ReclaimCore {
         this.shrinkNode(sc, 0);
       }
       if (pfn < 0 && zone.free === 0) {
-        this.oom('global', null, task);
+        // An ejection instead of a kill: try again under the fallback.
+        while (this.oom('global', null, task) && zone.free === 0) {
+          sc.resetPass();
+          this.shrinkNode(sc, 0);
+          if (zone.free !== 0) break;
+        }
         if (task.killed || zone.free === 0) {
           this.world.uncharge(memcg.id, 1);
           return;
@@ -1297,7 +1302,12 @@ export class Kernel implements ReclaimCore {
         this.shrinkNode(sc, 0);
       }
       if (node.zone.free === 0) {
-        this.oom('global', null, task);
+        // An ejection instead of a kill: try again under the fallback.
+        while (this.oom('global', null, task)) {
+          sc.resetPass();
+          this.shrinkNode(sc, 0);
+          if (node.zone.free !== 0) break;
+        }
         if (task.killed || node.zone.free === 0) return -1;
       }
     }
@@ -1980,7 +1990,14 @@ export class Kernel implements ReclaimCore {
     const req = this.evictReq;
     req.nr = want;
     req.sc = sc;
-    const got = this.watchdog.call(ctx, 'evictCandidates', ops.evictCandidates, req, this.evictBuf, undefined);
+    const got = this.watchdog.call(
+      ctx,
+      'evictCandidates',
+      ops.evictCandidates,
+      req,
+      this.evictBuf,
+      undefined,
+    );
     return this.evictProposed(ctx, ops, sc, want, got);
   }
 
@@ -2788,8 +2805,13 @@ export class Kernel implements ReclaimCore {
     task.mm.exited = true;
   }
 
-  /** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
-  oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
+  /**
+   * The OOM killer: pick the task with the highest `oom_badness` in scope
+   * and kill it. True instead when an attached policy stood in the way and
+   * was ejected (see `policyInTheWay`): the caller retries under the fallback.
+   */
+  oom(kind: OomKill['kind'], scope: Memcg | null, current: Task | null): boolean {
+    if (kind !== 'min_ttl' && this.ejectStarver(scope, current)) return true;
     const total = oomTotalPages(
       scope,
       this.machine.totalPages,
@@ -2800,7 +2822,7 @@ export class Kernel implements ReclaimCore {
     if (!victim) {
       // Nothing killable: the allocating task cannot proceed.
       if (current?.alive) victim = current;
-      else return;
+      else return false;
     }
     // `mem_cgroup_get_oom_group`: the highest memcg with memory.oom.group
     // set, from the victim's up to the OOM domain.
@@ -2812,12 +2834,36 @@ export class Kernel implements ReclaimCore {
     }
     const at = current ? current.t : this.now;
     this.oomKill(victim, kind, at, null);
-    if (group === null) return;
+    if (group === null) return false;
     for (let m: Memcg | null = group; m?.parent; m = m.parent) m.events.oom_group_kill++;
     // `oom_kill_memcg_member`: every other task of the group, but those exempt (oom_score_adj -1000).
     for (const t of this.tasks)
       if (t.alive && group.isAncestorOf(t.memcg) && t.oomScoreAdj !== OOM_SCORE_ADJ_MIN)
         this.oomKill(t, kind, at, group);
+    return false;
+  }
+
+  /** Before a kill: eject an attached policy that keeps reclaimable pages from the fallback. */
+  private ejectStarver(scope: Memcg | null, current: Task | null): boolean {
+    if (!this.fallback) return false;
+    const node = this.machine.nodes[current?.node ?? 0].zone;
+    const shortfall = scope === null ? node.min + 1 - node.free : scope.usage + 1 - scope.max;
+    const s = policyInTheWay(
+      this.machine.frames,
+      this.ctxs,
+      (lv) => scope === null || scope.isAncestorOf(lv.memcg),
+      (lv) => this.canReclaimAnon(lv, this.directSc),
+      shortfall,
+    );
+    if (s === null) return false;
+    this.watchdog.reject(
+      s.ctx,
+      'shrink',
+      'stall',
+      `OOM (${scope === null ? 'global' : `memcg ${scope.path}`}) with ${s.pages} pages the fallback can reclaim`,
+      'starved reclaim',
+    );
+    return true;
   }
 
   /** `__oom_kill_process`: kill `victim`, count it, record it. */

@@ -265,13 +265,17 @@ export class Watchdog {
   }
 
   /** A hook returned something the core cannot accept. */
-  reject(ctx: LruvecCtx, hook: HookName, kind: PolicyExit['kind'], message: string): void {
-    const reason =
-      kind === 'invalid'
-        ? 'invalid result'
-        : kind === 'stall'
-          ? 'no progress under pressure'
-          : 'invariant broken';
+  reject(
+    ctx: LruvecCtx,
+    hook: HookName,
+    kind: PolicyExit['kind'],
+    message: string,
+    reason = kind === 'invalid'
+      ? 'invalid result'
+      : kind === 'stall'
+        ? 'no progress under pressure'
+        : 'invariant broken',
+  ): void {
     this.fail(ctx.slot, kind, hook, reason, message);
   }
 
