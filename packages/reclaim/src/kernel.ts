@@ -83,7 +83,16 @@ import type {
   ShadowInfo,
   ShrinkListResult,
 } from './ops.js';
-import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
+import {
+  badLruSizes,
+  badPayload,
+  badScanControl,
+  badTag,
+  defaultHooks,
+  duplicatePfn,
+  LruvecCtx,
+  type PolicySlot,
+} from './policy-host.js';
 import { calculateProtection } from './protection.js';
 import { Psi } from './psi.js';
 import { READ_DONE_TAG, READAHEAD_PAGES } from './readahead.js';
@@ -275,6 +284,7 @@ export class Kernel implements ReclaimCore {
     this.watchdog = new Watchdog(options.watchdog);
     this.watchdog.eject = (slot, exit) => this.ejectSlot(slot, exit);
     this.watchdog.recover = (slot) => this.recoverStrays(slot);
+    if (options.checkInvariants) this.watchdog.watchCounters(this.world.counters.v);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
     const attachments = Array.isArray(options.policy)
@@ -1151,6 +1161,7 @@ export class Kernel implements ReclaimCore {
   hookClose(slot: PolicySlot): void {
     const wd = this.watchdog;
     wd.depth = 0;
+    if (wd.budgeted && this.world.lists.stepLimit !== wd.options.stepBudget) wd.budgetTampered(slot);
     this.world.lists.stepLimit = Number.POSITIVE_INFINITY;
     if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
   }
@@ -1460,6 +1471,7 @@ export class Kernel implements ReclaimCore {
         payload = 0;
       }
       this.hookClose(slot);
+      if (payload >>> 0 !== payload) payload = this.rejectPayload(ctx, payload);
     }
     const shadowLv =
       ops.shadowScope === 'target' ? this.world.lruvec(sc.target ?? this.machine.rootMemcg, lv.node) : lv;
@@ -1660,7 +1672,9 @@ export class Kernel implements ReclaimCore {
           () => ops.age!(ctx, sc),
           () => undefined,
         );
-        if (r === 'oom') {
+        const bad = ctx.slot.ops === ops ? badTag('age', r) : null;
+        if (bad !== null) this.watchdog.reject(ctx, 'age', 'invalid', bad);
+        else if (r === 'oom') {
           this.oom('min_ttl', null, null);
         }
       }
@@ -1943,7 +1957,8 @@ export class Kernel implements ReclaimCore {
       this.isoLogging = true;
       this.isoLogLen = 0;
       let ejected = false;
-      this.watchdog.guard(
+      const goal = sc.nrToReclaim;
+      const r = this.watchdog.guard(
         ctx,
         'shrink',
         () => ops.shrink!(ctx, sc),
@@ -1952,6 +1967,17 @@ export class Kernel implements ReclaimCore {
           return undefined;
         },
       );
+      if (!ejected) {
+        const bad = badTag('shrink', r) ?? badScanControl(goal, sc);
+        if (bad !== null) {
+          this.watchdog.reject(ctx, 'shrink', 'invalid', bad);
+          // Put right what it did to scan control; the fallback goes on with the same goal.
+          sc.nrToReclaim = goal;
+          if (!(sc.priority >= 0 && sc.priority <= DEF_PRIORITY)) sc.priority = 0;
+          sc.priority = Math.trunc(sc.priority);
+          ejected = true;
+        }
+      }
       this.isoLogging = false;
       const isolatedAny = this.isoLogLen > 0;
       this.restoreIsolated(ctx);
@@ -2043,6 +2069,11 @@ export class Kernel implements ReclaimCore {
           n = 0;
           break;
         }
+      }
+      const dup = n > 1 ? duplicatePfn(buf, n, this.candidateMark()) : -1;
+      if (dup >= 0) {
+        this.watchdog.reject(ctx, 'evictCandidates', 'invalid', `proposed pfn ${dup} twice in one batch`);
+        n = 0;
       }
     }
     const activeCtx = this.ctxs[ctx.lruvec.id];
@@ -2258,6 +2289,11 @@ export class Kernel implements ReclaimCore {
     if (ops.lruSizes) {
       // Ejected: the fallback reports the sizes.
       if (this.watchdog.call(ctx, 'lruSizes', ops.lruSizes, out, undefined, undefined) === HOOK_FAILED) {
+        return this.lruSizes(lv);
+      }
+      const bad = badLruSizes(out, this.machine.frames.count);
+      if (bad !== null) {
+        this.watchdog.reject(ctx, 'lruSizes', 'invalid', bad);
         return this.lruSizes(lv);
       }
     } else defaultHooks.lruSizes(ctx, out);
@@ -2485,7 +2521,7 @@ export class Kernel implements ReclaimCore {
     let payload = 0;
     if (ops.evicted) {
       const p = this.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
-      payload = p === HOOK_FAILED ? 0 : p;
+      payload = p === HOOK_FAILED ? 0 : p >>> 0 === p ? p : this.rejectPayload(ctx, p);
     }
     const lv =
       ops.shadowScope === 'target'
@@ -2841,6 +2877,20 @@ export class Kernel implements ReclaimCore {
       if (t.alive && group.isAncestorOf(t.memcg) && t.oomScoreAdj !== OOM_SCORE_ADJ_MIN)
         this.oomKill(t, kind, at, group);
     return false;
+  }
+
+  /** `evicted` handed back no valid payload: eject its policy, store no shadow. */
+  private rejectPayload(ctx: LruvecCtx, p: unknown): number {
+    this.watchdog.reject(ctx, 'evicted', 'invalid', badPayload(p) as string);
+    return 0;
+  }
+
+  private candidateMarks: Uint8Array | null = null;
+
+  /** One byte per frame for `duplicatePfn`, made on first use. */
+  private candidateMark(): Uint8Array {
+    if (this.candidateMarks === null) this.candidateMarks = new Uint8Array(this.machine.frames.count);
+    return this.candidateMarks;
   }
 
   /** Before a kill: eject an attached policy that keeps reclaimable pages from the fallback. */
