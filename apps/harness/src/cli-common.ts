@@ -1,4 +1,9 @@
-import { loadScenarioFile, type Scenario, validateScenario } from '@reclaim-lab/harness';
+import {
+  checkScenarioWorkload,
+  loadScenarioFile,
+  type Scenario,
+  validateScenario,
+} from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 
 export function collect(value: string, previous: string[]): string[] {
@@ -86,15 +91,15 @@ export function buildScenario(
       machine.footprintShare = (number('--memory-pages', pct[1]) as number) / 100;
       delete machine.memoryPages;
     } else {
-      machine.memoryPages = number('--memory-pages', flags.memoryPages);
+      machine.memoryPages = integer('--memory-pages', flags.memoryPages, 1, 64 * 1024 * 1024);
       delete machine.footprintShare;
     }
   }
   if (flags.swap !== undefined) machine.swap = flags.swap;
   if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
   if (flags.disk !== undefined) machine.disk = flags.disk;
-  if (flags.swappiness !== undefined) machine.swappiness = number('--swappiness', flags.swappiness);
-  if (flags.nodes !== undefined) machine.nodes = number('--nodes', flags.nodes);
+  if (flags.swappiness !== undefined) machine.swappiness = integer('--swappiness', flags.swappiness, 0, 200);
+  if (flags.nodes !== undefined) machine.nodes = integer('--nodes', flags.nodes, 1, 64);
   const fields: Record<string, unknown> = { ...base, machine };
   if (workload !== undefined) fields.workload = workload;
   if (fields.workload === undefined)
@@ -103,11 +108,27 @@ export function buildScenario(
     );
   if (policy !== undefined) fields.policy = policy;
   if (flags.mode !== undefined) fields.mode = flags.mode;
-  if (flags.seed !== undefined) fields.seed = number('--seed', flags.seed);
+  if (flags.seed !== undefined) fields.seed = integer('--seed', flags.seed, 0, 2 ** 32 - 1);
   if (flags.param.length)
     fields.params = {
       ...((base.params as Record<string, unknown>) ?? {}),
       ...typedParams(pairs(flags.param, '--param')),
     };
-  return validateScenario(fields, flags.scenario ?? 'options');
+  const scenario = validateScenario(fields, flags.scenario ?? 'options');
+  checkScenarioWorkload(scenario, flags.scenario ?? 'options');
+  return scenario;
+}
+
+/** An integer flag within a range: `--seeds: must be an integer 1..1000, got 0`. */
+export function integer(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag}: must be an integer ${min}..${max}, got ${JSON.stringify(text)}`);
+  return n;
 }

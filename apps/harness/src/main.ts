@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { RunResult } from '@reclaim-lab/reclaim';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
+import { oneLine } from './bad-input.js';
 import { registerAblate } from './commands/ablate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerList } from './commands/list.js';
@@ -10,27 +13,34 @@ import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrace } from './commands/trace.js';
 
-/** One file per command under commands/; this file only wires them up. */
-const program = new Command('reclaim-lab')
-  .description('Simulate Linux memory reclaim: one reclaim path, pluggable policies, agreed workloads.')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(pc.red(str)) });
+/** One file per command under commands/; this file only wires them up. A fresh program per call, so tests can run it in-process. */
+export function createProgram(): Command {
+  const program = new Command('reclaim-lab')
+    .description('Simulate Linux memory reclaim: one reclaim path, pluggable policies, agreed workloads.')
+    // Commander's own errors (unknown flag, missing value) are thrown, not printed with the whole help.
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, outputError: () => {} });
+  registerRun(program);
+  registerCompare(program);
+  registerList(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerAblate(program);
+  registerTrace(program);
+  for (const c of program.commands)
+    c.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
+  return program;
+}
 
-registerRun(program);
-registerCompare(program);
-registerList(program);
-registerSweep(program);
-registerMerge(program);
-registerAblate(program);
-registerTrace(program);
-
+/** Run the command line; bad input is one line on stderr and exit code 2, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program.parseAsync(argv);
+    await createProgram().parseAsync(argv);
     return 0;
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`reclaim-lab: error: ${msg}\n`);
+    // --help and --version end through the same path, successfully.
+    if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    process.stderr.write(pc.red(`reclaim-lab: error: ${oneLine(e)}\n`));
     if (process.env.RECLAIM_LAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 2;
   }
@@ -38,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
 
 export type { RunResult };
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const invoked =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invoked) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -15,6 +15,7 @@ export {
   runIdealRequests,
   runIdealTrace,
 } from './ideal.js';
+export { editDistance, INPUT_LIMITS, InputError, nearest, readInputFile, unknownKey } from './input.js';
 export {
   createPolicy,
   defaultPolicy,
@@ -43,6 +44,7 @@ export {
   scenarioWorkload,
 } from './runner.js';
 export {
+  checkScenarioWorkload,
   latencyBudgetNs,
   loadScenarioFile,
   parseMachine,

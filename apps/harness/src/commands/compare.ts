@@ -11,7 +11,14 @@ import {
   writeReports,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
-import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
+import {
+  buildScenario,
+  integer,
+  type MachineFlags,
+  machineOptions,
+  number,
+  UsageError,
+} from '../cli-common.js';
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
@@ -45,7 +52,7 @@ async function doCompare(opts: CompareFlags): Promise<void> {
   if (workloads.length === 0) throw new UsageError('compare needs --workload ID[,ID...] or --trace FILE');
   await loadPolicySpecs(policies);
   const scenario = buildScenario(opts, workloads[0] as string | Record<string, unknown>, policies[0]);
-  const seeds = number('--seeds', opts.seeds) ?? 3;
+  const seeds = integer('--seeds', opts.seeds, 1, 1000) ?? 3;
   const tty = process.stderr.isTTY === true;
   const started = process.hrtime.bigint();
   const { comparison } = await runComparisonParallel(

@@ -1,4 +1,10 @@
-import { loadPolicySpecs, parsePolicySpec, runScenario, scenarioPolicySpecs } from '@reclaim-lab/harness';
+import {
+  loadPolicySpecs,
+  parsePolicySpec,
+  parseTraceFormat,
+  runScenario,
+  scenarioPolicySpecs,
+} from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import {
   buildScenario,
@@ -55,6 +61,13 @@ export function registerRun(program: Command): void {
         throw new UsageError('give --workload or --trace, not both');
       if (opts.trace === undefined && opts.traceFormat !== undefined)
         throw new UsageError('--trace-format needs --trace');
+      if (opts.traceFormat !== undefined) {
+        try {
+          parseTraceFormat(opts.traceFormat);
+        } catch (e) {
+          throw new UsageError(`--trace-format: ${(e as Error).message}`);
+        }
+      }
       if (opts.trace === undefined && opts.traceParams !== undefined)
         throw new UsageError('--trace-params needs --trace');
       const workload =
