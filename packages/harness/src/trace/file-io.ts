@@ -253,7 +253,19 @@ export class OutputFile {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
-    renameSync(this.tmpPath, this.path);
+    try {
+      renameSync(this.tmpPath, this.path);
+    } catch (e) {
+      // The destination cannot take it (a directory, gone read-only): leave no temporary file behind.
+      try {
+        unlinkSync(this.tmpPath);
+      } catch {
+        // Already gone.
+      }
+      throw new Error(
+        `${this.path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
   }
 
   abort(): void {
