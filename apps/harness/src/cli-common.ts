@@ -69,6 +69,9 @@ export interface MachineFlags {
 }
 
 export function machineOptions(cmd: Command): Command {
+  // `real` has a --kernel of its own (the kernel package to boot), whose version rules it follows.
+  if (!cmd.options.some((o) => o.long === '--kernel'))
+    cmd.option('--kernel <version>', 'follow the rules of kernel 6.1 | 6.6 | 6.12 | 6.14 (default: 6.14)');
   return cmd
     .option('--memory <size>', 'machine memory, e.g. 256MiB, 2GiB (default: 256MiB)')
     .option(
@@ -86,7 +89,6 @@ export function machineOptions(cmd: Command): Command {
       [],
     )
     .option('--nodes <n>', 'NUMA nodes to split memory over (default: 1)')
-    .option('--kernel <version>', 'follow the rules of kernel 6.1 | 6.6 | 6.12 | 6.14 (default: 6.14)')
     .addOption(
       new Option('--mode <mode>', 'kernel (faithful) or ideal (policy alone) (default: kernel)').choices([
         'kernel',

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { runScenario, validateScenario } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadPlotting,
+  PHASE_COLUMNS,
+  phaseRows,
+  renderHtml,
+  renderMarkdown,
+  runComparison,
+  runRows,
+  runScenario,
+  scenarioFrom,
+  validateScenario,
+} from '../src/index.js';
 
 /**
  * What a kernel developer reads off a real machine: /proc/vmstat at each
@@ -85,5 +96,52 @@ describe('per-memcg memory.stat and memory.events', () => {
     expect(root!.stat.pgfault).toBe(r.counters.pgfault);
     expect(root!.events.max).toBe(lab!.events.max);
     expect(root!.eventsLocal.max).toBe(0);
+  });
+});
+
+describe('per-phase rows in the tidy CSV', () => {
+  it('each (phase, metric) occurs once, phases named TASK:PHASE', () => {
+    const r = runScenario(
+      validateScenario({
+        machine: { memory: '16MiB', swap: '16MiB' },
+        workload: { id: 'phase-shift' },
+        policy: 'lru',
+        seed: 1,
+      }),
+    );
+    const rows = runRows(r, 'lru', 'phase-shift').filter((x) => x.phase !== 'all');
+    expect(rows.length).toBeGreaterThan(0);
+    const keys = rows.map((x) => `${x.phase}|${x.metric}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const task = r.tasks[0].name;
+    for (const x of rows) expect(x.phase.startsWith(`${task}:`)).toBe(true);
+    const faults = rows.filter((x) => x.metric === 'pgfault').reduce((s, x) => s + x.value, 0);
+    expect(faults).toBeGreaterThan(0);
+    expect(faults).toBeLessThanOrEqual(r.counters.pgfault);
+  });
+});
+
+describe('per-phase tables in the reports', () => {
+  beforeAll(loadPlotting);
+  it('Markdown and HTML show, per workload, a row per configuration and phase, the return to A refaulting', () => {
+    const { comparison } = runComparison({
+      policies: ['lru', 'mglru'],
+      workloads: ['phase-shift'],
+      seeds: 2,
+      base: scenarioFrom({
+        machine: { memory: '16MiB', swap: '16MiB' },
+        workload: 'phase-shift',
+        policy: 'lru',
+      }),
+    });
+    const rows = phaseRows(comparison, 'phase-shift');
+    expect(new Set(rows.map((r) => r.configuration))).toEqual(new Set(['lru', 'mglru']));
+    for (const r of rows) expect(r.runs).toBe(2);
+    const lruRows = rows.filter((r) => r.configuration === 'lru');
+    expect(lruRows[lruRows.length - 1].refaults).toBeGreaterThan(0);
+    const md = renderMarkdown(comparison);
+    expect(md).toContain('Per phase');
+    expect(md).toContain(`| ${PHASE_COLUMNS.join(' | ')} |`);
+    expect(renderHtml(comparison)).toContain('phase-shift: per phase');
   });
 });

@@ -61,7 +61,8 @@ export function registerReal(program: Command): void {
     const maxMinutes = number('--max-minutes', opts.maxMinutes) as number;
     if (!(maxMinutes > 0))
       throw new UsageError(`--max-minutes: expected a positive number, got ${opts.maxMinutes}`);
-    const scenario = buildScenario(opts, opts.workload, undefined);
+    // --kernel here names the package to boot, not machine.kernel's rules.
+    const scenario = buildScenario({ ...opts, kernel: undefined }, opts.workload, undefined);
     const report = await runReal(scenario, {
       kernel: opts.kernel,
       policies: policies as RealPolicy[],

@@ -96,10 +96,18 @@ export function runRows(r: RunResult, configuration: string, workload: string): 
   }
   // Added by later result versions: per-phase results and per-memcg statistics.
   const extra = r as unknown as { phases?: unknown; memcgs?: unknown };
-  for (const [phase, p] of named(extra.phases)) {
+  // A phase is TASK:PHASE (one row set per task), and #N tells a repeated phase's runs apart.
+  const runs = new Map<string, number>();
+  for (const [name, p] of named(extra.phases)) {
+    const task = (p as { task?: unknown }).task;
+    let phase = typeof task === 'string' ? `${task}:${name}` : name;
+    const n = (runs.get(phase) ?? 0) + 1;
+    runs.set(phase, n);
+    if (n > 1) phase = `${phase}#${n}`;
     const leaves: [string, number][] = [];
     numericLeaves(p, '', leaves);
-    for (const [k, v] of leaves) if (k !== 'index') push(phase, k.replace(/^(counters|metrics)\./, ''), v);
+    for (const [k, v] of leaves)
+      if (k !== 'index') push(phase, k.replace(/^(counters|metrics|vmstat)\./, ''), v);
   }
   for (const [path, m] of named(extra.memcgs)) {
     const leaves: [string, number][] = [];

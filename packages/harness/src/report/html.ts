@@ -1,6 +1,7 @@
 import type { Comparison } from '../stats/index.js';
 import { formatLevel, formatPolicyScore } from './format.js';
 import { perWorkloadScore, renderMarkdown } from './markdown.js';
+import { PHASE_COLUMNS, phaseCells, phaseRows } from './phases.js';
 import { allPlots, type RenderedPlot, slug } from './plots.js';
 import { columnTitle, legend, seedsText, type TableOptions, workloadTable } from './table.js';
 
@@ -145,6 +146,26 @@ ${body}
  * A self-contained HTML report: title, scenario description, scores, tables
  * and server-rendered SVG plots, with no scripts and no external resources.
  */
+/** A workload's per-phase table (nothing when its runs have no phases). */
+function phaseSection(c: Comparison, workload: string): string {
+  const rows = phaseRows(c, workload);
+  if (rows.length === 0) return '';
+  const head = PHASE_COLUMNS.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr>${phaseCells(r)
+          .map((x) => `<td>${escapeHtml(x)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  return `<section class="phases"><h3>${escapeHtml(workload)}: per phase</h3>
+<p class="meta">Means over seeds; vmstat changes between each phase's boundaries.</p>
+<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table></div></section>`;
+}
+
 export function renderHtml(c: Comparison, options: TableOptions = {}): string {
   const ideal = isIdealComparison(c);
   const plots = allPlots(c);
@@ -189,7 +210,7 @@ ${scoreRows}
 ${caveats}
 ${summaryPlots.map(figure).join('\n')}
 </section>
-${ideal ? idealTable(c) : workloads.map((w) => workloadSection(c, w, plots.perWorkload.get(w) ?? [], options)).join('\n')}
+${ideal ? idealTable(c) : workloads.map((w) => workloadSection(c, w, plots.perWorkload.get(w) ?? [], options) + phaseSection(c, w)).join('\n')}
 <section id="markdown"><h2>Markdown for a cover letter</h2>
 <pre>${escapeHtml(ideal ? idealMarkdown(c) : renderMarkdown(c, options))}</pre>
 </section>

@@ -20,6 +20,7 @@ export {
 export { escapeHtml, renderHtml } from './html.js';
 export { buildJsonReport, JSON_SCHEMA, renderJson } from './json.js';
 export { markdownTable, renderMarkdown } from './markdown.js';
+export { PHASE_COLUMNS, type PhaseRow, phaseCells, phaseRows } from './phases.js';
 export type { RenderedPlot } from './plots.js';
 export {
   allPlots,

@@ -1,5 +1,6 @@
 import type { Comparison } from '../stats/index.js';
 import { formatLevel, formatPolicyScore, formatScore, SEMANTICS_MARK } from './format.js';
+import { PHASE_COLUMNS, phaseCells, phaseRows } from './phases.js';
 import { columnTitle, legend, seedsText, type TableOptions, workloadTable } from './table.js';
 
 function escapeCell(s: string): string {
@@ -55,6 +56,14 @@ export function renderMarkdown(c: Comparison, options: TableOptions = {}): strin
     out.push(markdownTable(header, rows));
     if (t.omittedZero.length > 0)
       out.push('', `Zero for every configuration (omitted): ${t.omittedZero.join(', ')}.`);
+    const phases = phaseRows(c, w.workload);
+    if (phases.length > 0)
+      out.push(
+        '',
+        `Per phase (means over seeds; vmstat changes between the phase's boundaries):`,
+        '',
+        markdownTable(PHASE_COLUMNS, phases.map(phaseCells)),
+      );
   }
 
   out.push('', `### Overall score`, '', `${c.score.description}.`, '');
