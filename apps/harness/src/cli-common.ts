@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  checkScenarioWorkload,
   loadScenarioFile,
   parseSysctlArg,
   type Scenario,
@@ -127,7 +128,7 @@ export function buildScenario(
       machine.footprintShare = (number('--memory-pages', pct[1]) as number) / 100;
       delete machine.memoryPages;
     } else {
-      machine.memoryPages = number('--memory-pages', flags.memoryPages);
+      machine.memoryPages = integer('--memory-pages', flags.memoryPages, 1, 64 * 1024 * 1024);
       delete machine.footprintShare;
     }
   }
@@ -135,7 +136,7 @@ export function buildScenario(
   if (flags.swapDevice !== undefined) machine.swapDevice = flags.swapDevice;
   if (flags.disk !== undefined) machine.disk = flags.disk;
   if (flags.swappiness !== undefined) {
-    machine.swappiness = number('--swappiness', flags.swappiness);
+    machine.swappiness = integer('--swappiness', flags.swappiness, 0, 200);
     delete machine['vm.swappiness'];
   }
   for (const text of flags.sysctl ?? []) {
@@ -144,7 +145,7 @@ export function buildScenario(
     delete machine[name];
     machine[sysctlFieldOf(name)] = value;
   }
-  if (flags.nodes !== undefined) machine.nodes = number('--nodes', flags.nodes);
+  if (flags.nodes !== undefined) machine.nodes = integer('--nodes', flags.nodes, 1, 64);
   if (flags.kernel !== undefined) machine.kernel = flags.kernel;
   const fields: Record<string, unknown> = { ...base, machine };
   if (workload !== undefined) fields.workload = workload;
@@ -154,11 +155,27 @@ export function buildScenario(
     );
   if (policy !== undefined) fields.policy = policy;
   if (flags.mode !== undefined) fields.mode = flags.mode;
-  if (flags.seed !== undefined) fields.seed = number('--seed', flags.seed);
+  if (flags.seed !== undefined) fields.seed = integer('--seed', flags.seed, 0, 2 ** 32 - 1);
   if (flags.param.length)
     fields.params = {
       ...((base.params as Record<string, unknown>) ?? {}),
       ...typedParams(pairs(flags.param, '--param')),
     };
-  return validateScenario(fields, flags.scenario ?? 'options');
+  const scenario = validateScenario(fields, flags.scenario ?? 'options');
+  checkScenarioWorkload(scenario, flags.scenario ?? 'options');
+  return scenario;
+}
+
+/** An integer flag within a range: `--seeds: must be an integer 1..1000, got 0`. */
+export function integer(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag}: must be an integer ${min}..${max}, got ${JSON.stringify(text)}`);
+  return n;
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { useTypeScriptTransform } from '@reclaim-lab/harness';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
+import { oneLine } from './bad-input.js';
 import { colorEnabled, UsageError, VERSION } from './cli-common.js';
 import { registerAblate } from './commands/ablate.js';
 import { registerCompare } from './commands/compare.js';
@@ -40,15 +43,15 @@ export function exitCodeOf(e: unknown): number {
   return e instanceof Error && INPUT_ERRORS.has(e.constructor.name) ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-/** One file per command under commands/; this file only wires them up. */
-function buildProgram(): Command {
-  const red = pc.createColors(colorEnabled(process.stderr)).red;
+/**
+ * One file per command under commands/; this file only wires them up. A
+ * fresh program per call, so tests can run it in-process.
+ */
+export function createProgram(): Command {
   const program = new Command('reclaim-lab')
     .description('Simulate Linux memory reclaim: one reclaim path, pluggable policies, agreed workloads.')
     .version(VERSION, '-V, --version', 'print the version and exit')
-    .showHelpAfterError()
-    .configureHelp({ showGlobalOptions: true })
-    .configureOutput({ outputError: (str, write) => write(red(str)) });
+    .configureHelp({ showGlobalOptions: true });
   registerRun(program);
   registerCompare(program);
   registerList(program);
@@ -58,9 +61,10 @@ function buildProgram(): Command {
   registerTrace(program);
   registerMrc(program);
   registerReal(program);
-  // Commander's own usage errors (unknown option, missing argument) throw instead of exiting 1.
+  // Commander's own usage errors (unknown option, missing argument) throw
+  // instead of exiting, and are printed by `main` as one line, not with the help.
   const override = (c: Command) => {
-    c.exitOverride();
+    c.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
     for (const sub of c.commands) override(sub);
   };
   override(program);
@@ -70,24 +74,27 @@ function buildProgram(): Command {
 // A policy written in TypeScript loads under the built CLI too: esbuild strips its types.
 useTypeScriptTransform(import.meta.resolve('esbuild'));
 
+/** Run the command line; bad input is one line on stderr and exit code 2, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await createProgram().parseAsync(argv);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // Help and --version end here too, with status 0; the message is already printed.
-      return e.exitCode === 0 ? 0 : EXIT_USAGE;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`reclaim-lab: error: ${msg}\n`);
+    // --help and --version end through the same path, successfully.
+    if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    const red = pc.createColors(colorEnabled(process.stderr)).red;
+    process.stderr.write(red(`reclaim-lab: error: ${oneLine(e)}\n`));
     if (process.env.RECLAIM_LAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return exitCodeOf(e);
+    return e instanceof CommanderError ? EXIT_USAGE : exitCodeOf(e);
   }
 }
 
 export type { RunResult };
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const invoked =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invoked) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

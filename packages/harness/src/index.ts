@@ -15,6 +15,7 @@ export {
   runIdealRequests,
   runIdealTrace,
 } from './ideal.js';
+export { editDistance, INPUT_LIMITS, InputError, nearest, readInputFile, unknownKey } from './input.js';
 export {
   type MrcOptions,
   type MrcResult,
@@ -52,6 +53,7 @@ export {
   scenarioWorkload,
 } from './runner.js';
 export {
+  checkScenarioWorkload,
   latencyBudgetNs,
   loadScenarioFile,
   parseMachine,

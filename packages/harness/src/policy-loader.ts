@@ -27,6 +27,7 @@ import {
   type ReclaimOps,
   validatePolicy,
 } from '@reclaim-lab/reclaim';
+import { nearest } from './input.js';
 import {
   describeOption,
   getPolicyFactory,
@@ -151,11 +152,13 @@ async function importModule(ref: string): Promise<Record<string, unknown>> {
       throw new PolicyLoadError(`policy module ${ref}: failed to load: ${message(e)}`);
     }
   }
+  const names = listPolicies().map((p) => p.name);
+  const near = nearest(ref, names);
   const unknown = () =>
     new PolicyLoadError(
-      `unknown policy "${ref}"; allowed: ${listPolicies()
-        .map((p) => p.name)
-        .join(', ')}, a policy module path (./my-policy.ts) or an installed package name`,
+      near !== null
+        ? `unknown policy "${ref}"; did you mean "${near}"? (all: reclaim-lab list)`
+        : `unknown policy "${ref}"; allowed: ${names.join(', ')}, a policy module path (./my-policy.ts) or an installed package name`,
     );
   if (!PACKAGE_NAME.test(ref)) throw unknown();
   try {
@@ -272,7 +275,15 @@ function toFactory(ref: string, value: unknown): PolicyFactory {
 export async function loadPolicyModule(ref: string): Promise<PolicyFactory> {
   if (isLoadedPolicy(ref)) return getPolicyFactory(ref);
   const mod = await importModule(ref);
-  const factory = toFactory(ref, pickExport(ref, mod));
+  let factory: PolicyFactory;
+  try {
+    factory = toFactory(ref, pickExport(ref, mod));
+  } catch (e) {
+    // Name the file as well as the policy: the user gave a path.
+    if (e instanceof PolicyLoadError && !e.message.startsWith('policy module '))
+      throw new PolicyLoadError(`policy module ${ref}: ${e.message}`);
+    throw e;
+  }
   registerLoadedPolicy(ref, factory);
   return factory;
 }

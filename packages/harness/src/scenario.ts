@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   bytesToPages,
   type CostModel,
@@ -14,9 +13,10 @@ import {
   parseKernelVersion,
 } from '@reclaim-lab/hw-model';
 import * as v from 'valibot';
-import { parse as parseYaml } from 'yaml';
+import { describeIssue, readInputFile, unknownKey } from './input.js';
 import { renameSysctls } from './sysctl.js';
 import { TRACE_FORMATS } from './trace/trace-chunk.js';
+import { getWorkload, WorkloadSpecError } from './workload/index.js';
 
 /** Trace format names a scenario may give (libCacheSim's `oracleGeneral` spelling too). */
 const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FORMATS];
@@ -27,6 +27,9 @@ const TRACE_FORMAT_NAMES: [string, ...string[]] = ['oracleGeneral', ...TRACE_FOR
  * error names the field, the value and what is allowed.
  */
 export class ScenarioError extends Error {}
+
+/** The largest seed: the generators take 32 bits. */
+export const MAX_SEED = 2 ** 32 - 1;
 
 const size = v.union([v.string(), v.pipe(v.number(), v.minValue(0))]);
 const devices = Object.keys(DEVICE_PRESETS) as [string, ...string[]];
@@ -122,6 +125,10 @@ const ScenarioSchema = v.strictObject({
     v.pipe(
       v.record(v.string(), v.unknown()),
       v.check(
+        (w) => !('id' in w) || 'tasks' in w,
+        'a preset reference takes id and params only (an inline workload has tasks)',
+      ),
+      v.check(
         (w) => !('trace' in w),
         `a trace workload takes trace (a path), format (${TRACE_FORMAT_NAMES.join(' | ')}), kind (file-fd | anon), params (libcachesim-csv reader params) and requests (replay the first N)`,
       ),
@@ -129,7 +136,8 @@ const ScenarioSchema = v.strictObject({
   ]),
   params: v.optional(v.record(v.string(), v.unknown()), {}),
   policy: v.optional(v.union([v.string(), v.array(v.string()), v.array(PolicyAttachSchema)]), 'lru'),
-  seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
+  // Seeds are 32-bit: a larger one would alias a smaller one in the generators.
+  seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SEED)), 1),
   seeds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 1),
   latencyBudgetMs: v.optional(v.pipe(v.number(), v.minValue(0)), 10),
   untilMs: v.optional(v.pipe(v.number(), v.minValue(0))),
@@ -143,21 +151,78 @@ function describe(value: unknown): string {
   return s === undefined ? String(value) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/**
+ * A preset workload's id and parameters are checked here, where the file
+ * (or the flag) can be named, rather than when the run builds the workload.
+ */
+export function checkScenarioWorkload(s: Scenario, source: string): void {
+  const w = s.workload;
+  let id: string;
+  let params: Record<string, unknown>;
+  if (typeof w === 'string') {
+    id = w;
+    params = s.params;
+  } else if ('id' in w && typeof w.id === 'string' && !('tasks' in w)) {
+    id = w.id;
+    params = { ...s.params, ...((w as { params?: Record<string, unknown> }).params ?? {}) };
+  } else return;
+  try {
+    getWorkload(id, params);
+  } catch (e) {
+    if (!(e instanceof WorkloadSpecError)) throw e;
+    const first = e.message.split('\n')[0].replace(/^id: /, '');
+    const param = /^params\.([\w-]+): (.*)$/.exec(first);
+    if (source === 'options')
+      throw new ScenarioError(param ? `--param ${param[1]}: ${param[2]}` : `--workload: ${first}`);
+    throw new ScenarioError(`${source}: ${param ? first : `workload: ${first}`}`);
+  }
+}
+
+/** Scenario fields as the command line spells them, for errors about flags. */
+const FLAGS: Record<string, string> = {
+  'machine.memory': '--memory',
+  'machine.memoryPages': '--memory-pages',
+  'machine.swap': '--swap',
+  'machine.swapDevice': '--swap-device',
+  'machine.disk': '--disk',
+  'machine.nodes': '--nodes',
+  'machine.swappiness': '--swappiness',
+  mode: '--mode',
+  seed: '--seed',
+};
+
+/** "file: path: problem", or for command-line options "--flag: problem". */
+function withSource(source: string, message: string): string {
+  if (source === 'options') {
+    const m = /^([\w.]+): /.exec(message);
+    if (m !== null && m[1] in FLAGS) return `${FLAGS[m[1]]}: ${message.slice(m[0].length)}`;
+  }
+  return `${source}: ${message}`;
+}
+
 /** Validate a scenario object; throws ScenarioError naming the path of the first bad field. */
 export function validateScenario(input: unknown, source = 'scenario'): Scenario {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ScenarioError(
+      `${source}: (top level): expected a mapping of fields (machine, workload, policy, ...), got ${Array.isArray(input) ? 'a list' : describe(input)}`,
+    );
   const r = v.safeParse(ScenarioSchema, withSysctlNames(input, source));
   if (r.success) {
     // A footprint share waits for the trace's first pass; its other checks are made here.
-    if (r.output.machine.footprintShare === undefined) parseMachine(r.output);
-    else if (r.output.machine.memoryPages !== undefined || !hasTracePath(r.output.workload))
-      parseMachine(r.output);
+    try {
+      if (r.output.machine.footprintShare === undefined) parseMachine(r.output);
+      else if (r.output.machine.memoryPages !== undefined || !hasTracePath(r.output.workload))
+        parseMachine(r.output);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      throw new ScenarioError(withSource(source, e.message));
+    }
     return r.output;
   }
-  const lines = r.issues.slice(0, 5).map((issue) => {
-    const path = (issue.path ?? []).map((p) => String(p.key)).join('.');
-    return `${source}: ${path || '(top level)'}: ${issue.message} (got ${describe(issue.input)})`;
-  });
-  throw new ScenarioError(lines.join('\n'));
+  // One line: the first problem (an unknown key before what it leaves missing), and how many more.
+  const first = r.issues.find((i) => i.type === 'strict_object' && i.input !== undefined) ?? r.issues[0];
+  const more = r.issues.length > 1 ? ` (and ${r.issues.length - 1} more)` : '';
+  throw new ScenarioError(withSource(source, `${describeIssue(ScenarioSchema, first)}${more}`));
 }
 
 /** `vm.*` keys of the machine under their field names (`vm.swappiness` → `swappiness`). */
@@ -178,25 +243,24 @@ export function hasTracePath(w: unknown): w is { trace: string } {
 }
 
 export function loadScenarioFile(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new ScenarioError(
-      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
-    );
-  }
-  return validateScenario(data, path);
+  const s = validateScenario(
+    readInputFile(path, (m) => new ScenarioError(m)),
+    path,
+  );
+  checkScenarioWorkload(s, path);
+  return s;
 }
+
+/** The largest memory or swap size: 2^26 pages. */
+const MAX_PAGES = 64 * 1024 * 1024;
 
 function sizeField(field: string, value: string | number): number {
   const bytes = parseBytes(value);
+  // Sizes in units past TiB are well-formed, only too large: say so, as for 1TiB.
+  if (typeof value === 'string' && /^\s*[0-9]+(\.[0-9]+)?\s*[pezy](i?b)?\s*$/i.test(value))
+    throw new ScenarioError(`${field}: at most 256GiB is supported, got ${value}`);
+  if (Number.isFinite(bytes) && bytesToPages(bytes) > MAX_PAGES)
+    throw new ScenarioError(`${field}: at most 256GiB is supported, got ${value}`);
   if (!Number.isFinite(bytes))
     throw new ScenarioError(`${field}: "${value}" is not a size (examples: 256MiB, 1.5G, 4096)`);
   return bytes;
@@ -243,14 +307,18 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
   const cost: CostModel = { ...DEFAULT_COST };
   for (const [k, val] of Object.entries(m.cost ?? {})) {
     if (!(k in DEFAULT_COST))
-      throw new ScenarioError(
-        `machine.cost.${k}: unknown cost; allowed: ${Object.keys(DEFAULT_COST).join(', ')}`,
-      );
+      throw new ScenarioError(`machine.cost.${k}: ${unknownKey(k, Object.keys(DEFAULT_COST))}`);
     (cost as unknown as Record<string, number>)[k] = val;
   }
   const perNode = Math.floor(memPages / m.nodes);
+  if (perNode < 64)
+    throw new ScenarioError(
+      `machine.nodes: ${m.nodes} nodes need at least ${64 * m.nodes} pages (64 a node), got ${memPages} (${typeof got === 'number' ? `${got} pages` : got})`,
+    );
+  // Pages that do not divide evenly go to the first nodes, one each: none is dropped.
+  const nodePages = Array.from({ length: m.nodes }, (_, i) => perNode + (i < memPages % m.nodes ? 1 : 0));
   return defaultMachineConfig(memPages, {
-    nodePages: new Array(m.nodes).fill(perNode),
+    nodePages,
     swapPages,
     swapDevice: DEVICE_PRESETS[m.swapDevice],
     disk: DEVICE_PRESETS[m.disk],

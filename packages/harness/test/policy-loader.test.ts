@@ -234,7 +234,7 @@ describe('every export form, and every refusal, with the reason', () => {
     [
       'requires.mjs',
       `export default { name: 'needy', requires: ['rmap', 'cxl-tiering'] };`,
-      /^policy needy requires cxl-tiering, which this core does not offer; it offers: shrink, evictCandidates, rmap/,
+      /^policy module \S+requires\.mjs: policy needy requires cxl-tiering, which this core does not offer; it offers: shrink, evictCandidates, rmap/,
     ],
     [
       'nothing.mjs',

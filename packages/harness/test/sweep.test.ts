@@ -159,7 +159,7 @@ describe('sweep file errors name the path', () => {
     [
       'an unknown top-level field',
       { workload: 'baseline', policies: ['lru'] },
-      /^f\.yaml: policies: unknown field; allowed at the top level: name, /m,
+      /^f\.yaml: policies: unknown key; did you mean "policy"\?$/m,
     ],
     [
       'an unknown machine field',

@@ -193,12 +193,15 @@ describe('registry', () => {
     ]);
   });
 
-  it('rejects unknown ids and parameters, naming the allowed ones', () => {
+  it('rejects unknown ids and parameters, naming the nearest or the allowed ones', () => {
     expect(() => getWorkload('scan-resistence')).toThrow(
-      /unknown workload "scan-resistence"; allowed: baseline, scan-resistance/,
+      /unknown workload "scan-resistence"; did you mean "scan-resistance"\?/,
     );
     expect(() => getWorkload('scan-resistance', { hotFractoin: 0.5 })).toThrow(
-      'params.hotFractoin: unknown parameter for scan-resistance; allowed: hotFraction, hotVariant, alpha',
+      'params.hotFractoin: unknown parameter for scan-resistance; did you mean "hotFraction"?',
+    );
+    expect(() => getWorkload('scan-resistance', { speed: 0.5 })).toThrow(
+      'params.speed: unknown parameter for scan-resistance; allowed: hotFraction, hotVariant, alpha',
     );
     expect(() => getWorkload('scan-resistance', { hotVariant: 'disk' })).toThrow(
       'params.hotVariant: expected one of anon, mapped, fd, got "disk"',

@@ -30,7 +30,7 @@ import { hookClose, hookOpen } from './policy-access.js';
 import type { LruvecCtx } from './policy-host.js';
 import { isolateFolio, putback } from './reclaim-core.js';
 import type { ScanControl } from './scan-control.js';
-import { decisionOf } from './shrink-folio-list.js';
+import { decisionOf, rejectPayload } from './shrink-folio-list.js';
 import { congestionAndProgress, evictProposed, shrinkNode } from './shrink-node.js';
 import type { Task } from './task.js';
 import { HOOK_FAILED } from './watchdog.js';
@@ -52,7 +52,12 @@ export function allocIdeal(kern: Kernel, task: Task, leanCtx?: LruvecCtx): numbe
       shrinkNode(kern, sc, 0);
     }
     if (node.zone.free === 0) {
-      oom(kern, 'global', null, task);
+      // An ejection instead of a kill: try again under the fallback.
+      while (oom(kern, 'global', null, task)) {
+        sc.resetPass();
+        shrinkNode(kern, sc, 0);
+        if (node.zone.free !== 0) break;
+      }
       if (task.killed || node.zone.free === 0) return -1;
     }
   }
@@ -207,6 +212,7 @@ export function idealShrinkOne(
       payload = 0;
     }
     hookClose(kern, slot);
+    if (payload >>> 0 !== payload) payload = rejectPayload(kern, ctx, payload);
   }
   const shadowLv =
     ops.shadowScope === 'target' ? kern.world.lruvec(sc.target ?? kern.machine.rootMemcg, lv.node) : lv;

@@ -63,6 +63,8 @@ export function checkKernelInvariants(
     }
     if (lists.length(lv.unevictableList) !== lv.nrUnevictable)
       throw new Error(`${where}: unevictable count mismatch on ${lv.memcg.path}`);
+    for (const l of ctx.ownLists) checkLinks(world, l, where);
+    checkLinks(world, lv.unevictableList, where);
   }
   // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
   const swap = machine.swap;
@@ -162,4 +164,35 @@ function checkDirtyCounts(machine: Machine, world: World, where: string): void {
         `${where}: memcg ${m.path} has ${dirty[m.id]} dirty and ${writeback[m.id]} write-back pages, but counts ${m.nrFileDirty} and ${m.nrWriteback}`,
       );
   }
+}
+
+/**
+ * Walk one list's links both ways: each folio's `prev` is the folio before
+ * it, each names this list, the walk ends at the tail within the list's
+ * length. A policy that writes the link arrays itself (a folio its own
+ * predecessor, a loop) is caught here, not by the counts alone.
+ */
+function checkLinks(world: World, list: number, where: string): void {
+  const lists = world.lists;
+  const len = lists.length(list);
+  let n = 0;
+  let before = -1;
+  for (let p = lists.first(list); p !== -1; p = lists.next[p]) {
+    if (++n > len)
+      throw new Error(
+        `${where}: list ${lists.name(list)} links more than its ${len} folios (a cycle at pfn ${p})`,
+      );
+    if (lists.listOf[p] !== list)
+      throw new Error(`${where}: pfn ${p} is linked into list ${lists.name(list)} but belongs to another`);
+    if (lists.prev[p] !== before)
+      throw new Error(
+        `${where}: pfn ${p} on list ${lists.name(list)} has prev ${lists.prev[p]}, not ${before}`,
+      );
+    before = p;
+  }
+  if (n !== len) throw new Error(`${where}: list ${lists.name(list)} links ${n} folios but counts ${len}`);
+  if (lists.last(list) !== before)
+    throw new Error(
+      `${where}: list ${lists.name(list)} ends at pfn ${before} but its tail is ${lists.last(list)}`,
+    );
 }

@@ -164,6 +164,8 @@ export class Kernel implements ReclaimCore {
   readonly isoResult: IsolateResult = { scanned: 0, taken: 0 };
   readonly shrinkResult: ShrinkListResult = { reclaimed: 0, survivors: 0, activated: 0, pageout: 0 };
   readonly evictBuf = new Int32Array(4096);
+  /** One byte per frame for `duplicatePfn`, made on first use (see `candidateMark`). */
+  candidateMarks: Uint8Array | null = null;
   /** Folios of the read `readPages` is assembling, and their file indices (a window plus the demanded page). */
   // A window is at most 2 * READAHEAD_PAGES (POSIX_FADV_SEQUENTIAL doubles ra_pages), plus the demanded page.
   readonly raPfns = new Int32Array(2 * READAHEAD_PAGES + 1);
@@ -233,6 +235,7 @@ export class Kernel implements ReclaimCore {
     this.watchdog = new Watchdog(options.watchdog);
     this.watchdog.eject = (slot, exit) => ejectSlot(this, slot, exit);
     this.watchdog.recover = (slot) => recoverStrays(this, slot);
+    if (options.checkInvariants) this.watchdog.watchCounters(this.world.counters.v);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;
     const attachments = Array.isArray(options.policy)

@@ -12,6 +12,7 @@ import { NS_PER_SEC } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { oom } from './oom-kill.js';
+import { badTag } from './policy-host.js';
 import { DEF_PRIORITY, MAX_RECLAIM_RETRIES, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
 import { shrinkNode, snapshotRefaults } from './shrink-node.js';
 
@@ -91,7 +92,9 @@ export function kswapdStep(kern: Kernel, k: KswapdState): void {
         () => ops.age!(ctx, sc),
         () => undefined,
       );
-      if (r === 'oom') {
+      const bad = ctx.slot.ops === ops ? badTag('age', r) : null;
+      if (bad !== null) kern.watchdog.reject(ctx, 'age', 'invalid', bad);
+      else if (r === 'oom') {
         oom(kern, 'min_ttl', null, null);
       }
     }

@@ -1,14 +1,20 @@
 import type { Memcg } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
-import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, selectOomVictim } from './oom.js';
+import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, policyInTheWay, selectOomVictim } from './oom.js';
 import { endPhase } from './phase-log.js';
+import { canReclaimAnon } from './reclaim-core.js';
 import type { OomKill } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
 
-/** The OOM killer: pick the task with the highest `oom_badness` in scope and kill it. */
-export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, current: Task | null): void {
+/**
+ * The OOM killer: pick the task with the highest `oom_badness` in scope
+ * and kill it. True instead when an attached policy stood in the way and
+ * was ejected (see `policyInTheWay`): the caller retries under the fallback.
+ */
+export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, current: Task | null): boolean {
+  if (kind !== 'min_ttl' && ejectStarver(kern, scope, current)) return true;
   const total = oomTotalPages(
     scope,
     kern.machine.totalPages,
@@ -19,7 +25,7 @@ export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, cu
   if (!victim) {
     // Nothing killable: the allocating task cannot proceed.
     if (current?.alive) victim = current;
-    else return;
+    else return false;
   }
   // `mem_cgroup_get_oom_group`: the highest memcg with memory.oom.group
   // set, from the victim's up to the OOM domain.
@@ -31,12 +37,36 @@ export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, cu
   }
   const at = current ? current.t : kern.now;
   oomKill(kern, victim, kind, at, null);
-  if (group === null) return;
+  if (group === null) return false;
   for (let m: Memcg | null = group; m?.parent; m = m.parent) m.events.oom_group_kill++;
   // `oom_kill_memcg_member`: every other task of the group, but those exempt (oom_score_adj -1000).
   for (const t of kern.tasks)
     if (t.alive && group.isAncestorOf(t.memcg) && t.oomScoreAdj !== OOM_SCORE_ADJ_MIN)
       oomKill(kern, t, kind, at, group);
+  return false;
+}
+
+/** Before a kill: eject an attached policy that keeps reclaimable pages from the fallback. */
+function ejectStarver(kern: Kernel, scope: Memcg | null, current: Task | null): boolean {
+  if (!kern.fallback) return false;
+  const node = kern.machine.nodes[current?.node ?? 0].zone;
+  const shortfall = scope === null ? node.min + 1 - node.free : scope.usage + 1 - scope.max;
+  const s = policyInTheWay(
+    kern.machine.frames,
+    kern.ctxs,
+    (lv) => scope === null || scope.isAncestorOf(lv.memcg),
+    (lv) => canReclaimAnon(kern, lv, kern.directSc),
+    shortfall,
+  );
+  if (s === null) return false;
+  kern.watchdog.reject(
+    s.ctx,
+    'shrink',
+    'stall',
+    `OOM (${scope === null ? 'global' : `memcg ${scope.path}`}) with ${s.pages} pages the fallback can reclaim`,
+    'starved reclaim',
+  );
+  return true;
 }
 
 /** `__oom_kill_process`: kill `victim`, count it, record it. */

@@ -1,4 +1,18 @@
-import type { Memcg } from '@reclaim-lab/hw-model';
+import {
+  type FrameTable,
+  type Memcg,
+  PG_ALLOCATED,
+  PG_DIRTY,
+  PG_ISOLATED,
+  PG_LOCKED,
+  PG_LRU,
+  PG_MLOCKED,
+  PG_SWAPBACKED,
+  PG_UNEVICTABLE,
+  PG_WRITEBACK,
+} from '@reclaim-lab/hw-model';
+import type { Lruvec } from '@reclaim-lab/mechanisms';
+import type { LruvecCtx } from './policy-host.js';
 import type { Task } from './task.js';
 
 /** `OOM_SCORE_ADJ_MIN`: a task at this oom_score_adj is never killed. */
@@ -54,4 +68,87 @@ export function selectOomVictim(
   if (scope === null) for (const t of tasks) consider(t);
   else for (const m of scope.subtree()) for (const t of tasks) if (t.memcg === m) consider(t);
   return victim;
+}
+
+/** A policy standing between reclaim and the OOM killer, and the pages the fallback could free in its stead. */
+export interface Starver {
+  /** One lruvec of the policy's scope, the one holding the most such pages. */
+  ctx: LruvecCtx;
+  /** Pages of the whole scope the fallback could reclaim now. */
+  pages: number;
+}
+
+/** Flags that keep a folio from being reclaimed now by any policy. */
+const PINNED = PG_UNEVICTABLE | PG_MLOCKED | PG_WRITEBACK | PG_LOCKED;
+
+/**
+ * Before an OOM kill (not in the kernel: sched_ext's promise applied to
+ * reclaim): is an attached policy what stands in the way? For each policy
+ * slot still attached in the OOM scope, count the folios of its lruvecs
+ * that the fallback could reclaim now: on an LRU or isolated, neither
+ * pinned (mlocked, unevictable, locked, under writeback) nor a dirty file
+ * folio (which waits for the flusher), and swap-backed only where the
+ * lruvec may swap. If those pages would cover `shortfall` (the pages
+ * between the allocation and success, as `should_reclaim_retry` weighs
+ * reclaimable against the watermark), the slot with the most is returned:
+ * the core ejects it and retries under the fallback, and kills only if
+ * that fails too. Null: kill. A healthy policy reaches OOM only when its
+ * reclaim found nothing freeable, so this finds nothing for it (measured
+ * over the built-in policies and workloads; see docs/containment.md).
+ *
+ * `ctxs` is indexed by lruvec id; `inScope` says which lruvecs the OOM
+ * domain covers; `anonOk` whether a lruvec's swap-backed folios could go
+ * to swap now. One pass over the frames: OOM is rare.
+ */
+export function policyInTheWay(
+  frames: FrameTable,
+  ctxs: readonly (LruvecCtx | undefined)[],
+  inScope: (lv: Lruvec) => boolean,
+  anonOk: (lv: Lruvec) => boolean,
+  shortfall: number,
+): Starver | null {
+  const n = ctxs.length;
+  const eligible = new Uint8Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const ctx = ctxs[i];
+    if (!ctx || ctx.slot.ejected || !inScope(ctx.lruvec)) continue;
+    eligible[i] = anonOk(ctx.lruvec) ? 2 : 1;
+    any = true;
+  }
+  if (!any) return null;
+  const perLruvec = new Float64Array(n);
+  const flags = frames.flags;
+  const owner = frames.lruvec;
+  for (let pfn = 0; pfn < frames.count; pfn++) {
+    const lv = owner[pfn];
+    if (lv < 0 || lv >= n || eligible[lv] === 0) continue;
+    const fl = flags[pfn];
+    if ((fl & PG_ALLOCATED) === 0 || (fl & (PG_LRU | PG_ISOLATED)) === 0 || fl & PINNED) continue;
+    if (fl & PG_SWAPBACKED) {
+      if (eligible[lv] !== 2) continue;
+    } else if (fl & PG_DIRTY) continue;
+    perLruvec[lv]++;
+  }
+  // Sum per slot; the slot with the most reclaimable pages is the one in the way.
+  const perSlot = new Map<LruvecCtx['slot'], { ctx: LruvecCtx; best: number; pages: number }>();
+  for (let i = 0; i < n; i++) {
+    const ctx = ctxs[i];
+    if (!ctx || eligible[i] === 0) continue;
+    const e = perSlot.get(ctx.slot);
+    if (!e) perSlot.set(ctx.slot, { ctx, best: perLruvec[i], pages: perLruvec[i] });
+    else {
+      e.pages += perLruvec[i];
+      if (perLruvec[i] > e.best) {
+        e.best = perLruvec[i];
+        e.ctx = ctx;
+      }
+    }
+  }
+  let found: Starver | null = null;
+  for (const e of perSlot.values()) {
+    if (e.pages >= Math.max(1, shortfall) && (found === null || e.pages > found.pages))
+      found = { ctx: e.ctx, pages: e.pages };
+  }
+  return found;
 }

@@ -34,6 +34,7 @@ export function hookOpen(kern: Kernel, slot: PolicySlot, ops: ReclaimOps<unknown
 export function hookClose(kern: Kernel, slot: PolicySlot): void {
   const wd = kern.watchdog;
   wd.depth = 0;
+  if (wd.budgeted && kern.world.lists.stepLimit !== wd.options.stepBudget) wd.budgetTampered(slot);
   kern.world.lists.stepLimit = Number.POSITIVE_INFINITY;
   if (slot.ops !== wd.calledOps[0]) wd.recoverAt(0, slot);
 }

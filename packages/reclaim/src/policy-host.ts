@@ -1,6 +1,7 @@
 import type { Machine, Memcg, Rng } from '@reclaim-lab/hw-model';
 import { type ListSet, type LruSizes, type Lruvec, VM, type World } from '@reclaim-lab/mechanisms';
 import type { PolicyCtx, ReclaimCore, ReclaimOps } from './ops.js';
+import { DEF_PRIORITY, type ScanControl } from './scan-control.js';
 
 /** A policy attached to a scope: the whole system, a node, or a memcg subtree. */
 export interface PolicySlot {
@@ -99,3 +100,79 @@ export const defaultHooks = {
     return n;
   },
 };
+
+/** A value as a policy's bad result is quoted in an exit record: short, never raw bytes. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'function') return 'a function';
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+/** `evicted` must hand back a shadow payload the cache slot can hold: an integer 0..2^32-1. */
+export function badPayload(p: unknown): string | null {
+  return typeof p === 'number' && p >>> 0 === p
+    ? null
+    : `returned ${describeValue(p)}; a shadow payload is an integer 0..4294967295`;
+}
+
+/** `refault` fills a verdict of two booleans; anything else is refused, not coerced. */
+export function badVerdict(activate: unknown, restore: unknown): string | null {
+  if (typeof activate === 'boolean' && typeof restore === 'boolean') return null;
+  return `set verdict activate=${describeValue(activate)} restore=${describeValue(restore)}; both must be booleans`;
+}
+
+const SIZE_FIELDS = ['activeAnon', 'inactiveAnon', 'activeFile', 'inactiveFile'] as const;
+
+/** `lruSizes` reports page counts: integers from 0 to the pages the machine has. */
+export function badLruSizes(out: LruSizes, maxPages: number): string | null {
+  for (const k of SIZE_FIELDS) {
+    const v: unknown = out[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > maxPages)
+      return `reported ${k} = ${describeValue(v)}; sizes are integers 0..${maxPages}`;
+  }
+  return null;
+}
+
+/** What a hook with a tagged result may return, by hook. */
+export function badTag(hook: 'shrink' | 'age', r: unknown): string | null {
+  const allowed = hook === 'shrink' ? 'rotate' : 'oom';
+  return r === undefined || r === allowed
+    ? null
+    : `returned ${describeValue(r)}; ${hook} returns nothing or '${allowed}'`;
+}
+
+/**
+ * The parts of scan control a hook must leave alone: its goal, and a
+ * priority within DEF_PRIORITY..0 (MGLRU sets its own initial priority; a
+ * policy may, within range). Flags a policy owns (cacheTrimMode,
+ * mayDeactivate, ...) are its to set, as in `prepare_scan_control`.
+ */
+export function badScanControl(nrToReclaim: number, after: ScanControl): string | null {
+  if (after.nrToReclaim !== nrToReclaim)
+    return `changed sc.nrToReclaim from ${nrToReclaim} to ${describeValue(after.nrToReclaim)}`;
+  const p: unknown = after.priority;
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > DEF_PRIORITY)
+    return `set sc.priority to ${describeValue(p)}; priorities are integers 0..${DEF_PRIORITY}`;
+  return null;
+}
+
+/**
+ * A duplicate in `out[0..n)`: the first pfn proposed twice, or -1. `mark`
+ * (one byte per frame, all zero) is left all zero again. Candidates have
+ * been checked to be pfns of the machine first.
+ */
+export function duplicatePfn(out: Int32Array, n: number, mark: Uint8Array): number {
+  let dup = -1;
+  let i = 0;
+  for (; i < n; i++) {
+    if (mark[out[i]]) {
+      dup = out[i];
+      break;
+    }
+    mark[out[i]] = 1;
+  }
+  for (let j = 0; j < i; j++) mark[out[j]] = 0;
+  return dup;
+}

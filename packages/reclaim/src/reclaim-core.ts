@@ -28,7 +28,7 @@ import {
 import type { Kernel } from './kernel.js';
 import { cull, placeOnLru } from './lru-add.js';
 import type { IsolateResult, PutbackOutcome } from './ops.js';
-import { defaultHooks, type LruvecCtx } from './policy-host.js';
+import { badLruSizes, defaultHooks, type LruvecCtx } from './policy-host.js';
 import { MIN_LRU_BATCH, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
 import { HOOK_FAILED } from './watchdog.js';
 
@@ -193,6 +193,11 @@ export function lruSizes(kern: Kernel, lv: Lruvec): LruSizes {
   if (ops.lruSizes) {
     // Ejected: the fallback reports the sizes.
     if (kern.watchdog.call(ctx, 'lruSizes', ops.lruSizes, out, undefined, undefined) === HOOK_FAILED) {
+      return lruSizes(kern, lv);
+    }
+    const bad = badLruSizes(out, kern.machine.frames.count);
+    if (bad !== null) {
+      kern.watchdog.reject(ctx, 'lruSizes', 'invalid', bad);
       return lruSizes(kern, lv);
     }
   } else defaultHooks.lruSizes(ctx, out);

@@ -370,7 +370,12 @@ export function leanMiss(
       shrinkNode(kern, sc, 0);
     }
     if (pfn < 0 && zone.free === 0) {
-      oom(kern, 'global', null, task);
+      // An ejection instead of a kill: try again under the fallback.
+      while (oom(kern, 'global', null, task) && zone.free === 0) {
+        sc.resetPass();
+        shrinkNode(kern, sc, 0);
+        if (zone.free !== 0) break;
+      }
       if (task.killed || zone.free === 0) {
         kern.world.uncharge(memcg.id, 1);
         return;

@@ -24,7 +24,7 @@ import {
 import { packShadow, type RmapResult, VM, type YoungPteVisitor } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import type { Decision, ReclaimOps, ShrinkListResult } from './ops.js';
-import type { LruvecCtx } from './policy-host.js';
+import { badPayload, type LruvecCtx } from './policy-host.js';
 import { referenced } from './reclaim-core.js';
 import type { ScanControl } from './scan-control.js';
 import { HOOK_FAILED } from './watchdog.js';
@@ -244,7 +244,7 @@ export function removeMapping(
   let payload = 0;
   if (ops.evicted) {
     const p = kern.watchdog.call(ctx, 'evicted', ops.evicted, pfn, sc, undefined);
-    payload = p === HOOK_FAILED ? 0 : p;
+    payload = p === HOOK_FAILED ? 0 : p >>> 0 === p ? p : rejectPayload(kern, ctx, p);
   }
   const lv =
     ops.shadowScope === 'target'
@@ -315,4 +315,10 @@ export function survive(
   buf[res.survivors] = pfn;
   outcome[res.survivors] = kind;
   res.survivors++;
+}
+
+/** `evicted` handed back no valid payload: eject its policy, store no shadow. */
+export function rejectPayload(kern: Kernel, ctx: LruvecCtx, p: unknown): number {
+  kern.watchdog.reject(ctx, 'evicted', 'invalid', badPayload(p) as string);
+  return 0;
 }

@@ -21,10 +21,16 @@ import {
 import { type Lruvec, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import type { ReclaimOps } from './ops.js';
-import { defaultHooks, type LruvecCtx } from './policy-host.js';
+import { badScanControl, badTag, defaultHooks, duplicatePfn, type LruvecCtx } from './policy-host.js';
 import { calculateProtection } from './protection.js';
 import { accountScan, canReclaimAnon, isolateOne, putback, swappiness } from './reclaim-core.js';
-import { MAX_RECLAIM_RETRIES, MIN_LRU_BATCH, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
+import {
+  DEF_PRIORITY,
+  MAX_RECLAIM_RETRIES,
+  MIN_LRU_BATCH,
+  type ScanControl,
+  SWAP_CLUSTER_MAX,
+} from './scan-control.js';
 import { shrinkFolioList } from './shrink-folio-list.js';
 import { HOOK_FAILED } from './watchdog.js';
 
@@ -127,7 +133,8 @@ export function shrinkLruvec(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): voi
     kern.isoLogging = true;
     kern.isoLogLen = 0;
     let ejected = false;
-    kern.watchdog.guard(
+    const goal = sc.nrToReclaim;
+    const r = kern.watchdog.guard(
       ctx,
       'shrink',
       () => ops.shrink!(ctx, sc),
@@ -136,6 +143,17 @@ export function shrinkLruvec(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): voi
         return undefined;
       },
     );
+    if (!ejected) {
+      const bad = badTag('shrink', r) ?? badScanControl(goal, sc);
+      if (bad !== null) {
+        kern.watchdog.reject(ctx, 'shrink', 'invalid', bad);
+        // Put right what it did to scan control; the fallback goes on with the same goal.
+        sc.nrToReclaim = goal;
+        if (!(sc.priority >= 0 && sc.priority <= DEF_PRIORITY)) sc.priority = 0;
+        sc.priority = Math.trunc(sc.priority);
+        ejected = true;
+      }
+    }
     kern.isoLogging = false;
     const isolatedAny = kern.isoLogLen > 0;
     restoreIsolated(kern, ctx);
@@ -224,6 +242,11 @@ export function evictProposed(
         n = 0;
         break;
       }
+    }
+    const dup = n > 1 ? duplicatePfn(buf, n, candidateMark(kern)) : -1;
+    if (dup >= 0) {
+      kern.watchdog.reject(ctx, 'evictCandidates', 'invalid', `proposed pfn ${dup} twice in one batch`);
+      n = 0;
     }
   }
   const activeCtx = kern.ctxs[ctx.lruvec.id];
@@ -314,4 +337,10 @@ export function skipThrottleNoprogress(kern: Kernel, node: number): boolean {
   // Machine-wide dirty and write-back counts stand in for the node's.
   const writePending = kern.world.nrFileDirty + kern.world.nrWriteback;
   return 2 * writePending <= reclaimable;
+}
+
+/** One byte per frame for `duplicatePfn`, made on first use. */
+function candidateMark(kern: Kernel): Uint8Array {
+  if (kern.candidateMarks === null) kern.candidateMarks = new Uint8Array(kern.machine.frames.count);
+  return kern.candidateMarks;
 }

@@ -1,4 +1,4 @@
-import { type ListSet, StepBudgetExceeded } from '@reclaim-lab/mechanisms';
+import { type ListSet, StepBudgetExceeded, VMSTAT_NAMES } from '@reclaim-lab/mechanisms';
 import { CORE_CAPABILITIES, RECLAIM_OPS_VERSION, type ReclaimOps } from './ops.js';
 import type { LruvecCtx, PolicySlot } from './policy-host.js';
 import type { PolicyExit } from './result.js';
@@ -123,6 +123,8 @@ export class Watchdog {
   readonly calledOps: ReclaimOps<unknown>[] = [];
   /** The outermost hook running now runs on a step budget (its policy was not already ejected). */
   budgeted = false;
+  /** The outermost hook running now (or last run), for records the core makes after it returns. */
+  hook: HookName = 'init';
   lists: ListSet | null = null;
   eject: (slot: PolicySlot, exit: PolicyExit) => void = () => {};
   /**
@@ -149,6 +151,7 @@ export class Watchdog {
   guard<T>(ctx: LruvecCtx, hook: HookName, fn: () => T, retry: () => T): T {
     const slot = ctx.slot;
     const ops = slot.ops;
+    if (this.depth === 0) this.hook = hook;
     const outer = this.begin(ctx);
     try {
       const value = fn();
@@ -173,6 +176,7 @@ export class Watchdog {
     const outer = d === 0;
     // The fallback policy is trusted; only an attached policy runs on a budget.
     if (outer) this.budgeted = !ctx.slot.ejected;
+    if (outer && this.counters !== null && this.budgeted) this.countersBefore.set(this.counters);
     if (outer && this.lists && this.budgeted) {
       this.lists.steps = 0;
       this.lists.stepLimit = this.options.stepBudget;
@@ -184,7 +188,69 @@ export class Watchdog {
     const d = --this.depth;
     const slot = this.calledSlot[d];
     if (slot.ops !== this.calledOps[d]) this.recoverAt(d, slot);
-    if (outer && this.lists) this.lists.stepLimit = Number.POSITIVE_INFINITY;
+    if (outer && this.counters !== null && this.budgeted) this.checkCounters(slot);
+    if (outer && this.lists) {
+      if (this.budgeted && this.lists.stepLimit !== this.options.stepBudget) this.budgetTampered(slot);
+      this.lists.stepLimit = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /**
+   * Checking mode (`--check-invariants`, CI): watch the vmstat counters
+   * across each outermost hook of an attached policy. They only count up,
+   * and only the core counts; a policy that lowers one (zeroes `pgfault`)
+   * or makes it NaN is ejected. Off by default: a copy per hook call.
+   */
+  watchCounters(v: Float64Array): void {
+    this.counters = v;
+    this.countersBefore = new Float64Array(v.length);
+  }
+
+  private counters: Float64Array | null = null;
+  private countersBefore = new Float64Array(0);
+
+  private checkCounters(slot: PolicySlot): void {
+    const v = this.counters as Float64Array;
+    const before = this.countersBefore;
+    let first = -1;
+    let now = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] >= before[i]) continue;
+      if (first < 0) {
+        first = i;
+        now = v[i];
+      }
+      // Put every lowered count back: they are the run's results.
+      v[i] = before[i];
+    }
+    if (first < 0 || slot.ejected || slot.ops !== this.calledOps[0]) return;
+    this.fail(
+      slot,
+      'invariant',
+      this.hook,
+      'invariant broken',
+      `changed vmstat counter ${VMSTAT_NAMES[first] ?? `#${first}`} from ${before[first]} to ${now}; counters are the core's`,
+    );
+  }
+
+  /**
+   * The outermost hook returned with its step budget changed. The budget
+   * is the core's: a policy that lifts it (`ctx.lists.stepLimit = Infinity`)
+   * is ejected. (The list code itself lifts it when it throws; that
+   * policy is ejected already.)
+   */
+  budgetTampered(slot: PolicySlot): void {
+    const lists = this.lists;
+    if (slot.ejected || slot.ops !== this.calledOps[0] || !lists) return;
+    const limit = lists.stepLimit;
+    lists.stepLimit = Number.POSITIVE_INFINITY;
+    this.fail(
+      slot,
+      'invariant',
+      this.hook,
+      'invariant broken',
+      `changed its step budget (lists.stepLimit) from ${this.options.stepBudget} to ${limit}`,
+    );
   }
 
   /**
@@ -201,6 +267,7 @@ export class Watchdog {
     b: B,
     c: C,
   ): R | typeof HOOK_FAILED {
+    if (this.depth === 0) this.hook = hook;
     const outer = this.begin(ctx);
     try {
       return fn.call(ctx.slot.ops, ctx, a, b, c);
@@ -265,13 +332,17 @@ export class Watchdog {
   }
 
   /** A hook returned something the core cannot accept. */
-  reject(ctx: LruvecCtx, hook: HookName, kind: PolicyExit['kind'], message: string): void {
-    const reason =
-      kind === 'invalid'
-        ? 'invalid result'
-        : kind === 'stall'
-          ? 'no progress under pressure'
-          : 'invariant broken';
+  reject(
+    ctx: LruvecCtx,
+    hook: HookName,
+    kind: PolicyExit['kind'],
+    message: string,
+    reason = kind === 'invalid'
+      ? 'invalid result'
+      : kind === 'stall'
+        ? 'no progress under pressure'
+        : 'invariant broken',
+  ): void {
     this.fail(ctx.slot, kind, hook, reason, message);
   }
 

@@ -9,6 +9,7 @@
 import { MEMCG_STAT, type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { shadowLruvec, shadowPayload, shadowWorkingset, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
+import { badVerdict } from './policy-host.js';
 import type { Task } from './task.js';
 import { HOOK_FAILED } from './watchdog.js';
 
@@ -50,6 +51,11 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
   v.activate = false;
   v.restore = false;
   if (kern.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
+    v.activate = false;
+    v.restore = false;
+  } else if (typeof v.activate !== 'boolean' || typeof v.restore !== 'boolean') {
+    // A verdict is two booleans; anything else is refused, not coerced.
+    kern.watchdog.reject(ctx, 'refault', 'invalid', badVerdict(v.activate, v.restore) as string);
     v.activate = false;
     v.restore = false;
   }

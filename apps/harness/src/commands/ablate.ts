@@ -9,7 +9,7 @@ import {
   writeReports,
 } from '@reclaim-lab/harness';
 import type { Command } from 'commander';
-import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
+import { buildScenario, integer, type MachineFlags, machineOptions, UsageError } from '../cli-common.js';
 import { createSweepProgress, formatOption, workersFlag } from './sweep.js';
 
 interface AblateFlags extends MachineFlags {
@@ -33,7 +33,7 @@ async function doAblate(opts: AblateFlags): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
   if (workloads.length === 0) throw new UsageError('ablate needs --workloads suite|ID[,ID...]');
-  const seeds = number('--seeds', opts.seeds) ?? 3;
+  const seeds = integer('--seeds', opts.seeds, 1, 1000) ?? 3;
   const first = workloads[0] === 'suite' ? 'baseline' : workloads[0];
   const base = buildScenario(opts, first, opts.policy);
   const out = opts.report === undefined ? undefined : resolve(opts.report);

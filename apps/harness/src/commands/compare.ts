@@ -10,7 +10,14 @@ import {
   writeReports,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
-import { buildScenario, type MachineFlags, machineOptions, number, UsageError } from '../cli-common.js';
+import {
+  buildScenario,
+  integer,
+  type MachineFlags,
+  machineOptions,
+  number,
+  UsageError,
+} from '../cli-common.js';
 import { createSweepProgress, formatOption, printComparison } from './sweep.js';
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -45,7 +52,7 @@ async function doCompare(opts: CompareFlags): Promise<void> {
   if (workloads.length === 0) throw new UsageError('compare needs --workload ID[,ID...] or --trace FILE');
   await loadPolicySpecs(policies);
   const scenario = buildScenario(opts, workloads[0] as string | Record<string, unknown>, policies[0]);
-  const seeds = number('--seeds', opts.seeds) ?? 3;
+  const seeds = integer('--seeds', opts.seeds, 1, 1000) ?? 3;
   // The same progress display as sweep and ablate: runs done, rate, ETA.
   const progress = createSweepProgress('compare', 'runs');
   const started = process.hrtime.bigint();

@@ -3,6 +3,7 @@ import {
   buildRunJson,
   loadPolicySpecs,
   parsePolicySpec,
+  parseTraceFormat,
   renderRunCsv,
   runScenario,
   type Scenario,
@@ -68,6 +69,13 @@ export function registerRun(program: Command): void {
         throw new UsageError('give --workload or --trace, not both');
       if (opts.trace === undefined && opts.traceFormat !== undefined)
         throw new UsageError('--trace-format needs --trace');
+      if (opts.traceFormat !== undefined) {
+        try {
+          parseTraceFormat(opts.traceFormat);
+        } catch (e) {
+          throw new UsageError(`--trace-format: ${(e as Error).message}`);
+        }
+      }
       if (opts.trace === undefined && opts.traceParams !== undefined)
         throw new UsageError('--trace-params needs --trace');
       const workload =

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import {
   type ConvertResult,
   convertTrace,
@@ -22,6 +23,8 @@ export function traceConvertCommand(
   to: string,
   params?: string,
 ): ConvertResult {
+  if (existsSync(output) && statSync(output).isDirectory())
+    throw new UsageError(`${output}: is a directory; give the path of the file to write`);
   const inFormat = resolveTraceFormat(input, from);
   const readOptions = traceReadOptions(input, inFormat, params);
   let outFormat: string;

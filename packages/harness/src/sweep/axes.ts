@@ -14,7 +14,7 @@ export class SweepError extends Error {}
 /** Environment axes make a report's row groups, configuration axes its columns. */
 export type AxisRole = 'env' | 'config';
 
-const seedInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+const seedInt = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1));
 
 /** The file's shape; field values are checked later, against the scenario schema, one axis value at a time. */
 export const SweepFileSchema = v.strictObject({
@@ -26,7 +26,9 @@ export const SweepFileSchema = v.strictObject({
   workload: v.optional(v.unknown()),
   params: v.optional(v.record(v.string(), v.unknown())),
   policy: v.optional(v.unknown()),
-  seed: v.optional(v.union([seedInt, v.array(seedInt)], 'expected a seed (integer >= 0) or a list of seeds')),
+  seed: v.optional(
+    v.union([seedInt, v.array(seedInt)], 'expected a seed (an integer 0..4294967295) or a list of seeds'),
+  ),
   seeds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
   latencyBudgetMs: v.optional(v.unknown()),
   untilMs: v.optional(v.unknown()),
@@ -118,9 +120,9 @@ export class Issues {
   }
   throwIfAny(): void {
     if (this.lines.length === 0) return;
-    const shown = this.lines.slice(0, 10);
-    if (this.lines.length > shown.length) shown.push(`... and ${this.lines.length - shown.length} more`);
-    throw new SweepError(shown.join('\n'));
+    // One line: the first three problems, and how many more there are.
+    const more = this.lines.length > 3 ? ` (and ${this.lines.length - 3} more)` : '';
+    throw new SweepError(`${this.lines.slice(0, 3).join('; ')}${more}`);
   }
 }
 

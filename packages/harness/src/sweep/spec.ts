@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { parse as parseYaml } from 'yaml';
+import { describeIssue, readInputFile, unknownKey } from '../input.js';
 import { parsePolicySpec } from '../policies.js';
 import { loadPolicySpecs } from '../policy-loader.js';
 import { type Scenario, ScenarioError, validateScenario } from '../scenario.js';
@@ -219,16 +218,23 @@ export function makePlan(plan: Omit<SweepPlan, 'hash'>): SweepPlan {
  * Policy modules it names must be loaded first (`loadSweepPolicies`).
  * Throws SweepError whose lines name the file, the path and the problem.
  */
+/** The most cells one sweep may expand to (each is a run and a file). */
+export const MAX_SWEEP_CELLS = 100_000;
+
 export function planSweep(input: unknown, source = 'sweep'): SweepPlan {
   const issues = new Issues(source);
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new SweepError(
+      `${source}: (top level): expected a mapping of fields (workload, policy, machine, seed, ...), got ${Array.isArray(input) ? 'a list' : JSON.stringify(input)}`,
+    );
   const parsed = v.safeParse(SweepFileSchema, input);
   if (!parsed.success) {
     for (const issue of parsed.issues) {
       const path = issuePath(issue);
       const message =
         issue.kind === 'schema' && issue.type === 'strict_object' && issue.input !== undefined && path
-          ? `unknown field; allowed at the top level: ${Object.keys(SweepFileSchema.entries).join(', ')}`
-          : issue.message;
+          ? unknownKey(path, Object.keys(SweepFileSchema.entries))
+          : describeIssue(SweepFileSchema, issue).replace(/^[^:]*: /, '');
       issues.add(path || '(top level)', message);
     }
     issues.throwIfAny();
@@ -243,6 +249,19 @@ export function planSweep(input: unknown, source = 'sweep'): SweepPlan {
   probeAxes(template, axes, issues);
   issues.throwIfAny();
 
+  // Count the cells before making any: a file of a few lines can ask for billions.
+  const count = axes.reduce((n, a) => n * a.values.length, seeds.length);
+  if (count > MAX_SWEEP_CELLS) {
+    issues.add(
+      '(top level)',
+      `${count.toPrecision(3)} cells (${axes
+        .filter((a) => a.values.length > 1)
+        .map((a) => `${a.path} ×${a.values.length}`)
+        .concat(seeds.length > 1 ? [`seeds ×${seeds.length}`] : [])
+        .join(', ')}); a sweep may have at most ${MAX_SWEEP_CELLS}: split it into shards of fewer axes`,
+    );
+    issues.throwIfAny();
+  }
   const envAxes = axes.filter((a) => a.role === 'env');
   const cfgAxes = axes.filter((a) => a.role === 'config');
   const labelOf = (list: Axis[], picks: number[], always: string) =>
@@ -337,20 +356,7 @@ export async function loadSweepPolicies(input: unknown, source = 'sweep'): Promi
 
 /** Read a sweep file (YAML, or JSON by extension), load the policy modules it names, and plan it. */
 export async function loadSweepFile(path: string): Promise<SweepPlan> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SweepError(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new SweepError(
-      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
-    );
-  }
+  const data = readInputFile(path, (m) => new SweepError(m));
   await loadSweepPolicies(data, path);
   return planSweep(data, path);
 }

@@ -300,6 +300,15 @@ function readPlainHeader(path: string, lines: LineScanner): Columns {
     throw new TraceFormatError(path, { line: 1 }, `empty file; expected a header ${PLAIN_CSV_HEADER_HELP}`);
   }
   const cols: Columns = { time: -1, key: -1, op: -1, size: -1, next: -1 };
+  // Binary data is named as such, never quoted back (the format is probably wrong).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for binary bytes
+  const binary = /[\x00-\x08\x0e-\x1f\ufffd]/.exec(lines.text());
+  if (binary !== null)
+    throw new TraceFormatError(
+      path,
+      { line: lines.lineNo },
+      `binary data, not CSV text (byte ${binary.index} of the line); is --trace-format right? (${PLAIN_CSV_HEADER_HELP} is the CSV header)`,
+    );
   const bad = (why: string): never => {
     throw new TraceFormatError(
       path,

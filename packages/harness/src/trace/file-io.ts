@@ -9,6 +9,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
+import { TraceFormatError } from './trace-error.js';
 
 const READ_BUFFER_BYTES = 1 << 16;
 const WRITE_BUFFER_BYTES = 1 << 20;
@@ -74,7 +75,12 @@ class Decompressor {
       } else this.stream.push(new Uint8Array(this.input.subarray(0, got)), false);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`${this.path}: not valid ${this.kind} data (${why}); is the file truncated?`);
+      // Bad input (exit status 2), like any other malformed trace.
+      throw new TraceFormatError(
+        this.path,
+        undefined,
+        `not valid ${this.kind} data (${why}); is the file truncated?`,
+      );
     }
   }
 }
@@ -253,7 +259,19 @@ export class OutputFile {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
-    renameSync(this.tmpPath, this.path);
+    try {
+      renameSync(this.tmpPath, this.path);
+    } catch (e) {
+      // The destination cannot take it (a directory, gone read-only): leave no temporary file behind.
+      try {
+        unlinkSync(this.tmpPath);
+      } catch {
+        // Already gone.
+      }
+      throw new Error(
+        `${this.path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
   }
 
   abort(): void {

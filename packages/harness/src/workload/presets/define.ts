@@ -1,3 +1,4 @@
+import { nearest } from '../../input.js';
 import { describeValue, type SpecIssue, WorkloadSpecError } from '../errors.js';
 import type { ParamValue, WorkloadSpec } from '../spec.js';
 
@@ -89,6 +90,8 @@ const scaleParam = numberParam(
   {
     min: 0,
     minExclusive: true,
+    // A bound so a typo (scale=1e9) is refused, not run for days: 1000x the default run.
+    max: 1000,
   },
 );
 
@@ -135,7 +138,10 @@ export function definePreset<P extends ParamDefs>(def: PresetDefinition<P>): Wor
         if (!(name in defs))
           issues.push({
             path: `params.${name}`,
-            message: `unknown parameter for ${def.id}; allowed: ${names.join(', ')}`,
+            message:
+              nearest(name, names) === null
+                ? `unknown parameter for ${def.id}; allowed: ${names.join(', ')}`
+                : `unknown parameter for ${def.id}; did you mean "${nearest(name, names)}"?`,
           });
       }
       for (const name of names) {

@@ -1,3 +1,4 @@
+import { nearest } from '../../input.js';
 import { WorkloadSpecError } from '../errors.js';
 import type { WorkloadSpec } from '../spec.js';
 import { analytics } from './analytics.js';
@@ -57,7 +58,13 @@ export function getWorkload(id: string, params: Record<string, unknown> = {}): W
   const preset = BY_ID.get(id);
   if (preset === undefined) {
     throw new WorkloadSpecError([
-      { path: 'id', message: `unknown workload "${id}"; allowed: ${PRESETS.map((p) => p.id).join(', ')}` },
+      {
+        path: 'id',
+        message:
+          nearest(id, [...BY_ID.keys()]) === null
+            ? `unknown workload "${id}"; allowed: ${PRESETS.map((p) => p.id).join(', ')}`
+            : `unknown workload "${id}"; did you mean "${nearest(id, [...BY_ID.keys()])}"? (all: reclaim-lab list)`,
+      },
     ]);
   }
   return preset.build(params);
