@@ -11,6 +11,8 @@
  * increments max_seq and accesses are found by rmap and look-around only.
  * When a type already has the maximum number of generations, its oldest is
  * retired first: its folios move up one generation (`inc_min_seq`).
+ * `machine.kernel` before 6.14 selects the older aging feedback and min_seq
+ * rules (docs/kernel-versions.md).
  */
 import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import {
@@ -60,9 +62,24 @@ export class Aging {
   private readonly markDirty = (pfn: number): void => this.cur?.core.markDirty?.(pfn);
   private readonly visit: YoungFolioVisitor = (pfn) => folioUpdateGen(this.L, this.cur!, pfn);
 
+  /**
+   * Up to 6.2, kswapd's `sc->memcgs_need_aging` per node: cleared by an
+   * eviction pass that reclaimed a batch without needing to age, so the
+   * next `lru_gen_age_node` round skips the (costly) aging once.
+   */
+  private readonly memcgsNeedAging: boolean[] = [];
+
   constructor(L: Layout, opts: MglruOptions) {
     this.L = L;
     this.opts = opts;
+  }
+
+  setMemcgsNeedAging(node: number, need: boolean): void {
+    this.memcgsNeedAging[node] = need;
+  }
+
+  memcgsNeedAgingOf(node: number): boolean {
+    return this.memcgsNeedAging[node] ?? false;
   }
 
   /**
@@ -78,6 +95,40 @@ export class Aging {
     // With 4+ generations there is always room for one more here; with 2 or 3
     // a new one would first retire the oldest, so only age when we must.
     return min + this.L.minGens === st.maxSeq && st.maxSeq - min + 1 < this.L.gens;
+  }
+
+  /**
+   * `should_run_aging` up to 6.13 (before 798c0330c2ca "rework aging
+   * feedback"): age when eviction is impossible, and with exactly
+   * MIN_NR_GENS + 1 generations also when the youngest holds more than
+   * 1/MIN_NR_GENS of the pages or the oldest-but-one less than
+   * 1/(MIN_NR_GENS + 2). Up to 6.2 the count was kept even when eviction
+   * was impossible; from 6.3 it is zeroed there.
+   */
+  shouldRunAgingUpTo613(st: MglruState, swappiness: number): boolean {
+    const L = this.L;
+    const min = evictableMinSeq(st, swappiness);
+    let total = 0;
+    let young = 0;
+    let old = 0;
+    for (let type = 0; type < 2; type++) {
+      if (!typeEvictable(type, swappiness)) continue;
+      for (let seq = st.minSeq[type]; seq <= st.maxSeq; seq++) {
+        const size = st.nrPages[(seq % L.gens) * 2 + type];
+        total += size;
+        if (seq === st.maxSeq) young += size;
+        else if (seq + L.minGens === st.maxSeq) old += size;
+      }
+    }
+    this.nrToScan = total;
+    if (min + L.minGens > st.maxSeq) {
+      if (!st.upTo64) this.nrToScan = 0;
+      return true;
+    }
+    if (min + L.minGens < st.maxSeq) return false;
+    // As in `shouldRunAging`: with 2 or 3 generations only age when we must.
+    if (st.maxSeq - min + 1 >= L.gens) return false;
+    return young * L.minGens > total || old * (L.minGens + 2) < total;
   }
 
   /**
@@ -124,7 +175,14 @@ export class Aging {
     if (typeEvictable(1, swappiness)) {
       while (fl + L.minGens <= st.maxSeq && lists.length(st.lists[(fl % L.gens) * 2 + 1]) === 0) fl++;
     }
-    if (swappiness > 0 && swappiness <= MAX_SWAPPINESS) {
+    if (st.upTo613) {
+      // Up to 6.13 (before 798c0330c2ca): anon's min_seq never passes file's,
+      // and file's moves only as far as anon's ("the comment on lru_gen_folio").
+      if (swappiness > 0) {
+        a = Math.min(a, fl);
+        fl = Math.max(a, st.minSeq[1]);
+      }
+    } else if (swappiness > 0 && swappiness <= MAX_SWAPPINESS) {
       const seq = st.maxSeq - L.minGens;
       if (a > seq && fl < seq) a = seq;
       else if (fl > seq && a < seq) fl = seq;

@@ -42,7 +42,7 @@ import {
 } from '@reclaim-lab/reclaim';
 import type { Aging } from './aging.js';
 import type { MglruOptions } from './options.js';
-import { ctrlPos, getTierIdx, getTypeToScan, typeBySwappiness } from './pid.js';
+import { ctrlPos, getTierIdx, getTypeToScan, getTypeToScanUpTo613, typeBySwappiness } from './pid.js';
 import {
   addFolio,
   clearRefsFlags,
@@ -55,11 +55,13 @@ import {
   setRefs,
 } from './placement.js';
 import {
+  ANON,
   type Ctx,
   evictableMinSeq,
   FILE,
   getSwappiness,
   type Layout,
+  MAX_SWAPPINESS,
   typeEvictable,
   typeOf,
 } from './state.js';
@@ -75,6 +77,7 @@ export class Eviction {
   private readonly skipped = new Int32Array(MIN_LRU_BATCH);
   private readonly sp = ctrlPos();
   private readonly pv = ctrlPos();
+  private readonly tierOut = new Int32Array(1);
   /** Folios isolated by the last `isolateFolios`, and the type they are of. */
   private isolated = 0;
   private cur: Ctx | null = null;
@@ -126,6 +129,7 @@ export class Eviction {
     // keeps one for the node pass: `prepare`).
     if (!sc.rootReclaim) this.aging.walkOwned = sc.proactive;
     const swappiness = getSwappiness(ctx, sc);
+    if (ctx.state.upTo64) return this.shrinkUpTo64(ctx, sc, swappiness);
     let scanned = 0;
     let nr = 0;
     for (;;) {
@@ -147,12 +151,67 @@ export class Eviction {
     return nr < 0 ? 'rotate' : undefined;
   }
 
+  /**
+   * `lru_gen_shrink_lruvec` up to 6.2 (of the offered lines, 6.1): kswapd
+   * leaves the aging to `lru_gen_age_node`, others age and go on evicting;
+   * a pass that reclaimed a batch without needing to age tells kswapd it may
+   * skip its next aging round (`memcgs_need_aging`). Only global reclaim
+   * stops at its goal (`get_nr_to_reclaim`).
+   */
+  private shrinkUpTo64(ctx: Ctx, sc: ScanControl, swappiness: number): undefined {
+    const reclaimed = sc.nrReclaimed;
+    let scanned = 0;
+    let needAging = false;
+    for (;;) {
+      const nr = this.getNrToScanUpTo64(ctx, sc, swappiness);
+      needAging = this.needAging;
+      if (nr <= 0) return undefined;
+      const delta = this.evictFolios(ctx, sc, swappiness);
+      if (delta === 0) return undefined;
+      scanned += delta;
+      if (scanned >= nr) break;
+      if (!sc.cgroupReclaim) {
+        const progress = sc.isKswapd ? sc.nrReclaimed - sc.nodePassBase : sc.nrReclaimed;
+        if (progress >= sc.nrToReclaim) break;
+      }
+    }
+    if (sc.isKswapd && sc.nrReclaimed - reclaimed >= MIN_LRU_BATCH && !needAging)
+      this.aging.setMemcgsNeedAging(ctx.lruvec.node, false);
+    return undefined;
+  }
+
+  /** Whether the last `getNrToScanUpTo64` found that the lruvec needs aging. */
+  private needAging = false;
+
+  /** `get_nr_to_scan` up to 6.2: the count, 0 to skip; an aging direct reclaimer goes on evicting. */
+  private getNrToScanUpTo64(ctx: Ctx, sc: ScanControl, swappiness: number): number {
+    const memcg = ctx.memcg;
+    this.needAging = false;
+    if (memcg.emin > 0 && memcg.usage <= memcg.emin) return 0;
+    const st = ctx.state;
+    const L = this.L;
+    const maxSeq = st.maxSeq;
+    const min = evictableMinSeq(st, swappiness);
+    const need = this.aging.shouldRunAgingUpTo613(st, swappiness);
+    const total = this.aging.nrToScan;
+    const nr = memcg.online ? Math.floor(total / 2 ** sc.priority) : total;
+    this.needAging = need;
+    if (!need) return nr;
+    const haveCold = min + L.minGens <= maxSeq ? nr : 0;
+    if (sc.priority === DEF_PRIORITY) return haveCold;
+    if (sc.isKswapd) return 0;
+    if (this.aging.tryToIncMaxSeq(ctx, maxSeq, swappiness, false, sc)) return nr;
+    return haveCold;
+  }
+
   /** `get_nr_to_scan`: how much to scan, or age (-1: aged, rotate; 0: nothing to do). */
   private getNrToScan(ctx: Ctx, sc: ScanControl, swappiness: number): number {
     const memcg = ctx.memcg;
     if (memcg.emin > 0 && memcg.usage <= memcg.emin) return -1;
     const st = ctx.state;
-    const need = this.aging.shouldRunAging(st, swappiness);
+    const need = st.upTo613
+      ? this.aging.shouldRunAgingUpTo613(st, swappiness)
+      : this.aging.shouldRunAging(st, swappiness);
     const nr = this.aging.nrToScan;
     if (!need || sc.priority === DEF_PRIORITY) return Math.floor(nr / 2 ** sc.priority);
     return this.aging.tryToIncMaxSeq(ctx, st.maxSeq, swappiness, false, sc) ? -1 : 0;
@@ -217,15 +276,27 @@ export class Eviction {
   private isolateFolios(ctx: Ctx, sc: ScanControl, swappiness: number): number {
     const st = ctx.state;
     this.isolated = 0;
-    let type = this.opts.pid
-      ? getTypeToScan(st.ctrl, swappiness, this.sp, this.pv)
-      : typeBySwappiness(st.isolatedByType, swappiness);
+    let type: number;
+    let tier = -1;
+    if (!this.opts.pid) type = typeBySwappiness(st.isolatedByType, swappiness);
+    else if (!st.upTo613) type = getTypeToScan(st.ctrl, swappiness, this.sp, this.pv);
+    // Up to 6.13 (before 37a260870f2c): the obvious choices first — anon while
+    // its min_seq lags file's, swappiness 1 and 200 as file- and anon-first.
+    else if (swappiness === 0) type = FILE;
+    else if (st.minSeq[ANON] < st.minSeq[FILE]) type = ANON;
+    else if (swappiness === 1) type = FILE;
+    else if (swappiness >= MAX_SWAPPINESS) type = ANON;
+    else {
+      type = getTypeToScanUpTo613(st.ctrl, swappiness, this.sp, this.pv, this.tierOut);
+      tier = this.tierOut[0];
+    }
     const types = (typeEvictable(0, swappiness) ? 1 : 0) + (typeEvictable(1, swappiness) ? 1 : 0);
     for (let i = 0; i < types; i++) {
-      const tier = this.opts.pid ? getTierIdx(st.ctrl, type, this.sp, this.pv) : 0;
+      if (tier < 0) tier = this.opts.pid ? getTierIdx(st.ctrl, type, this.sp, this.pv) : 0;
       const scanned = this.scanFolios(ctx, sc, type, tier);
       if (scanned) return scanned;
       type = 1 - type;
+      tier = -1;
     }
     return 0;
   }

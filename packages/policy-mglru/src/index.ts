@@ -18,6 +18,7 @@ export {
   ctrlPos,
   getTierIdx,
   getTypeToScan,
+  getTypeToScanUpTo613,
   positiveCtrlErr,
   readCtrlPos,
   typeBySwappiness,

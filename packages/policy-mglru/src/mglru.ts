@@ -26,7 +26,7 @@ import { kernelBefore, PG_ACTIVE, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 import { Aging } from './aging.js';
 import { Eviction } from './eviction.js';
-import { minTtlCheck, setInitialPriority } from './node.js';
+import { ageNodeUpTo64, minTtlCheck, setInitialPriority } from './node.js';
 import {
   MGLRU_DEFAULTS,
   MGLRU_OPTION_DOCS,
@@ -43,6 +43,8 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
   const opts = resolveMglruOptions(options);
   const L = new Layout(opts.gens, opts.tiers);
   const aging = new Aging(L, opts);
+  /** Per node: what the current `lru_gen_age_node` round (up to 6.2) decided. */
+  const ageRound = new Uint8Array(64);
   const eviction = new Eviction(L, opts, aging);
   const G = L.gens;
   const rankNames: string[] = [];
@@ -65,8 +67,9 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
      * generations are born at time 0. `machine.kernel` picks the rules.
      */
     init(ictx) {
-      const upTo613 = kernelBefore(ictx.machine.config.kernel, '6.14');
-      return new MglruState(L, ictx.createList, 0, opts.bloom, upTo613);
+      const kernel = ictx.machine.config.kernel;
+      const upTo613 = kernelBefore(kernel, '6.14');
+      return new MglruState(L, ictx.createList, 0, opts.bloom, upTo613, kernelBefore(kernel, '6.6'));
     },
 
     /** `folio_add_lru`: PG_active if added in a page fault (`lru_gen_in_fault`), then `lru_gen_add_folio`. */
@@ -112,8 +115,14 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
       if (sc.rootReclaim) setInitialPriority(ctx, sc);
     },
 
-    /** `lru_gen_age_node`: in 6.14+ kswapd no longer ages here; only the min_ttl check remains. */
-    age: (ctx, sc) => minTtlCheck(L, ctx, sc, opts.minTtlMs),
+    /**
+     * `lru_gen_age_node`: from 6.3 kswapd no longer ages here and only the
+     * min_ttl check remains; up to 6.2 it ages every memcg of the node.
+     */
+    age: (ctx, sc) =>
+      ctx.state.upTo64
+        ? ageNodeUpTo64(L, ctx, sc, opts.minTtlMs, aging, ageRound)
+        : minTtlCheck(L, ctx, sc, opts.minTtlMs),
 
     /**
      * MADV_COLD (`folio_deactivate`): drop the refs flags and PG_workingset; a

@@ -9,7 +9,8 @@
  */
 import { NS_PER_MS } from '@reclaim-lab/hw-model';
 import { DEF_PRIORITY, MIN_LRU_BATCH, type ScanControl } from '@reclaim-lab/reclaim';
-import { type Ctx, evictableMinSeq, evictableSize, getSwappiness, type Layout } from './state.js';
+import type { Aging } from './aging.js';
+import { type Ctx, evictableMinSeq, evictableSize, FILE, getSwappiness, type Layout } from './state.js';
 
 function fls(x: number): number {
   return x <= 0 ? 0 : 32 - Math.clz32(x);
@@ -68,4 +69,66 @@ export function minTtlCheck(L: Layout, ctx: Ctx, sc: ScanControl, minTtlMs: numb
     if (isReclaimable(L, peer, sc, minTtlMs * NS_PER_MS)) return undefined;
   }
   return 'oom';
+}
+
+/** Per node, during one `lru_gen_age_node` round up to 6.2: skipping the aging, and whether any lruvec was aged. */
+const SKIP = 1;
+const SUCCESS = 2;
+
+/**
+ * `lru_gen_age_node` up to 6.2 (before 7348cc91821b "remove aging fairness
+ * safeguard"; of the offered lines, 6.1), called by kswapd for each lruvec
+ * of its node: the first lruvec decides whether this round ages at all
+ * (`memcgs_need_aging`, false at the start of each `balance_pgdat`); each
+ * lruvec not below memory.min is aged when `should_run_aging` says so
+ * (`age_lruvec`), unless min_ttl protects it; if min_ttl is set and no
+ * lruvec could be aged, the last one asks for an OOM kill.
+ */
+export function ageNodeUpTo64(
+  L: Layout,
+  ctx: Ctx,
+  sc: ScanControl,
+  minTtlMs: number,
+  aging: Aging,
+  round: Uint8Array,
+): 'oom' | undefined {
+  const node = ctx.lruvec.node;
+  let first = -1;
+  let last = -1;
+  for (const lv of ctx.world.lruvecs) {
+    if (lv.node !== node || ctx.peer(lv) === null) continue;
+    if (first < 0) first = lv.id;
+    last = lv.id;
+  }
+  if (ctx.lruvec.id === first) {
+    // A new balance_pgdat run starts at DEF_PRIORITY with nothing reclaimed.
+    if (sc.priority === DEF_PRIORITY && sc.nrReclaimed === 0) aging.setMemcgsNeedAging(node, false);
+    round[node] = 0;
+    if (!aging.memcgsNeedAgingOf(node)) {
+      aging.setMemcgsNeedAging(node, true);
+      round[node] = SKIP;
+    }
+  }
+  if (round[node] & SKIP) return undefined;
+  if (ageLruvecUpTo64(L, ctx, sc, minTtlMs * NS_PER_MS, aging)) round[node] |= SUCCESS;
+  if (ctx.lruvec.id === last && minTtlMs > 0 && (round[node] & SUCCESS) === 0) return 'oom';
+  return undefined;
+}
+
+/** `age_lruvec` (up to 6.2): age if needed; false if protected by memory.min or min_ttl, or too small. */
+function ageLruvecUpTo64(L: Layout, ctx: Ctx, sc: ScanControl, ttlNs: number, aging: Aging): boolean {
+  const memcg = ctx.memcg;
+  if (memcg.min > 0 && memcg.usage <= memcg.min) return false;
+  const st = ctx.state;
+  const swappiness = getSwappiness(ctx, sc);
+  const need = aging.shouldRunAgingUpTo613(st, swappiness);
+  if (ttlNs > 0) {
+    const birth = st.timestamps[st.minSeq[FILE] % L.gens];
+    if (ctx.now() < birth + ttlNs) return false;
+    const total = aging.nrToScan;
+    const nr = memcg.online ? Math.floor(total / 2 ** sc.priority) : total;
+    if (nr === 0 && sc.priority !== DEF_PRIORITY) return false;
+  }
+  if (need) aging.tryToIncMaxSeq(ctx, st.maxSeq, swappiness, false, sc);
+  return true;
 }

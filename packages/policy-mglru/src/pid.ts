@@ -122,3 +122,32 @@ export function typeBySwappiness(isolatedByType: readonly number[], swappiness: 
     ? ANON
     : FILE;
 }
+
+/**
+ * `get_type_to_scan` up to 6.13 (before 37a260870f2c "rework type
+ * selection"): tier 0 of anon against tier 0 of file, weighted
+ * swappiness : 200 - swappiness; then the tiers of the chosen type against
+ * tier 0 of the other decide the last tier to evict. Returns the type and
+ * leaves the tier index in `tierOut[0]`.
+ */
+export function getTypeToScanUpTo613(
+  s: CtrlStats,
+  swappiness: number,
+  sp: CtrlPos,
+  pv: CtrlPos,
+  tierOut: Int32Array,
+): number {
+  const gain0 = swappiness;
+  const gain1 = MAX_SWAPPINESS - swappiness;
+  readCtrlPos(s, ANON, 0, gain0, sp);
+  readCtrlPos(s, FILE, 0, gain1, pv);
+  const type = positiveCtrlErr(sp, pv) ? FILE : ANON;
+  readCtrlPos(s, 1 - type, 0, type === ANON ? gain1 : gain0, sp);
+  let tier = 1;
+  for (; tier < s.tiers; tier++) {
+    readCtrlPos(s, type, tier, type === ANON ? gain0 : gain1, pv);
+    if (!positiveCtrlErr(sp, pv)) break;
+  }
+  tierOut[0] = tier - 1;
+  return type;
+}

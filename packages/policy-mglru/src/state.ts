@@ -121,9 +121,24 @@ export class MglruState {
    * (docs/kernel-versions.md).
    */
   readonly upTo613: boolean;
+  /**
+   * The kernel is 6.4 or older (of the offered lines, 6.1): kswapd ages every
+   * memcg in `lru_gen_age_node` and eviction leaves the aging to it (until
+   * 7348cc91821b, v6.3), and only recent refaults are counted (until
+   * Kalesh Singh's "Multi-gen LRU: fix workingset accounting", v6.5).
+   */
+  readonly upTo64: boolean;
 
-  constructor(L: Layout, createList: (name: string) => number, now: number, bloom: boolean, upTo613 = false) {
+  constructor(
+    L: Layout,
+    createList: (name: string) => number,
+    now: number,
+    bloom: boolean,
+    upTo613 = false,
+    upTo64 = false,
+  ) {
     this.upTo613 = upTo613;
+    this.upTo64 = upTo64;
     const g = L.gens;
     this.maxSeq = Math.min(MIN_NR_GENS + 1, g - 1);
     this.mmSeq = this.maxSeq - 1;

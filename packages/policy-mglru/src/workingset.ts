@@ -11,6 +11,7 @@
  * PG_workingset back, any other its refs counter.
  * Up to 6.13 the refault had to come from the oldest live generation, and
  * refaults in a fault or with saturated refs restored workingset+refs.
+ * What the refault counters count changed twice (see `refaultToken`).
  */
 import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { genRefaultIsRecent, genTokenRefs, packGenToken } from '@reclaim-lab/mechanisms';
@@ -37,14 +38,25 @@ export function refaultToken(
   shadow: ShadowInfo,
   verdict: RefaultVerdict,
 ): void {
-  // A folio refaulting into another memcg or node says nothing about this lruvec.
-  if (shadow.evictionLruvec !== ctx.lruvec) return;
+  // A folio refaulting into another memcg or node says nothing about this
+  // lruvec, and is not counted as a refault at all.
+  if (shadow.evictionLruvec !== ctx.lruvec) {
+    verdict.countRefault = false;
+    return;
+  }
   const st = ctx.state;
   const type = shadow.isFile ? FILE : ANON;
   // 6.14 (b1a71694fb00 "mm/mglru: rework refault detection"): within MAX_NR_GENS of max_seq;
   // up to 6.13 the token's generation had to still be the type's oldest.
   const rule = st.upTo613 ? 'oldest' : 'window';
-  if (!genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, rule)) return;
+  const recent = genRefaultIsRecent(shadow.payload, L.refsWidth, st.minSeq[type], st.maxSeq, L.gens, rule);
+  // Before 6.5 only recent refaults were counted, and none as an activation;
+  // 6.5 to 6.13 counted every recent one as an activation, fault or not.
+  if (st.upTo64) {
+    verdict.countRefault = recent;
+    verdict.countActivate = false;
+  } else if (st.upTo613 && recent) verdict.countActivate = true;
+  if (!recent) return;
   const refs = genTokenRefs(shadow.payload, L.refsWidth);
   const tier = L.tierFromRefs(refs, shadow.workingset);
   st.ctrl.refaulted[type * L.tiers + tier]++;

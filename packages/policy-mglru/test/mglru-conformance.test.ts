@@ -112,6 +112,32 @@ describe('MGLRU keeps every reclaim invariant', () => {
     }
   });
 
+  it("keeps every invariant and its bookkeeping under the older kernels' rules (machine.kernel 6.1, 6.6), with no ejection (random cases)", () => {
+    for (const kernel of ['6.1', '6.6'] as const) {
+      fc.assert(
+        fc.property(
+          caseArb().map((c) => ({ ...c, machine: { ...c.machine, kernel } })),
+          (c) => {
+            const { machine, workload } = buildCase(c);
+            const k = new Kernel({
+              machine,
+              policy: createMglru(),
+              seed: c.seed,
+              checkInvariants: true,
+              watchdog: { abortOnEject: true },
+            });
+            k.load(workload);
+            const r = k.run();
+            k.checkInvariants('end of run');
+            checkMglruState(k);
+            return r.oomKills.length === r.counters.oom_kill;
+          },
+        ),
+        fcParams(12),
+      );
+    }
+  });
+
   it('is deterministic: the same workload and seed give identical counters and series', () => {
     const once = () => {
       const k = mglruKernel(MEM, { swapPages: MEM * 2 });

@@ -8,11 +8,24 @@ import {
   PG_WORKINGSET,
 } from '@reclaim-lab/hw-model';
 import { packGenToken } from '@reclaim-lab/mechanisms';
-import { Aging, Eviction, FILE, Layout, MglruState, resolveMglruOptions } from '@reclaim-lab/policy-mglru';
-import type { RefaultVerdict } from '@reclaim-lab/reclaim';
+import {
+  Aging,
+  ANON,
+  CtrlStats,
+  ctrlPos,
+  Eviction,
+  FILE,
+  getTypeToScan,
+  getTypeToScanUpTo613,
+  Layout,
+  MglruState,
+  resolveMglruOptions,
+} from '@reclaim-lab/policy-mglru';
+import { DEF_PRIORITY, type RefaultVerdict, ScanControl } from '@reclaim-lab/reclaim';
 import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 // Rule-level functions are not part of the package's API; the tests reach them directly.
+import { ageNodeUpTo64 } from '../src/node.js';
 import { folioSeq, folioUpdateGen } from '../src/placement.js';
 import { refaultToken } from '../src/workingset.js';
 import { type MglruCtx, mglruKernel, rootCtx, runWorkload } from './helpers.js';
@@ -22,9 +35,9 @@ const ANON_FLAGS = PG_SWAPBACKED | PG_SWAPCACHE; // anon in swap cache: not stee
 const FILE_FLAGS = 0;
 
 /** A fresh lruvec's generations: max_seq 3, min_seq {0, 0}, four generations. */
-function freshState(upTo613: boolean): MglruState {
+function freshState(upTo613: boolean, upTo64 = false): MglruState {
   let id = 0;
-  return new MglruState(L, () => id++, 0, false, upTo613);
+  return new MglruState(L, () => id++, 0, false, upTo613, upTo64);
 }
 
 /** A kernel with `pages` anon pages faulted in and left on MGLRU's lists, under the given release's rules. */
@@ -133,13 +146,22 @@ describe('machine.kernel: folio_update_gen and lru_gen_set_refs (one A-bit sight
 });
 
 describe('machine.kernel: lru_gen_test_recent and lru_gen_refault', () => {
-  function refault(kernel: KernelVersion, tokenSeq: number, opts: { inFault: boolean; workingset: boolean }) {
+  function refault(
+    kernel: KernelVersion,
+    tokenSeq: number,
+    opts: { inFault: boolean; workingset: boolean; otherLruvec?: boolean },
+  ) {
     const { ctx, pfns } = kernelWithAnon(kernel);
     const st = ctx.state;
     // One inc_min_seq later the file type's oldest generation is min_seq+1; the token is from before it.
     st.minSeq[FILE] = 1;
     const before = st.ctrl.refaulted.reduce((a, b) => a + b, 0);
-    const verdict: RefaultVerdict = { activate: false, restore: false };
+    const verdict: RefaultVerdict = {
+      activate: false,
+      restore: false,
+      countRefault: true,
+      countActivate: null,
+    };
     const pfn = pfns[0];
     ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], 0);
     refaultToken(
@@ -150,7 +172,7 @@ describe('machine.kernel: lru_gen_test_recent and lru_gen_refault', () => {
         payload: packGenToken(tokenSeq, 1, L.refsWidth),
         workingset: opts.workingset,
         isFile: true,
-        evictionLruvec: ctx.lruvec,
+        evictionLruvec: opts.otherLruvec ? Object.create(ctx.lruvec) : ctx.lruvec,
         inFault: opts.inFault,
       },
       verdict,
@@ -170,15 +192,144 @@ describe('machine.kernel: lru_gen_test_recent and lru_gen_refault', () => {
 
   it('4d5d14a01e2c (6.14): a refault in a fault restores PG_workingset only if the shadow had it; up to 6.13 every refault in a fault came back workingset with full refs', () => {
     const old = refault('6.1', 1, { inFault: true, workingset: false });
-    expect(old.verdict).toEqual({ activate: true, restore: true });
+    expect(old.verdict).toMatchObject({ activate: true, restore: true });
     expect(old.refs).toBe(L.refsMax);
     const now = refault('6.14', 1, { inFault: true, workingset: false });
-    expect(now.verdict).toEqual({ activate: true, restore: false });
+    expect(now.verdict).toMatchObject({ activate: true, restore: false });
     // Both: a refault outside a fault (read(2)) is not activated.
     expect(refault('6.1', 1, { inFault: false, workingset: false }).verdict.activate).toBe(false);
-    expect(refault('6.14', 1, { inFault: false, workingset: true }).verdict).toEqual({
+    expect(refault('6.14', 1, { inFault: false, workingset: true }).verdict).toMatchObject({
       activate: false,
       restore: true,
     });
+  });
+
+  it('what workingset_refault/workingset_activate count: 6.1 only recent refaults and no activations; 6.6/6.12 every refault of the lruvec, every recent one as an activation; 6.14 activations only in a fault', () => {
+    const counted = (kernel: KernelVersion, tokenSeq: number, inFault: boolean) => {
+      const { verdict } = refault(kernel, tokenSeq, { inFault, workingset: false });
+      return { refault: verdict.countRefault, activate: verdict.countActivate ?? verdict.activate };
+    };
+    // Token seq 0 is not recent up to 6.13 (file min_seq is 1); seq 1 is.
+    expect(counted('6.1', 0, true)).toEqual({ refault: false, activate: false });
+    expect(counted('6.1', 1, true)).toEqual({ refault: true, activate: false });
+    for (const kernel of ['6.6', '6.12'] as const) {
+      expect(counted(kernel, 0, true)).toEqual({ refault: true, activate: false });
+      expect(counted(kernel, 1, false)).toEqual({ refault: true, activate: true });
+    }
+    expect(counted('6.14', 1, false)).toEqual({ refault: true, activate: false });
+    expect(counted('6.14', 1, true)).toEqual({ refault: true, activate: true });
+    // A shadow from another lruvec (memcg or node) is not a refault of this one, under every version.
+    for (const kernel of ['6.1', '6.6', '6.14'] as const)
+      expect(
+        refault(kernel, 1, { inFault: true, workingset: false, otherLruvec: true }).verdict,
+      ).toMatchObject({
+        activate: false,
+        countRefault: false,
+      });
+  });
+});
+
+describe('machine.kernel: aging feedback and type selection (798c0330c2ca, 37a260870f2c, 6.14)', () => {
+  const opts = resolveMglruOptions({});
+
+  it('37a260870f2c "rework type selection": up to 6.13 the first tiers of anon and file decide the type; 6.14 compares all tiers', () => {
+    const s = new CtrlStats(4);
+    const T = 4;
+    // Anon refaults little from tier 0 but much from tier 2; file refaults some from tier 0.
+    s.avgTotal[ANON * T + 0] = 1000;
+    s.avgRefaulted[ANON * T + 2] = 900;
+    s.avgTotal[ANON * T + 2] = 1000;
+    s.avgRefaulted[FILE * T + 0] = 100;
+    s.avgTotal[FILE * T + 0] = 1000;
+    const tier = new Int32Array(1);
+    // Tier 0 of file refaults more than tier 0 of anon: up to 6.13, scan anon...
+    expect(getTypeToScanUpTo613(s, 100, ctrlPos(), ctrlPos(), tier)).toBe(ANON);
+    // ...and protect anon's tier 2, which refaults more than file's tier 0.
+    expect(tier[0]).toBe(1);
+    // 6.14 sums the tiers: anon as a whole refaults more, so scan file.
+    expect(getTypeToScan(s, 100, ctrlPos(), ctrlPos())).toBe(FILE);
+  });
+
+  it('798c0330c2ca "rework aging feedback": with MIN_NR_GENS+1 generations evenly filled, 6.14 ages and up to 6.13 does not; a crowded youngest generation makes both age', () => {
+    const aging = new Aging(L, opts);
+    const fill = (st: MglruState, young: number) => {
+      st.minSeq[ANON] = st.minSeq[FILE] = st.maxSeq - 2;
+      for (let seq = st.maxSeq - 2; seq <= st.maxSeq; seq++) st.nrPages[(seq % 4) * 2 + FILE] = 100;
+      st.nrPages[(st.maxSeq % 4) * 2 + FILE] = young;
+      return st;
+    };
+    expect(aging.shouldRunAging(fill(freshState(false), 100), 60)).toBe(true);
+    expect(aging.shouldRunAgingUpTo613(fill(freshState(true), 100), 60)).toBe(false);
+    // The youngest holds more than 1/MIN_NR_GENS of the pages.
+    expect(aging.shouldRunAgingUpTo613(fill(freshState(true), 300), 60)).toBe(true);
+    // Out of cold folios (MIN_NR_GENS generations): must age; 6.1 keeps the count, 6.6+ zero it.
+    const out61 = freshState(true, true);
+    out61.minSeq[ANON] = out61.minSeq[FILE] = out61.maxSeq - 1;
+    out61.nrPages[(out61.maxSeq % 4) * 2 + FILE] = 50;
+    expect(aging.shouldRunAgingUpTo613(out61, 60)).toBe(true);
+    expect(aging.nrToScan).toBe(50);
+    const out66 = freshState(true);
+    out66.minSeq[ANON] = out66.minSeq[FILE] = out66.maxSeq - 1;
+    out66.nrPages[(out66.maxSeq % 4) * 2 + FILE] = 50;
+    expect(aging.shouldRunAgingUpTo613(out66, 60)).toBe(true);
+    expect(aging.nrToScan).toBe(0);
+  });
+
+  it('798c0330c2ca: up to 6.13 file min_seq never runs ahead of anon min_seq; 6.14 lets it move to max_seq-MIN_NR_GENS', () => {
+    const aging = new Aging(L, opts);
+    const step = (upTo613: boolean) => {
+      const st = freshState(upTo613);
+      // The oldest anon generation holds folios; file's oldest generations are empty.
+      const lens = new Map<number, number>([[st.lists[0], 10]]);
+      const ctx = { state: st, lists: { length: (l: number) => lens.get(l) ?? 0 } } as unknown as MglruCtx;
+      aging.tryToIncMinSeq(ctx, 60);
+      return [st.minSeq[ANON], st.minSeq[FILE]];
+    };
+    expect(step(true)).toEqual([0, 0]);
+    expect(step(false)).toEqual([0, 1]);
+  });
+});
+
+describe('machine.kernel 6.1: kswapd ages in lru_gen_age_node, eviction leaves it the work (before 7348cc91821b, v6.3)', () => {
+  const opts = resolveMglruOptions({});
+
+  /** An lruvec down to MIN_NR_GENS generations: it must age before it can evict. */
+  function needsAging(kernel: KernelVersion) {
+    const { ctx } = kernelWithAnon(kernel);
+    const st = ctx.state;
+    st.minSeq[ANON] = st.minSeq[FILE] = st.maxSeq - 1;
+    return ctx;
+  }
+
+  it('kswapd evicting an lruvec that needs aging skips it (0) without aging; a direct reclaimer ages and goes on evicting', () => {
+    for (const reclaimer of ['kswapd', 'direct'] as const) {
+      const ctx = needsAging('6.1');
+      const ev = new Eviction(L, opts, new Aging(L, opts));
+      const sc = new ScanControl().reset(reclaimer, null, 0, 32);
+      // Low enough a priority that 64 pages >> priority is not 0.
+      sc.priority = 1;
+      const max = ctx.state.maxSeq;
+      const nr = ev['getNrToScanUpTo64'](ctx, sc, 60);
+      if (reclaimer === 'kswapd') {
+        expect(nr).toBe(0);
+        expect(ctx.state.maxSeq).toBe(max);
+      } else {
+        expect(nr).toBeGreaterThan(0);
+        expect(ctx.state.maxSeq).toBe(max + 1);
+      }
+    }
+  });
+
+  it('lru_gen_age_node skips the first round of a balance_pgdat run (memcgs_need_aging) and ages in the next', () => {
+    const ctx = needsAging('6.1');
+    const aging = new Aging(L, opts);
+    const round = new Uint8Array(64);
+    const sc = new ScanControl().reset('kswapd', null, 0, 32);
+    const max = ctx.state.maxSeq;
+    expect(ageNodeUpTo64(L, ctx, sc, 0, aging, round)).toBeUndefined();
+    expect(ctx.state.maxSeq).toBe(max);
+    sc.priority = DEF_PRIORITY - 1;
+    ageNodeUpTo64(L, ctx, sc, 0, aging, round);
+    expect(ctx.state.maxSeq).toBe(max + 1);
   });
 });

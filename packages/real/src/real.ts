@@ -1,5 +1,5 @@
 import { runScenario, type Scenario, scenarioWorkload } from '@reclaim-lab/harness';
-import { PAGE_SIZE } from '@reclaim-lab/hw-model';
+import { type KernelVersion, PAGE_SIZE, parseKernelVersion } from '@reclaim-lab/hw-model';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import {
   compareWorlds,
@@ -11,6 +11,7 @@ import {
   simWholeRun,
 } from './compare.js';
 import { type ConsoleResult, kernelPhases, kernelWholeRun } from './console.js';
+import { KERNEL_SERIES } from './guest.js';
 import { compilePlan, type Plan, plannedSize, RealPlanError } from './plan.js';
 import { type GuestRun, type RealPolicy, runGuest } from './qemu.js';
 
@@ -112,8 +113,23 @@ export function checkSize(scenario: Scenario, maxMinutes: number): SizeEstimate 
 }
 
 /**
+ * The `machine.kernel` whose rules match a guest kernel named as a series
+ * ("6.12"), a meta-package or a concrete package; undefined when the
+ * simulator has no rules for that line.
+ */
+export function simKernelFor(kernel: string): KernelVersion | undefined {
+  const series =
+    Object.entries(KERNEL_SERIES).find(([, pkg]) => pkg === kernel)?.[0] ??
+    /^linux-image-(\d+\.\d+)/.exec(kernel)?.[1] ??
+    kernel;
+  return parseKernelVersion(series) ?? undefined;
+}
+
+/**
  * Runs the scenario in both worlds: the simulator at each seed, and the
  * guest kernel once per policy and repeat. Then sets them side by side.
+ * A scenario that names no `machine.kernel` is simulated under the rules of
+ * the guest's kernel line, so both worlds run the same release.
  */
 export async function runReal(scenario: Scenario, o: RealOptions): Promise<RealReport> {
   const policies = o.policies ?? ['lru', 'mglru'];
@@ -130,9 +146,15 @@ export async function runReal(scenario: Scenario, o: RealOptions): Promise<RealR
     `${first.scenario}: ${estimate.accesses.toLocaleString('en-US')} accesses per run, ${total} guest run(s) of about ${Math.ceil(estimate.secondsPerRun)} s each`,
   );
 
+  const simKernel = simKernelFor(o.kernel);
+  const simScenario: Scenario =
+    scenario.machine.kernel === undefined && simKernel !== undefined
+      ? { ...scenario, machine: { ...scenario.machine, kernel: simKernel } }
+      : scenario;
   const sim: RealReport['sim'] = [];
   for (const policy of policies)
-    for (const seed of distinct) sim.push({ policy, seed, result: runScenario(scenario, { policy, seed }) });
+    for (const seed of distinct)
+      sim.push({ policy, seed, result: runScenario(simScenario, { policy, seed }) });
   const perPhase = sim.every((s) => simPhases(s.result) !== undefined);
 
   const runs: RealRun[] = [];

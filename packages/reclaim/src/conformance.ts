@@ -9,6 +9,7 @@ import {
   defaultMachineConfig,
   type EventChunk,
   type EventSource,
+  type KernelVersion,
   OP_LOAD,
   OP_MAP,
   OP_READ,
@@ -30,6 +31,8 @@ export interface MachineCase {
   swapPages: number;
   swapDevice: 'zram' | 'ssd' | 'hdd';
   swappiness: number;
+  /** `machine.kernel` (absent: the newest rules). Not drawn by `machineArb`; a policy with versioned rules sets it. */
+  kernel?: KernelVersion;
 }
 
 export interface RegionCase {
@@ -139,6 +142,7 @@ export function buildCase(c: ConformanceCase): {
     swapPages: c.machine.swapPages,
     swapDevice: DEVICE_PRESETS[c.machine.swapDevice],
     swappiness: c.machine.swappiness,
+    ...(c.machine.kernel ? { kernel: c.machine.kernel } : {}),
   });
   const files: WorkloadInstance['files'] = [];
   const tasks = c.tasks.map((t, ti) => {

@@ -153,7 +153,12 @@ export class Kernel implements ReclaimCore {
   readonly timerOut = new Float64Array(3);
   readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
   readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
-  readonly verdict: RefaultVerdict = { activate: false, restore: false };
+  readonly verdict: RefaultVerdict = {
+    activate: false,
+    restore: false,
+    countRefault: true,
+    countActivate: null,
+  };
   readonly shadowInfo: ShadowInfo;
   readonly sizesScratch: LruSizes = {
     activeAnon: 0,

@@ -174,6 +174,18 @@ export interface RefaultVerdict {
   activate: boolean;
   /** The folio was part of the workingset before (counts workingset_restore). */
   restore: boolean;
+  /**
+   * Count the refault in `workingset_refault_*` (preset true). Accounting
+   * only, never a decision: MGLRU counts only refaults into the lruvec that
+   * evicted the folio, and before 6.5 only the recent ones.
+   */
+  countRefault: boolean;
+  /**
+   * Count `workingset_activate_*`: preset null, meaning "when `activate`".
+   * Accounting only: MGLRU from 6.5 to 6.13 counted every recent refault,
+   * before 6.5 none.
+   */
+  countActivate: boolean | null;
 }
 
 export interface EvictRequest {

@@ -1,6 +1,6 @@
 import type { Machine, Memcg, Rng } from '@reclaim-lab/hw-model';
 import { type ListSet, type LruSizes, type Lruvec, VM, type World } from '@reclaim-lab/mechanisms';
-import type { PolicyCtx, ReclaimCore, ReclaimOps } from './ops.js';
+import type { PolicyCtx, ReclaimCore, ReclaimOps, RefaultVerdict } from './ops.js';
 import { DEF_PRIORITY, type ScanControl } from './scan-control.js';
 
 /** A policy attached to a scope: the whole system, a node, or a memcg subtree. */
@@ -117,10 +117,15 @@ export function badPayload(p: unknown): string | null {
     : `returned ${describeValue(p)}; a shadow payload is an integer 0..4294967295`;
 }
 
-/** `refault` fills a verdict of two booleans; anything else is refused, not coerced. */
-export function badVerdict(activate: unknown, restore: unknown): string | null {
-  if (typeof activate === 'boolean' && typeof restore === 'boolean') return null;
-  return `set verdict activate=${describeValue(activate)} restore=${describeValue(restore)}; both must be booleans`;
+/** `refault` fills a verdict of booleans (countActivate may stay null); anything else is refused, not coerced. */
+export function badVerdict(v: RefaultVerdict): string | null {
+  if (typeof v.activate !== 'boolean' || typeof v.restore !== 'boolean')
+    return `set verdict activate=${describeValue(v.activate)} restore=${describeValue(v.restore)}; both must be booleans`;
+  if (typeof v.countRefault !== 'boolean')
+    return `set verdict countRefault=${describeValue(v.countRefault)}; it must be a boolean`;
+  if (v.countActivate !== null && typeof v.countActivate !== 'boolean')
+    return `set verdict countActivate=${describeValue(v.countActivate)}; it must be a boolean or null`;
+  return null;
 }
 
 const SIZE_FIELDS = ['activeAnon', 'inactiveAnon', 'activeFile', 'inactiveFile'] as const;

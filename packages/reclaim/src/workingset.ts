@@ -9,6 +9,7 @@
 import { MEMCG_STAT, type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { shadowLruvec, shadowPayload, shadowWorkingset, VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
+import type { RefaultVerdict } from './ops.js';
 import { badVerdict } from './policy-host.js';
 import type { Task } from './task.js';
 import { HOOK_FAILED } from './watchdog.js';
@@ -23,7 +24,11 @@ export function thrashingStall(kern: Kernel, task: Task, pfn: number, t0: number
   if (kern.machine.frames.flags[pfn] & PG_WORKINGSET) kern.psi.stall(task.psiCpu, t0, t1);
 }
 
-/** Handle a shadow found where a folio is being added; returns "add as active". */
+/**
+ * Handle a shadow found where a folio is being added; returns "add as active".
+ * The policy that wrote the shadow decides; the core counts what its
+ * verdict says (classic LRU counts every refault in the folio's own memcg).
+ */
 export function refault(kern: Kernel, pfn: number, shadow: number, inFault: boolean): boolean {
   if (shadow === 0) return false;
   const f = kern.machine.frames;
@@ -31,35 +36,39 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
   const evictLv = kern.world.lruvecs[lvId];
   const own = kern.world.lruvec(kern.machine.memcgs[f.memcg[pfn]], f.node[pfn]);
   const isFile = (f.flags[pfn] & PG_SWAPBACKED) === 0;
-  const c = kern.world.counters.v;
-  c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
-  // memory.stat counts it in the lruvec the folio is added to (its own memcg).
-  const stat = own.memcg.stat;
-  stat[isFile ? MEMCG_STAT.workingset_refault_file : MEMCG_STAT.workingset_refault_anon]++;
-  if (!evictLv) return false;
-  const ctx = kern.ctxs[own.id];
-  const evictCtx = kern.ctxs[evictLv.id];
-  // A shadow is read only by the policy that wrote it.
-  if (evictCtx.slot !== ctx.slot || !ctx.slot.ops.refault) return false;
-  const info = kern.shadowInfo;
-  info.payload = shadowPayload(shadow);
-  info.workingset = shadowWorkingset(shadow);
-  info.isFile = isFile;
-  info.evictionLruvec = evictLv;
-  info.inFault = inFault;
   const v = kern.verdict;
   v.activate = false;
   v.restore = false;
-  if (kern.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
-    v.activate = false;
-    v.restore = false;
-  } else if (typeof v.activate !== 'boolean' || typeof v.restore !== 'boolean') {
-    // A verdict is two booleans; anything else is refused, not coerced.
-    kern.watchdog.reject(ctx, 'refault', 'invalid', badVerdict(v.activate, v.restore) as string);
-    v.activate = false;
-    v.restore = false;
+  v.countRefault = true;
+  v.countActivate = null;
+  const ctx = kern.ctxs[own.id];
+  // A shadow is read only by the policy that wrote it.
+  if (evictLv && kern.ctxs[evictLv.id].slot === ctx.slot && ctx.slot.ops.refault) {
+    const info = kern.shadowInfo;
+    info.payload = shadowPayload(shadow);
+    info.workingset = shadowWorkingset(shadow);
+    info.isFile = isFile;
+    info.evictionLruvec = evictLv;
+    info.inFault = inFault;
+    if (kern.watchdog.call(ctx, 'refault', ctx.slot.ops.refault, pfn, info, v) === HOOK_FAILED) {
+      resetVerdict(v);
+    } else {
+      const bad = badVerdict(v);
+      // A verdict is booleans; anything else is refused, not coerced.
+      if (bad !== null) {
+        kern.watchdog.reject(ctx, 'refault', 'invalid', bad);
+        resetVerdict(v);
+      }
+    }
   }
-  if (v.activate) {
+  const c = kern.world.counters.v;
+  // memory.stat counts it in the lruvec the folio is added to (its own memcg).
+  const stat = own.memcg.stat;
+  if (v.countRefault) {
+    c[isFile ? VM.workingset_refault_file : VM.workingset_refault_anon]++;
+    stat[isFile ? MEMCG_STAT.workingset_refault_file : MEMCG_STAT.workingset_refault_anon]++;
+  }
+  if (v.countActivate ?? v.activate) {
     c[isFile ? VM.workingset_activate_file : VM.workingset_activate_anon]++;
     stat[isFile ? MEMCG_STAT.workingset_activate_file : MEMCG_STAT.workingset_activate_anon]++;
     // A memcg statistic: reclaim of any ancestor reads it for its subtree.
@@ -74,4 +83,12 @@ export function refault(kern: Kernel, pfn: number, shadow: number, inFault: bool
     stat[isFile ? MEMCG_STAT.workingset_restore_file : MEMCG_STAT.workingset_restore_anon]++;
   }
   return v.activate;
+}
+
+/** What a failed or refused verdict counts as: an ordinary refault, not activated. */
+function resetVerdict(v: RefaultVerdict): void {
+  v.activate = false;
+  v.restore = false;
+  v.countRefault = true;
+  v.countActivate = null;
 }

@@ -87,6 +87,28 @@ const cases: [string, Partial<ReclaimOps<S>>, string, string][] = [
     'set verdict activate=false restore="yes"; both must be booleans',
   ],
   [
+    'refault countRefault 0',
+    {
+      evicted: () => 1,
+      refault: (_c, _p, _s, v) => {
+        (v as unknown as { countRefault: number }).countRefault = 0;
+      },
+    },
+    'refault',
+    'set verdict countRefault=0; it must be a boolean',
+  ],
+  [
+    'refault countActivate "no"',
+    {
+      evicted: () => 1,
+      refault: (_c, _p, _s, v) => {
+        (v as unknown as { countActivate: string }).countActivate = 'no';
+      },
+    },
+    'refault',
+    'set verdict countActivate="no"; it must be a boolean or null',
+  ],
+  [
     'shrink returns an unknown tag',
     {
       shrink: (ctx: PolicyCtx<S>, sc: ScanControl) => {
