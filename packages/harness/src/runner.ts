@@ -1,4 +1,10 @@
-import { applyJitter, type MachineConfig, NS_PER_MS } from '@reclaim-lab/hw-model';
+import {
+  applyJitter,
+  type EventSource,
+  type MachineConfig,
+  NS_PER_MS,
+  type WorkloadInstance,
+} from '@reclaim-lab/hw-model';
 import { Kernel, type PolicyAttachment, type RunResult } from '@reclaim-lab/reclaim';
 import { createPolicy, defaultPolicy, type PolicySpec, parsePolicySpec } from './policies.js';
 import { latencyBudgetNs, parseMachine, type Scenario, ScenarioError, validateScenario } from './scenario.js';
@@ -14,6 +20,11 @@ export interface RunOptions {
   abortOnEject?: boolean;
   /** Check the reclaim invariants after every reclaim pass (slow). */
   checkInvariants?: boolean;
+  /**
+   * Told how far a trace replay has got (requests handed to the simulation,
+   * requests in all), once per chunk of requests read. Only for trace workloads.
+   */
+  onTraceProgress?: (done: number, total: number) => void;
 }
 
 /** The workload spec a scenario names (a built-in id, an id with params, or an inline spec). */
@@ -80,6 +91,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     throw e;
   }
   let workload = trace?.workload;
+  if (trace && options.onTraceProgress)
+    workload = withTraceProgress(workload!, trace.requests, options.onTraceProgress);
   if (workload === undefined) {
     const { spec, params } = scenarioWorkload(scenario);
     const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
@@ -114,4 +127,39 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 /** Build a scenario from CLI-style fields and validate it. */
 export function scenarioFrom(fields: Record<string, unknown>): Scenario {
   return validateScenario(fields, 'options');
+}
+
+/**
+ * The trace's event source, counting what it hands out. Per chunk, not per
+ * request: the replay's hot loop is untouched. `fill` expands each request
+ * into two events (the access and its completion).
+ */
+function withTraceProgress(
+  w: WorkloadInstance,
+  total: number,
+  report: (done: number, total: number) => void,
+): WorkloadInstance {
+  const task = w.tasks[0];
+  if (task === undefined) return w;
+  const inner = task.source;
+  let done = 0;
+  const tell = (requests: number) => {
+    done = Math.min(total, Math.round(done + requests));
+    report(done, total);
+  };
+  const source: EventSource = {
+    fill(chunk) {
+      const n = inner.fill(chunk);
+      tell(n / 2);
+      return n;
+    },
+  };
+  const fillRequests = inner.fillRequests;
+  if (fillRequests)
+    source.fillRequests = (out) => {
+      const n = fillRequests.call(inner, out);
+      tell(n);
+      return n;
+    };
+  return { ...w, tasks: [{ ...task, source }, ...w.tasks.slice(1)] };
 }

@@ -21,6 +21,7 @@ import {
   VERSION,
 } from '../cli-common.js';
 import { printRunTable } from '../run-table.js';
+import { createSweepProgress } from './sweep.js';
 
 export function registerRun(program: Command): void {
   machineOptions(
@@ -99,7 +100,17 @@ export function registerRun(program: Command): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(',')}`;
       } else if (typeof scenario.policy === 'string') parsePolicySpec(scenario.policy);
-      const result = runScenario(scenario, { policy, checkInvariants: opts.checkInvariants });
+      const progress = opts.trace === undefined ? undefined : traceProgress(basename(opts.trace));
+      let result: ReturnType<typeof runScenario>;
+      try {
+        result = runScenario(scenario, {
+          policy,
+          checkInvariants: opts.checkInvariants,
+          ...(progress ? { onTraceProgress: progress.update } : {}),
+        });
+      } finally {
+        progress?.stop();
+      }
       if (opts.format === 'json')
         process.stdout.write(
           `${JSON.stringify(buildRunJson(result, { tool: { name: 'reclaim-lab', version: VERSION }, scenario, policy }))}\n`,
@@ -109,6 +120,36 @@ export function registerRun(program: Command): void {
       else printRunTable(result, scenario, colorEnabled(process.stdout));
     },
   );
+}
+
+/**
+ * A trace replay's progress on stderr when it is a terminal (requests done,
+ * rate, ETA), its last line left there; nothing in pipes and logs, where stdout's
+ * result is all a script wants.
+ */
+function traceProgress(
+  name: string,
+): { update(done: number, total: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = createSweepProgress(`replay ${name}`, 'requests');
+  const t0 = Date.now();
+  return {
+    update(done, total) {
+      const elapsedMs = Date.now() - t0;
+      const rate = elapsedMs > 0 && done > 0 ? done / (elapsedMs / 1000) : undefined;
+      bar.update({
+        total,
+        done,
+        ran: done,
+        skipped: 0,
+        failed: 0,
+        elapsedMs,
+        cellsPerSec: rate,
+        etaMs: rate === undefined ? undefined : ((total - done) / rate) * 1000,
+      });
+    },
+    stop: () => bar.stop(),
+  };
 }
 
 /** The workload's name in a CSV row: a preset's id, a trace's file name, an inline spec's name. */

@@ -28,6 +28,8 @@ function duration(ms: number | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
 /**
  * A progress bar on stderr: cells done, rate, ETA. On a terminal it redraws
  * in place; without one (CI logs, pipes) it prints a line every few seconds
@@ -56,7 +58,12 @@ export function createSweepProgress(
         .map((s) => ` | ${s}`)
         .join('');
       const payload = {
-        rate: p.cellsPerSec === undefined ? '--' : p.cellsPerSec.toFixed(2),
+        rate:
+          p.cellsPerSec === undefined
+            ? '--'
+            : p.cellsPerSec >= 1e4
+              ? COMPACT.format(p.cellsPerSec)
+              : p.cellsPerSec.toFixed(2),
         etaText: p.done === p.total ? '0s' : duration(p.etaMs),
         extra,
       };
