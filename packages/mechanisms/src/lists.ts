@@ -189,6 +189,28 @@ export class ListSet {
     this.listOf[pfn] = list;
   }
 
+  /**
+   * Move `pfn` right behind `anchor` (on the tail side, `next[anchor]`), on
+   * `anchor`'s list: for a policy whose hand walks towards the head, the
+   * place it looks at just before the anchor.
+   */
+  moveBehind(anchor: number, pfn: number): void {
+    const list = this.listOf[anchor];
+    if (list === -1) throw new Error(`anchor pfn ${anchor} is on no list`);
+    if (anchor === pfn) return;
+    this.step();
+    const from = this.listOf[pfn];
+    if (from !== -1) this.unlink(pfn, from);
+    this.recount(from, list);
+    const n = this.next[anchor];
+    this.prev[pfn] = anchor;
+    this.next[pfn] = n;
+    this.next[anchor] = pfn;
+    if (n !== -1) this.prev[n] = pfn;
+    else this.tail[list] = pfn;
+    this.listOf[pfn] = list;
+  }
+
   /** Move every frame of `from` to the head side of `to`, keeping order (list_splice). */
   splice(from: number, to: number): void {
     for (let p = this.tail[from]; p !== -1; p = this.tail[from]) this.moveHead(to, p);

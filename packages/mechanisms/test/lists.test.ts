@@ -5,12 +5,19 @@ import { ListSet, StepBudgetExceeded } from '../src/lists.js';
 const FRAMES = 12;
 const LISTS = 3;
 
-type Op = { kind: 'addHead' | 'addTail' | 'moveHead' | 'moveTail' | 'remove'; list: number; pfn: number };
+type Op = {
+  kind: 'addHead' | 'addTail' | 'moveHead' | 'moveTail' | 'moveBehind' | 'remove';
+  list: number;
+  pfn: number;
+  /** moveBehind's anchor frame. */
+  anchor: number;
+};
 
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom('addHead', 'addTail', 'moveHead', 'moveTail', 'remove'),
+  kind: fc.constantFrom('addHead', 'addTail', 'moveHead', 'moveTail', 'moveBehind', 'remove'),
   list: fc.integer({ min: 0, max: LISTS - 1 }),
   pfn: fc.integer({ min: 0, max: FRAMES - 1 }),
+  anchor: fc.integer({ min: 0, max: FRAMES - 1 }),
 });
 
 /** Head-to-tail order of a list, walked through `next` and checked back through `prev`. */
@@ -24,16 +31,27 @@ function order(ls: ListSet, list: number): number[] {
 }
 
 describe('ListSet', () => {
-  it('matches a model of arrays under any sequence of adds, moves and removes', () => {
+  it('matches a model of arrays under any sequence of adds, moves (to either end or behind another frame) and removes', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
         const ls = new ListSet({ count: FRAMES } as never);
         for (let l = 0; l < LISTS; l++) ls.create(0, `l${l}`);
         const model: number[][] = Array.from({ length: LISTS }, () => []);
         const where = (pfn: number) => model.findIndex((m) => m.includes(pfn));
-        for (const { kind, list, pfn } of ops) {
+        for (const { kind, list, pfn, anchor } of ops) {
           const from = where(pfn);
-          if (kind === 'addHead' || kind === 'addTail') {
+          if (kind === 'moveBehind') {
+            const at = where(anchor);
+            if (at === -1) {
+              expect(() => ls.moveBehind(anchor, pfn)).toThrow(/on no list/);
+              continue;
+            }
+            ls.moveBehind(anchor, pfn);
+            if (anchor !== pfn) {
+              if (from !== -1) model[from].splice(model[from].indexOf(pfn), 1);
+              model[at].splice(model[at].indexOf(anchor) + 1, 0, pfn);
+            }
+          } else if (kind === 'addHead' || kind === 'addTail') {
             if (from !== -1) {
               expect(() => ls[kind](list, pfn)).toThrow(/already on list/);
               continue;

@@ -107,6 +107,20 @@ export function createSieve(): ReclaimOps<SieveState> {
       return batch.n;
     },
 
+    /**
+     * `folio_rotate_reclaimable`: a folio written back for reclaim is chosen
+     * already; it goes where the hand looks next (the LRU's tail, for a
+     * queue that keeps its objects in place), not behind the hand, where it
+     * would wait a whole turn and be dirtied and written again.
+     */
+    rotate(ctx, pfn) {
+      const lists = ctx.lists;
+      const { list, hand } = ctx.state;
+      if (hand >= 0 && hand !== pfn && lists.listOf[hand] === list) lists.moveBehind(hand, pfn);
+      else lists.moveTail(list, pfn);
+      ctx.state.hand = pfn;
+    },
+
     // The hand has looked already; a young PTE since (the rmap walk of
     // shrink_folio_list) is a use that keeps the folio.
     checkReferences(ctx, pfn, rmap) {
