@@ -150,7 +150,8 @@ export class Aging {
         const refs = L.lruRefs(flags, f.policy[pfn]);
         const gen = folioIncGen(L, ctx, pfn, false);
         lists.moveTail(st.lists[gen * 2 + type], pfn);
-        if (!L.lazilyPromoted(refs, flags))
+        // Up to 6.13 inc_min_seq counted nothing as protected.
+        if (!L.legacyRefs && !L.lazilyPromoted(refs, flags))
           st.ctrl.protected[type * T + L.tierFromRefs(refs, (flags & PG_WORKINGSET) !== 0)]++;
       }
     }

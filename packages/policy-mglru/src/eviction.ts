@@ -359,9 +359,10 @@ export class Eviction {
     const flags = f.flags[pfn];
     const refs = L.lruRefs(flags, f.policy[pfn]);
     const tier = L.tierFromRefs(refs, (flags & PG_WORKINGSET) !== 0);
-    // Protected by its tier (or a workingset folio being lazily promoted).
+    // Protected by its tier (or a workingset folio being lazily promoted; up
+    // to 6.13, by refs saturated: 081488051d28, carried by 6.1.y and 6.6.y).
     const lazy = L.lazilyPromoted(refs, flags);
-    if (tier > tierIdx || lazy) {
+    if (tier > tierIdx || lazy || (L.legacyRefs && refs === L.refsFull)) {
       const gen = folioIncGen(L, ctx, pfn, false);
       ctx.lists.moveHead(st.lists[gen * 2 + type], pfn);
       if (!lazy) st.ctrl.protected[type * L.tiers + tier]++;
@@ -387,7 +388,11 @@ export class Eviction {
   private isolateFolio(ctx: Ctx, pfn: number, sc: ScanControl): boolean {
     if (!ctx.core.isolateOne(ctx, pfn, sc)) return false;
     const f = ctx.frames;
-    if ((f.flags[pfn] & PG_REFERENCED) === 0) f.policy[pfn] = this.L.withRefsCounter(f.policy[pfn], 0);
+    if ((f.flags[pfn] & PG_REFERENCED) === 0) {
+      f.policy[pfn] = this.L.withRefsCounter(f.policy[pfn], 0);
+      // Up to 6.13 the refs flags cleared here held PG_workingset too.
+      if (this.L.legacyRefs) f.flags[pfn] &= ~PG_WORKINGSET;
+    }
     // Kairui Song's series keeps PG_reclaim for shrink_folio_list's writeback handling.
     if (this.opts.dirtyHandling === 'nextGen') f.flags[pfn] &= ~PG_RECLAIM;
     delFolio(this.L, ctx, pfn);

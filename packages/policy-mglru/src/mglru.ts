@@ -69,6 +69,7 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
     init(ictx) {
       const kernel = ictx.machine.config.kernel;
       const upTo613 = kernelBefore(kernel, '6.14');
+      L.legacyRefs = upTo613;
       return new MglruState(L, ictx.createList, 0, opts.bloom, upTo613, kernelBefore(kernel, '6.6'));
     },
 

@@ -133,6 +133,7 @@ export function clearRefsFlags(L: Layout, ctx: Ctx, pfn: number): void {
 /**
  * `lru_gen_inc_refs` (an fd access): the first sets PG_referenced, later
  * ones count up; once the counter is full, PG_workingset. No list movement.
+ * Up to 6.13 (`folio_inc_refs`) PG_workingset came second, then the count.
  */
 export function incRefs(L: Layout, ctx: Ctx, pfn: number): void {
   const f = ctx.frames;
@@ -141,6 +142,11 @@ export function incRefs(L: Layout, ctx: Ctx, pfn: number): void {
   if ((flags & PG_REFERENCED) === 0) {
     f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
     f.flags[pfn] = flags | PG_REFERENCED;
+    return;
+  }
+  // Up to 6.13 (`folio_inc_refs`): the second access sets PG_workingset, later ones count up.
+  if (L.legacyRefs && (flags & PG_WORKINGSET) === 0) {
+    f.flags[pfn] = flags | PG_WORKINGSET;
     return;
   }
   const refs = L.refsCounter(f.policy[pfn]);
@@ -180,6 +186,8 @@ export function folioIncGen(L: Layout, ctx: Ctx, pfn: number, reclaiming: boolea
   if (gen >= 0 && gen !== oldGen) return gen;
   const newGen = (oldGen + 1) % L.gens;
   clearRefsFlags(L, ctx, pfn);
+  // Up to 6.13 LRU_REFS_FLAGS held PG_workingset too.
+  if (L.legacyRefs) f.flags[pfn] &= ~PG_WORKINGSET;
   if (reclaiming) f.flags[pfn] |= PG_RECLAIM;
   setGen(L, ctx, pfn, newGen);
   return newGen;

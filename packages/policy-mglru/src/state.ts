@@ -79,20 +79,34 @@ export class Layout {
     return (word & ~this.refsMask) | (n << this.genBits);
   }
 
-  /** `folio_lru_refs`: 0 without PG_referenced, else the counter + 1. */
+  /**
+   * The tier encoding of 6.13 and older (before 4d5d14a01e2c): set by the
+   * policy's `init` from `machine.kernel`, the same for every lruvec of a run.
+   */
+  legacyRefs = false;
+
+  /**
+   * `folio_lru_refs`: 0 without PG_referenced, else the counter + 1. Up to
+   * 6.13: accesses beyond PG_referenced, the counter + PG_workingset.
+   */
   lruRefs(flags: number, word: number): number {
+    if (this.legacyRefs) return this.refsCounter(word) + (flags & PG_WORKINGSET ? 1 : 0);
     return flags & PG_REFERENCED ? this.refsCounter(word) + 1 : 0;
   }
 
-  /** `lru_tier_from_refs`: workingset → the top tier, else order_base_2(refs). */
+  /**
+   * `lru_tier_from_refs`: workingset → the top tier, else order_base_2(refs).
+   * Up to 6.13: order_base_2(refs + 1), PG_workingset being part of refs.
+   */
   tierFromRefs(refs: number, workingset: boolean): number {
+    if (this.legacyRefs) return refs === 0 ? 0 : 32 - Math.clz32(refs);
     if (workingset) return this.tiers - 1;
     return refs <= 1 ? 0 : 32 - Math.clz32(refs - 1);
   }
 
-  /** Is this the workingset folio the aging promoted lazily (refs saturated + PG_workingset)? */
+  /** Is this the workingset folio the aging promoted lazily (refs saturated + PG_workingset)? Not before 6.14. */
   lazilyPromoted(refs: number, flags: number): boolean {
-    return refs === this.refsFull && (flags & PG_WORKINGSET) !== 0;
+    return !this.legacyRefs && refs === this.refsFull && (flags & PG_WORKINGSET) !== 0;
   }
 }
 

@@ -57,14 +57,17 @@ export function refaultToken(
     verdict.countActivate = false;
   } else if (st.upTo613 && recent) verdict.countActivate = true;
   if (!recent) return;
-  const refs = genTokenRefs(shadow.payload, L.refsWidth);
+  // Up to 6.13 the token kept refs - 1 of refs that counted PG_workingset, the shadow's bit.
+  const refs = L.legacyRefs
+    ? genTokenRefs(shadow.payload, L.refsWidth) - 1 + (shadow.workingset ? 1 : 0)
+    : genTokenRefs(shadow.payload, L.refsWidth);
   const tier = L.tierFromRefs(refs, shadow.workingset);
   st.ctrl.refaulted[type * L.tiers + tier]++;
   if (shadow.inFault) verdict.activate = true;
   if (st.upTo613) {
-    // Up to 6.13 (before 4d5d14a01e2c): a refault in a fault, or of a folio whose refs
-    // were saturated, came back workingset with full refs; any other lost its refs.
-    if (shadow.inFault || refs > L.refsMax) {
+    // Up to 6.13 (before 4d5d14a01e2c): a refault in a fault, or of a folio with refs of at
+    // least BIT(LRU_REFS_WIDTH) - 1 (081488051d28), came back workingset with full refs.
+    if (shadow.inFault || refs >= L.refsMax) {
       verdict.restore = true;
       ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], L.refsMax);
     }

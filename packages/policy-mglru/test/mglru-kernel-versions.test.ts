@@ -26,7 +26,7 @@ import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 // Rule-level functions are not part of the package's API; the tests reach them directly.
 import { ageNodeUpTo64 } from '../src/node.js';
-import { folioSeq, folioUpdateGen } from '../src/placement.js';
+import { folioIncGen, folioSeq, folioUpdateGen, incRefs } from '../src/placement.js';
 import { refaultToken } from '../src/workingset.js';
 import { type MglruCtx, mglruKernel, rootCtx, runWorkload } from './helpers.js';
 
@@ -331,5 +331,49 @@ describe('machine.kernel 6.1: kswapd ages in lru_gen_age_node, eviction leaves i
     sc.priority = DEF_PRIORITY - 1;
     ageNodeUpTo64(L, ctx, sc, 0, aging, round);
     expect(ctx.state.maxSeq).toBe(max + 1);
+  });
+});
+
+describe('machine.kernel: the tier encoding (4d5d14a01e2c, 6.14)', () => {
+  /** The tier of a folio after `n` fd accesses, and whether it is PG_workingset. */
+  function tierAfter(kernel: KernelVersion, n: number) {
+    const { ctx, pfns } = kernelWithAnon(kernel);
+    const layout = new Layout(4, 4);
+    layout.legacyRefs = kernel !== '6.14';
+    const p = pfns[0];
+    ctx.frames.flags[p] &= ~(PG_REFERENCED | PG_WORKINGSET);
+    ctx.frames.policy[p] = layout.withRefsCounter(ctx.frames.policy[p], 0);
+    for (let i = 0; i < n; i++) incRefs(layout, ctx, p);
+    const flags = ctx.frames.flags[p];
+    const ws = (flags & PG_WORKINGSET) !== 0;
+    return { tier: layout.tierFromRefs(layout.lruRefs(flags, ctx.frames.policy[p]), ws), ws };
+  }
+
+  it('up to 6.13 the second access sets PG_workingset and later ones count up (tier = order_base_2(refs+1)); 6.14 counts first and sets PG_workingset when full', () => {
+    const tiers = (kernel: KernelVersion) => [1, 2, 3, 4, 5, 6].map((n) => tierAfter(kernel, n).tier);
+    expect(tiers('6.1')).toEqual([0, 1, 2, 2, 3, 3]);
+    expect(tiers('6.14')).toEqual([0, 1, 2, 2, 3, 3]);
+    expect([1, 2, 3].map((n) => tierAfter('6.1', n).ws)).toEqual([false, true, true]);
+    expect([1, 2, 3, 4, 5].map((n) => tierAfter('6.14', n).ws)).toEqual([false, false, false, false, true]);
+  });
+
+  it('up to 6.13 moving a folio on a generation (folio_inc_gen) clears PG_workingset with the refs; 6.14 keeps it', () => {
+    for (const kernel of ['6.1', '6.14'] as const) {
+      const { ctx, pfns } = kernelWithAnon(kernel);
+      const p = pfns.find((q) => L.genOf(ctx.frames.policy[q]) === ctx.state.minSeq[0] % 4) ?? pfns[0];
+      // Force it into the oldest generation's slot so folio_inc_gen moves it.
+      ctx.frames.flags[p] |= PG_WORKINGSET | PG_REFERENCED;
+      const layout = new Layout(4, 4);
+      layout.legacyRefs = kernel !== '6.14';
+      const st = ctx.state;
+      const oldest = st.minSeq[0] % 4;
+      const g = layout.genOf(ctx.frames.policy[p]);
+      st.nrPages[g * 2]--;
+      st.nrPages[oldest * 2]++;
+      ctx.frames.policy[p] = layout.withGen(ctx.frames.policy[p], oldest);
+      folioIncGen(layout, ctx, p, false);
+      expect((ctx.frames.flags[p] & PG_WORKINGSET) !== 0).toBe(kernel === '6.14');
+      expect(ctx.frames.flags[p] & PG_REFERENCED).toBe(0);
+    }
   });
 });
