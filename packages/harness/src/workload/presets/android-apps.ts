@@ -150,7 +150,7 @@ export const androidApps = definePreset({
       if (repeat > 1) task.repeatFrom = repeatFrom;
       tasks.push(task);
     };
-    const coldLaunch = (): PhaseDef[] => [
+    const coldLaunch = (burst = false): PhaseDef[] => [
       // A cold start: the process maps its code and reads it (read-around), then builds its heap.
       {
         name: 'cold-launch',
@@ -159,13 +159,16 @@ export const androidApps = definePreset({
         pattern: { kind: 'sequential' },
         think: LAUNCH_THINK,
       },
-      {
-        name: 'cold-init',
-        regions: 'heap',
-        pattern: { kind: 'sequential' },
-        writeFraction: 1,
-        think: LAUNCH_THINK,
-      },
+      // The camera takes its buffers at once (a burst); an app builds its heap as it initialises.
+      burst
+        ? { name: 'cold-init', regions: 'heap', pattern: { kind: 'sequential' }, writeFraction: 1 }
+        : {
+            name: 'cold-init',
+            regions: 'heap',
+            pattern: { kind: 'sequential' },
+            writeFraction: 1,
+            think: LAUNCH_THINK,
+          },
     ];
     for (let i = 0; i < p.apps; i++) {
       const first = visit(coldLaunch(), frames, cachedMs);
@@ -185,7 +188,7 @@ export const androidApps = definePreset({
     }
     if (p.cameraBurst > 0) {
       // The camera opens once, mid-run, and takes its buffers at once.
-      appTask('camera', p.cameraBurst, (p.apps + 0.5) * slotMs, visit(coldLaunch(), frames, 0), 1, 0);
+      appTask('camera', p.cameraBurst, (p.apps + 0.5) * slotMs, visit(coldLaunch(true), frames, 0), 1, 0);
     }
     return {
       files,
