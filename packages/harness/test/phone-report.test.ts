@@ -7,24 +7,25 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runComparison } from '../src/experiment.js';
-import { loadPlotting, renderCsv, renderHtml, renderMarkdown } from '../src/report/index.js';
+import { buildRunJson, loadPlotting, renderCsv, renderHtml, renderMarkdown } from '../src/report/index.js';
 import { scenarioFrom } from '../src/runner.js';
 
 beforeAll(loadPlotting);
 
 describe('android-apps in a comparison', () => {
   // A small phone: 32 MiB, five apps, two rounds; sizes are relative, so the lifecycle is the same.
+  const base = scenarioFrom({
+    workload: 'android-apps',
+    params: { apps: 5, rounds: 2, fgFrames: 24 },
+    machine: { memory: '32MiB' },
+    policy: 'lru',
+    seed: 1,
+  });
   const { comparison: c, results } = runComparison({
     policies: ['lru', 'vendor:lru'],
     workloads: ['android-apps'],
     seeds: 2,
-    base: scenarioFrom({
-      workload: 'android-apps',
-      params: { apps: 5, rounds: 2, fgFrames: 24 },
-      machine: { memory: '32MiB' },
-      policy: 'lru',
-      seed: 1,
-    }),
+    base,
   });
 
   it('runs on zram the workload asked for, with launches, frames and kills in every run', () => {
@@ -41,6 +42,12 @@ describe('android-apps in a comparison', () => {
         expect(r.counters.pswpin).toBeGreaterThan(0);
       }
     }
+    // The run's JSON names the machine as it ran: 16 MiB of zram the workload asked for.
+    const json = buildRunJson([...results.values()][0][0], {
+      tool: { name: 'reclaim-lab', version: '0' },
+      scenario: base,
+    });
+    expect(json.machine).toMatchObject({ swap: 16 * 1024 * 1024, swapDevice: 'zram' });
   });
 
   it('has the phone metrics as rows with a value per configuration', () => {
