@@ -403,7 +403,7 @@ export function jankPlot(c: Comparison, w: WorkloadComparison): RenderedPlot | u
       const run = `${label} seed ${r.seed}`;
       const times = r.apps.jankTimesNs;
       data.push({ t: 0, v: 0, label, run });
-      strideIndices(times.length).forEach((i) => data.push({ t: times[i] / 1e6, v: i + 1, label, run }));
+      for (const i of strideIndices(times.length)) data.push({ t: times[i] / 1e6, v: i + 1, label, run });
       data.push({ t: r.runtimeNs / 1e6, v: times.length, label, run });
     }
   }
