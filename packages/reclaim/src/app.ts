@@ -33,6 +33,7 @@ import type { Kernel } from './kernel.js';
 import type { AppKill, AppsResult, LaunchRecord } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
+import { WorkloadError } from './workload-error.js';
 
 /** Not an app: a task that never sent OP_APPSTATE (a server process, a daemon). */
 export const NOT_AN_APP = -1;
@@ -71,7 +72,9 @@ export class AppModel {
 /** OP_APPSTATE: the task's app changes class, or begins a launch. */
 export function appState(kern: Kernel, task: Task, arg: number): void {
   if (!(arg >= APP_FOREGROUND && arg <= APP_LAUNCH_WARM) || !Number.isInteger(arg))
-    throw new RangeError(`task ${task.name}: app state ${arg} is not one of 0..${APP_LAUNCH_WARM}`);
+    throw new WorkloadError(
+      `task ${task.name}: app state ${arg} is not one of 0..${APP_LAUNCH_WARM} (foreground, visible, background, cached, launch-cold, launch-warm)`,
+    );
   endLaunch(kern, task);
   if (arg === APP_LAUNCH_COLD || arg === APP_LAUNCH_WARM) {
     const relaunch = task.appDead;

@@ -100,6 +100,20 @@ describe('importance classes', () => {
   });
 });
 
+describe('bad input', () => {
+  it('an app state outside the classes and launches is refused in one line naming the task', () => {
+    const bad: TaskSpec = {
+      name: 'odd',
+      memcg: '/apps/odd',
+      regions: [{ kind: 'anon', pages: 1 }],
+      source: generated((i) => (i === 0 ? [OP_APPSTATE, -1, 9] : null)),
+    };
+    expect(() => phone([bad], undefined).run()).toThrow(
+      /^task odd: app state 9 is not one of 0\.\.5 \(foreground/,
+    );
+  });
+});
+
 describe('lmkd', () => {
   it('kills cached apps before background ones, and never the foreground app', () => {
     // Two cached and two background apps of 1500 pages each; the grower

@@ -269,6 +269,11 @@ export const METRICS: readonly MetricDef[] = ROWS.map(
 
 const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
 
+/** Metrics that exist only in runs with apps (docs/phones.md): scored only where some run has them. */
+export const APP_METRICS: ReadonlySet<string> = new Set(
+  METRICS.slice(METRICS.findIndex((m) => m.name === 'launch_p90_ms')).map((m) => m.name),
+);
+
 export function metricDef(name: string): MetricDef | undefined {
   return BY_NAME.get(name);
 }
