@@ -219,7 +219,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload nosuchthing',
-    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill',
+    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill, android-apps',
   ],
   [
     'run --workload zipf-anon --param scale=1e9',
@@ -502,7 +502,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload zipf-anon --policy $D/p-version.mjs',
-    'policy module $D/p-version.mjs: policy p was written for ReclaimOps version 9; this core implements version 1',
+    'policy module $D/p-version.mjs: policy p was written for ReclaimOps version 9; this core implements version 2',
   ],
   [
     'run --workload zipf-anon --policy $D/p-requires.mjs',

@@ -10,6 +10,7 @@ import { exactLruPolicy, optPolicy } from '@reclaim-lab/policy-reference';
 import { s3fifoPolicy } from '@reclaim-lab/policy-s3fifo';
 import { sievePolicy } from '@reclaim-lab/policy-sieve';
 import { twoqPolicy } from '@reclaim-lab/policy-twoq';
+import { vendorPolicy } from '@reclaim-lab/policy-vendor';
 import type { OptionSpec, PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 /**
@@ -34,6 +35,7 @@ registerPolicy(twoqPolicy);
 registerPolicy(lhdPolicy);
 registerPolicy(getScanPolicy);
 registerPolicy(clockProPolicy);
+registerPolicy(vendorPolicy as unknown as PolicyFactory);
 registerPolicy(exactLruPolicy as unknown as PolicyFactory);
 registerPolicy(optPolicy as unknown as PolicyFactory);
 

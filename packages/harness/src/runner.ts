@@ -3,6 +3,7 @@ import {
   type EventSource,
   type MachineConfig,
   NS_PER_MS,
+  PAGE_SIZE,
   type WorkloadInstance,
 } from '@reclaim-lab/hw-model';
 import { Kernel, type PolicyAttachment, type RunResult } from '@reclaim-lab/reclaim';
@@ -83,7 +84,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       })
     : undefined;
   let machine: MachineConfig;
+  const preset = trace === undefined ? scenarioWorkload(scenario) : undefined;
   try {
+    scenario = withMachineHints(scenario, preset?.spec);
     // Timing noise is drawn from the run's seed: same scenario and seed, same machine.
     machine = applyJitter(parseMachine(scenario, trace?.pages), seed);
   } catch (e) {
@@ -94,7 +97,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   if (trace && options.onTraceProgress)
     workload = withTraceProgress(workload!, trace.requests, options.onTraceProgress);
   if (workload === undefined) {
-    const { spec, params } = scenarioWorkload(scenario);
+    const { spec, params } = preset ?? scenarioWorkload(scenario);
     const memoryPages = machine.nodePages.reduce((a, b) => a + b, 0);
     workload = compileWorkload(spec, {
       memoryPages,
@@ -122,6 +125,20 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   }
   result.policy = policyLabel(scenario, options.policy);
   return result;
+}
+
+/**
+ * A workload's machine hints (a phone workload's zram swap) fill in what
+ * the scenario leaves out: swap only when it gives no `swap`.
+ */
+export function withMachineHints(scenario: Scenario, spec: WorkloadInput | undefined): Scenario {
+  const hints = (spec as { machine?: { swapFraction?: unknown; swapDevice?: unknown } } | undefined)?.machine;
+  if (hints === undefined || scenario.machine.swap !== undefined || typeof hints.swapFraction !== 'number')
+    return scenario;
+  const memoryPages = parseMachine(scenario).nodePages.reduce((a, b) => a + b, 0);
+  const swap = Math.floor(memoryPages * hints.swapFraction) * PAGE_SIZE;
+  const swapDevice = typeof hints.swapDevice === 'string' ? hints.swapDevice : 'zram';
+  return { ...scenario, machine: { ...scenario.machine, swap, swapDevice } } as Scenario;
 }
 
 /** Build a scenario from CLI-style fields and validate it. */

@@ -210,6 +210,27 @@ describe('each workload preset moves the counter it is named for', () => {
     expect(r.oomKills.length).toBe(c.oom_kill);
   });
 
+  preset(
+    'android-apps',
+    'frozen apps page out to swap and come back; launches, frames and lmkd kills',
+    () => {
+      const { r, c } = run('android-apps', { scale: 0.25 });
+      // MADV_PAGEOUT of cached apps' heaps: out to swap, and back at their warm launches.
+      expect(c.pswpout).toBeGreaterThan(0);
+      expect(c.pswpin).toBeGreaterThan(0);
+      const apps = r.apps!;
+      expect(apps.launches.some((l) => l.kind === 'cold')).toBe(true);
+      expect(apps.launches.some((l) => l.kind === 'warm')).toBe(true);
+      expect(apps.frames).toBeGreaterThan(0);
+      // Ten heaps of 0.15× memory and a camera burst do not fit in memory and 8 MiB of swap: lmkd kills
+      // cached or background apps. (On a machine this small, polled every 100 ms, lmkd does not keep
+      // the kernel's OOM killer away: docs/phones.md.)
+      expect(apps.kills.length).toBeGreaterThan(0);
+      expect(apps.kills.every((k) => k.class === 'cached' || k.class === 'background')).toBe(true);
+      expect(apps.launches.some((l) => l.relaunch)).toBe(true);
+    },
+  );
+
   it('every preset in the registry has a test here', () => {
     expect(
       listWorkloads()

@@ -1,8 +1,16 @@
 import {
+  APP_CACHED,
+  APP_FOREGROUND,
+  APP_LAUNCH_COLD,
+  APP_LAUNCH_WARM,
   EventChunk,
   MADV_NORMAL,
+  MADV_PAGEOUT,
+  OP_APPSTATE,
+  OP_FRAME,
   OP_FSYNC,
   OP_LOAD,
+  OP_MADVISE,
   OP_MAP,
   OP_PHASE,
   OP_READ,
@@ -169,6 +177,7 @@ describe('registry', () => {
       'database',
       'analytics',
       'thrash-or-kill',
+      'android-apps',
     ]);
     for (const w of list) {
       expect(w.description.length).toBeGreaterThan(10);
@@ -631,6 +640,40 @@ describe('the suite: each workload exposes the property it exists for', () => {
     expect(() => compileWorkload(getWorkload('thrash-or-kill'), { memoryPages: M })).toThrow(
       /pass swapPages/,
     );
+  });
+
+  it('android-apps: apps in their own memcgs take turns: one cold launch, then warm visits with frames, freeze and pageout', () => {
+    const w = compile('android-apps', { apps: 4, rounds: 2, cameraBurst: 0 });
+    expect(w.tasks.map((t) => t.memcg)).toEqual(['/apps/app0', '/apps/app1', '/apps/app2', '/apps/app3']);
+    expect(w.lmkd?.someThreshold).toBeGreaterThan(0);
+    const starts = w.tasks.map((t) => t.startNs ?? 0);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]).toBeGreaterThan(starts[i - 1]);
+    const e = drain(w.tasks[0]);
+    const states: number[] = [];
+    let frames = 0;
+    let pageouts = 0;
+    for (let i = 0; i < e.length; i++) {
+      if (e.op[i] === OP_APPSTATE) states.push(e.arg[i]);
+      if (e.op[i] === OP_FRAME && e.arg[i] > 0) frames++;
+      if (e.op[i] === OP_MADVISE && e.arg[i] === MADV_PAGEOUT) pageouts++;
+    }
+    // A cold launch once, then a warm launch per round; each visit ends frozen with its heap paged out.
+    expect(states.filter((s) => s === APP_LAUNCH_COLD).length).toBe(1);
+    expect(states.filter((s) => s === APP_LAUNCH_WARM).length).toBe(2);
+    expect(states.filter((s) => s === APP_FOREGROUND).length).toBe(3);
+    expect(states.filter((s) => s === APP_CACHED).length).toBe(3);
+    expect(pageouts).toBe(3);
+    expect(frames).toBe(3 * 48);
+    // A frame period of one 120 Hz vsync.
+    const period = e.arg[e.op.indexOf(OP_FRAME, e.op.indexOf(OP_FRAME) + 1)];
+    expect(period).toBeCloseTo(8_333_333, -1);
+    // The camera and the storm add an app and quick visits.
+    expect(compile('android-apps', { apps: 4 }).tasks.map((t) => t.name)).toContain('camera');
+    const stormed = drain(compile('android-apps', { apps: 4, storm: 3, cameraBurst: 0 }).tasks[0]);
+    let launches = 0;
+    for (let i = 0; i < stormed.length; i++)
+      if (stormed.op[i] === OP_APPSTATE && stormed.arg[i] === APP_LAUNCH_WARM) launches++;
+    expect(launches).toBe(4 + 3);
   });
 
   it('no preset issues an madvise it did not ask for', () => {

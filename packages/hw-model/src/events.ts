@@ -27,8 +27,18 @@ export const OP_FSYNC = 8;
 export const OP_OPDONE = 9;
 /** The task enters phase `arg` (phase-shift workloads report per-phase results). */
 export const OP_PHASE = 10;
-/** The task's app state changes (arg: APP_FOREGROUND / APP_BACKGROUND / APP_FROZEN). */
+/**
+ * The task's app state changes (arg: an importance class APP_FOREGROUND …
+ * APP_CACHED, or APP_LAUNCH_COLD / APP_LAUNCH_WARM, which make the app
+ * foreground and start a launch that the next OP_APPSTATE ends).
+ */
 export const OP_APPSTATE = 11;
+/**
+ * A UI thread's frame boundary (`Choreographer` waiting for the next
+ * vsync): arg is the frame period in ns, and the frame that ends here
+ * missed its deadline if it took longer; arg 0 starts the frame clock.
+ */
+export const OP_FRAME = 12;
 
 export const OP_NAMES = [
   'load',
@@ -43,6 +53,7 @@ export const OP_NAMES = [
   'opdone',
   'phase',
   'appstate',
+  'frame',
 ] as const;
 
 export const MADV_NORMAL = 0;
@@ -53,9 +64,22 @@ export const MADV_COLD = 20;
 /** Reclaim now (MADV_PAGEOUT). */
 export const MADV_PAGEOUT = 21;
 
+/**
+ * Importance classes, most important first (Android's process states, as
+ * ActivityManager ranks them for lmkd): the app on screen, an app still
+ * visible (a dialog over it, a split screen), an app in the background
+ * doing small periodic work, and a cached app (frozen, no accesses).
+ */
 export const APP_FOREGROUND = 0;
-export const APP_BACKGROUND = 1;
-export const APP_FROZEN = 2;
+export const APP_VISIBLE = 1;
+export const APP_BACKGROUND = 2;
+export const APP_CACHED = 3;
+/** A cached app is frozen (the cgroup freezer): the same class. */
+export const APP_FROZEN = APP_CACHED;
+/** A launch begins (the app becomes foreground): cold (the process starts) or warm (it was cached). */
+export const APP_LAUNCH_COLD = 4;
+export const APP_LAUNCH_WARM = 5;
+export const APP_CLASS_NAMES = ['foreground', 'visible', 'background', 'cached'] as const;
 
 export const CHUNK_CAPACITY = 4096;
 

@@ -25,6 +25,7 @@ export { Rng } from './rng.js';
 export type {
   Advice,
   FileSpec,
+  LmkdSpec,
   MemcgSpec,
   RegionKind,
   RegionSpec,

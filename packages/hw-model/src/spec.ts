@@ -74,4 +74,24 @@ export interface WorkloadInstance {
   tasks: TaskSpec[];
   /** Proactive memory.reclaim requests: at time ns, reclaim `pages` from `memcg`. */
   proactive?: { atNs: number; memcg: string; pages: number; swappiness?: number }[];
+  /** An lmkd-style low-memory killer watching PSI (absent: none, as on a server). */
+  lmkd?: LmkdSpec;
+}
+
+/**
+ * Android's lmkd as the model runs it: every `pollNs` it reads how long
+ * tasks stalled on memory in the last poll window and, above a threshold
+ * (or with memory low and swap nearly full), kills the least important app (cached first, then background; visible
+ * only above the critical one; never the foreground app).
+ */
+export interface LmkdSpec {
+  pollNs: number;
+  /** Stall share of the window (0..1) above which cached and background apps may be killed. */
+  someThreshold: number;
+  /** Stall share above which visible apps may be killed too. */
+  criticalThreshold: number;
+  /** After a kill, wait this long before the next (lmkd waits for the victim's memory to be freed). */
+  killTimeoutNs: number;
+  /** Free swap share below which swap counts as low (lmkd's swap_free_low_percentage, 10%). */
+  swapFreeLow: number;
 }

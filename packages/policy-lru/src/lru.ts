@@ -463,6 +463,8 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           nr[lru] -= n;
           reclaimed += shrinkList(ctx, lru, n, sc);
         }
+        // A vendor hook (ReclaimOps v2 `reclaimDone`) may end the batch early.
+        if (ctx.core.stopRequested?.(ctx, sc)) break;
         if (reclaimed < nrToReclaim || proportional) continue;
         // Goal reached: stop the smaller type and scale the other to the same fraction of its target.
         const nrFile = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];

@@ -140,6 +140,8 @@ export class Eviction {
       scanned += delta;
       if (scanned >= nr) break;
       if (sc.rootReclaim && ctx.core.shouldAbortScan(ctx, sc)) break;
+      // A vendor hook (ReclaimOps v2 `reclaimDone`) may end the batch early.
+      if (ctx.core.stopRequested?.(ctx, sc)) break;
     }
     // Too many dirty folios in the oldest generation: wake the flushers.
     if (

@@ -10,6 +10,7 @@ import type { MemcgSpec } from '@reclaim-lab/hw-model';
 import {
   EventChunk,
   OP_APPSTATE,
+  OP_FRAME,
   OP_MADVISE,
   OP_NAMES,
   OP_OPDONE,
@@ -195,9 +196,9 @@ export function compilePlan(scenario: Scenario, seed = scenario.seed): Plan {
         const op = chunk.op[i];
         const region = chunk.region[i];
         const arg = chunk.arg[i];
-        if (op === OP_APPSTATE)
+        if (op === OP_APPSTATE || op === OP_FRAME)
           throw new RealPlanError(
-            `workload task "${t.name}": app state changes (freezing) have no guest counterpart`,
+            `workload task "${t.name}": app state changes and frames (an Android framework) have no guest counterpart`,
           );
         if (op === OP_MADVISE && regions[region]?.kind === 'file-fd' && arg > 2)
           throw new RealPlanError(

@@ -1,8 +1,10 @@
+export { AppModel, NOT_AN_APP } from './app.js';
 export { Kernel, type KernelOptions, type PolicyAttachment } from './kernel.js';
 export { layerPolicy, type PolicyExtension } from './layer.js';
 export {
   type AddHow,
   type AddReason,
+  type ClassChange,
   CORE_CAPABILITIES,
   type CoreCapability,
   type Decision,
@@ -13,6 +15,7 @@ export {
   type PolicyCtx,
   type PolicyFactory,
   type PutbackOutcome,
+  RECLAIM_OPS_MIN_VERSION,
   RECLAIM_OPS_VERSION,
   type ReclaimCore,
   type ReclaimOps,
@@ -24,8 +27,11 @@ export type { LruvecCtx, PolicySlot } from './policy-host.js';
 export { calculateProtection, effectiveProtection } from './protection.js';
 export { PSI_PERIOD_NS, Psi, type PsiTotals } from './psi.js';
 export {
+  type AppKill,
+  type AppsResult,
   emptyTimeSeries,
   type LatencySummary,
+  type LaunchRecord,
   type MemcgResult,
   memcgResult,
   type OomKill,

@@ -22,6 +22,7 @@ import {
   World,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
+import { AppModel, appsResult, lmkdPoll } from './app.js';
 import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
@@ -73,6 +74,7 @@ import { shrinkFolioList } from './shrink-folio-list.js';
 import { shrinkNode } from './shrink-node.js';
 import { Task } from './task.js';
 import { QUANTUM_NS, runTask, secondTaskT } from './task-exec.js';
+import { classChanged, stopRequested } from './vendor-hooks.js';
 import { proactiveReclaim } from './vmscan-direct.js';
 import { sample } from './vmstat-sample.js';
 import { Watchdog, type WatchdogOptions } from './watchdog.js';
@@ -137,6 +139,8 @@ export class Kernel implements ReclaimCore {
   readonly directLatency = new Samples();
   /** Memory pressure stall information (`/proc/pressure/memory`, `memory.pressure`). */
   readonly psi = new Psi();
+  /** Apps: importance classes, launches, frames, lmkd (`app.ts`). */
+  apps = new AppModel(undefined);
   /** `swapin_nr_pages`' state for cluster readahead: last offset, last window, hits since. */
   swapRaPrevOffset = 0;
   swapRaLastPages = 0;
@@ -317,6 +321,7 @@ export class Kernel implements ReclaimCore {
     }
     for (const t of w.tasks) this.addTask(t);
     this.proactive = [...(w.proactive ?? [])].sort((a, b) => a.atNs - b.atNs);
+    if (w.lmkd) this.apps = new AppModel(w.lmkd);
     return this;
   }
 
@@ -399,8 +404,9 @@ export class Kernel implements ReclaimCore {
       }
       const timerT = this.world.timers.peekTime();
       const proT = this.proactive.length ? this.proactive[0].atNs : Number.POSITIVE_INFINITY;
+      const lmkT = this.apps.nextPollNs;
       if (task === null) break;
-      const next = Math.min(taskT, kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs);
+      const next = Math.min(taskT, kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs, lmkT);
       if (next >= until) break;
       if (next === this.nextSampleNs) {
         this.now = this.world.now = next;
@@ -424,6 +430,11 @@ export class Kernel implements ReclaimCore {
         proactiveReclaim(this, this.machine.memcg(req.memcg), req.pages, req.swappiness);
         continue;
       }
+      if (next === lmkT) {
+        this.now = this.world.now = lmkT;
+        lmkdPoll(this);
+        continue;
+      }
       if (ksw && kswT <= taskT) {
         this.now = this.world.now = ksw.t;
         kswapdStep(this, ksw);
@@ -435,6 +446,7 @@ export class Kernel implements ReclaimCore {
         proT,
         this.nextFlushNs,
         this.nextSampleNs,
+        lmkT,
         secondTaskT(this, task) + QUANTUM_NS,
         until,
       );
@@ -542,6 +554,10 @@ export class Kernel implements ReclaimCore {
     return swappiness(this, lv, sc);
   }
 
+  stopRequested(ctx: LruvecCtx, sc: ScanControl): boolean {
+    return stopRequested(this, ctx, sc);
+  }
+
   wakeFlushers(): void {
     wakeFlushers(this);
   }
@@ -576,6 +592,7 @@ export class Kernel implements ReclaimCore {
     const end = Math.max(this.now, ...this.tasks.map((t) => (t.alive ? t.t : t.endNs)));
     const pageStateBits: Record<string, number> = {};
     for (const s of this.slots) pageStateBits[s.attached.name] = s.attached.pageStateBits ?? 0;
+    const apps = appsResult(this);
     return {
       policy: this.slots
         .map((s) => (s.scope === 'system' ? s.attached.name : `${s.attached.name}@${s.scope}`))
@@ -614,9 +631,20 @@ export class Kernel implements ReclaimCore {
       policyExits: this.policyExits,
       phases: this.phaseResults.slice().sort((a, b) => a.startNs - b.startNs),
       memcgs: this.machine.memcgs.map((m) => memcgResult(this.machine.memcgs, m)),
+      ...(apps === null ? {} : { apps }),
       pageStateBits,
       events: this.events,
     };
+  }
+
+  /** A memcg's importance class changed (`app.ts`): its policies may act on it (`classChanged`). */
+  importanceChanged(memcg: Memcg, from: number, to: number): void {
+    classChanged(this, memcg, from, to);
+  }
+
+  /** ReclaimCore: the importance class of a memcg's apps (-1: no app in it). */
+  importance(memcg: Memcg): number {
+    return this.apps.classOf(memcg);
   }
 
   get kswapdFailures(): number[] {

@@ -13,6 +13,7 @@
 import type { RmapResult } from '@reclaim-lab/mechanisms';
 import type {
   AddHow,
+  ClassChange,
   Decision,
   EvictRequest,
   PolicyCtx,
@@ -56,6 +57,14 @@ export interface PolicyExtension<S> {
   ): void;
   /** Batch eviction (for bases that use it): `next()` returns the base's count in `out`. */
   evictCandidates?(ctx: PolicyCtx<S>, req: EvictRequest, out: Int32Array, next: () => number): number;
+  /** v2 (vendor hook points): may the invocation stop now? `next()` is the base's answer (false without one). */
+  reclaimDone?(ctx: PolicyCtx<S>, sc: ScanControl, next: () => boolean): boolean;
+  /** v2: pass over this lruvec in this pass? `next()` is the base's answer. */
+  protectLruvec?(ctx: PolicyCtx<S>, sc: ScanControl, next: () => boolean): boolean;
+  /** v2: the priority to scan this lruvec at; `next()` is the base's (sc.priority without one). */
+  scanPriority?(ctx: PolicyCtx<S>, sc: ScanControl, next: () => number): number;
+  /** v2: the memcg's importance class changed; `next()` is the base's reaction. */
+  classChanged?(ctx: PolicyCtx<S>, change: ClassChange, next: () => 'cold' | undefined): 'cold' | undefined;
 }
 
 /** The base policy with the extension's overrides applied. */
@@ -143,6 +152,44 @@ export function layerPolicy<S>(base: ReclaimOps<S>, ext: PolicyExtension<S>): Re
       req = r;
       out = o;
       return f(c, r, o, next);
+    };
+  }
+  // The v2 hook points: each gets the base's answer as `next`, or the contract's default.
+  if (ext.reclaimDone) {
+    const f = ext.reclaimDone;
+    const next = () => (base.reclaimDone ? base.reclaimDone(ctx, sc) : false);
+    layered.reclaimDone = (c, s) => {
+      ctx = c;
+      sc = s;
+      return f(c, s, next);
+    };
+  }
+  if (ext.protectLruvec) {
+    const f = ext.protectLruvec;
+    const next = () => (base.protectLruvec ? base.protectLruvec(ctx, sc) : false);
+    layered.protectLruvec = (c, s) => {
+      ctx = c;
+      sc = s;
+      return f(c, s, next);
+    };
+  }
+  if (ext.scanPriority) {
+    const f = ext.scanPriority;
+    const next = () => (base.scanPriority ? base.scanPriority(ctx, sc) : sc.priority);
+    layered.scanPriority = (c, s) => {
+      ctx = c;
+      sc = s;
+      return f(c, s, next);
+    };
+  }
+  if (ext.classChanged) {
+    const f = ext.classChanged;
+    let change!: ClassChange;
+    const next = () => (base.classChanged ? base.classChanged(ctx, change) : undefined);
+    layered.classChanged = (c, ch) => {
+      ctx = c;
+      change = ch;
+      return f(c, ch, next);
     };
   }
   return layered;

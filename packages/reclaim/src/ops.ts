@@ -108,12 +108,42 @@
  *
  * - `policyLists(ctx, out)` — named sizes for time series and reports
  *   ("gen 7 file"). Absent: each list by its name.
+ *
+ * Version 2 adds the hook points Android's vendor hooks use in
+ * mm/vmscan.c (`trace_android_vh_*`), so that phone makers' changes are
+ * small policies layered on LRU or MGLRU (`vendor-hooks.ts`). Each is
+ * optional and its absence is version 1's behaviour. Importance classes
+ * (foreground, visible, background, cached: `core.importance`) are what
+ * they read.
+ *
+ * - `reclaimDone(ctx, sc)` — asked after each lruvec of a `shrink_node`
+ *   pass, and inside a policy's own scan loop through
+ *   `core.stopRequested`: true ends this reclaim invocation now (a
+ *   kswapd batch, a direct reclaim) instead of finishing its goal.
+ *   Absent: false.
+ *
+ * - `protectLruvec(ctx, sc)` — asked before the lruvec is shrunk by a
+ *   reclaim that is not memory.low reclaim: true skips it for this pass,
+ *   as memory.low does (and direct reclaim retries with it, as it does
+ *   for memory.low). Absent: false.
+ *
+ * - `scanPriority(ctx, sc)` — the priority to scan this lruvec at in this
+ *   pass, an integer 0..DEF_PRIORITY (lower scans more, as `sc.priority`
+ *   does); the core restores `sc.priority` afterwards. Absent: `sc.priority`.
+ *
+ * - `classChanged(ctx, change)` — the importance class of this lruvec's
+ *   memcg changed (`change.from`, `change.to`; -1 is "no app"). Return
+ *   'cold' to have the core deactivate every folio of the lruvec, as
+ *   MADV_COLD over the app's mappings and `deactivate` for its unmapped
+ *   page cache. Absent: nothing.
  */
 import type { Machine, Memcg, Rng } from '@reclaim-lab/hw-model';
 import type { ListSet, LruSizes, Lruvec, RmapResult, World, YoungPteVisitor } from '@reclaim-lab/mechanisms';
 import type { ScanControl } from './scan-control.js';
 
-export const RECLAIM_OPS_VERSION = 1;
+export const RECLAIM_OPS_VERSION = 2;
+/** The oldest contract version this core still loads (version 2 only added optional hooks). */
+export const RECLAIM_OPS_MIN_VERSION = 1;
 
 /**
  * The services this core offers, by the names a policy lists in `requires`.
@@ -256,6 +286,16 @@ export interface ReclaimCore {
    * threads (for page-table walkers that move PTE dirty bits to folios).
    */
   markDirty?(pfn: number): void;
+  /** v2: the importance class of `memcg`'s apps, APP_FOREGROUND (0) … APP_CACHED (3), or -1 (no app). */
+  importance?(memcg: Memcg): number;
+  /** v2: the policy's `reclaimDone` answer for this lruvec (false without the hook): stop scanning now. */
+  stopRequested?(ctx: PolicyCtx<unknown>, sc: ScanControl): boolean;
+}
+
+/** What `classChanged` is told. */
+export interface ClassChange {
+  from: number;
+  to: number;
 }
 
 export interface InitCtx {
@@ -324,6 +364,10 @@ export interface ReclaimOps<S = unknown> {
   deactivate?(ctx: PolicyCtx<S>, pfn: number, hint: 'cold' | 'pageout'): void;
   lruSizes?(ctx: PolicyCtx<S>, out: LruSizes): void;
   policyLists?(ctx: PolicyCtx<S>, out: Record<string, number>): void;
+  reclaimDone?(ctx: PolicyCtx<S>, sc: ScanControl): boolean;
+  protectLruvec?(ctx: PolicyCtx<S>, sc: ScanControl): boolean;
+  scanPriority?(ctx: PolicyCtx<S>, sc: ScanControl): number;
+  classChanged?(ctx: PolicyCtx<S>, change: ClassChange): 'cold' | undefined;
 }
 
 /** What values an option accepts, beyond the type of its default. */

@@ -52,6 +52,8 @@ function addSpan(sums: number[], t0: number, t1: number): void {
  */
 export class Psi {
   private readonly cpus: PsiCpu[] = [];
+  /** Every task's memory stall so far, summed (kswapd aside): what lmkd's window reads. */
+  taskStallNs = 0;
 
   /** A new CPU for a task in `memcg` starting at `startNs` (kswapd: `memcg` null). Returns its id. */
   addCpu(memcg: Memcg | null, startNs: number): number {
@@ -61,7 +63,10 @@ export class Psi {
 
   /** The CPU's thread stalled on memory over [t0, t1). */
   stall(cpu: number, t0: number, t1: number): void {
-    if (cpu >= 0 && t1 > t0) addSpan(this.cpus[cpu].stall, t0, t1);
+    if (cpu >= 0 && t1 > t0) {
+      addSpan(this.cpus[cpu].stall, t0, t1);
+      if (this.cpus[cpu].memcg !== null) this.taskStallNs += t1 - t0;
+    }
   }
 
   /** The CPU's task slept (neither running nor waiting for I/O) over [t0, t1). */

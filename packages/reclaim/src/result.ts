@@ -150,10 +150,60 @@ export interface RunResult {
   phases?: PhaseResult[];
   /** Every memcg's memory.stat and memory.events, root first (absent in results written before it existed). */
   memcgs?: MemcgResult[];
+  /** Apps (tasks that sent OP_APPSTATE): launches, frames, lmkd kills (absent when no task is an app). */
+  apps?: AppsResult;
   /** Per-page policy state bits each attached policy declared. */
   pageStateBits: Record<string, number>;
   /** Simulator cost: wall-clock is NOT recorded here (it would break determinism). */
   events: number;
+}
+
+/** One app launch: from OP_APPSTATE LAUNCH to the app's next state change (its first frame). */
+export interface LaunchRecord {
+  task: string;
+  startNs: number;
+  latencyNs: number;
+  /** Cold: the process started (first launch, or a relaunch after a kill); warm: it was cached. */
+  kind: 'cold' | 'warm';
+  /** The app had been killed (lmkd) and started again. */
+  relaunch: boolean;
+  /** The app memcg's workingset_refault_file during the launch: pages it read, lost and read again. */
+  fileRefaults: number;
+  /** File pages reclaimed from the app's memcg during the launch (pgsteal less pswpout). */
+  fileReclaimed: number;
+}
+
+/** An lmkd kill. */
+export interface AppKill {
+  timeNs: number;
+  task: string;
+  /** The victim's importance class. */
+  class: string;
+  oomScoreAdj: number;
+  /** rss + swap entries of the victim, in pages. */
+  rssPages: number;
+  freedPages: number;
+  /** The stall share of lmkd's window at the kill. */
+  pressure: number;
+  /** Why: memory pressure (PSI) above the threshold, or low memory with swap nearly full. */
+  reason: 'pressure' | 'low-swap';
+}
+
+/** What a phone engineer reads: launches, frames, reclaim against the frame budget, kills. */
+export interface AppsResult {
+  launches: LaunchRecord[];
+  /** Frames drawn, frames that overran their period, and those that overran with a memory stall (jank). */
+  frames: number;
+  missedFrames: number;
+  jankyFrames: number;
+  /** When each janky frame ended (ns), for plots over time. */
+  jankTimesNs: number[];
+  /** The frame period (the reclaim budget of a 120 Hz phone is one: 8.3 ms); 0 without frames. */
+  framePeriodNs: number;
+  /** Reclaim invocations (kswapd batches, direct reclaims) longer than one frame period. */
+  kswapdOverFrame: number;
+  directOverFrame: number;
+  kills: AppKill[];
 }
 
 /** A time series with no samples yet. */

@@ -32,6 +32,7 @@ import {
   SWAP_CLUSTER_MAX,
 } from './scan-control.js';
 import { shrinkFolioList } from './shrink-folio-list.js';
+import { lruvecPriority, lruvecProtected, stopRequested } from './vendor-hooks.js';
 import { HOOK_FAILED } from './watchdog.js';
 
 /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
@@ -76,8 +77,17 @@ export function shrinkNode(kern: Kernel, sc: ScanControl, node: number): void {
         );
       }
     }
+    // Vendor hook points (ReclaimOps v2): pass over the lruvec, or scan it at its own priority.
+    if (lruvecProtected(kern, ctx, sc)) {
+      sc.memcgLowSkipped = true;
+      continue;
+    }
+    const priority = sc.priority;
+    sc.priority = lruvecPriority(kern, ctx, sc);
     shrinkLruvec(kern, ctx, sc);
+    sc.priority = priority;
     if (!sc.isKswapd && !sc.memcgFullWalk && sc.nrReclaimed >= sc.nrToReclaim) break;
+    if (stopRequested(kern, ctx, sc)) break;
   }
   // A policy that runs root reclaim of a node whole (`lru_gen_shrink_node`)
   // returns before the write-back and congestion bookkeeping of shrink_node.

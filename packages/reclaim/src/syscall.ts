@@ -10,6 +10,7 @@
  */
 import {
   OP_APPSTATE,
+  OP_FRAME,
   OP_FSYNC,
   OP_MADVISE,
   OP_MAP,
@@ -21,6 +22,7 @@ import {
   OP_UNMAP,
   OP_WRITE,
 } from '@reclaim-lab/hw-model';
+import { appState, frame } from './app.js';
 import { fdRead, fdWrite } from './filemap.js';
 import type { Kernel } from './kernel.js';
 import { madvise } from './madvise.js';
@@ -46,7 +48,16 @@ export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: numbe
     beginPhase(kern, task, a);
     return;
   }
-  if (op === OP_APPSTATE) return;
+  if (op === OP_APPSTATE) {
+    appState(kern, task, a);
+    return;
+  }
+  // A killed app does nothing until it is launched again.
+  if (task.appDead) return;
+  if (op === OP_FRAME) {
+    frame(kern, task, a);
+    return;
+  }
   if (vma === undefined)
     throw new WorkloadError(`task ${task.name}: event names region ${r}, which does not exist`);
   switch (op) {

@@ -63,6 +63,8 @@ export function runTask(kern: Kernel, task: Task, horizon: number): void {
       if (base < 0 || a < 0 || a >= regionPages[r]) {
         task.t = t;
         task.pos = pos;
+        // A killed app's accesses are skipped until it is launched again (app.ts).
+        if (task.appDead && base < 0) continue;
         badAccess(task, op, r, a);
       }
       const vpn = base + a;

@@ -72,6 +72,21 @@ export class Task {
   /** The phase in progress, for per-phase results (`phase-log.ts`). */
   openPhase: OpenPhase | null = null;
   oomScoreAdj: number;
+  /** App importance class (`app.ts`), NOT_AN_APP (-1) until the task sends OP_APPSTATE. */
+  appClass = -1;
+  classSinceNs = 0;
+  /** Killed by lmkd and not yet launched again: its events are skipped. */
+  appDead = false;
+  launchedOnce = false;
+  /** The launch in progress: its start (-1: none), kind, and the memcg counters at its start. */
+  launchStartNs = -1;
+  launchCold = false;
+  launchRelaunch = false;
+  launchRefaultBase = 0;
+  launchStealBase = 0;
+  /** The frame in progress began here (-1: no frame clock), with the task's memory stall then. */
+  frameStartNs = -1;
+  frameStallNs = 0;
 
   constructor(id: number, spec: TaskSpec, memcg: Memcg, mm: Mm) {
     this.id = id;

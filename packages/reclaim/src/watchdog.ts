@@ -1,5 +1,5 @@
 import { type ListSet, StepBudgetExceeded, VMSTAT_NAMES } from '@reclaim-lab/mechanisms';
-import { CORE_CAPABILITIES, RECLAIM_OPS_VERSION, type ReclaimOps } from './ops.js';
+import { CORE_CAPABILITIES, RECLAIM_OPS_MIN_VERSION, RECLAIM_OPS_VERSION, type ReclaimOps } from './ops.js';
 import type { LruvecCtx, PolicySlot } from './policy-host.js';
 import type { PolicyExit } from './result.js';
 
@@ -56,6 +56,10 @@ const HOOKS = [
   'deactivate',
   'lruSizes',
   'policyLists',
+  'reclaimDone',
+  'protectLruvec',
+  'scanPriority',
+  'classChanged',
 ] as const;
 
 export type HookName = (typeof HOOKS)[number];
@@ -66,7 +70,12 @@ export type HookName = (typeof HOOKS)[number];
  */
 export function checkCompatibility(name: string, version: unknown, requires: unknown): void {
   const v = version ?? RECLAIM_OPS_VERSION;
-  if (v !== RECLAIM_OPS_VERSION) {
+  if (
+    typeof v !== 'number' ||
+    !Number.isInteger(v) ||
+    v < RECLAIM_OPS_MIN_VERSION ||
+    v > RECLAIM_OPS_VERSION
+  ) {
     throw new PolicyLoadError(
       `policy ${name} was written for ReclaimOps version ${String(v)}; this core implements version ${RECLAIM_OPS_VERSION}`,
     );

@@ -356,6 +356,94 @@ export function latencyPlot(c: Comparison, w: WorkloadComparison): RenderedPlot 
   };
 }
 
+interface LaunchDot {
+  t: number;
+  ms: number;
+  label: string;
+  kind: string;
+}
+
+/** Every launch of one seed per configuration: when it began and how long it took, cold and warm apart. */
+export function launchPlot(c: Comparison, w: WorkloadComparison): RenderedPlot | undefined {
+  const data: LaunchDot[] = [];
+  for (const { label, results } of cellsOf(c, w.workload)) {
+    const r = results.length > 0 ? representative(results) : undefined;
+    for (const l of r?.apps?.launches ?? [])
+      data.push({ t: l.startNs / 1e6, ms: l.latencyNs / 1e6, label, kind: l.relaunch ? 'relaunch' : l.kind });
+  }
+  if (data.length === 0) return undefined;
+  return {
+    name: `launches-${slug(w.workload)}`,
+    title: `Launches over time: ${w.workload}`,
+    caption:
+      'each app launch of the lowest seed: when it began and its latency to the first frame; ' +
+      'circles cold, squares warm, triangles relaunches of a killed app',
+    markup: render({
+      width: WIDTH,
+      height: 320,
+      marginLeft: 60,
+      grid: true,
+      x: { label: 'virtual time (ms)' },
+      y: { label: 'launch latency (ms)' },
+      color: { ...configColors(c.labels), legend: true },
+      symbol: { domain: ['cold', 'warm', 'relaunch'], range: ['circle', 'square', 'triangle'] },
+      marks: [Plot.dot(data, { x: 't', y: 'ms', stroke: 'label', symbol: 'kind', r: 3 }), Plot.ruleY([0])],
+    }),
+  };
+}
+
+/** Janky frames accumulated over time, one line per seed: where in the run the UI thread stalled. */
+export function jankPlot(c: Comparison, w: WorkloadComparison): RenderedPlot | undefined {
+  const data: Point[] = [];
+  let any = false;
+  for (const { label, results } of cellsOf(c, w.workload)) {
+    for (const r of results) {
+      if (r.apps === undefined) continue;
+      any = true;
+      const run = `${label} seed ${r.seed}`;
+      const times = r.apps.jankTimesNs;
+      data.push({ t: 0, v: 0, label, run });
+      for (const i of strideIndices(times.length)) data.push({ t: times[i] / 1e6, v: i + 1, label, run });
+      data.push({ t: r.runtimeNs / 1e6, v: times.length, label, run });
+    }
+  }
+  if (!any) return undefined;
+  return {
+    name: `jank-${slug(w.workload)}`,
+    title: `Janky frames over time: ${w.workload}`,
+    caption:
+      'cumulative frames that missed their deadline with the UI thread stalled on memory; one line per seed, ' +
+      'each configuration its own dash',
+    markup: render({
+      width: WIDTH,
+      height: 300,
+      marginLeft: 60,
+      grid: true,
+      x: { label: 'virtual time (ms)' },
+      y: { label: 'cumulative janky frames' },
+      color: { ...configColors(c.labels), legend: true },
+      marks: [
+        ...c.labels.map((label, i) =>
+          Plot.line(
+            data.filter((d) => d.label === label),
+            {
+              x: 't',
+              y: 'v',
+              z: 'run',
+              stroke: 'label',
+              curve: 'step-after',
+              strokeOpacity: 0.85,
+              strokeWidth: 1.5,
+              strokeDasharray: DASHES[i % DASHES.length],
+            },
+          ),
+        ),
+        Plot.ruleY([0]),
+      ],
+    }),
+  };
+}
+
 interface Bar {
   workload: string;
   label: string;
@@ -498,6 +586,8 @@ export function allPlots(c: Comparison): {
         listsPlot(c, w, 'meminfo'),
         listsPlot(c, w, 'policy'),
         latencyPlot(c, w),
+        launchPlot(c, w),
+        jankPlot(c, w),
       ].filter((p): p is RenderedPlot => p !== undefined),
     );
   }

@@ -1,6 +1,8 @@
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { parsePolicySpec } from '../policies.js';
+import { scenarioWorkload, withMachineHints } from '../runner.js';
 import type { Scenario } from '../scenario.js';
+import { isTraceWorkload } from '../trace-run.js';
 
 /** The schema id of `run --format json`; docs/schemas/run.schema.json describes it. */
 export const RUN_JSON_SCHEMA = 'reclaim-lab/run@1';
@@ -19,7 +21,10 @@ export interface RunJsonContext {
  * (defaults filled in), then the result's fields as `run` computed them.
  */
 export function buildRunJson(r: RunResult, ctx: RunJsonContext) {
-  const s = ctx.scenario;
+  // The machine as it ran: with the swap a workload asks for when the scenario gives none.
+  const s = isTraceWorkload(ctx.scenario.workload)
+    ? ctx.scenario
+    : withMachineHints(ctx.scenario, scenarioWorkload(ctx.scenario).spec);
   const spec = ctx.policy ?? (typeof s.policy === 'string' ? s.policy : undefined);
   let policy: { spec: string; name: string; options: Record<string, unknown> } | { attachments: unknown };
   if (spec !== undefined) {

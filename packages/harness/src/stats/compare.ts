@@ -1,7 +1,7 @@
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { geometricMean } from './descriptive.js';
 import { type ConfidenceInterval, type DiffInterval, diffInterval } from './intervals.js';
-import { METRICS, type MetricInfo, metricInfo } from './metrics.js';
+import { APP_METRICS, METRICS, type MetricInfo, metricInfo } from './metrics.js';
 import { type RunSummary, summarizeRuns } from './summarize.js';
 import { SUPPORTED_LEVELS } from './t-table.js';
 
@@ -266,11 +266,10 @@ function scorePolicy(
     }
     const mine: number[] = [];
     for (const metric of metrics) {
-      const r = orientedRatio(
-        w.rows.find((row) => row.metric === metric),
-        li,
-        bi,
-      );
+      const row = w.rows.find((x) => x.metric === metric);
+      // A workload without apps has no app metrics to score.
+      if (row === undefined && APP_METRICS.has(metric)) continue;
+      const r = orientedRatio(row, li, bi);
       if ('reason' in r) {
         excluded.push({ workload: w.workload, metric, reason: r.reason });
       } else {
@@ -373,7 +372,13 @@ export function compare(
   if (ideal) for (const w of workloads) w.rows = idealRows(w.rows);
   const scoreMetrics = ideal
     ? [IDEAL_METRIC]
-    : METRICS.filter((m) => m.tier === 'key' && !m.semanticsDiffer).map((m) => m.name);
+    : METRICS.filter(
+        (m) =>
+          m.tier === 'key' &&
+          !m.semanticsDiffer &&
+          // An app metric counts only where a run has apps: elsewhere it is not a gap, it does not apply.
+          (!APP_METRICS.has(m.name) || workloads.some((w) => w.rows.some((row) => row.metric === m.name))),
+      ).map((m) => m.name);
   const scores: PolicyScore[] = labels.map((l) => {
     if (l !== baselineLabel) return scorePolicy(l, baselineLabel, workloads, scoreMetrics);
     // The baseline scores 1 by definition, unless it did not do the whole work itself.

@@ -74,6 +74,26 @@ const psiMs =
   (r) =>
     r.pressure === undefined ? undefined : r.pressure.memory[field] / NS_PER_MS;
 
+/** A launch-latency quantile in ms over the run's launches of `kind`; undefined without apps or such launches. */
+const launchMs =
+  (kind: 'cold' | 'warm' | 'all', q: number | 'max'): Extract =>
+  (r) => {
+    if (r.apps === undefined) return undefined;
+    const v = r.apps.launches
+      .filter((l) => kind === 'all' || l.kind === kind)
+      .map((l) => l.latencyNs)
+      .sort((a, b) => a - b);
+    if (v.length === 0) return undefined;
+    const x = q === 'max' ? v[v.length - 1] : v[Math.min(v.length - 1, Math.floor(q * v.length))];
+    return x / NS_PER_MS;
+  };
+
+/** A figure of the run's apps section; undefined when the run had no apps. */
+const app =
+  (pick: (a: NonNullable<RunResult['apps']>) => number): Extract =>
+  (r) =>
+    r.apps === undefined ? undefined : pick(r.apps);
+
 const direct = (r: RunResult): LatencySummary => r.directReclaimLatency;
 const kswapd = (r: RunResult): LatencySummary => r.kswapdBatchLatency;
 
@@ -199,6 +219,38 @@ const ROWS: readonly Row[] = [
   ['nr_written', 'pages', L, A, 'io', 'raw', SAME, counter('nr_written'), 'write-backs completed, swap included'],
   ['nr_vmscan_write', 'pages', L, A, 'io', 'detail', SAME, counter('nr_vmscan_write'),
     'pages written out by reclaim itself'],
+  // Phones (runs with apps: docs/phones.md).
+  ['launch_p90_ms', 'ms', L, A, 'latency', 'detail', SAME, launchMs('all', 0.9),
+    '90th percentile app launch latency, cold and warm (launch to first frame)'],
+  ['launch_cold_p50_ms', 'ms', L, A, 'latency', 'detail', SAME, launchMs('cold', 0.5),
+    'median cold launch (the process starts: first launch, or a relaunch after a kill)'],
+  ['launch_cold_p90_ms', 'ms', L, A, 'latency', 'key', SAME, launchMs('cold', 0.9), '90th percentile cold launch'],
+  ['launch_cold_max_ms', 'ms', L, A, 'latency', 'detail', SAME, launchMs('cold', 'max'), 'slowest cold launch'],
+  ['launch_warm_p50_ms', 'ms', L, A, 'latency', 'detail', SAME, launchMs('warm', 0.5),
+    'median warm launch (the app was cached)'],
+  ['launch_warm_p90_ms', 'ms', L, A, 'latency', 'key', SAME, launchMs('warm', 0.9), '90th percentile warm launch'],
+  ['launch_warm_max_ms', 'ms', L, A, 'latency', 'detail', SAME, launchMs('warm', 'max'), 'slowest warm launch'],
+  ['janky_frames', 'frames', L, A, 'outcome', 'key', SAME, app((a) => a.jankyFrames),
+    'frames that missed their deadline with the UI thread stalled on memory (reclaim, refault, swap-in)'],
+  ['missed_frames', 'frames', L, A, 'outcome', 'detail', SAME, app((a) => a.missedFrames),
+    'frames that missed their deadline for any reason'],
+  ['frames', 'frames', H, A, 'outcome', 'raw', SAME, app((a) => a.frames), 'frames drawn'],
+  ['app_kills', 'kills', L, A, 'outcome', 'key', SAME, app((a) => a.kills.length),
+    'apps killed by lmkd (each comes back as a cold launch)'],
+  ['app_relaunches', 'launches', L, A, 'outcome', 'detail', SAME, app((a) => a.launches.filter((l) => l.relaunch).length),
+    'launches of an app lmkd had killed'],
+  ['reclaim_over_frame', 'calls', L, A, 'latency', 'key', SAME, app((a) => a.kswapdOverFrame + a.directOverFrame),
+    'reclaim invocations (kswapd batches and direct reclaims) longer than one frame period'],
+  ['kswapd_over_frame', 'calls', L, A, 'latency', 'detail', SAME, app((a) => a.kswapdOverFrame),
+    'kswapd batches longer than one frame period'],
+  ['direct_over_frame', 'calls', L, A, 'latency', 'detail', SAME, app((a) => a.directOverFrame),
+    'direct reclaims longer than one frame period'],
+  ['launch_file_refaults', 'pages', L, A, 'io', 'detail', SAME,
+    app((a) => a.launches.reduce((s, l) => s + l.fileRefaults, 0)),
+    "file pages refaulted into the launching app's memcg during its launches (read, lost, read again)"],
+  ['launch_file_reclaimed', 'pages', L, A, 'io', 'detail', SAME,
+    app((a) => a.launches.reduce((s, l) => s + l.fileReclaimed, 0)),
+    "file pages reclaimed from the launching app's memcg during its launches (readahead over-activation)"],
 ];
 
 export const METRICS: readonly MetricDef[] = ROWS.map(
@@ -216,6 +268,11 @@ export const METRICS: readonly MetricDef[] = ROWS.map(
 );
 
 const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
+
+/** Metrics that exist only in runs with apps (docs/phones.md): scored only where some run has them. */
+export const APP_METRICS: ReadonlySet<string> = new Set(
+  METRICS.slice(METRICS.findIndex((m) => m.name === 'launch_p90_ms')).map((m) => m.name),
+);
 
 export function metricDef(name: string): MetricDef | undefined {
   return BY_NAME.get(name);

@@ -1,4 +1,10 @@
 import {
+  APP_BACKGROUND,
+  APP_CACHED,
+  APP_FOREGROUND,
+  APP_LAUNCH_COLD,
+  APP_LAUNCH_WARM,
+  APP_VISIBLE,
   type FileSpec,
   MADV_COLD,
   MADV_NORMAL,
@@ -6,6 +12,8 @@ import {
   MADV_RANDOM,
   MADV_SEQUENTIAL,
   type MemcgSpec,
+  OP_APPSTATE,
+  OP_FRAME,
   OP_FSYNC,
   OP_LOAD,
   OP_MADVISE,
@@ -35,6 +43,7 @@ import {
 } from './quantities.js';
 import { MAX_THINK_NS, validateWorkload } from './schema.js';
 import type {
+  AppStateName,
   LimitValue,
   MadviseAdvice,
   ParamValue,
@@ -88,6 +97,15 @@ const MADVISE_CODE: Record<MadviseAdvice, number> = {
   sequential: MADV_SEQUENTIAL,
   cold: MADV_COLD,
   pageout: MADV_PAGEOUT,
+};
+
+const APP_CODE: Record<AppStateName, number> = {
+  foreground: APP_FOREGROUND,
+  visible: APP_VISIBLE,
+  background: APP_BACKGROUND,
+  cached: APP_CACHED,
+  'launch-cold': APP_LAUNCH_COLD,
+  'launch-warm': APP_LAUNCH_WARM,
 };
 
 /** Region ids and the stable identity that seeds permutations (same pages ⇒ same hot set). */
@@ -256,6 +274,7 @@ class Compiler {
     const source = new TaskSource({
       seed: combineSeed(this.seed, taskIndex),
       repeat,
+      repeatFrom: def.repeatFrom ?? 0,
       phases,
       readOp,
       writeOp,
@@ -271,7 +290,9 @@ class Compiler {
       copy,
       regionNames: def.regions.map((r) => r.name),
       phaseNames: def.phases.map((p, pi) => p.name ?? `phase${pi}`),
-      plannedAccesses: repeat * phases.reduce((sum, p) => sum + p.accesses, 0),
+      plannedAccesses:
+        phases.reduce((sum, p) => sum + p.accesses, 0) +
+        (repeat - 1) * phases.slice(def.repeatFrom ?? 0).reduce((sum, p) => sum + p.accesses, 0),
     };
     if (def.node !== undefined) task.node = def.node;
     if (def.oomScoreAdj !== undefined) task.oomScoreAdj = def.oomScoreAdj;
@@ -387,6 +408,9 @@ class Compiler {
 
     const prologue: number[] = [];
     if (p.marker ?? true) prologue.push(OP_PHASE, -1, pi);
+    if (p.app !== undefined) prologue.push(OP_APPSTATE, -1, APP_CODE[p.app]);
+    // The frame clock starts with the phase's first access.
+    if (p.frame) prologue.push(OP_FRAME, -1, 0);
     for (const name of p.map ?? []) prologue.push(OP_MAP, id(name), 0);
     for (const m of p.madvise ?? []) prologue.push(OP_MADVISE, id(m.region), MADVISE_CODE[m.advice]);
     const epilogue: number[] = [];
@@ -395,9 +419,14 @@ class Compiler {
     for (let pause = durationToNs(p.pause ?? 0); pause > 0; pause -= MAX_THINK_NS)
       epilogue.push(OP_THINK, -1, Math.min(pause, MAX_THINK_NS));
 
+    const frameNs = p.frame ? durationToNs(p.frame.period) : 0;
+    if (p.frame && !(frameNs >= 1 && frameNs <= MAX_THINK_NS))
+      this.fail([...path, 'frame', 'period'], `expected 1ns to ${MAX_THINK_NS} ns, got ${frameNs} ns`);
     return {
       name: p.name ?? `phase${pi}`,
       accesses,
+      frameEvery: p.frame ? p.frame.accesses : 0,
+      frameNs: Math.round(frameNs),
       thinkNs,
       opEvery: p.opEvery ?? 0,
       main,
@@ -467,5 +496,16 @@ export function compileWorkload(input: WorkloadInput, options: CompileOptions): 
     tasks,
   };
   if (proactive.length > 0) workload.proactive = proactive;
+  if (spec.lmkd) {
+    const l = spec.lmkd;
+    const some = l.some ?? 0.1;
+    workload.lmkd = {
+      pollNs: durationToNs(l.poll ?? '100ms'),
+      someThreshold: some,
+      criticalThreshold: l.critical ?? Math.max(some, 0.6),
+      killTimeoutNs: durationToNs(l.killTimeout ?? '100ms'),
+      swapFreeLow: l.swapFreeLow ?? 0.1,
+    };
+  }
   return workload;
 }

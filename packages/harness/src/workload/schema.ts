@@ -153,6 +153,8 @@ const phase = obj({
     list(obj({ region: text, advice: choice(['normal', 'sequential', 'random', 'cold', 'pageout']) })),
   ),
   fsync: v.optional(flag),
+  app: v.optional(choice(['foreground', 'visible', 'background', 'cached', 'launch-cold', 'launch-warm'])),
+  frame: v.optional(obj({ period: duration, accesses: numberIn(1, 1e9, { integer: true }) })),
 });
 
 const region = obj({
@@ -178,6 +180,7 @@ const task = obj({
   oomScoreAdj: v.optional(numberIn(-1000, 1000, { integer: true })),
   node: v.optional(numberIn(0, 1023, { integer: true })),
   repeat: v.optional(numberIn(1, 1e9, { integer: true })),
+  repeatFrom: v.optional(numberIn(0, 1e6, { integer: true })),
   regions: list(region),
   phases: list(phase),
 });
@@ -221,6 +224,21 @@ const workloadSchema = obj({
         times: v.optional(numberIn(1, 1e6, { integer: true })),
       }),
     ),
+  ),
+  lmkd: v.optional(
+    obj({
+      poll: v.optional(duration),
+      some: v.optional(numberIn(0, 1000, { loOpen: true })),
+      critical: v.optional(numberIn(0, 1000, { loOpen: true })),
+      killTimeout: v.optional(duration),
+      swapFreeLow: v.optional(numberIn(0, 1)),
+    }),
+  ),
+  machine: v.optional(
+    obj({
+      swapFraction: v.optional(numberIn(0, 64)),
+      swapDevice: v.optional(choice(['zram', 'ramdisk', 'nvme', 'ssd', 'hdd'])),
+    }),
   ),
 });
 
@@ -284,6 +302,8 @@ function checkReferences(spec: WorkloadSpec, issues: SpecIssue[]): void {
       if (s.range && s.range.from >= s.range.to) add([...path, 'range'], 'expected from < to');
     };
 
+    if (t.repeatFrom !== undefined && t.repeatFrom >= t.phases.length)
+      add(at('repeatFrom'), `expected a phase index below ${t.phases.length} (the task's phases)`);
     t.phases.forEach((p: PhaseDef, pi) => {
       const pp = (...rest: (string | number)[]) => at('phases', pi, ...rest);
       checkStream(p, pp());
@@ -322,6 +342,14 @@ function checkReferences(spec: WorkloadSpec, issues: SpecIssue[]): void {
     });
   });
 
+  if (spec.lmkd?.poll !== undefined && !(durationToNs(spec.lmkd.poll) > 0))
+    add(['lmkd', 'poll'], 'expected a positive duration');
+  if (
+    spec.lmkd?.some !== undefined &&
+    spec.lmkd.critical !== undefined &&
+    spec.lmkd.critical < spec.lmkd.some
+  )
+    add(['lmkd', 'critical'], `expected at least lmkd.some (${spec.lmkd.some})`);
   spec.proactive?.forEach((p, i) => {
     if (!memcgs.has(p.memcg))
       add(['proactive', i, 'memcg'], `unknown memcg "${p.memcg}"; declared: ${memcgList()}`);

@@ -136,7 +136,21 @@ export interface PhaseDef extends StreamDef {
   madvise?: { region: string; advice: MadviseAdvice }[];
   /** fsync the phase's file regions at its end. */
   fsync?: boolean;
+  /**
+   * The app's state from this phase on (OP_APPSTATE): an importance class,
+   * or a launch (the app becomes foreground; the launch lasts until the
+   * next phase that sets `app`).
+   */
+  app?: AppStateName;
+  /**
+   * A UI thread drawing frames: after every `accesses` main accesses it
+   * waits for the next vsync (`period`, e.g. "8.333ms" at 120 Hz); a frame
+   * that took longer missed its deadline (OP_FRAME).
+   */
+  frame?: { period: DurationValue; accesses: number };
 }
+
+export type AppStateName = 'foreground' | 'visible' | 'background' | 'cached' | 'launch-cold' | 'launch-warm';
 
 export interface TaskDef {
   name: string;
@@ -151,6 +165,8 @@ export interface TaskDef {
   node?: number;
   /** Run the phase list this many times. */
   repeat?: number;
+  /** Repeats after the first run start at this phase (default 0): phases before it run once (a cold start). */
+  repeatFrom?: number;
   regions: RegionDef[];
   phases: PhaseDef[];
 }
@@ -181,6 +197,30 @@ export interface WorkloadSpec {
   memcgs?: MemcgDef[];
   tasks: TaskDef[];
   proactive?: ProactiveDef[];
+  /** An lmkd-style low-memory killer (Android): off unless given. */
+  lmkd?: LmkdDef;
+  /** What the workload expects of the machine when the scenario does not say (a phone's zram swap). */
+  machine?: MachineHints;
+}
+
+export interface LmkdDef {
+  /** How often lmkd reads memory pressure (default 100ms). */
+  poll?: DurationValue;
+  /** Stall share of a poll window above which cached and background apps are killed (default 0.1). */
+  some?: number;
+  /** Stall share above which visible apps may be killed too (default 0.6). */
+  critical?: number;
+  /** Wait after a kill before the next (default 100ms). */
+  killTimeout?: DurationValue;
+  /** Free swap share below which swap is low, for kills on low memory (default 0.1). */
+  swapFreeLow?: number;
+}
+
+export interface MachineHints {
+  /** Swap as a fraction of memory, used when the scenario gives no `swap`. */
+  swapFraction?: number;
+  /** The swap device then (default zram). */
+  swapDevice?: 'zram' | 'ramdisk' | 'nvme' | 'ssd' | 'hdd';
 }
 
 /** What `compileWorkload` accepts: a spec whose scalars may be `$param` references. */

@@ -1,4 +1,12 @@
-import { type EventChunk, type EventSource, OP_FSYNC, OP_OPDONE, OP_THINK, Rng } from '@reclaim-lab/hw-model';
+import {
+  type EventChunk,
+  type EventSource,
+  OP_FRAME,
+  OP_FSYNC,
+  OP_OPDONE,
+  OP_THINK,
+  Rng,
+} from '@reclaim-lab/hw-model';
 import type { AppCache } from './app-cache.js';
 import type { PatternGen } from './patterns.js';
 
@@ -38,6 +46,9 @@ export interface PhasePlan {
   main: StreamPlan;
   sides: StreamPlan[];
   cache: CachePlan | null;
+  /** OP_FRAME(frameNs) after every `frameEvery` accesses (0: no frames). */
+  frameEvery: number;
+  frameNs: number;
   /** Scripted events as (op, region, arg) triples, before and after the accesses. */
   prologue: Int32Array;
   epilogue: Int32Array;
@@ -46,6 +57,8 @@ export interface PhasePlan {
 export interface TaskPlan {
   seed: number;
   repeat: number;
+  /** Repeats after the first run start at this phase. */
+  repeatFrom: number;
   phases: PhasePlan[];
   /** Per task region: the op for a read and for a write (LOAD/STORE or READ/WRITE). */
   readOp: Uint8Array;
@@ -54,7 +67,7 @@ export interface TaskPlan {
   regionBase: Float64Array;
 }
 
-/** An access step emits at most think + evict-load + evict-write + fetch + fill + fsync + sides×2 + opdone. */
+/** An access step emits at most think + evict-load + evict-write + fetch + fill + fsync + sides×2 + opdone + frame. */
 const MAX_EVENTS_PER_STEP = 32;
 
 const PROLOGUE = 0;
@@ -164,7 +177,7 @@ export class TaskSource implements EventSource {
   private nextPhase(): void {
     let next = this.phaseIndex + 1;
     if (next === this.plan.phases.length) {
-      next = 0;
+      next = this.plan.repeatFrom;
       this.rep++;
       if (this.rep >= this.plan.repeat) {
         this.stage = DONE;
@@ -202,6 +215,12 @@ export class TaskSource implements EventSource {
       op[n] = OP_OPDONE;
       region[n] = -1;
       arg[n] = 0;
+      n++;
+    }
+    if (phase.frameEvery > 0 && done % phase.frameEvery === 0) {
+      op[n] = OP_FRAME;
+      region[n] = -1;
+      arg[n] = phase.frameNs;
       n++;
     }
     const cache = phase.cache;

@@ -2,6 +2,7 @@ import { nearest } from '../../input.js';
 import { WorkloadSpecError } from '../errors.js';
 import type { WorkloadSpec } from '../spec.js';
 import { analytics } from './analytics.js';
+import { androidApps } from './android-apps.js';
 import { anonSwap } from './anon-swap.js';
 import { baseline } from './baseline.js';
 import { database } from './database.js';
@@ -35,6 +36,7 @@ const PRESETS: readonly WorkloadPreset[] = [
   database,
   analytics,
   thrashOrKill,
+  androidApps,
 ];
 
 const BY_ID = new Map(PRESETS.map((p) => [p.id, p]));
