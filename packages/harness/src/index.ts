@@ -1,5 +1,12 @@
 export * from './ablation.js';
 export {
+  type ContainOptions,
+  DEFAULT_POLICY_HEAP_MIB,
+  DEFAULT_STALL_SECONDS,
+  runContained,
+  untrustedPolicyRefs,
+} from './contain/contain.js';
+export {
   type ComparePlan,
   type ParallelCompareOptions,
   runComparison,
@@ -40,6 +47,7 @@ export {
   loadPolicyModule,
   loadPolicySpecs,
   policyRef,
+  registerPolicyExports,
   scenarioPolicySpecs,
   useTypeScriptTransform,
 } from './policy-loader.js';

@@ -268,6 +268,31 @@ function toFactory(ref: string, value: unknown): PolicyFactory {
 }
 
 /**
+ * Register an already imported module's policy under `ref`, checked as
+ * `loadPolicyModule` checks it; `wrap` may instrument each ops object the
+ * factory creates (the contained runner's heartbeat). For the sandbox,
+ * which imports the policy from its own bundle.
+ */
+export function registerPolicyExports(
+  ref: string,
+  mod: Record<string, unknown>,
+  wrap: (ops: ReclaimOps<unknown>) => ReclaimOps<unknown> = (ops) => ops,
+): PolicyFactory {
+  let factory: PolicyFactory;
+  try {
+    factory = toFactory(ref, pickExport(ref, mod));
+  } catch (e) {
+    if (e instanceof PolicyLoadError && !e.message.startsWith('policy module '))
+      throw new PolicyLoadError(`policy module ${ref}: ${e.message}`);
+    throw e;
+  }
+  const create = factory.create;
+  const wrapped: PolicyFactory = { ...factory, create: (o) => wrap(create.call(factory, o)) };
+  registerLoadedPolicy(ref, wrapped);
+  return wrapped;
+}
+
+/**
  * Load one policy module by reference (a path or a package name), check it
  * and register it under that reference. Loading the same reference again
  * returns the factory loaded first.

@@ -59,8 +59,10 @@ export { Task } from './task.js';
 export {
   checkCompatibility,
   DEFAULT_WATCHDOG,
+  POLICY_HOOKS,
   PolicyEjected,
   PolicyLoadError,
+  PolicyStopped,
   validatePolicy,
   type WatchdogOptions,
 } from './watchdog.js';

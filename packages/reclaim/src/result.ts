@@ -92,7 +92,8 @@ export interface PolicyExit {
   timeNs: number;
   policy: string;
   scope: string;
-  kind: 'error' | 'invalid' | 'invariant' | 'budget' | 'stall';
+  /** `memory` and `exit` come only from contained runs (the harness's policies loaded by path). */
+  kind: 'error' | 'invalid' | 'invariant' | 'budget' | 'stall' | 'memory' | 'exit';
   hook: string;
   reason: string;
   message: string;

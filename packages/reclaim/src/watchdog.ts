@@ -35,10 +35,28 @@ export class BudgetExceeded extends Error {}
 /** What `Watchdog.call` returns when the hook threw and its policy was ejected. */
 export const HOOK_FAILED: unique symbol = Symbol('hook failed');
 
+/**
+ * Thrown in place of a hook call to eject its policy with a given exit
+ * record: a contained run that lost its worker to a stall, a heap overflow
+ * or `process.exit` is replayed from the start with the same seed and
+ * stopped here, at the call where the worker died, so its results are those
+ * of an ejection in place.
+ */
+export class PolicyStopped extends Error {
+  readonly kind: PolicyExit['kind'];
+  readonly reason: string;
+  constructor(kind: PolicyExit['kind'], reason: string, message: string) {
+    super(message);
+    this.kind = kind;
+    this.reason = reason;
+  }
+}
+
 /** A policy refused at load, with the reason. */
 export class PolicyLoadError extends Error {}
 
-const HOOKS = [
+/** Every hook of ReclaimOps, by name. */
+export const POLICY_HOOKS = [
   'init',
   'folioAdded',
   'folioAccessed',
@@ -62,7 +80,7 @@ const HOOKS = [
   'classChanged',
 ] as const;
 
-export type HookName = (typeof HOOKS)[number];
+export type HookName = (typeof POLICY_HOOKS)[number];
 
 /**
  * The load-time checks shared by a policy object and its factory: the
@@ -103,7 +121,7 @@ export function validatePolicy(ops: ReclaimOps<unknown>): void {
     throw new PolicyLoadError('a policy must have a non-empty string `name`');
   checkCompatibility(ops.name, ops.version, ops.requires);
   for (const [key, value] of Object.entries(ops)) {
-    if ((HOOKS as readonly string[]).includes(key) && typeof value !== 'function') {
+    if ((POLICY_HOOKS as readonly string[]).includes(key) && typeof value !== 'function') {
       throw new PolicyLoadError(`policy ${ops.name}: hook ${key} must be a function, got ${typeof value}`);
     }
   }
@@ -311,13 +329,15 @@ export class Watchdog {
     }
     const budget = e instanceof StepBudgetExceeded || e instanceof BudgetExceeded;
     const message = e instanceof Error ? e.message : String(e);
-    this.fail(
-      slot,
-      budget ? 'budget' : 'error',
-      hook,
-      budget ? 'work budget exceeded' : 'hook threw',
-      message,
-    );
+    if (e instanceof PolicyStopped) this.fail(slot, e.kind, hook, e.reason, message);
+    else
+      this.fail(
+        slot,
+        budget ? 'budget' : 'error',
+        hook,
+        budget ? 'work budget exceeded' : 'hook threw',
+        message,
+      );
     // The ejection put everything right; `end` has nothing to recover for this call.
     if (this.depth > 0) this.calledOps[this.depth - 1] = slot.ops;
   }

@@ -1,0 +1,266 @@
+/**
+ * Running a policy the user did not write into this tool (one loaded by
+ * path or package name) contained: bundled with the simulation into one
+ * file, run in a child process under Node's permission model (it may read
+ * that file and a trace it replays, nothing else; no writes, no child
+ * processes), the simulation in a worker thread with its own heap limit and
+ * a heartbeat (sandbox.ts). A stall, a heap overflow or `process.exit` in a
+ * hook ends the worker; the run is replayed from the start and the policy
+ * ejected at that call, with an exit record. Built-in policies, and any
+ * policy with `inProcess`, run in this thread as before.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PolicyLoadError, type RunResult } from '@reclaim-lab/reclaim';
+import type { Plugin } from 'esbuild';
+import { listPolicies } from '../policies.js';
+import { isPolicyPath, policyRef, scenarioPolicySpecs } from '../policy-loader.js';
+import type { RunOptions } from '../runner.js';
+import { hasTracePath, type Scenario } from '../scenario.js';
+import { POLICY_BUILTINS, type SandboxReply, type SandboxTask } from './sandbox.js';
+
+export interface ContainOptions {
+  /** Seconds one hook call (or the module's loading) may run before the policy is ejected (`stall`). Default 5. */
+  stallSeconds?: number;
+  /** The simulation's V8 heap limit, MiB; a policy that overflows it is ejected (`memory`). Default 2048. */
+  heapMiB?: number;
+  /**
+   * Built-in modules the policy may import beyond the computing ones. Only
+   * for testing the boundary underneath: the permission model must then
+   * refuse what the import check no longer does.
+   */
+  unsafeBuiltins?: readonly string[];
+}
+
+export const DEFAULT_STALL_SECONDS = 5;
+export const DEFAULT_POLICY_HEAP_MIB = 2048;
+
+/** The policy references of a run that are not built in: what containment applies to. */
+export function untrustedPolicyRefs(scenario: Scenario, policy?: string): string[] {
+  const builtIn = new Set(listPolicies().map((p) => p.name));
+  const refs = scenarioPolicySpecs(scenario, policy).map(policyRef);
+  return [...new Set(refs.filter((r) => !builtIn.has(r)))];
+}
+
+let workDir: string | undefined;
+function scratch(): string {
+  if (workDir === undefined) {
+    workDir = mkdtempSync(join(tmpdir(), 'reclaim-lab-contain-'));
+    const dir = workDir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return workDir;
+}
+
+const fromSource = import.meta.url.endsWith('.ts');
+const sandboxEntry = fileURLToPath(new URL(fromSource ? './sandbox.ts' : './sandbox.js', import.meta.url));
+const here = dirname(sandboxEntry);
+
+function policyFile(ref: string): string {
+  if (isPolicyPath(ref)) {
+    const file = resolve(ref);
+    try {
+      statSync(file);
+    } catch {
+      throw new PolicyLoadError(`policy module ${ref}: file not found (looked for ${file})`);
+    }
+    return file;
+  }
+  try {
+    return createRequire(join(process.cwd(), 'package.json')).resolve(ref);
+  } catch {
+    throw new PolicyLoadError(
+      `unknown policy "${ref}"; allowed: a built-in policy (reclaim-lab list), a policy module path (./my-policy.ts) or an installed package name`,
+    );
+  }
+}
+
+function buildErrors(e: unknown): string {
+  const errors = (e as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+    .errors;
+  if (!errors?.length) return e instanceof Error ? e.message : String(e);
+  const first = errors[0];
+  return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
+}
+
+/**
+ * The policy and what it imports, as one ES module (TypeScript transpiled),
+ * its `@reclaim-lab/*` imports left to the sandbox. A built-in module beyond
+ * pure computing (fs, net, child_process, worker_threads, ...) is refused here.
+ */
+async function bundlePolicy(ref: string, out: string, extra: readonly string[]): Promise<void> {
+  const esbuild = await import('esbuild');
+  const refused: string[] = [];
+  const builtins: Plugin = {
+    name: 'contained-builtins',
+    setup(build) {
+      build.onResolve({ filter: /^@reclaim-lab\// }, (a) => ({ path: a.path, external: true }));
+      build.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
+        if (!isBuiltin(a.path)) return undefined;
+        const bare = a.path.replace(/^node:/, '');
+        if (!POLICY_BUILTINS.includes(bare) && !extra.includes(bare)) refused.push(`node:${bare}`);
+        return { path: a.path, external: true };
+      });
+    },
+  };
+  try {
+    await esbuild.build({
+      entryPoints: [policyFile(ref)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: out,
+      logLevel: 'silent',
+      plugins: [builtins],
+    });
+  } catch (e) {
+    throw new PolicyLoadError(`policy module ${ref}: failed to load: ${buildErrors(e)}`);
+  }
+  if (refused.length > 0) {
+    throw new PolicyLoadError(
+      `policy module ${ref}: imports ${[...new Set(refused)].join(', ')}; a contained policy may import only node:${POLICY_BUILTINS.join(', node:')} (run it with --in-process if you trust it)`,
+    );
+  }
+}
+
+const bundles = new Map<string, Promise<string>>();
+
+/** One bundle per set of policies (and their files' modification times) in a process. */
+function sandboxBundle(refs: readonly string[], extra: readonly string[]): Promise<string> {
+  const key = `${extra.join(',')}\n${refs.map((r) => `${r}\0${statSync(policyFile(r)).mtimeMs}`).join('\n')}`;
+  let b = bundles.get(key);
+  if (b === undefined) {
+    b = buildSandbox(refs, bundles.size, extra);
+    bundles.set(key, b);
+    b.catch(() => bundles.delete(key));
+  }
+  return b;
+}
+
+async function buildSandbox(refs: readonly string[], n: number, extra: readonly string[]): Promise<string> {
+  const dir = scratch();
+  const loaders: string[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const out = join(dir, `policy-${n}-${i}.mjs`);
+    await bundlePolicy(ref, out, extra);
+    loaders.push(`${JSON.stringify(ref)}: () => import(${JSON.stringify(out)})`);
+  }
+  const esbuild = await import('esbuild');
+  // The policy's @reclaim-lab imports get the simulation's own modules (one copy of each).
+  const shared: Plugin = {
+    name: 'contained-shared',
+    setup(build) {
+      build.onResolve({ filter: /^@reclaim-lab\// }, async (a) => {
+        if (a.pluginData === 'shared' || !a.importer.startsWith(dir)) return undefined;
+        return build.resolve(a.path, { kind: a.kind, resolveDir: here, pluginData: 'shared' });
+      });
+    },
+  };
+  const outfile = join(dir, `sandbox-${n}.mjs`);
+  await esbuild.build({
+    stdin: {
+      contents: `import { main } from ${JSON.stringify(sandboxEntry)};\nmain({ ${loaders.join(', ')} });\n`,
+      resolveDir: here,
+      sourcefile: 'contained-entry.js',
+      loader: 'js',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: fromSource ? ['@reclaim-lab/source'] : [],
+    outfile,
+    logLevel: 'silent',
+    plugins: [shared],
+    // CommonJS dependencies bundled into an ES module still call require() for built-ins.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  return outfile;
+}
+
+function permissionFlag(): string {
+  return process.allowedNodeEnvironmentFlags.has('--permission')
+    ? '--permission'
+    : '--experimental-permission';
+}
+
+/** An error of the class the sandbox named, so the CLI sorts it as it would in process (bad input: exit 2). */
+function rethrown(name: string | undefined, message: string): Error {
+  if (name === undefined || !/^[A-Za-z]\w*$/.test(name) || name === 'Error') return new Error(message);
+  const E = { [name]: class extends Error {} }[name];
+  return new E(message);
+}
+
+/**
+ * Run one scenario with its untrusted policies contained. Same scenario and
+ * seed, same result as `runScenario` in process, except where the policy
+ * stalled, overflowed its heap or exited: there it is ejected at that call.
+ */
+export async function runContained(
+  scenario: Scenario,
+  options: RunOptions & ContainOptions = {},
+): Promise<RunResult> {
+  const refs = untrustedPolicyRefs(scenario, options.policy);
+  const bundle = await sandboxBundle(refs, options.unsafeBuiltins ?? []);
+  const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
+  const heapMiB = options.heapMiB ?? DEFAULT_POLICY_HEAP_MIB;
+  if (!(stallSeconds > 0)) throw new RangeError(`stall limit: must be above 0 seconds, got ${stallSeconds}`);
+  if (!Number.isInteger(heapMiB) || heapMiB < 16)
+    throw new RangeError(`policy heap: must be an integer of at least 16 MiB, got ${heapMiB}`);
+  const reads = [bundle];
+  if (hasTracePath(scenario.workload)) reads.push(resolve(scenario.workload.trace));
+  const task: SandboxTask = {
+    scenario: hasTracePath(scenario.workload)
+      ? { ...scenario, workload: { ...scenario.workload, trace: resolve(scenario.workload.trace) } }
+      : scenario,
+    options: { seed: options.seed, policy: options.policy, checkInvariants: options.checkInvariants },
+    stallMs: stallSeconds * 1000,
+    heapMiB,
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--no-warnings',
+      permissionFlag(),
+      ...reads.map((r) => `--allow-fs-read=${r}`),
+      '--allow-worker',
+      bundle,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {} },
+  );
+  // What the policy prints goes to stderr, never into the run's output.
+  child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  const reply = await new Promise<SandboxReply>((resolveReply, reject) => {
+    let got: SandboxReply | undefined;
+    child.on('message', (m: SandboxReply) => {
+      got = m;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (got !== undefined) resolveReply(got);
+      else
+        reject(
+          new Error(
+            `the contained run ended without a result (${signal !== null ? `signal ${signal}` : `exit code ${code}`})`,
+          ),
+        );
+    });
+    child.send(task);
+  });
+  if (reply.ok) return reply.result;
+  if (reply.load)
+    throw new PolicyLoadError(
+      reply.message.startsWith('policy')
+        ? reply.message
+        : `policy module ${refs.join(', ')}: ${reply.message}`,
+    );
+  throw rethrown(reply.errorClass, reply.message);
+}

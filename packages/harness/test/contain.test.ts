@@ -1,0 +1,127 @@
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from '@reclaim-lab/reclaim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runContained } from '../src/contain/contain.js';
+import { loadPolicySpecs } from '../src/policy-loader.js';
+import { runScenario, scenarioFrom } from '../src/runner.js';
+
+/**
+ * Policies loaded by path run contained: whatever one does in a hook, the
+ * run completes with the policy ejected at that call, and its results are
+ * those of a policy ejected there in place (the control throws at the same
+ * call). What it may not do — files, sockets, processes — is refused at
+ * load or denied in the hook.
+ */
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/contain/${name}.mjs`, import.meta.url));
+const scenarioWith = (policy: string) =>
+  scenarioFrom({
+    workload: 'zipf-anon',
+    policy,
+    machine: { memory: '16MiB', swap: '16MiB' },
+    params: { scale: 0.25 },
+    seed: 7,
+  });
+const LIMITS = { stallSeconds: 1, heapMiB: 64 };
+const PROBE = '/tmp/reclaim-lab-contain-probe';
+
+/** A result with the policy's name and the wording of its exit records left out. */
+function comparable(r: RunResult) {
+  return {
+    ...r,
+    policy: '',
+    policyExits: r.policyExits.map((e) => ({ timeNs: e.timeNs, scope: e.scope, hook: e.hook })),
+  };
+}
+
+let control: RunResult;
+beforeAll(async () => {
+  await loadPolicySpecs([fixture('throws')]);
+  control = runScenario(scenarioWith(fixture('throws')));
+  expect(control.policyExits).toEqual([
+    expect.objectContaining({ kind: 'error', hook: 'evictCandidates', message: 'gave up' }),
+  ]);
+}, 60_000);
+
+describe('a contained policy', () => {
+  it('runs as it runs in process when it behaves', async () => {
+    const ref = fixture('fine');
+    const s = scenarioWith(ref);
+    const contained = await runContained(s, LIMITS);
+    await loadPolicySpecs([ref]);
+    expect(contained).toEqual(runScenario(s));
+    expect(contained.policyExits).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['loop', 'stall', /ran for more than 1 s without returning/],
+    ['alloc', 'memory', /exceeded its heap limit of 64 MiB/],
+    ['exit', 'exit', /called process\.exit\(0\)/],
+  ] as const)(
+    'that dies in a hook (%s) is replayed and ejected there: %s',
+    async (name, kind, message) => {
+      const r = await runContained(scenarioWith(fixture(name)), LIMITS);
+      expect(r.policyExits).toEqual([
+        expect.objectContaining({
+          policy: 'misbehaving',
+          kind,
+          hook: 'evictCandidates',
+          message: expect.stringMatching(message),
+        }),
+      ]);
+      expect(comparable(r)).toEqual(comparable(control));
+    },
+    60_000,
+  );
+
+  it.each([
+    ['kill', 'process.kill is not available to a contained policy'],
+    ['timer', 'setTimeout is not available to a contained policy'],
+    ['builtin-at-run-time', 'process.getBuiltinModule is not available to a contained policy'],
+  ])(
+    'that reaches beyond computing in a hook (%s) is ejected in place',
+    async (name, message) => {
+      const r = await runContained(scenarioWith(fixture(name)), LIMITS);
+      expect(r.policyExits).toEqual([
+        expect.objectContaining({ kind: 'error', hook: 'evictCandidates', message }),
+      ]);
+      expect(comparable(r)).toEqual(comparable(control));
+    },
+    60_000,
+  );
+
+  it.each([
+    ['read-hostname', 'imports node:fs;'],
+    ['write-file', 'imports node:fs;'],
+    ['socket', 'imports node:net;'],
+    ['spawn', 'imports node:child_process;'],
+    ['dynamic-import', 'failed to load: import of node:fs refused'],
+    ['top-level-loop', 'its module ran for more than 1 s at load (the stall limit); refused'],
+  ])(
+    'that imports what it may not, or never loads (%s), is refused at load in one line',
+    async (name, message) => {
+      const ref = fixture(name);
+      const run = runContained(scenarioWith(ref), LIMITS);
+      await expect(run).rejects.toThrow(`policy module ${ref}: ${message}`);
+      await expect(run).rejects.toThrow(/^[^\n]+$/);
+    },
+    60_000,
+  );
+
+  it('is denied the file system and child processes by the permission model even if it could import them', async () => {
+    rmSync(PROBE, { force: true });
+    const unsafe = { ...LIMITS, unsafeBuiltins: ['fs', 'child_process'] };
+    for (const name of ['read-hostname', 'write-file', 'spawn']) {
+      const r = await runContained(scenarioWith(fixture(name)), unsafe);
+      expect(r.policyExits).toEqual([
+        expect.objectContaining({
+          kind: 'error',
+          hook: 'evictCandidates',
+          message: expect.stringMatching(/^Access to this API has been restricted/),
+        }),
+      ]);
+      expect(comparable(r)).toEqual(comparable(control));
+    }
+    expect(existsSync(PROBE)).toBe(false);
+  }, 120_000);
+});
