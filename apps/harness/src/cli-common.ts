@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import {
   checkScenarioWorkload,
+  containPolicies,
+  DEFAULT_POLICY_HEAP_MIB,
+  DEFAULT_STALL_SECONDS,
+  importPolicyModule,
   loadScenarioFile,
   parseSysctlArg,
   type Scenario,
+  setUntrustedLoader,
   sysctlField,
   validateScenario,
 } from '@reclaim-lab/harness';
@@ -98,6 +103,54 @@ export function machineOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed (default: 1)')
     .option('--param <key=value>', 'workload parameter (repeatable)', collect, [])
     .option('--scenario <file>', 'scenario file (YAML or JSON); flags override its fields');
+}
+
+export interface ContainFlags {
+  inProcess?: boolean;
+  stallLimit?: string;
+  policyHeap?: string;
+}
+
+/** The flags of every command that runs policies loaded by path or package name. */
+export function containOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--in-process',
+      'trust policies loaded by path or package: run them in this process with all your rights (no stall, heap or permission containment)',
+    )
+    .option(
+      '--stall-limit <seconds>',
+      `seconds one hook of a contained policy may run before it is ejected (default: ${DEFAULT_STALL_SECONDS})`,
+    )
+    .option(
+      '--policy-heap <MiB>',
+      `heap limit of a contained run, MiB (default: ${DEFAULT_POLICY_HEAP_MIB})`,
+    );
+}
+
+/**
+ * Policies not built in run contained unless --in-process says the user
+ * trusts them; then each one loaded says so on stderr.
+ */
+export function applyContainment(flags: ContainFlags): void {
+  if (flags.inProcess) {
+    if (flags.stallLimit !== undefined || flags.policyHeap !== undefined)
+      throw new UsageError('--stall-limit and --policy-heap limit contained runs; --in-process runs none');
+    setUntrustedLoader(async (ref) => {
+      process.stderr.write(
+        `note: policy ${ref} runs in this process, with every right you have (--in-process)\n`,
+      );
+      return importPolicyModule(ref);
+    });
+    return;
+  }
+  const stallSeconds = number('--stall-limit', flags.stallLimit) ?? DEFAULT_STALL_SECONDS;
+  if (!(stallSeconds > 0 && stallSeconds <= 3600))
+    throw new UsageError(`--stall-limit: must be above 0 and at most 3600 seconds, got ${flags.stallLimit}`);
+  const heapMiB = number('--policy-heap', flags.policyHeap) ?? DEFAULT_POLICY_HEAP_MIB;
+  if (!Number.isInteger(heapMiB) || heapMiB < 16 || heapMiB > 65536)
+    throw new UsageError(`--policy-heap: must be an integer 16..65536 (MiB), got ${flags.policyHeap}`);
+  containPolicies({ stallSeconds, heapMiB });
 }
 
 function sysctlFieldOf(name: string): string {

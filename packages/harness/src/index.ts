@@ -1,6 +1,8 @@
 export * from './ablation.js';
 export {
   type ContainOptions,
+  containmentOf,
+  containPolicies,
   DEFAULT_POLICY_HEAP_MIB,
   DEFAULT_STALL_SECONDS,
   runContained,
@@ -43,12 +45,14 @@ export {
   registerPolicy,
 } from './policies.js';
 export {
+  importPolicyModule,
   isPolicyPath,
   loadPolicyModule,
   loadPolicySpecs,
   policyRef,
   registerPolicyExports,
   scenarioPolicySpecs,
+  setUntrustedLoader,
   useTypeScriptTransform,
 } from './policy-loader.js';
 export * from './report/index.js';

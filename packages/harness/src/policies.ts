@@ -51,6 +51,11 @@ export function registerLoadedPolicy(ref: string, factory: PolicyFactory): void 
   LOADED.set(ref, factory);
 }
 
+/** Forget every policy loaded at run time (the next load imports or checks it again). */
+export function forgetLoadedPolicies(): void {
+  LOADED.clear();
+}
+
 export function isLoadedPolicy(ref: string): boolean {
   return LOADED.has(ref);
 }

@@ -30,6 +30,7 @@ import {
 import { nearest } from './input.js';
 import {
   describeOption,
+  forgetLoadedPolicies,
   getPolicyFactory,
   isLoadedPolicy,
   listPolicies,
@@ -135,6 +136,17 @@ function registerPolicyHooks(): void {
   });
 }
 
+/** A reference that names no built-in policy, file or package, with the nearest built-in name. */
+export function unknownPolicy(ref: string): PolicyLoadError {
+  const names = listPolicies().map((p) => p.name);
+  const near = nearest(ref, names);
+  return new PolicyLoadError(
+    near !== null
+      ? `unknown policy "${ref}"; did you mean "${near}"? (all: reclaim-lab list)`
+      : `unknown policy "${ref}"; allowed: ${names.join(', ')}, a policy module path (./my-policy.ts) or an installed package name`,
+  );
+}
+
 async function importModule(ref: string): Promise<Record<string, unknown>> {
   if (isPolicyPath(ref)) {
     const file = resolve(ref);
@@ -152,14 +164,7 @@ async function importModule(ref: string): Promise<Record<string, unknown>> {
       throw new PolicyLoadError(`policy module ${ref}: failed to load: ${message(e)}`);
     }
   }
-  const names = listPolicies().map((p) => p.name);
-  const near = nearest(ref, names);
-  const unknown = () =>
-    new PolicyLoadError(
-      near !== null
-        ? `unknown policy "${ref}"; did you mean "${near}"? (all: reclaim-lab list)`
-        : `unknown policy "${ref}"; allowed: ${names.join(', ')}, a policy module path (./my-policy.ts) or an installed package name`,
-    );
+  const unknown = () => unknownPolicy(ref);
   if (!PACKAGE_NAME.test(ref)) throw unknown();
   try {
     return await import(ref);
@@ -267,6 +272,18 @@ function toFactory(ref: string, value: unknown): PolicyFactory {
   return { name: ops.name, description: `${ops.name} (loaded from ${ref})`, defaults: {}, create: () => ops };
 }
 
+let untrustedLoader: ((ref: string) => Promise<PolicyFactory>) | null = null;
+
+/**
+ * How policies not built in are loaded from now on: `null` imports them
+ * into this process; contain.ts sets a loader that checks them in a sandbox.
+ */
+export function setUntrustedLoader(loader: ((ref: string) => Promise<PolicyFactory>) | null): void {
+  // What was loaded the other way is loaded again this way.
+  if (loader !== untrustedLoader) forgetLoadedPolicies();
+  untrustedLoader = loader;
+}
+
 /**
  * Register an already imported module's policy under `ref`, checked as
  * `loadPolicyModule` checks it; `wrap` may instrument each ops object the
@@ -298,6 +315,17 @@ export function registerPolicyExports(
  * returns the factory loaded first.
  */
 export async function loadPolicyModule(ref: string): Promise<PolicyFactory> {
+  if (isLoadedPolicy(ref)) return getPolicyFactory(ref);
+  if (untrustedLoader !== null) {
+    const contained = await untrustedLoader(ref);
+    registerLoadedPolicy(ref, contained);
+    return contained;
+  }
+  return importPolicyModule(ref);
+}
+
+/** `loadPolicyModule` into this process, whatever loader is set: the policy runs with every right this process has. */
+export async function importPolicyModule(ref: string): Promise<PolicyFactory> {
   if (isLoadedPolicy(ref)) return getPolicyFactory(ref);
   const mod = await importModule(ref);
   let factory: PolicyFactory;

@@ -9,10 +9,19 @@ import {
   writeReports,
 } from '@reclaim-lab/harness';
 import type { Command } from 'commander';
-import { buildScenario, integer, type MachineFlags, machineOptions, UsageError } from '../cli-common.js';
+import {
+  applyContainment,
+  buildScenario,
+  type ContainFlags,
+  containOptions,
+  integer,
+  type MachineFlags,
+  machineOptions,
+  UsageError,
+} from '../cli-common.js';
 import { createSweepProgress, formatOption, workersFlag } from './sweep.js';
 
-interface AblateFlags extends MachineFlags {
+interface AblateFlags extends MachineFlags, ContainFlags {
   policy: string;
   toggle: string;
   workloads?: string;
@@ -24,6 +33,7 @@ interface AblateFlags extends MachineFlags {
 }
 
 async function doAblate(opts: AblateFlags): Promise<void> {
+  applyContainment(opts);
   const toggles = opts.toggle
     .split(',')
     .map((s) => s.trim())
@@ -64,8 +74,7 @@ async function doAblate(opts: AblateFlags): Promise<void> {
 
 export function registerAblate(program: Command): void {
   machineOptions(
-    program
-      .command('ablate')
+    containOptions(program.command('ablate'))
       .description(
         "a policy's mechanisms one by one: each toggle flipped alone and all-but-one flipped, with intervals and significance",
       )

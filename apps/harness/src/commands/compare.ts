@@ -11,7 +11,10 @@ import {
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import {
+  applyContainment,
   buildScenario,
+  type ContainFlags,
+  containOptions,
   integer,
   type MachineFlags,
   machineOptions,
@@ -22,7 +25,7 @@ import { createSweepProgress, formatOption, printComparison } from './sweep.js';
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-interface CompareFlags extends MachineFlags {
+interface CompareFlags extends MachineFlags, ContainFlags {
   policies: string;
   workload?: string;
   workloads?: string;
@@ -37,6 +40,7 @@ interface CompareFlags extends MachineFlags {
 }
 
 async function doCompare(opts: CompareFlags): Promise<void> {
+  applyContainment(opts);
   const policies = opts.policies.split(/,(?![^:]*=)/).flatMap((p) => splitPolicies(p));
   const ids = (opts.workloads ?? opts.workload ?? '').split(',').filter(Boolean);
   if ((opts.trace ?? []).length === 0 && (opts.traceFormat ?? opts.traceParams) !== undefined)
@@ -110,8 +114,7 @@ function splitPolicies(text: string): string[] {
 
 export function registerCompare(program: Command): void {
   machineOptions(
-    program
-      .command('compare')
+    containOptions(program.command('compare'))
       .description(
         'run several policies on the same workloads and seeds, side by side with confidence intervals',
       )

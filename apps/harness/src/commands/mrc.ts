@@ -1,10 +1,10 @@
 import { type MrcResult, missRatioCurve } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
-import { number, UsageError } from '../cli-common.js';
+import { applyContainment, type ContainFlags, containOptions, number, UsageError } from '../cli-common.js';
 
 const FORMAT_HELP = 'csv | libcachesim-csv | oracleGeneral | lackey | native';
 
-export interface MrcFlags {
+export interface MrcFlags extends ContainFlags {
   policies: string;
   sizes: string;
   traceFormat?: string;
@@ -96,8 +96,7 @@ export function renderMrc(r: MrcResult, format: 'table' | 'csv' | 'json'): strin
 }
 
 export function registerMrc(program: Command): void {
-  program
-    .command('mrc <trace>')
+  containOptions(program.command('mrc <trace>'))
     .description(
       'miss-ratio curve: one line per policy and size; exact-lru in one pass from stack distances, other policies replayed per size on the worker pool',
     )
@@ -116,6 +115,7 @@ export function registerMrc(program: Command): void {
       new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
     )
     .action(async (trace: string, opts: MrcFlags & { format: 'table' | 'csv' | 'json' }) => {
+      applyContainment(opts);
       process.stdout.write(renderMrc(await mrcCommand(trace, opts), opts.format));
     });
 }

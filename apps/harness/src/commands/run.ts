@@ -1,19 +1,24 @@
 import { basename } from 'node:path';
 import {
   buildRunJson,
+  containmentOf,
   loadPolicySpecs,
   parsePolicySpec,
   parseTraceFormat,
   renderRunCsv,
+  runContained,
   runScenario,
   type Scenario,
   scenarioPolicySpecs,
 } from '@reclaim-lab/harness';
 import { type Command, Option } from 'commander';
 import {
+  applyContainment,
   buildScenario,
+  type ContainFlags,
   collect,
   colorEnabled,
+  containOptions,
   type MachineFlags,
   machineOptions,
   pairs,
@@ -25,46 +30,49 @@ import { createSweepProgress } from './sweep.js';
 
 export function registerRun(program: Command): void {
   machineOptions(
-    program
-      .command('run')
-      .description('run one workload under one policy and print its vmstat counters')
-      .option('--workload <id>', 'built-in workload (see `list`)')
-      .option(
-        '--trace <file>',
-        'replay a trace file as the workload (instead of --workload); zstd or gzip compressed too',
-      )
-      .option(
-        '--trace-format <name>',
-        'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
-      )
-      .option(
-        '--trace-params <params>',
-        'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4"',
-      )
-      .addOption(
-        new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
-          .choices(['file-fd', 'anon'])
-          .default('file-fd'),
-      )
-      .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off (default: lru)', undefined)
-      .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
-      .addOption(
-        new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
-      )
-      .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
+    containOptions(
+      program
+        .command('run')
+        .description('run one workload under one policy and print its vmstat counters')
+        .option('--workload <id>', 'built-in workload (see `list`)')
+        .option(
+          '--trace <file>',
+          'replay a trace file as the workload (instead of --workload); zstd or gzip compressed too',
+        )
+        .option(
+          '--trace-format <name>',
+          'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
+        )
+        .option(
+          '--trace-params <params>',
+          'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4"',
+        )
+        .addOption(
+          new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
+            .choices(['file-fd', 'anon'])
+            .default('file-fd'),
+        )
+        .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off (default: lru)', undefined)
+        .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
+        .addOption(
+          new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+        )
+        .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
+    ),
   ).action(
     async (
-      opts: MachineFlags & {
-        workload?: string;
-        trace?: string;
-        traceFormat?: string;
-        traceParams?: string;
-        traceKind: string;
-        policy?: string;
-        set: string[];
-        format: string;
-        checkInvariants?: boolean;
-      },
+      opts: MachineFlags &
+        ContainFlags & {
+          workload?: string;
+          trace?: string;
+          traceFormat?: string;
+          traceParams?: string;
+          traceKind: string;
+          policy?: string;
+          set: string[];
+          format: string;
+          checkInvariants?: boolean;
+        },
     ) => {
       if (opts.trace !== undefined && opts.workload !== undefined)
         throw new UsageError('give --workload or --trace, not both');
@@ -89,6 +97,7 @@ export function registerRun(program: Command): void {
               ...(opts.traceParams === undefined ? {} : { params: opts.traceParams }),
             };
       const scenario = buildScenario(opts, workload, opts.policy);
+      applyContainment(opts);
       await loadPolicySpecs(scenarioPolicySpecs(scenario));
       let policy: string | undefined;
       if (opts.set.length) {
@@ -100,16 +109,21 @@ export function registerRun(program: Command): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(',')}`;
       } else if (typeof scenario.policy === 'string') parsePolicySpec(scenario.policy);
-      const progress = opts.trace === undefined ? undefined : traceProgress(basename(opts.trace));
+      const contained = containmentOf(scenario, policy);
+      const runOptions = { policy, checkInvariants: opts.checkInvariants };
       let result: ReturnType<typeof runScenario>;
-      try {
-        result = runScenario(scenario, {
-          policy,
-          checkInvariants: opts.checkInvariants,
-          ...(progress ? { onTraceProgress: progress.update } : {}),
-        });
-      } finally {
-        progress?.stop();
+      // A contained run reports no replay progress: its trace is read in the sandbox.
+      if (contained !== undefined) result = await runContained(scenario, { ...runOptions, ...contained });
+      else {
+        const progress = opts.trace === undefined ? undefined : traceProgress(basename(opts.trace));
+        try {
+          result = runScenario(scenario, {
+            ...runOptions,
+            ...(progress ? { onTraceProgress: progress.update } : {}),
+          });
+        } finally {
+          progress?.stop();
+        }
       }
       if (opts.format === 'json')
         process.stdout.write(

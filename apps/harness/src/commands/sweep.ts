@@ -18,7 +18,15 @@ import {
 } from '@reclaim-lab/harness';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { colorEnabled, number, UsageError, VERSION } from '../cli-common.js';
+import {
+  applyContainment,
+  type ContainFlags,
+  colorEnabled,
+  containOptions,
+  number,
+  UsageError,
+  VERSION,
+} from '../cli-common.js';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '--';
@@ -104,7 +112,7 @@ function summaryLine(s: SweepRunSummary): string {
   return `sweep: ${s.total} cells${shard}: ran ${s.ran}, already done ${s.skipped}, failed ${s.failed.length}; ${s.total - s.missing} of ${s.total} in ${s.dir}`;
 }
 
-interface SweepFlags {
+interface SweepFlags extends ContainFlags {
   out?: string;
   workers?: string;
   shard?: string;
@@ -158,6 +166,7 @@ async function emitBatch(file: string, opts: SweepFlags): Promise<void> {
 
 async function doSweep(file: string, opts: SweepFlags): Promise<void> {
   if (opts.emit !== undefined) return emitBatch(file, opts);
+  applyContainment(opts);
   const plan = await loadSweepFile(file);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const out = resolve(opts.out ?? `out/sweep-${basename(file, extname(file))}`);
@@ -201,8 +210,7 @@ async function doSweep(file: string, opts: SweepFlags): Promise<void> {
 }
 
 export function registerSweep(program: Command): void {
-  program
-    .command('sweep')
+  containOptions(program.command('sweep'))
     .description(
       'run a sweep file (a scenario whose fields may be lists) cell by cell on a worker pool, resumable and shardable',
     )

@@ -15,10 +15,16 @@ import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PolicyLoadError, type RunResult } from '@reclaim-lab/reclaim';
+import { type PolicyFactory, PolicyLoadError, type RunResult } from '@reclaim-lab/reclaim';
 import type { Plugin } from 'esbuild';
 import { listPolicies } from '../policies.js';
-import { isPolicyPath, policyRef, scenarioPolicySpecs } from '../policy-loader.js';
+import {
+  isPolicyPath,
+  policyRef,
+  scenarioPolicySpecs,
+  setUntrustedLoader,
+  unknownPolicy,
+} from '../policy-loader.js';
 import type { RunOptions } from '../runner.js';
 import { hasTracePath, type Scenario } from '../scenario.js';
 import { POLICY_BUILTINS, type SandboxReply, type SandboxTask } from './sandbox.js';
@@ -70,13 +76,13 @@ function policyFile(ref: string): string {
     }
     return file;
   }
-  try {
-    return createRequire(join(process.cwd(), 'package.json')).resolve(ref);
-  } catch {
-    throw new PolicyLoadError(
-      `unknown policy "${ref}"; allowed: a built-in policy (reclaim-lab list), a policy module path (./my-policy.ts) or an installed package name`,
-    );
+  // A package: where the user runs from, then beside this tool.
+  for (const from of [join(process.cwd(), 'package.json'), fileURLToPath(import.meta.url)]) {
+    try {
+      return createRequire(from).resolve(ref);
+    } catch {}
   }
+  throw unknownPolicy(ref);
 }
 
 function buildErrors(e: unknown): string {
@@ -198,32 +204,15 @@ function rethrown(name: string | undefined, message: string): Error {
   return new E(message);
 }
 
-/**
- * Run one scenario with its untrusted policies contained. Same scenario and
- * seed, same result as `runScenario` in process, except where the policy
- * stalled, overflowed its heap or exited: there it is ejected at that call.
- */
-export async function runContained(
-  scenario: Scenario,
-  options: RunOptions & ContainOptions = {},
-): Promise<RunResult> {
-  const refs = untrustedPolicyRefs(scenario, options.policy);
+/** Start the sandbox on one task and wait for its answer. */
+async function callSandbox(
+  refs: readonly string[],
+  task: SandboxTask,
+  options: ContainOptions,
+  trace?: string,
+): Promise<SandboxReply> {
   const bundle = await sandboxBundle(refs, options.unsafeBuiltins ?? []);
-  const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
-  const heapMiB = options.heapMiB ?? DEFAULT_POLICY_HEAP_MIB;
-  if (!(stallSeconds > 0)) throw new RangeError(`stall limit: must be above 0 seconds, got ${stallSeconds}`);
-  if (!Number.isInteger(heapMiB) || heapMiB < 16)
-    throw new RangeError(`policy heap: must be an integer of at least 16 MiB, got ${heapMiB}`);
-  const reads = [bundle];
-  if (hasTracePath(scenario.workload)) reads.push(resolve(scenario.workload.trace));
-  const task: SandboxTask = {
-    scenario: hasTracePath(scenario.workload)
-      ? { ...scenario, workload: { ...scenario.workload, trace: resolve(scenario.workload.trace) } }
-      : scenario,
-    options: { seed: options.seed, policy: options.policy, checkInvariants: options.checkInvariants },
-    stallMs: stallSeconds * 1000,
-    heapMiB,
-  };
+  const reads = trace === undefined ? [bundle] : [bundle, trace];
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -238,7 +227,7 @@ export async function runContained(
   // What the policy prints goes to stderr, never into the run's output.
   child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
-  const reply = await new Promise<SandboxReply>((resolveReply, reject) => {
+  return new Promise<SandboxReply>((resolveReply, reject) => {
     let got: SandboxReply | undefined;
     child.on('message', (m: SandboxReply) => {
       got = m;
@@ -255,12 +244,100 @@ export async function runContained(
     });
     child.send(task);
   });
-  if (reply.ok) return reply.result;
+}
+
+function limits(options: ContainOptions): { stallMs: number; heapMiB: number } {
+  const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
+  const heapMiB = options.heapMiB ?? DEFAULT_POLICY_HEAP_MIB;
+  if (!(stallSeconds > 0 && stallSeconds <= 3600))
+    throw new RangeError(`stall limit: must be above 0 and at most 3600 seconds, got ${stallSeconds}`);
+  if (!Number.isInteger(heapMiB) || heapMiB < 16 || heapMiB > 65536)
+    throw new RangeError(`policy heap: must be an integer 16..65536 MiB, got ${heapMiB}`);
+  return { stallMs: stallSeconds * 1000, heapMiB };
+}
+
+function failure(refs: readonly string[], reply: SandboxReply & { ok: false }): Error {
   if (reply.load)
-    throw new PolicyLoadError(
+    return new PolicyLoadError(
       reply.message.startsWith('policy')
         ? reply.message
         : `policy module ${refs.join(', ')}: ${reply.message}`,
     );
-  throw rethrown(reply.errorClass, reply.message);
+  return rethrown(reply.errorClass, reply.message);
+}
+
+/**
+ * Run one scenario with its untrusted policies contained. Same scenario and
+ * seed, same result as `runScenario` in process, except where the policy
+ * stalled, overflowed its heap or exited: there it is ejected at that call.
+ */
+export async function runContained(
+  scenario: Scenario,
+  options: RunOptions & ContainOptions = {},
+): Promise<RunResult> {
+  const refs = untrustedPolicyRefs(scenario, options.policy);
+  const trace = hasTracePath(scenario.workload) ? resolve(scenario.workload.trace) : undefined;
+  const task: SandboxTask = {
+    scenario:
+      trace !== undefined ? { ...scenario, workload: { ...(scenario.workload as object), trace } } : scenario,
+    options: { seed: options.seed, policy: options.policy, checkInvariants: options.checkInvariants },
+    ...limits(options),
+  };
+  const reply = await callSandbox(refs, task, options, trace);
+  if (!reply.ok) throw failure(refs, reply);
+  if (!('result' in reply)) throw new Error('the sandbox answered a run with no result');
+  return reply.result;
+}
+
+/** Per loaded reference: the limits it runs contained under. */
+const CONTAINED = new Map<string, ContainOptions>();
+
+/** The containment a cell's policies need, or undefined when all of them may run in process. */
+export function containmentOf(scenario: Scenario, policy?: string): ContainOptions | undefined {
+  for (const ref of untrustedPolicyRefs(scenario, policy)) {
+    const c = CONTAINED.get(ref);
+    if (c !== undefined) return c;
+  }
+  return undefined;
+}
+
+/**
+ * Load untrusted policies contained from now on in this process: loading
+ * one (`loadPolicySpecs`, and every command that loads policies) checks it
+ * in the sandbox and registers what its factory declares, so specs parse
+ * and options validate here, while its code never runs here; every run of
+ * it goes to `runContained` (the cell runner does this). `null` goes back
+ * to loading in process.
+ */
+export function containPolicies(options: ContainOptions | null): void {
+  CONTAINED.clear();
+  if (options === null) {
+    setUntrustedLoader(null);
+    return;
+  }
+  limits(options);
+  setUntrustedLoader(async (ref) => {
+    const reply = await callSandbox(
+      [ref],
+      {
+        check: [],
+        scenario: { workload: 'none' } as unknown as Scenario,
+        options: {},
+        ...limits(options),
+      },
+      options,
+    );
+    if (!reply.ok) throw failure([ref], reply);
+    if (!('factories' in reply)) throw new Error('the sandbox answered a check with no factories');
+    const info = reply.factories[ref];
+    CONTAINED.set(ref, options);
+    return {
+      ...info,
+      create: () => {
+        throw new PolicyLoadError(
+          `policy ${ref} was loaded contained and runs only in its sandbox (runContained, or the cell runner)`,
+        );
+      },
+    } as PolicyFactory;
+  });
 }

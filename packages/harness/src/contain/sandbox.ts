@@ -18,17 +18,21 @@ import { register } from 'node:module';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   POLICY_HOOKS,
+  type PolicyFactory,
   PolicyLoadError,
   PolicyStopped,
   type ReclaimOps,
   type RunResult,
 } from '@reclaim-lab/reclaim';
+import { parsePolicySpec } from '../policies.js';
 import { registerPolicyExports } from '../policy-loader.js';
 import { type RunOptions, runScenario } from '../runner.js';
 import type { Scenario } from '../scenario.js';
 
 /** What the parent sends: one run. */
 export interface SandboxTask {
+  /** Only load and check the policies; answer with what each factory declares. */
+  check?: readonly string[];
   scenario: Scenario;
   options: Pick<RunOptions, 'seed' | 'policy' | 'checkInvariants'>;
   /** Milliseconds one hook call (or the module's loading) may run. */
@@ -40,7 +44,11 @@ export interface SandboxTask {
 /** What the sandbox answers: the result, or one line saying why there is none. */
 export type SandboxReply =
   | { ok: true; result: RunResult; attempts: number }
+  | { ok: true; factories: Record<string, FactoryInfo> }
   | { ok: false; load: boolean; message: string; errorClass?: string };
+
+/** What a contained policy's factory declares: data only, for checking specs outside the sandbox. */
+export type FactoryInfo = Omit<PolicyFactory, 'create'>;
 
 /** Where the worker died: its heartbeat when it stopped. */
 interface Stop {
@@ -102,6 +110,7 @@ async function runAttempts(task: SandboxTask): Promise<SandboxReply> {
   for (let attempt = 1; attempt <= 4; attempt++) {
     const out = await attemptOnce(task, stop);
     if ('result' in out) return { ok: true, result: out.result, attempts: attempt };
+    if ('factories' in out) return { ok: true, factories: out.factories };
     if ('refused' in out)
       return { ok: false, load: out.load, message: out.refused, errorClass: out.errorClass };
     if (stop !== null && out.stop.call >= stop.call)
@@ -117,6 +126,7 @@ async function runAttempts(task: SandboxTask): Promise<SandboxReply> {
 
 type Attempt =
   | { result: RunResult }
+  | { factories: Record<string, FactoryInfo> }
   | { refused: string; load: boolean; errorClass?: string }
   | { stop: Stop };
 
@@ -138,6 +148,7 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       if (done) return;
       done = true;
       clearInterval(timer);
+      void worker.terminate();
       resolve(a);
     };
     // Where the worker is: the call it runs, or the last one it made.
@@ -178,8 +189,15 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
     }, tick);
     worker.on(
       'message',
-      (m: { result?: RunResult; refused?: string; load?: boolean; errorClass?: string }) => {
+      (m: {
+        result?: RunResult;
+        factories?: Record<string, FactoryInfo>;
+        refused?: string;
+        load?: boolean;
+        errorClass?: string;
+      }) => {
         if (m.result !== undefined) finish({ result: m.result });
+        else if (m.factories !== undefined) finish({ factories: m.factories });
         else if (m.refused !== undefined)
           finish({ refused: m.refused, load: m.load === true, errorClass: m.errorClass });
       },
@@ -249,6 +267,11 @@ function lockDown(): void {
 async function simulate(loaders: Loaders): Promise<void> {
   const { task, stop, sab } = workerData as { task: SandboxTask; stop: Stop | null; sab: SharedArrayBuffer };
   const port = parentPort as NonNullable<typeof parentPort>;
+  // The worker stays until the supervisor ends it: a thread that ended first could lose its answer to 'exit'.
+  const reply = (m: unknown) => {
+    port.postMessage(m);
+    port.on('message', () => {});
+  };
   const hb = new Float64Array(sab);
   let calls = 0;
   const hookIds = new Map<string, number>(POLICY_HOOKS.map((h, i) => [h, i]));
@@ -282,13 +305,27 @@ async function simulate(loaders: Loaders): Promise<void> {
 
   lockDown();
   hb[HB_PHASE] = PHASE_LOADING;
+  const factories: Record<string, FactoryInfo> = {};
   try {
-    for (const [ref, load] of Object.entries(loaders)) registerPolicyExports(ref, await load(), wrap);
+    for (const [ref, load] of Object.entries(loaders)) {
+      const { create: _create, ...info } = registerPolicyExports(ref, await load(), wrap);
+      factories[ref] = JSON.parse(JSON.stringify(info));
+    }
   } catch (e) {
-    port.postMessage({
+    reply({
       refused: e instanceof PolicyLoadError ? message(e) : `failed to load: ${message(e)}`,
       load: true,
     });
+    return;
+  }
+  if (task.check !== undefined) {
+    try {
+      for (const spec of task.check) parsePolicySpec(spec);
+    } catch (e) {
+      reply({ refused: message(e), load: false, errorClass: (e as Error).constructor.name });
+      return;
+    }
+    reply({ factories });
     return;
   }
   hb[HB_PHASE] = PHASE_RUNNING;
@@ -296,12 +333,12 @@ async function simulate(loaders: Loaders): Promise<void> {
   try {
     result = runScenario(task.scenario, task.options);
   } catch (e) {
-    port.postMessage({
+    reply({
       refused: message(e),
       load: false,
       errorClass: e instanceof Error ? e.constructor.name : 'Error',
     });
     return;
   }
-  port.postMessage({ result });
+  reply({ result });
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
+import { containmentOf, runContained } from '../contain/contain.js';
 import { loadPolicySpecs, scenarioPolicySpecs } from '../policy-loader.js';
 import { type CellTask, runCellTask } from './cell.js';
 
@@ -19,11 +20,40 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * A cell whose policy was loaded contained (`containPolicies`) runs in its
+ * sandbox, started from this process; at most `slots` at a time. Undefined
+ * for a cell that runs in process.
+ */
+function containedCell(slots: number): (task: CellTask) => Promise<string> | undefined {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return (task) => {
+    const c = containmentOf(task.scenario, task.policy);
+    if (c === undefined) return undefined;
+    return (async () => {
+      if (running >= slots) await new Promise<void>((go) => waiting.push(go));
+      running++;
+      try {
+        return JSON.stringify(
+          await runContained(task.scenario, { seed: task.seed, policy: task.policy, ...c }),
+        );
+      } finally {
+        running--;
+        waiting.shift()?.();
+      }
+    })();
+  };
+}
+
 /** In this thread: for tests, for policies registered in-process, and for `--workers 0`. */
 function inlineRunner(): CellRunner {
+  const contained = containedCell(1);
   return {
     workers: 0,
     async run(task) {
+      const c = contained(task);
+      if (c !== undefined) return c;
       await loadPolicySpecs(scenarioPolicySpecs(task.scenario, task.policy));
       // Yield between cells so progress output and abort signals get a turn.
       await new Promise((resolve) => setImmediate(resolve));
@@ -67,9 +97,10 @@ function poolRunner(workers: number): CellRunner {
       : {}),
   });
   let closed = false;
+  const contained = containedCell(workers);
   return {
     workers,
-    run: (task) => pool.run(task) as Promise<string>,
+    run: (task) => contained(task) ?? (pool.run(task) as Promise<string>),
     async close() {
       if (closed) return;
       closed = true;
