@@ -46,11 +46,13 @@ export function chargeMemcg(
       if (reclaimed > 0 || waitForWriteback(kern, task)) retries--;
       continue;
     }
-    // `mem_cgroup_oom`
-    over.events.oom++;
-    oom(kern, 'memcg', over, task);
-    if (task.killed) return false;
+    // `mem_cgroup_oom`. Not in the kernel: oom() may eject a policy that kept
+    // reclaimable pages from the fallback instead; that declares no OOM, so
+    // memory.events oom is not counted, and the charge retries under the fallback.
     retries = 0;
+    if (oom(kern, 'memcg', over, task)) continue;
+    over.events.oom++;
+    if (task.killed) return false;
   }
   kern.world.charge(memcg, pages);
   // memory.high: accumulate debt; reclaim it on "return to user". The debt is

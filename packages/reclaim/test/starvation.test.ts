@@ -125,6 +125,12 @@ describe('a policy that starves reclaim is ejected before any OOM kill', () => {
     expect(e.scope).toBe('memcg:/a');
     expect(e.message).toMatch(/^OOM \(memcg \/a\)/);
     expect(r.oomKills).toEqual([]);
+    // An ejection declares no OOM: memory.events oom stays 0, as under the fallback alone
+    // (max counts each charge over memory.max, the starving policy's failed ones too).
+    const events = (x: RunResult) => x.memcgs?.find((m) => m.path === '/a')?.events;
+    expect(events(alone)?.oom).toBe(0);
+    expect(events(r)?.oom).toBe(0);
+    expect(events(r)?.max).toBeGreaterThan(0);
   });
 
   it('without swap, anon pages are not counted as reclaimable: a genuine OOM kills without an ejection', () => {
