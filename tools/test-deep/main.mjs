@@ -20,8 +20,12 @@ const runs = process.env.FC_NUM_RUNS ?? '10000';
 function registered() {
   const r = spawnSync(
     process.execPath,
-    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--conditions=@reclaim-lab/source', '-e',
-      `import(${JSON.stringify(pathToFileURL(resolve(ROOT, 'packages/harness/src/policies.ts')).href)}).then((h) => console.log(JSON.stringify(h.listPolicies().filter((f) => !('oracle' in f.defaults)).map((f) => f.name))))`],
+    [
+      resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      '--conditions=@reclaim-lab/source',
+      '-e',
+      `import(${JSON.stringify(pathToFileURL(resolve(ROOT, 'packages/harness/src/policies.ts')).href)}).then((h) => console.log(JSON.stringify(h.listPolicies().filter((f) => !('oracle' in f.defaults)).map((f) => f.name))))`,
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`cannot list the policies: ${r.stderr}`);
@@ -37,19 +41,28 @@ for (const w of wanted) {
   }
 }
 const policies = wanted.length ? wanted : all;
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const failed = [];
 for (const name of policies) {
   const started = Date.now();
   console.log(`test:deep: ${name}: ${runs} cases per property…`);
   const r = spawnSync(
     process.execPath,
-    [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', SUITE, '--testTimeout=0', '-t', `invariants ${escape(name)} \\(`],
+    [
+      resolve(ROOT, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      SUITE,
+      '--testTimeout=0',
+      '-t',
+      `invariants ${reEscape(name)} \\(`,
+    ],
     { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FC_NUM_RUNS: runs } },
   );
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   console.log(`test:deep: ${name}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${minutes} min`);
   if (r.status !== 0) failed.push(name);
 }
-console.log(`${policies.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}`);
+console.log(
+  `${policies.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}`,
+);
 process.exit(failed.length ? 1 : 0);
