@@ -30,35 +30,32 @@ import { createSweepProgress } from './sweep.js';
 
 export function registerRun(program: Command): void {
   machineOptions(
-    containOptions(
-      program
-        .command('run')
-        .description('run one workload under one policy and print its vmstat counters')
-        .option('--workload <id>', 'built-in workload (see `list`)')
-        .option(
-          '--trace <file>',
-          'replay a trace file as the workload (instead of --workload); zstd or gzip compressed too',
-        )
-        .option(
-          '--trace-format <name>',
-          'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
-        )
-        .option(
-          '--trace-params <params>',
-          'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4"',
-        )
-        .addOption(
-          new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
-            .choices(['file-fd', 'anon'])
-            .default('file-fd'),
-        )
-        .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off (default: lru)', undefined)
-        .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
-        .addOption(
-          new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
-        )
-        .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
-    ),
+    containOptions(program.command('run'))
+      .description('run one workload under one policy and print its vmstat counters')
+      .option('--workload <id>', 'built-in workload (see `list`)')
+      .option(
+        '--trace <file>',
+        'replay a trace file as the workload (instead of --workload); zstd or gzip compressed too',
+      )
+      .option(
+        '--trace-format <name>',
+        'trace format: csv | libcachesim-csv | oracleGeneral | lackey | native (default: detect)',
+      )
+      .option(
+        '--trace-params <params>',
+        'libcachesim-csv reader params in libCacheSim\'s syntax, e.g. "time-col=2,obj-id-col=5,obj-size-col=4"',
+      )
+      .addOption(
+        new Option('--trace-kind <kind>', 'replay requests as fd reads/writes or as anon loads/stores')
+          .choices(['file-fd', 'anon'])
+          .default('file-fd'),
+      )
+      .option('--policy <spec>', 'policy, e.g. lru, mglru, mglru:bloom=off (default: lru)', undefined)
+      .option('--set <key=value>', 'policy option (repeatable), e.g. --set bloom=off', collect, [])
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+      )
+      .option('--check-invariants', 'check reclaim invariants after every pass (slow)'),
   ).action(
     async (
       opts: MachineFlags &
