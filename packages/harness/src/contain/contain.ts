@@ -10,7 +10,7 @@
  * policy with `inProcess`, run in this thread as before.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -53,9 +53,24 @@ export function untrustedPolicyRefs(scenario: Scenario, policy?: string): string
 }
 
 let workDir: string | undefined;
+/** Bundles left by a process that died without its exit handler (killed by a signal): its pid is gone. */
+function removeStale(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = /^reclaim-lab-contain-(\d+)-/.exec(name);
+    if (m === null || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ESRCH')
+        rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 function scratch(): string {
   if (workDir === undefined) {
-    workDir = mkdtempSync(join(tmpdir(), 'reclaim-lab-contain-'));
+    removeStale();
+    workDir = mkdtempSync(join(tmpdir(), `reclaim-lab-contain-${process.pid}-`));
     const dir = workDir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
