@@ -97,8 +97,7 @@ export class KeyTable {
     while (cap < 2 * (this.size + 1)) cap *= 2;
     this.t = new Uint32Array(3 * cap);
     this.mask = cap - 1;
-    for (let key = 0; key < dense.length; key++)
-      if (dense[key] !== 0) this.place(0, key, dense[key]);
+    for (let key = 0; key < dense.length; key++) if (dense[key] !== 0) this.place(0, key, dense[key]);
   }
 
   /** Put (hi, lo) with id + 1 `id1` into the first free slot of its probe sequence. */
