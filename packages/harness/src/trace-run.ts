@@ -260,14 +260,23 @@ class MemoryReplay implements EventSource {
 }
 
 /**
- * The second pass, streamed from the file in constant memory: keys looked
- * up in the first pass's table (`expandRequests` makes them events).
+ * A replay streamed from the file in constant memory, its keys made dense
+ * ids by `table` (`expandRequests` makes them events). Two uses:
+ * - `number` true, one pass: keys numbered as the replay meets them (no
+ *   first pass, no id stream in memory). The region is then as long as the
+ *   trace's request count, a bound on its footprint: pages past the
+ *   footprint are never touched, so their zeroed page-cache slots cost
+ *   address space, not memory.
+ * - `number` false, the second pass of a trace too long to keep in memory:
+ *   keys looked up in the table the first pass filled; a key it never saw
+ *   means the file changed in between.
  */
-class TraceReplay implements EventSource {
+class StreamReplay implements EventSource {
   private reader: TraceReader | undefined;
   private readonly chunk = new TraceChunk();
   private cursor = 0;
   private done = false;
+  /** Lookups only: the table as a plain array when its keys are compact (`KeyTable.direct`). */
   private readonly direct: Int32Array | null;
   private scratch: Int32Array | null = null;
   /** Offered for fd replays only: the request stream as it is (see EventSource). */
@@ -275,13 +284,14 @@ class TraceReplay implements EventSource {
 
   constructor(
     private readonly open: () => TraceReader,
-    private readonly table: KeyTable,
+    readonly table: KeyTable,
+    private readonly number: boolean,
     private readonly readOp: number,
     private readonly writeOp: number,
     /** Requests left to replay (a `requests` limit), Infinity for all. */
     private left: number,
   ) {
-    this.direct = table.direct();
+    this.direct = number ? null : table.direct();
     if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
   }
 
@@ -289,8 +299,6 @@ class TraceReplay implements EventSource {
     if (this.done) return 0;
     this.reader ??= this.open();
     const tc = this.chunk;
-    const table = this.table;
-    const direct = this.direct;
     let n = 0;
     while (n < out.length) {
       if (this.cursor === tc.length) {
@@ -302,91 +310,44 @@ class TraceReplay implements EventSource {
         if (tc.length > this.left) tc.length = this.left;
         this.left -= tc.length;
       }
-      const his = tc.keyHi;
-      const los = tc.keyLo;
-      const tops = tc.op;
       const stop = Math.min(tc.length, this.cursor + (out.length - n));
-      let i = this.cursor;
-      for (; i < stop; i++) {
-        const lo = los[i];
-        const page =
-          direct !== null ? (his[i] === 0 && lo < direct.length ? direct[lo] : -1) : table.get(his[i], lo);
-        if (page === -1)
-          throw new TraceFormatError(
-            this.reader.path,
-            undefined,
-            `key ${tc.key[i]} changed since the first pass`,
-          );
-        out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
-      }
-      this.cursor = i;
+      n = this.number ? this.numbered(tc, stop, out, n) : this.looked(tc, stop, out, n);
+      this.cursor = stop;
     }
     return n;
   }
 
-  fill(out: EventChunk): number {
-    this.scratch ??= new Int32Array(out.capacity >> 1);
-    return expandRequests(this.scratch, this.requests(this.scratch), out, this.readOp, this.writeOp);
-  }
-
-  close(): void {
-    this.done = true;
-    this.reader?.close();
-    this.reader = undefined;
-  }
-}
-
-/**
- * One pass: keys numbered as the replay meets them, straight from the file
- * (no first pass, no id stream in memory). The region is as long as the
- * trace's request count, a bound on its footprint: the pages past the
- * footprint are never touched, so their zeroed page-cache slots cost
- * address space, not memory.
- */
-class OnePassReplay implements EventSource {
-  private reader: TraceReader | undefined;
-  private readonly chunk = new TraceChunk();
-  private cursor = 0;
-  private done = false;
-  private scratch: Int32Array | null = null;
-  readonly fillRequests?: (out: Int32Array) => number;
-
-  constructor(
-    private readonly open: () => TraceReader,
-    readonly table: KeyTable,
-    private readonly readOp: number,
-    private readonly writeOp: number,
-    private left: number,
-  ) {
-    if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
-  }
-
-  private requests(out: Int32Array): number {
-    if (this.done) return 0;
-    this.reader ??= this.open();
-    const tc = this.chunk;
+  /** The one pass's keys, numbered as met: requests cursor..stop of `tc` into `out` from `n`. */
+  private numbered(tc: TraceChunk, stop: number, out: Int32Array, n: number): number {
     const table = this.table;
-    let n = 0;
-    while (n < out.length) {
-      if (this.cursor === tc.length) {
-        this.cursor = 0;
-        if (this.left <= 0 || this.reader.read(tc) === 0) {
-          this.close();
-          break;
-        }
-        if (tc.length > this.left) tc.length = this.left;
-        this.left -= tc.length;
-      }
-      const his = tc.keyHi;
-      const los = tc.keyLo;
-      const tops = tc.op;
-      const stop = Math.min(tc.length, this.cursor + (out.length - n));
-      let i = this.cursor;
-      for (; i < stop; i++) {
-        const page = table.add(his[i], los[i]);
-        out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
-      }
-      this.cursor = i;
+    const his = tc.keyHi;
+    const los = tc.keyLo;
+    const tops = tc.op;
+    for (let i = this.cursor; i < stop; i++) {
+      const page = table.add(his[i], los[i]);
+      out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
+    }
+    return n;
+  }
+
+  /** The second pass's keys, looked up in the first pass's table. */
+  private looked(tc: TraceChunk, stop: number, out: Int32Array, n: number): number {
+    const table = this.table;
+    const direct = this.direct;
+    const his = tc.keyHi;
+    const los = tc.keyLo;
+    const tops = tc.op;
+    for (let i = this.cursor; i < stop; i++) {
+      const lo = los[i];
+      const page =
+        direct !== null ? (his[i] === 0 && lo < direct.length ? direct[lo] : -1) : table.get(his[i], lo);
+      if (page === -1)
+        throw new TraceFormatError(
+          (this.reader as TraceReader).path,
+          undefined,
+          `key ${tc.key[i]} changed since the first pass`,
+        );
+      out[n++] = tops[i] === TRACE_OP_WRITE ? ~page : page;
     }
     return n;
   }
@@ -417,7 +378,7 @@ export interface PrepareOptions {
 /**
  * Reads a trace's footprint (the first pass) and builds the workload that
  * replays it, or, where `options.footprint` is false and the trace allows,
- * a one-pass replay (see OnePassReplay). `mode` decides whether next-access indices can be honoured:
+ * a one-pass replay (see StreamReplay). `mode` decides whether next-access indices can be honoured:
  * they line up with requests only in ideal mode on an fd replay, where each
  * request is exactly one `folioAccessed` call.
  */
@@ -439,7 +400,7 @@ export function prepareTraceWorkload(
     probe.close();
     if (count !== undefined && count > 0 && count <= MAX_PAGES) {
       const requests = Math.min(count, limit);
-      const source = new OnePassReplay(open, new KeyTable(), OP_READ, OP_WRITE, requests);
+      const source = new StreamReplay(open, new KeyTable(), true, OP_READ, OP_WRITE, requests);
       // Look-ahead (OPT) reads the trace once more; nobody else pays for it.
       const nextAccess = () => {
         const next = traceNextAccess(path, format, readOptions);
@@ -455,7 +416,7 @@ export function prepareTraceWorkload(
   const [readOp, writeOp] = kind === 'file-fd' ? [OP_READ, OP_WRITE] : [OP_LOAD, OP_STORE];
   const source =
     ids === null
-      ? new TraceReplay(open, table, readOp, writeOp, limit)
+      ? new StreamReplay(open, table, false, readOp, writeOp, limit)
       : new MemoryReplay(ids, readOp, writeOp);
   if (pages === 0) throw new TraceFormatError(path, undefined, 'the trace holds no requests');
   const nextAccess = () =>

@@ -63,6 +63,47 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
     );
   });
 
+  it('leaves every frame’s flags, policy bits and list place as the general path does', () => {
+    // What the results may not show: the flags and policy bits a hit leaves (PG_REFERENCED under
+    // a policy with no access hook, `markAccessed`'s; a visited bit), which later hooks or a
+    // fallback policy read.
+    const names = policies().filter((n) => n !== 'opt');
+    fc.assert(
+      fc.property(requests, fc.constantFrom(1, 3, 7, 16), (reqs, frames) => {
+        const prepare = () =>
+          prepareRequestsWorkload(
+            reqs.map(([k]) => k),
+            'ideal',
+            'file-fd',
+            reqs.map(([, w]) => w),
+          );
+        for (const name of names) {
+          const state = (leanPaths: boolean) => {
+            const kernel = new Kernel({
+              machine: idealMachineConfig(frames),
+              policy: createPolicy(parsePolicySpec(name)),
+              fallback: defaultPolicy(),
+              seed: 1,
+              idealLeanPaths: leanPaths,
+            });
+            kernel.load(prepare().workload);
+            kernel.run();
+            const f = kernel.machine.frames;
+            const lists = kernel.world.lists;
+            return Array.from({ length: f.count }, (_, pfn) => [
+              f.flags[pfn],
+              f.policy[pfn],
+              lists.listOf[pfn],
+              lists.next[pfn],
+            ]);
+          };
+          expect(state(true), `${name}, ${describeCase(reqs, frames)}`).toEqual(state(false));
+        }
+      }),
+      fcParams(15),
+    );
+  });
+
   const hooks = ['evictCandidates', 'checkReferences', 'folioAccessed', 'folioAdded', 'evicted'] as const;
 
   /**

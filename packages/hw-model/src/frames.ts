@@ -68,7 +68,11 @@ export class FrameTable {
   readonly memcg: Uint16Array;
   /** Owner: mm id for anon, file id for page cache; -1 when free. */
   readonly owner: Int32Array;
-  /** Virtual page number in the owner mm (anon) or page index in the file. */
+  /**
+   * Virtual page number in the owner mm (anon) or page index in the file;
+   * while the frame is free, the next free frame of its node (-1: none), the
+   * link of the node's free stack (`NodeState.freeHead`).
+   */
   readonly index: Int32Array;
   /** Number of PTEs mapping the frame. */
   readonly mapcount: Uint16Array;

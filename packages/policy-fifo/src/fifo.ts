@@ -45,10 +45,22 @@ export function createFifo(options: Partial<FifoOptions> = {}): ReclaimOps<FifoS
     init: (ictx) => ({ list: ictx.createList('fifo') }),
     folioAdded: (ctx, pfn) => ctx.lists.addHead(ctx.state.list, pfn),
     evictCandidates(ctx, req, out) {
-      // Anon folios stay put while they cannot go anywhere (no swap space).
-      const anon = req.sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, req.sc);
-      const fn = (pfn: number) => (anon || ctx.frames.isFileLru(pfn) ? 'evict' : 'continue');
-      listIterate(ctx.lists, ctx.state.list, batch.begin(out, req.nr), fn);
+      // `listIterate` from the tail, written out: no callback to allocate on every miss.
+      const lists = ctx.lists;
+      const prev = lists.prev;
+      const list = ctx.state.list;
+      batch.begin(out, req.nr);
+      // Anon folios stay put while they cannot go anywhere (no swap space); asked at the first one.
+      let anon = -1;
+      let budget = lists.length(list);
+      for (let p = lists.last(list); p !== -1 && budget-- > 0 && !batch.full; p = prev[p]) {
+        if (batch.has(p)) continue;
+        if (!ctx.frames.isFileLru(p)) {
+          if (anon < 0) anon = req.sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, req.sc) ? 1 : 0;
+          if (anon === 0) continue;
+        }
+        batch.add(p);
+      }
       return batch.n;
     },
     checkReferences: () => 'reclaim',

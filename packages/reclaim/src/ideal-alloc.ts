@@ -111,8 +111,11 @@ export function idealShrinkOne(
   const flags = f.flags;
   const c = kern.world.counters.v;
   sc.nodePassBase = 0;
+  // Read once: the getters compare strings, and this runs on every miss.
+  const kswapd = sc.isKswapd;
+  const cgroup = sc.cgroupReclaim;
   const epoch = ++kern.shrinkEpoch;
-  if (!(sc.isKswapd || sc.memcgFullWalk)) kern.memcgIterCursor++;
+  if (!(kswapd || sc.memcgFullWalk)) kern.memcgIterCursor++;
   // `calculateProtection` of the reclaim target itself (the root): none.
   lv.memcg.emin = 0;
   lv.memcg.elow = 0;
@@ -168,9 +171,9 @@ export function idealShrinkOne(
     flags[pfn] = (flags[pfn] & ~PG_LRU) | PG_ISOLATED;
   }
   sc.costNs += kern.machine.config.cost.scanPageNs;
-  if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
+  if (!cgroup) c[kswapd ? VM.pgscan_kswapd : VM.pgscan_direct]++;
   c[VM.pgscan_file]++;
-  lv.memcg.stat[sc.isKswapd ? MEMCG_STAT.pgscan_kswapd : MEMCG_STAT.pgscan_direct]++;
+  lv.memcg.stat[kswapd ? MEMCG_STAT.pgscan_kswapd : MEMCG_STAT.pgscan_direct]++;
   sc.nrScanned++;
   sc.nrTaken++;
   sc.nrFileTaken++;
@@ -226,9 +229,9 @@ export function idealShrinkOne(
   if (reused < 0) kern.world.dropIsolatedCleanFile(pfn, shadow);
   sc.costNs += kern.machine.config.cost.freeNs;
   sc.nrReclaimed++;
-  if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
+  if (!cgroup) c[kswapd ? VM.pgsteal_kswapd : VM.pgsteal_direct]++;
   c[VM.pgsteal_file]++;
-  lv.memcg.stat[sc.isKswapd ? MEMCG_STAT.pgsteal_kswapd : MEMCG_STAT.pgsteal_direct]++;
+  lv.memcg.stat[kswapd ? MEMCG_STAT.pgsteal_kswapd : MEMCG_STAT.pgsteal_direct]++;
   // `congestionAndProgress`: no dirty folio met, one reclaimed.
   if (lv.congested || lv.cgroupCongested) congestionAndProgress(kern, sc, 0, lv, 0);
   else kern.kswapd[0].failures = 0;

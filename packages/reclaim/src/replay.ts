@@ -20,6 +20,7 @@ import {
   OP_WRITE,
   PG_ACTIVE,
   PG_LRU,
+  PG_REFERENCED,
   PG_UNEVICTABLE,
   VM_LOCKED,
   type Vma,
@@ -219,8 +220,11 @@ export function replayLean(kern: Kernel, task: Task, horizon: number, ctx: Lruve
   const slot = ctx.slot;
   const ops = slot.ops;
   const accessed = ops.folioAccessed;
-  if (accessed === undefined || ops.folioAdded === undefined || ops.evictCandidates === undefined)
-    return false;
+  if (ops.folioAdded === undefined || ops.evictCandidates === undefined) return false;
+  // No access hook (FIFO): a hit is `markAccessed`'s PG_REFERENCED, nothing more. Every cached
+  // page here is on the LRU and evictable (see `settled` in replayRequests), so no check is needed.
+  const refOnly = accessed === undefined;
+  const frameFlags = kern.machine.frames.flags;
   const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
   const vma = task.vmas[0];
   const cache = kern.machine.files[vma.file].cache;
@@ -259,10 +263,14 @@ export function replayLean(kern: Kernel, task: Task, horizon: number, ctx: Lruve
       // Each hit is an op too: `task.ops` gets them with the other totals at the end.
       hits++;
       t += fdAccessNs;
+      if (refOnly) {
+        frameFlags[p - 1] |= PG_REFERENCED;
+        continue;
+      }
       // `accessGuarded`, written out.
       lists.steps = 0;
       try {
-        (ops.folioAccessed as typeof accessed)(ctx, p - 1);
+        (ops.folioAccessed as NonNullable<typeof accessed>)(ctx, p - 1);
       } catch (e) {
         lists.stepLimit = Number.POSITIVE_INFINITY;
         accessFailed(kern, ctx, p - 1, e);

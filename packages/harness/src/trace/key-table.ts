@@ -4,15 +4,31 @@
  * as two 32-bit halves, so equality is exact for all 64 bits. The replay
  * looks up every request; a Map costs several times the whole ideal-mode
  * hit path per lookup, and could not hold ids of 2^53 and more anyway.
+ *
+ * While every key is a small integer (object ids 0..n-1, block numbers of
+ * one small device) the table is a plain array indexed by the key instead
+ * (`dense`): a lookup is one load from an array a few times the footprint,
+ * where probing a hash table larger than the caches costs a miss or more.
+ * The first key that does not fit moves every key into the hash table for
+ * good. Ids are the same either way (first-seen order).
  */
 
 const TWO_32 = 4294967296;
+/** A dense array may always grow to this many keys (4 MiB)... */
+const DENSE_FREE = 1 << 20;
+/** ...and beyond it to this many slots per key numbered, so a sparse key set goes to the hash table. */
+const DENSE_PER_KEY = 4;
 
 export class KeyTable {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private ids: Int32Array;
+  /**
+   * Slot i is t[3i] (high half), t[3i+1] (low half), t[3i+2] (id + 1; 0:
+   * empty): a probe reads one cache line, not one in each of three arrays
+   * (on a table larger than the caches, two thirds of the misses).
+   */
+  private t: Uint32Array;
   private mask: number;
+  /** While the keys are small integers: id + 1 by key (0: not seen); null once hashed. */
+  private dense: Int32Array | null = new Int32Array(1024);
   size = 0;
   /** Largest low half added while every key's high half is 0; -1 once a wide key is seen. */
   private maxLo = -1;
@@ -21,9 +37,7 @@ export class KeyTable {
   constructor(capacity = 1 << 12) {
     let cap = 16;
     while (cap < 2 * capacity) cap *= 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    this.t = new Uint32Array(3 * cap);
     this.mask = cap - 1;
   }
 
@@ -38,34 +52,80 @@ export class KeyTable {
 
   /** The id of key (hi, lo), or -1. */
   get(hi: number, lo: number): number {
-    const khi = this.hi;
-    const klo = this.lo;
-    const ids = this.ids;
+    const dense = this.dense;
+    if (dense !== null) return hi === 0 && lo < dense.length ? dense[lo] - 1 : -1;
+    const t = this.t;
     const mask = this.mask;
     for (let i = KeyTable.slot(hi, lo, mask); ; i = (i + 1) & mask) {
-      const id = ids[i];
-      if (id === -1 || (klo[i] === lo && khi[i] === hi)) return id;
+      const j = 3 * i;
+      const id1 = t[j + 2];
+      if (id1 === 0 || (t[j + 1] === lo && t[j] === hi)) return id1 - 1;
     }
   }
 
   /** The id of key (hi, lo), numbering it next if it is new. */
   add(hi: number, lo: number): number {
-    const khi = this.hi;
-    const klo = this.lo;
-    const ids = this.ids;
+    const dense = this.dense;
+    if (dense !== null) {
+      if (hi === 0 && lo < dense.length) {
+        const id1 = dense[lo];
+        if (id1 !== 0) return id1 - 1;
+        const id = this.size++;
+        if (lo > this.maxLo) this.maxLo = lo;
+        dense[lo] = id + 1;
+        return id;
+      }
+      this.undense(hi, lo);
+      if (this.dense !== null) return this.add(hi, lo);
+    }
+    return this.hashAdd(hi, lo);
+  }
+
+  /** A key outside the dense array: grow the array to hold it, or hash every key from now on. */
+  private undense(hi: number, lo: number): void {
+    const dense = this.dense as Int32Array;
+    if (hi === 0 && lo < Math.max(DENSE_FREE, DENSE_PER_KEY * (this.size + 1))) {
+      let cap = dense.length;
+      while (cap <= lo) cap *= 2;
+      const grown = new Int32Array(cap);
+      grown.set(dense);
+      this.dense = grown;
+      return;
+    }
+    this.dense = null;
+    let cap = this.mask + 1;
+    while (cap < 2 * (this.size + 1)) cap *= 2;
+    this.t = new Uint32Array(3 * cap);
+    this.mask = cap - 1;
+    for (let key = 0; key < dense.length; key++) if (dense[key] !== 0) this.place(0, key, dense[key]);
+  }
+
+  /** Put (hi, lo) with id + 1 `id1` into the first free slot of its probe sequence. */
+  private place(hi: number, lo: number, id1: number): void {
+    const t = this.t;
+    let i = KeyTable.slot(hi, lo, this.mask);
+    while (t[3 * i + 2] !== 0) i = (i + 1) & this.mask;
+    t[3 * i] = hi;
+    t[3 * i + 1] = lo;
+    t[3 * i + 2] = id1;
+  }
+
+  private hashAdd(hi: number, lo: number): number {
+    const t = this.t;
     const mask = this.mask;
-    let i = KeyTable.slot(hi, lo, mask);
-    for (; ; i = (i + 1) & mask) {
-      const id = ids[i];
-      if (id === -1) break;
-      if (klo[i] === lo && khi[i] === hi) return id;
+    let j = 0;
+    for (let i = KeyTable.slot(hi, lo, mask); ; i = (i + 1) & mask) {
+      j = 3 * i;
+      const id1 = t[j + 2];
+      if (id1 === 0) break;
+      if (t[j + 1] === lo && t[j] === hi) return id1 - 1;
     }
     const id = this.size++;
     if (hi !== 0) this.wide = true;
     else if (lo > this.maxLo) this.maxLo = lo;
-    khi[i] = hi;
-    klo[i] = lo;
-    ids[i] = id;
+    t[j] = hi;
+    t[j + 1] = lo;
+    t[j + 2] = id + 1;
     if (2 * this.size > mask) this.grow();
     return id;
   }
@@ -90,25 +150,22 @@ export class KeyTable {
     const maxKey = this.maxLo;
     if (this.wide || maxKey >= 2 ** 27 || maxKey + 1 > Math.max(4 * this.size, 1 << 16)) return null;
     const out = new Int32Array(maxKey + 1).fill(-1);
-    const { lo, ids } = this;
-    for (let j = 0; j < ids.length; j++) if (ids[j] !== -1) out[lo[j]] = ids[j];
+    const dense = this.dense;
+    if (dense !== null) {
+      for (let key = 0; key <= maxKey; key++) out[key] = dense[key] - 1;
+      return out;
+    }
+    const t = this.t;
+    for (let j = 0; j < t.length; j += 3) if (t[j + 2] !== 0) out[t[j + 1]] = t[j + 2] - 1;
     return out;
   }
 
   private grow(): void {
-    const { hi, lo, ids } = this;
+    const old = this.t;
     const mask = 2 * (this.mask + 1) - 1;
-    this.hi = new Uint32Array(mask + 1);
-    this.lo = new Uint32Array(mask + 1);
-    this.ids = new Int32Array(mask + 1).fill(-1);
+    const t = new Uint32Array(3 * (mask + 1));
+    this.t = t;
     this.mask = mask;
-    for (let j = 0; j < ids.length; j++) {
-      if (ids[j] === -1) continue;
-      let i = KeyTable.slot(hi[j], lo[j], mask);
-      while (this.ids[i] !== -1) i = (i + 1) & mask;
-      this.hi[i] = hi[j];
-      this.lo[i] = lo[j];
-      this.ids[i] = ids[j];
-    }
+    for (let j = 0; j < old.length; j += 3) if (old[j + 2] !== 0) this.place(old[j], old[j + 1], old[j + 2]);
   }
 }
