@@ -23,7 +23,7 @@ import type { Kernel } from './kernel.js';
 import type { ReclaimOps } from './ops.js';
 import { badScanControl, badTag, defaultHooks, duplicatePfn, type LruvecCtx } from './policy-host.js';
 import { calculateProtection } from './protection.js';
-import { accountScan, canReclaimAnon, isolateOne, putback, swappiness } from './reclaim-core.js';
+import { accountScan, canReclaimAnon, isolateOne, putback, swappiness, wakeFlushers } from './reclaim-core.js';
 import {
   DEF_PRIORITY,
   MAX_RECLAIM_RETRIES,
@@ -274,9 +274,14 @@ export function evictProposed(
   // pgscan_anon/pgscan_file by the isolated folio's LRU type, as shrink_inactive_list counts them.
   accountScan(kern, sc, LRU_ANON, anon);
   accountScan(kern, sc, LRU_FILE, taken - anon);
+  const unqueuedBefore = sc.nrUnqueuedDirty;
   const res = shrinkFolioList(kern, activeCtx, buf, taken, sc, kern.evictOutcome);
   for (let i = 0; i < res.survivors; i++)
     putback(kern, activeCtx, buf[i], kern.evictOutcome[i] === 1 ? 'activate' : 'keep');
+  // As shrink_inactive_list: a batch of dirty file folios no flusher has
+  // queued nudges the flushers, so memcg reclaim (which writes no file
+  // folio itself) finds them written when it retries.
+  if (taken > 0 && sc.nrUnqueuedDirty - unqueuedBefore === taken) wakeFlushers(kern);
   return taken;
 }
 
