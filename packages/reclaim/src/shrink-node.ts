@@ -23,7 +23,14 @@ import type { Kernel } from './kernel.js';
 import type { ReclaimOps } from './ops.js';
 import { badScanControl, badTag, defaultHooks, duplicatePfn, type LruvecCtx } from './policy-host.js';
 import { calculateProtection } from './protection.js';
-import { accountScan, canReclaimAnon, isolateOne, putback, swappiness, wakeFlushers } from './reclaim-core.js';
+import {
+  accountScan,
+  canReclaimAnon,
+  isolateOne,
+  putback,
+  swappiness,
+  wakeFlushers,
+} from './reclaim-core.js';
 import {
   DEF_PRIORITY,
   MAX_RECLAIM_RETRIES,
