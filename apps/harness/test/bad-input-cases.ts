@@ -254,8 +254,12 @@ export const CASES: [string, string][] = [
     'policy mglru: option bloom: expected on|off, got "maybe"',
   ],
   [
-    'run --workload zipf-anon --set bloom=off',
-    'policy lru: unknown option "bloom"; allowed: execProtection (on|off), access (rmap|ptwalk|both)',
+    'run --workload zipf-anon --set gens=2',
+    'policy lru: unknown option "gens"; allowed: execProtection (on|off), access (rmap|ptwalk|both), bloom (on|off), lookaround (on|off)',
+  ],
+  [
+    'run --workload zipf-anon --set bloom=on',
+    'lru: option bloom=on filters page-table walks; it needs access=ptwalk or access=both',
   ],
   ['run --workload zipf-anon --policy lru --set noequals', '--set noequals: expected key=value'],
   [
