@@ -219,7 +219,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload nosuchthing',
-    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill',
+    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill, numa-tiering',
   ],
   [
     'run --workload zipf-anon --param scale=1e9',

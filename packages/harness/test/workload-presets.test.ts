@@ -169,6 +169,7 @@ describe('registry', () => {
       'database',
       'analytics',
       'thrash-or-kill',
+      'numa-tiering',
     ]);
     for (const w of list) {
       expect(w.description.length).toBeGreaterThan(10);
