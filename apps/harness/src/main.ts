@@ -30,6 +30,7 @@ const INPUT_ERRORS = new Set([
   'PolicySpecError',
   'PolicyLoadError',
   'MglruOptionError',
+  'LruOptionError',
   'SweepError',
   'AblationError',
   'TraceFormatError',

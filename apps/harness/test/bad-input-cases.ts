@@ -219,7 +219,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload nosuchthing',
-    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill, android-apps',
+    '--workload: unknown workload "nosuchthing"; allowed: baseline, scan-resistance, loop-over-memory, zipf-anon, zipf-file, second-level-cache, phase-shift, mmap-vs-read, dirty-writeback, anon-swap, multi-memcg, kv-store, database, analytics, thrash-or-kill, android-apps, numa-tiering',
   ],
   [
     'run --workload zipf-anon --param scale=1e9',
@@ -254,8 +254,12 @@ export const CASES: [string, string][] = [
     'policy mglru: option bloom: expected on|off, got "maybe"',
   ],
   [
-    'run --workload zipf-anon --set bloom=off',
-    'policy lru: unknown option "bloom"; allowed: execProtection (on|off), access (rmap|ptwalk|both)',
+    'run --workload zipf-anon --set gens=2',
+    'policy lru: unknown option "gens"; allowed: execProtection (on|off), access (rmap|ptwalk|both), bloom (on|off), lookaround (on|off)',
+  ],
+  [
+    'run --workload zipf-anon --set bloom=on',
+    'lru: option bloom=on filters page-table walks; it needs access=ptwalk or access=both',
   ],
   ['run --workload zipf-anon --policy lru --set noequals', '--set noequals: expected key=value'],
   [

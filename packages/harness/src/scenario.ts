@@ -84,6 +84,18 @@ const MachineSchema = v.strictObject({
       v.maxValue(MAX_JITTER, `machine.jitter must be at most ${MAX_JITTER} (a fraction: 0.02 = ±2%)`),
     ),
   ),
+  /** Memory tiering (docs/tiering.md): per-node load/store latency as a multiple of local DRAM's. */
+  nodeLatency: v.optional(v.array(v.pipe(v.number(), v.minValue(1), v.maxValue(100)))),
+  /** Per-node copy bandwidth (MB/s), pricing page migration. */
+  nodeBandwidthMBps: v.optional(v.array(v.pipe(v.number(), v.minValue(1)))),
+  /** Per node, the node its reclaim demotes to (-1 = none). */
+  demotionTarget: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(-1)))),
+  /** kernel.numa_balancing: 0 off, 2 memory tiering (promotion by hint faults). */
+  numaBalancing: v.optional(v.picklist([0, 2], 'must be 0 (off) or 2 (memory tiering)')),
+  numaPromoteRateLimitMBps: v.optional(v.pipe(v.number(), v.minValue(0))),
+  numaHotThresholdMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  numaScanPeriodMs: v.optional(v.pipe(v.number(), v.minValue(0.001))),
+  numaScanSizeMB: v.optional(v.pipe(v.number(), v.minValue(0.004))),
   /** Whose rules to follow where kernel releases differ (docs/kernel-versions.md); absent = the newest. */
   kernel: v.optional(
     v.pipe(
@@ -318,6 +330,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
   // Pages that do not divide evenly go to the first nodes, one each: none is dropped.
   const nodePages = Array.from({ length: m.nodes }, (_, i) => perNode + (i < memPages % m.nodes ? 1 : 0));
   return defaultMachineConfig(memPages, {
+    ...tieringConfig(m),
     nodePages,
     swapPages,
     swapDevice: DEVICE_PRESETS[m.swapDevice],
@@ -334,6 +347,55 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     ...((m.jitter ?? 0) > 0 ? { jitter: m.jitter } : {}),
     ...kernel,
   });
+}
+
+/** The tiering fields of `machine`, checked against its node count; only those given (so flat machines keep their config). */
+function tieringConfig(m: Scenario['machine']): Partial<MachineConfig> {
+  const out: Partial<MachineConfig> = {};
+  const perNode = (field: 'nodeLatency' | 'nodeBandwidthMBps' | 'demotionTarget'): number[] | undefined => {
+    const a = m[field];
+    if (a === undefined) return undefined;
+    if (a.length !== m.nodes)
+      throw new ScenarioError(
+        `machine.${field}: one value per node (machine.nodes is ${m.nodes}), got ${a.length}`,
+      );
+    return [...a];
+  };
+  const latency = perNode('nodeLatency');
+  const bandwidth = perNode('nodeBandwidthMBps');
+  const targets = perNode('demotionTarget');
+  if (targets !== undefined) {
+    targets.forEach((t, i) => {
+      if (t >= m.nodes || t === i)
+        throw new ScenarioError(
+          `machine.demotionTarget[${i}]: a node other than ${i}, 0..${m.nodes - 1}, or -1 for none; got ${t}`,
+        );
+    });
+    // Demotion goes down the tiers: following targets from any node must end.
+    for (let i = 0; i < targets.length; i++) {
+      let n = i;
+      for (let steps = 0; n >= 0; steps++) {
+        if (steps > targets.length)
+          throw new ScenarioError(
+            `machine.demotionTarget: node ${i} demotes in a cycle; targets must lead down to -1`,
+          );
+        n = targets[n];
+      }
+    }
+  }
+  if ((m.numaBalancing ?? 0) === 2 && !targets?.some((t) => t >= 0))
+    throw new ScenarioError(
+      'machine.numaBalancing: 2 (memory tiering) promotes from slow nodes; name one with machine.demotionTarget',
+    );
+  if (latency) out.nodeLatency = latency;
+  if (bandwidth) out.nodeBandwidthMBps = bandwidth;
+  if (targets) out.demotionTarget = targets;
+  if (m.numaBalancing !== undefined) out.numaBalancing = m.numaBalancing;
+  if (m.numaPromoteRateLimitMBps !== undefined) out.numaPromoteRateLimitMBps = m.numaPromoteRateLimitMBps;
+  if (m.numaHotThresholdMs !== undefined) out.numaHotThresholdMs = m.numaHotThresholdMs;
+  if (m.numaScanPeriodMs !== undefined) out.numaScanPeriodMs = m.numaScanPeriodMs;
+  if (m.numaScanSizeMB !== undefined) out.numaScanSizeMB = m.numaScanSizeMB;
+  return out;
 }
 
 export function latencyBudgetNs(s: Scenario): number {

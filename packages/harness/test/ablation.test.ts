@@ -56,14 +56,14 @@ function ablationError(fn: () => unknown): string {
 
 describe('ablation planning', () => {
   it('lists the boolean options of a policy as its toggles', () => {
-    expect(policyToggles('lru')).toEqual(['execProtection']);
+    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround']);
     expect(policyToggles('tiny-ablate')).toEqual(['alpha', 'beta']);
   });
 
   it('names the toggles a policy has when asked for one it lacks', () => {
     const input = { policy: 'lru', toggles: ['ptwalk'], workloads: ['zipf-anon'], seeds: 2, base };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy lru has no boolean option "ptwalk"; its toggles (boolean options) are: execProtection',
+      'policy lru has no boolean option "ptwalk"; its toggles (boolean options) are: execProtection, bloom, lookaround',
     );
     expect(
       ablationError(() => planAblation({ ...input, policy: 'tiny-ablate', toggles: ['depth'] })),

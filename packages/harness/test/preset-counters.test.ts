@@ -8,6 +8,7 @@ import {
   listWorkloads,
   parseMachine,
   parsePolicySpec,
+  runScenario,
   validateScenario,
 } from '../src/index.js';
 
@@ -228,6 +229,36 @@ describe('each workload preset moves the counter it is named for', () => {
       expect(apps.kills.length).toBeGreaterThan(0);
       expect(apps.kills.every((k) => k.class === 'cached' || k.class === 'background')).toBe(true);
       expect(apps.launches.some((l) => l.relaunch)).toBe(true);
+    },
+  );
+
+  preset(
+    'numa-tiering',
+    'on a two-tier machine hint faults promote the hot sets and kswapd demotes the bulk',
+    () => {
+      const r = runScenario(
+        validateScenario({
+          machine: {
+            // 16 MiB: two 8 MiB nodes, so each hot set is a few hundred pages on the slow one.
+            memory: '16MiB',
+            swap: '16MiB',
+            nodes: 2,
+            nodeLatency: [1, 3],
+            demotionTarget: [1, -1],
+            numaBalancing: 2,
+            numaScanPeriodMs: 1,
+            watermarkScaleFactor: 100,
+          },
+          workload: { id: 'numa-tiering', params: { accesses: 300 } },
+          policy: 'lru',
+          seed: 1,
+        }),
+      );
+      const c = r.counters;
+      expect(c.numa_hint_faults).toBeGreaterThan(0);
+      expect(c.pgpromote_success).toBeGreaterThan(0);
+      expect(c.pgdemote_kswapd).toBeGreaterThan(0);
+      expect(c.pswpout).toBe(0);
     },
   );
 

@@ -4,7 +4,8 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 // Every registered policy, and every preset it declares, inherits the
-// invariants docs/contributing.md lists without writing a test of its own.
+// invariants docs/contributing.md lists without writing a test of its own
+// (on a flat machine and on a two-tier one).
 describe('every registered policy keeps the reclaim invariants', () => {
   const factories = listPolicies();
   it('has the kernel policy registered', () => {
@@ -23,6 +24,8 @@ describe('every registered policy keeps the reclaim invariants', () => {
         fc.assert(props.mlockRespected, fcParams(4));
         fc.assert(props.vmstatIdentities, fcParams(6));
         fc.assert(props.noOomWhenReclaimable, fcParams(6));
+        // Two memory tiers: demotion and promotion keep conservation per node and no folio on two nodes.
+        fc.assert(props.tiering, fcParams(4));
       });
     }
   }

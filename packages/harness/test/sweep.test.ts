@@ -183,8 +183,8 @@ describe('sweep file errors name the path', () => {
     ],
     [
       'an unknown policy option',
-      { workload: 'baseline', policy: ['lru', 'lru:bloom=off'] },
-      /^f\.yaml: policy\[1\] \("lru:bloom=off"\): policy lru: unknown option "bloom"; allowed: execProtection/m,
+      { workload: 'baseline', policy: ['lru', 'lru:gens=2'] },
+      /^f\.yaml: policy\[1\] \("lru:gens=2"\): policy lru: unknown option "gens"; allowed: execProtection/m,
     ],
     [
       'an unknown policy',

@@ -178,6 +178,7 @@ describe('registry', () => {
       'analytics',
       'thrash-or-kill',
       'android-apps',
+      'numa-tiering',
     ]);
     for (const w of list) {
       expect(w.description.length).toBeGreaterThan(10);

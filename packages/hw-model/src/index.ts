@@ -14,6 +14,7 @@ export {
 export {
   defaultMachineConfig,
   idealMachineConfig,
+  isTieredMachine,
   Machine,
   type MachineConfig,
   type NodeState,

@@ -42,10 +42,26 @@ export interface MachineConfig {
   dirtyWritebackIntervalNs: number;
   cost: CostModel;
   mode: SimMode;
-  /** Node latency multipliers for slow (CXL-like) tiers; 1 = local DRAM. */
+  /**
+   * Memory tiering (docs/tiering.md). Per node: the latency of a load or
+   * store as a multiple of local DRAM's `cost.accessNs` (1 = DRAM; a
+   * CXL-attached node is about 2-3).
+   */
   nodeLatency?: number[];
-  /** Demotion target per node (-1 = none): NUMA memory tiering. */
+  /** Per node: copy bandwidth in MB/s, which prices migrating a page to or from it (default 20000). */
+  nodeBandwidthMBps?: number[];
+  /** Per node: the node reclaim demotes to (-1 = none), as `node_demotion[]` / `next_demotion_node`. */
   demotionTarget?: number[];
+  /** `kernel.numa_balancing`: 0 off, 2 memory tiering (`NUMA_BALANCING_MEMORY_TIERING`: promote hot pages from slow nodes). */
+  numaBalancing?: number;
+  /** `kernel.numa_balancing_promote_rate_limit_MBps` (default 65536). */
+  numaPromoteRateLimitMBps?: number;
+  /** `kernel.numa_balancing_hot_threshold_ms`: a hint fault this soon after the scan marks a hot page (default 1000). */
+  numaHotThresholdMs?: number;
+  /** `kernel.numa_balancing_scan_period_min_ms`: how often a task's address space is scanned (default 1000). */
+  numaScanPeriodMs?: number;
+  /** `kernel.numa_balancing_scan_size_mb`: how much of it one scan marks (default 256). */
+  numaScanSizeMB?: number;
   /**
    * Run-to-run timing noise, a fraction (0.02 = ±2%): each device request's
    * latency is scaled by a factor drawn uniformly in [1 - jitter, 1 + jitter]
@@ -56,6 +72,11 @@ export interface MachineConfig {
   jitterSeed?: number;
   /** Whose rules the kernel follows where releases differ (absent = DEFAULT_KERNEL, the newest). */
   kernel?: KernelVersion;
+}
+
+/** A machine with memory tiers: per-node latencies, demotion targets or NUMA-balancing promotion. */
+export function isTieredMachine(c: MachineConfig): boolean {
+  return c.nodeLatency !== undefined || c.demotionTarget !== undefined || (c.numaBalancing ?? 0) !== 0;
 }
 
 export function defaultMachineConfig(

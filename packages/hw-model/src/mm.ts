@@ -28,6 +28,12 @@ export const PTE_DIRTY = 2;
  * one mask.
  */
 export const PTE_WRPROTECT = 4;
+/**
+ * A NUMA-balancing hint PTE (`PAGE_NONE` set by `change_prot_numa`): the
+ * mapping stays but any access faults (`do_numa_page`), telling the kernel
+ * which task touches the page and when.
+ */
+export const PTE_NUMA = 8;
 
 export const VM_LOCKED = 1 << 0;
 export const VM_EXEC = 1 << 1;

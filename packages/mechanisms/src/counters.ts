@@ -87,7 +87,17 @@ export const VMSTAT_NAMES = [
   // Swap readahead: pages read ahead, and those a later fault found (/proc/vmstat's swap_ra, swap_ra_hit).
   'swap_ra',
   'swap_ra_hit',
+  // Memory tiering (/proc/vmstat names); reported only on a tiered machine, so other results keep their shape.
+  'pgpromote_success',
+  'pgpromote_candidate',
+  'numa_hint_faults',
+  'numa_pte_updates',
+  'pgmigrate_success',
+  'pgmigrate_fail',
 ] as const;
+
+/** Counters from here on are the tiering ones (`Counters.tiering`). */
+const FIRST_TIERING = 73;
 
 export type VmstatName = (typeof VMSTAT_NAMES)[number];
 
@@ -167,10 +177,18 @@ export const VM = {
   nr_written: 70,
   swap_ra: 71,
   swap_ra_hit: 72,
+  pgpromote_success: 73,
+  pgpromote_candidate: 74,
+  numa_hint_faults: 75,
+  numa_pte_updates: 76,
+  pgmigrate_success: 77,
+  pgmigrate_fail: 78,
 } as const satisfies { readonly [K in VmstatName]: number };
 
 export class Counters {
   readonly v = new Float64Array(VMSTAT_NAMES.length);
+  /** The machine has memory tiers: report the tiering counters too. */
+  tiering = false;
 
   add(i: number, n = 1): void {
     this.v[i] += n;
@@ -182,7 +200,8 @@ export class Counters {
 
   toRecord(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (let i = 0; i < VMSTAT_NAMES.length; i++) out[VMSTAT_NAMES[i]] = this.v[i];
+    const n = this.tiering ? VMSTAT_NAMES.length : FIRST_TIERING;
+    for (let i = 0; i < n; i++) out[VMSTAT_NAMES[i]] = this.v[i];
     return out;
   }
 }

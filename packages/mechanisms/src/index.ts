@@ -1,3 +1,4 @@
+export { AccessScanner, type AccessScanState, accessScanState } from './access-scan.js';
 export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
 export { Counters, KIB_PER_PAGE, VM, VMSTAT_NAMES, type VmstatName } from './counters.js';
 export { ListSet, StepBudgetExceeded } from './lists.js';

@@ -2,6 +2,7 @@ import {
   type BlockDevice,
   type FileMapping,
   type FrameTable,
+  isTieredMachine,
   LRU_ANON,
   LRU_FILE,
   type Machine,
@@ -92,6 +93,7 @@ export class World {
     this.frames = machine.frames;
     this.lists = new ListSet(machine.frames);
     this.wbSeq = new Uint8Array(machine.frames.count);
+    this.counters.tiering = isTieredMachine(machine.config);
     // Ideal mode is the policy alone: its shadows (ghost entries) are not trimmed.
     this.shadowNodes = machine.config.mode === 'ideal' ? null : new ShadowNodes(machine, this.counters);
   }

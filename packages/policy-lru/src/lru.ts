@@ -18,13 +18,15 @@
  */
 import { PG_ACTIVE, PG_REFERENCED, PG_SWAPBACKED, PG_WORKINGSET, VM_EXEC } from '@reclaim-lab/hw-model';
 import {
+  AccessScanner,
+  type AccessScanState,
+  accessScanState,
   classicRefaultIsRecent,
   type LruSizes,
   type Lruvec,
-  PageTableWalker,
-  type PtWalkParams,
   VM,
   type World,
+  type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
 import {
   DEF_PRIORITY,
@@ -55,6 +57,8 @@ export interface LruState {
   lists: [number, number, number, number];
   /** Pages isolated since the last page-table walk (access = ptwalk | both). */
   scannedSinceWalk: number;
+  /** This lruvec's Bloom filters and walk count (the shared access-scan mechanism). */
+  scan: AccessScanState;
 }
 
 /**
@@ -65,16 +69,28 @@ export interface LruState {
  */
 export type LruAccess = 'rmap' | 'ptwalk' | 'both';
 
-/** Policy bit: a page-table walk found a young PTE for this folio since reclaim last looked at it. */
+/** Policy bit: a page-table walk or look-around found a young PTE for this folio since reclaim last looked at it. */
 const WALK_YOUNG = 1;
 
 export interface LruOptions extends Record<string, unknown> {
   /** Protect VM_EXEC file folios on the active list (the kernel does). */
   execProtection: boolean;
   access: LruAccess;
+  /** MGLRU's Bloom filters on the page-table walk: skip PMDs the last walk found cold (needs a walk). */
+  bloom: boolean;
+  /** MGLRU's look-around: on each young PTE an rmap walk finds, test its neighbours in the same PTE table. */
+  lookaround: boolean;
 }
 
-export const LRU_DEFAULTS: LruOptions = { execProtection: true, access: 'rmap' };
+export const LRU_DEFAULTS: LruOptions = {
+  execProtection: true,
+  access: 'rmap',
+  bloom: false,
+  lookaround: false,
+};
+
+/** An option combination that means nothing, naming the option. */
+export class LruOptionError extends Error {}
 
 /** `inactive_is_low`: the inactive list is too small next to the active one. */
 export function inactiveIsLow(inactive: number, active: number): boolean {
@@ -85,6 +101,10 @@ export function inactiveIsLow(inactive: number, active: number): boolean {
 
 export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruState> {
   const opts: LruOptions = { ...LRU_DEFAULTS, ...options };
+  if (opts.bloom && opts.access === 'rmap')
+    throw new LruOptionError(
+      'lru: option bloom=on filters page-table walks; it needs access=ptwalk or access=both',
+    );
   const buf = new Int32Array(SWAP_CLUSTER_MAX * 4);
   const outcome = new Uint8Array(SWAP_CLUSTER_MAX * 4);
   const nr = [0, 0, 0, 0];
@@ -94,22 +114,26 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   let targetFileCost = 0;
   // canReclaimAnon takes a scan_control; refaults happen outside any reclaim.
   const idleSc = new ScanControl();
-  const useRmap = opts.access !== 'ptwalk';
   const useWalk = opts.access !== 'rmap';
-  let walker: PageTableWalker | null = null;
-  let walkerWorld: World | null = null;
+  // Look-around hangs off the rmap walk of shrink_folio_list, as MGLRU's eviction does, so it brings that walk back under access=ptwalk.
+  const useRmap = opts.access !== 'ptwalk' || opts.lookaround;
+  // Folios reported young by a walk or by look-around carry WALK_YOUNG until reclaim looks at them.
+  const useMarks = useWalk || opts.lookaround;
+  let scanner: AccessScanner | null = null;
   let walkFrames: Uint32Array | null = null;
   const markYoung = (pfn: number) => {
     walkFrames![pfn] |= WALK_YOUNG;
   };
-  const walkParams: PtWalkParams = {
-    lruvec: 0,
-    swappiness: 60,
-    forceScan: false,
-    clearNonleafYoung: true,
-    bloom: null,
-    seq: 0,
-    markDirty: null,
+  const scannerFor = (world: World): AccessScanner => {
+    if (scanner === null || scanner.world !== world) scanner = new AccessScanner(world, markYoung);
+    return scanner;
+  };
+  /** The look-around hook for the core's rmap walk of this lruvec, or null. */
+  const lookAroundVisitor = (ctx: Ctx): YoungPteVisitor | null => {
+    if (!opts.lookaround) return null;
+    walkFrames = ctx.frames.policy;
+    const markDirty = ctx.core.markDirty ? (pfn: number) => ctx.core.markDirty!(pfn) : null;
+    return scannerFor(ctx.world).armLookAround(ctx.state.scan, markDirty);
   };
 
   /** Take (and clear) the walk's young mark of a folio: 1 if a walk saw it referenced. */
@@ -130,21 +154,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     const lv = ctx.lruvec;
     if (st.scannedSinceWalk < Math.max(SWAP_CLUSTER_MAX * 4, (lv.nrPages[0] + lv.nrPages[1]) >> 2)) return;
     st.scannedSinceWalk = 0;
-    const world = ctx.world;
-    if (walker === null || walkerWorld !== world) {
-      walker = new PageTableWalker(world);
-      walkerWorld = world;
-    }
     walkFrames = ctx.frames.policy;
-    walkParams.lruvec = lv.id;
-    walkParams.swappiness = ctx.core.swappiness(lv, sc);
-    walkParams.markDirty = ctx.core.markDirty ? (pfn: number) => ctx.core.markDirty!(pfn) : null;
-    let cost = 0;
-    for (const mm of world.mms) {
-      if (mm.memcg !== lv.memcg.id || mm.exited) continue;
-      cost += walker.walkMm(mm, walkParams, markYoung).costNs;
-    }
-    ctx.core.chargeNs(sc, cost);
+    const markDirty = ctx.core.markDirty ? (pfn: number) => ctx.core.markDirty!(pfn) : null;
+    ctx.core.chargeNs(sc, scannerFor(ctx.world).walk(lv, st.scan, ctx.core.swappiness(lv, sc), markDirty));
   };
 
   type Ctx = PolicyCtx<LruState>;
@@ -190,7 +202,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     // sc.nrScanned is counted per folio by shrinkFolioList, as shrink_folio_list does.
     if (taken === 0) return 0;
     const unqueuedBefore = sc.nrUnqueuedDirty;
-    const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, null, useRmap);
+    const visitor = lookAroundVisitor(ctx);
+    const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, visitor, useRmap);
+    if (visitor !== null) ctx.core.chargeNs(sc, scanner!.takeLookAroundNs());
     for (let i = 0; i < res.survivors; i++)
       ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
     ctx.core.noteCost(ctx.lruvec, type, res.pageout, scanned - res.reclaimed);
@@ -210,10 +224,10 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     let deactivated = 0;
     for (let i = 0; i < iso.taken; i++) {
       const pfn = buf[i];
-      const walked = useWalk ? takeWalkYoung(ctx, pfn) : 0;
+      const walked = useMarks ? takeWalkYoung(ctx, pfn) : 0;
       let refs = walked;
       let vmFlags = 0;
-      if (useRmap) {
+      if (opts.access !== 'ptwalk') {
         const rmap = ctx.core.referenced(pfn, sc);
         refs += rmap.refs;
         vmFlags = rmap.vmFlags;
@@ -298,7 +312,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
 
   const ops: ReclaimOps<LruState> = {
     name: 'lru',
-    pageStateBits: useWalk ? 1 : 0,
+    pageStateBits: useMarks ? 1 : 0,
     shadowScope: 'target',
 
     init(ictx) {
@@ -310,6 +324,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           ictx.createList('active_file'),
         ],
         scannedSinceWalk: Number.POSITIVE_INFINITY,
+        scan: accessScanState(opts.bloom),
       };
     },
 
@@ -333,7 +348,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       const flags = f.flags[pfn];
       const hadRef = (flags & PG_REFERENCED) !== 0;
       const file = (flags & PG_SWAPBACKED) === 0;
-      const refs = rmap.refs + (useWalk ? takeWalkYoung(ctx, pfn) : 0);
+      const refs = rmap.refs + (useMarks ? takeWalkYoung(ctx, pfn) : 0);
       f.flags[pfn] = flags & ~PG_REFERENCED;
       if (refs > 0) {
         f.flags[pfn] |= PG_REFERENCED;
@@ -539,11 +554,21 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
     execProtection: 'keep referenced VM_EXEC file folios active (kernel: on)',
     access:
       "how mapped folios' references are found: rmap (kernel) | ptwalk (MGLRU's page-table walker, no rmap) | both",
+    bloom:
+      "MGLRU's Bloom filters: a page-table walk skips PMDs the last walk found cold (needs access=ptwalk|both; kernel LRU: off)",
+    lookaround:
+      "MGLRU's look-around: an rmap hit also tests up to 64 neighbouring PTEs and marks young folios (kernel LRU: off)",
   },
   optionSchema: {
     execProtection: { type: 'boolean' },
     access: { type: 'string', choices: ['rmap', 'ptwalk', 'both'] },
+    bloom: { type: 'boolean' },
+    lookaround: { type: 'boolean' },
   },
-  presets: { ptwalk: { access: 'ptwalk' }, 'rmap+ptwalk': { access: 'both' } },
+  presets: {
+    ptwalk: { access: 'ptwalk' },
+    'rmap+ptwalk': { access: 'both' },
+    'mglru-access': { access: 'ptwalk', bloom: true, lookaround: true },
+  },
   create: (o) => createLru(o) as ReclaimOps<unknown>,
 };

@@ -33,6 +33,12 @@ export interface MachineCase {
   swappiness: number;
   /** `machine.kernel` (absent: the newest rules). Not drawn by `machineArb`; a policy with versioned rules sets it. */
   kernel?: KernelVersion;
+  /**
+   * With two nodes: node 1 a slower tier node 0 demotes to, and NUMA
+   * balancing in tiering mode promoting back (scans every 50 µs so the
+   * short cases migrate often).
+   */
+  tiering?: boolean;
 }
 
 export interface RegionCase {
@@ -66,6 +72,7 @@ export function machineArb(): fc.Arbitrary<MachineCase> {
     swapPages: fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 2048 })),
     swapDevice: fc.constantFrom('zram' as const, 'ssd' as const, 'hdd' as const),
     swappiness: fc.oneof(fc.constantFrom(0, 60, 100, 200), fc.integer({ min: 0, max: 200 })),
+    tiering: fc.boolean(),
   });
 }
 
@@ -137,12 +144,16 @@ export function buildCase(c: ConformanceCase): {
   workload: WorkloadInstance;
 } {
   const per = Math.max(64, Math.floor(c.machine.memoryPages / c.machine.nodes));
+  const tiered = c.machine.tiering === true && c.machine.nodes === 2;
   const machine = defaultMachineConfig(per * c.machine.nodes, {
     nodePages: new Array(c.machine.nodes).fill(per),
     swapPages: c.machine.swapPages,
     swapDevice: DEVICE_PRESETS[c.machine.swapDevice],
     swappiness: c.machine.swappiness,
     ...(c.machine.kernel ? { kernel: c.machine.kernel } : {}),
+    ...(tiered
+      ? { demotionTarget: [1, -1], nodeLatency: [1, 3], numaBalancing: 2, numaScanPeriodMs: 0.05 }
+      : {}),
   });
   const files: WorkloadInstance['files'] = [];
   const tasks = c.tasks.map((t, ti) => {
@@ -158,7 +169,9 @@ export function buildCase(c: ConformanceCase): {
         mlock: r.kind === 'file-mapped' && r.mlock,
       };
     });
-    return { name: `t${ti}`, memcg: t.memcg, node: ti % c.machine.nodes, regions, source: source(t) };
+    // A slow tier is memory without CPUs: every task runs on the fast node.
+    const node = tiered ? 0 : ti % c.machine.nodes;
+    return { name: `t${ti}`, memcg: t.memcg, node, regions, source: source(t) };
   });
   const memcgs =
     c.memcgLimit > 0
@@ -306,6 +319,23 @@ export function fcParams(numRuns = 40): fc.Parameters<unknown> {
  * The properties every registered policy must satisfy. Each returns a
  * fast-check property; call `fc.assert(prop, fcParams())` in a test.
  */
+/**
+ * A case on a two-tier machine with an anon hog in front of the random
+ * tasks: it stores over more than the fast node, so the fast node's reclaim
+ * demotes and hint faults promote while the random tasks run.
+ */
+export function tieredCaseArb(): fc.Arbitrary<ConformanceCase> {
+  return caseArb().chain((c) =>
+    fc.integer({ min: 1, max: 3 }).map((span) => {
+      const pages = Math.floor(c.machine.memoryPages * (0.5 + 0.25 * span));
+      const events: [number, number, number][] = [];
+      for (let i = 0; i < 400; i++) events.push([i % 7 === 6 ? OP_LOAD : OP_STORE, 0, (i * 97) % pages]);
+      const hog: TaskCase = { memcg: '/', regions: [{ kind: 'anon', pages, mlock: false }], events };
+      return { ...c, machine: { ...c.machine, nodes: 2, tiering: true }, tasks: [hog, ...c.tasks] };
+    }),
+  );
+}
+
 export function conformanceProperties(
   policy: () => ReclaimOps<unknown>,
   fallback?: () => ReclaimOps<unknown>,
@@ -331,6 +361,17 @@ export function conformanceProperties(
           `OOM kill (${r.oomKills[0].kind}) on a machine where everything is reclaimable${r.policyExits.length ? `; policy exit: ${r.policyExits[0].reason}` : ''}`,
         );
       return true;
+    }),
+    /**
+     * On a two-tier machine (demotion to the slow node, promotion by hint
+     * faults) the invariants hold after every reclaim pass — conservation on
+     * each node, no folio on two nodes — and the run is deterministic.
+     */
+    tiering: fc.property(tieredCaseArb(), (c) => {
+      const r = runCase(c, policy, fallback);
+      if (r.policyExits.length)
+        throw new Error(`policy exit on a tiered machine: ${r.policyExits[0].reason}`);
+      return JSON.stringify(runCase(c, policy, fallback).counters) === JSON.stringify(r.counters);
     }),
     /** Same scenario and seed, same result. */
     determinism: fc.property(caseArb(), (c) => {

@@ -5,11 +5,19 @@
  *
  * Owns no state. May call: memory, filemap, shmem.
  */
-import { MEMCG_STAT, type Vma, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
+import {
+  MEMCG_STAT,
+  PTE_DIRTY,
+  PTE_NUMA,
+  PTE_WRPROTECT,
+  type Vma,
+  ZERO_PAGE_PTE,
+} from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import { fileFault } from './filemap.js';
 import type { Kernel } from './kernel.js';
 import { anonFault, swapInFault, wpFault } from './memory.js';
+import { doNumaPage } from './numa-balancing.js';
 import type { Task } from './task.js';
 
 export function pageFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write: boolean): void {
@@ -20,6 +28,14 @@ export function pageFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
   if (p === ZERO_PAGE_PTE) {
     // A store to the zero page: `wp_page_copy` into a new anon page.
     anonFault(kern, task, vma, vpn, true);
+    return;
+  }
+  if (p > 0 && mm.pteBits[vpn] & PTE_NUMA) {
+    // A hint fault (`do_numa_page`); a store to a write-protected PTE then faults again as `do_wp_page`.
+    doNumaPage(kern, kern.tiering!, task, vpn);
+    const q = mm.pte[vpn];
+    if (write && q > 0 && mm.pteBits[vpn] & PTE_WRPROTECT) wpFault(kern, task, vpn, q - 1);
+    else if (write && q > 0) mm.pteBits[vpn] |= PTE_DIRTY;
     return;
   }
   if (p > 0) {

@@ -2,6 +2,7 @@ import {
   type Machine,
   type Memcg,
   PG_ALLOCATED,
+  PG_ANON,
   PG_DIRTY,
   PG_FILE,
   PG_ISOLATED,
@@ -51,6 +52,7 @@ export function checkKernelInvariants(
   }
   if (free !== machine.freePages())
     throw new Error(`${where}: ${free} free frames but zones count ${machine.freePages()}`);
+  checkNodes(machine, world, where);
   checkDirtyCounts(machine, world, where);
   for (const lv of world.lruvecs) {
     const ctx = ctxs[lv.id];
@@ -132,6 +134,48 @@ export function checkKernelInvariants(
         }
       }
     }
+  }
+}
+
+/**
+ * Conservation across nodes and no page on two nodes (what migration between
+ * tiers must keep): each node's zone counts exactly its own free frames; a
+ * folio sits on a lruvec of its own node; an anon folio is the one frame its
+ * PTE (or swap-cache slot) names, and a page-cache folio the one its file's
+ * cache slot names — so no (mm, vpn) or (file, index) has a second frame.
+ */
+function checkNodes(machine: Machine, world: World, where: string): void {
+  const f = machine.frames;
+  for (const node of machine.nodes) {
+    let free = 0;
+    for (let pfn = node.firstPfn; pfn < node.firstPfn + node.pages; pfn++) {
+      if ((f.flags[pfn] & PG_ALLOCATED) === 0) {
+        free++;
+        continue;
+      }
+      const lv = f.lruvec[pfn];
+      if (lv >= 0 && (f.flags[pfn] & (PG_LRU | PG_ISOLATED)) !== 0 && world.lruvecs[lv].node !== node.id)
+        throw new Error(
+          `${where}: pfn ${pfn} of node ${node.id} is on a lruvec of node ${world.lruvecs[lv].node}`,
+        );
+      const fl = f.flags[pfn];
+      if (fl & PG_FILE) {
+        if (machine.files[f.owner[pfn]].cache[f.index[pfn]] !== pfn + 1)
+          throw new Error(
+            `${where}: pfn ${pfn} (node ${node.id}) claims page ${f.index[pfn]} of file ${f.owner[pfn]}, whose cache slot holds another frame`,
+          );
+      } else if (fl & PG_ANON && f.mapcount[pfn] > 0) {
+        const mm = world.mms[f.owner[pfn]];
+        if (mm.pte[f.index[pfn]] !== pfn + 1)
+          throw new Error(
+            `${where}: pfn ${pfn} (node ${node.id}) claims mm ${mm.id} vpn ${f.index[pfn]}, whose PTE maps another frame`,
+          );
+      }
+    }
+    if (free !== node.zone.free)
+      throw new Error(
+        `${where}: node ${node.id} has ${free} free frames but its zone counts ${node.zone.free}`,
+      );
   }
 }
 

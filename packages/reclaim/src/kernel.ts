@@ -1,5 +1,6 @@
 import {
   defaultMachineConfig,
+  isTieredMachine,
   Machine,
   type MachineConfig,
   type Memcg,
@@ -27,6 +28,7 @@ import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
 import { type KswapdState, kswapdStep } from './kswapd.js';
+import { Tiering } from './numa-balancing.js';
 import type {
   AddHow,
   EvictRequest,
@@ -205,6 +207,8 @@ export class Kernel implements ReclaimCore {
   /** The shadow `idealShrinkOne`'s insert found where it put the new page (0: none). */
   reusedShadow = 0;
   readonly zonelists: number[][] = [];
+  /** Memory tiering (demotion targets, NUMA-balancing promotion, slow-node costs), or null on a flat machine. */
+  readonly tiering: Tiering | null;
   readonly subtrees = new Map<Memcg, Memcg[]>();
   subtreesFor = 0;
 
@@ -236,6 +240,7 @@ export class Kernel implements ReclaimCore {
     this.mode = config.mode;
     this.world = new World(this.machine);
     this.world.now = 0;
+    this.tiering = isTieredMachine(config) ? new Tiering(this) : null;
     this.scanMemcg = this.machine.rootMemcg;
     this.seed = options.seed ?? 1;
     this.rng = new Rng(this.seed);

@@ -16,6 +16,8 @@ import { badTag } from './policy-host.js';
 import { DEF_PRIORITY, MAX_RECLAIM_RETRIES, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
 import { shrinkNode, snapshotRefaults } from './shrink-node.js';
 
+export { wakeKswapd } from './kswapd-wake.js';
+
 export interface KswapdState {
   node: number;
   active: boolean;
@@ -31,29 +33,13 @@ export interface KswapdState {
   psiCpu: number;
 }
 
-export function wakeKswapd(kern: Kernel, node: number, t: number): void {
-  const k = kern.kswapd[node];
-  if (k.failures >= MAX_RECLAIM_RETRIES) return;
-  if (k.active) {
-    if (k.napUntil > t) {
-      // Woken during the short nap: kswapd went to sleep too early.
-      kern.world.counters.v[VM.kswapd_low_wmark_hit_quickly]++;
-      k.napUntil = 0;
-      k.t = Math.max(t, kern.now);
-      kern.preempt = true;
-    }
-    return;
-  }
-  k.active = true;
-  k.t = Math.max(k.t, t);
-  kern.preempt = true;
-}
-
 /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
 export function kswapdStep(kern: Kernel, k: KswapdState): void {
   const node = kern.machine.nodes[k.node];
   const zone = node.zone;
-  const balanced = zone.free > zone.high;
+  const mark = balanceMark(kern, k.node);
+  const balanced = zone.free > mark;
+  if (balanced && kern.tiering !== null) kern.tiering.promoWanted[k.node] = 0;
   if (k.napUntil > 0) {
     // Back from the short nap (`kswapd_try_to_sleep`).
     k.napUntil = 0;
@@ -113,7 +99,7 @@ export function kswapdStep(kern: Kernel, k: KswapdState): void {
   kern.psi.stall(k.psiCpu, k.t, k.t + took);
   k.t += took;
   if (kern.opts.checkInvariants) kern.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
-  if (zone.free > zone.high) {
+  if (zone.free > mark) {
     endBalance(kern, k);
     return;
   }
@@ -131,12 +117,25 @@ export function kswapdStep(kern: Kernel, k: KswapdState): void {
   }
 }
 
+/**
+ * `pgdat_balanced`'s watermark: high, or WMARK_PROMO in tiering mode while
+ * promotion into this node is failing for room (kswapd then demotes enough
+ * to let hot pages in).
+ */
+export function balanceMark(kern: Kernel, node: number): number {
+  const zone = kern.machine.nodes[node].zone;
+  const tier = kern.tiering;
+  return tier?.promoWanted[node] ? zone.promo : zone.high;
+}
+
 export function endBalance(kern: Kernel, k: KswapdState): void {
   k.balancing = false;
   if (k.reclaimedThisRun === 0) k.failures++;
   snapshotRefaults(kern, k.node, null);
   const zone = kern.machine.nodes[k.node].zone;
-  if (zone.free > zone.high) kswapdSleep(kern, k);
+  const mark = balanceMark(kern, k.node);
+  if (zone.free > mark && kern.tiering !== null) kern.tiering.promoWanted[k.node] = 0;
+  if (zone.free > mark) kswapdSleep(kern, k);
   else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
 }
 

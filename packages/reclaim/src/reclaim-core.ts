@@ -27,6 +27,7 @@ import {
 } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { cull, placeOnLru } from './lru-add.js';
+import { canDemote } from './memory-tiers.js';
 import type { IsolateResult, PutbackOutcome } from './ops.js';
 import { badLruSizes, defaultHooks, type LruvecCtx } from './policy-host.js';
 import { MIN_LRU_BATCH, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
@@ -149,10 +150,11 @@ export function chargeNs(_kern: Kernel, sc: ScanControl, ns: number): void {
   sc.costNs += ns;
 }
 
-export function canReclaimAnon(kern: Kernel, lv: Lruvec, _sc: ScanControl): boolean {
+/** Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node can demote. */
+export function canReclaimAnon(kern: Kernel, lv: Lruvec, sc: ScanControl): boolean {
   const swap = kern.machine.swap;
-  if (!swap || swap.free === 0) return false;
-  return kern.world.swapAllowed(lv.memcg.id);
+  if (swap && swap.free > 0 && kern.world.swapAllowed(lv.memcg.id)) return true;
+  return kern.tiering !== null && canDemote(kern, lv.node, sc);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from '@reclaim-lab/hw-model';
 import { packShadow, type RmapResult, VM, type YoungPteVisitor } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
+import { demoteFolio } from './migrate.js';
 import type { Decision, ReclaimOps, ShrinkListResult } from './ops.js';
 import { badPayload, type LruvecCtx } from './policy-host.js';
 import { referenced } from './reclaim-core.js';
@@ -119,6 +120,13 @@ export function shrinkFolioList(
     }
     if (decision === 'keep') {
       survive(kern, buf, outcome, res, pfn, 0);
+      continue;
+    }
+    // A node with a demotion target moves the folio down a tier instead (`demote_folio_list`);
+    // one that cannot move goes on to swap, as the kernel's retry pass does.
+    if (kern.tiering !== null && !ignoreReferences && demoteFolio(kern, pfn, sc)) {
+      reclaimedAnon++;
+      res.reclaimed++;
       continue;
     }
     // Anon folio not yet in swap: give it a slot (`add_to_swap`). A shmem

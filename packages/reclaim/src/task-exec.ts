@@ -8,9 +8,10 @@
  * Owns no state. May call: fault, filemap, shmem, unmap, madvise, replay,
  * lru-add, and the kernel for fsync and exit.
  */
-import { OP_OPDONE, OP_READ, OP_STORE, OP_WRITE } from '@reclaim-lab/hw-model';
+import { OP_OPDONE, OP_READ, OP_STORE, OP_WRITE, PTE_NUMA, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
 import { pageFault } from './fault.js';
 import type { Kernel } from './kernel.js';
+import { taskNumaWork } from './numa-balancing.js';
 import { exitTask } from './oom-kill.js';
 import { idealHits, replayRequests } from './replay.js';
 import { badAccess, slowOp } from './syscall.js';
@@ -38,6 +39,11 @@ export function runTask(kern: Kernel, task: Task, horizon: number): void {
     replayRequests(kern, task, horizon);
     return;
   }
+  // Memory tiering: a load or store costs its node's latency; NUMA balancing scans from the task's time.
+  const tier = kern.tiering;
+  const nodeNs = tier === null ? null : tier.accessNsByNode;
+  const frameNode = kern.machine.frames.node;
+  if (tier?.promote) taskNumaWork(kern, tier, task);
   let t = task.t;
   let accesses = 0;
   // The position lives in a local while hits run; it is written back before anything else sees the task.
@@ -69,11 +75,12 @@ export function runTask(kern: Kernel, task: Task, horizon: number): void {
       }
       const vpn = base + a;
       accesses++;
-      // A store to a write-protected PTE (PTE_WRPROTECT === OP_STORE << 2) faults.
-      if (pte[vpn] > 0 && (bits[vpn] & (op << 2)) === 0) {
+      // A store to a write-protected PTE (PTE_WRPROTECT === OP_STORE << 2) faults; any access to a NUMA hint PTE does.
+      const e = pte[vpn];
+      if (e > 0 && (bits[vpn] & ((op << 2) | PTE_NUMA)) === 0) {
         bits[vpn] |= 1 | (op << 1);
         pmd[vpn >> 9] = 1;
-        t += accessNs;
+        t += nodeNs === null || e === ZERO_PAGE_PTE ? accessNs : nodeNs[frameNode[e - 1]];
         continue;
       }
       task.t = t;

@@ -55,6 +55,9 @@ export class Task {
   ops = 0;
   accesses = 0;
   majorFaults = 0;
+  /** NUMA balancing's scanner (`mm->numa_next_scan`, `mm->numa_scan_offset`), per task here. */
+  numaNextScan = 0;
+  numaScanOffset = 0;
   /** Pages this task dirtied since `balance_dirty_pages` last looked (`current->nr_dirtied`). */
   nrDirtied = 0;
   /** Dirtied pages between two looks (`current->nr_dirtied_pause`). */

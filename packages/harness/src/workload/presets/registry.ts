@@ -12,6 +12,7 @@ import { kvStore } from './kv-store.js';
 import { loopOverMemory } from './loop-over-memory.js';
 import { mmapVsRead } from './mmap-vs-read.js';
 import { multiMemcg } from './multi-memcg.js';
+import { numaTiering } from './numa-tiering.js';
 import { phaseShift } from './phase-shift.js';
 import { scanResistance } from './scan-resistance.js';
 import { secondLevelCache } from './second-level-cache.js';
@@ -37,6 +38,7 @@ const PRESETS: readonly WorkloadPreset[] = [
   analytics,
   thrashOrKill,
   androidApps,
+  numaTiering,
 ];
 
 const BY_ID = new Map(PRESETS.map((p) => [p.id, p]));

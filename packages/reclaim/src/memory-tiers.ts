@@ -1,0 +1,21 @@
+/**
+ * mm/memory-tiers.c: which node demotes to which (`next_demotion_node`,
+ * from `machine.demotionTarget`) and whether a reclaim may demote
+ * (`can_demote` in mm/vmscan.c).
+ *
+ * Owns no state. May call: nothing.
+ */
+import type { Kernel } from './kernel.js';
+import type { ScanControl } from './scan-control.js';
+
+/**
+ * `can_demote`: the node has a demotion target, and this reclaim may use it.
+ * Deviation: memcg limit, memory.high and proactive reclaim do not demote
+ * (a demoted folio stays charged, so it frees nothing in the memcg), nor does
+ * MADV_PAGEOUT (`reclaim_pages` sets `no_demotion`).
+ */
+export function canDemote(kern: Kernel, node: number, sc: ScanControl | null): boolean {
+  const t = kern.machine.config.demotionTarget;
+  if (t === undefined || (t[node] ?? -1) < 0) return false;
+  return sc === null || !sc.cgroupReclaim;
+}

@@ -1,0 +1,135 @@
+/**
+ * mm/migrate.c and the tiering half of mm/vmscan.c: moving a folio between
+ * memory tiers. `demoteFolio` is reclaim's `demote_folio_list` for one folio
+ * (`can_demote`, `alloc_demote_folio`), `promoteFolio` the NUMA-balancing
+ * `migrate_misplaced_folio`; both use `migrateFolio` (`migrate_pages` for
+ * one base page: allocate on the target node, copy, move the mapping, free
+ * the source).
+ *
+ * Deviation: only private anonymous folios migrate (mapped once, or in the
+ * swap cache and not mapped elsewhere). Page-cache and shmem folios are
+ * reclaimed as if no demotion target had room, and never promoted.
+ *
+ * Owns no state. May call: lru-add, kswapd (wake the target node).
+ */
+import {
+  LRU_ANON,
+  PG_ACTIVE,
+  PG_ALLOCATED,
+  PG_ANON,
+  PG_DIRTY,
+  PG_FILE,
+  PG_ISOLATED,
+  PG_LOCKED,
+  PG_LRU,
+  PG_MLOCKED,
+  PG_READAHEAD,
+  PG_REFERENCED,
+  PG_SWAPBACKED,
+  PG_SWAPCACHE,
+  PG_UNEVICTABLE,
+  PG_WORKINGSET,
+  PG_WRITEBACK,
+} from '@reclaim-lab/hw-model';
+import { VM } from '@reclaim-lab/mechanisms';
+import type { Kernel } from './kernel.js';
+import { wakeKswapd } from './kswapd-wake.js';
+import { lruAdd } from './lru-add.js';
+import { canDemote } from './memory-tiers.js';
+import type { ScanControl } from './scan-control.js';
+
+const PAGE_BYTES = 4096;
+/** Copy bandwidth of a node whose `nodeBandwidthMBps` is not given (local DRAM, one core's copy). */
+export const DEFAULT_NODE_BANDWIDTH_MBPS = 20_000;
+
+/** Flags `folio_migrate_flags` carries to the new folio. */
+const MIGRATED_FLAGS =
+  PG_ACTIVE |
+  PG_REFERENCED |
+  PG_WORKINGSET |
+  PG_DIRTY |
+  PG_SWAPBACKED |
+  PG_SWAPCACHE |
+  PG_ANON |
+  PG_READAHEAD;
+
+/** Cost (ns) of copying one page from node `from` to node `to`: the slower side's bandwidth. */
+export function copyPageNs(kern: Kernel, from: number, to: number): number {
+  const bw = kern.machine.config.nodeBandwidthMBps;
+  const a = bw?.[from] ?? DEFAULT_NODE_BANDWIDTH_MBPS;
+  const b = bw?.[to] ?? DEFAULT_NODE_BANDWIDTH_MBPS;
+  return (PAGE_BYTES / (Math.min(a, b) * 1e6)) * 1e9;
+}
+
+/** Can this folio move at all: private anon, not locked, under write-back, mlocked or shared. */
+export function migratable(kern: Kernel, pfn: number): boolean {
+  const f = kern.machine.frames;
+  const fl = f.flags[pfn];
+  if ((fl & (PG_ANON | PG_FILE)) !== PG_ANON) return false;
+  if (fl & (PG_WRITEBACK | PG_LOCKED | PG_MLOCKED | PG_UNEVICTABLE)) return false;
+  if (f.mapcount[pfn] > 1) return false;
+  if (f.mapcount[pfn] === 1) {
+    const mm = kern.world.mms[f.owner[pfn]];
+    if (mm.pte[f.index[pfn]] !== pfn + 1) return false;
+  } else if ((fl & PG_SWAPCACHE) === 0) return false;
+  return true;
+}
+
+/**
+ * Models `migrate_pages` for one isolated or listed base page: a frame on
+ * `target` (`__GFP_THISNODE`, no reclaim: it must be above the min
+ * watermark; a target below low wakes its kswapd), the contents and flags
+ * copied, the PTE or swap-cache slot pointed at the new frame, the charge
+ * kept, the source freed. The new folio joins its node's lruvec. Returns the
+ * new pfn, or -1 (nothing changed).
+ */
+export function migrateFolio(kern: Kernel, pfn: number, target: number, t: number): number {
+  const m = kern.machine;
+  const zone = m.nodes[target].zone;
+  const c = kern.world.counters.v;
+  if (zone.free <= zone.min) {
+    c[VM.pgmigrate_fail]++;
+    return -1;
+  }
+  const to = m.allocFrame(target);
+  if (zone.free <= zone.low) wakeKswapd(kern, target, t);
+  const f = m.frames;
+  const fl = f.flags[pfn];
+  f.flags[to] = PG_ALLOCATED | (fl & MIGRATED_FLAGS);
+  f.memcg[to] = f.memcg[pfn];
+  f.owner[to] = f.owner[pfn];
+  f.index[to] = f.index[pfn];
+  f.mapcount[to] = f.mapcount[pfn];
+  f.swapSlot[to] = f.swapSlot[pfn];
+  if (f.mapcount[pfn] === 1) kern.world.mms[f.owner[pfn]].pte[f.index[pfn]] = to + 1;
+  if (fl & PG_SWAPCACHE) m.swap!.frame[f.swapSlot[pfn]] = to;
+  // The source leaves its lruvec (reclaim had isolated it, or promotion takes it off its list).
+  const lv = kern.world.lruvecs[f.lruvec[pfn]];
+  if (fl & PG_ISOLATED) lv.nrIsolated[fl & PG_SWAPBACKED ? LRU_ANON : 1]--;
+  else if (fl & PG_LRU) kern.world.lruDel(pfn);
+  f.flags[pfn] = PG_ALLOCATED;
+  f.mapcount[pfn] = 0;
+  f.swapSlot[pfn] = -1;
+  m.freeFrame(pfn);
+  c[VM.pgfree]++;
+  c[VM.pgalloc_normal]++;
+  c[VM.pgmigrate_success]++;
+  lruAdd(kern, to, 0, 'migrate', (fl & PG_ACTIVE) !== 0, false);
+  return to;
+}
+
+/**
+ * One folio of `demote_folio_list`: reclaim decided to evict it from a node
+ * that has a demotion target; move it there instead. True if it moved
+ * (counted as reclaimed, and in pgdemote_kswapd or pgdemote_direct).
+ */
+export function demoteFolio(kern: Kernel, pfn: number, sc: ScanControl): boolean {
+  const node = kern.machine.frames.node[pfn];
+  if (!canDemote(kern, node, sc) || !migratable(kern, pfn)) return false;
+  const target = kern.machine.config.demotionTarget![node];
+  if (migrateFolio(kern, pfn, target, sc.clockNs) < 0) return false;
+  kern.world.counters.v[sc.isKswapd ? VM.pgdemote_kswapd : VM.pgdemote_direct]++;
+  const cost = kern.machine.config.cost;
+  sc.costNs += copyPageNs(kern, node, target) + cost.unmapNs + cost.allocNs + cost.freeNs;
+  return true;
+}
