@@ -25,6 +25,17 @@ import {
 } from '@reclaim-lab/mechanisms';
 import { AppModel, appsResult, lmkdPoll } from './app.js';
 import { DirtyThrottle } from './dirty-throttle.js';
+import {
+  EV_DONE,
+  EV_FLUSH,
+  EV_IO,
+  EV_KSWAPD,
+  EV_LMKD,
+  EV_PROACTIVE,
+  EV_SAMPLE,
+  NextEvent,
+  pickNextEvent,
+} from './event-loop.js';
 import { Flusher } from './flusher.js';
 import { checkKernelInvariants } from './invariants.js';
 import { type KswapdState, kswapdStep } from './kswapd.js';
@@ -75,7 +86,7 @@ import { DEF_PRIORITY, ScanControl, WBT_INFLIGHT_PAGES, WBT_INFLIGHT_PAGES_KSWAP
 import { shrinkFolioList } from './shrink-folio-list.js';
 import { shrinkNode } from './shrink-node.js';
 import { Task } from './task.js';
-import { QUANTUM_NS, runTask, secondTaskT } from './task-exec.js';
+import { runTask } from './task-exec.js';
 import { classChanged, stopRequested } from './vendor-hooks.js';
 import { proactiveReclaim } from './vmscan-direct.js';
 import { sample } from './vmstat-sample.js';
@@ -159,6 +170,8 @@ export class Kernel implements ReclaimCore {
   readonly timerOut = new Float64Array(3);
   readonly rmapScratch: RmapResult = { refs: 0, vmFlags: 0, mappings: 0 };
   readonly addHow: AddHow = { reason: 'fault', active: false, inFault: false, vmFlags: 0 };
+  /** The event loop's next event, reused from pick to pick. */
+  private readonly nextEvent = new NextEvent();
   readonly verdict: RefaultVerdict = {
     activate: false,
     restore: false,
@@ -390,90 +403,37 @@ export class Kernel implements ReclaimCore {
   /** Run until every task has finished (or `untilNs`). */
   run(): RunResult {
     const until = this.opts.untilNs ?? Number.POSITIVE_INFINITY;
-    for (;;) {
-      let task: Task | null = null;
-      let taskT = Number.POSITIVE_INFINITY;
-      for (const t of this.tasks) {
-        if (t.alive && t.t < taskT) {
-          task = t;
-          taskT = t.t;
+    const ev = this.nextEvent;
+    for (pickNextEvent(this, until, ev); ev.kind !== EV_DONE; pickNextEvent(this, until, ev)) {
+      switch (ev.kind) {
+        case EV_SAMPLE:
+          sample(this);
+          break;
+        case EV_IO:
+          completeIo(this);
+          break;
+        case EV_FLUSH:
+          this.flusher.run(this.now, false);
+          this.nextFlushNs = this.now + this.machine.config.dirtyWritebackIntervalNs;
+          break;
+        case EV_PROACTIVE: {
+          const req = this.proactive.shift()!;
+          proactiveReclaim(this, this.machine.memcg(req.memcg), req.pages, req.swappiness);
+          break;
         }
+        case EV_LMKD:
+          lmkdPoll(this);
+          break;
+        case EV_KSWAPD:
+          kswapdStep(this, ev.kswapd!);
+          break;
+        default:
+          runTask(this, ev.task!, ev.horizon);
       }
-      let ksw: KswapdState | null = null;
-      let kswT = Number.POSITIVE_INFINITY;
-      for (const k of this.kswapd) {
-        if (k.active && k.t < kswT) {
-          ksw = k;
-          kswT = k.t;
-        }
-      }
-      const timerT = this.world.timers.peekTime();
-      const proT = this.proactive.length ? this.proactive[0].atNs : Number.POSITIVE_INFINITY;
-      const lmkT = this.apps.nextPollNs;
-      if (task === null) break;
-      const next = Math.min(taskT, kswT, timerT, proT, this.nextFlushNs, this.nextSampleNs, lmkT);
-      if (next >= until) break;
-      if (next === this.nextSampleNs) {
-        this.now = this.world.now = next;
-        sample(this);
-        continue;
-      }
-      if (next === timerT) {
-        this.now = this.world.now = timerT;
-        completeIo(this);
-        continue;
-      }
-      if (next === this.nextFlushNs) {
-        this.now = this.world.now = next;
-        this.flusher.run(this.now, false);
-        this.nextFlushNs = next + this.machine.config.dirtyWritebackIntervalNs;
-        continue;
-      }
-      if (next === proT) {
-        const req = this.proactive.shift()!;
-        this.now = this.world.now = req.atNs;
-        proactiveReclaim(this, this.machine.memcg(req.memcg), req.pages, req.swappiness);
-        continue;
-      }
-      if (next === lmkT) {
-        this.now = this.world.now = lmkT;
-        lmkdPoll(this);
-        continue;
-      }
-      if (ksw && kswT <= taskT) {
-        this.now = this.world.now = ksw.t;
-        kswapdStep(this, ksw);
-        continue;
-      }
-      const horizon = Math.min(
-        kswT,
-        timerT,
-        proT,
-        this.nextFlushNs,
-        this.nextSampleNs,
-        lmkT,
-        secondTaskT(this, task) + QUANTUM_NS,
-        until,
-      );
-      runTask(this, task, Math.max(horizon, taskT + 1));
     }
     sample(this);
     return this.result();
   }
-
-  // ---- faults and the fd path -----------------------------------------------------
-
-  // ---- shmem ----------------------------------------------------------------------
-
-  // ---- LRU membership --------------------------------------------------------------
-
-  // ---- workingset -------------------------------------------------------------------
-
-  // ---- allocation ----------------------------------------------------------------------
-
-  // ---- reclaim entry points ---------------------------------------------------------------
-
-  // ---- shrink_node ------------------------------------------------------------------------
 
   // ---- ReclaimCore services -----------------------------------------------------------------
 
@@ -493,13 +453,6 @@ export class Kernel implements ReclaimCore {
     completeIoUntil(this, sc.clockNs);
   }
 
-  // ---- writeback completion and the flusher ---------------------------------------------------
-
-  // ---- unmap, madvise, exit, OOM ----------------------------------------------------------------
-
-  // ---- sampling, invariants, results --------------------------------------------------------------
-
-  /** Conservation and mapping invariants of ARCHITECTURE.md; throws with a description. */
   // ---- ReclaimCore: what a policy may call (each runs the function of its module) ----
 
   isolate(ctx: LruvecCtx, list: number, nr: number, buf: Int32Array, sc: ScanControl): IsolateResult {
@@ -586,6 +539,7 @@ export class Kernel implements ReclaimCore {
     return proactiveReclaim(this, memcg, pages, swappiness);
   }
 
+  /** Conservation and mapping invariants (docs/architecture.md); throws with a description. */
   checkInvariants(where: string): void {
     checkKernelInvariants(this.machine, this.world, this.ctxs, where);
   }
