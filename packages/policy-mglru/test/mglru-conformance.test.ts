@@ -10,6 +10,7 @@ import {
 import { Kernel } from '@reclaim-lab/reclaim';
 import {
   buildCase,
+  type ConformanceCase,
   caseArb,
   conformanceProperties,
   fcParams,
@@ -136,6 +137,63 @@ describe('MGLRU keeps every reclaim invariant', () => {
         fcParams(12),
       );
     }
+  });
+
+  it('is not ejected as stalling when fewer than a batch of swap slots are left (get_swappiness) — the fast-check seed 424242 counterexample', () => {
+    // Shrunk by fast-check (seed 424242, case 726 of 3,000): a 622-page machine with 36 swap
+    // pages, nearly all of it mlocked file; 120 shmem pages in /a/b. MGLRU does not scan anon
+    // with under MIN_LRU_BATCH swap slots, as the kernel's; the watchdog took that for a stall.
+    const c: ConformanceCase = {
+      machine: { memoryPages: 622, nodes: 1, swapPages: 36, swapDevice: 'ssd', swappiness: 100 },
+      memcgLimit: 0,
+      tasks: [
+        {
+          memcg: '/',
+          regions: [
+            { kind: 'file-mapped', pages: 3, mlock: true },
+            { kind: 'file-fd', pages: 1, mlock: false },
+          ],
+          events: [
+            [1, 0, 0],
+            [1, 3, 0],
+            [0, 0, 0],
+          ],
+        },
+        {
+          memcg: '/',
+          regions: [
+            { kind: 'file-mapped', pages: 658, mlock: true },
+            { kind: 'anon', pages: 1, mlock: false },
+          ],
+          events: [
+            [1, 0, 2],
+            [0, 0, 763],
+            [0, 0, 312],
+            [0, 0, 0],
+          ],
+        },
+        {
+          memcg: '/a/b',
+          regions: [{ kind: 'shmem', pages: 120, mlock: false }],
+          events: [
+            [0, 0, 3],
+            [0, 0, 2],
+            [0, 0, 6],
+            [0, 0, 1],
+            [0, 0, 4],
+            [0, 0, 5],
+            [0, 0, 7],
+            [0, 0, 8],
+            [0, 0, 0],
+            [0, 0, 572],
+          ],
+        },
+      ],
+      seed: 0,
+    };
+    const r = runCase(c, () => createMglru());
+    expect(r.policyExits).toEqual([]);
+    expect(r.oomKills.length).toBe(r.counters.oom_kill);
   });
 
   it('is deterministic: the same workload and seed give identical counters and series', () => {

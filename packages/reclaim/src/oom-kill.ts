@@ -3,7 +3,7 @@ import { VM } from '@reclaim-lab/mechanisms';
 import type { Kernel } from './kernel.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, policyInTheWay, selectOomVictim } from './oom.js';
 import { endPhase } from './phase-log.js';
-import { canReclaimAnon } from './reclaim-core.js';
+import { reclaimableAnonRoom } from './reclaim-core.js';
 import type { OomKill } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
@@ -55,7 +55,7 @@ function ejectStarver(kern: Kernel, scope: Memcg | null, current: Task | null): 
     kern.machine.frames,
     kern.ctxs,
     (lv) => scope === null || scope.isAncestorOf(lv.memcg),
-    (lv) => canReclaimAnon(kern, lv, kern.directSc),
+    (lv) => reclaimableAnonRoom(kern, lv, kern.directSc),
     shortfall,
   );
   if (s === null) return false;

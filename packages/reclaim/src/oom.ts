@@ -87,8 +87,8 @@ const PINNED = PG_UNEVICTABLE | PG_MLOCKED | PG_WRITEBACK | PG_LOCKED;
  * slot still attached in the OOM scope, count the folios of its lruvecs
  * that the fallback could reclaim now: on an LRU or isolated, neither
  * pinned (mlocked, unevictable, locked, under writeback) nor a dirty file
- * folio (which waits for the flusher), and swap-backed only where the
- * lruvec may swap. If those pages would cover `shortfall` (the pages
+ * folio (which waits for the flusher), and swap-backed only as many as
+ * the lruvec may still swap. If those pages would cover `shortfall` (the pages
  * between the allocation and success, as `should_reclaim_retry` weighs
  * reclaimable against the watermark), the slot with the most is returned:
  * the core ejects it and retries under the fallback, and kills only if
@@ -97,27 +97,31 @@ const PINNED = PG_UNEVICTABLE | PG_MLOCKED | PG_WRITEBACK | PG_LOCKED;
  * over the built-in policies and workloads; see docs/containment.md).
  *
  * `ctxs` is indexed by lruvec id; `inScope` says which lruvecs the OOM
- * domain covers; `anonOk` whether a lruvec's swap-backed folios could go
- * to swap now. One pass over the frames: OOM is rare.
+ * domain covers; `anonRoom` how many of a lruvec's swap-backed folios
+ * could leave now (the swap slots its memcg may still take; all of them
+ * where they can be demoted). One pass over the frames: OOM is rare.
  */
 export function policyInTheWay(
   frames: FrameTable,
   ctxs: readonly (LruvecCtx | undefined)[],
   inScope: (lv: Lruvec) => boolean,
-  anonOk: (lv: Lruvec) => boolean,
+  anonRoom: (lv: Lruvec) => number,
   shortfall: number,
 ): Starver | null {
   const n = ctxs.length;
   const eligible = new Uint8Array(n);
+  const room = new Float64Array(n);
   let any = false;
   for (let i = 0; i < n; i++) {
     const ctx = ctxs[i];
     if (!ctx || ctx.slot.ejected || !inScope(ctx.lruvec)) continue;
-    eligible[i] = anonOk(ctx.lruvec) ? 2 : 1;
+    eligible[i] = 1;
+    room[i] = anonRoom(ctx.lruvec);
     any = true;
   }
   if (!any) return null;
   const perLruvec = new Float64Array(n);
+  const anon = new Float64Array(n);
   const flags = frames.flags;
   const owner = frames.lruvec;
   for (let pfn = 0; pfn < frames.count; pfn++) {
@@ -125,11 +129,11 @@ export function policyInTheWay(
     if (lv < 0 || lv >= n || eligible[lv] === 0) continue;
     const fl = flags[pfn];
     if ((fl & PG_ALLOCATED) === 0 || (fl & (PG_LRU | PG_ISOLATED)) === 0 || fl & PINNED) continue;
-    if (fl & PG_SWAPBACKED) {
-      if (eligible[lv] !== 2) continue;
-    } else if (fl & PG_DIRTY) continue;
-    perLruvec[lv]++;
+    if (fl & PG_SWAPBACKED) anon[lv]++;
+    else if ((fl & PG_DIRTY) === 0) perLruvec[lv]++;
   }
+  // Swap-backed folios count only as far as swap (or demotion) can take them.
+  for (let i = 0; i < n; i++) perLruvec[i] += Math.min(anon[i], room[i]);
   // Sum per slot; the slot with the most reclaimable pages is the one in the way.
   const perSlot = new Map<LruvecCtx['slot'], { ctx: LruvecCtx; best: number; pages: number }>();
   for (let i = 0; i < n; i++) {

@@ -158,6 +158,23 @@ export function canReclaimAnon(kern: Kernel, lv: Lruvec, sc: ScanControl): boole
 }
 
 /**
+ * How many of `lv`'s anon pages reclaim could free now, for the watchdog's
+ * stall and starvation checks: all of them where they can be demoted, else
+ * no more than the swap slots its memcg (and each ancestor, by swap.max)
+ * may still take, and none when that is less than a batch. A policy that
+ * declines to swap into the last batch of slots starves nobody: MGLRU's
+ * `get_swappiness` does the same in the kernel.
+ */
+export function reclaimableAnonRoom(kern: Kernel, lv: Lruvec, sc: ScanControl): number {
+  if (kern.tiering !== null && canDemote(kern, lv.node, sc)) return Number.POSITIVE_INFINITY;
+  const swap = kern.machine.swap;
+  if (swap === null || !kern.world.swapAllowed(lv.memcg.id)) return 0;
+  let room = swap.free;
+  for (let m: Memcg | null = lv.memcg; m; m = m.parent) room = Math.min(room, m.swapMax - m.swapUsage);
+  return room < MIN_LRU_BATCH ? 0 : room;
+}
+
+/**
  * Models MGLRU's `should_abort_scan` for root reclaim: the goal is met, or
  * kswapd sees the node above its high watermark by a batch. kswapd's goal
  * is per node pass, as `lru_gen_shrink_node` restarts sc->nr_reclaimed

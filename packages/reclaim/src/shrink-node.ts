@@ -28,6 +28,7 @@ import {
   canReclaimAnon,
   isolateOne,
   putback,
+  reclaimableAnonRoom,
   swappiness,
   wakeFlushers,
 } from './reclaim-core.js';
@@ -317,7 +318,8 @@ export function watchStall(kern: Kernel, ctx: LruvecCtx, sc: ScanControl, isolat
   // Swappiness 0 lets a policy leave anon alone entirely (the kernel's
   // own may never scan it then): that is no stall.
   const anonOk = canReclaimAnon(kern, lv, sc) && sc.maySwap && swappiness(kern, lv, sc) > 0;
-  const reclaimable = lv.nrPages[LRU_FILE] + (anonOk ? lv.nrPages[LRU_ANON] : 0);
+  const reclaimable =
+    lv.nrPages[LRU_FILE] + (anonOk ? Math.min(lv.nrPages[LRU_ANON], reclaimableAnonRoom(kern, lv, sc)) : 0);
   // A handful of folios may legitimately round down to no scan at all.
   if (isolatedAny || reclaimable < MIN_LRU_BATCH) {
     kern.stallCount[id] = 0;
