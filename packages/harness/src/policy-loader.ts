@@ -295,18 +295,22 @@ export function registerPolicyExports(
   mod: Record<string, unknown>,
   wrap: (ops: ReclaimOps<unknown>) => ReclaimOps<unknown> = (ops) => ops,
 ): PolicyFactory {
-  let factory: PolicyFactory;
+  const factory = factoryOf(ref, mod);
+  const create = factory.create;
+  const wrapped: PolicyFactory = { ...factory, create: (o) => wrap(create.call(factory, o)) };
+  registerLoadedPolicy(ref, wrapped);
+  return wrapped;
+}
+
+/** A module's policy export as a factory; errors name the module as well as the policy (the user gave a path). */
+function factoryOf(ref: string, mod: Record<string, unknown>): PolicyFactory {
   try {
-    factory = toFactory(ref, pickExport(ref, mod));
+    return toFactory(ref, pickExport(ref, mod));
   } catch (e) {
     if (e instanceof PolicyLoadError && !e.message.startsWith('policy module '))
       throw new PolicyLoadError(`policy module ${ref}: ${e.message}`);
     throw e;
   }
-  const create = factory.create;
-  const wrapped: PolicyFactory = { ...factory, create: (o) => wrap(create.call(factory, o)) };
-  registerLoadedPolicy(ref, wrapped);
-  return wrapped;
 }
 
 /**
@@ -327,16 +331,7 @@ export async function loadPolicyModule(ref: string): Promise<PolicyFactory> {
 /** `loadPolicyModule` into this process, whatever loader is set: the policy runs with every right this process has. */
 export async function importPolicyModule(ref: string): Promise<PolicyFactory> {
   if (isLoadedPolicy(ref)) return getPolicyFactory(ref);
-  const mod = await importModule(ref);
-  let factory: PolicyFactory;
-  try {
-    factory = toFactory(ref, pickExport(ref, mod));
-  } catch (e) {
-    // Name the file as well as the policy: the user gave a path.
-    if (e instanceof PolicyLoadError && !e.message.startsWith('policy module '))
-      throw new PolicyLoadError(`policy module ${ref}: ${e.message}`);
-    throw e;
-  }
+  const factory = factoryOf(ref, await importModule(ref));
   registerLoadedPolicy(ref, factory);
   return factory;
 }
