@@ -15,7 +15,7 @@
  *   stalled on memory in it (reclaim, a refault or swap-in read);
  * - lmkd (`lmkdPoll`): PSI-driven kills of the least important app.
  *
- * Owns no state: it lives in the kernel's `AppModel`. May call: unmap (a
+ * Owns no state: it lives in the context's `AppModel` (app-model.ts). May call: unmap (a
  * kill frees the app's memory), the vendor `classChanged` hook.
  */
 import {
@@ -25,52 +25,25 @@ import {
   APP_LAUNCH_COLD,
   APP_LAUNCH_WARM,
   APP_VISIBLE,
-  type LmkdSpec,
   MEMCG_STAT,
   type Memcg,
 } from '@reclaim-lab/hw-model';
-import type { Kernel } from './kernel.js';
-import type { AppKill, AppsResult, LaunchRecord } from './result.js';
+import { NOT_AN_APP } from './app-model.js';
+import type { KernelState } from './kernel-state.js';
+import { mapVma } from './mmap.js';
+import type { AppKill, AppsResult } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
+import { classChanged } from './vendor-hooks.js';
 import { WorkloadError } from './workload-error.js';
 
-/** Not an app: a task that never sent OP_APPSTATE (a server process, a daemon). */
-export const NOT_AN_APP = -1;
+export { AppModel, NOT_AN_APP } from './app-model.js';
 
 /** oom_score_adj per class, as ActivityManager writes them (FOREGROUND_APP_ADJ … CACHED_APP_MIN_ADJ). */
 const CLASS_ADJ = [0, 100, 500, 900];
 
-/** The kernel's record of apps: per-memcg class, launches, frames, lmkd's state. */
-export class AppModel {
-  /** Importance class of each memcg (by id): the most important class of its live app tasks, or NOT_AN_APP. */
-  memcgClass = new Int8Array(64).fill(NOT_AN_APP);
-  readonly launches: LaunchRecord[] = [];
-  readonly kills: AppKill[] = [];
-  frames = 0;
-  missedFrames = 0;
-  jankyFrames = 0;
-  readonly jankTimesNs: number[] = [];
-  /** The last frame period seen (ns): the budget phone engineers hold reclaim to. */
-  framePeriodNs = 0;
-  readonly lmkd: LmkdSpec | null;
-  nextPollNs = Number.POSITIVE_INFINITY;
-  /** Tasks' memory stall total at the last poll, and when lmkd may kill again. */
-  lastStallNs = 0;
-  quietUntilNs = 0;
-
-  constructor(lmkd: LmkdSpec | undefined) {
-    this.lmkd = lmkd ?? null;
-    if (this.lmkd) this.nextPollNs = this.lmkd.pollNs;
-  }
-
-  classOf(memcg: Memcg): number {
-    return memcg.id < this.memcgClass.length ? this.memcgClass[memcg.id] : NOT_AN_APP;
-  }
-}
-
 /** OP_APPSTATE: the task's app changes class, or begins a launch. */
-export function appState(kern: Kernel, task: Task, arg: number): void {
+export function appState(kern: KernelState, task: Task, arg: number): void {
   if (!(arg >= APP_FOREGROUND && arg <= APP_LAUNCH_WARM) || !Number.isInteger(arg))
     throw new WorkloadError(
       `task ${task.name}: app state ${arg} is not one of 0..${APP_LAUNCH_WARM} (foreground, visible, background, cached, launch-cold, launch-warm)`,
@@ -94,7 +67,7 @@ export function appState(kern: Kernel, task: Task, arg: number): void {
 }
 
 /** The launch in progress ends: the app drew its first frame (the next state change). */
-export function endLaunch(kern: Kernel, task: Task): void {
+export function endLaunch(kern: KernelState, task: Task): void {
   if (task.launchStartNs < 0) return;
   const s = task.memcg.stat;
   const steal = s[MEMCG_STAT.pgsteal_kswapd] + s[MEMCG_STAT.pgsteal_direct] - s[MEMCG_STAT.pswpout];
@@ -111,7 +84,7 @@ export function endLaunch(kern: Kernel, task: Task): void {
 }
 
 /** Set a task's class: oom_score_adj follows, its memcg's class is recomputed, the policy hears of a change. */
-export function setClass(kern: Kernel, task: Task, cls: number): void {
+export function setClass(kern: KernelState, task: Task, cls: number): void {
   if (task.appClass !== cls) task.classSinceNs = task.t;
   task.appClass = cls;
   task.oomScoreAdj = CLASS_ADJ[cls];
@@ -119,7 +92,7 @@ export function setClass(kern: Kernel, task: Task, cls: number): void {
 }
 
 /** A memcg's class is that of its most important live app (ActivityManager ranks a process by its best component). */
-export function updateMemcgClass(kern: Kernel, memcg: Memcg): void {
+export function updateMemcgClass(kern: KernelState, memcg: Memcg): void {
   const apps = kern.apps;
   let cls = NOT_AN_APP;
   for (const t of kern.tasks)
@@ -133,7 +106,7 @@ export function updateMemcgClass(kern: Kernel, memcg: Memcg): void {
   const before = apps.memcgClass[memcg.id];
   if (before === cls) return;
   apps.memcgClass[memcg.id] = cls;
-  kern.importanceChanged(memcg, before, cls);
+  classChanged(kern, memcg, before, cls);
 }
 
 /**
@@ -142,7 +115,7 @@ export function updateMemcgClass(kern: Kernel, memcg: Memcg): void {
  * waits for the following vsync, as a late frame does); missed with a
  * memory stall inside it, it is janky.
  */
-export function frame(kern: Kernel, task: Task, periodNs: number): void {
+export function frame(kern: KernelState, task: Task, periodNs: number): void {
   const apps = kern.apps;
   const stall = task.directReclaimNs + task.ioWaitNs;
   if (periodNs <= 0 || task.frameStartNs < 0) {
@@ -178,7 +151,7 @@ export function frame(kern: Kernel, task: Task, periodNs: number): void {
  * the tasks' stall times, the same when stalls do not overlap and more
  * when they do.
  */
-export function lmkdPoll(kern: Kernel): void {
+export function lmkdPoll(kern: KernelState): void {
   const apps = kern.apps;
   const spec = apps.lmkd;
   if (!spec) return;
@@ -226,7 +199,7 @@ function rss(t: Task): number {
  * when the user would have switched back to it.
  */
 export function lmkdKill(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   at: number,
   share: number,
@@ -256,15 +229,15 @@ export function lmkdKill(
 }
 
 /** A dead app starts again: its regions are mapped afresh. */
-function revive(kern: Kernel, task: Task): void {
+function revive(kern: KernelState, task: Task): void {
   task.appDead = false;
   task.spec.regions.forEach((r, i) => {
-    if (r.kind !== 'file-fd' && r.mapAtStart !== false) kern.mapVma(task, task.mm.vmas[i]);
+    if (r.kind !== 'file-fd' && r.mapAtStart !== false) mapVma(kern, task, task.mm.vmas[i]);
   });
 }
 
 /** The apps section of a run's result (null when no task was an app). */
-export function appsResult(kern: Kernel): AppsResult | null {
+export function appsResult(kern: KernelState): AppsResult | null {
   const apps = kern.apps;
   if (!kern.tasks.some((t) => t.appClass !== NOT_AN_APP)) return null;
   const over = (v: Float64Array, n: number, budget: number) => {

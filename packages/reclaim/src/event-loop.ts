@@ -7,7 +7,7 @@
  *
  * Owns no state. May call: task-exec (the second task's time).
  */
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { KswapdState } from './kswapd.js';
 import type { Task } from './task.js';
 import { QUANTUM_NS, secondTaskT } from './task-exec.js';
@@ -35,7 +35,7 @@ export class NextEvent {
  * (a task moves the clock itself as it runs). EV_DONE: no task is alive, or
  * the next event is at or after `until`.
  */
-export function pickNextEvent(kern: Kernel, until: number, ev: NextEvent): void {
+export function pickNextEvent(kern: KernelState, until: number, ev: NextEvent): void {
   let task: Task | null = null;
   let taskT = Number.POSITIVE_INFINITY;
   for (const t of kern.tasks) {

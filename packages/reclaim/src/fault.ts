@@ -15,12 +15,12 @@ import {
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import { fileFault } from './filemap.js';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { anonFault, swapInFault, wpFault } from './memory.js';
 import { doNumaPage } from './numa-balancing.js';
 import type { Task } from './task.js';
 
-export function pageFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write: boolean): void {
+export function pageFault(kern: KernelState, task: Task, vma: Vma, vpn: number, write: boolean): void {
   const mm = task.mm;
   const p = mm.pte[vpn];
   kern.world.counters.v[VM.pgfault]++;

@@ -21,7 +21,7 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { lruAdd, markAccessed } from './lru-add.js';
 import { dirtyFilePage, mapFilePage } from './memory.js';
 import { allocPage } from './page-alloc.js';
@@ -44,7 +44,7 @@ export const MMAP_LOTSAMISS = 100;
 /** `fault_around_bytes`' default, 64 KiB, in pages. */
 export const DEFAULT_FAULT_AROUND_PAGES = 16;
 
-export function fileFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write: boolean): void {
+export function fileFault(kern: KernelState, task: Task, vma: Vma, vpn: number, write: boolean): void {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + vpn - vma.start;
   // `do_read_fault`: map what the page cache already holds around the
@@ -115,7 +115,7 @@ export function fileFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
  * not in the workingset count as mmap hits (`mmap_miss`). True if the
  * faulting page itself was mapped.
  */
-export function faultAround(kern: Kernel, task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
+export function faultAround(kern: KernelState, task: Task, vma: Vma, vpn: number, file: SimFile): boolean {
   const nr = kern.machine.config.faultAroundPages ?? DEFAULT_FAULT_AROUND_PAGES;
   if (nr <= 1 || kern.mode === 'ideal' || vma.vmFlags & VM_LOCKED) return false;
   const mm = task.mm;
@@ -145,7 +145,7 @@ export function faultAround(kern: Kernel, task: Task, vma: Vma, vpn: number, fil
   return mapped;
 }
 
-export function fdRead(kern: Kernel, task: Task, vma: Vma, r: number, a: number): void {
+export function fdRead(kern: KernelState, task: Task, vma: Vma, r: number, a: number): void {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + a;
   const prev = task.raPrev[r];
@@ -170,7 +170,7 @@ export function fdRead(kern: Kernel, task: Task, vma: Vma, r: number, a: number)
   task.raPrev[r] = a;
 }
 
-export function fdWrite(kern: Kernel, task: Task, vma: Vma, a: number): void {
+export function fdWrite(kern: KernelState, task: Task, vma: Vma, a: number): void {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + a;
   let p = file.cache[index];

@@ -23,7 +23,7 @@ import {
   type SimFile,
 } from '@reclaim-lab/hw-model';
 import { packShadow, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { oom } from './oom-kill.js';
 import type { Decision, ReclaimOps } from './ops.js';
 import { hookClose, hookOpen } from './policy-access.js';
@@ -36,7 +36,7 @@ import type { Task } from './task.js';
 import { HOOK_FAILED } from './watchdog.js';
 
 /** Ideal mode: evict exactly one page when memory is full. */
-export function allocIdeal(kern: Kernel, task: Task, leanCtx?: LruvecCtx): number {
+export function allocIdeal(kern: KernelState, task: Task, leanCtx?: LruvecCtx): number {
   const node = kern.machine.nodes[0];
   if (node.zone.free === 0) {
     const sc = kern.directSc.reset('direct', null, 0, 1, task.t);
@@ -69,7 +69,7 @@ export function allocIdeal(kern: Kernel, task: Task, leanCtx?: LruvecCtx): numbe
  * machine's only one (one memcg, one node), under a healthy policy that
  * proposes candidates (no `shrink`, no `prepare`). Null otherwise.
  */
-export function idealLeanCtx(kern: Kernel): LruvecCtx | null {
+export function idealLeanCtx(kern: KernelState): LruvecCtx | null {
   if (kern.opts.idealLeanPaths === false) return null;
   if (kern.world.lruvecs.length !== 1 || kern.machine.memcgs.length !== 1) return null;
   const ctx = kern.ctxs[kern.world.lruvecs[0].id];
@@ -93,7 +93,7 @@ export function idealLeanCtx(kern: Kernel): LruvecCtx | null {
  * the shadow its insert found left in `reusedShadow`. Else -1.
  */
 export function idealShrinkOne(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   sc: ScanControl,
   into: SimFile | null,

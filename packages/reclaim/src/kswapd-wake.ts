@@ -6,10 +6,10 @@
  * Owns no state: each node's KswapdState lives in the kernel context. May call: nothing.
  */
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { MAX_RECLAIM_RETRIES } from './scan-control.js';
 
-export function wakeKswapd(kern: Kernel, node: number, t: number): void {
+export function wakeKswapd(kern: KernelState, node: number, t: number): void {
   const k = kern.kswapd[node];
   if (k.failures >= MAX_RECLAIM_RETRIES) return;
   if (k.active) {

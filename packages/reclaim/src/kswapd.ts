@@ -10,31 +10,18 @@
  */
 import { NS_PER_SEC } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import { checkKernelInvariants } from './invariants.js';
+import type { KernelState, KswapdState } from './kernel-state.js';
 import { oom } from './oom-kill.js';
 import { badTag } from './policy-host.js';
-import { DEF_PRIORITY, MAX_RECLAIM_RETRIES, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
+import { DEF_PRIORITY, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX } from './scan-control.js';
 import { shrinkNode, snapshotRefaults } from './shrink-node.js';
 
+export type { KswapdState } from './kernel-state.js';
 export { wakeKswapd } from './kswapd-wake.js';
 
-export interface KswapdState {
-  node: number;
-  active: boolean;
-  t: number;
-  failures: number;
-  /** In a balance_pgdat run: its priority, reclaimed so far, and whether it is napping. */
-  balancing: boolean;
-  priority: number;
-  reclaimedThisRun: number;
-  napUntil: number;
-  sc: ScanControl;
-  /** Its CPU in the PSI accounting. */
-  psiCpu: number;
-}
-
 /** One step of kswapd (`balance_pgdat` at one priority, or the nap/sleep check). */
-export function kswapdStep(kern: Kernel, k: KswapdState): void {
+export function kswapdStep(kern: KernelState, k: KswapdState): void {
   const node = kern.machine.nodes[k.node];
   const zone = node.zone;
   const mark = balanceMark(kern, k.node);
@@ -98,7 +85,13 @@ export function kswapdStep(kern: Kernel, k: KswapdState): void {
   // `balance_pgdat` runs inside a memstall section.
   kern.psi.stall(k.psiCpu, k.t, k.t + took);
   k.t += took;
-  if (kern.opts.checkInvariants) kern.checkInvariants(`kswapd node ${k.node} priority ${k.priority}`);
+  if (kern.opts.checkInvariants)
+    checkKernelInvariants(
+      kern.machine,
+      kern.world,
+      kern.ctxs,
+      `kswapd node ${k.node} priority ${k.priority}`,
+    );
   if (zone.free > mark) {
     endBalance(kern, k);
     return;
@@ -122,13 +115,13 @@ export function kswapdStep(kern: Kernel, k: KswapdState): void {
  * promotion into this node is failing for room (kswapd then demotes enough
  * to let hot pages in).
  */
-export function balanceMark(kern: Kernel, node: number): number {
+export function balanceMark(kern: KernelState, node: number): number {
   const zone = kern.machine.nodes[node].zone;
   const tier = kern.tiering;
   return tier?.promoWanted[node] ? zone.promo : zone.high;
 }
 
-export function endBalance(kern: Kernel, k: KswapdState): void {
+export function endBalance(kern: KernelState, k: KswapdState): void {
   k.balancing = false;
   if (k.reclaimedThisRun === 0) k.failures++;
   snapshotRefaults(kern, k.node, null);
@@ -139,7 +132,7 @@ export function endBalance(kern: Kernel, k: KswapdState): void {
   else if (k.failures >= MAX_RECLAIM_RETRIES) k.active = false;
 }
 
-export function kswapdSleep(kern: Kernel, k: KswapdState): void {
+export function kswapdSleep(kern: KernelState, k: KswapdState): void {
   // Balanced: clear the congestion bits and take a short nap (HZ/10) first.
   kern.pgdatDirty[k.node] = false;
   kern.pgdatWriteback[k.node] = false;

@@ -23,7 +23,7 @@ import {
   VM_SEQ_READ,
 } from '@reclaim-lab/hw-model';
 import { type Lruvec, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { AddHow, PutbackOutcome, ReclaimOps } from './ops.js';
 import { defaultHooks, type LruvecCtx } from './policy-host.js';
 import { HOOK_FAILED } from './watchdog.js';
@@ -35,7 +35,7 @@ export function hasRecency(vmFlags: number): boolean {
 
 /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */
 export function lruAdd(
-  kern: Kernel,
+  kern: KernelState,
   pfn: number,
   vmFlags: number,
   reason: AddHow['reason'],
@@ -63,7 +63,7 @@ export function lruAdd(
 }
 
 /** Put a folio on the unevictable list (`UNEVICTABLE_PGCULLED`). */
-export function cull(kern: Kernel, lv: Lruvec, pfn: number): void {
+export function cull(kern: KernelState, lv: Lruvec, pfn: number): void {
   const f = kern.machine.frames;
   f.flags[pfn] = (f.flags[pfn] | PG_UNEVICTABLE | PG_LRU) & ~(PG_ACTIVE | PG_ISOLATED);
   kern.world.lists.addHead(lv.unevictableList, pfn);
@@ -73,7 +73,7 @@ export function cull(kern: Kernel, lv: Lruvec, pfn: number): void {
 
 /** Run a placement hook and check it left the folio on one of the lruvec's own lists. */
 export function placeOnLru(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   pfn: number,
   hook: 'folioAdded' | 'putback' | 'rotate',
@@ -96,7 +96,7 @@ export function placeOnLru(
 
 /** After `placeOnLru`'s hook (`ops`'s): check where the folio went, then mark it on the LRU. */
 export function placed(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   ops: ReclaimOps<unknown>,
   pfn: number,
@@ -122,7 +122,7 @@ export function placed(
 }
 
 /** `folio_mark_accessed` → the policy's access hook (unevictable folios: nothing). */
-export function markAccessed(kern: Kernel, pfn: number): void {
+export function markAccessed(kern: KernelState, pfn: number): void {
   const f = kern.machine.frames;
   if (f.flags[pfn] & PG_UNEVICTABLE || (f.flags[pfn] & PG_LRU) === 0) return;
   const ctx = kern.ctxs[f.lruvec[pfn]];

@@ -19,13 +19,13 @@ import {
   ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { LruvecCtx } from './policy-host.js';
 import { isolateFolio, putback } from './reclaim-core.js';
 import { shrinkFolioList } from './shrink-folio-list.js';
 import type { Task } from './task.js';
 
-export function madvise(kern: Kernel, task: Task, vma: Vma, advice: number): void {
+export function madvise(kern: KernelState, task: Task, vma: Vma, advice: number): void {
   if (advice === MADV_COLD || advice === MADV_PAGEOUT) {
     const mm = task.mm;
     const f = kern.machine.frames;
@@ -70,7 +70,7 @@ export function madvise(kern: Kernel, task: Task, vma: Vma, advice: number): voi
  * survivors (dirty file folios, locked ones) are put back. Policy
  * choice plays no part, as in the kernel.
  */
-export function pageoutRange(kern: Kernel, task: Task, vma: Vma): void {
+export function pageoutRange(kern: KernelState, task: Task, vma: Vma): void {
   const f = kern.machine.frames;
   const mm = task.mm;
   const byLruvec = new Map<LruvecCtx, number[]>();

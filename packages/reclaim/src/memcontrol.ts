@@ -7,7 +7,7 @@
  */
 import { HZ, type Memcg, NS_PER_JIFFY } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { oom } from './oom-kill.js';
 import { MAX_RECLAIM_RETRIES, MEMCG_CHARGE_BATCH, SWAP_CLUSTER_MAX } from './scan-control.js';
 import type { Task } from './task.js';
@@ -15,7 +15,7 @@ import { memcgReclaim } from './vmscan-direct.js';
 import { waitForWriteback } from './writeback.js';
 
 export function chargeMemcg(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   pages: number,
   noRetry = false,
@@ -74,7 +74,7 @@ export function chargeMemcg(
  * (or for MAX_RECLAIM_RETRIES tries); only when reclaim cannot keep up
  * does the task sleep the penalty of its worst overage.
  */
-export function handleOverHigh(kern: Kernel, task: Task): void {
+export function handleOverHigh(kern: KernelState, task: Task): void {
   const debt = task.memcg.overHighDebt;
   task.memcg.overHighDebt = 0;
   let retries = MAX_RECLAIM_RETRIES;

@@ -5,7 +5,7 @@
  *
  * Owns no state. May call: nothing.
  */
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { ScanControl } from './scan-control.js';
 
 /**
@@ -14,7 +14,7 @@ import type { ScanControl } from './scan-control.js';
  * (a demoted folio stays charged, so it frees nothing in the memcg), nor does
  * MADV_PAGEOUT (`reclaim_pages` sets `no_demotion`).
  */
-export function canDemote(kern: Kernel, node: number, sc: ScanControl | null): boolean {
+export function canDemote(kern: KernelState, node: number, sc: ScanControl | null): boolean {
   const t = kern.machine.config.demotionTarget;
   if (t === undefined || (t[node] ?? -1) < 0) return false;
   return sc === null || !sc.cgroupReclaim;

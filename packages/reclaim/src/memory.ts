@@ -23,7 +23,7 @@ import {
   ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { hasRecency, lruAdd } from './lru-add.js';
 import { allocPage } from './page-alloc.js';
 import { unchargeAndFree } from './readahead.js';
@@ -37,7 +37,7 @@ import { refault, thrashingStall } from './workingset.js';
  * gets a zeroed page of its own. Ideal mode gives every request a frame,
  * and an mlocked region holds real pages, as mlock's populate makes them.
  */
-export function anonFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write: boolean): void {
+export function anonFault(kern: KernelState, task: Task, vma: Vma, vpn: number, write: boolean): void {
   const mm = task.mm;
   // mlock populates a private region with real pages (`populate_vma_page_range` writes).
   if (!write && kern.mode !== 'ideal' && (vma.vmFlags & VM_LOCKED) === 0) {
@@ -67,7 +67,7 @@ export function anonFault(kern: Kernel, task: Task, vma: Vma, vpn: number, write
 }
 
 export function swapInFault(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   vma: Vma,
   vpn: number,
@@ -148,7 +148,7 @@ export function swapInFault(
  * (`fault_dirty_shared_page`). shmem accounts no dirt and needs neither;
  * ideal mode has no write-back.
  */
-export function mapFilePage(kern: Kernel, task: Task, vpn: number, pfn: number, write: boolean): void {
+export function mapFilePage(kern: KernelState, task: Task, vpn: number, pfn: number, write: boolean): void {
   const mm = task.mm;
   const f = kern.machine.frames;
   f.mapcount[pfn]++;
@@ -168,7 +168,7 @@ export function mapFilePage(kern: Kernel, task: Task, vpn: number, pfn: number, 
 }
 
 /** A store to a write-protected PTE (`do_wp_page` → `wp_page_shared`): a minor fault that dirties the folio. */
-export function wpFault(kern: Kernel, task: Task, vpn: number, pfn: number): void {
+export function wpFault(kern: KernelState, task: Task, vpn: number, pfn: number): void {
   const mm = task.mm;
   task.minorFaults++;
   task.t += kern.machine.config.cost.minorFaultNs;
@@ -182,7 +182,7 @@ export function wpFault(kern: Kernel, task: Task, vpn: number, pfn: number): voi
  * `fault_dirty_shared_page`): queue it for the flushers, then
  * `balance_dirty_pages_ratelimited`.
  */
-export function dirtyFilePage(kern: Kernel, task: Task, pfn: number): void {
+export function dirtyFilePage(kern: KernelState, task: Task, pfn: number): void {
   const newly = (kern.machine.frames.flags[pfn] & PG_DIRTY) === 0;
   if (newly) {
     kern.world.markDirty(pfn);

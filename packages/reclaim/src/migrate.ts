@@ -32,7 +32,7 @@ import {
   PG_WRITEBACK,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { wakeKswapd } from './kswapd-wake.js';
 import { lruAdd } from './lru-add.js';
 import { canDemote } from './memory-tiers.js';
@@ -54,7 +54,7 @@ const MIGRATED_FLAGS =
   PG_READAHEAD;
 
 /** Cost (ns) of copying one page from node `from` to node `to`: the slower side's bandwidth. */
-export function copyPageNs(kern: Kernel, from: number, to: number): number {
+export function copyPageNs(kern: KernelState, from: number, to: number): number {
   const bw = kern.machine.config.nodeBandwidthMBps;
   const a = bw?.[from] ?? DEFAULT_NODE_BANDWIDTH_MBPS;
   const b = bw?.[to] ?? DEFAULT_NODE_BANDWIDTH_MBPS;
@@ -62,7 +62,7 @@ export function copyPageNs(kern: Kernel, from: number, to: number): number {
 }
 
 /** Can this folio move at all: private anon, not locked, under write-back, mlocked or shared. */
-export function migratable(kern: Kernel, pfn: number): boolean {
+export function migratable(kern: KernelState, pfn: number): boolean {
   const f = kern.machine.frames;
   const fl = f.flags[pfn];
   if ((fl & (PG_ANON | PG_FILE)) !== PG_ANON) return false;
@@ -83,7 +83,7 @@ export function migratable(kern: Kernel, pfn: number): boolean {
  * kept, the source freed. The new folio joins its node's lruvec. Returns the
  * new pfn, or -1 (nothing changed).
  */
-export function migrateFolio(kern: Kernel, pfn: number, target: number, t: number): number {
+export function migrateFolio(kern: KernelState, pfn: number, target: number, t: number): number {
   const m = kern.machine;
   const zone = m.nodes[target].zone;
   const c = kern.world.counters.v;
@@ -123,7 +123,7 @@ export function migrateFolio(kern: Kernel, pfn: number, target: number, t: numbe
  * that has a demotion target; move it there instead. True if it moved
  * (counted as reclaimed, and in pgdemote_kswapd or pgdemote_direct).
  */
-export function demoteFolio(kern: Kernel, pfn: number, sc: ScanControl): boolean {
+export function demoteFolio(kern: KernelState, pfn: number, sc: ScanControl): boolean {
   const node = kern.machine.frames.node[pfn];
   if (!canDemote(kern, node, sc) || !migratable(kern, pfn)) return false;
   const target = kern.machine.config.demotionTarget![node];

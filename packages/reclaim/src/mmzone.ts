@@ -7,11 +7,11 @@
  * May call: nothing.
  */
 
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { Task } from './task.js';
 
 /** Nodes in allocation order for a task: its own first, then the others (cached per node). */
-export function zonelist(kern: Kernel, task: Task): number[] {
+export function zonelist(kern: KernelState, task: Task): number[] {
   let zl = kern.zonelists[task.node];
   if (!zl) {
     zl = [task.node];

@@ -16,71 +16,22 @@
  * without NUMA_BALANCING_NORMAL; the hot threshold is fixed (no
  * `numa_promotion_adjust_threshold`).
  *
- * State: `Tiering` (on the kernel context). May call: migrate, kswapd.
+ * State: `Tiering` (tiering-state.ts, on the kernel context). May call: migrate, kswapd.
  */
-import { NS_PER_MS, NS_PER_SEC, PTE_NUMA, PTE_YOUNG, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
+import { NS_PER_SEC, PTE_NUMA, PTE_YOUNG, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { wakeKswapd } from './kswapd-wake.js';
 import { copyPageNs, migratable, migrateFolio } from './migrate.js';
 import type { Task } from './task.js';
-
-/** `NUMA_BALANCING_MEMORY_TIERING`. */
-export const NUMA_BALANCING_MEMORY_TIERING = 2;
-
-/** The run's tiering state: per-node costs, the scanner's clock, the promotion rate window. */
-export class Tiering {
-  /** Load/store cost per node (ns): `cost.accessNs` × `nodeLatency`. */
-  readonly accessNsByNode: Float64Array;
-  /** Top-tier nodes (`node_is_toptier`): those no other node demotes to. */
-  readonly toptier: Uint8Array;
-  /** Promotion on (numa_balancing bit 2). */
-  readonly promote: boolean;
-  readonly scanPeriodNs: number;
-  readonly scanPages: number;
-  readonly hotThresholdNs: number;
-  /** Promotion candidates allowed per second, in pages. */
-  readonly rateLimitPages: number;
-  /** When each frame's hint PTE was set (`folio_xchg_access_time`). */
-  readonly scanTime: Float64Array;
-  /** Per node: start of the current rate-limit window and candidates in it (`nbp_rl_start`, `nbp_rl_nr_cand`). */
-  readonly rlStart: Float64Array;
-  readonly rlCand: Float64Array;
-  /** The node a promotion goes to: the first top-tier node. */
-  readonly fastNode: number;
-  /** Per node: a promotion failed for room, so its kswapd balances to WMARK_PROMO (cleared once it does). */
-  readonly promoWanted: Uint8Array;
-
-  constructor(kern: Kernel) {
-    const c = kern.machine.config;
-    const n = kern.machine.nodes.length;
-    this.accessNsByNode = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.accessNsByNode[i] = c.cost.accessNs * (c.nodeLatency?.[i] ?? 1);
-    // A node some other node demotes to is a lower tier (`establish_demotion_targets`).
-    this.toptier = new Uint8Array(n).fill(1);
-    for (let i = 0; i < n; i++) {
-      const t = c.demotionTarget?.[i] ?? -1;
-      if (t >= 0) this.toptier[t] = 0;
-    }
-    this.fastNode = Math.max(0, this.toptier.indexOf(1));
-    this.promote = ((c.numaBalancing ?? 0) & NUMA_BALANCING_MEMORY_TIERING) !== 0;
-    this.scanPeriodNs = (c.numaScanPeriodMs ?? 1000) * NS_PER_MS;
-    this.scanPages = Math.max(1, Math.floor(((c.numaScanSizeMB ?? 256) * 1048576) / 4096));
-    this.hotThresholdNs = (c.numaHotThresholdMs ?? 1000) * NS_PER_MS;
-    this.rateLimitPages = Math.floor(((c.numaPromoteRateLimitMBps ?? 65536) * 1048576) / 4096);
-    this.scanTime = new Float64Array(kern.machine.frames.count);
-    this.rlStart = new Float64Array(n);
-    this.rlCand = new Float64Array(n);
-    this.promoWanted = new Uint8Array(n);
-  }
-}
+import type { Tiering } from './tiering-state.js';
 
 /**
  * Models `task_numa_work`: once per scan period, mark the next window of
  * the task's address space (wrapping) — present PTEs of pages on slow
  * nodes become hint PTEs, stamped with the scan time.
  */
-export function taskNumaWork(kern: Kernel, tier: Tiering, task: Task): void {
+export function taskNumaWork(kern: KernelState, tier: Tiering, task: Task): void {
   if (task.t < task.numaNextScan) return;
   task.numaNextScan = task.t + tier.scanPeriodNs;
   const mm = task.mm;
@@ -113,7 +64,7 @@ export function taskNumaWork(kern: Kernel, tier: Tiering, task: Task): void {
  * spent, or the fast node is not above its high watermark, which wakes its
  * kswapd (`pgdat_balanced` then aims at WMARK_PROMO) and fails this time.
  */
-export function doNumaPage(kern: Kernel, tier: Tiering, task: Task, vpn: number): void {
+export function doNumaPage(kern: KernelState, tier: Tiering, task: Task, vpn: number): void {
   const mm = task.mm;
   const c = kern.world.counters.v;
   const cost = kern.machine.config.cost;

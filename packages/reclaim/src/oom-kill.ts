@@ -1,6 +1,6 @@
 import type { Memcg } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { OOM_SCORE_ADJ_MIN, oomBadness, oomTotalPages, policyInTheWay, selectOomVictim } from './oom.js';
 import { endPhase } from './phase-log.js';
 import { reclaimableAnonRoom } from './reclaim-core.js';
@@ -13,7 +13,12 @@ import { unmapVma } from './unmap.js';
  * and kill it. True instead when an attached policy stood in the way and
  * was ejected (see `policyInTheWay`): the caller retries under the fallback.
  */
-export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, current: Task | null): boolean {
+export function oom(
+  kern: KernelState,
+  kind: OomKill['kind'],
+  scope: Memcg | null,
+  current: Task | null,
+): boolean {
   if (kind !== 'min_ttl' && ejectStarver(kern, scope, current)) return true;
   const total = oomTotalPages(
     scope,
@@ -47,7 +52,7 @@ export function oom(kern: Kernel, kind: OomKill['kind'], scope: Memcg | null, cu
 }
 
 /** Before a kill: eject an attached policy that keeps reclaimable pages from the fallback. */
-function ejectStarver(kern: Kernel, scope: Memcg | null, current: Task | null): boolean {
+function ejectStarver(kern: KernelState, scope: Memcg | null, current: Task | null): boolean {
   if (!kern.fallback) return false;
   const node = kern.machine.nodes[current?.node ?? 0].zone;
   const shortfall = scope === null ? node.min + 1 - node.free : scope.usage + 1 - scope.max;
@@ -71,7 +76,7 @@ function ejectStarver(kern: Kernel, scope: Memcg | null, current: Task | null): 
 
 /** `__oom_kill_process`: kill `victim`, count it, record it. */
 export function oomKill(
-  kern: Kernel,
+  kern: KernelState,
   victim: Task,
   kind: OomKill['kind'],
   at: number,
@@ -94,7 +99,7 @@ export function oomKill(
   });
 }
 
-export function exitTask(kern: Kernel, task: Task, killed: boolean): void {
+export function exitTask(kern: KernelState, task: Task, killed: boolean): void {
   if (!task.alive) return;
   if (killed) task.killed = true;
   else task.finished = true;

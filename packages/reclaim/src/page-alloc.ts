@@ -11,7 +11,7 @@
 import type { Memcg } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import { allocIdeal } from './ideal-alloc.js';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { wakeKswapd } from './kswapd.js';
 import { chargeMemcg } from './memcontrol.js';
 import { zonelist } from './mmzone.js';
@@ -27,7 +27,7 @@ import { waitForWriteback } from './writeback.js';
  * was killed. With `noRetry` (`__GFP_NORETRY`, readahead's mask) one round
  * of reclaim is all it tries: -1 then also means "no memory", with no OOM kill.
  */
-export function allocPage(kern: Kernel, task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
+export function allocPage(kern: KernelState, task: Task, noRetry = false, memcg: Memcg = task.memcg): number {
   if (!chargeMemcg(kern, task, 1, noRetry, memcg)) return -1;
   const pfn = allocFrame(kern, task, noRetry);
   if (pfn < 0) {
@@ -42,7 +42,7 @@ export function allocPage(kern: Kernel, task: Task, noRetry = false, memcg: Memc
 }
 
 /** The allocator slow path: low watermark, wake kswapd, min watermark, direct reclaim, OOM. */
-export function allocFrame(kern: Kernel, task: Task, noRetry = false): number {
+export function allocFrame(kern: KernelState, task: Task, noRetry = false): number {
   if (kern.mode === 'ideal') return allocIdeal(kern, task);
   const nodes = kern.machine.nodes;
   const zl = zonelist(kern, task);

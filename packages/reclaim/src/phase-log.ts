@@ -4,31 +4,18 @@
  * last. Each phase records the task's own counters over it and the change
  * of every /proc/vmstat counter, machine-wide — what a real kernel's
  * counters read at the same boundaries show. Owns `Task.openPhase` and
- * `Kernel.phaseResults`; calls nothing but the counters.
+ * the context's `phaseResults`; calls nothing but the counters.
  */
 import { VMSTAT_NAMES } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { PhaseResult } from './result.js';
 import type { Task } from './task.js';
 
 /** Phases recorded per run; a workload repeating phases past it keeps running, unrecorded. */
 export const MAX_PHASE_RECORDS = 10_000;
 
-/** A phase in progress: where the task's counters and vmstat stood when it began. */
-export interface OpenPhase {
-  index: number;
-  startNs: number;
-  accesses: number;
-  ops: number;
-  minorFaults: number;
-  majorFaults: number;
-  directReclaimNs: number;
-  ioWaitNs: number;
-  vmstat: Float64Array;
-}
-
 /** OP_PHASE: the task enters phase `index` at its current time. */
-export function beginPhase(kern: Kernel, task: Task, index: number): void {
+export function beginPhase(kern: KernelState, task: Task, index: number): void {
   endPhase(kern, task);
   task.phase = index;
   if (kern.phaseResults.length >= MAX_PHASE_RECORDS) return;
@@ -46,7 +33,7 @@ export function beginPhase(kern: Kernel, task: Task, index: number): void {
 }
 
 /** Close the task's open phase, if any, at its current time. */
-export function endPhase(kern: Kernel, task: Task, endNs = task.t): void {
+export function endPhase(kern: KernelState, task: Task, endNs = task.t): void {
   const p = task.openPhase;
   if (p === null) return;
   task.openPhase = null;

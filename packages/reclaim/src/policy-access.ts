@@ -7,7 +7,7 @@
  * Owns no state. May call: the watchdog; nothing else.
  */
 
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { markAccessed } from './lru-add.js';
 import type { ReclaimOps } from './ops.js';
 import { recoverStrays } from './policy-attach.js';
@@ -19,7 +19,7 @@ import type { LruvecCtx, PolicySlot } from './policy-host.js';
  * `hookClose`, the guard of ideal mode's miss path, whose hooks are
  * called directly so that their call sites see one function each.
  */
-export function hookOpen(kern: Kernel, slot: PolicySlot, ops: ReclaimOps<unknown>): void {
+export function hookOpen(kern: KernelState, slot: PolicySlot, ops: ReclaimOps<unknown>): void {
   const wd = kern.watchdog;
   const lists = kern.world.lists;
   wd.depth = 1;
@@ -31,7 +31,7 @@ export function hookOpen(kern: Kernel, slot: PolicySlot, ops: ReclaimOps<unknown
 }
 
 /** `Watchdog.end` for `hookOpen`'s call: recover what a nested ejection left behind. */
-export function hookClose(kern: Kernel, slot: PolicySlot): void {
+export function hookClose(kern: KernelState, slot: PolicySlot): void {
   const wd = kern.watchdog;
   wd.depth = 0;
   if (wd.budgeted && kern.world.lists.stepLimit !== wd.options.stepBudget) wd.budgetTampered(slot);
@@ -45,7 +45,7 @@ export function hookClose(kern: Kernel, slot: PolicySlot): void {
  * watchdog as usual. Small, so the loops get it inlined.
  */
 export function accessGuarded(
-  kern: Kernel,
+  kern: KernelState,
   c: LruvecCtx,
   policy: ReclaimOps<unknown>,
   hook: NonNullable<ReclaimOps<unknown>['folioAccessed']>,
@@ -68,7 +68,7 @@ export function accessGuarded(
 }
 
 /** `idealHits`' hook threw: eject as `markAccessed` would, then redo the access under the fallback. */
-export function accessFailed(kern: Kernel, ctx: LruvecCtx, pfn: number, e: unknown): void {
+export function accessFailed(kern: KernelState, ctx: LruvecCtx, pfn: number, e: unknown): void {
   const wd = kern.watchdog;
   const outer = wd.begin(ctx);
   try {

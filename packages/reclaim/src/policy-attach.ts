@@ -10,13 +10,13 @@
  */
 import { LRU_ANON, LRU_FILE, PG_ACTIVE, PG_LRU, PG_SWAPBACKED, PG_UNEVICTABLE } from '@reclaim-lab/hw-model';
 import { type Lruvec, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { placeOnLru } from './lru-add.js';
 import { defaultHooks, LruvecCtx, type PolicySlot } from './policy-host.js';
 import type { PolicyExit } from './result.js';
 import { PolicyEjected } from './watchdog.js';
 
-export function slotFor(kern: Kernel, lv: Lruvec): PolicySlot {
+export function slotFor(kern: KernelState, lv: Lruvec): PolicySlot {
   let best: PolicySlot | undefined;
   let bestRank = -1;
   for (const s of kern.slots) {
@@ -36,15 +36,15 @@ export function slotFor(kern: Kernel, lv: Lruvec): PolicySlot {
   return best ?? kern.slots[0];
 }
 
-export function attachLruvec(kern: Kernel, lv: Lruvec): void {
+export function attachLruvec(kern: KernelState, lv: Lruvec): void {
   const slot = slotFor(kern, lv);
   lv.policySlot = slot.index;
-  const ctx = new LruvecCtx(lv, kern.world, kern, kern.rng.fork(lv.id), slot, (o) => kern.ctxs[o.id]);
+  const ctx = new LruvecCtx(lv, kern.world, kern.core, kern.rng.fork(lv.id), slot, (o) => kern.ctxs[o.id]);
   kern.ctxs[lv.id] = ctx;
   initPolicyState(kern, ctx);
 }
 
-export function initPolicyState(kern: Kernel, ctx: LruvecCtx): void {
+export function initPolicyState(kern: KernelState, ctx: LruvecCtx): void {
   const ops = ctx.slot.ops;
   for (const l of ctx.ownLists) kern.world.lists.retire(l);
   ctx.ownLists = [];
@@ -75,7 +75,7 @@ export function initPolicyState(kern: Kernel, ctx: LruvecCtx): void {
 }
 
 /** Used by the watchdog on ejection: move every folio of the scope to the fallback policy. */
-export function ejectSlot(kern: Kernel, slot: PolicySlot, exit: PolicyExit): void {
+export function ejectSlot(kern: KernelState, slot: PolicySlot, exit: PolicyExit): void {
   kern.policyExits.push(exit);
   if (!kern.fallback) throw new PolicyEjected(exit);
   slot.ops = kern.fallback;
@@ -115,7 +115,7 @@ export function ejectSlot(kern: Kernel, slot: PolicySlot, exit: PolicyExit): voi
  * whatever list holds it (PG_lru stays set), grouped by lruvec, counted in
  * `policy_overrides`.
  */
-export function takeStrays(kern: Kernel, slot: PolicySlot): Map<LruvecCtx, number[]> {
+export function takeStrays(kern: KernelState, slot: PolicySlot): Map<LruvecCtx, number[]> {
   const f = kern.machine.frames;
   const lists = kern.world.lists;
   const strays = new Map<LruvecCtx, number[]>();
@@ -133,7 +133,7 @@ export function takeStrays(kern: Kernel, slot: PolicySlot): Map<LruvecCtx, numbe
 }
 
 /** After an ejection by a nested hook: re-add what the rest of the old policy's hook left astray. */
-export function recoverStrays(kern: Kernel, slot: PolicySlot): void {
+export function recoverStrays(kern: KernelState, slot: PolicySlot): void {
   const f = kern.machine.frames;
   for (const [ctx, pfns] of takeStrays(kern, slot)) {
     for (const pfn of pfns) {

@@ -19,14 +19,15 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import { type KernelState, READAHEAD_PAGES } from './kernel-state.js';
+
+export { READAHEAD_PAGES };
+
 import { hasRecency, lruAdd } from './lru-add.js';
 import { allocPage } from './page-alloc.js';
 import type { Task } from './task.js';
 import { refault, thrashingStall } from './workingset.js';
 import { READ_DONE_TAG } from './writeback.js';
-
-export const READAHEAD_PAGES = 32;
 
 /** `ra_pages` of a read: POSIX_FADV_SEQUENTIAL (the region's sequential advice) doubles it. */
 export function raMaxPages(vmFlags: number): number {
@@ -58,7 +59,7 @@ export function nextRaSize(cur: number, max: number): number {
  * Returns false if the task was killed while allocating.
  */
 export function readPages(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   file: SimFile,
   start: number,
@@ -147,7 +148,7 @@ export function readPages(
  * MADV_RANDOM, and ideal mode, read just the page. Returns false if the
  * task was killed.
  */
-export function syncReadahead(kern: Kernel, task: Task, vma: Vma, r: number, a: number): boolean {
+export function syncReadahead(kern: KernelState, task: Task, vma: Vma, r: number, a: number): boolean {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + a;
   if (vma.vmFlags & VM_RAND_READ || kern.mode === 'ideal') {
@@ -193,7 +194,7 @@ export function raOpen(task: Task, r: number, start: number, size: number, async
  * Returns false if the task was killed.
  */
 export function asyncReadahead(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   vma: Vma,
   r: number,
@@ -241,7 +242,7 @@ export function asyncReadahead(
 }
 
 /** `folio_wait_locked` on a folio an async readahead is still reading. */
-export function waitForRead(kern: Kernel, task: Task, pfn: number): void {
+export function waitForRead(kern: KernelState, task: Task, pfn: number): void {
   const done = kern.readDoneAt === null ? 0 : kern.readDoneAt[pfn];
   if (done <= task.t) return;
   task.ioWaitNs += done - task.t;
@@ -250,14 +251,14 @@ export function waitForRead(kern: Kernel, task: Task, pfn: number): void {
 }
 
 /** The task was killed while a read's folios were being allocated: give them back. */
-export function dropLocked(kern: Kernel, got: number): false {
+export function dropLocked(kern: KernelState, got: number): false {
   for (let j = 0; j < got; j++) unchargeAndFree(kern, kern.raPfns[j]);
   return false;
 }
 
 /** A page read from `file` into the page cache and onto the LRU. */
 export function addReadPage(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   file: SimFile,
   index: number,
@@ -273,7 +274,7 @@ export function addReadPage(
   lruAdd(kern, pfn, vmFlags, index === demand ? (inFault ? 'fault' : 'read') : 'readahead', active, inFault);
 }
 
-export function unchargeAndFree(kern: Kernel, pfn: number): void {
+export function unchargeAndFree(kern: KernelState, pfn: number): void {
   kern.world.uncharge(kern.machine.frames.memcg[pfn], 1);
   kern.machine.freeFrame(pfn);
 }

@@ -2,7 +2,7 @@
  * The ReclaimCore services a policy calls from its hooks: isolate a batch
  * or one folio (`isolate_lru_folios`), putback (`move_folios_to_lru`),
  * referenced (`folio_referenced`, the rmap walk), scan accounting and cost
- * (`lru_note_cost`), the anon/swappiness checks, lruSizes. The Kernel
+ * (`lru_note_cost`), the anon/swappiness checks, lruSizes. The KernelState
  * class exposes each as a method that calls the function here.
  *
  * Owns no state. May call: lru-add, the policy hooks through the watchdog.
@@ -25,7 +25,7 @@ import {
   VM,
   type YoungPteVisitor,
 } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { cull, placeOnLru } from './lru-add.js';
 import { canDemote } from './memory-tiers.js';
 import type { IsolateResult, PutbackOutcome } from './ops.js';
@@ -34,7 +34,7 @@ import { MIN_LRU_BATCH, type ScanControl, SWAP_CLUSTER_MAX } from './scan-contro
 import { HOOK_FAILED } from './watchdog.js';
 
 export function isolate(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   list: number,
   nr: number,
@@ -61,7 +61,7 @@ export function isolate(
   return res;
 }
 
-export function isolateOne(kern: Kernel, ctx: LruvecCtx, pfn: number, sc: ScanControl): boolean {
+export function isolateOne(kern: KernelState, ctx: LruvecCtx, pfn: number, sc: ScanControl): boolean {
   const f = kern.machine.frames;
   if ((f.flags[pfn] & PG_LRU) === 0 || f.lruvec[pfn] !== ctx.lruvec.id) return false;
   if (!sc.mayUnmap && f.mapcount[pfn] > 0) return false;
@@ -70,7 +70,7 @@ export function isolateOne(kern: Kernel, ctx: LruvecCtx, pfn: number, sc: ScanCo
   return true;
 }
 
-export function isolateFolio(kern: Kernel, lv: Lruvec, pfn: number): void {
+export function isolateFolio(kern: KernelState, lv: Lruvec, pfn: number): void {
   const f = kern.machine.frames;
   if (kern.isoLogging) {
     if (kern.isoLogLen === kern.isoLog.length) {
@@ -87,7 +87,7 @@ export function isolateFolio(kern: Kernel, lv: Lruvec, pfn: number): void {
   f.flags[pfn] = (f.flags[pfn] & ~PG_LRU) | PG_ISOLATED;
 }
 
-export function accountScan(kern: Kernel, sc: ScanControl, type: number, n: number): void {
+export function accountScan(kern: KernelState, sc: ScanControl, type: number, n: number): void {
   if (n === 0) return;
   const c = kern.world.counters.v;
   if (!sc.cgroupReclaim) c[sc.isKswapd ? VM.pgscan_kswapd : VM.pgscan_direct] += n;
@@ -98,7 +98,7 @@ export function accountScan(kern: Kernel, sc: ScanControl, type: number, n: numb
 }
 
 export function referenced(
-  kern: Kernel,
+  kern: KernelState,
   pfn: number,
   sc: ScanControl,
   visitor: YoungPteVisitor | null = null,
@@ -112,7 +112,7 @@ export function referenced(
   return out;
 }
 
-export function noteCost(kern: Kernel, lv: Lruvec, type: number, nrIo: number, nrRotated: number): void {
+export function noteCost(kern: KernelState, lv: Lruvec, type: number, nrIo: number, nrRotated: number): void {
   const cost = nrIo * SWAP_CLUSTER_MAX + nrRotated;
   if (cost === 0) return;
   // Adds to this lruvec and its ancestors on the node, halving both when they outgrow a quarter of the LRU.
@@ -130,7 +130,7 @@ export function noteCost(kern: Kernel, lv: Lruvec, type: number, nrIo: number, n
 }
 
 /** Evictable LRU pages of a memcg's subtree on a node. */
-export function subtreeLruPages(kern: Kernel, memcg: Memcg, node: number): number {
+export function subtreeLruPages(kern: KernelState, memcg: Memcg, node: number): number {
   let size = 0;
   for (const m of kern.subtreeOf(memcg)) {
     const l = kern.world.findLruvec(m, node);
@@ -139,19 +139,19 @@ export function subtreeLruPages(kern: Kernel, memcg: Memcg, node: number): numbe
   return size;
 }
 
-export function ageNonresident(kern: Kernel, lv: Lruvec, n: number): void {
+export function ageNonresident(kern: KernelState, lv: Lruvec, n: number): void {
   for (let m: Memcg | null = lv.memcg; m; m = m.parent) {
     const l = kern.world.findLruvec(m, lv.node);
     if (l) l.nonresidentAge += n;
   }
 }
 
-export function chargeNs(_kern: Kernel, sc: ScanControl, ns: number): void {
+export function chargeNs(_kern: KernelState, sc: ScanControl, ns: number): void {
   sc.costNs += ns;
 }
 
 /** Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node can demote. */
-export function canReclaimAnon(kern: Kernel, lv: Lruvec, sc: ScanControl): boolean {
+export function canReclaimAnon(kern: KernelState, lv: Lruvec, sc: ScanControl): boolean {
   const swap = kern.machine.swap;
   if (swap && swap.free > 0 && kern.world.swapAllowed(lv.memcg.id)) return true;
   return kern.tiering !== null && canDemote(kern, lv.node, sc);
@@ -165,7 +165,7 @@ export function canReclaimAnon(kern: Kernel, lv: Lruvec, sc: ScanControl): boole
  * declines to swap into the last batch of slots starves nobody: MGLRU's
  * `get_swappiness` does the same in the kernel.
  */
-export function reclaimableAnonRoom(kern: Kernel, lv: Lruvec, sc: ScanControl): number {
+export function reclaimableAnonRoom(kern: KernelState, lv: Lruvec, sc: ScanControl): number {
   if (kern.tiering !== null && canDemote(kern, lv.node, sc)) return Number.POSITIVE_INFINITY;
   const swap = kern.machine.swap;
   if (swap === null || !kern.world.swapAllowed(lv.memcg.id)) return 0;
@@ -180,7 +180,7 @@ export function reclaimableAnonRoom(kern: Kernel, lv: Lruvec, sc: ScanControl): 
  * is per node pass, as `lru_gen_shrink_node` restarts sc->nr_reclaimed
  * for it; a direct reclaimer's counts since its reclaim began.
  */
-export function shouldAbortScan(kern: Kernel, _ctx: LruvecCtx, sc: ScanControl): boolean {
+export function shouldAbortScan(kern: KernelState, _ctx: LruvecCtx, sc: ScanControl): boolean {
   const reclaimed = sc.isKswapd ? sc.nrReclaimed - sc.nodePassBase : sc.nrReclaimed;
   if (reclaimed >= sc.nrToReclaim) return true;
   if (sc.isKswapd) {
@@ -190,22 +190,22 @@ export function shouldAbortScan(kern: Kernel, _ctx: LruvecCtx, sc: ScanControl):
   return false;
 }
 
-export function swappiness(kern: Kernel, lv: Lruvec, sc: ScanControl): number {
+export function swappiness(kern: KernelState, lv: Lruvec, sc: ScanControl): number {
   if (sc.proactive && sc.proactiveSwappiness >= 0) return sc.proactiveSwappiness;
   return lv.memcg.swappiness ?? kern.machine.config.swappiness;
 }
 
-export function wakeFlushers(kern: Kernel): void {
+export function wakeFlushers(kern: KernelState): void {
   kern.flusher.wakeAll(kern.now);
 }
 
-export function markDirty(kern: Kernel, pfn: number): void {
+export function markDirty(kern: KernelState, pfn: number): void {
   kern.world.markDirty(pfn);
   if ((kern.machine.frames.flags[pfn] & (PG_FILE | PG_SWAPBACKED)) === PG_FILE)
     kern.flusher.queue(pfn, kern.now);
 }
 
-export function lruSizes(kern: Kernel, lv: Lruvec): LruSizes {
+export function lruSizes(kern: KernelState, lv: Lruvec): LruSizes {
   const ctx = kern.ctxs[lv.id];
   const out = kern.sizesScratch;
   const ops = ctx.slot.ops;
@@ -223,7 +223,12 @@ export function lruSizes(kern: Kernel, lv: Lruvec): LruSizes {
   return out;
 }
 
-export function putback(kern: Kernel, ctx: LruvecCtx, pfn: number, outcome: PutbackOutcome | 'cull'): void {
+export function putback(
+  kern: KernelState,
+  ctx: LruvecCtx,
+  pfn: number,
+  outcome: PutbackOutcome | 'cull',
+): void {
   const f = kern.machine.frames;
   const lv = ctx.lruvec;
   if ((f.flags[pfn] & PG_ISOLATED) === 0) throw new Error(`putback of pfn ${pfn}, which is not isolated`);

@@ -27,7 +27,7 @@ import {
 } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
 import { idealLeanCtx, idealShrinkOne } from './ideal-alloc.js';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { lruAdd, markAccessed, placed } from './lru-add.js';
 import { exitTask, oom } from './oom-kill.js';
 import type { ReclaimOps } from './ops.js';
@@ -48,7 +48,7 @@ import { refault } from './workingset.js';
  * that it is optimised as a whole rather than as an on-stack replacement
  * inside the long-running `runTask` loop.
  */
-export function idealHits(kern: Kernel, task: Task): number {
+export function idealHits(kern: KernelState, task: Task): number {
   const chunk = task.chunk;
   const ops = chunk.op;
   const regions = chunk.region;
@@ -123,7 +123,7 @@ export function idealHits(kern: Kernel, task: Task): number {
  * as in `idealHits`; a miss, or a folio the inline guard does not cover,
  * takes the general path (`slowOp`, `markAccessed`).
  */
-export function replayRequests(kern: Kernel, task: Task, horizon: number): void {
+export function replayRequests(kern: KernelState, task: Task, horizon: number): void {
   const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
   const vma = task.vmas[0];
   const cache = kern.machine.files[vma.file].cache;
@@ -216,7 +216,7 @@ export function replayRequests(kern: Kernel, task: Task, horizon: number): void 
  * general loop. The lean-paths property test holds it to the general
  * path's results.
  */
-export function replayLean(kern: Kernel, task: Task, horizon: number, ctx: LruvecCtx): boolean {
+export function replayLean(kern: KernelState, task: Task, horizon: number, ctx: LruvecCtx): boolean {
   const slot = ctx.slot;
   const ops = slot.ops;
   const accessed = ops.folioAccessed;
@@ -307,7 +307,7 @@ export function replayLean(kern: Kernel, task: Task, horizon: number, ctx: Lruve
 
 /** A replay loop stops: the task's time and place written back, its hits counted as accesses and ops. */
 export function replayStopped(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   t: number,
   pos: number,
@@ -336,7 +336,7 @@ export function replayStopped(
  * mode gives the same results with `idealLeanPaths` off holds it to them.
  */
 export function leanMiss(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   vma: Vma,
   a: number,
@@ -450,7 +450,7 @@ export function leanMiss(
  * The replay's next requests into `buf`: how many, or 0 when the source
  * is done and the task has exited at `t`.
  */
-export function refillRequests(kern: Kernel, task: Task, buf: Int32Array, t: number): number {
+export function refillRequests(kern: KernelState, task: Task, buf: Int32Array, t: number): number {
   const n = (task.requestSource as (out: Int32Array) => number)(buf);
   // The events these requests stand for: a read or write, and an op done.
   kern.events += 2 * n;

@@ -18,7 +18,7 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { hasRecency, lruAdd, markAccessed } from './lru-add.js';
 import { mapFilePage } from './memory.js';
 import { allocPage } from './page-alloc.js';
@@ -34,7 +34,7 @@ import { refault, thrashingStall } from './workingset.js';
  * read-around: shmem has no readahead.
  */
 export function shmemFault(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   vma: Vma,
   vpn: number,
@@ -64,7 +64,7 @@ export function shmemFault(
  * zero-filled one on the anon LRU. -1 if there is none or the task was killed.
  */
 export function shmemGetFolio(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   file: SimFile,
   index: number,
@@ -93,7 +93,7 @@ export function shmemGetFolio(
  * and its swap slot is freed.
  */
 export function shmemSwapin(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   file: SimFile,
   index: number,
@@ -140,7 +140,7 @@ export function shmemSwapin(
 }
 
 /** `shmem_file_read_iter` for one page: a hole reads as zeros and allocates nothing. */
-export function shmemRead(kern: Kernel, task: Task, vma: Vma, r: number, a: number): void {
+export function shmemRead(kern: KernelState, task: Task, vma: Vma, r: number, a: number): void {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + a;
   task.t += kern.machine.config.cost.fdAccessNs;
@@ -151,7 +151,7 @@ export function shmemRead(kern: Kernel, task: Task, vma: Vma, r: number, a: numb
 }
 
 /** A write to a shmem file: the folio is dirtied, but no flusher writes it and nothing throttles. */
-export function shmemWrite(kern: Kernel, task: Task, vma: Vma, a: number): void {
+export function shmemWrite(kern: KernelState, task: Task, vma: Vma, a: number): void {
   const file = kern.machine.files[vma.file];
   const index = vma.pgoff + a;
   task.t += kern.machine.config.cost.fdAccessNs;

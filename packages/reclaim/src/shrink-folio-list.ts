@@ -22,14 +22,14 @@ import {
   VM_LOCKED,
 } from '@reclaim-lab/hw-model';
 import { packShadow, type RmapResult, VM, type YoungPteVisitor } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { demoteFolio } from './migrate.js';
 import type { Decision, ReclaimOps, ShrinkListResult } from './ops.js';
 import { badPayload, type LruvecCtx } from './policy-host.js';
 import { referenced } from './reclaim-core.js';
 import type { ScanControl } from './scan-control.js';
 import { HOOK_FAILED } from './watchdog.js';
-import { completeIoUntil } from './writeback.js';
+import { completeIoUntil, waitForWriteSlot } from './writeback.js';
 
 /**
  * Models `shrink_folio_list()`: for each isolated folio, the writeback
@@ -38,7 +38,7 @@ import { completeIoUntil } from './writeback.js';
  * with `outcome[i]` 1 = activate, 0 = keep.
  */
 export function shrinkFolioList(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   buf: Int32Array,
   n: number,
@@ -178,7 +178,7 @@ export function shrinkFolioList(
       c[VM.nr_vmscan_write]++;
       c[VM.writeback_requests]++;
       res.pageout++;
-      kern.waitForWriteSlot(pfn, sc);
+      waitForWriteSlot(kern, pfn, sc);
       const sync = kern.world.startWriteback(pfn, sc.clockNs, true);
       if (!sync) {
         survive(kern, buf, outcome, res, pfn, 0);
@@ -222,7 +222,7 @@ export function shrinkFolioList(
  * caller re-dirties and activates it — when reclaim may not swap or there
  * is no slot; true for every other folio.
  */
-export function shmemWriteout(kern: Kernel, pfn: number, flags: number, sc: ScanControl): boolean {
+export function shmemWriteout(kern: KernelState, pfn: number, flags: number, sc: ScanControl): boolean {
   if ((flags & (PG_FILE | PG_SWAPBACKED)) !== (PG_FILE | PG_SWAPBACKED)) return true;
   return sc.maySwap && kern.world.shmemWriteout(pfn);
 }
@@ -234,7 +234,7 @@ export function shmemWriteout(kern: Kernel, pfn: number, flags: number, sc: Scan
  * left if that hook failed and ejected the policy.
  */
 export function removeMapping(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   ops: ReclaimOps<unknown>,
   pfn: number,
@@ -273,7 +273,7 @@ export function removeMapping(
  * ejects the policy and keeps it; no hook keeps a referenced folio.
  */
 export function decide(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   ops: ReclaimOps<unknown>,
   pfn: number,
@@ -289,7 +289,7 @@ export function decide(
 }
 
 /** What `checkReferences` returned, checked: a failure or an unknown answer keeps the folio. */
-export function decisionOf(kern: Kernel, ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
+export function decisionOf(kern: KernelState, ctx: LruvecCtx, d: Decision | typeof HOOK_FAILED): Decision {
   if (d === HOOK_FAILED) return 'keep';
   if (d !== 'activate' && d !== 'keep' && d !== 'reclaim' && d !== 'reclaim-clean') {
     kern.watchdog.reject(ctx, 'checkReferences', 'invalid', `returned ${String(d)}`);
@@ -300,7 +300,7 @@ export function decisionOf(kern: Kernel, ctx: LruvecCtx, d: Decision | typeof HO
 
 /** Keep a survivor at the front of the buffer. kind 0 keep, 1 activate, 2 mlocked (cull). */
 export function survive(
-  kern: Kernel,
+  kern: KernelState,
   buf: Int32Array,
   outcome: Uint8Array,
   res: ShrinkListResult,
@@ -326,7 +326,7 @@ export function survive(
 }
 
 /** `evicted` handed back no valid payload: eject its policy, store no shadow. */
-export function rejectPayload(kern: Kernel, ctx: LruvecCtx, p: unknown): number {
+export function rejectPayload(kern: KernelState, ctx: LruvecCtx, p: unknown): number {
   kern.watchdog.reject(ctx, 'evicted', 'invalid', badPayload(p) as string);
   return 0;
 }

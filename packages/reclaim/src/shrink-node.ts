@@ -19,7 +19,7 @@ import {
   PG_UNEVICTABLE,
 } from '@reclaim-lab/hw-model';
 import { type Lruvec, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { ReclaimOps } from './ops.js';
 import { badScanControl, badTag, defaultHooks, duplicatePfn, type LruvecCtx } from './policy-host.js';
 import { calculateProtection } from './protection.js';
@@ -44,12 +44,12 @@ import { lruvecPriority, lruvecProtected, stopRequested } from './vendor-hooks.j
 import { HOOK_FAILED } from './watchdog.js';
 
 /** Effective memory.min/low for reclaim aimed at `target` (`mem_cgroup_calculate_protection`). */
-export function protection(kern: Kernel, memcg: Memcg, target: Memcg): void {
+export function protection(kern: KernelState, memcg: Memcg, target: Memcg): void {
   calculateProtection(memcg, target, kern.machine.config.memoryRecursiveProt === true);
 }
 
 /** `shrink_node`: every memcg of the target's subtree on this node, then writeback bookkeeping. */
-export function shrinkNode(kern: Kernel, sc: ScanControl, node: number): void {
+export function shrinkNode(kern: KernelState, sc: ScanControl, node: number): void {
   sc.resetPass();
   const target = sc.target ?? kern.machine.rootMemcg;
   const targetLv = kern.world.lruvec(target, node);
@@ -118,7 +118,7 @@ export function shrinkNode(kern: Kernel, sc: ScanControl, node: number): void {
 
 /** The end of `shrink_node`: congestion tags, the CONGESTED throttle, kswapd's failure count. */
 export function congestionAndProgress(
-  kern: Kernel,
+  kern: KernelState,
   sc: ScanControl,
   node: number,
   targetLv: Lruvec,
@@ -144,7 +144,7 @@ export function congestionAndProgress(
   else if (sc.cacheTrimMode) sc.cacheTrimModeFailed = true;
 }
 
-export function shrinkLruvec(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): void {
+export function shrinkLruvec(kern: KernelState, ctx: LruvecCtx, sc: ScanControl): void {
   const ops = ctx.slot.ops;
   kern.scanMemcg = ctx.lruvec.memcg;
   if (ops.shrink) {
@@ -202,7 +202,7 @@ export function shrinkLruvec(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): voi
 
 /** One batch of candidate eviction: ask the policy for `want` candidates; the number isolated. */
 export function evictBatch(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   ops: ReclaimOps<unknown>,
   sc: ScanControl,
@@ -223,7 +223,7 @@ export function evictBatch(
  * any shortfall, isolate, `shrinkFolioList`, put the survivors back.
  */
 export function evictProposed(
-  kern: Kernel,
+  kern: KernelState,
   ctx: LruvecCtx,
   ops: ReclaimOps<unknown>,
   sc: ScanControl,
@@ -294,7 +294,7 @@ export function evictProposed(
 }
 
 /** Put back anything a `shrink` hook left isolated (counted as a core override). */
-export function restoreIsolated(kern: Kernel, ctx: LruvecCtx): void {
+export function restoreIsolated(kern: KernelState, ctx: LruvecCtx): void {
   const f = kern.machine.frames;
   for (let i = 0; i < kern.isoLogLen; i++) {
     const pfn = kern.isoLog[i];
@@ -311,7 +311,7 @@ export function restoreIsolated(kern: Kernel, ctx: LruvecCtx): void {
  * its lists, `shrink` does not even isolate one, again and again. (A policy
  * that scans and finds nothing freeable is not stalling: that is OOM.)
  */
-export function watchStall(kern: Kernel, ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
+export function watchStall(kern: KernelState, ctx: LruvecCtx, sc: ScanControl, isolatedAny: boolean): void {
   const id = ctx.lruvec.id;
   if (sc.priority > 0 || ctx.slot.ejected || kern.mode === 'ideal') return;
   const lv = ctx.lruvec;
@@ -338,7 +338,7 @@ export function watchStall(kern: Kernel, ctx: LruvecCtx, sc: ScanControl, isolat
 }
 
 /** `snapshot_refaults`: the reclaim target's subtree activations, seen as of the end of this reclaim. */
-export function snapshotRefaults(kern: Kernel, node: number, target: Memcg | null): void {
+export function snapshotRefaults(kern: KernelState, node: number, target: Memcg | null): void {
   const lv = kern.world.findLruvec(target ?? kern.machine.rootMemcg, node);
   if (!lv) return;
   lv.refaultsSnapshot[0] = lv.workingsetActivate[0];
@@ -350,7 +350,7 @@ export function snapshotRefaults(kern: Kernel, node: number, target: Memcg | nul
  * (near OOM), or when at most half the reclaimable pages wait on
  * write-back (they will throttle as they reach the LRU tail instead).
  */
-export function skipThrottleNoprogress(kern: Kernel, node: number): boolean {
+export function skipThrottleNoprogress(kern: KernelState, node: number): boolean {
   if (kern.kswapd[node].failures >= MAX_RECLAIM_RETRIES) return true;
   let reclaimable = 0;
   const swapOk = kern.machine.swap !== null && kern.machine.swap.free > 0;
@@ -364,7 +364,7 @@ export function skipThrottleNoprogress(kern: Kernel, node: number): boolean {
 }
 
 /** One byte per frame for `duplicatePfn`, made on first use. */
-function candidateMark(kern: Kernel): Uint8Array {
+function candidateMark(kern: KernelState): Uint8Array {
   if (kern.candidateMarks === null) kern.candidateMarks = new Uint8Array(kern.machine.frames.count);
   return kern.candidateMarks;
 }

@@ -22,7 +22,7 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { hasRecency, lruAdd } from './lru-add.js';
 import { allocPage } from './page-alloc.js';
 import { unchargeAndFree } from './readahead.js';
@@ -72,7 +72,7 @@ export function swapinNrPages(
  * the slot kept.
  */
 export function swapReadFolio(
-  kern: Kernel,
+  kern: KernelState,
   task: Task,
   pfn: number,
   slot: number,
@@ -99,7 +99,7 @@ export function swapReadFolio(
 }
 
 /** `folio_wait_writeback`: sleep until `pfn`'s write completes, and complete it (its timer then finds it done). */
-export function waitForFolioWriteback(kern: Kernel, task: Task, pfn: number): void {
+export function waitForFolioWriteback(kern: KernelState, task: Task, pfn: number): void {
   const seq = kern.world.wbSeq[pfn];
   const done = kern.world.timers.latest((p, s) => p === pfn && s === seq);
   if (done > task.t) {
@@ -111,7 +111,7 @@ export function waitForFolioWriteback(kern: Kernel, task: Task, pfn: number): vo
 
 /** Put `pfn` in the swap cache for `slot` as the page (`owner`, `index`); returns the shadow the slot kept. */
 export function swapCacheAdd(
-  kern: Kernel,
+  kern: KernelState,
   pfn: number,
   slot: number,
   flags: number,
@@ -145,7 +145,13 @@ export function swapCacheAdd(
  * that memcg cannot take without reclaim is skipped. Returns the pages
  * read ahead, whose I/O the caller submits with its own.
  */
-export function swapReadahead(kern: Kernel, task: Task, vma: Vma | null, vpn: number, slot: number): number {
+export function swapReadahead(
+  kern: KernelState,
+  task: Task,
+  vma: Vma | null,
+  vpn: number,
+  slot: number,
+): number {
   const swap = kern.machine.swap as SwapSpace;
   const device = kern.machine.swapDevice.spec;
   const cluster = kern.machine.config.pageCluster ?? DEFAULT_PAGE_CLUSTER;
@@ -236,13 +242,13 @@ export function swapReadahead(kern: Kernel, task: Task, vma: Vma | null, vpn: nu
 }
 
 /** A swap entry worth reading ahead: in use, not cached, still held by its owner (of any memcg and kind). */
-export function raWanted(kern: Kernel, s: number): boolean {
+export function raWanted(kern: KernelState, s: number): boolean {
   const swap = kern.machine.swap as SwapSpace;
   return swap.isUsed(s) && swap.frame[s] < 0 && swapEntryHeld(kern, s);
 }
 
 /** A used swap slot its owner still refers to: the anon PTE, or the shmem file's swap entry. */
-export function swapEntryHeld(kern: Kernel, s: number): boolean {
+export function swapEntryHeld(kern: KernelState, s: number): boolean {
   const swap = kern.machine.swap as SwapSpace;
   if (!swap.isUsed(s)) return false;
   const owner = swap.ownerMm[s];
@@ -253,7 +259,7 @@ export function swapEntryHeld(kern: Kernel, s: number): boolean {
 }
 
 /** `swap_update_readahead`: a fault found `pfn` in the swap cache; count a readahead hit. */
-export function swapUpdateReadahead(kern: Kernel, vma: Vma, vpn: number, pfn: number): void {
+export function swapUpdateReadahead(kern: KernelState, vma: Vma, vpn: number, pfn: number): void {
   const f = kern.machine.frames;
   const readahead = (f.flags[pfn] & PG_READAHEAD) !== 0;
   f.flags[pfn] &= ~PG_READAHEAD;

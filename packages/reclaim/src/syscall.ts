@@ -24,8 +24,9 @@ import {
 } from '@reclaim-lab/hw-model';
 import { appState, frame } from './app.js';
 import { fdRead, fdWrite } from './filemap.js';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { madvise } from './madvise.js';
+import { mapVma } from './mmap.js';
 import { beginPhase } from './phase-log.js';
 import { shmemRead, shmemWrite } from './shmem.js';
 import type { Task } from './task.js';
@@ -33,7 +34,7 @@ import { unmapVma } from './unmap.js';
 import { WorkloadError } from './workload-error.js';
 import { fsync } from './writeback.js';
 
-export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: number): void {
+export function slowOp(kern: KernelState, task: Task, op: number, r: number, a: number): void {
   const vma = task.vmas[r];
   if (op === OP_THINK) {
     kern.psi.idle(task.psiCpu, task.t, task.t + a);
@@ -79,7 +80,7 @@ export function slowOp(kern: Kernel, task: Task, op: number, r: number, a: numbe
       return;
     }
     case OP_MAP:
-      kern.mapVma(task, vma);
+      mapVma(kern, task, vma);
       return;
     case OP_UNMAP:
       unmapVma(kern, task, vma);

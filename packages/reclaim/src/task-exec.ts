@@ -10,7 +10,7 @@
  */
 import { OP_OPDONE, OP_READ, OP_STORE, OP_WRITE, PTE_NUMA, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
 import { pageFault } from './fault.js';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { taskNumaWork } from './numa-balancing.js';
 import { exitTask } from './oom-kill.js';
 import { idealHits, replayRequests } from './replay.js';
@@ -20,7 +20,7 @@ import type { Task } from './task.js';
 export const QUANTUM_NS = 50_000;
 
 /** The hot path: page-table hits cost one typed-array read and one write. */
-export function runTask(kern: Kernel, task: Task, horizon: number): void {
+export function runTask(kern: KernelState, task: Task, horizon: number): void {
   const chunk = task.chunk;
   const ops = chunk.op;
   const regions = chunk.region;
@@ -123,13 +123,13 @@ export function runTask(kern: Kernel, task: Task, horizon: number): void {
   kern.requests += accesses;
 }
 
-export function secondTaskT(kern: Kernel, except: Task): number {
+export function secondTaskT(kern: KernelState, except: Task): number {
   let m = Number.POSITIVE_INFINITY;
   for (const t of kern.tasks) if (t !== except && t.alive && t.t < m) m = t.t;
   return m;
 }
 
-export function refill(kern: Kernel, task: Task): boolean {
+export function refill(kern: KernelState, task: Task): boolean {
   task.pos = 0;
   const n = task.source.fill(task.chunk);
   task.chunk.length = n;

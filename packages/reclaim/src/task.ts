@@ -7,7 +7,19 @@ import {
   type Vma,
 } from '@reclaim-lab/hw-model';
 import { INITIAL_DIRTIED_PAUSE } from './dirty-throttle.js';
-import type { OpenPhase } from './phase-log.js';
+
+/** A phase in progress: where the task's counters and vmstat stood when it began (phase-log.ts). */
+export interface OpenPhase {
+  index: number;
+  startNs: number;
+  accesses: number;
+  ops: number;
+  minorFaults: number;
+  majorFaults: number;
+  directReclaimNs: number;
+  ioWaitNs: number;
+  vmstat: Float64Array;
+}
 
 /** A simulated process: its address space, event stream and clock. */
 export class Task {

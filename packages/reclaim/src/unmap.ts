@@ -17,10 +17,10 @@ import {
   type Vma,
   ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { Task } from './task.js';
 
-export function unmapVma(kern: Kernel, task: Task, vma: Vma): void {
+export function unmapVma(kern: KernelState, task: Task, vma: Vma): void {
   if (!vma.mapped) return;
   const mm = task.mm;
   const f = kern.machine.frames;
@@ -62,7 +62,7 @@ export function unmapVma(kern: Kernel, task: Task, vma: Vma): void {
   }
 }
 
-export function freeAnon(kern: Kernel, pfn: number): void {
+export function freeAnon(kern: KernelState, pfn: number): void {
   const f = kern.machine.frames;
   const lvId = f.lruvec[pfn];
   if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {

@@ -12,14 +12,14 @@
  */
 import { MADV_COLD, type Memcg, PG_LRU, PG_UNEVICTABLE } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { madvise } from './madvise.js';
 import type { ClassChange } from './ops.js';
 import type { LruvecCtx } from './policy-host.js';
 import { DEF_PRIORITY, type ScanControl } from './scan-control.js';
 
 /** `reclaimDone`: may this invocation stop now? */
-export function stopRequested(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): boolean {
+export function stopRequested(kern: KernelState, ctx: LruvecCtx, sc: ScanControl): boolean {
   const ops = ctx.slot.ops;
   if (!ops.reclaimDone) return false;
   return (
@@ -33,7 +33,7 @@ export function stopRequested(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): bo
 }
 
 /** `protectLruvec`: pass over this lruvec in this reclaim pass? */
-export function lruvecProtected(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): boolean {
+export function lruvecProtected(kern: KernelState, ctx: LruvecCtx, sc: ScanControl): boolean {
   const ops = ctx.slot.ops;
   if (!ops.protectLruvec || sc.memcgLowReclaim) return false;
   return (
@@ -47,7 +47,7 @@ export function lruvecProtected(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): 
 }
 
 /** `scanPriority`: the priority this lruvec is scanned at (the pass's own without the hook). */
-export function lruvecPriority(kern: Kernel, ctx: LruvecCtx, sc: ScanControl): number {
+export function lruvecPriority(kern: KernelState, ctx: LruvecCtx, sc: ScanControl): number {
   const ops = ctx.slot.ops;
   if (!ops.scanPriority) return sc.priority;
   const p = kern.watchdog.guard(
@@ -77,7 +77,7 @@ const change: ClassChange = { from: -1, to: -1 };
  * memcg's tasks, and `deactivate` for its page cache that no one maps.
  * Deviation: the framework's thread that would do this is not charged.
  */
-export function classChanged(kern: Kernel, memcg: Memcg, from: number, to: number): void {
+export function classChanged(kern: KernelState, memcg: Memcg, from: number, to: number): void {
   for (const n of kern.machine.nodes) {
     const lv = kern.world.findLruvec(memcg, n.id);
     if (!lv) continue;
@@ -107,7 +107,7 @@ export function classChanged(kern: Kernel, memcg: Memcg, from: number, to: numbe
 }
 
 /** Deactivate every folio of a lruvec: its tasks' mappings by MADV_COLD, then its unmapped page cache. */
-function ageLruvec(kern: Kernel, ctx: LruvecCtx): void {
+function ageLruvec(kern: KernelState, ctx: LruvecCtx): void {
   const lv = ctx.lruvec;
   for (const t of kern.tasks) {
     if (t.memcg !== lv.memcg || !t.alive) continue;

@@ -8,7 +8,8 @@
  */
 import { HZ, LRU_ANON, LRU_FILE, type Memcg, NS_PER_JIFFY } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import { checkKernelInvariants } from './invariants.js';
+import type { KernelState } from './kernel-state.js';
 import { kswapdStep, wakeKswapd } from './kswapd.js';
 import { zonelist } from './mmzone.js';
 import {
@@ -23,7 +24,7 @@ import type { Task } from './task.js';
 import { completeIoUntil } from './writeback.js';
 
 /** `try_to_free_pages` → `do_try_to_free_pages` for a global allocation. */
-export function directReclaim(kern: Kernel, task: Task, zl: number[]): number {
+export function directReclaim(kern: KernelState, task: Task, zl: number[]): number {
   const sc = kern.directSc.reset('direct', null, zl[0], SWAP_CLUSTER_MAX, task.t);
   kern.world.counters.v[VM.allocstall_normal]++;
   const start = task.t;
@@ -32,7 +33,7 @@ export function directReclaim(kern: Kernel, task: Task, zl: number[]): number {
   return r;
 }
 
-export function finishDirect(kern: Kernel, task: Task, sc: ScanControl, start: number): void {
+export function finishDirect(kern: KernelState, task: Task, sc: ScanControl, start: number): void {
   task.t += sc.elapsedNs;
   const lat = task.t - start;
   task.directReclaimNs += lat;
@@ -43,7 +44,12 @@ export function finishDirect(kern: Kernel, task: Task, sc: ScanControl, start: n
   c[VM.reclaim_cpu_ns] += sc.costNs;
 }
 
-export function doTryToFreePages(kern: Kernel, sc: ScanControl, zl: number[], task: Task | null): number {
+export function doTryToFreePages(
+  kern: KernelState,
+  sc: ScanControl,
+  zl: number[],
+  task: Task | null,
+): number {
   for (let attempt = 0; attempt < 4; attempt++) {
     for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
       sc.nrScanned = 0;
@@ -52,7 +58,13 @@ export function doTryToFreePages(kern: Kernel, sc: ScanControl, zl: number[], ta
         sc.node = n;
         shrinkNode(kern, sc, n);
       }
-      if (kern.opts.checkInvariants) kern.checkInvariants(`${sc.reclaimer} reclaim priority ${sc.priority}`);
+      if (kern.opts.checkInvariants)
+        checkKernelInvariants(
+          kern.machine,
+          kern.world,
+          kern.ctxs,
+          `${sc.reclaimer} reclaim priority ${sc.priority}`,
+        );
       if (sc.nrReclaimed >= sc.nrToReclaim) break;
       if (sc.priority < DEF_PRIORITY - 2) sc.mayWritepage = true;
       // `consider_reclaim_throttle`: no progress at priority 1 → sleep a jiffy,
@@ -90,7 +102,7 @@ export function doTryToFreePages(kern: Kernel, sc: ScanControl, zl: number[], ta
 
 /** `try_to_free_mem_cgroup_pages` */
 export function memcgReclaim(
-  kern: Kernel,
+  kern: KernelState,
   task: Task | null,
   memcg: Memcg,
   pages: number,
@@ -117,7 +129,12 @@ export function memcgReclaim(
 }
 
 /** memory.reclaim (`user_proactive_reclaim`). */
-export function proactiveReclaim(kern: Kernel, memcg: Memcg, pages: number, swappiness?: number): number {
+export function proactiveReclaim(
+  kern: KernelState,
+  memcg: Memcg,
+  pages: number,
+  swappiness?: number,
+): number {
   let reclaimed = 0;
   let failures = 0;
   while (reclaimed < pages && failures < MAX_RECLAIM_RETRIES) {
@@ -132,7 +149,7 @@ export function proactiveReclaim(kern: Kernel, memcg: Memcg, pages: number, swap
   return reclaimed;
 }
 
-export function anythingReclaimable(kern: Kernel, zl: number[]): boolean {
+export function anythingReclaimable(kern: KernelState, zl: number[]): boolean {
   for (const n of zl) {
     for (const lv of kern.world.lruvecs) {
       if (lv.node !== n) continue;
@@ -144,7 +161,7 @@ export function anythingReclaimable(kern: Kernel, zl: number[]): boolean {
 }
 
 /** `throttle_direct_reclaim`: wait for kswapd while free pages are below half the min watermark. */
-export function throttleDirectReclaim(kern: Kernel, task: Task, node: number): void {
+export function throttleDirectReclaim(kern: KernelState, task: Task, node: number): void {
   const zone = kern.machine.nodes[node].zone;
   const k = kern.kswapd[node];
   let waited = 0;

@@ -8,12 +8,12 @@
  * policies' lruSizes/listSizes hooks through the kernel.
  */
 
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import { lruSizes } from './reclaim-core.js';
 
 export const MAX_SAMPLES = 512;
 
-export function sample(kern: Kernel): void {
+export function sample(kern: KernelState): void {
   const s = kern.series;
   const c = kern.world.counters;
   if (s.timeNs.length >= MAX_SAMPLES) {

@@ -8,7 +8,7 @@
  */
 import { MEMCG_STAT, type Memcg, PG_SWAPBACKED, PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import { shadowLruvec, shadowPayload, shadowWorkingset, VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
 import type { RefaultVerdict } from './ops.js';
 import { badVerdict } from './policy-host.js';
 import type { Task } from './task.js';
@@ -20,7 +20,7 @@ import { HOOK_FAILED } from './watchdog.js';
  * `swap_read_folio` enter a memstall section for a PG_workingset folio):
  * thrashing, not ordinary I/O.
  */
-export function thrashingStall(kern: Kernel, task: Task, pfn: number, t0: number, t1: number): void {
+export function thrashingStall(kern: KernelState, task: Task, pfn: number, t0: number, t1: number): void {
   if (kern.machine.frames.flags[pfn] & PG_WORKINGSET) kern.psi.stall(task.psiCpu, t0, t1);
 }
 
@@ -29,7 +29,7 @@ export function thrashingStall(kern: Kernel, task: Task, pfn: number, t0: number
  * The policy that wrote the shadow decides; the core counts what its
  * verdict says (classic LRU counts every refault in the folio's own memcg).
  */
-export function refault(kern: Kernel, pfn: number, shadow: number, inFault: boolean): boolean {
+export function refault(kern: KernelState, pfn: number, shadow: number, inFault: boolean): boolean {
   if (shadow === 0) return false;
   const f = kern.machine.frames;
   const lvId = shadowLruvec(shadow);

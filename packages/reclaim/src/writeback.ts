@@ -18,10 +18,12 @@ import {
   type SimFile,
 } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
-import type { Kernel } from './kernel.js';
+import type { KernelState } from './kernel-state.js';
+import type { ScanControl } from './scan-control.js';
+import { WBT_INFLIGHT_PAGES, WBT_INFLIGHT_PAGES_KSWAPD } from './scan-control.js';
 import type { Task } from './task.js';
 
-export function completeIo(kern: Kernel): void {
+export function completeIo(kern: KernelState): void {
   const out = kern.timerOut;
   kern.world.timers.pop(out);
   const pfn = out[1];
@@ -59,7 +61,7 @@ export function completeIo(kern: Kernel): void {
  * left as it was; only the completions move ahead of it, by at most the
  * length of one reclaim call (a deviation from strict event order).
  */
-export function completeIoUntil(kern: Kernel, t: number): void {
+export function completeIoUntil(kern: KernelState, t: number): void {
   const timers = kern.world.timers;
   if (timers.peekTime() > t) return;
   const now = kern.now;
@@ -75,7 +77,7 @@ export function completeIoUntil(kern: Kernel, t: number): void {
  * dirty folio not already under writeback, then wait until the last
  * write-back of the file's folios completes, ours or one in flight before.
  */
-export function fsync(kern: Kernel, task: Task, file: SimFile): void {
+export function fsync(kern: KernelState, task: Task, file: SimFile): void {
   const f = kern.machine.frames;
   for (let i = 0; i < file.pages && file.nrDirty > 0; i++) {
     const p = file.cache[i];
@@ -110,7 +112,7 @@ export const READ_DONE_TAG = 256;
  * completion (at most HZ/10) and complete the I/O that is due by then, so
  * the folios it frees can be reclaimed on the retry. False if nothing is in flight.
  */
-export function waitForWriteback(kern: Kernel, task: Task): boolean {
+export function waitForWriteback(kern: KernelState, task: Task): boolean {
   if (kern.world.nrWriteback === 0) return false;
   const next = kern.world.timers.peekTime();
   if (!Number.isFinite(next)) return false;
@@ -125,4 +127,20 @@ export function waitForWriteback(kern: Kernel, task: Task): boolean {
   }
   kern.now = kern.world.now = task.t;
   return true;
+}
+
+/**
+ * The block layer's write throttle (blk-wbt): with as many of reclaim's
+ * page writes in flight to the device as it allows, the reclaimer sleeps
+ * until the oldest completes, and the I/O due by then completes. This is
+ * what keeps reclaim from writing far more than it frees on a slow swap
+ * device: it runs at the device's pace. Synchronous devices (zram) have none.
+ */
+export function waitForWriteSlot(kern: KernelState, pfn: number, sc: ScanControl): void {
+  const dev = kern.world.writebackDevice(pfn);
+  if (dev.spec.synchronous) return;
+  const at = dev.writeSlotAt(sc.isKswapd ? WBT_INFLIGHT_PAGES_KSWAPD : WBT_INFLIGHT_PAGES);
+  if (at <= sc.clockNs) return;
+  sc.waitNs += at - sc.clockNs;
+  completeIoUntil(kern, sc.clockNs);
 }
