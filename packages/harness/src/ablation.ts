@@ -28,7 +28,8 @@ import { getWorkload, listWorkloads, WorkloadSpecError } from './workload/index.
 
 /**
  * Ablation: what each mechanism of a policy is worth. Every toggle is a
- * boolean option of the policy. We run the policy as given (the base), each
+ * boolean option of the policy, or one with exactly two values (its schema's
+ * `choices`; "on" is the second, e.g. `refault=gen`). We run the policy as given (the base), each
  * toggle flipped alone ("single"), every toggle flipped but one
  * ("leave-one-out"), and every toggle flipped, over the same workloads and
  * seeds. A toggle's effect is reported as the difference *with the option
@@ -141,17 +142,33 @@ export interface AblationSetup {
   pairs: { toggle: string; mode: AblationMode; on: AblationConfig; off: AblationConfig; context: string }[];
 }
 
+/** The option's two values when it is a two-way string option (off, on), else null. */
+function twoWay(policy: string, option: string): readonly [string, string] | null {
+  const spec = parsePolicySpec(policy);
+  const o = getPolicyFactory(spec.module ?? spec.name).optionSchema?.[option];
+  const choices = o?.type === 'string' ? o.choices : undefined;
+  return choices && choices.length === 2 ? [String(choices[0]), String(choices[1])] : null;
+}
+
+function optionText(policy: string, k: string, on: boolean): string {
+  const two = twoWay(policy, k);
+  return `${k}=${two ? two[on ? 1 : 0] : on ? 'on' : 'off'}`;
+}
+
 function withOptions(spec: string, values: [string, boolean][]): string {
   if (values.length === 0) return spec;
-  const text = values.map(([k, on]) => `${k}=${on ? 'on' : 'off'}`).join(',');
+  const text = values.map(([k, on]) => optionText(spec, k, on)).join(',');
   return `${spec}${spec.includes(':') ? ',' : ':'}${text}`;
 }
 
-/** The boolean options a policy has, from its factory's defaults: what can be toggled. */
+/**
+ * What can be toggled, from the factory's defaults: the boolean options and
+ * the string options with exactly two allowed values.
+ */
 export function policyToggles(policy: string): string[] {
   const spec = parsePolicySpec(policy);
   return Object.entries(getPolicyFactory(spec.module ?? spec.name).defaults)
-    .filter(([, d]) => typeof d === 'boolean')
+    .filter(([k, d]) => typeof d === 'boolean' || (typeof d === 'string' && twoWay(policy, k) !== null))
     .map(([k]) => k);
 }
 
@@ -194,9 +211,9 @@ export function planAblation(input: AblationInput): AblationSetup {
   for (const t of toggles) {
     if (!booleans.includes(t)) {
       const has = booleans.length
-        ? `its toggles (boolean options) are: ${booleans.join(', ')}`
-        : 'it has no boolean options to toggle';
-      throw new AblationError(`policy ${factory.name} has no boolean option "${t}"; ${has}`);
+        ? `its toggles (boolean or two-valued options) are: ${booleans.join(', ')}`
+        : 'it has no boolean or two-valued options to toggle';
+      throw new AblationError(`policy ${factory.name} has no two-way option "${t}"; ${has}`);
     }
   }
   const dup = toggles.find((t, i) => toggles.indexOf(t) !== i);
@@ -204,10 +221,19 @@ export function planAblation(input: AblationInput): AblationSetup {
   if (!Number.isInteger(input.seeds) || input.seeds < 1)
     throw new AblationError(`--seeds: expected an integer >= 1, got ${input.seeds}`);
 
-  const baseValue = new Map(toggles.map((t) => [t, spec.options[t] === true]));
+  // "On" for a two-valued option is its second value.
+  const isOn = (t: string) => {
+    const two = twoWay(input.policy, t);
+    return two ? spec.options[t] === two[1] : spec.options[t] === true;
+  };
+  const baseValue = new Map(toggles.map((t) => [t, isOn(t)]));
+  const flipLabel = (t: string) =>
+    twoWay(input.policy, t)
+      ? optionText(input.policy, t, !baseValue.get(t))
+      : `${baseValue.get(t) ? '-' : '+'}${t}`;
   const config = (flipped: string[]): AblationConfig => {
     const sorted = toggles.filter((t) => flipped.includes(t));
-    const label = [input.policy, ...sorted.map((t) => `${baseValue.get(t) ? '-' : '+'}${t}`)].join(' ');
+    const label = [input.policy, ...sorted.map(flipLabel)].join(' ');
     return {
       label,
       spec: withOptions(

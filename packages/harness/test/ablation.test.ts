@@ -55,19 +55,19 @@ function ablationError(fn: () => unknown): string {
 }
 
 describe('ablation planning', () => {
-  it('lists the boolean options of a policy as its toggles', () => {
-    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround']);
+  it('lists the boolean and two-valued options of a policy as its toggles', () => {
+    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround', 'refault']);
     expect(policyToggles('tiny-ablate')).toEqual(['alpha', 'beta']);
   });
 
   it('names the toggles a policy has when asked for one it lacks', () => {
     const input = { policy: 'lru', toggles: ['ptwalk'], workloads: ['zipf-anon'], seeds: 2, base };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy lru has no boolean option "ptwalk"; its toggles (boolean options) are: execProtection, bloom, lookaround',
+      'policy lru has no two-way option "ptwalk"; its toggles (boolean or two-valued options) are: execProtection, bloom, lookaround, refault',
     );
     expect(
       ablationError(() => planAblation({ ...input, policy: 'tiny-ablate', toggles: ['depth'] })),
-    ).toMatch(/no boolean option "depth"; its toggles \(boolean options\) are: alpha, beta$/);
+    ).toMatch(/no two-way option "depth"; its toggles \(boolean or two-valued options\) are: alpha, beta$/);
     expect(ablationError(() => planAblation({ ...input, toggles: [] }))).toMatch(
       /name at least one; policy lru has the toggles execProtection/,
     );
@@ -90,7 +90,7 @@ describe('ablation planning', () => {
       base,
     };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy mglru has no boolean option "fault-activation"; its toggles (boolean options) are: bloom, lookaround, ptwalk, pid',
+      'policy mglru has no two-way option "fault-activation"; its toggles (boolean or two-valued options) are: bloom, lookaround, ptwalk, pid, dirtyHandling, refault',
     );
     const setup = planAblation({ ...input, toggles: ['bloom', 'lookaround', 'ptwalk', 'pid'] });
     // base, four singles, four leave-one-outs, all flipped.
@@ -108,6 +108,34 @@ describe('ablation planning', () => {
       on: { label: 'mglru:rmap-only +ptwalk' },
       off: { label: 'mglru:rmap-only' },
     });
+  });
+
+  it('toggles a two-valued option between its values: refault=classic|gen', () => {
+    const setup = planAblation({
+      policy: 'lru',
+      toggles: ['refault'],
+      workloads: ['zipf-anon'],
+      seeds: 1,
+      base,
+    });
+    expect(setup.configs.map((c) => [c.label, c.spec])).toEqual([
+      ['lru', 'lru'],
+      ['lru refault=gen', 'lru:refault=gen'],
+    ]);
+    expect(setup.toggles[0]).toMatchObject({ name: 'refault', base: false });
+    expect(setup.pairs[0]).toMatchObject({ on: { spec: 'lru:refault=gen' }, off: { spec: 'lru' } });
+    if (!listPolicies().some((p) => p.name === 'mglru'))
+      registerPolicy(mglruPolicy as unknown as PolicyFactory);
+    // MGLRU's base is "on" (gen): flipping it gives classic, and the pair still reads on = gen.
+    const m = planAblation({
+      policy: 'mglru',
+      toggles: ['refault'],
+      workloads: ['zipf-anon'],
+      seeds: 1,
+      base,
+    });
+    expect(m.configs.map((c) => c.spec)).toEqual(['mglru', 'mglru:refault=classic']);
+    expect(m.pairs[0]).toMatchObject({ on: { spec: 'mglru' }, off: { spec: 'mglru:refault=classic' } });
   });
 
   it('adds a mechanism a policy lacks by default (off → on)', () => {

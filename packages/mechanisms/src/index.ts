@@ -30,6 +30,17 @@ export {
   transferDirty,
   type YoungFolioVisitor,
 } from './pt-walk.js';
+export {
+  GEN_CLOCK_LIVE_GENS,
+  GEN_CLOCK_REFS_WIDTH,
+  type GenClock,
+  genClock,
+  genClockEvict,
+  genClockMinSeq,
+  isRefaultFlavour,
+  REFAULT_FLAVOURS,
+  type RefaultFlavour,
+} from './refault-flavour.js';
 export { SHADOW_NODE_SLOTS, ShadowNodes } from './shadow-nodes.js';
 export { TimerHeap } from './timer-heap.js';
 export {

@@ -22,8 +22,18 @@ import {
   type AccessScanState,
   accessScanState,
   classicRefaultIsRecent,
+  GEN_CLOCK_LIVE_GENS,
+  GEN_CLOCK_REFS_WIDTH,
+  type GenClock,
+  genClock,
+  genClockEvict,
+  genClockMinSeq,
+  genRefaultIsRecent,
+  isRefaultFlavour,
   type LruSizes,
   type Lruvec,
+  packGenToken,
+  type RefaultFlavour,
   VM,
   type World,
   type YoungPteVisitor,
@@ -59,6 +69,8 @@ export interface LruState {
   scannedSinceWalk: number;
   /** This lruvec's Bloom filters and walk count (the shared access-scan mechanism). */
   scan: AccessScanState;
+  /** The generation clock a `refault=gen` shadow is read against (unused under classic). */
+  gen: GenClock;
 }
 
 /**
@@ -80,6 +92,8 @@ export interface LruOptions extends Record<string, unknown> {
   bloom: boolean;
   /** MGLRU's look-around: on each young PTE an rmap walk finds, test its neighbours in the same PTE table. */
   lookaround: boolean;
+  /** Which refault distance a shadow carries: the eviction counter (kernel LRU) or a generation token (MGLRU's). */
+  refault: RefaultFlavour;
 }
 
 export const LRU_DEFAULTS: LruOptions = {
@@ -87,6 +101,7 @@ export const LRU_DEFAULTS: LruOptions = {
   access: 'rmap',
   bloom: false,
   lookaround: false,
+  refault: 'classic',
 };
 
 /** An option combination that means nothing, naming the option. */
@@ -101,6 +116,9 @@ export function inactiveIsLow(inactive: number, active: number): boolean {
 
 export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruState> {
   const opts: LruOptions = { ...LRU_DEFAULTS, ...options };
+  if (!isRefaultFlavour(opts.refault))
+    throw new LruOptionError(`lru: option refault must be classic or gen, got ${String(opts.refault)}`);
+  const genRefault = opts.refault === 'gen';
   if (opts.bloom && opts.access === 'rmap')
     throw new LruOptionError(
       'lru: option bloom=on filters page-table walks; it needs access=ptwalk or access=both',
@@ -313,7 +331,8 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   const ops: ReclaimOps<LruState> = {
     name: 'lru',
     pageStateBits: useMarks ? 1 : 0,
-    shadowScope: 'target',
+    // Classic shadows name the reclaim target (its clock); generation tokens the folio's own lruvec, as MGLRU's.
+    shadowScope: genRefault ? 'folio' : 'target',
 
     init(ictx) {
       return {
@@ -325,6 +344,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         ],
         scannedSinceWalk: Number.POSITIVE_INFINITY,
         scan: accessScanState(opts.bloom),
+        gen: genClock(),
       };
     },
 
@@ -389,8 +409,17 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
      * `workingset_eviction(folio, target_memcg)`: the reclaim target's clock
      * (the root's for kswapd and direct reclaim) is read, then aged with its
      * ancestors; the shadow names the target (`shadowScope: 'target'`).
+     * Under `refault=gen`, `lru_gen_eviction` on the folio's own lruvec: the
+     * token of the inactive lists' generation, whose clock this eviction
+     * advances.
      */
     evicted(ctx, _pfn, sc) {
+      if (genRefault) {
+        const clock = ctx.state.gen;
+        const token = packGenToken(genClockMinSeq(clock), 1, GEN_CLOCK_REFS_WIDTH);
+        genClockEvict(clock, sizeOf(ctx, LRU_INACTIVE_ANON) + sizeOf(ctx, LRU_INACTIVE_FILE));
+        return token;
+      }
       const target = ctx.world.lruvec(sc.target ?? ctx.world.machine.rootMemcg, ctx.lruvec.node);
       const eviction = target.nonresidentAge;
       ctx.core.ageNonresident(target, 1);
@@ -400,24 +429,46 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     /**
      * `workingset_refault` with the classic refault distance, measured on
      * the lruvec that evicted the folio: its clock, and its subtree's sizes
-     * (`workingset_test_recent` reads them hierarchically).
+     * (`workingset_test_recent` reads them hierarchically). Under
+     * `refault=gen`, `lru_gen_refault`'s test and accounting: only a refault
+     * into the evicting lruvec counts, and it is recent while its token's
+     * generation is live. Either way the LRU's decision is the same: a
+     * recent refault comes back active.
      */
     refault(ctx, pfn, shadow, verdict) {
-      const evictLv = shadow.evictionLruvec;
-      subtreeSizes(ctx, evictLv, refaultSizes);
-      const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
-      if (
-        !classicRefaultIsRecent(
+      if (genRefault) {
+        if (shadow.evictionLruvec !== ctx.lruvec) {
+          verdict.countRefault = false;
+          return;
+        }
+        const clock = ctx.state.gen;
+        const recent = genRefaultIsRecent(
           shadow.payload,
-          evictLv.nonresidentAge,
-          shadow.isFile,
-          refaultSizes,
-          swapAvailable,
+          GEN_CLOCK_REFS_WIDTH,
+          genClockMinSeq(clock),
+          clock.maxSeq,
+          GEN_CLOCK_LIVE_GENS,
+          'window',
+        );
+        if (!recent) return;
+        verdict.activate = true;
+      } else {
+        const evictLv = shadow.evictionLruvec;
+        subtreeSizes(ctx, evictLv, refaultSizes);
+        const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
+        if (
+          !classicRefaultIsRecent(
+            shadow.payload,
+            evictLv.nonresidentAge,
+            shadow.isFile,
+            refaultSizes,
+            swapAvailable,
+          )
         )
-      )
-        return;
-      verdict.activate = true;
-      ctx.core.ageNonresident(ctx.lruvec, 1);
+          return;
+        verdict.activate = true;
+        ctx.core.ageNonresident(ctx.lruvec, 1);
+      }
       if (shadow.workingset) {
         verdict.restore = true;
         // `lru_note_cost_refault`: a refault of a workingset folio costs like an I/O.
@@ -558,17 +609,21 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
       "MGLRU's Bloom filters: a page-table walk skips PMDs the last walk found cold (needs access=ptwalk|both; kernel LRU: off)",
     lookaround:
       "MGLRU's look-around: an rmap hit also tests up to 64 neighbouring PTEs and marks young folios (kernel LRU: off)",
+    refault:
+      "refault distance: classic (eviction counter vs workingset size, kernel LRU) | gen (MGLRU's generation token; generations = inactive-list turnovers)",
   },
   optionSchema: {
     execProtection: { type: 'boolean' },
     access: { type: 'string', choices: ['rmap', 'ptwalk', 'both'] },
     bloom: { type: 'boolean' },
     lookaround: { type: 'boolean' },
+    refault: { type: 'string', choices: ['classic', 'gen'] },
   },
   presets: {
     ptwalk: { access: 'ptwalk' },
     'rmap+ptwalk': { access: 'both' },
     'mglru-access': { access: 'ptwalk', bloom: true, lookaround: true },
+    'gen-refault': { refault: 'gen' },
   },
   create: (o) => createLru(o) as ReclaimOps<unknown>,
 };

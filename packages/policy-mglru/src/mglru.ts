@@ -23,7 +23,8 @@
  * cache cycles through the generations waiting for writeback.
  */
 import { kernelBefore, PG_ACTIVE, PG_WORKINGSET } from '@reclaim-lab/hw-model';
-import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
+import type { LruSizes } from '@reclaim-lab/mechanisms';
+import { type PolicyFactory, type ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
 import { Aging } from './aging.js';
 import { Eviction } from './eviction.js';
 import { ageNodeUpTo64, minTtlCheck, setInitialPriority } from './node.js';
@@ -37,7 +38,7 @@ import {
 } from './options.js';
 import { addFolio, clearRefsFlags, delFolio, incRefs } from './placement.js';
 import { Layout, MglruState, typeOf } from './state.js';
-import { evictedToken, refaultToken } from './workingset.js';
+import { evictedClassic, evictedToken, refaultClassic, refaultToken } from './workingset.js';
 
 export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<MglruState> {
   const opts = resolveMglruOptions(options);
@@ -49,6 +50,11 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
   const G = L.gens;
   const rankNames: string[] = [];
   for (let rank = 0; rank < G; rank++) rankNames.push(`gen${rank} anon`, `gen${rank} file`);
+
+  const classic = opts.refault === 'classic';
+  const classicSizes: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
+  // canReclaimAnon takes a scan_control; refaults happen outside any reclaim.
+  const idleSc = new ScanControl();
 
   const requires = ['shrink', 'rmap', 'shadows', 'aging', 'mark-dirty'];
   if (opts.ptwalk) requires.push('ptwalk');
@@ -106,9 +112,11 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
       addFolio(L, ctx, pfn, true, false);
     },
 
-    evicted: (ctx, pfn) => evictedToken(L, ctx, pfn),
+    evicted: classic ? (ctx, pfn) => evictedClassic(L, ctx, pfn) : (ctx, pfn) => evictedToken(L, ctx, pfn),
 
-    refault: (ctx, pfn, shadow, verdict) => refaultToken(L, ctx, pfn, shadow, verdict),
+    refault: classic
+      ? (ctx, pfn, shadow, verdict) => refaultClassic(L, ctx, pfn, shadow, verdict, classicSizes, idleSc)
+      : (ctx, pfn, shadow, verdict) => refaultToken(L, ctx, pfn, shadow, verdict),
 
     /** Once per `shrink_node`: whether this reclaimer owns a walk, and `set_initial_priority` for root reclaim. */
     prepare(ctx, sc) {

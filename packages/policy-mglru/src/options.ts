@@ -1,3 +1,4 @@
+import { isRefaultFlavour, type RefaultFlavour } from '@reclaim-lab/mechanisms';
 import type { OptionSpec } from '@reclaim-lab/reclaim';
 
 /**
@@ -26,6 +27,8 @@ export interface MglruOptions extends Record<string, unknown> {
   minTtlMs: number;
   /** Dirty/writeback file folios: 'nextGen' = sort_folio moves them to the next gen (kernel); 'activate' = classic-style re-activation (Kairui Song, 2026). */
   dirtyHandling: DirtyHandling;
+  /** Which refault distance a shadow carries: the generation token (kernel MGLRU) or the classic eviction counter. */
+  refault: RefaultFlavour;
 }
 
 export const MGLRU_DEFAULTS: MglruOptions = {
@@ -37,6 +40,7 @@ export const MGLRU_DEFAULTS: MglruOptions = {
   pid: true,
   minTtlMs: 0,
   dirtyHandling: 'nextGen',
+  refault: 'gen',
 };
 
 export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
@@ -49,6 +53,8 @@ export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
   minTtlMs: 'min_ttl_ms: OOM-kill when every generation is younger than this, 0 = off (kernel: 0)',
   dirtyHandling:
     "'nextGen' (sort_folio moves dirty/writeback to the next gen) or 'activate' (Kairui Song 2026)",
+  refault:
+    'refault distance: gen (generation token, kernel MGLRU) | classic (eviction counter vs workingset size, as the LRU)',
 };
 
 /** Allowed values, for the CLI's validation (`mglru:gens=2`) and `reclaim-lab list`. */
@@ -61,6 +67,7 @@ export const MGLRU_OPTION_SCHEMA: { [K in keyof MglruOptions]: OptionSpec } = {
   pid: { type: 'boolean' },
   minTtlMs: { type: 'number', min: 0 },
   dirtyHandling: { type: 'string', choices: ['nextGen', 'activate'] },
+  refault: { type: 'string', choices: ['classic', 'gen'] },
 };
 
 export const MGLRU_PRESETS: Record<string, Partial<MglruOptions>> = {
@@ -69,6 +76,7 @@ export const MGLRU_PRESETS: Record<string, Partial<MglruOptions>> = {
   'no-bloom': { bloom: false },
   'rmap-only': { ptwalk: false },
   'lru-compat': { gens: 2, tiers: 2, ptwalk: false, lookaround: false },
+  'classic-refault': { refault: 'classic' },
 };
 
 /** An option value out of range, naming the option. */
@@ -105,6 +113,9 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
       `mglru: option dirtyHandling must be nextGen or activate, got ${String(o.dirtyHandling)}`,
     );
   }
+  if (!isRefaultFlavour(o.refault)) {
+    throw new MglruOptionError(`mglru: option refault must be classic or gen, got ${String(o.refault)}`);
+  }
   return {
     gens: integerIn('gens', o.gens, 2, 64),
     tiers: integerIn('tiers', o.tiers, 2, 8),
@@ -114,5 +125,6 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
     pid: flag('pid', o.pid),
     minTtlMs: o.minTtlMs,
     dirtyHandling: o.dirtyHandling,
+    refault: o.refault,
   };
 }

@@ -14,8 +14,14 @@
  * What the refault counters count changed twice (see `refaultToken`).
  */
 import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
-import { genRefaultIsRecent, genTokenRefs, packGenToken } from '@reclaim-lab/mechanisms';
-import type { RefaultVerdict, ShadowInfo } from '@reclaim-lab/reclaim';
+import {
+  classicRefaultIsRecent,
+  genRefaultIsRecent,
+  genTokenRefs,
+  type LruSizes,
+  packGenToken,
+} from '@reclaim-lab/mechanisms';
+import type { RefaultVerdict, ScanControl, ShadowInfo } from '@reclaim-lab/reclaim';
 import { ANON, type Ctx, FILE, type Layout, typeOf } from './state.js';
 
 /** `lru_gen_eviction`: count the eviction by tier and return the token. */
@@ -75,4 +81,60 @@ export function refaultToken(
   }
   if (shadow.workingset) verdict.restore = true;
   else ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], refs - 1);
+}
+
+/**
+ * `refault=classic`: the eviction is counted by tier as `lru_gen_eviction`
+ * does (the PID controller still needs it), but the shadow holds this
+ * lruvec's eviction counter (`workingset_eviction`), which the eviction
+ * then ages. MGLRU has no single activation point to age the clock with
+ * (aging promotes a generation at a time), so the clock counts evictions
+ * and refault activations only: a deviation from the classic LRU's clock.
+ */
+export function evictedClassic(L: Layout, ctx: Ctx, pfn: number): number {
+  evictedToken(L, ctx, pfn);
+  const eviction = ctx.lruvec.nonresidentAge;
+  ctx.core.ageNonresident(ctx.lruvec, 1);
+  return eviction;
+}
+
+/**
+ * `refault=classic`: `workingset_refault`'s test and accounting (every
+ * refault counted in the folio's own lruvec; recent when the refault
+ * distance fits the evicting lruvec's workingset, its MIN_NR_GENS youngest
+ * generations being the "active" lists), with MGLRU's decision: a recent
+ * refault feeds the PID controller and comes back active only in a fault.
+ * The classic shadow has no refs, so the tier is the top one for a
+ * workingset folio, else tier 0.
+ */
+export function refaultClassic(
+  L: Layout,
+  ctx: Ctx,
+  _pfn: number,
+  shadow: ShadowInfo,
+  verdict: RefaultVerdict,
+  sizes: LruSizes,
+  idleSc: ScanControl,
+): void {
+  const evictLv = shadow.evictionLruvec;
+  const z = ctx.core.lruSizes(evictLv);
+  sizes.activeAnon = z.activeAnon;
+  sizes.inactiveAnon = z.inactiveAnon;
+  sizes.activeFile = z.activeFile;
+  sizes.inactiveFile = z.inactiveFile;
+  const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
+  if (!classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable))
+    return;
+  // The controller's counts are this lruvec's; a refault from another says nothing about them.
+  if (evictLv === ctx.lruvec) {
+    const type = shadow.isFile ? FILE : ANON;
+    ctx.state.ctrl.refaulted[type * L.tiers + (shadow.workingset ? L.tiers - 1 : 0)]++;
+  }
+  if (shadow.inFault) {
+    verdict.activate = true;
+    // `workingset_refault` ages the clock by what it activates.
+    ctx.core.ageNonresident(ctx.lruvec, 1);
+  }
+  // No refs to give back: the classic shadow does not keep them.
+  if (shadow.workingset) verdict.restore = true;
 }
