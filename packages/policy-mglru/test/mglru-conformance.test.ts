@@ -240,6 +240,7 @@ describe('MGLRU options', () => {
       'no-bloom',
       'rmap-only',
       'lru-compat',
+      'classic-refault',
     ]);
     expect(mglruPolicy.defaults).toEqual({
       gens: 4,
@@ -250,6 +251,7 @@ describe('MGLRU options', () => {
       pid: true,
       minTtlMs: 0,
       dirtyHandling: 'nextGen',
+      refault: 'gen',
     });
     expect(createMglru({ gens: 64, tiers: 8 }).pageStateBits).toBe(7 + 6);
   });
@@ -264,6 +266,9 @@ describe('MGLRU options', () => {
     );
     expect(() => resolveMglruOptions({ bloom: 'off' as unknown as boolean })).toThrow(
       /bloom must be on or off/,
+    );
+    expect(() => resolveMglruOptions({ refault: 'lru' as MglruOptions['refault'] })).toThrow(
+      'mglru: option refault must be classic or gen, got lru',
     );
     expect(() => resolveMglruOptions({ walk: true } as Partial<MglruOptions>)).toThrow(/unknown option walk/);
   });
