@@ -92,6 +92,8 @@ export interface LruOptions extends Record<string, unknown> {
   bloom: boolean;
   /** MGLRU's look-around: on each young PTE an rmap walk finds, test its neighbours in the same PTE table. */
   lookaround: boolean;
+  /** Fault-instantiated folios start on the active list (MGLRU's `lru_gen_in_fault`); kernel LRU: inactive. */
+  faultActivate: boolean;
   /** Which refault distance a shadow carries: the eviction counter (kernel LRU) or a generation token (MGLRU's). */
   refault: RefaultFlavour;
 }
@@ -101,6 +103,7 @@ export const LRU_DEFAULTS: LruOptions = {
   access: 'rmap',
   bloom: false,
   lookaround: false,
+  faultActivate: false,
   refault: 'classic',
 };
 
@@ -348,7 +351,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
       };
     },
 
-    folioAdded(ctx, pfn) {
+    folioAdded(ctx, pfn, how) {
+      // `faultActivate`: MGLRU's rule (folio_add_lru sets PG_active in a fault) on the LRU's lists.
+      if (opts.faultActivate && how.inFault) ctx.frames.flags[pfn] |= PG_ACTIVE;
       const f = ctx.frames.flags[pfn];
       const lru = (f & PG_SWAPBACKED ? 0 : 2) + (f & PG_ACTIVE ? 1 : 0);
       ctx.lists.addHead(ctx.state.lists[lru], pfn);
@@ -609,6 +614,8 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
       "MGLRU's Bloom filters: a page-table walk skips PMDs the last walk found cold (needs access=ptwalk|both; kernel LRU: off)",
     lookaround:
       "MGLRU's look-around: an rmap hit also tests up to 64 neighbouring PTEs and marks young folios (kernel LRU: off)",
+    faultActivate:
+      "folios instantiated by a page fault start active, as MGLRU's lru_gen_in_fault (kernel LRU: off, inactive)",
     refault:
       "refault distance: classic (eviction counter vs workingset size, kernel LRU) | gen (MGLRU's generation token; generations = inactive-list turnovers)",
   },
@@ -617,6 +624,7 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
     access: { type: 'string', choices: ['rmap', 'ptwalk', 'both'] },
     bloom: { type: 'boolean' },
     lookaround: { type: 'boolean' },
+    faultActivate: { type: 'boolean' },
     refault: { type: 'string', choices: ['classic', 'gen'] },
   },
   presets: {

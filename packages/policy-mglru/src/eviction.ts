@@ -406,7 +406,11 @@ export class Eviction {
     if (rmap.refs < 0) return 'keep';
     if (rmap.refs === 0) return 'reclaim';
     if (ctx.state.upTo613) return this.checkReferencesUpTo613(ctx, pfn, rmap);
-    return setRefs(this.L, ctx, pfn) ? 'activate' : 'keep';
+    const activate = setRefs(this.L, ctx, pfn);
+    // `execProtection`: the classic VM_EXEC rule; 6.14 MGLRU treats executable mappings as any other.
+    if (this.opts.execProtection && rmap.vmFlags & VM_EXEC && typeOf(ctx.frames.flags[pfn]) === FILE)
+      return 'activate';
+    return activate ? 'activate' : 'keep';
   }
 
   /**

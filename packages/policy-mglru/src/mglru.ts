@@ -81,7 +81,7 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
 
     /** `folio_add_lru`: PG_active if added in a page fault (`lru_gen_in_fault`), then `lru_gen_add_folio`. */
     folioAdded(ctx, pfn, how) {
-      addFolio(L, ctx, pfn, false, how.active || how.inFault);
+      addFolio(L, ctx, pfn, false, how.active || (opts.faultActivate && how.inFault));
     },
 
     /** `folio_mark_accessed` → `lru_gen_inc_refs`. */

@@ -27,6 +27,10 @@ export interface MglruOptions extends Record<string, unknown> {
   minTtlMs: number;
   /** Dirty/writeback file folios: 'nextGen' = sort_folio moves them to the next gen (kernel); 'activate' = classic-style re-activation (Kairui Song, 2026). */
   dirtyHandling: DirtyHandling;
+  /** A folio instantiated by a page fault is added active (`lru_gen_in_fault` in `folio_add_lru`); off = as a read would add it. */
+  faultActivate: boolean;
+  /** The classic LRU's VM_EXEC rule: a young executable file folio is activated at its first rmap sighting (kernel 6.14: off). */
+  execProtection: boolean;
   /** Which refault distance a shadow carries: the generation token (kernel MGLRU) or the classic eviction counter. */
   refault: RefaultFlavour;
 }
@@ -40,6 +44,8 @@ export const MGLRU_DEFAULTS: MglruOptions = {
   pid: true,
   minTtlMs: 0,
   dirtyHandling: 'nextGen',
+  faultActivate: true,
+  execProtection: false,
   refault: 'gen',
 };
 
@@ -53,6 +59,9 @@ export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
   minTtlMs: 'min_ttl_ms: OOM-kill when every generation is younger than this, 0 = off (kernel: 0)',
   dirtyHandling:
     "'nextGen' (sort_folio moves dirty/writeback to the next gen) or 'activate' (Kairui Song 2026)",
+  faultActivate: 'folios instantiated by a page fault are added active, lru_gen_in_fault (kernel: on)',
+  execProtection:
+    'activate a young VM_EXEC file folio at its first rmap sighting, as the classic LRU (kernel 6.14: off; up to 6.13 always)',
   refault:
     'refault distance: gen (generation token, kernel MGLRU) | classic (eviction counter vs workingset size, as the LRU)',
 };
@@ -67,6 +76,8 @@ export const MGLRU_OPTION_SCHEMA: { [K in keyof MglruOptions]: OptionSpec } = {
   pid: { type: 'boolean' },
   minTtlMs: { type: 'number', min: 0 },
   dirtyHandling: { type: 'string', choices: ['nextGen', 'activate'] },
+  faultActivate: { type: 'boolean' },
+  execProtection: { type: 'boolean' },
   refault: { type: 'string', choices: ['classic', 'gen'] },
 };
 
@@ -125,6 +136,8 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
     pid: flag('pid', o.pid),
     minTtlMs: o.minTtlMs,
     dirtyHandling: o.dirtyHandling,
+    faultActivate: flag('faultActivate', o.faultActivate),
+    execProtection: flag('execProtection', o.execProtection),
     refault: o.refault,
   };
 }

@@ -251,6 +251,8 @@ describe('MGLRU options', () => {
       pid: true,
       minTtlMs: 0,
       dirtyHandling: 'nextGen',
+      faultActivate: true,
+      execProtection: false,
       refault: 'gen',
     });
     expect(createMglru({ gens: 64, tiers: 8 }).pageStateBits).toBe(7 + 6);
