@@ -56,14 +56,14 @@ function ablationError(fn: () => unknown): string {
 
 describe('ablation planning', () => {
   it('lists the boolean and two-valued options of a policy as its toggles', () => {
-    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround', 'faultActivate', 'refault']);
+    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround', 'faultActivate', 'refault', 'balance']);
     expect(policyToggles('tiny-ablate')).toEqual(['alpha', 'beta']);
   });
 
   it('names the toggles a policy has when asked for one it lacks', () => {
     const input = { policy: 'lru', toggles: ['ptwalk'], workloads: ['zipf-anon'], seeds: 2, base };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy lru has no two-way option "ptwalk"; its toggles (boolean or two-valued options) are: execProtection, bloom, lookaround, faultActivate, refault',
+      'policy lru has no two-way option "ptwalk"; its toggles (boolean or two-valued options) are: execProtection, bloom, lookaround, faultActivate, refault, balance',
     );
     expect(
       ablationError(() => planAblation({ ...input, policy: 'tiny-ablate', toggles: ['depth'] })),
@@ -90,7 +90,7 @@ describe('ablation planning', () => {
       base,
     };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy mglru has no two-way option "fault-activation"; its toggles (boolean or two-valued options) are: bloom, lookaround, ptwalk, pid, dirtyHandling, faultActivate, execProtection, refault',
+      'policy mglru has no two-way option "fault-activation"; its toggles (boolean or two-valued options) are: bloom, lookaround, ptwalk, pid, dirtyHandling, faultActivate, execProtection, balance, refault',
     );
     const setup = planAblation({ ...input, toggles: ['bloom', 'lookaround', 'ptwalk', 'pid'] });
     // base, four singles, four leave-one-outs, all flipped.

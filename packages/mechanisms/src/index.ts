@@ -31,6 +31,17 @@ export {
   type YoungFolioVisitor,
 } from './pt-walk.js';
 export {
+  type CtrlPos,
+  CtrlStats,
+  carryOverCtrlPos,
+  costWeights,
+  ctrlPos,
+  getTypeToScan,
+  positiveCtrlErr,
+  readCtrlPos,
+  typeByWeights,
+} from './refault-ctrl.js';
+export {
   GEN_CLOCK_LIVE_GENS,
   GEN_CLOCK_REFS_WIDTH,
   type GenClock,

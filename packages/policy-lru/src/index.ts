@@ -7,6 +7,7 @@ export {
   LRU_INACTIVE_ANON,
   LRU_INACTIVE_FILE,
   type LruAccess,
+  type LruBalance,
   LruOptionError,
   type LruOptions,
   type LruState,

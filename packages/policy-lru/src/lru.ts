@@ -21,7 +21,11 @@ import {
   AccessScanner,
   type AccessScanState,
   accessScanState,
+  CtrlStats,
+  carryOverCtrlPos,
   classicRefaultIsRecent,
+  costWeights,
+  ctrlPos,
   GEN_CLOCK_LIVE_GENS,
   GEN_CLOCK_REFS_WIDTH,
   type GenClock,
@@ -29,6 +33,7 @@ import {
   genClockEvict,
   genClockMinSeq,
   genRefaultIsRecent,
+  getTypeToScan,
   isRefaultFlavour,
   type LruSizes,
   type Lruvec,
@@ -69,8 +74,10 @@ export interface LruState {
   scannedSinceWalk: number;
   /** This lruvec's Bloom filters and walk count (the shared access-scan mechanism). */
   scan: AccessScanState;
-  /** The generation clock a `refault=gen` shadow is read against (unused under classic). */
+  /** The generation clock a `refault=gen` shadow is read against, and `balance=pid` folds its averages by. */
   gen: GenClock;
+  /** `balance=pid`: evictions and recent refaults per type (one tier), MGLRU's controller input. */
+  ctrl: CtrlStats;
 }
 
 /**
@@ -96,7 +103,11 @@ export interface LruOptions extends Record<string, unknown> {
   faultActivate: boolean;
   /** Which refault distance a shadow carries: the eviction counter (kernel LRU) or a generation token (MGLRU's). */
   refault: RefaultFlavour;
+  /** How anon is balanced against file: `get_scan_count`'s costs (kernel LRU) or MGLRU's refault controller (`get_type_to_scan`). */
+  balance: LruBalance;
 }
+
+export type LruBalance = 'cost' | 'pid';
 
 export const LRU_DEFAULTS: LruOptions = {
   execProtection: true,
@@ -105,6 +116,7 @@ export const LRU_DEFAULTS: LruOptions = {
   lookaround: false,
   faultActivate: false,
   refault: 'classic',
+  balance: 'cost',
 };
 
 /** An option combination that means nothing, naming the option. */
@@ -122,6 +134,12 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   if (!isRefaultFlavour(opts.refault))
     throw new LruOptionError(`lru: option refault must be classic or gen, got ${String(opts.refault)}`);
   const genRefault = opts.refault === 'gen';
+  if (opts.balance !== 'cost' && opts.balance !== 'pid')
+    throw new LruOptionError(`lru: option balance must be cost or pid, got ${String(opts.balance)}`);
+  const pidBalance = opts.balance === 'pid';
+  const weights = new Float64Array(2);
+  const sp = ctrlPos();
+  const pv = ctrlPos();
   if (opts.bloom && opts.access === 'rmap')
     throw new LruOptionError(
       'lru: option bloom=on filters page-table walks; it needs access=ptwalk or access=both',
@@ -181,6 +199,12 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   };
 
   type Ctx = PolicyCtx<LruState>;
+
+  /** `reset_ctrl_pos` with carryover, both types at once: a generation of the LRU's clock has passed. */
+  const foldCtrl = (st: LruState) => {
+    carryOverCtrlPos(st.ctrl, 0);
+    carryOverCtrlPos(st.ctrl, 1);
+  };
 
   const sizeOf = (ctx: Ctx, lru: number) => ctx.lists.length(ctx.state.lists[lru]);
 
@@ -279,14 +303,13 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     else if (sc.priority === 0 && swappiness > 0) balance = SCAN_EQUAL;
     else if (sc.fileIsTiny) balance = SCAN_ANON;
     else if (sc.cacheTrimMode) balance = SCAN_FILE;
-    else {
-      // Adding `total` to each side gives each type at least ~1/3 of the pressure before swappiness weights it.
-      const total = targetAnonCost + targetFileCost;
-      const a = total + targetAnonCost;
-      const fi = total + targetFileCost;
-      const t = a + fi;
-      ap = Math.floor((swappiness * (t + 1)) / (a + 1));
-      fp = Math.floor(((200 - swappiness) * (t + 1)) / (fi + 1));
+    else if (pidBalance) {
+      // `balance=pid`: MGLRU's get_type_to_scan picks one type, which is scanned alone.
+      balance = getTypeToScan(ctx.state.ctrl, swappiness, sp, pv) === 0 ? SCAN_ANON : SCAN_FILE;
+    } else {
+      costWeights(targetAnonCost, targetFileCost, swappiness, weights);
+      ap = weights[0];
+      fp = weights[1];
     }
     const memcg = lv.memcg;
     for (let lru = 0; lru < 4; lru++) {
@@ -348,6 +371,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         scannedSinceWalk: Number.POSITIVE_INFINITY,
         scan: accessScanState(opts.bloom),
         gen: genClock(),
+        ctrl: new CtrlStats(1),
       };
     },
 
@@ -418,11 +442,23 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
      * token of the inactive lists' generation, whose clock this eviction
      * advances.
      */
-    evicted(ctx, _pfn, sc) {
+    evicted(ctx, pfn, sc) {
+      if (pidBalance) {
+        // The controller's evicted count, folded into its average as each generation passes.
+        const st = ctx.state;
+        st.ctrl.evicted[ctx.frames.flags[pfn] & PG_SWAPBACKED ? 0 : 1]++;
+        if (!genRefault) {
+          const seq = st.gen.maxSeq;
+          genClockEvict(st.gen, sizeOf(ctx, LRU_INACTIVE_ANON) + sizeOf(ctx, LRU_INACTIVE_FILE));
+          if (st.gen.maxSeq !== seq) foldCtrl(st);
+        }
+      }
       if (genRefault) {
         const clock = ctx.state.gen;
         const token = packGenToken(genClockMinSeq(clock), 1, GEN_CLOCK_REFS_WIDTH);
+        const seq = clock.maxSeq;
         genClockEvict(clock, sizeOf(ctx, LRU_INACTIVE_ANON) + sizeOf(ctx, LRU_INACTIVE_FILE));
+        if (pidBalance && clock.maxSeq !== seq) foldCtrl(ctx.state);
         return token;
       }
       const target = ctx.world.lruvec(sc.target ?? ctx.world.machine.rootMemcg, ctx.lruvec.node);
@@ -474,6 +510,8 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         verdict.activate = true;
         ctx.core.ageNonresident(ctx.lruvec, 1);
       }
+      // `balance=pid`: a recent refault is the controller's refaulted count for its type.
+      if (pidBalance) ctx.state.ctrl.refaulted[shadow.isFile ? 1 : 0]++;
       if (shadow.workingset) {
         verdict.restore = true;
         // `lru_note_cost_refault`: a refault of a workingset folio costs like an I/O.
@@ -616,6 +654,8 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
       "MGLRU's look-around: an rmap hit also tests up to 64 neighbouring PTEs and marks young folios (kernel LRU: off)",
     faultActivate:
       "folios instantiated by a page fault start active, as MGLRU's lru_gen_in_fault (kernel LRU: off, inactive)",
+    balance:
+      "anon vs file: cost (get_scan_count's lru_note_cost fractions, kernel LRU) | pid (MGLRU's refault controller picks one type to scan)",
     refault:
       "refault distance: classic (eviction counter vs workingset size, kernel LRU) | gen (MGLRU's generation token; generations = inactive-list turnovers)",
   },
@@ -626,6 +666,7 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
     lookaround: { type: 'boolean' },
     faultActivate: { type: 'boolean' },
     refault: { type: 'string', choices: ['classic', 'gen'] },
+    balance: { type: 'string', choices: ['cost', 'pid'] },
   },
   presets: {
     ptwalk: { access: 'ptwalk' },

@@ -23,9 +23,11 @@ import {
   VM_EXEC,
 } from '@reclaim-lab/hw-model';
 import {
+  costWeights,
   LookAround,
   type LookAroundParams,
   type RmapResult,
+  typeByWeights,
   VM,
   type World,
   type YoungFolioVisitor,
@@ -80,6 +82,9 @@ export class Eviction {
   private readonly tierOut = new Int32Array(1);
   /** Folios isolated by the last `isolateFolios`, and the type they are of. */
   private isolated = 0;
+  /** The type of the batch `scanFolios` isolated last. */
+  private lastType = 0;
+  private readonly weights = new Float64Array(2);
   private cur: Ctx | null = null;
   private curSc: ScanControl | null = null;
   private lookaround: LookAround | null = null;
@@ -248,6 +253,9 @@ export class Eviction {
       const unqueued = sc.nrUnqueuedDirty;
       const fileTaken = sc.nrFileTaken;
       const res = ctx.core.shrinkFolioList(ctx, buf, n, sc, outcome, visitor);
+      // `balance=cost` needs the costs shrink_inactive_list notes (`lru_note_cost`); MGLRU's kernel path notes none.
+      if (this.opts.balance === 'cost')
+        ctx.core.noteCost(ctx.lruvec, this.lastType, res.pageout, n - res.reclaimed);
       // Kairui Song's series checks for a batch of unqueued dirty folios right after each shrink_folio_list.
       if (
         this.opts.dirtyHandling === 'activate' &&
@@ -280,7 +288,11 @@ export class Eviction {
     this.isolated = 0;
     let type: number;
     let tier = -1;
-    if (!this.opts.pid) type = typeBySwappiness(st.isolatedByType, swappiness);
+    if (this.opts.balance === 'cost') {
+      // `balance=cost`: isolate anon and file in get_scan_count's fractions of the lruvec's costs.
+      costWeights(ctx.lruvec.anonCost, ctx.lruvec.fileCost, swappiness, this.weights);
+      type = typeByWeights(st.isolatedByType, this.weights[0], this.weights[1]);
+    } else if (!this.opts.pid) type = typeBySwappiness(st.isolatedByType, swappiness);
     else if (!st.upTo613) type = getTypeToScan(st.ctrl, swappiness, this.sp, this.pv);
     // Up to 6.13 (before 37a260870f2c): the obvious choices first — anon while
     // its min_seq lags file's, swappiness 1 and 200 as file- and anon-first.
@@ -334,6 +346,7 @@ export class Eviction {
     }
     for (let i = 0; i < skipped; i++) lists.addHead(list, this.skipped[i]);
     this.isolated = isolated;
+    this.lastType = type;
     st.isolatedByType[type] += isolated;
     ctx.core.chargeNs(sc, sorted * ctx.world.cost.scanPageNs);
     ctx.core.accountScan(sc, type, isolated);

@@ -7,6 +7,7 @@ export {
   MGLRU_OPTION_DOCS,
   MGLRU_OPTION_SCHEMA,
   MGLRU_PRESETS,
+  type MglruBalance,
   MglruOptionError,
   type MglruOptions,
   resolveMglruOptions,

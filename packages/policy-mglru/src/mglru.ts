@@ -52,6 +52,7 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
   for (let rank = 0; rank < G; rank++) rankNames.push(`gen${rank} anon`, `gen${rank} file`);
 
   const classic = opts.refault === 'classic';
+  const costBalance = opts.balance === 'cost';
   const classicSizes: LruSizes = { activeAnon: 0, inactiveAnon: 0, activeFile: 0, inactiveFile: 0 };
   // canReclaimAnon takes a scan_control; refaults happen outside any reclaim.
   const idleSc = new ScanControl();
@@ -114,9 +115,12 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
 
     evicted: classic ? (ctx, pfn) => evictedClassic(L, ctx, pfn) : (ctx, pfn) => evictedToken(L, ctx, pfn),
 
-    refault: classic
-      ? (ctx, pfn, shadow, verdict) => refaultClassic(L, ctx, pfn, shadow, verdict, classicSizes, idleSc)
-      : (ctx, pfn, shadow, verdict) => refaultToken(L, ctx, pfn, shadow, verdict),
+    refault(ctx, pfn, shadow, verdict) {
+      if (classic) refaultClassic(L, ctx, pfn, shadow, verdict, classicSizes, idleSc);
+      else refaultToken(L, ctx, pfn, shadow, verdict);
+      // `balance=cost`: `lru_note_cost_refault`, a workingset folio's refault costs like an I/O.
+      if (costBalance && verdict.restore) ctx.core.noteCost(ctx.lruvec, shadow.isFile ? 1 : 0, 1, 0);
+    },
 
     /** Once per `shrink_node`: whether this reclaimer owns a walk, and `set_initial_priority` for root reclaim. */
     prepare(ctx, sc) {

@@ -7,6 +7,9 @@ import type { OptionSpec } from '@reclaim-lab/reclaim';
  * configurations: `mglru:bloom=off,gens=2`.
  */
 
+/** Which mechanism picks the type to evict from. */
+export type MglruBalance = 'pid' | 'cost';
+
 /** Where `sort_folio` sends dirty and writeback folios. */
 export type DirtyHandling = 'nextGen' | 'activate';
 
@@ -31,6 +34,8 @@ export interface MglruOptions extends Record<string, unknown> {
   faultActivate: boolean;
   /** The classic LRU's VM_EXEC rule: a young executable file folio is activated at its first rmap sighting (kernel 6.14: off). */
   execProtection: boolean;
+  /** How anon is balanced against file: the refault controller (`get_type_to_scan`, kernel) or the classic LRU's costs (`get_scan_count`). */
+  balance: MglruBalance;
   /** Which refault distance a shadow carries: the generation token (kernel MGLRU) or the classic eviction counter. */
   refault: RefaultFlavour;
 }
@@ -46,6 +51,7 @@ export const MGLRU_DEFAULTS: MglruOptions = {
   dirtyHandling: 'nextGen',
   faultActivate: true,
   execProtection: false,
+  balance: 'pid',
   refault: 'gen',
 };
 
@@ -62,6 +68,8 @@ export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
   faultActivate: 'folios instantiated by a page fault are added active, lru_gen_in_fault (kernel: on)',
   execProtection:
     'activate a young VM_EXEC file folio at its first rmap sighting, as the classic LRU (kernel 6.14: off; up to 6.13 always)',
+  balance:
+    "anon vs file: pid (get_type_to_scan's refault controller, kernel) | cost (isolate in the classic LRU's get_scan_count cost fractions)",
   refault:
     'refault distance: gen (generation token, kernel MGLRU) | classic (eviction counter vs workingset size, as the LRU)',
 };
@@ -78,6 +86,7 @@ export const MGLRU_OPTION_SCHEMA: { [K in keyof MglruOptions]: OptionSpec } = {
   dirtyHandling: { type: 'string', choices: ['nextGen', 'activate'] },
   faultActivate: { type: 'boolean' },
   execProtection: { type: 'boolean' },
+  balance: { type: 'string', choices: ['pid', 'cost'] },
   refault: { type: 'string', choices: ['classic', 'gen'] },
 };
 
@@ -124,6 +133,9 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
       `mglru: option dirtyHandling must be nextGen or activate, got ${String(o.dirtyHandling)}`,
     );
   }
+  if (o.balance !== 'pid' && o.balance !== 'cost') {
+    throw new MglruOptionError(`mglru: option balance must be pid or cost, got ${String(o.balance)}`);
+  }
   if (!isRefaultFlavour(o.refault)) {
     throw new MglruOptionError(`mglru: option refault must be classic or gen, got ${String(o.refault)}`);
   }
@@ -138,6 +150,7 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
     dirtyHandling: o.dirtyHandling,
     faultActivate: flag('faultActivate', o.faultActivate),
     execProtection: flag('execProtection', o.execProtection),
+    balance: o.balance,
     refault: o.refault,
   };
 }

@@ -253,6 +253,7 @@ describe('MGLRU options', () => {
       dirtyHandling: 'nextGen',
       faultActivate: true,
       execProtection: false,
+      balance: 'pid',
       refault: 'gen',
     });
     expect(createMglru({ gens: 64, tiers: 8 }).pageStateBits).toBe(7 + 6);
