@@ -56,7 +56,14 @@ function ablationError(fn: () => unknown): string {
 
 describe('ablation planning', () => {
   it('lists the boolean and two-valued options of a policy as its toggles', () => {
-    expect(policyToggles('lru')).toEqual(['execProtection', 'bloom', 'lookaround', 'faultActivate', 'refault', 'balance']);
+    expect(policyToggles('lru')).toEqual([
+      'execProtection',
+      'bloom',
+      'lookaround',
+      'faultActivate',
+      'refault',
+      'balance',
+    ]);
     expect(policyToggles('tiny-ablate')).toEqual(['alpha', 'beta']);
   });
 
