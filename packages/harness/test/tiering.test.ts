@@ -7,7 +7,13 @@
  */
 
 import { runScenario, validateScenario } from '@reclaim-lab/harness';
-import { DEVICE_PRESETS, defaultMachineConfig, type MachineConfig } from '@reclaim-lab/hw-model';
+import {
+  DEVICE_PRESETS,
+  defaultMachineConfig,
+  type MachineConfig,
+  OP_LOAD,
+  OP_STORE,
+} from '@reclaim-lab/hw-model';
 import { createLru } from '@reclaim-lab/policy-lru';
 import { createMglru } from '@reclaim-lab/policy-mglru';
 import { Kernel, type ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
@@ -42,6 +48,7 @@ function fastNodeReclaim(
   const c = k.world.counters;
   const swpout = c.get('pswpout');
   const stealAnon = c.get('pgsteal_anon');
+  const scanAnon = c.get('pgscan_anon');
   for (let i = 0; i < 6; i++) {
     const sc = new ScanControl().reset('kswapd', null, 0, 256);
     sc.priority = priority;
@@ -56,6 +63,7 @@ function fastNodeReclaim(
     swpout: c.get('pswpout') - swpout,
     failed: c.get('pgmigrate_fail'),
     slowGained: slowFreeBefore - slow.zone.free,
+    scanAnon: c.get('pgscan_anon') - scanAnon,
   };
 }
 
@@ -86,8 +94,59 @@ describe('demotion in shrink_folio_list (demote_folio_list, can_demote)', () => 
       expect(full.demoted).toBe(0);
       expect(full.failed).toBeGreaterThan(0);
       expect(full.swpout).toBeGreaterThan(100);
+      // One failed demotion ends the demotion pass of its batch (`do_demote_pass`): the rest go to swap untried.
+      expect(full.failed).toBeLessThan(full.swpout / 8);
+    });
+
+    it(`${name}: with the slow node full and no swap, the fast node's anon is not scanned for demotions that cannot happen`, () => {
+      const stuck = fastNodeReclaim(policy(), { demotionTarget: [1, -1], swapPages: 0 }, true);
+      expect(stuck.demoted).toBe(0);
+      expect(stuck.failed).toBe(0);
+      expect(stuck.scanAnon).toBe(0);
+      // With room on the slow node the LRU's get_scan_count scans anon again and demotes it.
+      // (MGLRU's get_swappiness here still asks for swap, not for a demotion target: it evicts no anon either way.)
+      if (name !== 'lru') return;
+      const room = fastNodeReclaim(policy(), { demotionTarget: [1, -1], swapPages: 0 });
+      expect(room.scanAnon).toBeGreaterThan(100);
+      expect(room.demoted).toBeGreaterThan(100);
     });
   }
+
+  it('fifo (no get_scan_count of its own): a two-tier machine with no swap and the slow node filling up fails a demotion about once per batch, not once per folio', async () => {
+    const { createFifo } = await import('@reclaim-lab/policy-fifo');
+    const { generated } = await import('@reclaim-lab/reclaim/testing');
+    const k = new Kernel({
+      machine: defaultMachineConfig(256, { nodePages: [128, 128], swapPages: 0, demotionTarget: [1, -1] }),
+      policy: createFifo() as ReclaimOps<unknown>,
+      seed: 1,
+    });
+    const pages = 120;
+    k.load({
+      files: [],
+      memcgs: [],
+      tasks: [
+        {
+          name: 'slow-filler',
+          node: 1,
+          regions: [{ kind: 'anon', pages: 124 }],
+          source: generated((i) => (i < 124 ? [OP_STORE, 0, i] : i < 20_000 ? [OP_LOAD, 0, i % 124] : null)),
+        },
+        {
+          name: 'hog',
+          regions: [{ kind: 'anon', pages }],
+          source: generated((i) =>
+            i < 4000 ? [i % 7 === 6 ? OP_LOAD : OP_STORE, 0, (i * 97) % pages] : null,
+          ),
+        },
+      ],
+    });
+    const r = k.run();
+    k.checkInvariants('end of run');
+    const scanned = r.counters.pgscan_anon + r.counters.pgscan_file;
+    expect(scanned).toBeGreaterThan(0);
+    // Before: 1,100 failed migrations for 2,036 folios scanned (each scan of a fast-node folio failed again).
+    expect(r.counters.pgmigrate_fail * 16).toBeLessThan(scanned);
+  });
 });
 
 /** The numa-tiering preset on a 32 MiB machine: two nodes, node 1 three times slower and node 0's demotion target. */

@@ -19,3 +19,19 @@ export function canDemote(kern: KernelState, node: number, sc: ScanControl | nul
   if (t === undefined || (t[node] ?? -1) < 0) return false;
   return sc === null || !sc.cgroupReclaim;
 }
+
+/**
+ * Can the node's demotion target take a folio now: above its min
+ * watermark, where `alloc_demote_folio` (no reclaim, no reserves) could get
+ * a frame. Deviation: the kernel's `can_reclaim_anon_pages` asks only
+ * `can_demote`, so with no swap and the slow node full, the fast node's
+ * anon keeps being scanned and every demotion keeps failing until OOM; we
+ * count anon as unreclaimable there (see `canReclaimAnon`), which bounds the
+ * scanning and lets the OOM killer act.
+ */
+export function demotionTargetHasRoom(kern: KernelState, node: number): boolean {
+  const target = kern.machine.config.demotionTarget?.[node] ?? -1;
+  if (target < 0) return false;
+  const zone = kern.machine.nodes[target].zone;
+  return zone.free > zone.min;
+}

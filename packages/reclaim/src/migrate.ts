@@ -118,18 +118,25 @@ export function migrateFolio(kern: KernelState, pfn: number, target: number, t: 
   return to;
 }
 
+/** `demoteFolio` moved the folio. */
+export const DEMOTED = 0;
+/** It cannot move (no target for this reclaim, or not a folio that migrates). */
+export const DEMOTE_NOT_MIGRATABLE = 1;
+/** The target had no room: `migrate_pages` failed. */
+export const DEMOTE_NO_ROOM = 2;
+
 /**
  * One folio of `demote_folio_list`: reclaim decided to evict it from a node
- * that has a demotion target; move it there instead. True if it moved
+ * that has a demotion target; move it there instead. DEMOTED if it moved
  * (counted as reclaimed, and in pgdemote_kswapd or pgdemote_direct).
  */
-export function demoteFolio(kern: KernelState, pfn: number, sc: ScanControl): boolean {
+export function demoteFolio(kern: KernelState, pfn: number, sc: ScanControl): number {
   const node = kern.machine.frames.node[pfn];
-  if (!canDemote(kern, node, sc) || !migratable(kern, pfn)) return false;
+  if (!canDemote(kern, node, sc) || !migratable(kern, pfn)) return DEMOTE_NOT_MIGRATABLE;
   const target = kern.machine.config.demotionTarget![node];
-  if (migrateFolio(kern, pfn, target, sc.clockNs) < 0) return false;
+  if (migrateFolio(kern, pfn, target, sc.clockNs) < 0) return DEMOTE_NO_ROOM;
   kern.world.counters.v[sc.isKswapd ? VM.pgdemote_kswapd : VM.pgdemote_direct]++;
   const cost = kern.machine.config.cost;
   sc.costNs += copyPageNs(kern, node, target) + cost.unmapNs + cost.allocNs + cost.freeNs;
-  return true;
+  return DEMOTED;
 }

@@ -27,7 +27,7 @@ import {
 } from '@reclaim-lab/mechanisms';
 import type { KernelState } from './kernel-state.js';
 import { cull, placeOnLru } from './lru-add.js';
-import { canDemote } from './memory-tiers.js';
+import { canDemote, demotionTargetHasRoom } from './memory-tiers.js';
 import type { IsolateResult, PutbackOutcome } from './ops.js';
 import { badLruSizes, defaultHooks, type LruvecCtx } from './policy-host.js';
 import { MIN_LRU_BATCH, type ScanControl, SWAP_CLUSTER_MAX } from './scan-control.js';
@@ -150,11 +150,15 @@ export function chargeNs(_kern: KernelState, sc: ScanControl, ns: number): void 
   sc.costNs += ns;
 }
 
-/** Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node can demote. */
+/**
+ * Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node
+ * can demote — and (our deviation, see `demotionTargetHasRoom`) its target
+ * has room.
+ */
 export function canReclaimAnon(kern: KernelState, lv: Lruvec, sc: ScanControl): boolean {
   const swap = kern.machine.swap;
   if (swap && swap.free > 0 && kern.world.swapAllowed(lv.memcg.id)) return true;
-  return kern.tiering !== null && canDemote(kern, lv.node, sc);
+  return kern.tiering !== null && canDemote(kern, lv.node, sc) && demotionTargetHasRoom(kern, lv.node);
 }
 
 /**
@@ -166,7 +170,8 @@ export function canReclaimAnon(kern: KernelState, lv: Lruvec, sc: ScanControl): 
  * `get_swappiness` does the same in the kernel.
  */
 export function reclaimableAnonRoom(kern: KernelState, lv: Lruvec, sc: ScanControl): number {
-  if (kern.tiering !== null && canDemote(kern, lv.node, sc)) return Number.POSITIVE_INFINITY;
+  if (kern.tiering !== null && canDemote(kern, lv.node, sc) && demotionTargetHasRoom(kern, lv.node))
+    return Number.POSITIVE_INFINITY;
   const swap = kern.machine.swap;
   if (swap === null || !kern.world.swapAllowed(lv.memcg.id)) return 0;
   let room = swap.free;

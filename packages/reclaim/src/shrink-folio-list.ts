@@ -23,7 +23,7 @@ import {
 } from '@reclaim-lab/hw-model';
 import { packShadow, type RmapResult, VM, type YoungPteVisitor } from '@reclaim-lab/mechanisms';
 import type { KernelState } from './kernel-state.js';
-import { demoteFolio } from './migrate.js';
+import { DEMOTE_NO_ROOM, DEMOTED, demoteFolio } from './migrate.js';
 import type { Decision, ReclaimOps, ShrinkListResult } from './ops.js';
 import { badPayload, type LruvecCtx } from './policy-host.js';
 import { referenced } from './reclaim-core.js';
@@ -62,6 +62,8 @@ export function shrinkFolioList(
   const c = kern.world.counters.v;
   let unmapped = 0;
   let reclaimedAnon = 0;
+  // `do_demote_pass`: after a demotion fails for room, the rest of the list goes the normal way (swap or back).
+  let demotePass = kern.tiering !== null && !ignoreReferences;
   let reclaimedFile = 0;
   for (let i = 0; i < n; i++) {
     const pfn = buf[i];
@@ -124,10 +126,14 @@ export function shrinkFolioList(
     }
     // A node with a demotion target moves the folio down a tier instead (`demote_folio_list`);
     // one that cannot move goes on to swap, as the kernel's retry pass does.
-    if (kern.tiering !== null && !ignoreReferences && demoteFolio(kern, pfn, sc)) {
-      reclaimedAnon++;
-      res.reclaimed++;
-      continue;
+    if (demotePass) {
+      const d = demoteFolio(kern, pfn, sc);
+      if (d === DEMOTED) {
+        reclaimedAnon++;
+        res.reclaimed++;
+        continue;
+      }
+      if (d === DEMOTE_NO_ROOM) demotePass = false;
     }
     // Anon folio not yet in swap: give it a slot (`add_to_swap`). A shmem
     // folio gets one only if it is dirty, when it is written (below).
