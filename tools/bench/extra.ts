@@ -79,7 +79,7 @@ async function bigMachineRow(): Promise<BenchRow> {
     what,
     value: `${per(f.peakRss)} B`,
     target: '≤ 64 B',
-    note: `${(f.peakRss / 2 ** 30).toFixed(2)} GiB peak, ${f.seconds.toFixed(0)} s (scale ${f.scale}); typed arrays ${per(typedSum)} B/page (${typed}), all ArrayBuffers ${per(f.arrayBuffers)}, JS heap committed ${per(f.heapTotal)} (live ${f.heapLive < 0 ? '?' : per(f.heapLive)}), node before the machine ${per(f.startRss)}`,
+    note: `${(f.peakRss / 2 ** 30).toFixed(2)} GiB peak, ${f.seconds.toFixed(0)} s (scale ${f.scale}); typed arrays ${per(typedSum)} B/page (${typed}), all ArrayBuffers ${per(f.arrayBuffers)}, JS heap committed ${per(f.heapTotal)} (live ${f.heapLive < 0 ? '?' : per(f.heapLive)}), node before the machine ${per(f.startRss)}; ${f.policyExits.length === 0 ? 'no policy ejected' : `EJECTED: ${f.policyExits.join('; ')}`}`,
   };
 }
 
