@@ -5,7 +5,7 @@
  * policy loaded by path gets the bundle's own module instances.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,8 +57,11 @@ export async function resolve(spec, ctx, next) {
 
 describe('the bundled CLI', () => {
   beforeAll(() => {
-    // Beside the real bundle (dist is ignored by git): it finds esbuild where the CLI's package has it.
-    work = mkdtempSync(join(ROOT, 'apps/harness/dist/bundle-test-'));
+    // Inside the CLI's node_modules, so it finds esbuild where the CLI's package has it; not under
+    // dist, where the release test's pack (run in parallel) would take it for a shipped file.
+    const cache = join(ROOT, 'apps/harness/node_modules/.cache');
+    mkdirSync(cache, { recursive: true });
+    work = mkdtempSync(join(cache, 'bundle-test-'));
     // Built JavaScript first (incremental), then a bundle of it in a directory of the test's own.
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.json'], {
       cwd: ROOT,
