@@ -1,7 +1,7 @@
 /**
  * Side by side with libCacheSim's `cachesim`, a binary the user built
  * (never vendored): `pnpm bench --cachesim PATH`. Whole processes, as a user
- * runs them: reclaim-lab's built CLI (`run --trace … --mode ideal`) against
+ * runs them: reclaim-lab's bin (`run --trace … --mode ideal`) against
  * `cachesim TRACE oracleGeneral POLICY SIZE --ignore-obj-size 1`, on the
  * same generated traces, at the same object-count size (10% of the
  * footprint), in pairs run back to back so both see the same machine; the
@@ -18,7 +18,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './extra.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../../apps/harness/dist/main.js');
+// The command a user runs: the bin, which starts the bundled CLI (dist/bundle) the build made.
+const APP = resolve(dirname(fileURLToPath(import.meta.url)), '../../../apps/harness');
+const CLI = join(APP, 'bin/reclaim-lab.js');
 
 /** libCacheSim's policy name → ours: its LRU is an exact LRU. */
 const POLICIES: [string, string][] = [
@@ -97,7 +99,8 @@ function theirs(cachesim: string, trace: string, policy: string, objects: number
 
 export async function anchorBenches(cachesim: string, scale: number): Promise<BenchRow[]> {
   if (!existsSync(cachesim)) throw new Error(`--cachesim ${cachesim}: no such file`);
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run pnpm build first (pnpm bench does)`);
+  const bundle = join(APP, 'dist/bundle/main.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} missing: run pnpm build first (pnpm bench does)`);
   const harness = await import('@reclaim-lab/harness');
   const pairs = Number(process.env.RECLAIM_LAB_BENCH_PAIRS ?? 5);
   const dir = mkdtempSync(join(tmpdir(), 'reclaim-lab-anchor-'));

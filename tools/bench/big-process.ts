@@ -33,6 +33,8 @@ export interface BigFigures {
   /** The JS heap's committed size at the end, and its live part after a full GC (-1 without --expose-gc). */
   heapTotal: number;
   heapLive: number;
+  /** Policy ejections: a run measured on the fallback policy is not the run the line names. */
+  policyExits: string[];
 }
 
 /** Typed arrays reachable from `root`, summed by a coarse owner name. */
@@ -113,5 +115,6 @@ const figures: BigFigures = {
   arrayBuffers: end.arrayBuffers,
   heapTotal: end.heapTotal,
   heapLive: gc ? process.memoryUsage().heapUsed : -1,
+  policyExits: kernel.policyExits.map((e) => `${e.policy} ${e.kind} in ${e.hook}: ${e.message}`),
 };
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -79,7 +79,7 @@ async function bigMachineRow(): Promise<BenchRow> {
     what,
     value: `${per(f.peakRss)} B`,
     target: '≤ 64 B',
-    note: `${(f.peakRss / 2 ** 30).toFixed(2)} GiB peak, ${f.seconds.toFixed(0)} s (scale ${f.scale}); typed arrays ${per(typedSum)} B/page (${typed}), all ArrayBuffers ${per(f.arrayBuffers)}, JS heap committed ${per(f.heapTotal)} (live ${f.heapLive < 0 ? '?' : per(f.heapLive)}), node before the machine ${per(f.startRss)}`,
+    note: `${(f.peakRss / 2 ** 30).toFixed(2)} GiB peak, ${f.seconds.toFixed(0)} s (scale ${f.scale}); typed arrays ${per(typedSum)} B/page (${typed}), all ArrayBuffers ${per(f.arrayBuffers)}, JS heap committed ${per(f.heapTotal)} (live ${f.heapLive < 0 ? '?' : per(f.heapLive)}), node before the machine ${per(f.startRss)}; ${f.policyExits.length === 0 ? 'no policy ejected' : `EJECTED: ${f.policyExits.join('; ')}`}`,
   };
 }
 
@@ -216,7 +216,11 @@ export async function extraBenches(scale: number): Promise<BenchRow[]> {
       note: 'skipped: benchTraceReplay not in this tree',
     });
   const sweep = harness.measureSweepThroughput as
-    | ((workers: number, cells: number, o: { scale: number }) => Promise<{ cellsPerSec: number }>)
+    | ((
+        workers: number,
+        cells: number,
+        o: { scale: number },
+      ) => Promise<{ cellsPerSec: number; cpuMsPerCell?: number; mainBusy?: number }>)
     | undefined;
   if (sweep) {
     // Cells of ~0.1 s of simulation: small enough to be many, large enough that the pool's per-cell cost is noise.
@@ -228,7 +232,12 @@ export async function extraBenches(scale: number): Promise<BenchRow[]> {
       what: 'sweep: cells/s, 2 workers',
       value: fmt(two.cellsPerSec),
       target: '',
-      note: `${(two.cellsPerSec / one.cellsPerSec).toFixed(2)}× one worker`,
+      // Where the speed-up goes: the main thread's serial share, and what a cell costs when two run at once.
+      note: `${(two.cellsPerSec / one.cellsPerSec).toFixed(2)}× one worker (target 1.8×)${
+        two.cpuMsPerCell !== undefined && one.cpuMsPerCell !== undefined && two.mainBusy !== undefined
+          ? `; CPU per cell ${one.cpuMsPerCell.toFixed(0)} ms alone, ${two.cpuMsPerCell.toFixed(0)} ms two at once (${(two.cpuMsPerCell / one.cpuMsPerCell).toFixed(2)}×); main thread busy ${(100 * two.mainBusy).toFixed(1)}% of the time`
+          : ''
+      }`,
     });
   } else
     rows.push({

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { useTypeScriptTransform } from '@reclaim-lab/harness';
+import { useBundledPackages, useTypeScriptTransform } from '@reclaim-lab/harness';
 import type { RunResult } from '@reclaim-lab/reclaim';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
@@ -74,6 +74,16 @@ export function createProgram(): Command {
 
 // A policy written in TypeScript loads under the built CLI too: esbuild strips its types.
 useTypeScriptTransform(import.meta.resolve('esbuild'));
+// In the bundled CLI (dist/bundle, see bundle.mjs) a policy's @reclaim-lab imports get the bundle's modules.
+const bundledPackages = new URL('./packages.json', import.meta.url);
+if (existsSync(bundledPackages)) {
+  const files = JSON.parse(readFileSync(bundledPackages, 'utf8')) as Record<string, string>;
+  useBundledPackages(
+    Object.fromEntries(
+      Object.entries(files).map(([name, file]) => [name, new URL(file, import.meta.url).href]),
+    ),
+  );
+}
 
 /** Run the command line; bad input is one line on stderr and exit code 2, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {

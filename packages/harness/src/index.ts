@@ -53,6 +53,7 @@ export {
   registerPolicyExports,
   scenarioPolicySpecs,
   setUntrustedLoader,
+  useBundledPackages,
   useTypeScriptTransform,
 } from './policy-loader.js';
 export * from './report/index.js';

@@ -94,11 +94,14 @@ function message(e: unknown): string {
 const POLICY_HOOKS = `
 let from;
 let esbuild;
+let bundled;
 export async function initialize(data) {
   from = data.from;
+  bundled = data.bundled ?? {};
   if (data.esbuild) esbuild = await import(data.esbuild);
 }
 export async function resolve(specifier, context, next) {
+  if (Object.hasOwn(bundled, specifier)) return { url: bundled[specifier], shortCircuit: true };
   if (!specifier.startsWith('@reclaim-lab/') || context.parentURL === from) return next(specifier, context);
   try {
     return await next(specifier, { ...context, parentURL: from });
@@ -117,6 +120,7 @@ export async function load(url, context, next) {
 
 let hooked = false;
 let esbuildUrl: string | undefined;
+let bundledUrls: Record<string, string> = {};
 
 /**
  * Where to find esbuild for .ts policy files: the CLI passes it, built or
@@ -126,13 +130,22 @@ export function useTypeScriptTransform(esbuildModuleUrl: string): void {
   esbuildUrl = esbuildModuleUrl;
 }
 
+/**
+ * The bundled CLI's entry for each `@reclaim-lab/*` package (name → module
+ * URL): a policy loaded by path imports those, the modules the bundle runs,
+ * not a second copy from the packages' dist.
+ */
+export function useBundledPackages(urls: Record<string, string>): void {
+  bundledUrls = { ...urls };
+}
+
 function registerPolicyHooks(): void {
   if (hooked) return;
   hooked = true;
   // Under tsx too: tsx would load a .ts file outside any "type": "module" package as CommonJS,
   // whose require() the resolve hook above cannot reach.
   register(`data:text/javascript,${encodeURIComponent(POLICY_HOOKS)}`, {
-    data: { from: import.meta.url, esbuild: esbuildUrl },
+    data: { from: import.meta.url, esbuild: esbuildUrl, bundled: bundledUrls },
   });
 }
 

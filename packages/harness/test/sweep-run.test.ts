@@ -308,3 +308,15 @@ describe('sweep runs', () => {
     expect(calls.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });
+
+describe('sweep throughput figures', () => {
+  it("counts a cell's CPU time, and the main thread as busy when the cells run in it", async () => {
+    const { measureSweepThroughput } = await import('@reclaim-lab/harness');
+    const r = await measureSweepThroughput(0, 2, { scale: 0.02 });
+    expect(r.cells).toBe(2);
+    expect(r.cpuMsPerCell).toBeGreaterThan(0);
+    // In this thread the cells are the main thread's work: nearly all of the measured time.
+    expect(r.mainBusy).toBeGreaterThan(0.5);
+    expect(r.mainBusy).toBeLessThanOrEqual(1);
+  });
+});

@@ -49,7 +49,7 @@ import { Samples } from './samples.js';
 import { DEF_PRIORITY, ScanControl } from './scan-control.js';
 import type { Task } from './task.js';
 import { Tiering } from './tiering-state.js';
-import { Watchdog, type WatchdogOptions } from './watchdog.js';
+import { stepBudgetFor, Watchdog, type WatchdogOptions } from './watchdog.js';
 
 /** The default readahead window, `VM_READAHEAD_PAGES` (128 KiB); readahead.ts sizes windows from it. */
 export const READAHEAD_PAGES = 32;
@@ -248,7 +248,10 @@ export abstract class KernelState {
     this.rng = new Rng(this.seed);
     this.fallback = options.fallback;
     this.latencyBudgetNs = options.latencyBudgetNs ?? 10 * NS_PER_MS;
-    this.watchdog = new Watchdog(options.watchdog);
+    this.watchdog = new Watchdog({
+      ...options.watchdog,
+      stepBudget: options.watchdog?.stepBudget ?? stepBudgetFor(this.machine.frames.count),
+    });
     if (options.checkInvariants) this.watchdog.watchCounters(this.world.counters.v);
     this.watchdog.lists = this.world.lists;
     this.watchdog.now = () => this.now;

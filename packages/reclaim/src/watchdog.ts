@@ -18,6 +18,17 @@ export const DEFAULT_WATCHDOG: WatchdogOptions = {
   stallBudget: 64,
 };
 
+/**
+ * The default step budget on a machine of `pages` frames: reclaim at
+ * priority 0 scans a whole LRU in one `shrink` call (as `shrink_lruvec`
+ * does), a few list operations a page, so a fixed budget would eject a
+ * healthy policy on a big machine (1 M steps ejected lru at 4 GiB). Four
+ * operations a page, never under the 1 M floor, still stops a loop.
+ */
+export function stepBudgetFor(pages: number): number {
+  return Math.max(DEFAULT_WATCHDOG.stepBudget, 4 * pages);
+}
+
 /** The run was aborted because a policy was ejected and `abortOnEject` (or no fallback) was set. */
 export class PolicyEjected extends Error {
   readonly exit: PolicyExit;

@@ -1,5 +1,6 @@
-import { PG_ALLOCATED, PG_LRU } from '@reclaim-lab/hw-model';
+import { defaultMachineConfig, PG_ALLOCATED, PG_LRU } from '@reclaim-lab/hw-model';
 import {
+  DEFAULT_WATCHDOG,
   Kernel,
   type PolicyCtx,
   PolicyEjected,
@@ -257,6 +258,20 @@ describe('the watchdog ejects a misbehaving policy and the run carries on under 
     // The folio the loop had taken off its list was put back by the core.
     expect(r.counters.policy_overrides).toBeGreaterThan(0);
     expectCarriedOn(r, exit);
+  });
+
+  it('scales the default step budget with the machine (4 list operations a page, at least 1 M)', () => {
+    // Priority-0 reclaim walks a whole LRU in one shrink call: a fixed 1 M ejected lru at 4 GiB.
+    const on = (pages: number, stepBudget?: number) =>
+      new Kernel({
+        machine: defaultMachineConfig(pages, { swapPages: 0 }),
+        policy: fifo('f'),
+        ...(stepBudget === undefined ? {} : { watchdog: { stepBudget } }),
+      }).watchdog.options.stepBudget;
+    expect(on(4096)).toBe(DEFAULT_WATCHDOG.stepBudget);
+    expect(on(1 << 19)).toBe(4 << 19);
+    // A budget the caller sets is the budget.
+    expect(on(1 << 19, 5001)).toBe(5001);
   });
 
   it('a shrink that never isolates anything under pressure: kind stall', () => {

@@ -23,6 +23,15 @@ export interface Throughput {
   startupMs: number;
   /** Wall time of the measured cells. */
   wallMs: number;
+  /**
+   * CPU time per measured cell, of all this process's threads: the built
+   * harness's workers are threads (from sources they are child processes,
+   * not counted). Two workers that each spend more per cell than one alone
+   * are slowed by what they share (caches, memory, the cores' other jobs).
+   */
+  cpuMsPerCell: number;
+  /** The share of the measured wall time this thread was busy: the sweep's serial part (results, bookkeeping). */
+  mainBusy: number;
 }
 
 /**
@@ -61,11 +70,24 @@ export async function measureSweepThroughput(
       }),
     );
     const t1 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const loop0 = performance.eventLoopUtilization();
     const r = await executeCells(tasks, { runner });
     const t2 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    const loop = performance.eventLoopUtilization(loop0);
     if (r.failed.length > 0)
       throw new Error(`measureSweepThroughput: ${r.failed[0].label}: ${r.failed[0].message}`);
-    return { cellsPerSec: cells / ((t2 - t1) / 1000), workers, cells, startupMs: t1 - t0, wallMs: t2 - t1 };
+    return {
+      cellsPerSec: cells / ((t2 - t1) / 1000),
+      workers,
+      cells,
+      startupMs: t1 - t0,
+      wallMs: t2 - t1,
+      cpuMsPerCell: (cpu.user + cpu.system) / 1000 / cells,
+      // The loop-utilisation clock and performance.now() differ by a little: a share, at most 1.
+      mainBusy: Math.min(1, loop.active / (t2 - t1)),
+    };
   } finally {
     await runner.close();
   }
