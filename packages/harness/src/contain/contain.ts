@@ -10,12 +10,13 @@
  * policy with `inProcess`, run in this thread as before.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PolicyFactory, PolicyLoadError, type RunResult } from '@reclaim-lab/reclaim';
+import { parse } from 'acorn';
 import type { Plugin } from 'esbuild';
 import { listPolicies } from '../policies.js';
 import {
@@ -108,10 +109,64 @@ function buildErrors(e: unknown): string {
   return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
 }
 
+const allowedList = () => `node:${POLICY_BUILTINS.join(', node:')}`;
+
+/**
+ * The policy's own `require`: the computing built-ins, nothing else, refused
+ * synchronously (so in the hook that asks). Without it, a `require(name)`
+ * computed at run time would reach the simulation's unrestricted one: a
+ * bundled ES module shares the bundle's top-level scope.
+ */
+function requireGate(): string {
+  const imports = POLICY_BUILTINS.map((b, i) => `import __rl_b${i} from 'node:${b}';`).join(' ');
+  const table = POLICY_BUILTINS.map((b, i) => `${JSON.stringify(b)}: __rl_b${i}`).join(', ');
+  return `${imports}
+const __rl_allowed = { ${table} };
+const require = function require(id) {
+  const bare = String(id).replace(/^node:/, '');
+  if (Object.hasOwn(__rl_allowed, bare)) return __rl_allowed[bare];
+  throw new Error('require(' + JSON.stringify(String(id)) + ') refused: a contained policy may import only ${allowedList()}');
+};`;
+}
+
+type Node = { type: string; start: number; [k: string]: unknown };
+
+/** The first `import()` whose specifier is computed, not written out: no bundler can check what it loads. */
+function computedImport(code: string): Node | undefined {
+  const stack: unknown[] = [parse(code, { ecmaVersion: 'latest', sourceType: 'module' })];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === null || typeof n !== 'object') continue;
+    if (Array.isArray(n)) {
+      stack.push(...n);
+      continue;
+    }
+    const node = n as Node;
+    if (node.type === 'ImportExpression') {
+      const src = node.source as Node & { value?: unknown; expressions?: unknown[] };
+      const literal =
+        (src.type === 'Literal' && typeof src.value === 'string') ||
+        (src.type === 'TemplateLiteral' && src.expressions?.length === 0);
+      if (!literal) return node;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'type' && typeof v === 'object') stack.push(v);
+  }
+  return undefined;
+}
+
+/** The source file a position of a bundle falls in, from the `// path` comment esbuild puts before each. */
+function bundleInput(code: string, at: number): string | undefined {
+  const line = code.lastIndexOf('\n// ', at);
+  return line < 0 ? undefined : code.slice(line + 4, code.indexOf('\n', line + 1));
+}
+
 /**
  * The policy and what it imports, as one ES module (TypeScript transpiled),
  * its `@reclaim-lab/*` imports left to the sandbox. A built-in module beyond
- * pure computing (fs, net, child_process, worker_threads, ...) is refused here.
+ * pure computing (fs, net, child_process, worker_threads, ...) is refused here,
+ * and so is an `import()` of a specifier computed at run time (the sandbox's
+ * loader would refuse a built-in there too, but only after the hook returned:
+ * too late to eject the policy at that call).
  */
 async function bundlePolicy(ref: string, out: string, extra: readonly string[]): Promise<void> {
   const esbuild = await import('esbuild');
@@ -138,15 +193,34 @@ async function bundlePolicy(ref: string, out: string, extra: readonly string[]):
       outfile: out,
       logLevel: 'silent',
       plugins: [builtins],
+      banner: { js: requireGate() },
     });
   } catch (e) {
     throw new PolicyLoadError(`policy module ${ref}: failed to load: ${buildErrors(e)}`);
   }
   if (refused.length > 0) {
     throw new PolicyLoadError(
-      `policy module ${ref}: imports ${[...new Set(refused)].join(', ')}; a contained policy may import only node:${POLICY_BUILTINS.join(', node:')} (run it with --in-process if you trust it)`,
+      `policy module ${ref}: imports ${[...new Set(refused)].join(', ')}; a contained policy may import only ${allowedList()} (run it with --in-process if you trust it)`,
     );
   }
+  const code = readFileSync(out, 'utf8');
+  let found: Node | undefined;
+  try {
+    found = computedImport(code);
+  } catch (e) {
+    throw new PolicyLoadError(`policy module ${ref}: failed to load: ${message(e)}`);
+  }
+  if (found !== undefined) {
+    const input = bundleInput(code, found.start);
+    const where = input === undefined || resolve(input) === policyFile(ref) ? '' : `${input}: `;
+    throw new PolicyLoadError(
+      `policy module ${ref}: ${where}calls import() with a specifier computed at run time; a contained policy's imports must be written out (run it with --in-process if you trust it)`,
+    );
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 const bundles = new Map<string, Promise<string>>();
@@ -233,6 +307,8 @@ async function callSandbox(
     [
       '--no-warnings',
       permissionFlag(),
+      // eval, new Function and their kin throw: no code the bundle did not see, no import() hidden in a string.
+      '--disallow-code-generation-from-strings',
       ...reads.map((r) => `--allow-fs-read=${r}`),
       '--allow-worker',
       bundle,

@@ -247,7 +247,8 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
 // ---- the simulation (worker thread) ----
 
 function denied(what: string): () => never {
-  return () => {
+  // A function, not an arrow: `new WebSocket(...)` must get this message too, not "not a constructor".
+  return function deniedCapability(): never {
     throw new Error(`${what} is not available to a contained policy`);
   };
 }
@@ -258,7 +259,8 @@ function lockDown(): void {
   for (const name of ['kill', 'abort', 'dlopen', 'binding', '_linkedBinding', 'getBuiltinModule', '_kill'])
     if (name in p) p[name] = denied(`process.${name}`);
   const g = globalThis as unknown as Record<string, unknown>;
-  for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) delete g[name];
+  // The network needs no import: Node's permission model (on Node 20) has no network scope.
+  for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) g[name] = denied(name);
   // Code the simulation does not call, running later: nothing a run can replay. Refused in the hook that asks.
   for (const name of ['setTimeout', 'setInterval', 'setImmediate']) g[name] = denied(name);
   register(`data:text/javascript,${encodeURIComponent(IMPORT_GUARD)}`);
