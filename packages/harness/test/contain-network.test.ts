@@ -124,6 +124,11 @@ describe('a contained policy reaching for the network', () => {
       `${connectNet("require(['node', 'net'].join(':'))")};`,
       'require("node:net") refused: a contained policy may import only node:assert, node:assert/strict, node:buffer, node:events, node:string_decoder, node:util',
     ],
+    [
+      'createRequire under the name the sandbox bundle once bound it to',
+      `${connectNet("__cr(import.meta.url)('net')")};`,
+      '__cr is not defined',
+    ],
   ])(
     'through %s in a hook is ejected at that call',
     async (name, body, message) => {

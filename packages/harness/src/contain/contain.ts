@@ -117,14 +117,15 @@ const allowedList = () => `node:${POLICY_BUILTINS.join(', node:')}`;
  * computed at run time would reach the simulation's unrestricted one: a
  * bundled ES module shares the bundle's top-level scope.
  */
-function requireGate(): string {
-  const imports = POLICY_BUILTINS.map((b, i) => `import __rl_b${i} from 'node:${b}';`).join(' ');
-  const table = POLICY_BUILTINS.map((b, i) => `${JSON.stringify(b)}: __rl_b${i}`).join(', ');
+function requireGate(prefix: string, extra: readonly string[] = []): string {
+  const allowed = [...POLICY_BUILTINS, ...extra];
+  const imports = allowed.map((b, i) => `import ${prefix}${i} from 'node:${b}';`).join(' ');
+  const table = allowed.map((b, i) => `${JSON.stringify(b)}: ${prefix}${i}`).join(', ');
   return `${imports}
-const __rl_allowed = { ${table} };
+const ${prefix}allowed = { ${table} };
 const require = function require(id) {
   const bare = String(id).replace(/^node:/, '');
-  if (Object.hasOwn(__rl_allowed, bare)) return __rl_allowed[bare];
+  if (Object.hasOwn(${prefix}allowed, bare)) return ${prefix}allowed[bare];
   throw new Error('require(' + JSON.stringify(String(id)) + ') refused: a contained policy may import only ${allowedList()}');
 };`;
 }
@@ -193,7 +194,7 @@ async function bundlePolicy(ref: string, out: string, extra: readonly string[]):
       outfile: out,
       logLevel: 'silent',
       plugins: [builtins],
-      banner: { js: requireGate() },
+      banner: { js: requireGate('__rl_policy_') },
     });
   } catch (e) {
     throw new PolicyLoadError(`policy module ${ref}: failed to load: ${buildErrors(e)}`);
@@ -272,10 +273,11 @@ async function buildSandbox(refs: readonly string[], n: number, extra: readonly 
     outfile,
     logLevel: 'silent',
     plugins: [shared],
-    // CommonJS dependencies bundled into an ES module still call require() for built-ins.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+    // CommonJS dependencies bundled into an ES module still call require() for built-ins (buffer,
+    // process). Gated, not createRequire: the banner is raw text in the policy's scope too, so any
+    // name it binds is one a policy can write. (Its names differ from the policy banner's: esbuild
+    // cannot rename around raw text.)
+    banner: { js: requireGate('__rl_sim_', ['process']) },
   });
   return outfile;
 }
