@@ -28,7 +28,7 @@ import {
 } from '../policy-loader.js';
 import type { RunOptions } from '../runner.js';
 import { hasTracePath, type Scenario } from '../scenario.js';
-import { POLICY_BUILTINS, type SandboxReply, type SandboxTask } from './sandbox.js';
+import { POLICY_BUILTINS, PROC_STATUS, type SandboxReply, type SandboxTask } from './sandbox.js';
 
 export interface ContainOptions {
   /** Seconds one hook call (or the module's loading) may run before the policy is ejected (`stall`). Default 5. */
@@ -282,6 +282,26 @@ async function buildSandbox(refs: readonly string[], n: number, extra: readonly 
   return outfile;
 }
 
+/**
+ * The contained process's address-space cap, MiB: room for the V8 heap and
+ * as much again outside it (ArrayBuffers, typed arrays, Buffers, which
+ * `resourceLimits` does not count), over what Node itself maps (about
+ * 1.6-1.9 GiB of mostly untouched reservations with a worker), with
+ * room to spare: the supervisor ends a policy that grows the process by
+ * twice its heap limit (sampled every 10-20 ms), so the cap is only what
+ * an allocation storm faster than that meets. At the cap, allocations
+ * fail all over the process, the supervisor's included.
+ */
+export function addressSpaceMiB(heapMiB: number): number {
+  return 4 * heapMiB + 8192;
+}
+
+/** `node args` under an address-space cap where the shell can set one (Linux), else as is. */
+function capped(args: string[], capMiB: number): [string, string[]] {
+  if (process.platform !== 'linux') return [process.execPath, args];
+  return ['/bin/sh', ['-c', `ulimit -v ${capMiB * 1024} && exec "$0" "$@"`, process.execPath, ...args]];
+}
+
 function permissionFlag(): string {
   return process.allowedNodeEnvironmentFlags.has('--permission')
     ? '--permission'
@@ -303,9 +323,13 @@ async function callSandbox(
   trace?: string,
 ): Promise<SandboxReply> {
   const bundle = await sandboxBundle(refs, options.unsafeBuiltins ?? []);
-  const reads = trace === undefined ? [bundle] : [bundle, trace];
-  const child: ChildProcess = spawn(
-    process.execPath,
+  // The supervisor reads its process's own size from /proc (Linux) to see memory outside the heap.
+  const reads = [
+    bundle,
+    ...(trace === undefined ? [] : [trace]),
+    ...(process.platform === 'linux' ? [PROC_STATUS] : []),
+  ];
+  const [command, args] = capped(
     [
       '--no-warnings',
       permissionFlag(),
@@ -315,8 +339,9 @@ async function callSandbox(
       '--allow-worker',
       bundle,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {} },
+    task.addressSpaceMiB,
   );
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {} });
   // What the policy prints goes to stderr, never into the run's output.
   child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -339,14 +364,14 @@ async function callSandbox(
   });
 }
 
-function limits(options: ContainOptions): { stallMs: number; heapMiB: number } {
+function limits(options: ContainOptions): { stallMs: number; heapMiB: number; addressSpaceMiB: number } {
   const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
   const heapMiB = options.heapMiB ?? DEFAULT_POLICY_HEAP_MIB;
   if (!(stallSeconds > 0 && stallSeconds <= 3600))
     throw new RangeError(`stall limit: must be above 0 and at most 3600 seconds, got ${stallSeconds}`);
   if (!Number.isInteger(heapMiB) || heapMiB < 16 || heapMiB > 65536)
     throw new RangeError(`policy heap: must be an integer 16..65536 MiB, got ${heapMiB}`);
-  return { stallMs: stallSeconds * 1000, heapMiB };
+  return { stallMs: stallSeconds * 1000, heapMiB, addressSpaceMiB: addressSpaceMiB(heapMiB) };
 }
 
 function failure(refs: readonly string[], reply: SandboxReply & { ok: false }): Error {

@@ -14,6 +14,7 @@
  * worker died: the policy is ejected there, with an exit record, exactly
  * as the watchdog ejects a hook that throws.
  */
+import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
@@ -37,8 +38,10 @@ export interface SandboxTask {
   options: Pick<RunOptions, 'seed' | 'policy' | 'checkInvariants'>;
   /** Milliseconds one hook call (or the module's loading) may run. */
   stallMs: number;
-  /** The worker's V8 heap limit, MiB. */
+  /** The worker's V8 heap limit, MiB; memory outside the heap may take as much again. */
   heapMiB: number;
+  /** The process's address-space cap (set by the parent), MiB. */
+  addressSpaceMiB: number;
 }
 
 /** What the sandbox answers: the result, or one line saying why there is none. */
@@ -66,6 +69,22 @@ const HB_HOOK = 2; // its hook, as an index into POLICY_HOOKS
 const HB_PHASE = 3; // PHASE_*
 const PHASE_LOADING = 1;
 const PHASE_RUNNING = 2;
+
+/** Where the supervisor reads the process's virtual size (Linux; the parent allows reading it). */
+export const PROC_STATUS = '/proc/self/status';
+
+/** Headroom over heap + as much outside it before a policy is stopped for memory: V8's own slack. */
+const MEMORY_SLACK_MIB = 512;
+
+/** The process's virtual size and resident set, MiB: what memory outside the V8 heap shows up in. */
+function processMiB(): { vm: number | undefined; rss: number } {
+  let vm: number | undefined;
+  try {
+    const m = /VmSize:\s+(\d+) kB/.exec(readFileSync(PROC_STATUS, 'utf8'));
+    if (m !== null) vm = Number(m[1]) / 1024;
+  } catch {}
+  return { vm, rss: process.memoryUsage.rss() / 2 ** 20 };
+}
 
 /** Built-in modules a contained policy may import: computing only. */
 export const POLICY_BUILTINS = ['assert', 'assert/strict', 'buffer', 'events', 'string_decoder', 'util'];
@@ -148,8 +167,8 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       if (done) return;
       done = true;
       clearInterval(timer);
-      void worker.terminate();
-      resolve(a);
+      // Gone before the replay starts, so its memory is not counted against the next attempt.
+      void worker.terminate().then(() => resolve(a));
     };
     // Where the worker is: the call it runs, or the last one it made.
     const here = () => {
@@ -158,14 +177,44 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       const hook = POLICY_HOOKS[hb[HB_HOOK]] ?? 'init';
       return { current, call, hook, phase: hb[HB_PHASE] };
     };
+    // Memory outside the heap (ArrayBuffers, typed arrays, Buffers) is not in resourceLimits: watch the
+    // process grow from where it stood once the worker ran, by virtual size (untouched buffers too) or RSS.
+    const allowMiB = 2 * task.heapMiB + MEMORY_SLACK_MIB;
+    let base: { vm: number | undefined; rss: number } | undefined;
+    let overgrown: Stop | null = null;
+    let loadOvergrown = false;
     let seenCalls = -1;
     let seenCurrent = -1;
     let seenPhase = -1;
     let since = performance.now();
-    const tick = Math.max(10, Math.min(250, task.stallMs / 4));
+    // Often enough that an allocation storm outside the heap is seen long before the address-space cap.
+    const tick = Math.max(10, Math.min(20, task.stallMs / 4));
     const timer = setInterval(() => {
       const h = here();
       const now = performance.now();
+      if (h.phase === PHASE_LOADING || h.phase === PHASE_RUNNING) {
+        const size = processMiB();
+        if (base === undefined) base = size;
+        // Once the size was readable, failing to read it means the process has no memory left to.
+        const grown =
+          base.vm === undefined
+            ? size.rss - base.rss
+            : size.vm === undefined
+              ? Number.POSITIVE_INFINITY
+              : size.vm - base.vm;
+        if (grown > allowMiB) {
+          if (h.phase === PHASE_LOADING) loadOvergrown = true;
+          else
+            overgrown = {
+              call: h.call,
+              kind: 'memory',
+              reason: 'out of memory',
+              message: `${h.current > 0 ? 'grew' : 'had grown'} its process by ${Number.isFinite(grown) ? Math.round(grown) : 'all it could'} MiB, over the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap (ArrayBuffers, typed arrays, Buffers); the contained run was replayed and the policy stopped at this call`,
+            };
+          void worker.terminate();
+          return;
+        }
+      }
       if (hb[HB_CALLS] !== seenCalls || h.current !== seenCurrent || h.phase !== seenPhase) {
         seenCalls = hb[HB_CALLS];
         seenCurrent = h.current;
@@ -224,6 +273,12 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
     });
     worker.on('exit', (code) => {
       if (stalled !== null) return finish({ stop: stalled });
+      if (overgrown !== null) return finish({ stop: overgrown });
+      if (loadOvergrown)
+        return finish({
+          refused: `loading it grew its process by more than the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap; refused`,
+          load: true,
+        });
       if (loadStalled)
         return finish({
           refused: `its module ran for more than ${task.stallMs / 1000} s at load (the stall limit); refused`,
@@ -290,6 +345,15 @@ async function simulate(loaders: Loaders): Promise<void> {
       hb[HB_HOOK] = id;
       try {
         return fn.call(this, a, b, c, d, e);
+      } catch (err) {
+        // The address-space cap met by an allocation outside the heap: memory, not a bug of the policy's.
+        if (err instanceof RangeError && err.message === 'Array buffer allocation failed')
+          throw new PolicyStopped(
+            'memory',
+            'out of memory',
+            `could not allocate an ArrayBuffer: its process reached the address-space cap of ${task.addressSpaceMiB} MiB (its heap limit of ${task.heapMiB} MiB, as much again outside the heap, and Node's own)`,
+          );
+        throw err;
       } finally {
         hb[HB_CURRENT] = prevCall;
         hb[HB_HOOK] = prevHook;
