@@ -286,14 +286,14 @@ async function buildSandbox(refs: readonly string[], n: number, extra: readonly 
  * The contained process's address-space cap, MiB: room for the V8 heap and
  * as much again outside it (ArrayBuffers, typed arrays, Buffers, which
  * `resourceLimits` does not count), over what Node itself maps (about
- * 1.6-1.9 GiB of mostly untouched reservations with a worker), with
- * room to spare: the supervisor ends a policy that grows the process by
- * twice its heap limit (sampled every 10-20 ms), so the cap is only what
- * an allocation storm faster than that meets. At the cap, allocations
- * fail all over the process, the supervisor's included.
+ * 1.6-1.9 GiB of mostly untouched reservations with a worker, and 10 GiB
+ * for each WebAssembly memory), with room to spare. Untouched buffers cost
+ * the machine nothing, so the supervisor ends a policy on resident growth
+ * (over twice its heap limit) or on coming within 1 GiB of this cap; an
+ * allocation that meets the cap fails, and ejects the policy as `memory`.
  */
 export function addressSpaceMiB(heapMiB: number): number {
-  return 4 * heapMiB + 8192;
+  return 4 * heapMiB + 16384;
 }
 
 /** `node args` under an address-space cap where the shell can set one (Linux), else as is. */
@@ -323,7 +323,7 @@ async function callSandbox(
   trace?: string,
 ): Promise<SandboxReply> {
   const bundle = await sandboxBundle(refs, options.unsafeBuiltins ?? []);
-  // The supervisor reads its process's own size from /proc (Linux) to see memory outside the heap.
+  // The supervisor reads its process's virtual size from /proc (Linux) to see how near the cap it is.
   const reads = [
     bundle,
     ...(trace === undefined ? [] : [trace]),

@@ -75,6 +75,8 @@ export const PROC_STATUS = '/proc/self/status';
 
 /** Headroom over heap + as much outside it before a policy is stopped for memory: V8's own slack. */
 const MEMORY_SLACK_MIB = 512;
+/** How near the address-space cap the process may come: past it, allocations fail all over. */
+const CAP_MARGIN_MIB = 1024;
 
 /** The process's virtual size and resident set, MiB: what memory outside the V8 heap shows up in. */
 function processMiB(): { vm: number | undefined; rss: number } {
@@ -177,12 +179,15 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       const hook = POLICY_HOOKS[hb[HB_HOOK]] ?? 'init';
       return { current, call, hook, phase: hb[HB_PHASE] };
     };
-    // Memory outside the heap (ArrayBuffers, typed arrays, Buffers) is not in resourceLimits: watch the
-    // process grow from where it stood once the worker ran, by virtual size (untouched buffers too) or RSS.
+    // Memory outside the heap (ArrayBuffers, typed arrays, Buffers) is not in resourceLimits. Watch
+    // what it takes from the machine (the process's resident growth since the worker ran) and how near
+    // the address-space cap it is (untouched buffers; not the virtual growth itself, of which one
+    // WebAssembly memory alone reserves 10 GiB).
     const allowMiB = 2 * task.heapMiB + MEMORY_SLACK_MIB;
+    const nearCapMiB = task.addressSpaceMiB - CAP_MARGIN_MIB;
     let base: { vm: number | undefined; rss: number } | undefined;
     let overgrown: Stop | null = null;
-    let loadOvergrown = false;
+    let loadOvergrown: string | null = null;
     let seenCalls = -1;
     let seenCurrent = -1;
     let seenPhase = -1;
@@ -195,21 +200,20 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       if (h.phase === PHASE_LOADING || h.phase === PHASE_RUNNING) {
         const size = processMiB();
         if (base === undefined) base = size;
+        const grown = size.rss - base.rss;
         // Once the size was readable, failing to read it means the process has no memory left to.
-        const grown =
-          base.vm === undefined
-            ? size.rss - base.rss
-            : size.vm === undefined
-              ? Number.POSITIVE_INFINITY
-              : size.vm - base.vm;
-        if (grown > allowMiB) {
-          if (h.phase === PHASE_LOADING) loadOvergrown = true;
+        const nearCap = base.vm !== undefined && (size.vm === undefined || size.vm > nearCapMiB);
+        if (grown > allowMiB || nearCap) {
+          const why = nearCap
+            ? `${h.current > 0 ? 'brought' : 'had brought'} its process within ${CAP_MARGIN_MIB} MiB of its address-space cap of ${task.addressSpaceMiB} MiB`
+            : `${h.current > 0 ? 'grew' : 'had grown'} its process's resident memory by ${Math.round(grown)} MiB, over the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap (ArrayBuffers, typed arrays, Buffers)`;
+          if (h.phase === PHASE_LOADING) loadOvergrown = why;
           else
             overgrown = {
               call: h.call,
               kind: 'memory',
               reason: 'out of memory',
-              message: `${h.current > 0 ? 'grew' : 'had grown'} its process by ${Number.isFinite(grown) ? Math.round(grown) : 'all it could'} MiB, over the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap (ArrayBuffers, typed arrays, Buffers); the contained run was replayed and the policy stopped at this call`,
+              message: `${why}; the contained run was replayed and the policy stopped at this call`,
             };
           void worker.terminate();
           return;
@@ -274,9 +278,9 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
     worker.on('exit', (code) => {
       if (stalled !== null) return finish({ stop: stalled });
       if (overgrown !== null) return finish({ stop: overgrown });
-      if (loadOvergrown)
+      if (loadOvergrown !== null)
         return finish({
-          refused: `loading it grew its process by more than the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap; refused`,
+          refused: `loading it ${loadOvergrown.replace(/^had brought/, 'brought').replace(/^had grown/, 'grew')}; refused`,
           load: true,
         });
       if (loadStalled)
@@ -351,7 +355,7 @@ async function simulate(loaders: Loaders): Promise<void> {
           throw new PolicyStopped(
             'memory',
             'out of memory',
-            `could not allocate an ArrayBuffer: its process reached the address-space cap of ${task.addressSpaceMiB} MiB (its heap limit of ${task.heapMiB} MiB, as much again outside the heap, and Node's own)`,
+            `could not allocate an ArrayBuffer: its process reached its address-space cap of ${task.addressSpaceMiB} MiB`,
           );
         throw err;
       } finally {
