@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
- * `pnpm test:deep [policy ...]`: the conformance properties of every
- * registered policy (each preset too) at 10,000 cases per property, one
- * vitest run per policy so a failure names its policy and the others still
- * run. Not part of `pnpm test`: hours on a small machine, a nightly job's
- * work. FC_NUM_RUNS changes the count, FC_SEED the seed (default: the
- * suite's fixed seed); a failure prints fast-check's seed, path and
- * shrunk counterexample, to add as a fixed regression test.
+ * `pnpm test:deep [--jobs N] [policy ...]`: the conformance properties of
+ * every registered policy (each preset too) at 10,000 cases per property,
+ * one vitest run per policy so a failure names its policy and the others
+ * still run, N policies at a time (default: one per CPU; each run is one
+ * thread of computing). Not part of `pnpm test`: CPU-hours per policy, a
+ * nightly job's work (docs/contributing.md has the measured cost).
+ * FC_NUM_RUNS changes the count, FC_SEED the seed (default: the suite's
+ * fixed seed); a failure prints fast-check's seed, path and shrunk
+ * counterexample, to add as a fixed regression test.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -32,8 +35,19 @@ function registered() {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+const args = process.argv.slice(2);
+let jobs = availableParallelism();
+const j = args.indexOf('--jobs');
+if (j >= 0) {
+  jobs = Number(args[j + 1]);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
+    console.error(`test:deep: --jobs: must be an integer 1..256, got ${args[j + 1]}`);
+    process.exit(2);
+  }
+  args.splice(j, 2);
+}
 const all = registered();
-const wanted = process.argv.slice(2);
+const wanted = args;
 for (const w of wanted) {
   if (!all.includes(w)) {
     console.error(`test:deep: unknown policy "${w}"; registered: ${all.join(', ')}`);
@@ -43,25 +57,41 @@ for (const w of wanted) {
 const policies = wanted.length ? wanted : all;
 const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const failed = [];
-for (const name of policies) {
+/** One policy's suite; its output is held and printed whole, so parallel runs do not interleave. */
+function runPolicy(name) {
   const started = Date.now();
   console.log(`test:deep: ${name}: ${runs} cases per property…`);
-  const r = spawnSync(
-    process.execPath,
-    [
-      resolve(ROOT, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      SUITE,
-      '--testTimeout=0',
-      '-t',
-      `invariants ${reEscape(name)} \\(`,
-    ],
-    { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FC_NUM_RUNS: runs } },
-  );
-  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  console.log(`test:deep: ${name}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${minutes} min`);
-  if (r.status !== 0) failed.push(name);
+  return new Promise((done) => {
+    const child = spawn(
+      process.execPath,
+      [
+        resolve(ROOT, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        SUITE,
+        '--testTimeout=0',
+        '-t',
+        `invariants ${reEscape(name)} \\(`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FC_NUM_RUNS: runs } },
+    );
+    const out = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => out.push(d));
+    child.on('close', (code) => {
+      const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+      process.stdout.write(Buffer.concat(out));
+      console.log(`test:deep: ${name}: ${code === 0 ? 'passed' : 'FAILED'} in ${minutes} min`);
+      if (code !== 0) failed.push(name);
+      done();
+    });
+  });
 }
+const queue = [...policies];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    while (queue.length > 0) await runPolicy(queue.shift());
+  }),
+);
 console.log(
   `${policies.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}`,
 );

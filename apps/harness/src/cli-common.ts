@@ -124,7 +124,7 @@ export function containOptions(cmd: Command): Command {
     )
     .option(
       '--policy-heap <MiB>',
-      `heap limit of a contained run, MiB (default: ${DEFAULT_POLICY_HEAP_MIB})`,
+      `heap limit of a contained run, MiB; memory outside the heap (ArrayBuffers) may take as much again (default: ${DEFAULT_POLICY_HEAP_MIB})`,
     );
 }
 

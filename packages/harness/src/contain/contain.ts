@@ -10,12 +10,13 @@
  * policy with `inProcess`, run in this thread as before.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PolicyFactory, PolicyLoadError, type RunResult } from '@reclaim-lab/reclaim';
+import { parse } from 'acorn';
 import type { Plugin } from 'esbuild';
 import { listPolicies } from '../policies.js';
 import {
@@ -27,7 +28,7 @@ import {
 } from '../policy-loader.js';
 import type { RunOptions } from '../runner.js';
 import { hasTracePath, type Scenario } from '../scenario.js';
-import { POLICY_BUILTINS, type SandboxReply, type SandboxTask } from './sandbox.js';
+import { POLICY_BUILTINS, PROC_STATUS, type SandboxReply, type SandboxTask } from './sandbox.js';
 
 export interface ContainOptions {
   /** Seconds one hook call (or the module's loading) may run before the policy is ejected (`stall`). Default 5. */
@@ -108,10 +109,65 @@ function buildErrors(e: unknown): string {
   return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
 }
 
+const allowedList = () => `node:${POLICY_BUILTINS.join(', node:')}`;
+
+/**
+ * The policy's own `require`: the computing built-ins, nothing else, refused
+ * synchronously (so in the hook that asks). Without it, a `require(name)`
+ * computed at run time would reach the simulation's unrestricted one: a
+ * bundled ES module shares the bundle's top-level scope.
+ */
+function requireGate(prefix: string, extra: readonly string[] = []): string {
+  const allowed = [...POLICY_BUILTINS, ...extra];
+  const imports = allowed.map((b, i) => `import ${prefix}${i} from 'node:${b}';`).join(' ');
+  const table = allowed.map((b, i) => `${JSON.stringify(b)}: ${prefix}${i}`).join(', ');
+  return `${imports}
+const ${prefix}allowed = { ${table} };
+const require = function require(id) {
+  const bare = String(id).replace(/^node:/, '');
+  if (Object.hasOwn(${prefix}allowed, bare)) return ${prefix}allowed[bare];
+  throw new Error('require(' + JSON.stringify(String(id)) + ') refused: a contained policy may import only ${allowedList()}');
+};`;
+}
+
+type Node = { type: string; start: number; [k: string]: unknown };
+
+/** The first `import()` whose specifier is computed, not written out: no bundler can check what it loads. */
+function computedImport(code: string): Node | undefined {
+  const stack: unknown[] = [parse(code, { ecmaVersion: 'latest', sourceType: 'module' })];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === null || typeof n !== 'object') continue;
+    if (Array.isArray(n)) {
+      stack.push(...n);
+      continue;
+    }
+    const node = n as Node;
+    if (node.type === 'ImportExpression') {
+      const src = node.source as Node & { value?: unknown; expressions?: unknown[] };
+      const literal =
+        (src.type === 'Literal' && typeof src.value === 'string') ||
+        (src.type === 'TemplateLiteral' && src.expressions?.length === 0);
+      if (!literal) return node;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'type' && typeof v === 'object') stack.push(v);
+  }
+  return undefined;
+}
+
+/** The source file a position of a bundle falls in, from the `// path` comment esbuild puts before each. */
+function bundleInput(code: string, at: number): string | undefined {
+  const line = code.lastIndexOf('\n// ', at);
+  return line < 0 ? undefined : code.slice(line + 4, code.indexOf('\n', line + 1));
+}
+
 /**
  * The policy and what it imports, as one ES module (TypeScript transpiled),
  * its `@reclaim-lab/*` imports left to the sandbox. A built-in module beyond
- * pure computing (fs, net, child_process, worker_threads, ...) is refused here.
+ * pure computing (fs, net, child_process, worker_threads, ...) is refused here,
+ * and so is an `import()` of a specifier computed at run time (the sandbox's
+ * loader would refuse a built-in there too, but only after the hook returned:
+ * too late to eject the policy at that call).
  */
 async function bundlePolicy(ref: string, out: string, extra: readonly string[]): Promise<void> {
   const esbuild = await import('esbuild');
@@ -138,15 +194,34 @@ async function bundlePolicy(ref: string, out: string, extra: readonly string[]):
       outfile: out,
       logLevel: 'silent',
       plugins: [builtins],
+      banner: { js: requireGate('__rl_policy_') },
     });
   } catch (e) {
     throw new PolicyLoadError(`policy module ${ref}: failed to load: ${buildErrors(e)}`);
   }
   if (refused.length > 0) {
     throw new PolicyLoadError(
-      `policy module ${ref}: imports ${[...new Set(refused)].join(', ')}; a contained policy may import only node:${POLICY_BUILTINS.join(', node:')} (run it with --in-process if you trust it)`,
+      `policy module ${ref}: imports ${[...new Set(refused)].join(', ')}; a contained policy may import only ${allowedList()} (run it with --in-process if you trust it)`,
     );
   }
+  const code = readFileSync(out, 'utf8');
+  let found: Node | undefined;
+  try {
+    found = computedImport(code);
+  } catch (e) {
+    throw new PolicyLoadError(`policy module ${ref}: failed to load: ${message(e)}`);
+  }
+  if (found !== undefined) {
+    const input = bundleInput(code, found.start);
+    const where = input === undefined || resolve(input) === policyFile(ref) ? '' : `${input}: `;
+    throw new PolicyLoadError(
+      `policy module ${ref}: ${where}calls import() with a specifier computed at run time; a contained policy's imports must be written out (run it with --in-process if you trust it)`,
+    );
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 const bundles = new Map<string, Promise<string>>();
@@ -198,12 +273,33 @@ async function buildSandbox(refs: readonly string[], n: number, extra: readonly 
     outfile,
     logLevel: 'silent',
     plugins: [shared],
-    // CommonJS dependencies bundled into an ES module still call require() for built-ins.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+    // CommonJS dependencies bundled into an ES module still call require() for built-ins (buffer,
+    // process). Gated, not createRequire: the banner is raw text in the policy's scope too, so any
+    // name it binds is one a policy can write. (Its names differ from the policy banner's: esbuild
+    // cannot rename around raw text.)
+    banner: { js: requireGate('__rl_sim_', ['process']) },
   });
   return outfile;
+}
+
+/**
+ * The contained process's address-space cap, MiB: room for the V8 heap and
+ * as much again outside it (ArrayBuffers, typed arrays, Buffers, which
+ * `resourceLimits` does not count), over what Node itself maps (about
+ * 1.6-1.9 GiB of mostly untouched reservations with a worker, and 10 GiB
+ * for each WebAssembly memory), with room to spare. Untouched buffers cost
+ * the machine nothing, so the supervisor ends a policy on resident growth
+ * (over twice its heap limit) or on coming within 1 GiB of this cap; an
+ * allocation that meets the cap fails, and ejects the policy as `memory`.
+ */
+export function addressSpaceMiB(heapMiB: number): number {
+  return 4 * heapMiB + 16384;
+}
+
+/** `node args` under an address-space cap where the shell can set one (Linux), else as is. */
+function capped(args: string[], capMiB: number): [string, string[]] {
+  if (process.platform !== 'linux') return [process.execPath, args];
+  return ['/bin/sh', ['-c', `ulimit -v ${capMiB * 1024} && exec "$0" "$@"`, process.execPath, ...args]];
 }
 
 function permissionFlag(): string {
@@ -227,18 +323,25 @@ async function callSandbox(
   trace?: string,
 ): Promise<SandboxReply> {
   const bundle = await sandboxBundle(refs, options.unsafeBuiltins ?? []);
-  const reads = trace === undefined ? [bundle] : [bundle, trace];
-  const child: ChildProcess = spawn(
-    process.execPath,
+  // The supervisor reads its process's virtual size from /proc (Linux) to see how near the cap it is.
+  const reads = [
+    bundle,
+    ...(trace === undefined ? [] : [trace]),
+    ...(process.platform === 'linux' ? [PROC_STATUS] : []),
+  ];
+  const [command, args] = capped(
     [
       '--no-warnings',
       permissionFlag(),
+      // eval, new Function and their kin throw: no code the bundle did not see, no import() hidden in a string.
+      '--disallow-code-generation-from-strings',
       ...reads.map((r) => `--allow-fs-read=${r}`),
       '--allow-worker',
       bundle,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {} },
+    task.addressSpaceMiB,
   );
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {} });
   // What the policy prints goes to stderr, never into the run's output.
   child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -261,14 +364,14 @@ async function callSandbox(
   });
 }
 
-function limits(options: ContainOptions): { stallMs: number; heapMiB: number } {
+function limits(options: ContainOptions): { stallMs: number; heapMiB: number; addressSpaceMiB: number } {
   const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
   const heapMiB = options.heapMiB ?? DEFAULT_POLICY_HEAP_MIB;
   if (!(stallSeconds > 0 && stallSeconds <= 3600))
     throw new RangeError(`stall limit: must be above 0 and at most 3600 seconds, got ${stallSeconds}`);
   if (!Number.isInteger(heapMiB) || heapMiB < 16 || heapMiB > 65536)
     throw new RangeError(`policy heap: must be an integer 16..65536 MiB, got ${heapMiB}`);
-  return { stallMs: stallSeconds * 1000, heapMiB };
+  return { stallMs: stallSeconds * 1000, heapMiB, addressSpaceMiB: addressSpaceMiB(heapMiB) };
 }
 
 function failure(refs: readonly string[], reply: SandboxReply & { ok: false }): Error {

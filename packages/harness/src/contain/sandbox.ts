@@ -14,6 +14,7 @@
  * worker died: the policy is ejected there, with an exit record, exactly
  * as the watchdog ejects a hook that throws.
  */
+import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
@@ -37,8 +38,10 @@ export interface SandboxTask {
   options: Pick<RunOptions, 'seed' | 'policy' | 'checkInvariants'>;
   /** Milliseconds one hook call (or the module's loading) may run. */
   stallMs: number;
-  /** The worker's V8 heap limit, MiB. */
+  /** The worker's V8 heap limit, MiB; memory outside the heap may take as much again. */
   heapMiB: number;
+  /** The process's address-space cap (set by the parent), MiB. */
+  addressSpaceMiB: number;
 }
 
 /** What the sandbox answers: the result, or one line saying why there is none. */
@@ -66,6 +69,24 @@ const HB_HOOK = 2; // its hook, as an index into POLICY_HOOKS
 const HB_PHASE = 3; // PHASE_*
 const PHASE_LOADING = 1;
 const PHASE_RUNNING = 2;
+
+/** Where the supervisor reads the process's virtual size (Linux; the parent allows reading it). */
+export const PROC_STATUS = '/proc/self/status';
+
+/** Headroom over heap + as much outside it before a policy is stopped for memory: V8's own slack. */
+const MEMORY_SLACK_MIB = 512;
+/** How near the address-space cap the process may come: past it, allocations fail all over. */
+const CAP_MARGIN_MIB = 1024;
+
+/** The process's virtual size and resident set, MiB: what memory outside the V8 heap shows up in. */
+function processMiB(): { vm: number | undefined; rss: number } {
+  let vm: number | undefined;
+  try {
+    const m = /VmSize:\s+(\d+) kB/.exec(readFileSync(PROC_STATUS, 'utf8'));
+    if (m !== null) vm = Number(m[1]) / 1024;
+  } catch {}
+  return { vm, rss: process.memoryUsage.rss() / 2 ** 20 };
+}
 
 /** Built-in modules a contained policy may import: computing only. */
 export const POLICY_BUILTINS = ['assert', 'assert/strict', 'buffer', 'events', 'string_decoder', 'util'];
@@ -148,8 +169,8 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       if (done) return;
       done = true;
       clearInterval(timer);
-      void worker.terminate();
-      resolve(a);
+      // Gone before the replay starts, so its memory is not counted against the next attempt.
+      void worker.terminate().then(() => resolve(a));
     };
     // Where the worker is: the call it runs, or the last one it made.
     const here = () => {
@@ -158,14 +179,46 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       const hook = POLICY_HOOKS[hb[HB_HOOK]] ?? 'init';
       return { current, call, hook, phase: hb[HB_PHASE] };
     };
+    // Memory outside the heap (ArrayBuffers, typed arrays, Buffers) is not in resourceLimits. Watch
+    // what it takes from the machine (the process's resident growth since the worker ran) and how near
+    // the address-space cap it is (untouched buffers; not the virtual growth itself, of which one
+    // WebAssembly memory alone reserves 10 GiB).
+    const allowMiB = 2 * task.heapMiB + MEMORY_SLACK_MIB;
+    const nearCapMiB = task.addressSpaceMiB - CAP_MARGIN_MIB;
+    let base: { vm: number | undefined; rss: number } | undefined;
+    let overgrown: Stop | null = null;
+    let loadOvergrown: string | null = null;
     let seenCalls = -1;
     let seenCurrent = -1;
     let seenPhase = -1;
     let since = performance.now();
-    const tick = Math.max(10, Math.min(250, task.stallMs / 4));
+    // Often enough that an allocation storm outside the heap is seen long before the address-space cap.
+    const tick = Math.max(10, Math.min(20, task.stallMs / 4));
     const timer = setInterval(() => {
       const h = here();
       const now = performance.now();
+      if (h.phase === PHASE_LOADING || h.phase === PHASE_RUNNING) {
+        const size = processMiB();
+        if (base === undefined) base = size;
+        const grown = size.rss - base.rss;
+        // Once the size was readable, failing to read it means the process has no memory left to.
+        const nearCap = base.vm !== undefined && (size.vm === undefined || size.vm > nearCapMiB);
+        if (grown > allowMiB || nearCap) {
+          const why = nearCap
+            ? `${h.current > 0 ? 'brought' : 'had brought'} its process within ${CAP_MARGIN_MIB} MiB of its address-space cap of ${task.addressSpaceMiB} MiB`
+            : `${h.current > 0 ? 'grew' : 'had grown'} its process's resident memory by ${Math.round(grown)} MiB, over the ${allowMiB} MiB its heap limit of ${task.heapMiB} MiB allows with memory outside the heap (ArrayBuffers, typed arrays, Buffers)`;
+          if (h.phase === PHASE_LOADING) loadOvergrown = why;
+          else
+            overgrown = {
+              call: h.call,
+              kind: 'memory',
+              reason: 'out of memory',
+              message: `${why}; the contained run was replayed and the policy stopped at this call`,
+            };
+          void worker.terminate();
+          return;
+        }
+      }
       if (hb[HB_CALLS] !== seenCalls || h.current !== seenCurrent || h.phase !== seenPhase) {
         seenCalls = hb[HB_CALLS];
         seenCurrent = h.current;
@@ -224,6 +277,12 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
     });
     worker.on('exit', (code) => {
       if (stalled !== null) return finish({ stop: stalled });
+      if (overgrown !== null) return finish({ stop: overgrown });
+      if (loadOvergrown !== null)
+        return finish({
+          refused: `loading it ${loadOvergrown.replace(/^had brought/, 'brought').replace(/^had grown/, 'grew')}; refused`,
+          load: true,
+        });
       if (loadStalled)
         return finish({
           refused: `its module ran for more than ${task.stallMs / 1000} s at load (the stall limit); refused`,
@@ -247,7 +306,8 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
 // ---- the simulation (worker thread) ----
 
 function denied(what: string): () => never {
-  return () => {
+  // A function, not an arrow: `new WebSocket(...)` must get this message too, not "not a constructor".
+  return function deniedCapability(): never {
     throw new Error(`${what} is not available to a contained policy`);
   };
 }
@@ -258,7 +318,8 @@ function lockDown(): void {
   for (const name of ['kill', 'abort', 'dlopen', 'binding', '_linkedBinding', 'getBuiltinModule', '_kill'])
     if (name in p) p[name] = denied(`process.${name}`);
   const g = globalThis as unknown as Record<string, unknown>;
-  for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) delete g[name];
+  // The network needs no import: Node's permission model (on Node 20) has no network scope.
+  for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) g[name] = denied(name);
   // Code the simulation does not call, running later: nothing a run can replay. Refused in the hook that asks.
   for (const name of ['setTimeout', 'setInterval', 'setImmediate']) g[name] = denied(name);
   register(`data:text/javascript,${encodeURIComponent(IMPORT_GUARD)}`);
@@ -288,6 +349,15 @@ async function simulate(loaders: Loaders): Promise<void> {
       hb[HB_HOOK] = id;
       try {
         return fn.call(this, a, b, c, d, e);
+      } catch (err) {
+        // The address-space cap met by an allocation outside the heap: memory, not a bug of the policy's.
+        if (err instanceof RangeError && err.message === 'Array buffer allocation failed')
+          throw new PolicyStopped(
+            'memory',
+            'out of memory',
+            `could not allocate an ArrayBuffer: its process reached its address-space cap of ${task.addressSpaceMiB} MiB`,
+          );
+        throw err;
       } finally {
         hb[HB_CURRENT] = prevCall;
         hb[HB_HOOK] = prevHook;
