@@ -194,7 +194,7 @@ export class Machine {
         `zramRatio: expected 0 (the pool costs nothing) or a ratio of at least 1, got ${ratio}`,
       );
     this.zram =
-      this.swap !== null && config.swapDevice.name === 'zram' && ratio > 0
+      this.swap !== null && config.swapDevice.compressesToRam === true && ratio > 0
         ? new ZramPool(
             ratio,
             {
