@@ -54,6 +54,17 @@ const MachineSchema = v.strictObject({
   nodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 1),
   swap: v.optional(size),
   swapDevice: v.optional(v.picklist(devices), 'ssd'),
+  /**
+   * zram's compression ratio: on zram swap the compressed pages take RAM
+   * from the node (default 3, docs/phones.md); 0 opts out (the pool costs nothing).
+   */
+  zramRatio: v.optional(
+    v.pipe(
+      v.number(),
+      v.check((x) => x === 0 || x >= 1, 'zramRatio must be 0 (no pool) or a ratio of at least 1'),
+      v.maxValue(64),
+    ),
+  ),
   disk: v.optional(v.picklist(devices), 'ssd'),
   swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 60),
   /** vm.page-cluster: swap readahead of up to 2^n pages (0 = none). */
@@ -334,6 +345,7 @@ export function parseMachine(s: Scenario, footprint?: number): MachineConfig {
     nodePages,
     swapPages,
     swapDevice: DEVICE_PRESETS[m.swapDevice],
+    ...(m.zramRatio === undefined ? {} : { zramRatio: m.zramRatio }),
     disk: DEVICE_PRESETS[m.disk],
     swappiness: m.swappiness,
     pageCluster: m.pageCluster,

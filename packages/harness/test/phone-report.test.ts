@@ -13,10 +13,10 @@ import { scenarioFrom } from '../src/runner.js';
 beforeAll(loadPlotting);
 
 describe('android-apps in a comparison', () => {
-  // A small phone: 32 MiB, five apps, two rounds; sizes are relative, so the lifecycle is the same.
+  // A small phone: 32 MiB, five apps of 20% heap each (enough for jank and kills), two rounds.
   const base = scenarioFrom({
     workload: 'android-apps',
-    params: { apps: 5, rounds: 2, fgFrames: 24 },
+    params: { apps: 5, rounds: 2, fgFrames: 24, heapFraction: 0.2 },
     machine: { memory: '32MiB' },
     policy: 'lru',
     seed: 1,

@@ -215,7 +215,7 @@ describe('each workload preset moves the counter it is named for', () => {
     'android-apps',
     'frozen apps page out to swap and come back; launches, frames and lmkd kills',
     () => {
-      const { r, c } = run('android-apps', { scale: 0.25 });
+      const { r, c } = run('android-apps', { scale: 0.25, heapFraction: 0.15 });
       // MADV_PAGEOUT of cached apps' heaps: out to swap, and back at their warm launches.
       expect(c.pswpout).toBeGreaterThan(0);
       expect(c.pswpin).toBeGreaterThan(0);

@@ -674,7 +674,7 @@ describe('the suite: each workload exposes the property it exists for', () => {
     let launches = 0;
     for (let i = 0; i < stormed.length; i++)
       if (stormed.op[i] === OP_APPSTATE && stormed.arg[i] === APP_LAUNCH_WARM) launches++;
-    expect(launches).toBe(4 + 3);
+    expect(launches).toBe(5 + 3);
   });
 
   it('no preset issues an madvise it did not ask for', () => {

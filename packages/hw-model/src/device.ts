@@ -22,6 +22,8 @@ export interface DeviceSpec {
   /** Sustained bandwidth in pages per second. */
   pagesPerSec: number;
   synchronous: boolean;
+  /** Stores what is written compressed in the machine's own RAM (zram): its pool takes memory (`zram.ts`). */
+  compressesToRam?: boolean;
   /** A spinning disk: as swap, it turns VMA-based swap readahead off for the offset-cluster kind (`nr_rotate_swap`). */
   rotational?: boolean;
   /** Rotational only: average seek plus half a rotation, paid by a read that does not continue at the head. */
@@ -35,6 +37,7 @@ export const DEVICE_PRESETS: Record<string, DeviceSpec> = {
     writeLatencyNs: 6_000,
     pagesPerSec: 1_000_000,
     synchronous: true,
+    compressesToRam: true,
   },
   ramdisk: {
     name: 'ramdisk',

@@ -28,6 +28,8 @@ export const PG_FILE = 1 << 14;
 export const PG_LOCKED = 1 << 15;
 /** Read into the swap cache by swap readahead and not yet used (`PG_readahead`): its first fault is a readahead hit. */
 export const PG_READAHEAD = 1 << 16;
+/** A page of zram's zsmalloc pool (`zram.ts`): allocated, on no LRU, charged to no memcg. */
+export const PG_ZSMALLOC = 1 << 17;
 
 export const FLAG_NAMES: readonly [number, string][] = [
   [PG_LRU, 'lru'],
@@ -47,6 +49,7 @@ export const FLAG_NAMES: readonly [number, string][] = [
   [PG_FILE, 'file'],
   [PG_LOCKED, 'locked'],
   [PG_READAHEAD, 'readahead'],
+  [PG_ZSMALLOC, 'zsmalloc'],
 ];
 
 export function describeFlags(flags: number): string {

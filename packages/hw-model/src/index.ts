@@ -36,3 +36,4 @@ export type {
 export { SwapSpace } from './swap.js';
 export * from './units.js';
 export { defaultMinFreeKbytes, setupWatermarks, Zone } from './zone.js';
+export { DEFAULT_ZRAM_RATIO, ZramPool, type ZramStat } from './zram.js';

@@ -1,12 +1,13 @@
 import { type CostModel, DEFAULT_COST, ZERO_COST } from './cost.js';
 import { BlockDevice, DEVICE_PRESETS, type DeviceSpec } from './device.js';
 import { SimFile } from './file.js';
-import { FrameTable, PG_ALLOCATED } from './frames.js';
+import { FrameTable, PG_ALLOCATED, PG_ZSMALLOC } from './frames.js';
 import type { KernelVersion } from './kernel.js';
 import { Memcg } from './memcg.js';
 import { SwapSpace } from './swap.js';
 import { NS_PER_SEC } from './units.js';
 import { defaultMinFreeKbytes, setupWatermarks, Zone } from './zone.js';
+import { DEFAULT_ZRAM_RATIO, ZramPool } from './zram.js';
 
 export type SimMode = 'kernel' | 'ideal';
 
@@ -18,6 +19,12 @@ export interface MachineConfig {
   swapDevice: DeviceSpec;
   /** Device holding the workload's files. */
   disk: DeviceSpec;
+  /**
+   * zram's compression ratio (`zram.ts`): on a zram swap device the
+   * compressed pages live in a pool taken from free memory (default
+   * DEFAULT_ZRAM_RATIO). 0 opts out: the pool costs no memory, as before.
+   */
+  zramRatio?: number;
   /** vm.min_free_kbytes; default computed as the kernel does at boot. */
   minFreeKbytes?: number;
   /** vm.watermark_scale_factor (default 10 = 0.1 %). */
@@ -141,6 +148,8 @@ export class Machine {
   readonly devices: BlockDevice[];
   readonly swapDevice: BlockDevice;
   readonly swap: SwapSpace | null;
+  /** zram's compressed store and pool, on a zram swap device unless `zramRatio` is 0. */
+  readonly zram: ZramPool | null;
   readonly totalPages: number;
 
   constructor(config: MachineConfig) {
@@ -179,6 +188,29 @@ export class Machine {
     this.devices = [new BlockDevice(config.disk, jitter, jseed ^ 0x5bd1e995)];
     this.swapDevice = new BlockDevice(config.swapDevice, jitter, jseed ^ 0x27d4eb2f);
     this.swap = config.swapPages > 0 ? new SwapSpace(config.swapPages, 0) : null;
+    const ratio = config.zramRatio ?? DEFAULT_ZRAM_RATIO;
+    if (!(ratio === 0 || ratio >= 1))
+      throw new RangeError(
+        `zramRatio: expected 0 (the pool costs nothing) or a ratio of at least 1, got ${ratio}`,
+      );
+    this.zram =
+      this.swap !== null && config.swapDevice.compressesToRam === true && ratio > 0
+        ? new ZramPool(
+            ratio,
+            {
+              allocFrame: (node) => {
+                const pfn = this.allocFrame(node);
+                if (pfn >= 0) {
+                  this.frames.flags[pfn] |= PG_ZSMALLOC;
+                  this.frames.memcg[pfn] = 0;
+                }
+                return pfn;
+              },
+              freeFrame: (pfn) => this.freeFrame(pfn),
+            },
+            config.swapPages,
+          )
+        : null;
   }
 
   /** Find or create the memcg at `path` ("/a/b"), creating parents as needed. */

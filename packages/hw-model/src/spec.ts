@@ -65,6 +65,13 @@ export interface TaskSpec {
   oomScoreAdj?: number;
   /** Names of the task's phases, indexed like OP_PHASE's argument (results name phases by them). */
   phaseNames?: string[];
+  /**
+   * An app's cold start, for a relaunch after lmkd killed it: a fresh
+   * stream of the events its process runs from exec (the code read, the
+   * heap built), run in place of the launch's own events. Absent: the
+   * relaunch runs the launch's events over the empty process.
+   */
+  relaunch?: () => EventSource;
 }
 
 /** One runnable workload instance: what the harness hands the kernel. */

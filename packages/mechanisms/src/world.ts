@@ -453,6 +453,7 @@ export class World {
     this.chargeSwap(swap.memcg[slot], -1);
     if (swap.shadow[slot] !== 0) this.shadowNodes?.swapShadowCleared(swap, slot);
     swap.release(slot);
+    this.machine.zram?.drop(slot);
   }
 
   /**
@@ -483,6 +484,7 @@ export class World {
     else if (swap.shadow[slot] !== 0) this.shadowNodes?.swapShadowCleared(swap, slot);
     this.chargeSwap(swap.memcg[slot], -1);
     swap.release(slot);
+    this.machine.zram?.drop(slot);
     f.swapSlot[pfn] = -1;
     f.flags[pfn] &= ~PG_SWAPCACHE;
   }
@@ -508,6 +510,8 @@ export class World {
     if (anon) {
       this.counters.v[VM.pswpout]++;
       this.machine.memcgs[f.memcg[pfn]].stat[MEMCG_STAT.pswpout]++;
+      // zram compresses the page into its pool, which takes free memory on the folio's node.
+      this.machine.zram?.store(f.swapSlot[pfn], f.node[pfn]);
     }
     this.counters.v[VM.writeback_pages]++;
     // Every folio takes its page of bandwidth; a batch counts as one request.

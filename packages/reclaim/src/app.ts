@@ -25,6 +25,7 @@ import {
   APP_LAUNCH_COLD,
   APP_LAUNCH_WARM,
   APP_VISIBLE,
+  EventChunk,
   MEMCG_STAT,
   type Memcg,
 } from '@reclaim-lab/hw-model';
@@ -228,12 +229,27 @@ export function lmkdKill(
   updateMemcgClass(kern, task.memcg);
 }
 
-/** A dead app starts again: its regions are mapped afresh. */
+/**
+ * A dead app starts again: its process execs afresh, so its regions are
+ * mapped anew and, when the workload gave the app's cold start, that runs
+ * in place of this launch's events (the code read through the page cache
+ * with read-around, a fresh anon heap written: zero-fill faults) — a true
+ * cold start. The launch's displaced events wait in `task.displaced`.
+ */
 function revive(kern: KernelState, task: Task): void {
   task.appDead = false;
   task.spec.regions.forEach((r, i) => {
     if (r.kind !== 'file-fd' && r.mapAtStart !== false) mapVma(kern, task, task.mm.vmas[i]);
   });
+  const relaunch = task.spec.relaunch;
+  if (relaunch === undefined) return;
+  const c = task.chunk;
+  task.displaced ??= new EventChunk(c.capacity);
+  const d = task.displaced;
+  d.length = 0;
+  for (let i = task.pos; i < c.length; i++) d.push(c.op[i], c.region[i], c.arg[i]);
+  task.pos = c.length;
+  task.coldStart = relaunch();
 }
 
 /** The apps section of a run's result (null when no task was an app). */

@@ -11,6 +11,7 @@ import {
   PG_SWAPBACKED,
   PG_SWAPCACHE,
   PG_WRITEBACK,
+  PG_ZSMALLOC,
   ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import type { World } from '@reclaim-lab/mechanisms';
@@ -31,12 +32,19 @@ export function checkKernelInvariants(
   const f = machine.frames;
   const lists = world.lists;
   let free = 0;
+  let zsmalloc = 0;
   for (let pfn = 0; pfn < f.count; pfn++) {
     const fl = f.flags[pfn];
     if ((fl & PG_ALLOCATED) === 0) {
       free++;
       if (lists.listOf[pfn] !== -1)
         throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
+      continue;
+    }
+    // zram's pool pages are the pool's: on no list, and counted by it.
+    if (fl & PG_ZSMALLOC) {
+      zsmalloc++;
+      if (lists.listOf[pfn] !== -1) throw new Error(`${where}: zsmalloc pfn ${pfn} is on a list`);
       continue;
     }
     const onList = lists.listOf[pfn] !== -1;
@@ -52,6 +60,10 @@ export function checkKernelInvariants(
   }
   if (free !== machine.freePages())
     throw new Error(`${where}: ${free} free frames but zones count ${machine.freePages()}`);
+  if (zsmalloc !== (machine.zram?.held ?? 0))
+    throw new Error(
+      `${where}: ${zsmalloc} zsmalloc frames but the zram pool holds ${machine.zram?.held ?? 0}`,
+    );
   checkNodes(machine, world, where);
   checkDirtyCounts(machine, world, where);
   for (const lv of world.lruvecs) {

@@ -326,6 +326,7 @@ export class Kernel extends KernelState implements ReclaimCore {
       phases: this.phaseResults.slice().sort((a, b) => a.startNs - b.startNs),
       memcgs: this.machine.memcgs.map((m) => memcgResult(this.machine.memcgs, m)),
       ...(apps === null ? {} : { apps }),
+      ...(this.machine.zram === null ? {} : { zram: this.machine.zram.stat() }),
       pageStateBits,
       events: this.events,
     };

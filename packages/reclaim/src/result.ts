@@ -1,4 +1,4 @@
-import { MEMCG_STAT_NAMES, type Memcg } from '@reclaim-lab/hw-model';
+import { MEMCG_STAT_NAMES, type Memcg, type ZramStat } from '@reclaim-lab/hw-model';
 import type { PsiTotals } from './psi.js';
 
 /** What one simulated run produces. Plain data: JSON-serialisable as is. */
@@ -153,6 +153,8 @@ export interface RunResult {
   memcgs?: MemcgResult[];
   /** Apps (tasks that sent OP_APPSTATE): launches, frames, lmkd kills (absent when no task is an app). */
   apps?: AppsResult;
+  /** zram's mm_stat at the end (bytes; absent without a zram pool): what the compressed pages cost in RAM. */
+  zram?: ZramStat;
   /** Per-page policy state bits each attached policy declared. */
   pageStateBits: Record<string, number>;
   /** Simulator cost: wall-clock is NOT recorded here (it would break determinism). */

@@ -8,7 +8,16 @@
  * Owns no state. May call: fault, filemap, shmem, unmap, madvise, replay,
  * lru-add, and the kernel for fsync and exit.
  */
-import { OP_OPDONE, OP_READ, OP_STORE, OP_WRITE, PTE_NUMA, ZERO_PAGE_PTE } from '@reclaim-lab/hw-model';
+import {
+  OP_APPSTATE,
+  OP_OPDONE,
+  OP_PHASE,
+  OP_READ,
+  OP_STORE,
+  OP_WRITE,
+  PTE_NUMA,
+  ZERO_PAGE_PTE,
+} from '@reclaim-lab/hw-model';
 import { pageFault } from './fault.js';
 import type { KernelState } from './kernel-state.js';
 import { taskNumaWork } from './numa-balancing.js';
@@ -131,12 +140,54 @@ export function secondTaskT(kern: KernelState, except: Task): number {
 
 export function refill(kern: KernelState, task: Task): boolean {
   task.pos = 0;
+  if (task.coldStart !== null) {
+    const n = task.coldStart.fill(task.chunk);
+    task.chunk.length = n;
+    kern.events += n;
+    if (n > 0) return true;
+    task.coldStart = null;
+    if (resumeAfterColdStart(kern, task)) return true;
+  }
   const n = task.source.fill(task.chunk);
   task.chunk.length = n;
   kern.events += n;
   if (n === 0) {
     exitTask(kern, task, false);
     return false;
+  }
+  return true;
+}
+
+/**
+ * A relaunch's cold start is over: the task goes on with its own stream
+ * after the launch it replaced, i.e. from the next phase marker or app
+ * state change (the launch's own accesses are dropped). Returns false when
+ * the displaced events held none and the stream must be read further.
+ */
+function resumeAfterColdStart(kern: KernelState, task: Task): boolean {
+  const d = task.displaced;
+  const c = task.chunk;
+  let n = 0;
+  if (d !== null) {
+    let i = 0;
+    while (i < d.length && d.op[i] !== OP_PHASE && d.op[i] !== OP_APPSTATE) i++;
+    for (; i < d.length; i++) c.push(d.op[i], d.region[i], d.arg[i]);
+    n = c.length;
+    d.length = 0;
+  }
+  // Nothing left of the displaced chunk: drop the launch's events from the stream itself.
+  while (n === 0) {
+    const got = task.source.fill(c);
+    kern.events += got;
+    if (got === 0) return false;
+    let i = 0;
+    while (i < got && c.op[i] !== OP_PHASE && c.op[i] !== OP_APPSTATE) i++;
+    if (i === got) continue;
+    c.op.copyWithin(0, i, got);
+    c.region.copyWithin(0, i, got);
+    c.arg.copyWithin(0, i, got);
+    n = got - i;
+    c.length = n;
   }
   return true;
 }

@@ -99,6 +99,13 @@ export class Task {
   launchRelaunch = false;
   launchRefaultBase = 0;
   launchStealBase = 0;
+  /**
+   * A relaunch's cold start (`app.ts`): while set, events come from it; the
+   * events it displaced wait in `displaced`, and once it ends the rest of
+   * the launch's own events are dropped (`task-exec.ts` refill).
+   */
+  coldStart: EventSource | null = null;
+  displaced: EventChunk | null = null;
   /** The frame in progress began here (-1: no frame clock), with the task's memory stall then. */
   frameStartNs = -1;
   frameStallNs = 0;

@@ -125,7 +125,7 @@ describe('lmkd', () => {
       idleApp('cached1', 1500, APP_CACHED),
       growingApp(7500, 50 * MS),
     ];
-    const k = phone(tasks, LMKD);
+    const k = phone(tasks, LMKD, 8192, 3072);
     const r = k.run();
     const kills = r.apps?.kills ?? [];
     expect(kills.length).toBeGreaterThanOrEqual(2);

@@ -195,7 +195,8 @@ describe('swap readahead', () => {
     // /a writes a shmem file of twice memory (most of it goes to zram); /b reads it all back later.
     const pages = 2 * 1024;
     const k = new Kernel({
-      machine: defaultMachineConfig(1024, { swapPages: 4096, swapDevice: DEVICE_PRESETS.zram }),
+      // zram's pool costs nothing here (zramRatio 0): twice memory of shmem must fit in swap.
+      machine: defaultMachineConfig(1024, { swapPages: 4096, swapDevice: DEVICE_PRESETS.zram, zramRatio: 0 }),
       policy: { name: 'defaults' },
       seed: 1,
       checkInvariants: true,

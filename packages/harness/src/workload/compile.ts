@@ -296,6 +296,31 @@ class Compiler {
     };
     if (def.node !== undefined) task.node = def.node;
     if (def.oomScoreAdj !== undefined) task.oomScoreAdj = def.oomScoreAdj;
+    // An app's cold start (its launch-cold phase and the phases up to its
+    // next state change) runs again when lmkd has killed it: a relaunch
+    // execs the process afresh. Each relaunch gets fresh streams.
+    const cold = def.phases.findIndex((p) => p.app === 'launch-cold');
+    if (cold >= 0) {
+      let end = cold + 1;
+      while (end < def.phases.length && def.phases[end].app === undefined) end++;
+      const coldDefs = def.phases.slice(cold, end).map(({ app: _, ...p }) => ({ ...p, marker: false }));
+      let relaunches = 0;
+      task.relaunch = () => {
+        const fresh = new Map<string, SequentialGen>();
+        const freshCaches = new Map<string, AppCache>();
+        return new TaskSource({
+          seed: combineSeed(combineSeed(this.seed, taskIndex), 0x10000 + ++relaunches),
+          repeat: 1,
+          repeatFrom: 0,
+          phases: coldDefs.map((p, k) =>
+            this.phase(p, cold + k, ['tasks', ti, 'phases', cold + k], info, fresh, freshCaches),
+          ),
+          readOp,
+          writeOp,
+          regionBase,
+        });
+      };
+    }
     return task;
   }
 
