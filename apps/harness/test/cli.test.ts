@@ -37,24 +37,22 @@ describe('reclaim-lab habits', () => {
     expect(r.stdout).toContain('--sysctl <name=value>');
   });
 
-  it('exits 2 on every kind of usage error, with one line saying what is wrong', () => {
-    const cases: [string[], RegExp][] = [
-      [['run', '--bogus'], /unknown option '--bogus'/],
-      [['run', ...SMALL, '--format', 'xml'], /argument 'xml' is invalid/],
-      [['run', '--workload', 'nope'], /unknown workload "nope"; allowed: baseline/],
-      [['run', ...SMALL, '--swappiness', '300'], /swappiness/],
-      [
-        ['run', ...SMALL, '--sysctl', 'vm.overcommit_memory=1'],
-        /not a sysctl the model has; known: vm\.swappiness/,
-      ],
-      [['run', ...SMALL, '--policy', 'nosuch'], /nosuch/],
-      [['frobnicate'], /unknown command 'frobnicate'/],
-    ];
-    for (const [args, msg] of cases) {
-      const r = cli(args);
-      expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(msg);
-    }
+  // One case per test: each starts the CLI from sources, which takes a while on a loaded machine.
+  it.each<[string[], RegExp]>([
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['run', ...SMALL, '--format', 'xml'], /argument 'xml' is invalid/],
+    [['run', '--workload', 'nope'], /unknown workload "nope"; allowed: baseline/],
+    [['run', ...SMALL, '--swappiness', '300'], /swappiness/],
+    [
+      ['run', ...SMALL, '--sysctl', 'vm.overcommit_memory=1'],
+      /not a sysctl the model has; known: vm\.swappiness/,
+    ],
+    [['run', ...SMALL, '--policy', 'nosuch'], /nosuch/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('exits 2 on a usage error, with one line saying what is wrong: %j', (args, msg) => {
+    const r = cli(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(msg);
   });
 
   it('colours the table only when asked: FORCE_COLOR on, NO_COLOR off (NO_COLOR wins)', () => {
