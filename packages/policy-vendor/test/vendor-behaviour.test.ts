@@ -234,6 +234,7 @@ describe('age-background over MGLRU', () => {
       tasks: [heapHolder('bg', 3_000, APP_BACKGROUND), heapHolder('fg', 3_000, APP_FOREGROUND)],
     });
     k.run();
+    k.checkInvariants('after the app went to the background');
     const lv = k.world.findLruvec(k.machine.memcg('/apps/bg'), 0)!;
     const st = k.ctxOf(lv).state as MglruState;
     // The backgrounded app's heap in its oldest anon generation, before any reclaim.
@@ -245,6 +246,7 @@ describe('age-background over MGLRU', () => {
       sc.priority = 2;
       k.shrinkNode(sc, 0);
     }
+    k.checkInvariants('after reclaim');
     return { ...before, bgLost: 3_000 - anonPages(k, 'bg'), fgLost: 3_000 - anonPages(k, 'fg') };
   };
 
