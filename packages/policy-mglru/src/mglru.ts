@@ -37,7 +37,7 @@ import {
   resolveMglruOptions,
 } from './options.js';
 import { addFolio, clearRefsFlags, delFolio, incRefs } from './placement.js';
-import { Layout, MglruState, typeOf } from './state.js';
+import { getSwappiness, Layout, MglruState, typeOf } from './state.js';
 import { evictedClassic, evictedToken, refaultClassic, refaultToken } from './workingset.js';
 
 export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<MglruState> {
@@ -136,6 +136,21 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
       ctx.state.upTo64
         ? ageNodeUpTo64(L, ctx, sc, opts.minTtlMs, aging, ageRound)
         : minTtlCheck(L, ctx, sc, opts.minTtlMs),
+
+    /**
+     * v2 `ageLruvec` (a vendor hook ageing a backgrounded app's memcg):
+     * `try_to_inc_max_seq` MAX_NR_GENS - 1 times, the page-table walks
+     * forced. The first walk moves what the app touched since the last
+     * aging to the youngest generation; the app no longer runs, so each
+     * later generation pushes everything one step older, and at the end
+     * all of it is in the oldest (`inc_min_seq` folds the retired ones in).
+     * Deviation: the kernel has no such entry point; vendor kernels age a
+     * memcg's lruvec through the same two functions.
+     */
+    ageLruvec(ctx, sc) {
+      const swappiness = getSwappiness(ctx, sc);
+      for (let i = 1; i < G; i++) aging.tryToIncMaxSeq(ctx, ctx.state.maxSeq, swappiness, true, sc);
+    },
 
     /**
      * MADV_COLD (`folio_deactivate`): drop the refs flags and PG_workingset; a

@@ -29,8 +29,10 @@ import {
  * - `skipForeground`: root reclaim passes over the foreground app's memcg
  *   while any other lruvec of the node has reclaimable pages.
  * - `ageBackground`: when an app leaves foreground/visible for background
- *   or cached, its pages are deactivated at once (MADV_COLD over its
- *   mappings, its page cache to the inactive side).
+ *   or cached, its lruvec is aged at once: over MGLRU, new generations
+ *   until all its pages are in the oldest (`ageLruvec`); over LRU, its
+ *   pages are deactivated (MADV_COLD over its mappings, its page cache to
+ *   the inactive side).
  * - `priorityScan`: each lruvec is scanned at a priority shifted by its
  *   app's importance: cached 2 steps harder, background 1, foreground 1
  *   step softer (half the scan).
@@ -103,7 +105,7 @@ export function createVendor(options: Partial<VendorOptions> = {}): ReclaimOps<u
   if (o.ageBackground)
     ext.classChanged = (_ctx, change, next) =>
       change.from >= APP_FOREGROUND && change.from <= APP_VISIBLE && change.to >= APP_BACKGROUND
-        ? 'cold'
+        ? 'age'
         : next();
   return layerPolicy(base as ReclaimOps<unknown>, ext);
 }
@@ -125,7 +127,8 @@ export const vendorPolicy: PolicyFactory<VendorOptions> = {
     base: 'the policy the hooks are layered on',
     stopAtWatermark: 'end root reclaim once free pages are above the high watermark',
     skipForeground: "pass over the foreground app's memcg while others have reclaimable pages",
-    ageBackground: "deactivate an app's pages when it goes to the background",
+    ageBackground:
+      "age an app's lruvec when it goes to the background (MGLRU: to its oldest generation; LRU: deactivated)",
     priorityScan: 'scan cached apps harder and the foreground app softer',
   },
   optionSchema: {

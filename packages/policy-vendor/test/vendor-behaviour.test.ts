@@ -11,16 +11,18 @@ import {
   APP_FOREGROUND,
   APP_LAUNCH_COLD,
   defaultMachineConfig,
+  LRU_ANON,
   LRU_FILE,
   OP_APPSTATE,
   OP_READ,
+  OP_STORE,
   OP_THINK,
   type TaskSpec,
 } from '@reclaim-lab/hw-model';
 import { lruPolicy } from '@reclaim-lab/policy-lru';
-import { mglruPolicy } from '@reclaim-lab/policy-mglru';
+import { ANON, type MglruState, mglruPolicy } from '@reclaim-lab/policy-mglru';
 import { createVendor, priorityFor, type VendorOptions, vendorPolicy } from '@reclaim-lab/policy-vendor';
-import { Kernel, type ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
+import { Kernel, layerPolicy, type ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
 import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -156,21 +158,30 @@ describe.each(['lru', 'mglru'] as const)('vendor hooks over %s', (base) => {
     const run = (policy: ReclaimOps<unknown>) => {
       const k = loaded(policy, [holder('bg', 0, 3_000, APP_BACKGROUND, 2), holder('vis', 1, 3_000, 1, 2)]);
       const deactivated = k.world.counters.get('pgdeactivate');
+      const agings = k.world.counters.get('lru_gen_aging');
       const sc = new ScanControl().reset('direct', null, 0, 1_500);
       sc.priority = 2;
       k.shrinkNode(sc, 0);
-      return { deactivated, bgLost: 3_000 - filePages(k, 'bg'), visLost: 3_000 - filePages(k, 'vis') };
+      return {
+        deactivated,
+        agings,
+        bgLost: 3_000 - filePages(k, 'bg'),
+        visLost: 3_000 - filePages(k, 'vis'),
+      };
     };
     const aged = run(only(base, 'ageBackground'));
     const kernel = run(plain(base));
-    expect(aged.deactivated - kernel.deactivated).toBeGreaterThanOrEqual(2_900);
     if (base === 'lru') {
+      expect(aged.deactivated - kernel.deactivated).toBeGreaterThanOrEqual(2_900);
       // Deactivated, the app's pages are on the inactive list the pass scans; the visible app's stay active.
       expect(aged.bgLost).toBeGreaterThan(aged.visLost);
       expect(aged.bgLost).toBeGreaterThan(kernel.bgLost);
     } else {
-      // MGLRU sizes each lruvec's scan by its size and the priority, not by its pages' activity:
-      // aging orders the app's own pages (its oldest generation) but does not move reclaim between apps.
+      // Over MGLRU the hook ages the app's lruvec (three new generations) instead of deactivating.
+      expect(aged.deactivated).toBe(kernel.deactivated);
+      expect(aged.agings - kernel.agings).toBe(3);
+      // Page cache read through fds already sits in the oldest generation (by tier): aging it moves
+      // nothing between apps. The heap is what it moves (the test below).
       expect(aged.bgLost).toBe(kernel.bgLost);
     }
   });
@@ -186,6 +197,80 @@ describe.each(['lru', 'mglru'] as const)('vendor hooks over %s', (base) => {
     k.shrinkNode(sc, 0);
     const lost = (name: string) => 5_000 - filePages(k, name);
     expect(lost('cached')).toBeGreaterThan(2 * lost('fg'));
+  });
+});
+
+/** An app that stores to each of `pages` of its heap `touches` times, takes class `cls`, then idles. */
+function heapHolder(name: string, pages: number, cls: number, touches = 2): TaskSpec {
+  const n = pages * touches;
+  return {
+    name,
+    memcg: `/apps/${name}`,
+    regions: [{ kind: 'anon', pages }],
+    source: generated((i) =>
+      i === 0
+        ? [OP_APPSTATE, -1, APP_LAUNCH_COLD]
+        : i <= n
+          ? [OP_STORE, 0, (i - 1) % pages]
+          : i === n + 1
+            ? [OP_APPSTATE, -1, cls]
+            : [OP_THINK, -1, 100 * MS],
+    ),
+  };
+}
+
+function anonPages(k: Kernel, name: string): number {
+  const lv = k.world.findLruvec(k.machine.memcg(`/apps/${name}`), 0);
+  return lv ? lv.nrPages[LRU_ANON] : 0;
+}
+
+describe('age-background over MGLRU', () => {
+  // Both apps touch their heaps through page tables; one then goes to the background, one stays foreground.
+  const run = (policy: ReclaimOps<unknown>) => {
+    const k = new Kernel({ machine: defaultMachineConfig(16_384), policy, seed: 7, untilNs: 2_000 * MS });
+    k.load({
+      files: [],
+      memcgs: [{ path: '/apps' }, { path: '/apps/bg' }, { path: '/apps/fg' }],
+      tasks: [heapHolder('bg', 3_000, APP_BACKGROUND), heapHolder('fg', 3_000, APP_FOREGROUND)],
+    });
+    k.run();
+    k.checkInvariants('after the app went to the background');
+    const lv = k.world.findLruvec(k.machine.memcg('/apps/bg'), 0)!;
+    const st = k.ctxOf(lv).state as MglruState;
+    // The backgrounded app's heap in its oldest anon generation, before any reclaim.
+    const gens = st.nrPages.length / 2;
+    const before = { inOldest: st.nrPages[(st.minSeq[ANON] % gens) * 2 + ANON] };
+    const sc = new ScanControl();
+    for (let i = 0; i < 4; i++) {
+      sc.reset('direct', null, 0, 512);
+      sc.priority = 2;
+      k.shrinkNode(sc, 0);
+    }
+    k.checkInvariants('after reclaim');
+    return { ...before, bgLost: 3_000 - anonPages(k, 'bg'), fgLost: 3_000 - anonPages(k, 'fg') };
+  };
+
+  it("ages a backgrounded app's lruvec to its oldest generation, so reclaim takes its heap before the foreground app's", () => {
+    const aged = run(only('mglru', 'ageBackground'));
+    const kernel = run(plain('mglru'));
+    // What the hook did before it could reach MGLRU's aging: deactivate the app's pages (MADV_COLD).
+    const cold = run(
+      layerPolicy(plain('mglru'), {
+        name: 'cold',
+        classChanged: (_ctx, ch, next) => (ch.to >= APP_BACKGROUND ? 'cold' : next()),
+      }),
+    );
+    // All of the backgrounded heap is in the oldest generation; plain, or deactivated, none of it is
+    // (a deactivated anon folio goes back to max_seq - 1).
+    expect(aged.inOldest).toBe(3_000);
+    expect(kernel.inOldest).toBe(0);
+    expect(cold.inOldest).toBe(0);
+    // Reclaim takes the backgrounded heap first, and far more of it than without the hook.
+    expect(aged.bgLost).toBeGreaterThan(3 * aged.fgLost);
+    expect(aged.bgLost).toBeGreaterThan(3 * kernel.bgLost);
+    // Without it MGLRU treats the two heaps alike, and deactivating them does not change that.
+    expect(kernel.bgLost).toBeLessThanOrEqual(kernel.fgLost);
+    expect(cold.bgLost).toBe(kernel.bgLost);
   });
 });
 

@@ -5,6 +5,7 @@ export {
   type AddHow,
   type AddReason,
   type ClassChange,
+  type ClassVerdict,
   CORE_CAPABILITIES,
   type CoreCapability,
   type Decision,

@@ -14,6 +14,7 @@ import type { RmapResult } from '@reclaim-lab/mechanisms';
 import type {
   AddHow,
   ClassChange,
+  ClassVerdict,
   Decision,
   EvictRequest,
   PolicyCtx,
@@ -64,7 +65,7 @@ export interface PolicyExtension<S> {
   /** v2: the priority to scan this lruvec at; `next()` is the base's (sc.priority without one). */
   scanPriority?(ctx: PolicyCtx<S>, sc: ScanControl, next: () => number): number;
   /** v2: the memcg's importance class changed; `next()` is the base's reaction. */
-  classChanged?(ctx: PolicyCtx<S>, change: ClassChange, next: () => 'cold' | undefined): 'cold' | undefined;
+  classChanged?(ctx: PolicyCtx<S>, change: ClassChange, next: () => ClassVerdict): ClassVerdict;
 }
 
 /** The base policy with the extension's overrides applied. */
@@ -185,7 +186,7 @@ export function layerPolicy<S>(base: ReclaimOps<S>, ext: PolicyExtension<S>): Re
   if (ext.classChanged) {
     const f = ext.classChanged;
     let change!: ClassChange;
-    const next = () => (base.classChanged ? base.classChanged(ctx, change) : undefined);
+    const next = (): ClassVerdict => (base.classChanged ? base.classChanged(ctx, change) : undefined);
     layered.classChanged = (c, ch) => {
       ctx = c;
       change = ch;

@@ -135,7 +135,15 @@
  *   memcg changed (`change.from`, `change.to`; -1 is "no app"). Return
  *   'cold' to have the core deactivate every folio of the lruvec, as
  *   MADV_COLD over the app's mappings and `deactivate` for its unmapped
- *   page cache. Absent: nothing.
+ *   page cache; 'age' to have the policy age the lruvec its own way
+ *   (`ageLruvec`), which is 'cold' for a policy without that hook.
+ *   Absent: nothing.
+ *
+ * - `ageLruvec(ctx, sc)` — age this lruvec now as the policy ages
+ *   (MGLRU: new generations, `try_to_inc_max_seq`, until what was not
+ *   accessed since is in the oldest one), for a `classChanged` that
+ *   answered 'age'. A layered policy has its base's. Absent: 'age' falls
+ *   back to 'cold'.
  */
 import type { Machine, Memcg, Rng } from '@reclaim-lab/hw-model';
 import type { ListSet, LruSizes, Lruvec, RmapResult, World, YoungPteVisitor } from '@reclaim-lab/mechanisms';
@@ -292,6 +300,9 @@ export interface ReclaimCore {
   stopRequested?(ctx: PolicyCtx<unknown>, sc: ScanControl): boolean;
 }
 
+/** What `classChanged` may answer: deactivate the lruvec, age it the policy's way, or nothing. */
+export type ClassVerdict = 'cold' | 'age' | undefined;
+
 /** What `classChanged` is told. */
 export interface ClassChange {
   from: number;
@@ -367,7 +378,8 @@ export interface ReclaimOps<S = unknown> {
   reclaimDone?(ctx: PolicyCtx<S>, sc: ScanControl): boolean;
   protectLruvec?(ctx: PolicyCtx<S>, sc: ScanControl): boolean;
   scanPriority?(ctx: PolicyCtx<S>, sc: ScanControl): number;
-  classChanged?(ctx: PolicyCtx<S>, change: ClassChange): 'cold' | undefined;
+  classChanged?(ctx: PolicyCtx<S>, change: ClassChange): ClassVerdict;
+  ageLruvec?(ctx: PolicyCtx<S>, sc: ScanControl): void;
 }
 
 /** What values an option accepts, beyond the type of its default. */

@@ -4,11 +4,11 @@
  * policy whether a reclaim invocation may stop now (`reclaimDone`),
  * whether to pass over a lruvec (`protectLruvec`), at which priority to
  * scan it (`scanPriority`), and tell it that its memcg's importance class
- * changed (`classChanged`, which may ask for the lruvec to be aged). Each
- * absent hook is version 1's behaviour.
+ * changed (`classChanged`, which may ask for the lruvec to be deactivated
+ * or aged, `ageLruvec`). Each absent hook is version 1's behaviour.
  *
  * Owns no state. May call: madvise (MADV_COLD of an app's mappings), the
- * policy's `deactivate` through the watchdog.
+ * policy's `deactivate` and `ageLruvec` through the watchdog.
  */
 import { MADV_COLD, type Memcg, PG_LRU, PG_UNEVICTABLE } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
@@ -16,7 +16,7 @@ import type { KernelState } from './kernel-state.js';
 import { madvise } from './madvise.js';
 import type { ClassChange } from './ops.js';
 import type { LruvecCtx } from './policy-host.js';
-import { DEF_PRIORITY, type ScanControl } from './scan-control.js';
+import { DEF_PRIORITY, ScanControl } from './scan-control.js';
 
 /** `reclaimDone`: may this invocation stop now? */
 export function stopRequested(kern: KernelState, ctx: LruvecCtx, sc: ScanControl): boolean {
@@ -70,12 +70,16 @@ export function lruvecPriority(kern: KernelState, ctx: LruvecCtx, sc: ScanContro
 }
 
 const change: ClassChange = { from: -1, to: -1 };
+/** The invocation `ageLruvec` runs in: proactive, aimed at the app's memcg (what it is charged to goes nowhere). */
+const ageSc = new ScanControl();
 
 /**
  * A memcg's importance class changed: tell each of its lruvecs' policies;
  * a 'cold' answer ages the app now — MADV_COLD over every mapping of the
- * memcg's tasks, and `deactivate` for its page cache that no one maps.
- * Deviation: the framework's thread that would do this is not charged.
+ * memcg's tasks, and `deactivate` for its page cache that no one maps —
+ * and 'age' has the policy age the lruvec its own way (`ageLruvec`, else
+ * as 'cold'). Deviation: the framework's thread that would do this is not
+ * charged.
  */
 export function classChanged(kern: KernelState, memcg: Memcg, from: number, to: number): void {
   for (const n of kern.machine.nodes) {
@@ -93,21 +97,30 @@ export function classChanged(kern: KernelState, memcg: Memcg, from: number, to: 
       () => undefined,
     );
     if (ctx.slot.ops !== ops) continue;
-    if (r !== undefined && r !== 'cold') {
+    if (r !== undefined && r !== 'cold' && r !== 'age') {
       kern.watchdog.reject(
         ctx,
         'classChanged',
         'invalid',
-        `returned ${String(r)}; allowed: 'cold' or nothing`,
+        `returned ${String(r)}; allowed: 'cold', 'age' or nothing`,
       );
       continue;
     }
-    if (r === 'cold') ageLruvec(kern, ctx);
+    if (r === 'age' && ops.ageLruvec) {
+      ageSc.reset('proactive', memcg, n.id, 0, kern.now);
+      ageSc.proactive = true;
+      kern.watchdog.guard(
+        ctx,
+        'ageLruvec',
+        () => ops.ageLruvec!(ctx, ageSc),
+        () => {},
+      );
+    } else if (r !== undefined) deactivateLruvec(kern, ctx);
   }
 }
 
 /** Deactivate every folio of a lruvec: its tasks' mappings by MADV_COLD, then its unmapped page cache. */
-function ageLruvec(kern: KernelState, ctx: LruvecCtx): void {
+function deactivateLruvec(kern: KernelState, ctx: LruvecCtx): void {
   const lv = ctx.lruvec;
   for (const t of kern.tasks) {
     if (t.memcg !== lv.memcg || !t.alive) continue;

@@ -89,6 +89,7 @@ export const POLICY_HOOKS = [
   'protectLruvec',
   'scanPriority',
   'classChanged',
+  'ageLruvec',
 ] as const;
 
 export type HookName = (typeof POLICY_HOOKS)[number];
