@@ -103,12 +103,20 @@ describe('demotion in shrink_folio_list (demote_folio_list, can_demote)', () => 
       expect(stuck.demoted).toBe(0);
       expect(stuck.failed).toBe(0);
       expect(stuck.scanAnon).toBe(0);
-      // With room on the slow node the LRU's get_scan_count scans anon again and demotes it.
-      // (MGLRU's get_swappiness here still asks for swap, not for a demotion target: it evicts no anon either way.)
-      if (name !== 'lru') return;
+    });
+
+    it(`${name}: with no swap at all, the fast node's cold anon is demoted to the slow node (can_reclaim_anon_pages, get_swappiness)`, () => {
+      // LRU's get_scan_count and MGLRU's get_swappiness both count a demotion target as a place for anon.
       const room = fastNodeReclaim(policy(), { demotionTarget: [1, -1], swapPages: 0 });
       expect(room.scanAnon).toBeGreaterThan(100);
       expect(room.demoted).toBeGreaterThan(100);
+      expect(room.demoted).toBe(room.stealAnon);
+      expect(room.slowGained).toBe(room.demoted);
+      expect(room.failed).toBe(0);
+      // Without the demotion target the same machine has nowhere to put anon: none is even scanned.
+      const flat = fastNodeReclaim(policy(), { swapPages: 0 });
+      expect(flat.scanAnon).toBe(0);
+      expect(flat.stealAnon).toBe(0);
     });
   }
 

@@ -218,8 +218,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     ctx.core.ageNonresident(ctx.lruvec, 1);
   };
 
-  /** `can_age_anon_pages`: aging anon is worth it when swap is configured (full or not; no demotion here). */
-  const canAgeAnon = (ctx: Ctx) => (ctx.world.machine.swap?.slots ?? 0) > 0;
+  /** `can_age_anon_pages`: aging anon is worth it when swap is configured (full or not) or the node can demote. */
+  const canAgeAnon = (ctx: Ctx, sc: ScanControl) =>
+    (ctx.world.machine.swap?.slots ?? 0) > 0 || ctx.core.canDemote?.(ctx.lruvec, sc) === true;
 
   /** Aggregate sizes of the target's subtree on this node (the kernel's hierarchical lruvec stats). */
   const subtreeSizes = (ctx: Ctx, target: Lruvec, out: LruSizes) => {
@@ -599,8 +600,11 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
         // One nudge only: the smaller type is now zero, so the next pass breaks
         // (the fix for "extreme overreclaim and swap floods", v6.0).
       }
-      // Keep the inactive anon list from running dry (`can_age_anon_pages`: swap is configured).
-      if (canAgeAnon(ctx) && inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))) {
+      // Keep the inactive anon list from running dry (`can_age_anon_pages`: swap or demotion).
+      if (
+        canAgeAnon(ctx, sc) &&
+        inactiveIsLow(sizeOf(ctx, LRU_INACTIVE_ANON), sizeOf(ctx, LRU_ACTIVE_ANON))
+      ) {
         shrinkActive(ctx, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX, sc);
       }
       return undefined;
@@ -609,10 +613,11 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     /**
      * kswapd's background aging (`kswapd_age_node`): when the node's anon
      * (the root lruvec's hierarchical sizes) has a low inactive list, and swap
-     * is configured, every memcg's lruvec deactivates a batch of active anon.
+     * is configured or the node can demote, every memcg's lruvec deactivates
+     * a batch of active anon.
      */
     age(ctx, sc) {
-      if (!canAgeAnon(ctx)) return undefined;
+      if (!canAgeAnon(ctx, sc)) return undefined;
       const root = ctx.world.lruvec(ctx.world.machine.rootMemcg, ctx.lruvec.node);
       subtreeSizes(ctx, root, agg);
       if (inactiveIsLow(agg.inactiveAnon, agg.activeAnon)) {

@@ -1,8 +1,8 @@
 /**
  * `kswapd_age_node`: kswapd deactivates a batch of active anon in every
  * memcg when the NODE's anon inactive list is low (the root lruvec's
- * hierarchical sizes) and swap is configured (`can_age_anon_pages`) — not
- * per memcg, and not only while swap has free slots.
+ * hierarchical sizes) and swap is configured or the node can demote
+ * (`can_age_anon_pages`) — not per memcg, and not only while swap has free slots.
  */
 import { DEVICE_PRESETS, defaultMachineConfig, OP_STORE, OP_THINK, PG_ACTIVE } from '@reclaim-lab/hw-model';
 import { createLru, LRU_ACTIVE_ANON, LRU_INACTIVE_ANON, type LruState } from '@reclaim-lab/policy-lru';
@@ -11,9 +11,14 @@ import { generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 /** /a and /b each hold `pages` anon pages of a live task, all on inactive anon. */
-function twoGroups(pages: number, swapPages: number): Kernel {
+function twoGroups(pages: number, swapPages: number, tiers?: { demotionTarget: number[] }): Kernel {
   const k = new Kernel({
-    machine: defaultMachineConfig(16_384, { swapPages, swapDevice: DEVICE_PRESETS.zram }),
+    machine: defaultMachineConfig(16_384, {
+      swapPages,
+      swapDevice: DEVICE_PRESETS.zram,
+      // Two 8,192-page nodes, the tasks on node 0; demotionTarget [1, -1] makes node 1 its slow tier.
+      ...(tiers && { nodePages: [8_192, 8_192], ...tiers }),
+    }),
     policy: createLru(),
     seed: 9,
     untilNs: 5_000_000_000,
@@ -76,5 +81,17 @@ describe('kswapd_age_node (traditional LRU)', () => {
     const a = activateAll(k, '/a');
     activateAll(k, '/b');
     expect(age(k, a)).toBe(0);
+  });
+
+  it('ages without swap when the node can demote to a slower one', () => {
+    const k = twoGroups(2_000, 0, { demotionTarget: [1, -1] });
+    const a = activateAll(k, '/a');
+    activateAll(k, '/b');
+    expect(age(k, a)).toBe(32);
+    // The same two nodes with no demotion target: nowhere to put anon, nothing to age.
+    const flat = twoGroups(2_000, 0, { demotionTarget: [-1, -1] });
+    const fa = activateAll(flat, '/a');
+    activateAll(flat, '/b');
+    expect(age(flat, fa)).toBe(0);
   });
 });

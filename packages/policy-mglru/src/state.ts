@@ -199,12 +199,13 @@ export function evictableSize(L: Layout, st: MglruState, swappiness: number): nu
 }
 
 /**
- * `get_swappiness`: 0 when anon cannot be reclaimed (no swap-in-able
- * room of at least MIN_LRU_BATCH slots for this memcg), else the
- * reclaim's swappiness.
+ * `get_swappiness`: 0 when anon cannot be reclaimed — the node cannot
+ * demote (`can_demote`) and swap has fewer than MIN_LRU_BATCH slots this
+ * memcg may use — else the reclaim's swappiness.
  */
 export function getSwappiness(ctx: Ctx, sc: ScanControl): number {
   if (!sc.maySwap) return 0;
+  if (ctx.core.canDemote?.(ctx.lruvec, sc)) return ctx.core.swappiness(ctx.lruvec, sc);
   const swap = ctx.world.machine.swap;
   if (swap === null) return 0;
   let room = swap.free;

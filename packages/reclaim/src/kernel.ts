@@ -33,6 +33,7 @@ import type { LruvecCtx } from './policy-host.js';
 import {
   accountScan,
   ageNonresident,
+  canDemoteFrom,
   canReclaimAnon,
   chargeNs,
   isolate,
@@ -237,6 +238,10 @@ export class Kernel extends KernelState implements ReclaimCore {
 
   canReclaimAnon(lv: Lruvec, sc: ScanControl): boolean {
     return canReclaimAnon(this, lv, sc);
+  }
+
+  canDemote(lv: Lruvec, sc: ScanControl): boolean {
+    return canDemoteFrom(this, lv, sc);
   }
 
   shouldAbortScan(ctx: LruvecCtx, sc: ScanControl): boolean {

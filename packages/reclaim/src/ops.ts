@@ -298,6 +298,11 @@ export interface ReclaimCore {
   importance?(memcg: Memcg): number;
   /** v2: the policy's `reclaimDone` answer for this lruvec (false without the hook): stop scanning now. */
   stopRequested?(ctx: PolicyCtx<unknown>, sc: ScanControl): boolean;
+  /**
+   * v2: may this reclaim demote `lv`'s folios to a slower node (`can_demote`; ours also asks
+   * that the target have room)? Demotion makes anon reclaimable without swap. Absent: false.
+   */
+  canDemote?(lv: Lruvec, sc: ScanControl): boolean;
 }
 
 /** What `classChanged` may answer: deactivate the lruvec, age it the policy's way, or nothing. */

@@ -151,14 +151,21 @@ export function chargeNs(_kern: KernelState, sc: ScanControl, ns: number): void 
 }
 
 /**
- * Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node
- * can demote — and (our deviation, see `demotionTargetHasRoom`) its target
- * has room.
+ * `can_demote` for `lv`'s node and this reclaim — and (our deviation, see
+ * `demotionTargetHasRoom`) its target has room. The one rule every "is
+ * anon reclaimable" check shares: `can_reclaim_anon_pages`,
+ * `can_age_anon_pages` and MGLRU's `get_swappiness` all accept demotion
+ * in place of swap.
  */
+export function canDemoteFrom(kern: KernelState, lv: Lruvec, sc: ScanControl): boolean {
+  return kern.tiering !== null && canDemote(kern, lv.node, sc) && demotionTargetHasRoom(kern, lv.node);
+}
+
+/** Models `can_reclaim_anon_pages`: swap has room for this memcg, or the node can demote (`canDemoteFrom`). */
 export function canReclaimAnon(kern: KernelState, lv: Lruvec, sc: ScanControl): boolean {
   const swap = kern.machine.swap;
   if (swap && swap.free > 0 && kern.world.swapAllowed(lv.memcg.id)) return true;
-  return kern.tiering !== null && canDemote(kern, lv.node, sc) && demotionTargetHasRoom(kern, lv.node);
+  return canDemoteFrom(kern, lv, sc);
 }
 
 /**
@@ -170,8 +177,7 @@ export function canReclaimAnon(kern: KernelState, lv: Lruvec, sc: ScanControl): 
  * `get_swappiness` does the same in the kernel.
  */
 export function reclaimableAnonRoom(kern: KernelState, lv: Lruvec, sc: ScanControl): number {
-  if (kern.tiering !== null && canDemote(kern, lv.node, sc) && demotionTargetHasRoom(kern, lv.node))
-    return Number.POSITIVE_INFINITY;
+  if (canDemoteFrom(kern, lv, sc)) return Number.POSITIVE_INFINITY;
   const swap = kern.machine.swap;
   if (swap === null || !kern.world.swapAllowed(lv.memcg.id)) return 0;
   let room = swap.free;
