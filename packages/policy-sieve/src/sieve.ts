@@ -82,7 +82,9 @@ export function createSieve(): ReclaimOps<SieveState> {
       const w = frames.policy;
       const mapcount = frames.mapcount;
       const sc = req.sc;
-      const anon = sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, sc);
+      // Asked at the first anon folio the hand would take, not on every call:
+      // a trace replay's folios are all file, and this runs on every miss.
+      let anon = -1;
       batch.begin(out, req.nr);
       const n = lists.length(list);
       if (n === 0) return 0;
@@ -99,10 +101,14 @@ export function createSieve(): ReclaimOps<SieveState> {
           if (mapcount[p] > 0 && ctx.core.referenced(p, sc).refs > 0) use(w, p);
           const x = w[p];
           if ((x & VISITED_BIT) !== 0) w[p] = x & ~VISITED_BIT;
-          else if (anon || frames.isFileLru(p)) {
-            batch.add(p);
-            // The hand rests just past the victim; off the head, it wraps to the tail.
-            ctx.state.hand = prev[p];
+          else {
+            const file = frames.isFileLru(p);
+            if (!file && anon < 0) anon = sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, sc) ? 1 : 0;
+            if (file || anon === 1) {
+              batch.add(p);
+              // The hand rests just past the victim; off the head, it wraps to the tail.
+              ctx.state.hand = prev[p];
+            }
           }
         }
         p = next;
