@@ -27,7 +27,7 @@
  * FIFO; the hand's sweep over visited folios costs CPU when most are hot.
  */
 import { EvictionBatch, PageField } from '@reclaim-lab/mechanisms';
-import type { PolicyCtx, PolicyFactory, ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
+import type { PolicyFactory, ReclaimOps } from '@reclaim-lab/reclaim';
 
 export type SieveOptions = Record<string, never>;
 
@@ -43,21 +43,18 @@ export const SIEVE_DEFAULTS: SieveOptions = {};
 /** The visited bit, and "the next use is the one that brought the folio in". */
 const VISITED = new PageField(0, 1);
 const FRESH = VISITED.next(1);
+const VISITED_BIT = 1 << VISITED.shift;
+const FRESH_BIT = 1 << FRESH.shift;
 
 export function createSieve(): ReclaimOps<SieveState> {
   const batch = new EvictionBatch();
-  type Ctx = PolicyCtx<SieveState>;
 
+  // Plain bit operations on the word, not PageField's get/set (which clamp and
+  // round a value of any width): these run once per hit and once per folio the
+  // hand passes, SIEVE's whole cost in a trace replay.
   const use = (w: Uint32Array, pfn: number) => {
-    if (FRESH.get(w, pfn)) FRESH.set(w, pfn, 0);
-    else VISITED.set(w, pfn, 1);
-  };
-
-  /** A mapped folio's young PTEs are uses too: the hand asks the rmap walk as it passes. */
-  const visited = (ctx: Ctx, pfn: number, sc: ScanControl) => {
-    const w = ctx.frames.policy;
-    if (ctx.frames.mapcount[pfn] > 0 && ctx.core.referenced(pfn, sc).refs > 0) use(w, pfn);
-    return VISITED.get(w, pfn) === 1;
+    const x = w[pfn];
+    w[pfn] = (x & FRESH_BIT) !== 0 ? x & ~FRESH_BIT : x | VISITED_BIT;
   };
 
   return {
@@ -69,8 +66,7 @@ export function createSieve(): ReclaimOps<SieveState> {
 
     folioAdded(ctx, pfn) {
       const w = ctx.frames.policy;
-      VISITED.set(w, pfn, 0);
-      FRESH.set(w, pfn, 1);
+      w[pfn] = (w[pfn] & ~VISITED_BIT) | FRESH_BIT;
       ctx.lists.addHead(ctx.state.list, pfn);
     },
 
@@ -82,8 +78,13 @@ export function createSieve(): ReclaimOps<SieveState> {
       const lists = ctx.lists;
       const { list } = ctx.state;
       const prev = lists.prev;
-      const w = ctx.frames.policy;
-      const anon = req.sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, req.sc);
+      const frames = ctx.frames;
+      const w = frames.policy;
+      const mapcount = frames.mapcount;
+      const sc = req.sc;
+      // Asked at the first anon folio the hand would take, not on every call:
+      // a trace replay's folios are all file, and this runs on every miss.
+      let anon = -1;
       batch.begin(out, req.nr);
       const n = lists.length(list);
       if (n === 0) return 0;
@@ -93,13 +94,21 @@ export function createSieve(): ReclaimOps<SieveState> {
       if (p < 0 || lists.listOf[p] !== list) p = lists.last(list);
       // Two turns at most: the first clears every visited bit it meets.
       for (let steps = 2 * n; steps > 0 && !batch.full; steps--) {
-        const next = prev[p] === -1 ? lists.last(list) : prev[p];
+        const q = prev[p];
+        const next = q === -1 ? lists.last(list) : q;
         if (!batch.has(p)) {
-          if (visited(ctx, p, req.sc)) VISITED.set(w, p, 0);
-          else if (anon || ctx.frames.isFileLru(p)) {
-            batch.add(p);
-            // The hand rests just past the victim; off the head, it wraps to the tail.
-            ctx.state.hand = prev[p];
+          // A mapped folio's young PTEs are uses too: the hand asks the rmap walk as it passes.
+          if (mapcount[p] > 0 && ctx.core.referenced(p, sc).refs > 0) use(w, p);
+          const x = w[p];
+          if ((x & VISITED_BIT) !== 0) w[p] = x & ~VISITED_BIT;
+          else {
+            const file = frames.isFileLru(p);
+            if (!file && anon < 0) anon = sc.maySwap && ctx.core.canReclaimAnon(ctx.lruvec, sc) ? 1 : 0;
+            if (file || anon === 1) {
+              batch.add(p);
+              // The hand rests just past the victim; off the head, it wraps to the tail.
+              ctx.state.hand = prev[p];
+            }
           }
         }
         p = next;
@@ -126,7 +135,7 @@ export function createSieve(): ReclaimOps<SieveState> {
     checkReferences(ctx, pfn, rmap) {
       if (rmap.refs <= 0) return 'reclaim';
       use(ctx.frames.policy, pfn);
-      return VISITED.get(ctx.frames.policy, pfn) ? 'keep' : 'reclaim';
+      return (ctx.frames.policy[pfn] & VISITED_BIT) !== 0 ? 'keep' : 'reclaim';
     },
 
     policyLists(ctx, out) {

@@ -39,6 +39,15 @@ describe('SIEVE, pinned behaviours', () => {
     expect([0, 2, 3].every((p) => resident(k, p))).toBe(true);
   });
 
+  it('when every page is visited, the hand clears them all in one turn and takes the oldest', () => {
+    // 0..3 fill 4 frames and are each used again. When 4 arrives the hand
+    // clears 0, 1, 2, 3, wraps, and takes 0; it rests on 1, whose bit it
+    // cleared: 5 takes 1 at once, though 1 was used as often as 2 and 3.
+    const k = replay(createSieve() as ReclaimOps<unknown>, 4, [0, 1, 2, 3, 0, 1, 2, 3, 4, 5]);
+    expect([0, 1].filter((p) => resident(k, p))).toEqual([]);
+    expect([2, 3, 4, 5].every((p) => resident(k, p))).toBe(true);
+  });
+
   it('one-hit wonders of a stream leave quickly; a reused set stays (kernel mode, next to FIFO)', () => {
     const mem = 4096;
     const hot = Math.floor(mem * 0.4);
