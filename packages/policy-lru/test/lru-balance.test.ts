@@ -6,8 +6,8 @@
 import { DEVICE_PRESETS, defaultMachineConfig, OP_READ, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
 import { VM } from '@reclaim-lab/mechanisms';
 import { createLru, type LruBalance, type LruState } from '@reclaim-lab/policy-lru';
-import { Kernel, type RefaultVerdict, ScanControl } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { Kernel, ScanControl } from '@reclaim-lab/reclaim';
+import { askRefault, generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const N = 256;
@@ -56,18 +56,7 @@ describe('lru:balance', () => {
       const ops = ctx.slot.ops;
       const pfn = ctx.lists.last(state.lists[3]);
       const payload = ops.evicted!(ctx as never, pfn, new ScanControl()) as number;
-      const verdict: RefaultVerdict = {
-        activate: false,
-        restore: false,
-        countRefault: true,
-        countActivate: null,
-      };
-      ops.refault!(
-        ctx as never,
-        pfn,
-        { payload, workingset: false, isFile: true, evictionLruvec: ctx.lruvec, inFault: false },
-        verdict,
-      );
+      const verdict = askRefault(ops, ctx, pfn, { payload });
       expect(verdict.activate).toBe(true);
       const fed = balance === 'pid' ? 1 : 0;
       expect([...state.ctrl.evicted]).toEqual([0, fed]);

@@ -7,8 +7,8 @@
  */
 import { DEVICE_PRESETS, defaultMachineConfig, OP_READ } from '@reclaim-lab/hw-model';
 import { createLru, type LruState } from '@reclaim-lab/policy-lru';
-import { Kernel, type PolicyCtx, type RefaultVerdict, ScanControl } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { Kernel, type PolicyCtx, ScanControl } from '@reclaim-lab/reclaim';
+import { askRefault, generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 
 const FILE_PAGES = 300;
@@ -54,18 +54,7 @@ function sequence(refault: 'classic' | 'gen', passes: 1 | 2, others: number) {
   const p = pfns[0];
   const payload = ops.evicted!(ctx as never, p, sc) as number;
   for (let i = 0; i < others; i++) ops.evicted!(ctx as never, pfns[1 + (i % (pfns.length - 1))], sc);
-  const verdict: RefaultVerdict = {
-    activate: false,
-    restore: false,
-    countRefault: true,
-    countActivate: null,
-  };
-  ops.refault!(
-    ctx as never,
-    p,
-    { payload, workingset: false, isFile: true, evictionLruvec: ctx.lruvec, inFault: false },
-    verdict,
-  );
+  const verdict = askRefault(ops, ctx, p, { payload });
   return { verdict, sizes, state: ctx.state };
 }
 
@@ -102,19 +91,8 @@ describe('lru: refault=classic vs refault=gen', () => {
     for (const refault of ['classic', 'gen'] as const) {
       const { k, ctx, ops } = lruvecWithFile(refault, 1);
       const other = k.world.lruvecs.find((lv) => lv !== ctx.lruvec) ?? Object.create(ctx.lruvec);
-      const verdict: RefaultVerdict = {
-        activate: false,
-        restore: false,
-        countRefault: true,
-        countActivate: null,
-      };
       const payload = ops.evicted!(ctx as never, 0, new ScanControl()) as number;
-      ops.refault!(
-        ctx as never,
-        0,
-        { payload, workingset: false, isFile: true, evictionLruvec: other, inFault: false },
-        verdict,
-      );
+      const verdict = askRefault(ops, ctx, 0, { payload, evictionLruvec: other });
       expect(verdict.countRefault).toBe(refault === 'classic');
     }
   });

@@ -21,8 +21,8 @@ import {
   MglruState,
   resolveMglruOptions,
 } from '@reclaim-lab/policy-mglru';
-import { DEF_PRIORITY, type RefaultVerdict, ScanControl } from '@reclaim-lab/reclaim';
-import { generated } from '@reclaim-lab/reclaim/testing';
+import { DEF_PRIORITY, ScanControl } from '@reclaim-lab/reclaim';
+import { freshVerdict, generated } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 // Rule-level functions are not part of the package's API; the tests reach them directly.
 import { ageNodeUpTo64 } from '../src/node.js';
@@ -156,12 +156,7 @@ describe('machine.kernel: lru_gen_test_recent and lru_gen_refault', () => {
     // One inc_min_seq later the file type's oldest generation is min_seq+1; the token is from before it.
     st.minSeq[FILE] = 1;
     const before = st.ctrl.refaulted.reduce((a, b) => a + b, 0);
-    const verdict: RefaultVerdict = {
-      activate: false,
-      restore: false,
-      countRefault: true,
-      countActivate: null,
-    };
+    const verdict = freshVerdict();
     const pfn = pfns[0];
     ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], 0);
     refaultToken(

@@ -7,8 +7,8 @@
  */
 import { OP_READ, OP_STORE, OP_THINK } from '@reclaim-lab/hw-model';
 import { ANON } from '@reclaim-lab/policy-mglru';
-import { type ReclaimOps, type RefaultVerdict, ScanControl } from '@reclaim-lab/reclaim';
-import { generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
+import { type ReclaimOps, ScanControl } from '@reclaim-lab/reclaim';
+import { askRefault, generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
 import { createMglru } from '../src/mglru.js';
 import { type MglruCtx, mglruKernel, rootCtx, runWorkload } from './helpers.js';
@@ -59,18 +59,7 @@ function sequence(refault: 'classic' | 'gen', agings: number, others: number) {
   st.minSeq[ANON] += agings;
   st.minSeq[1] += agings;
   const before = st.ctrl.refaulted.reduce((a, b) => a + b, 0);
-  const verdict: RefaultVerdict = {
-    activate: false,
-    restore: false,
-    countRefault: true,
-    countActivate: null,
-  };
-  ops.refault!(
-    ctx as never,
-    p,
-    { payload, workingset: false, isFile: false, evictionLruvec: ctx.lruvec, inFault: true },
-    verdict,
-  );
+  const verdict = askRefault(ops, ctx, p, { payload, isFile: false, inFault: true });
   const recent = st.ctrl.refaulted.reduce((a, b) => a + b, 0) > before;
   return { verdict, recent, sizes: z };
 }
@@ -102,18 +91,7 @@ describe('mglru: refault=gen vs refault=classic', () => {
   it("the decision stays MGLRU's under classic: a recent refault through read() is not activated", () => {
     const { ctx, ops, pfns } = lruvecWithAnon('classic');
     const payload = ops.evicted!(ctx as never, pfns[0], new ScanControl()) as number;
-    const verdict: RefaultVerdict = {
-      activate: false,
-      restore: false,
-      countRefault: true,
-      countActivate: null,
-    };
-    ops.refault!(
-      ctx as never,
-      pfns[0],
-      { payload, workingset: true, isFile: true, evictionLruvec: ctx.lruvec, inFault: false },
-      verdict,
-    );
+    const verdict = askRefault(ops, ctx, pfns[0], { payload, workingset: true });
     expect(verdict).toMatchObject({ activate: false, restore: true });
   });
 

@@ -64,6 +64,33 @@ export * from './conformance.js';
 export { OP_LOAD, OP_READ, OP_STORE, OP_WRITE };
 
 import { Kernel } from './kernel.js';
+import type { PolicyCtx, ReclaimOps, RefaultVerdict, ShadowInfo } from './ops.js';
+
+/** A refault verdict at the values `workingset_refault` starts the hook from: not activated, counted. */
+export function freshVerdict(): RefaultVerdict {
+  return { activate: false, restore: false, countRefault: true, countActivate: null };
+}
+
+/**
+ * Ask a policy's `refault` hook about one shadow outside a run, as
+ * `workingset_refault` would (the shadow defaults to a file folio evicted
+ * from this lruvec, not in a fault), and hand back its verdict.
+ */
+export function askRefault<S>(
+  ops: ReclaimOps<S> | ReclaimOps<unknown>,
+  ctx: PolicyCtx<S>,
+  pfn: number,
+  shadow: Pick<ShadowInfo, 'payload'> & Partial<ShadowInfo>,
+): RefaultVerdict {
+  const verdict = freshVerdict();
+  ops.refault?.(
+    ctx as never,
+    pfn,
+    { workingset: false, isFile: true, evictionLruvec: ctx.lruvec, inFault: false, ...shadow },
+    verdict,
+  );
+  return verdict;
+}
 
 /**
  * Run tasks and files on a fresh kernel with one policy, check the invariants
