@@ -105,6 +105,8 @@ export interface LruOptions extends Record<string, unknown> {
   refault: RefaultFlavour;
   /** How anon is balanced against file: `get_scan_count`'s costs (kernel LRU) or MGLRU's refault controller (`get_type_to_scan`). */
   balance: LruBalance;
+  /** Quick-refault handling: a refault the flavour calls recent comes back active with PG_workingset restored (kernel: on). */
+  quickRefault: boolean;
 }
 
 export type LruBalance = 'cost' | 'pid';
@@ -117,6 +119,7 @@ export const LRU_DEFAULTS: LruOptions = {
   faultActivate: false,
   refault: 'classic',
   balance: 'cost',
+  quickRefault: true,
 };
 
 /** An option combination that means nothing, naming the option. */
@@ -137,6 +140,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
   if (opts.balance !== 'cost' && opts.balance !== 'pid')
     throw new LruOptionError(`lru: option balance must be cost or pid, got ${String(opts.balance)}`);
   const pidBalance = opts.balance === 'pid';
+  const quickRefault = opts.quickRefault;
   const weights = new Float64Array(2);
   const sp = ctrlPos();
   const pv = ctrlPos();
@@ -475,7 +479,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
      * `refault=gen`, `lru_gen_refault`'s test and accounting: only a refault
      * into the evicting lruvec counts, and it is recent while its token's
      * generation is live. Either way the LRU's decision is the same: a
-     * recent refault comes back active.
+     * recent refault comes back active, PG_workingset restored if it had
+     * it — unless `quickRefault=off`, where it is only counted and fed to
+     * the balance (`lru_note_cost_refault`, the controller).
      */
     refault(ctx, pfn, shadow, verdict) {
       if (genRefault) {
@@ -493,7 +499,7 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           'window',
         );
         if (!recent) return;
-        verdict.activate = true;
+        verdict.activate = quickRefault;
       } else {
         const evictLv = shadow.evictionLruvec;
         subtreeSizes(ctx, evictLv, refaultSizes);
@@ -508,13 +514,16 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
           )
         )
           return;
-        verdict.activate = true;
-        ctx.core.ageNonresident(ctx.lruvec, 1);
+        if (quickRefault) {
+          verdict.activate = true;
+          ctx.core.ageNonresident(ctx.lruvec, 1);
+        }
       }
       // `balance=pid`: a recent refault is the controller's refaulted count for its type.
       if (pidBalance) ctx.state.ctrl.refaulted[shadow.isFile ? 1 : 0]++;
       if (shadow.workingset) {
-        verdict.restore = true;
+        // `quickRefault=off`: the folio comes back as a first-time folio (no PG_workingset, so its read is no memstall).
+        verdict.restore = quickRefault;
         // `lru_note_cost_refault`: a refault of a workingset folio costs like an I/O.
         const type = ctx.frames.flags[pfn] & PG_SWAPBACKED ? 0 : 1;
         ctx.core.noteCost(ctx.lruvec, type, 1, 0);
@@ -661,6 +670,8 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
       "folios instantiated by a page fault start active, as MGLRU's lru_gen_in_fault (kernel LRU: off, inactive)",
     balance:
       "anon vs file: cost (get_scan_count's lru_note_cost fractions, kernel LRU) | pid (MGLRU's refault controller picks one type to scan)",
+    quickRefault:
+      'a refault found recent is activated and gets PG_workingset back (workingset_activate/restore, PSI memstall); off = added as a first-time folio (kernel: on)',
     refault:
       "refault distance: classic (eviction counter vs workingset size, kernel LRU) | gen (MGLRU's generation token; generations = inactive-list turnovers)",
   },
@@ -672,6 +683,7 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
     faultActivate: { type: 'boolean' },
     refault: { type: 'string', choices: ['classic', 'gen'] },
     balance: { type: 'string', choices: ['cost', 'pid'] },
+    quickRefault: { type: 'boolean' },
   },
   presets: {
     ptwalk: { access: 'ptwalk' },

@@ -116,10 +116,13 @@ export function createMglru(options: Partial<MglruOptions> = {}): ReclaimOps<Mgl
     evicted: classic ? (ctx, pfn) => evictedClassic(L, ctx, pfn) : (ctx, pfn) => evictedToken(L, ctx, pfn),
 
     refault(ctx, pfn, shadow, verdict) {
-      if (classic) refaultClassic(L, ctx, pfn, shadow, verdict, classicSizes, idleSc);
-      else refaultToken(L, ctx, pfn, shadow, verdict);
-      // `balance=cost`: `lru_note_cost_refault`, a workingset folio's refault costs like an I/O.
-      if (costBalance && verdict.restore) ctx.core.noteCost(ctx.lruvec, shadow.isFile ? 1 : 0, 1, 0);
+      const recent = classic
+        ? refaultClassic(L, ctx, pfn, shadow, verdict, classicSizes, idleSc, opts.quickRefault)
+        : refaultToken(L, ctx, pfn, shadow, verdict, opts.quickRefault);
+      // `balance=cost`: `lru_note_cost_refault`, a workingset folio's refault costs like an I/O
+      // (heard by the balance even when `quickRefault=off` restores nothing).
+      const costly = opts.quickRefault ? verdict.restore : recent && shadow.workingset;
+      if (costBalance && costly) ctx.core.noteCost(ctx.lruvec, shadow.isFile ? 1 : 0, 1, 0);
     },
 
     /** Once per `shrink_node`: whether this reclaimer owns a walk, and `set_initial_priority` for root reclaim. */

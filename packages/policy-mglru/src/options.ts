@@ -38,6 +38,8 @@ export interface MglruOptions extends Record<string, unknown> {
   balance: MglruBalance;
   /** Which refault distance a shadow carries: the generation token (kernel MGLRU) or the classic eviction counter. */
   refault: RefaultFlavour;
+  /** Quick-refault handling: a refault found recent gets its refs (tier) or PG_workingset back, and counts as activated in a fault (kernel: on). */
+  quickRefault: boolean;
 }
 
 export const MGLRU_DEFAULTS: MglruOptions = {
@@ -53,6 +55,7 @@ export const MGLRU_DEFAULTS: MglruOptions = {
   execProtection: false,
   balance: 'pid',
   refault: 'gen',
+  quickRefault: true,
 };
 
 export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
@@ -72,6 +75,8 @@ export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
     "anon vs file: pid (get_type_to_scan's refault controller, kernel) | cost (isolate in the classic LRU's get_scan_count cost fractions)",
   refault:
     'refault distance: gen (generation token, kernel MGLRU) | classic (eviction counter vs workingset size, as the LRU)',
+  quickRefault:
+    'a refault found recent gets its refs (tier) or PG_workingset back (workingset_restore, PSI memstall); off = added as a first-time folio, still fed to the controller (kernel: on)',
 };
 
 /** Allowed values, for the CLI's validation (`mglru:gens=2`) and `reclaim-lab list`. */
@@ -88,6 +93,7 @@ export const MGLRU_OPTION_SCHEMA: { [K in keyof MglruOptions]: OptionSpec } = {
   execProtection: { type: 'boolean' },
   balance: { type: 'string', choices: ['pid', 'cost'] },
   refault: { type: 'string', choices: ['classic', 'gen'] },
+  quickRefault: { type: 'boolean' },
 };
 
 export const MGLRU_PRESETS: Record<string, Partial<MglruOptions>> = {
@@ -152,5 +158,6 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
     execProtection: flag('execProtection', o.execProtection),
     balance: o.balance,
     refault: o.refault,
+    quickRefault: flag('quickRefault', o.quickRefault),
   };
 }

@@ -9,6 +9,8 @@
  * protecting and `get_type_to_scan` which type refaults more. A refault in
  * a page fault is added as active (`folio_add_lru`); a workingset folio gets
  * PG_workingset back, any other its refs counter.
+ * `quickRefault=off` keeps the test and the controller's count but gives
+ * nothing back to the folio (no refs, no PG_workingset, not activated).
  * Up to 6.13 the refault had to come from the oldest live generation, and
  * refaults in a fault or with saturated refs restored workingset+refs.
  * What the refault counters count changed twice (see `refaultToken`).
@@ -36,19 +38,20 @@ export function evictedToken(L: Layout, ctx: Ctx, pfn: number): number {
   return packGenToken(st.minSeq[type], refs, L.refsWidth);
 }
 
-/** `lru_gen_refault`: a shadow of this policy is met where `pfn` is being added. */
+/** `lru_gen_refault`: a shadow of this policy is met where `pfn` is being added; returns whether it was recent. */
 export function refaultToken(
   L: Layout,
   ctx: Ctx,
   pfn: number,
   shadow: ShadowInfo,
   verdict: RefaultVerdict,
-): void {
+  quick = true,
+): boolean {
   // A folio refaulting into another memcg or node says nothing about this
   // lruvec, and is not counted as a refault at all.
   if (shadow.evictionLruvec !== ctx.lruvec) {
     verdict.countRefault = false;
-    return;
+    return false;
   }
   const st = ctx.state;
   const type = shadow.isFile ? FILE : ANON;
@@ -62,13 +65,18 @@ export function refaultToken(
     verdict.countRefault = recent;
     verdict.countActivate = false;
   } else if (st.upTo613 && recent) verdict.countActivate = true;
-  if (!recent) return;
+  if (!recent) return false;
   // Up to 6.13 the token kept refs - 1 of refs that counted PG_workingset, the shadow's bit.
   const refs = L.legacyRefs
     ? genTokenRefs(shadow.payload, L.refsWidth) - 1 + (shadow.workingset ? 1 : 0)
     : genTokenRefs(shadow.payload, L.refsWidth);
   const tier = L.tierFromRefs(refs, shadow.workingset);
   st.ctrl.refaulted[type * L.tiers + tier]++;
+  // `quickRefault=off`: the controller heard of it; the folio itself comes back as a first-time one.
+  if (!quick) {
+    verdict.countActivate = false;
+    return true;
+  }
   if (shadow.inFault) verdict.activate = true;
   if (st.upTo613) {
     // Up to 6.13 (before 4d5d14a01e2c): a refault in a fault, or of a folio with refs of at
@@ -77,10 +85,11 @@ export function refaultToken(
       verdict.restore = true;
       ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], L.refsMax);
     }
-    return;
+    return true;
   }
   if (shadow.workingset) verdict.restore = true;
   else ctx.frames.policy[pfn] = L.withRefsCounter(ctx.frames.policy[pfn], refs - 1);
+  return true;
 }
 
 /**
@@ -115,7 +124,8 @@ export function refaultClassic(
   verdict: RefaultVerdict,
   sizes: LruSizes,
   idleSc: ScanControl,
-): void {
+  quick = true,
+): boolean {
   const evictLv = shadow.evictionLruvec;
   const z = ctx.core.lruSizes(evictLv);
   sizes.activeAnon = z.activeAnon;
@@ -124,12 +134,13 @@ export function refaultClassic(
   sizes.inactiveFile = z.inactiveFile;
   const swapAvailable = ctx.core.canReclaimAnon(evictLv, idleSc);
   if (!classicRefaultIsRecent(shadow.payload, evictLv.nonresidentAge, shadow.isFile, sizes, swapAvailable))
-    return;
+    return false;
   // The controller's counts are this lruvec's; a refault from another says nothing about them.
   if (evictLv === ctx.lruvec) {
     const type = shadow.isFile ? FILE : ANON;
     ctx.state.ctrl.refaulted[type * L.tiers + (shadow.workingset ? L.tiers - 1 : 0)]++;
   }
+  if (!quick) return true;
   if (shadow.inFault) {
     verdict.activate = true;
     // `workingset_refault` ages the clock by what it activates.
@@ -137,4 +148,5 @@ export function refaultClassic(
   }
   // No refs to give back: the classic shadow does not keep them.
   if (shadow.workingset) verdict.restore = true;
+  return true;
 }
