@@ -64,6 +64,7 @@ describe('ablation planning', () => {
       'refault',
       'balance',
       'quickRefault',
+      'ageUpdate',
     ]);
     expect(policyToggles('tiny-ablate')).toEqual(['alpha', 'beta']);
   });
@@ -71,7 +72,7 @@ describe('ablation planning', () => {
   it('names the toggles a policy has when asked for one it lacks', () => {
     const input = { policy: 'lru', toggles: ['ptwalk'], workloads: ['zipf-anon'], seeds: 2, base };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy lru has no two-way option "ptwalk"; its toggles (boolean or two-valued options) are: execProtection, bloom, lookaround, faultActivate, refault, balance, quickRefault',
+      'policy lru has no two-way option "ptwalk"; its toggles (boolean or two-valued options) are: execProtection, bloom, lookaround, faultActivate, refault, balance, quickRefault, ageUpdate',
     );
     expect(
       ablationError(() => planAblation({ ...input, policy: 'tiny-ablate', toggles: ['depth'] })),
@@ -98,7 +99,7 @@ describe('ablation planning', () => {
       base,
     };
     expect(ablationError(() => planAblation(input))).toBe(
-      'policy mglru has no two-way option "fault-activation"; its toggles (boolean or two-valued options) are: bloom, lookaround, ptwalk, pid, dirtyHandling, faultActivate, execProtection, balance, refault, quickRefault',
+      'policy mglru has no two-way option "fault-activation"; its toggles (boolean or two-valued options) are: bloom, lookaround, ptwalk, pid, dirtyHandling, faultActivate, execProtection, balance, refault, quickRefault, ageUpdate',
     );
     const setup = planAblation({ ...input, toggles: ['bloom', 'lookaround', 'ptwalk', 'pid'] });
     // base, four singles, four leave-one-outs, all flipped.

@@ -1,4 +1,14 @@
 export { AccessScanner, type AccessScanState, accessScanState } from './access-scan.js';
+export {
+  AGE_ATOMIC_NS,
+  AGE_BATCH,
+  type AgeUpdate,
+  ageUpdateDeltaNs,
+  ageUpdateNs,
+  isAgeUpdate,
+  LRU_LOCK_NS,
+  LRU_MOVE_NS,
+} from './age-update.js';
 export { BLOOM_FILTER_SHIFT, BloomFilters, bloomKey, NR_BLOOM_FILTERS } from './bloom.js';
 export { Counters, KIB_PER_PAGE, VM, VMSTAT_NAMES, type VmstatName } from './counters.js';
 export { ListSet, StepBudgetExceeded } from './lists.js';

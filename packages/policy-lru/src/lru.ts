@@ -20,7 +20,9 @@ import { PG_ACTIVE, PG_REFERENCED, PG_SWAPBACKED, PG_WORKINGSET, VM_EXEC } from 
 import {
   AccessScanner,
   type AccessScanState,
+  type AgeUpdate,
   accessScanState,
+  ageUpdateDeltaNs,
   CtrlStats,
   carryOverCtrlPos,
   classicRefaultIsRecent,
@@ -34,6 +36,7 @@ import {
   genClockMinSeq,
   genRefaultIsRecent,
   getTypeToScan,
+  isAgeUpdate,
   isRefaultFlavour,
   type LruSizes,
   type Lruvec,
@@ -107,6 +110,8 @@ export interface LruOptions extends Record<string, unknown> {
   balance: LruBalance;
   /** Quick-refault handling: a refault the flavour calls recent comes back active with PG_workingset restored (kernel: on). */
   quickRefault: boolean;
+  /** How an age update is priced: list moves under lru_lock per batch (kernel LRU) or MGLRU's atomic flag update. */
+  ageUpdate: AgeUpdate;
 }
 
 export type LruBalance = 'cost' | 'pid';
@@ -120,6 +125,7 @@ export const LRU_DEFAULTS: LruOptions = {
   refault: 'classic',
   balance: 'cost',
   quickRefault: true,
+  ageUpdate: 'locked',
 };
 
 /** An option combination that means nothing, naming the option. */
@@ -141,6 +147,12 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     throw new LruOptionError(`lru: option balance must be cost or pid, got ${String(opts.balance)}`);
   const pidBalance = opts.balance === 'pid';
   const quickRefault = opts.quickRefault;
+  if (!isAgeUpdate(opts.ageUpdate))
+    throw new LruOptionError(
+      `lru: option ageUpdate must be locked or lockfree, got ${String(opts.ageUpdate)}`,
+    );
+  // `ageUpdate=lockfree`: activations and deactivations by reclaim priced as folio_update_gen's atomic, not list moves.
+  const lockfree = opts.ageUpdate === 'lockfree';
   const weights = new Float64Array(2);
   const sp = ctrlPos();
   const pv = ctrlPos();
@@ -255,8 +267,12 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     const visitor = lookAroundVisitor(ctx);
     const res = ctx.core.shrinkFolioList(ctx, buf, taken, sc, outcome, visitor, useRmap);
     if (visitor !== null) ctx.core.chargeNs(sc, scanner!.takeLookAroundNs());
-    for (let i = 0; i < res.survivors; i++)
+    let activated = 0;
+    for (let i = 0; i < res.survivors; i++) {
+      if (outcome[i] !== 0) activated++;
       ctx.core.putback(ctx, buf[i], outcome[i] === 0 ? 'keep' : 'activate');
+    }
+    if (lockfree && activated > 0) ctx.core.chargeNs(sc, ageUpdateDeltaNs('lockfree', 'locked', activated));
     ctx.core.noteCost(ctx.lruvec, type, res.pageout, scanned - res.reclaimed);
     // Every isolated folio was dirty and not queued: the flushers are behind.
     if (sc.nrUnqueuedDirty - unqueuedBefore === taken) ctx.core.wakeFlushers();
@@ -293,6 +309,9 @@ export function createLru(options: Partial<LruOptions> = {}): ReclaimOps<LruStat
     }
     ctx.world.counters.v[VM.pgdeactivate] += deactivated;
     ctx.core.noteCost(ctx.lruvec, type, 0, rotated);
+    // Every folio shrink_active_list looked at changed age (rotated or deactivated).
+    if (lockfree && iso.taken > 0)
+      ctx.core.chargeNs(sc, ageUpdateDeltaNs('lockfree', 'locked', rotated + deactivated));
   };
 
   /** Models `get_scan_count()`: how many pages of each list to scan at this priority. */
@@ -672,6 +691,8 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
       "anon vs file: cost (get_scan_count's lru_note_cost fractions, kernel LRU) | pid (MGLRU's refault controller picks one type to scan)",
     quickRefault:
       'a refault found recent is activated and gets PG_workingset back (workingset_activate/restore, PSI memstall); off = added as a first-time folio (kernel: on)',
+    ageUpdate:
+      "how reclaim's activations and deactivations are priced: locked (list moves, one lru_lock hold per 31, kernel LRU) | lockfree (MGLRU's folio_update_gen atomic); only the charged time changes",
     refault:
       "refault distance: classic (eviction counter vs workingset size, kernel LRU) | gen (MGLRU's generation token; generations = inactive-list turnovers)",
   },
@@ -684,6 +705,7 @@ export const lruPolicy: PolicyFactory<LruOptions> = {
     refault: { type: 'string', choices: ['classic', 'gen'] },
     balance: { type: 'string', choices: ['cost', 'pid'] },
     quickRefault: { type: 'boolean' },
+    ageUpdate: { type: 'string', choices: ['locked', 'lockfree'] },
   },
   presets: {
     ptwalk: { access: 'ptwalk' },

@@ -16,6 +16,7 @@
  */
 import { PG_WORKINGSET } from '@reclaim-lab/hw-model';
 import {
+  ageUpdateDeltaNs,
   PageTableWalker,
   type PtWalkParams,
   VM,
@@ -60,7 +61,11 @@ export class Aging {
     markDirty: null,
   };
   private readonly markDirty = (pfn: number): void => this.cur?.core.markDirty?.(pfn);
-  private readonly visit: YoungFolioVisitor = (pfn) => folioUpdateGen(this.L, this.cur!, pfn);
+  /** Promotions by `folio_update_gen` since the caller last took them (`ageUpdate`). */
+  genUpdates = 0;
+  private readonly visit: YoungFolioVisitor = (pfn) => {
+    if (folioUpdateGen(this.L, this.cur!, pfn)) this.genUpdates++;
+  };
 
   /**
    * Up to 6.2, kswapd's `sc->memcgs_need_aging` per node: cleared by an
@@ -265,5 +270,9 @@ export class Aging {
     }
     st.mmSeen = world.mms.length;
     ctx.core.chargeNs(sc, cost);
+    // `ageUpdate=locked`: the walk's promotions priced as list moves under lru_lock instead of atomics.
+    if (this.opts.ageUpdate === 'locked' && this.genUpdates > 0)
+      ctx.core.chargeNs(sc, ageUpdateDeltaNs('locked', 'lockfree', this.genUpdates));
+    this.genUpdates = 0;
   }
 }

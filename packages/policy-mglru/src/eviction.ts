@@ -23,6 +23,7 @@ import {
   VM_EXEC,
 } from '@reclaim-lab/hw-model';
 import {
+  ageUpdateDeltaNs,
   costWeights,
   LookAround,
   type LookAroundParams,
@@ -91,12 +92,15 @@ export class Eviction {
   private lookaroundWorld: World | null = null;
   private readonly laParams: LookAroundParams = { bloom: null, seq: 0, markDirty: null };
   private readonly markDirty = (pfn: number): void => this.cur?.core.markDirty?.(pfn);
+  /** Look-around promotions by `folio_update_gen` in the current window (`ageUpdate`). */
+  private genUpdates = 0;
 
   /** Young neighbours found by look-around: promoted lazily with a walk, else activated on a second sighting. */
   private readonly neighbour: YoungFolioVisitor = (pfn) => {
     const ctx = this.cur!;
-    if (this.aging.walkOwned) folioUpdateGen(this.L, ctx, pfn);
-    else if (ctx.state.upTo613) {
+    if (this.aging.walkOwned) {
+      if (folioUpdateGen(this.L, ctx, pfn)) this.genUpdates++;
+    } else if (ctx.state.upTo613) {
       // Up to 6.13 (before 4d5d14a01e2c): one sighting activates, refs flags cleared.
       const gen = this.L.genOf(ctx.frames.policy[pfn]);
       if (gen < 0) ctx.frames.flags[pfn] |= PG_REFERENCED;
@@ -118,6 +122,10 @@ export class Eviction {
     const la = this.lookaround!;
     la.run(mm, vpn, pfn, this.laParams, this.neighbour);
     this.cur!.core.chargeNs(this.curSc!, la.costNs);
+    // `ageUpdate=locked`: this window's promotions priced as list moves under lru_lock instead of atomics.
+    if (this.opts.ageUpdate === 'locked' && this.genUpdates > 0)
+      this.cur!.core.chargeNs(this.curSc!, ageUpdateDeltaNs('locked', 'lockfree', this.genUpdates));
+    this.genUpdates = 0;
   };
 
   constructor(L: Layout, opts: MglruOptions, aging: Aging) {

@@ -1,4 +1,4 @@
-import { isRefaultFlavour, type RefaultFlavour } from '@reclaim-lab/mechanisms';
+import { type AgeUpdate, isAgeUpdate, isRefaultFlavour, type RefaultFlavour } from '@reclaim-lab/mechanisms';
 import type { OptionSpec } from '@reclaim-lab/reclaim';
 
 /**
@@ -40,6 +40,8 @@ export interface MglruOptions extends Record<string, unknown> {
   refault: RefaultFlavour;
   /** Quick-refault handling: a refault found recent gets its refs (tier) or PG_workingset back, and counts as activated in a fault (kernel: on). */
   quickRefault: boolean;
+  /** How a promotion by a page-table walk or look-around is priced: folio_update_gen's atomic (kernel) or list moves under lru_lock. */
+  ageUpdate: AgeUpdate;
 }
 
 export const MGLRU_DEFAULTS: MglruOptions = {
@@ -56,6 +58,7 @@ export const MGLRU_DEFAULTS: MglruOptions = {
   balance: 'pid',
   refault: 'gen',
   quickRefault: true,
+  ageUpdate: 'lockfree',
 };
 
 export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
@@ -77,6 +80,8 @@ export const MGLRU_OPTION_DOCS: { [K in keyof MglruOptions]: string } = {
     'refault distance: gen (generation token, kernel MGLRU) | classic (eviction counter vs workingset size, as the LRU)',
   quickRefault:
     'a refault found recent gets its refs (tier) or PG_workingset back (workingset_restore, PSI memstall); off = added as a first-time folio, still fed to the controller (kernel: on)',
+  ageUpdate:
+    "how folio_update_gen's promotions (walk, look-around) are priced: lockfree (an atomic on folio->flags, kernel) | locked (list moves, one lru_lock hold per 31, as the classic LRU); only the charged time changes",
 };
 
 /** Allowed values, for the CLI's validation (`mglru:gens=2`) and `reclaim-lab list`. */
@@ -94,6 +99,7 @@ export const MGLRU_OPTION_SCHEMA: { [K in keyof MglruOptions]: OptionSpec } = {
   balance: { type: 'string', choices: ['pid', 'cost'] },
   refault: { type: 'string', choices: ['classic', 'gen'] },
   quickRefault: { type: 'boolean' },
+  ageUpdate: { type: 'string', choices: ['lockfree', 'locked'] },
 };
 
 export const MGLRU_PRESETS: Record<string, Partial<MglruOptions>> = {
@@ -145,6 +151,11 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
   if (!isRefaultFlavour(o.refault)) {
     throw new MglruOptionError(`mglru: option refault must be classic or gen, got ${String(o.refault)}`);
   }
+  if (!isAgeUpdate(o.ageUpdate)) {
+    throw new MglruOptionError(
+      `mglru: option ageUpdate must be lockfree or locked, got ${String(o.ageUpdate)}`,
+    );
+  }
   return {
     gens: integerIn('gens', o.gens, 2, 64),
     tiers: integerIn('tiers', o.tiers, 2, 8),
@@ -159,5 +170,6 @@ export function resolveMglruOptions(options: Partial<MglruOptions> = {}): MglruO
     balance: o.balance,
     refault: o.refault,
     quickRefault: flag('quickRefault', o.quickRefault),
+    ageUpdate: o.ageUpdate,
   };
 }

@@ -198,23 +198,22 @@ export function folioIncGen(L: Layout, ctx: Ctx, pfn: number, reclaiming: boolea
  * look-around in a reclaimer that owns a walk): the first sighting only
  * sets PG_referenced; the second promotes to max_seq with PG_workingset.
  * The folio stays on its list until `sort_folio` or `inc_min_seq` meets it.
+ * Returns whether the generation changed (an age update, for `ageUpdate`).
  */
-export function folioUpdateGen(L: Layout, ctx: Ctx, pfn: number): void {
+export function folioUpdateGen(L: Layout, ctx: Ctx, pfn: number): boolean {
   const f = ctx.frames;
   const flags = f.flags[pfn];
-  if (ctx.state.upTo613) {
-    folioUpdateGenUpTo613(L, ctx, pfn);
-    return;
-  }
+  if (ctx.state.upTo613) return folioUpdateGenUpTo613(L, ctx, pfn);
   if ((flags & (PG_REFERENCED | PG_WORKINGSET)) === 0) {
     f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
     f.flags[pfn] = flags | PG_REFERENCED;
-    return;
+    return false;
   }
-  if (L.genOf(f.policy[pfn]) < 0) return;
+  if (L.genOf(f.policy[pfn]) < 0) return false;
   f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
   f.flags[pfn] = (flags & ~PG_REFERENCED) | PG_WORKINGSET;
   setGen(L, ctx, pfn, ctx.state.maxSeq % L.gens);
+  return true;
 }
 
 /**
@@ -223,15 +222,16 @@ export function folioUpdateGen(L: Layout, ctx: Ctx, pfn: number): void {
  * LRU_REFS_FLAGS). A folio isolated meanwhile gets PG_referenced for
  * `shrink_folio_list`.
  */
-function folioUpdateGenUpTo613(L: Layout, ctx: Ctx, pfn: number): void {
+function folioUpdateGenUpTo613(L: Layout, ctx: Ctx, pfn: number): boolean {
   const f = ctx.frames;
   if (L.genOf(f.policy[pfn]) < 0) {
     f.flags[pfn] |= PG_REFERENCED;
-    return;
+    return false;
   }
   f.policy[pfn] = L.withRefsCounter(f.policy[pfn], 0);
   f.flags[pfn] &= ~(PG_REFERENCED | PG_WORKINGSET);
   setGen(L, ctx, pfn, ctx.state.maxSeq % L.gens);
+  return true;
 }
 
 /** `folio_activate` under MGLRU: take the folio off its list and add it back as active. */
