@@ -315,6 +315,17 @@ export class World {
     return n;
   }
 
+  /** Point every PTE that maps page-cache folio `from` at frame `to` (migration's `remove_migration_ptes`). */
+  moveFilePtes(from: number, to: number): void {
+    const f = this.frames;
+    const file = this.machine.files[f.owner[from]];
+    const index = f.index[from];
+    for (const map of file.mappings) {
+      const vpn = this.vpnIn(map, index, from);
+      if (vpn >= 0) this.mms[map.mm].pte[vpn] = to + 1;
+    }
+  }
+
   /**
    * Models `folio_mkclean()`: clean and write-protect every PTE mapping a
    * file folio about to be written, so the next store faults and dirties it again.
@@ -338,7 +349,7 @@ export class World {
   }
 
   /** The vpn at which `map` maps `pfn` (page `index` of the mapped file), or -1: one step of a file rmap walk. */
-  private vpnIn(map: FileMapping, index: number, pfn: number): number {
+  vpnIn(map: FileMapping, index: number, pfn: number): number {
     if (index < map.pgoff || index >= map.pgoff + map.pages) return -1;
     const vpn = map.start + index - map.pgoff;
     return this.mms[map.mm].pte[vpn] === pfn + 1 ? vpn : -1;

@@ -6,9 +6,9 @@
  * one base page: allocate on the target node, copy, move the mapping, free
  * the source).
  *
- * Deviation: only private anonymous folios migrate (mapped once, or in the
- * swap cache and not mapped elsewhere). Page-cache and shmem folios are
- * reclaimed as if no demotion target had room, and never promoted.
+ * Demotion takes any folio that can migrate: private anon (mapped once, or
+ * in the swap cache), page cache however often mapped, shmem in its page
+ * cache or the swap cache. Deviation: promotion moves private anon only.
  *
  * Owns no state. May call: lru-add, kswapd (wake the target node).
  */
@@ -51,6 +51,7 @@ const MIGRATED_FLAGS =
   PG_SWAPBACKED |
   PG_SWAPCACHE |
   PG_ANON |
+  PG_FILE |
   PG_READAHEAD;
 
 /** Cost (ns) of copying one page from node `from` to node `to`: the slower side's bandwidth. */
@@ -61,12 +62,20 @@ export function copyPageNs(kern: KernelState, from: number, to: number): number 
   return (PAGE_BYTES / (Math.min(a, b) * 1e6)) * 1e9;
 }
 
-/** Can this folio move at all: private anon, not locked, under write-back, mlocked or shared. */
-export function migratable(kern: KernelState, pfn: number): boolean {
+/**
+ * Can this folio move at all: not locked, under write-back, mlocked or
+ * unevictable; private anon mapped once or only in the swap cache; with
+ * `pageCache` (demotion: `demote_folio_list` takes any folio whose mapping
+ * migrates), also a page-cache folio however often mapped and a shmem folio
+ * in its page cache or, unmapped, in the swap cache.
+ */
+export function migratable(kern: KernelState, pfn: number, pageCache = false): boolean {
   const f = kern.machine.frames;
   const fl = f.flags[pfn];
-  if ((fl & (PG_ANON | PG_FILE)) !== PG_ANON) return false;
   if (fl & (PG_WRITEBACK | PG_LOCKED | PG_MLOCKED | PG_UNEVICTABLE)) return false;
+  const kind = fl & (PG_ANON | PG_FILE);
+  if (kind === PG_FILE) return pageCache;
+  if (kind !== PG_ANON) return pageCache && (fl & PG_SWAPCACHE) !== 0 && f.mapcount[pfn] === 0;
   if (f.mapcount[pfn] > 1) return false;
   if (f.mapcount[pfn] === 1) {
     const mm = kern.world.mms[f.owner[pfn]];
@@ -101,7 +110,11 @@ export function migrateFolio(kern: KernelState, pfn: number, target: number, t: 
   f.index[to] = f.index[pfn];
   f.mapcount[to] = f.mapcount[pfn];
   f.swapSlot[to] = f.swapSlot[pfn];
-  if (f.mapcount[pfn] === 1) kern.world.mms[f.owner[pfn]].pte[f.index[pfn]] = to + 1;
+  if (fl & PG_FILE) {
+    // `filemap_migrate_folio`: the page-cache slot, then every PTE mapping it (`remove_migration_ptes`).
+    m.files[f.owner[pfn]].cache[f.index[pfn]] = to + 1;
+    if (f.mapcount[pfn] > 0) kern.world.moveFilePtes(pfn, to);
+  } else if (f.mapcount[pfn] === 1) kern.world.mms[f.owner[pfn]].pte[f.index[pfn]] = to + 1;
   if (fl & PG_SWAPCACHE) m.swap!.frame[f.swapSlot[pfn]] = to;
   // The source leaves its lruvec (reclaim had isolated it, or promotion takes it off its list).
   const lv = kern.world.lruvecs[f.lruvec[pfn]];
@@ -132,7 +145,7 @@ export const DEMOTE_NO_ROOM = 2;
  */
 export function demoteFolio(kern: KernelState, pfn: number, sc: ScanControl): number {
   const node = kern.machine.frames.node[pfn];
-  if (!canDemote(kern, node, sc) || !migratable(kern, pfn)) return DEMOTE_NOT_MIGRATABLE;
+  if (!canDemote(kern, node, sc) || !migratable(kern, pfn, true)) return DEMOTE_NOT_MIGRATABLE;
   const target = kern.machine.config.demotionTarget![node];
   if (migrateFolio(kern, pfn, target, sc.clockNs) < 0) return DEMOTE_NO_ROOM;
   kern.world.counters.v[sc.isKswapd ? VM.pgdemote_kswapd : VM.pgdemote_direct]++;

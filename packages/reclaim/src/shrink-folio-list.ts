@@ -129,7 +129,8 @@ export function shrinkFolioList(
     if (demotePass) {
       const d = demoteFolio(kern, pfn, sc);
       if (d === DEMOTED) {
-        reclaimedAnon++;
+        if (isFile) reclaimedFile++;
+        else reclaimedAnon++;
         res.reclaimed++;
         continue;
       }
