@@ -22,3 +22,13 @@ describe('pure LFU (no aging) keeps them too', () => {
     fc.assert(conformanceProperties(() => createLfu({ halveAfter: 0, levels: 4 })).invariants, fcParams(15));
   });
 });
+
+describe('LFU with all of MGLRU access detection (ptwalk, bloom, lookaround) keeps them too', () => {
+  const props = conformanceProperties(() => createLfu({ ptwalk: true, bloom: true, lookaround: true }));
+  it('conservation and the other invariants', () => {
+    fc.assert(props.invariants, fcParams(15));
+  });
+  it('is deterministic', () => {
+    fc.assert(props.determinism, fcParams(5));
+  });
+});
