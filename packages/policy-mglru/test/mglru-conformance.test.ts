@@ -255,6 +255,8 @@ describe('MGLRU options', () => {
       execProtection: false,
       balance: 'pid',
       refault: 'gen',
+      quickRefault: true,
+      ageUpdate: 'lockfree',
     });
     expect(createMglru({ gens: 64, tiers: 8 }).pageStateBits).toBe(7 + 6);
   });
@@ -272,6 +274,12 @@ describe('MGLRU options', () => {
     );
     expect(() => resolveMglruOptions({ refault: 'lru' as MglruOptions['refault'] })).toThrow(
       'mglru: option refault must be classic or gen, got lru',
+    );
+    expect(() => resolveMglruOptions({ ageUpdate: 'rcu' as MglruOptions['ageUpdate'] })).toThrow(
+      'mglru: option ageUpdate must be lockfree or locked, got rcu',
+    );
+    expect(() => resolveMglruOptions({ quickRefault: 1 as unknown as boolean })).toThrow(
+      'mglru: option quickRefault must be on or off, got 1',
     );
     expect(() => resolveMglruOptions({ walk: true } as Partial<MglruOptions>)).toThrow(/unknown option walk/);
   });
