@@ -61,8 +61,8 @@ export class Aging {
     markDirty: null,
   };
   private readonly markDirty = (pfn: number): void => this.cur?.core.markDirty?.(pfn);
-  /** Promotions by `folio_update_gen` since the caller last took them (`ageUpdate`). */
-  genUpdates = 0;
+  /** Promotions by `folio_update_gen` in the current walk (`ageUpdate`). */
+  private genUpdates = 0;
   private readonly visit: YoungFolioVisitor = (pfn) => {
     if (folioUpdateGen(this.L, this.cur!, pfn)) this.genUpdates++;
   };
