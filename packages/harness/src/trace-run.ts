@@ -292,6 +292,8 @@ class StreamReplay implements EventSource {
     private left: number,
   ) {
     this.direct = number ? null : table.direct();
+    // The one pass reads keys and ops alone; the second pass names a changed key by its value.
+    this.chunk.keysOnly = number;
     if (readOp === OP_READ) this.fillRequests = (out) => this.requests(out);
   }
 

@@ -251,6 +251,40 @@ describe('oracleGeneral', () => {
     ]);
   });
 
+  it('reads the same keys and ops with keysOnly, and still rejects a vtime that is not ahead', () => {
+    // More records than one chunk and one file buffer, so the keys-only loop crosses both.
+    const path = tmp.path('keys.oracleGeneral.bin');
+    makeSyntheticTrace(path, 'oracle-general', { requests: 20_000, keys: 3000, seed: 5, pattern: 'zipf' });
+    const read = (keysOnly: boolean): number[][] => {
+      const reader = openTrace(path);
+      const chunk = new TraceChunk(1000);
+      chunk.keysOnly = keysOnly;
+      const out: number[][] = [];
+      while (reader.read(chunk) > 0)
+        for (let i = 0; i < chunk.length; i++) out.push([chunk.keyHi[i], chunk.keyLo[i], chunk.op[i]]);
+      reader.close();
+      return out;
+    };
+    const full = read(false);
+    expect(full.length).toBe(20_000);
+    expect(read(true)).toEqual(full);
+    // Record 2 (vtime 2) says its next access is vtime 1: behind it.
+    const bad = tmp.path('behind.oracleGeneral.bin');
+    const buf = Buffer.alloc(24 * 2);
+    buf.writeBigInt64LE(-1n, 16);
+    buf.writeBigUInt64LE(7n, 24 + 4);
+    buf.writeBigInt64LE(1n, 24 + 16);
+    writeFileSync(bad, buf);
+    const reader = openTrace(bad);
+    const chunk = new TraceChunk(16);
+    chunk.keysOnly = true;
+    const e = thrown(() => reader.read(chunk));
+    reader.close();
+    expect(e.message).toBe(
+      `${bad} at byte offset 24: next-access vtime 1 is not after this record (vtime 2; vtimes are 1-based)`,
+    );
+  });
+
   it('names the byte offset of a truncated final record', () => {
     const path = tmp.path('trunc.oracleGeneral.bin');
     makeSyntheticTrace(path, 'oracle-general', { requests: 3, keys: 2, seed: 1, pattern: 'loop' });

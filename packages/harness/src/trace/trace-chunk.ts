@@ -49,6 +49,12 @@ export class TraceChunk {
   /** 0-based index of the next request for the same key, NEXT_NEVER, or NEXT_UNKNOWN. */
   readonly next: Float64Array;
   length = 0;
+  /**
+   * Set by a consumer that reads only keyHi, keyLo and op (the one-pass
+   * replay): a reader may then leave the other fields unwritten. It still
+   * checks every record as it would otherwise.
+   */
+  keysOnly = false;
 
   constructor(capacity = TRACE_CHUNK_CAPACITY) {
     this.time = new Float64Array(capacity);
