@@ -86,19 +86,24 @@ export interface WorkloadInstance {
 }
 
 /**
- * Android's lmkd as the model runs it: every `pollNs` it reads how long
- * tasks stalled on memory in the last poll window and, above a threshold
- * (or with memory low and swap nearly full), kills the least important app (cached first, then background; visible
- * only above the critical one; never the foreground app).
+ * Android's lmkd as the model runs it: woken by PSI triggers on the
+ * system's memory pressure ("some" or "full" stall within a window, at
+ * most one event per trigger and window), it then looks at free memory,
+ * swap and page-cache thrashing for a window and kills the least important
+ * app when they call for it (cached first, then background; visible only
+ * on the critical "full" level; never the foreground app).
  */
 export interface LmkdSpec {
-  pollNs: number;
-  /** Stall share of the window (0..1) above which cached and background apps may be killed. */
-  someThreshold: number;
-  /** Stall share above which visible apps may be killed too. */
-  criticalThreshold: number;
+  /** PSI "some" trigger: stall within the window that wakes lmkd (ro.lmk.psi_partial_stall_ms, 70 ms). */
+  someNs: number;
+  /** PSI "full" trigger, the critical level (ro.lmk.psi_complete_stall_ms, 700 ms). */
+  fullNs: number;
+  /** The triggers' window (lmkd's PSI_WINDOW_SIZE_MS, 1 s): a multiple of 100 ms, 500 ms to 10 s. */
+  windowNs: number;
   /** After a kill, wait this long before the next (lmkd waits for the victim's memory to be freed). */
   killTimeoutNs: number;
   /** Free swap share below which swap counts as low (lmkd's swap_free_low_percentage, 10%). */
   swapFreeLow: number;
+  /** File refaults since the wake-up as a share of the file LRU above which the page cache thrashes (ro.lmk.thrashing_limit, 100% = 1). */
+  thrashingLimit: number;
 }

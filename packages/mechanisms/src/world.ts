@@ -76,6 +76,13 @@ export class World {
    * flushers' kworkers have no modelled CPU).
    */
   lastMkcleanSteps = 0;
+  /**
+   * Time the last `startWriteback` to zram took (0 for any other device):
+   * zram compresses in the writer's own context (`zram_write_page`), so
+   * that time is CPU its caller pays. Other synchronous devices (a RAM
+   * disk) are left uncharged, as before.
+   */
+  lastSyncWriteNs = 0;
   readonly timers = new TimerHeap();
   /** Virtual time of the thread currently running. */
   now = 0;
@@ -527,7 +534,9 @@ export class World {
     this.counters.v[VM.writeback_pages]++;
     // Every folio takes its page of bandwidth; a batch counts as one request.
     const done = dev.submit(now, 1, true, newRequest);
+    this.lastSyncWriteNs = 0;
     if (dev.spec.synchronous) {
+      if (dev.spec.compressesToRam) this.lastSyncWriteNs = done - now;
       this.endWriteback(pfn, false);
       return true;
     }

@@ -13,7 +13,7 @@
  * - frames (OP_FRAME): a UI thread that sleeps until the next vsync, and a
  *   frame that overran its period is missed; it is janky when the thread
  *   stalled on memory in it (reclaim, a refault or swap-in read);
- * - lmkd (`lmkdPoll`): PSI-driven kills of the least important app.
+ * - lmkd (`lmkdPoll`): woken by PSI triggers, kills of the least important app.
  *
  * Owns no state: it lives in the context's `AppModel` (app-model.ts). May call: unmap (a
  * kill frees the app's memory), the vendor `classChanged` hook.
@@ -26,12 +26,15 @@ import {
   APP_LAUNCH_WARM,
   APP_VISIBLE,
   EventChunk,
+  LRU_FILE,
   MEMCG_STAT,
   type Memcg,
 } from '@reclaim-lab/hw-model';
+import { VM } from '@reclaim-lab/mechanisms';
 import { NOT_AN_APP } from './app-model.js';
 import type { KernelState } from './kernel-state.js';
 import { mapVma } from './mmap.js';
+import { PSI_TICK_NS } from './psi.js';
 import type { AppKill, AppsResult } from './result.js';
 import type { Task } from './task.js';
 import { unmapVma } from './unmap.js';
@@ -141,36 +144,91 @@ export function frame(kern: KernelState, task: Task, periodNs: number): void {
   task.frameStallNs = stall;
 }
 
+/** lmkd's poll period while awake after a PSI event (PSI_POLL_PERIOD_SHORT_MS). */
+const LMKD_POLL_NS = 10_000_000;
+
 /**
- * lmkd's poll (PSI monitor): the stall share of the window since the last
- * poll. Above `someThreshold` — or with free memory below the low
- * watermark and swap nearly full (`swapFreeLow`) — it kills the least
- * important cached or background app, above `criticalThreshold` a visible
- * one too; never the foreground app. Least important: the highest class, then the app that
- * has been in it longest (ActivityManager's LRU of cached apps), then the
- * largest. Deviation: lmkd reads PSI "some" of the window; the model sums
- * the tasks' stall times, the same when stalls do not overlap and more
- * when they do.
+ * lmkd, woken by PSI (`mp_event_psi`, our reading of AOSP's lmkd). Every
+ * PSI_TICK_NS the kernel updates the triggers lmkd registered on
+ * /proc/pressure/memory: "some" stall of `someNs` and "full" of `fullNs`
+ * within `windowNs`, each at most once a window and only after new stall
+ * (`update_triggers`). An event wakes lmkd, which then re-reads memory at
+ * every tick for a window (lmkd polls for PSI_WINDOW_SIZE_MS after an
+ * event) and kills when memory calls for it, in lmkd's order of reasons:
+ * free memory still under the low watermark after a kill of this wake-up;
+ * the "full" trigger (the device is not responding: visible apps too);
+ * swap nearly full with the page cache thrashing or free memory under the
+ * high watermark; free memory under the high watermark with the page
+ * cache thrashing. Those kill down to background apps
+ * (PERCEPTIBLE_APP_ADJ + 1). Never the foreground app. Without a PSI
+ * event lmkd sleeps: nothing polls free memory.
+ *
+ * Deviations: lmkd polls every 10 ms for the whole window after an event
+ * (the real one slows to 100 ms when no reclaim runs); the thrashing limit
+ * does not decay after kills; "full" reads the same stall as "some"
+ * (`psi.ts`: every thread has a CPU).
  */
 export function lmkdPoll(kern: KernelState): void {
   const apps = kern.apps;
   const spec = apps.lmkd;
   if (!spec) return;
   const now = apps.nextPollNs;
-  apps.nextPollNs = now + spec.pollNs;
-  const stall = kern.psi.taskStallNs;
-  const share = (stall - apps.lastStallNs) / spec.pollNs;
-  apps.lastStallNs = stall;
-  if (now < apps.quietUntilNs) return;
-  // lmkd's second reason: swap nearly full and free memory low. Deviation:
-  // lmkd checks free memory against the high watermark when a PSI event
-  // wakes it; polled, the model checks against twice that, since kswapd
-  // keeps free memory just above the high watermark between polls.
+  const root = kern.machine.rootMemcg;
+  let level = 0;
+  if (now >= apps.nextTickNs) {
+    // The kernel's trigger update (`psi_rtpoll_work`).
+    apps.nextTickNs = now + PSI_TICK_NS;
+    const some = kern.psi.windowSome(root, now, Math.round(spec.windowNs / PSI_TICK_NS));
+    apps.windowSomeNs = some;
+    if (some > apps.peakWindowSomeNs) apps.peakWindowSomeNs = some;
+    // A trigger fires only on new stall in this update.
+    const fresh = kern.psi.windowSome(root, now, 1) > 0;
+    if (fresh && some >= spec.fullNs && now - apps.lastFullEventNs >= spec.windowNs) {
+      apps.lastFullEventNs = now;
+      level = 2;
+    }
+    if (fresh && some >= spec.someNs && now - apps.lastSomeEventNs >= spec.windowNs) {
+      apps.lastSomeEventNs = now;
+      level = Math.max(level, 1);
+    }
+  }
+  if (level > 0) {
+    apps.psiEvents++;
+    if (now >= apps.awakeUntilNs) {
+      // A new wake-up: lmkd takes its thrashing base afresh.
+      apps.killedThisWake = false;
+      apps.refaultBase = kern.world.counters.v[VM.workingset_refault_file];
+      apps.fileLruBase = fileLru(kern);
+    }
+    apps.awakeUntilNs = now + spec.windowNs;
+    apps.eventNs = now;
+    apps.eventLevel = level;
+  }
+  // Awake, lmkd polls every LMKD_POLL_NS (PSI_POLL_PERIOD_SHORT_MS); asleep it waits for the next trigger update.
+  const poll = now + LMKD_POLL_NS;
+  apps.nextPollNs = poll < apps.awakeUntilNs && poll < apps.nextTickNs ? poll : apps.nextTickNs;
+  if (now >= apps.awakeUntilNs || now < apps.quietUntilNs) return;
+  let free = 0;
+  let low = 0;
+  let high = 0;
+  for (const n of kern.machine.nodes) {
+    free += n.zone.free;
+    low += n.zone.low;
+    high += n.zone.high;
+  }
   const swap = kern.machine.swap;
   const swapLow = swap !== null && swap.free < swap.slots * spec.swapFreeLow;
-  const lowMemory = swapLow && kern.machine.nodes.every((n) => n.zone.free < 2 * n.zone.high);
-  if (share < spec.someThreshold && !lowMemory) return;
-  const lowest = share >= spec.criticalThreshold ? APP_VISIBLE : APP_BACKGROUND;
+  const thrashing =
+    (kern.world.counters.v[VM.workingset_refault_file] - apps.refaultBase) / (apps.fileLruBase + 1);
+  const thrash = thrashing > spec.thrashingLimit;
+  let reason: AppKill['reason'] | null = null;
+  if (apps.killedThisWake && free < low) reason = 'pressure-after-kill';
+  else if (level === 2) reason = 'not-responding';
+  else if (swapLow && thrash) reason = 'low-swap-and-thrashing';
+  else if (swapLow && free < high) reason = 'low-mem-and-swap';
+  else if (free < high && thrash) reason = 'low-mem-and-thrashing';
+  if (reason === null) return;
+  const lowest = reason === 'not-responding' ? APP_VISIBLE : APP_BACKGROUND;
   let victim: Task | null = null;
   for (const t of kern.tasks) {
     if (!t.alive || t.appDead || t.appClass < lowest) continue;
@@ -184,8 +242,16 @@ export function lmkdPoll(kern: KernelState): void {
       victim = t;
   }
   if (victim === null) return;
-  lmkdKill(kern, victim, now, share, share >= spec.someThreshold ? 'pressure' : 'low-swap');
+  lmkdKill(kern, victim, now, apps.windowSomeNs / spec.windowNs, reason, apps.eventNs);
+  apps.killedThisWake = true;
   apps.quietUntilNs = now + spec.killTimeoutNs;
+}
+
+/** Pages on the file LRUs, node-wide (lmkd's base_file_lru: Active(file) + Inactive(file)). */
+function fileLru(kern: KernelState): number {
+  let n = 0;
+  for (const lv of kern.world.lruvecs) n += lv.nrPages[LRU_FILE];
+  return n;
 }
 
 function rss(t: Task): number {
@@ -205,6 +271,7 @@ export function lmkdKill(
   at: number,
   share: number,
   reason: AppKill['reason'],
+  psiEventNs: number,
 ): void {
   const before = kern.machine.freePages();
   const pages = rss(task);
@@ -224,6 +291,7 @@ export function lmkdKill(
     rssPages: pages,
     freedPages: kern.machine.freePages() - before,
     pressure: share,
+    psiEventNs,
     reason,
   });
   updateMemcgClass(kern, task.memcg);
@@ -271,6 +339,8 @@ export function appsResult(kern: KernelState): AppsResult | null {
     framePeriodNs: budget,
     kswapdOverFrame: budget > 0 ? over(kern.kswapdLatency.v, kern.kswapdLatency.n, budget) : 0,
     directOverFrame: budget > 0 ? over(kern.directLatency.v, kern.directLatency.n, budget) : 0,
+    psiEvents: apps.psiEvents,
+    peakWindowSomeNs: apps.peakWindowSomeNs,
     kills: apps.kills,
   };
 }

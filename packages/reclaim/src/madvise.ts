@@ -7,6 +7,7 @@
  * services on the kernel.
  */
 import {
+  APP_CACHED,
   MADV_COLD,
   MADV_PAGEOUT,
   PG_LRU,
@@ -109,6 +110,9 @@ export function pageoutRange(kern: KernelState, task: Task, vma: Vma): void {
         putback(kern, ctx, buf[i], outcome[i] === 1 ? 'activate' : 'keep');
     }
   }
-  task.t += sc.elapsedNs;
+  // A cached app's pages are paged out by ActivityManager's app compaction
+  // (process_madvise from system_server): the CPU is system_server's, so the
+  // frozen app's clock does not move. Deviation: system_server is not modelled.
+  if (task.appClass !== APP_CACHED) task.t += sc.elapsedNs;
   kern.world.counters.v[VM.reclaim_cpu_ns] += sc.costNs;
 }

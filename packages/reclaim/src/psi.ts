@@ -3,6 +3,13 @@ import type { Memcg } from '@reclaim-lab/hw-model';
 /** `psi_period`: the kernel folds per-CPU times into the totals every 2 s. */
 export const PSI_PERIOD_NS = 2e9;
 
+/**
+ * How often a PSI trigger's window is updated: the kernel's rtpoll worker
+ * runs every window / UPDATES_PER_WINDOW (10), 100 ms for the 1 s windows
+ * lmkd asks for. The model keeps per-CPU times per tick of this length.
+ */
+export const PSI_TICK_NS = 1e8;
+
 /** Memory pressure totals, as the `total=` fields of /proc/pressure/memory (here in ns). */
 export interface PsiTotals {
   someNs: number;
@@ -17,6 +24,9 @@ export interface PsiTotals {
 class PsiCpu {
   readonly stall: number[] = [];
   readonly idle: number[] = [];
+  /** The same per PSI_TICK_NS, for triggers. */
+  readonly tickStall: number[] = [];
+  readonly tickIdle: number[] = [];
   endNs = Number.POSITIVE_INFINITY;
 
   constructor(
@@ -26,11 +36,11 @@ class PsiCpu {
   ) {}
 }
 
-/** Add [t0, t1) to per-period sums, split at period boundaries. */
-function addSpan(sums: number[], t0: number, t1: number): void {
+/** Add [t0, t1) to per-period sums (periods of `len`), split at period boundaries. */
+function addSpan(sums: number[], t0: number, t1: number, len = PSI_PERIOD_NS): void {
   for (let t = t0; t < t1; ) {
-    const w = Math.floor(t / PSI_PERIOD_NS);
-    const end = Math.min(t1, (w + 1) * PSI_PERIOD_NS);
+    const w = Math.floor(t / len);
+    const end = Math.min(t1, (w + 1) * len);
     while (sums.length <= w) sums.push(0);
     sums[w] += end - t;
     t = end;
@@ -52,8 +62,6 @@ function addSpan(sums: number[], t0: number, t1: number): void {
  */
 export class Psi {
   private readonly cpus: PsiCpu[] = [];
-  /** Every task's memory stall so far, summed (kswapd aside): what lmkd's window reads. */
-  taskStallNs = 0;
 
   /** A new CPU for a task in `memcg` starting at `startNs` (kswapd: `memcg` null). Returns its id. */
   addCpu(memcg: Memcg | null, startNs: number): number {
@@ -65,13 +73,16 @@ export class Psi {
   stall(cpu: number, t0: number, t1: number): void {
     if (cpu >= 0 && t1 > t0) {
       addSpan(this.cpus[cpu].stall, t0, t1);
-      if (this.cpus[cpu].memcg !== null) this.taskStallNs += t1 - t0;
+      addSpan(this.cpus[cpu].tickStall, t0, t1, PSI_TICK_NS);
     }
   }
 
   /** The CPU's task slept (neither running nor waiting for I/O) over [t0, t1). */
   idle(cpu: number, t0: number, t1: number): void {
-    if (cpu >= 0 && t1 > t0) addSpan(this.cpus[cpu].idle, t0, t1);
+    if (cpu >= 0 && t1 > t0) {
+      addSpan(this.cpus[cpu].idle, t0, t1);
+      addSpan(this.cpus[cpu].tickIdle, t0, t1, PSI_TICK_NS);
+    }
   }
 
   /** The CPU's task exited at `t`. */
@@ -86,26 +97,46 @@ export class Psi {
   totals(memcg: Memcg, endNs: number): PsiTotals {
     const periods = Math.ceil(endNs / PSI_PERIOD_NS);
     let some = 0;
-    for (let w = 0; w < periods; w++) {
-      const p0 = w * PSI_PERIOD_NS;
-      const p1 = Math.min(endNs, p0 + PSI_PERIOD_NS);
-      let weighted = 0;
-      let nonidleSum = 0;
-      for (const c of this.cpus) {
-        if (c.memcg === null ? memcg.parent !== null : !memcg.isAncestorOf(c.memcg)) continue;
-        const stall = c.stall[w] ?? 0;
-        // kswapd runs only to reclaim: its non-idle time is its stall.
-        let nonidle = stall;
-        if (c.memcg !== null) {
-          const alive = Math.max(0, Math.min(p1, c.endNs) - Math.max(p0, c.startNs));
-          nonidle = Math.max(0, alive - (c.idle[w] ?? 0));
-        }
-        if (nonidle <= 0) continue;
-        weighted += Math.min(stall, nonidle) * nonidle;
-        nonidleSum += nonidle;
-      }
-      if (nonidleSum > 0) some += weighted / nonidleSum;
-    }
+    for (let w = 0; w < periods; w++) some += this.someIn(memcg, w, PSI_PERIOD_NS, endNs, false);
     return { someNs: some, fullNs: some };
+  }
+
+  /**
+   * The root group's SOME stall in the trigger window of `ticks` ticks
+   * ending at tick boundary `endNs`: what a trigger's growth reads
+   * (`update_triggers`). Per CPU FULL is SOME here (see above), so a FULL
+   * trigger reads the same figure.
+   */
+  windowSome(root: Memcg, endNs: number, ticks: number): number {
+    const last = Math.round(endNs / PSI_TICK_NS) - 1;
+    let some = 0;
+    for (let w = Math.max(0, last - ticks + 1); w <= last; w++)
+      some += this.someIn(root, w, PSI_TICK_NS, endNs, true);
+    return some;
+  }
+
+  /**
+   * SOME of `memcg`'s group over period `w` of length `len` (up to `endNs`):
+   * each CPU's stall weighted by its non-idle time (`collect_percpu_times`).
+   */
+  private someIn(memcg: Memcg, w: number, len: number, endNs: number, tick: boolean): number {
+    const p0 = w * len;
+    const p1 = Math.min(endNs, p0 + len);
+    let weighted = 0;
+    let nonidleSum = 0;
+    for (const c of this.cpus) {
+      if (c.memcg === null ? memcg.parent !== null : !memcg.isAncestorOf(c.memcg)) continue;
+      const stall = (tick ? c.tickStall[w] : c.stall[w]) ?? 0;
+      // kswapd runs only to reclaim: its non-idle time is its stall.
+      let nonidle = stall;
+      if (c.memcg !== null) {
+        const alive = Math.max(0, Math.min(p1, c.endNs) - Math.max(p0, c.startNs));
+        nonidle = Math.max(0, alive - ((tick ? c.tickIdle[w] : c.idle[w]) ?? 0));
+      }
+      if (nonidle <= 0) continue;
+      weighted += Math.min(stall, nonidle) * nonidle;
+      nonidleSum += nonidle;
+    }
+    return nonidleSum > 0 ? weighted / nonidleSum : 0;
   }
 }

@@ -176,6 +176,13 @@ export interface LaunchRecord {
   fileReclaimed: number;
 }
 
+export type LmkdKillReason =
+  | 'not-responding'
+  | 'low-mem-and-swap'
+  | 'low-swap-and-thrashing'
+  | 'low-mem-and-thrashing'
+  | 'pressure-after-kill';
+
 /** An lmkd kill. */
 export interface AppKill {
   timeNs: number;
@@ -186,10 +193,18 @@ export interface AppKill {
   /** rss + swap entries of the victim, in pages. */
   rssPages: number;
   freedPages: number;
-  /** The stall share of lmkd's window at the kill. */
+  /** PSI "some" in the trigger window at the kill, as a share of the window. */
   pressure: number;
-  /** Why: memory pressure (PSI) above the threshold, or low memory with swap nearly full. */
-  reason: 'pressure' | 'low-swap';
+  /** When the PSI event that woke lmkd for this kill fired (ns). */
+  psiEventNs: number;
+  /**
+   * lmkd's kill reason, read after a PSI event woke it: `not-responding`
+   * (the "full" trigger fired), `low-mem-and-swap` (free memory under the
+   * high watermark, swap nearly full), `low-swap-and-thrashing`,
+   * `low-mem-and-thrashing`, `pressure-after-kill` (free memory still under
+   * the low watermark after a kill of this wake-up).
+   */
+  reason: LmkdKillReason;
 }
 
 /** What a phone engineer reads: launches, frames, reclaim against the frame budget, kills. */
@@ -206,6 +221,10 @@ export interface AppsResult {
   /** Reclaim invocations (kswapd batches, direct reclaims) longer than one frame period. */
   kswapdOverFrame: number;
   directOverFrame: number;
+  /** PSI events (lmkd's "some" and "full" triggers) that woke lmkd; 0 without lmkd. */
+  psiEvents: number;
+  /** The largest PSI "some" stall in one trigger window (ns): how close pressure came to waking lmkd. */
+  peakWindowSomeNs: number;
   kills: AppKill[];
 }
 

@@ -187,6 +187,9 @@ export function shrinkFolioList(
       res.pageout++;
       waitForWriteSlot(kern, pfn, sc);
       const sync = kern.world.startWriteback(pfn, sc.clockNs, true);
+      // zram writes inside `pageout()`: compressing the page is the
+      // reclaimer's CPU, kswapd's or a direct reclaimer's (0 elsewhere).
+      sc.costNs += kern.world.lastSyncWriteNs;
       if (!sync) {
         survive(kern, buf, outcome, res, pfn, 0);
         continue;

@@ -63,12 +63,14 @@ function growingApp(pages: number, startNs: number): TaskSpec {
   };
 }
 
+/** lmkd's defaults: PSI "some" 70 ms and "full" 700 ms within 1 s. */
 const LMKD: LmkdSpec = {
-  pollNs: 20 * MS,
-  someThreshold: 0.1,
-  criticalThreshold: 0.9,
-  killTimeoutNs: 20 * MS,
+  someNs: 70 * MS,
+  fullNs: 700 * MS,
+  windowNs: 1000 * MS,
+  killTimeoutNs: 100 * MS,
   swapFreeLow: 0.1,
+  thrashingLimit: 1,
 };
 
 function phone(tasks: TaskSpec[], lmkd: LmkdSpec | undefined, memoryPages = 8192, swapPages = 2048): Kernel {
@@ -115,29 +117,63 @@ describe('bad input', () => {
 });
 
 describe('lmkd', () => {
-  it('kills cached apps before background ones, and never the foreground app', () => {
-    // Two cached and two background apps of 1500 pages each; the grower
-    // then fills memory and the small swap until lmkd must act.
-    const tasks = [
-      idleApp('bg0', 1500, APP_BACKGROUND),
-      idleApp('cached0', 1500, APP_CACHED),
-      idleApp('bg1', 1500, APP_BACKGROUND),
-      idleApp('cached1', 1500, APP_CACHED),
-      growingApp(7500, 50 * MS),
-    ];
-    const k = phone(tasks, LMKD, 8192, 3072);
-    const r = k.run();
+  /**
+   * Two cached and two background apps of 4000 pages each; the grower then
+   * writes 20000 fresh pages, one every 50 µs, into 64 MiB with 64 MiB of
+   * zram: kswapd compresses the idle apps' pages (PSI stall), zram fills
+   * and, without kills, the kernel's OOM killer ends it.
+   */
+  const squeeze = () => [
+    idleApp('bg0', 4000, APP_BACKGROUND),
+    idleApp('cached0', 4000, APP_CACHED),
+    idleApp('bg1', 4000, APP_BACKGROUND),
+    idleApp('cached1', 4000, APP_CACHED),
+    growingApp(20000, 50 * MS),
+  ];
+
+  it('kills cached apps before background ones, never the foreground app, and before the OOM killer would', () => {
+    const r = phone(squeeze(), LMKD, 16384, 16384).run();
     const kills = r.apps?.kills ?? [];
     expect(kills.length).toBeGreaterThanOrEqual(2);
     expect(kills.some((x) => x.task === 'grower')).toBe(false);
-    const firstBackground = kills.findIndex((x) => x.class === 'background');
-    const cachedKills = kills.filter((x) => x.class === 'cached');
-    expect(cachedKills.map((x) => x.task).sort()).toEqual(['cached0', 'cached1']);
     // Every cached app went before the first background one.
-    if (firstBackground >= 0) expect(firstBackground).toBeGreaterThanOrEqual(2);
-    expect(kills[0].class).toBe('cached');
-    // The kill freed the app's memory (its swap and pages), so no OOM kill was needed.
+    expect(
+      kills
+        .slice(0, 2)
+        .map((x) => x.task)
+        .sort(),
+    ).toEqual(['cached0', 'cached1']);
+    for (const x of kills.slice(2)) expect(x.class).not.toBe('cached');
+    // The kills freed the apps' memory (their swap and pages), so no OOM kill was needed.
     expect(r.oomKills).toEqual([]);
+    // Without lmkd the same squeeze ends in the kernel OOM killer, later than lmkd's first kill.
+    const off = phone(squeeze(), undefined, 16384, 16384).run();
+    expect(off.oomKills.length).toBeGreaterThan(0);
+    expect(off.oomKills[0].timeNs).toBeGreaterThan(kills[0].timeNs);
+  });
+
+  it('is woken by PSI: kills follow a trigger event within its window, and none come without one', () => {
+    const r = phone(squeeze(), LMKD, 16384, 16384).run();
+    const kills = r.apps?.kills ?? [];
+    expect(kills.length).toBeGreaterThan(0);
+    expect(r.apps!.psiEvents).toBeGreaterThan(0);
+    for (const x of kills) {
+      // The event that woke lmkd: a trigger update (every 100 ms), "some" of 70 ms or more in its 1 s window.
+      expect(x.psiEventNs % (100 * MS)).toBe(0);
+      expect(x.timeNs).toBeGreaterThanOrEqual(x.psiEventNs);
+      expect(x.timeNs).toBeLessThan(x.psiEventNs + LMKD.windowNs);
+    }
+    expect(r.apps!.peakWindowSomeNs).toBeGreaterThanOrEqual(LMKD.someNs);
+    // Triggers out of reach (the whole window stalled): memory runs just as low, but lmkd is never woken.
+    const deaf = phone(
+      squeeze(),
+      { ...LMKD, someNs: LMKD.windowNs, fullNs: LMKD.windowNs },
+      16384,
+      16384,
+    ).run();
+    expect(deaf.apps!.psiEvents).toBe(0);
+    expect(deaf.apps!.kills).toEqual([]);
+    expect(deaf.oomKills.length).toBeGreaterThan(0);
   });
 
   it('is off without a spec: the same squeeze ends in the kernel OOM killer', () => {

@@ -6,6 +6,7 @@ import {
   APP_LAUNCH_WARM,
   APP_VISIBLE,
   type FileSpec,
+  type LmkdSpec,
   MADV_COLD,
   MADV_NORMAL,
   MADV_PAGEOUT,
@@ -522,15 +523,29 @@ export function compileWorkload(input: WorkloadInput, options: CompileOptions): 
   };
   if (proactive.length > 0) workload.proactive = proactive;
   if (spec.lmkd) {
-    const l = spec.lmkd;
-    const some = l.some ?? 0.1;
-    workload.lmkd = {
-      pollNs: durationToNs(l.poll ?? '100ms'),
-      someThreshold: some,
-      criticalThreshold: l.critical ?? Math.max(some, 0.6),
-      killTimeoutNs: durationToNs(l.killTimeout ?? '100ms'),
-      swapFreeLow: l.swapFreeLow ?? 0.1,
-    };
+    const ref = spec.lmkd.referenceMemory;
+    const refPages = ref === undefined ? 0 : compiler.pages(ref, ['lmkd', 'referenceMemory']);
+    if (compiler.issues.length > 0) throw new WorkloadSpecError(compiler.issues);
+    workload.lmkd = lmkdSpec(spec.lmkd, refPages > 0 ? Math.min(1, options.memoryPages / refPages) : 1);
   }
   return workload;
+}
+
+/**
+ * lmkd's PSI triggers and thresholds (checked by the schema), lmkd's
+ * defaults where the workload is silent; the stall thresholds times `scale`
+ * (machine memory over `referenceMemory`, at most 1).
+ */
+function lmkdSpec(l: NonNullable<WorkloadSpec['lmkd']>, scale: number): LmkdSpec {
+  const windowNs = durationToNs(l.window ?? '1s');
+  const someNs = durationToNs(l.some ?? '70ms') * scale;
+  const fullNs = durationToNs(l.full ?? '700ms') * scale;
+  return {
+    someNs,
+    fullNs,
+    windowNs,
+    killTimeoutNs: durationToNs(l.killTimeout ?? '100ms'),
+    swapFreeLow: l.swapFreeLow ?? 0.1,
+    thrashingLimit: l.thrashingLimit ?? 1,
+  };
 }

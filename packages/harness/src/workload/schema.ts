@@ -227,11 +227,13 @@ const workloadSchema = obj({
   ),
   lmkd: v.optional(
     obj({
-      poll: v.optional(duration),
-      some: v.optional(numberIn(0, 1000, { loOpen: true })),
-      critical: v.optional(numberIn(0, 1000, { loOpen: true })),
+      some: v.optional(duration),
+      full: v.optional(duration),
+      window: v.optional(duration),
       killTimeout: v.optional(duration),
       swapFreeLow: v.optional(numberIn(0, 1)),
+      thrashingLimit: v.optional(numberIn(0, 100)),
+      referenceMemory: v.optional(size),
     }),
   ),
   machine: v.optional(
@@ -342,14 +344,21 @@ function checkReferences(spec: WorkloadSpec, issues: SpecIssue[]): void {
     });
   });
 
-  if (spec.lmkd?.poll !== undefined && !(durationToNs(spec.lmkd.poll) > 0))
-    add(['lmkd', 'poll'], 'expected a positive duration');
-  if (
-    spec.lmkd?.some !== undefined &&
-    spec.lmkd.critical !== undefined &&
-    spec.lmkd.critical < spec.lmkd.some
-  )
-    add(['lmkd', 'critical'], `expected at least lmkd.some (${spec.lmkd.some})`);
+  if (spec.lmkd) {
+    const l = spec.lmkd;
+    const windowNs = durationToNs(l.window ?? '1s');
+    // The kernel takes trigger windows of 500 ms to 10 s; the model updates them every 100 ms.
+    if (!(windowNs >= 5e8 && windowNs <= 1e10) || windowNs % 1e8 !== 0)
+      add(['lmkd', 'window'], `expected a multiple of 100ms from 500ms to 10s, got ${windowNs / 1e6}ms`);
+    for (const k of ['some', 'full'] as const) {
+      const ns = durationToNs(l[k] ?? (k === 'some' ? '70ms' : '700ms'));
+      if (!(ns > 0 && ns <= windowNs))
+        add(
+          ['lmkd', k],
+          `expected a stall above 0 and at most the window (${windowNs / 1e6}ms), got ${ns / 1e6}ms`,
+        );
+    }
+  }
   spec.proactive?.forEach((p, i) => {
     if (!memcgs.has(p.memcg))
       add(['proactive', i, 'memcg'], `unknown memcg "${p.memcg}"; declared: ${memcgList()}`);

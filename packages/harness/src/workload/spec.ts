@@ -204,16 +204,25 @@ export interface WorkloadSpec {
 }
 
 export interface LmkdDef {
-  /** How often lmkd reads memory pressure (default 100ms). */
-  poll?: DurationValue;
-  /** Stall share of a poll window above which cached and background apps are killed (default 0.1). */
-  some?: number;
-  /** Stall share above which visible apps may be killed too (default 0.6). */
-  critical?: number;
+  /** PSI "some" stall within the window that wakes lmkd (default 70ms, ro.lmk.psi_partial_stall_ms). */
+  some?: DurationValue;
+  /** PSI "full" stall within the window: the critical level (default 700ms, ro.lmk.psi_complete_stall_ms). */
+  full?: DurationValue;
+  /** The triggers' window (default 1s): a multiple of 100ms from 500ms to 10s. */
+  window?: DurationValue;
   /** Wait after a kill before the next (default 100ms). */
   killTimeout?: DurationValue;
-  /** Free swap share below which swap is low, for kills on low memory (default 0.1). */
+  /** Free swap share below which swap is low (default 0.1, ro.lmk.swap_free_low_percentage). */
   swapFreeLow?: number;
+  /** File refaults since lmkd woke, as a share of the file LRU, above which the page cache thrashes (default 1, ro.lmk.thrashing_limit 100%). */
+  thrashingLimit?: number;
+  /**
+   * The memory `some` and `full` are meant for (absent: the machine's own).
+   * On a smaller machine both shrink in proportion: a workload whose page
+   * counts scale with memory stalls in proportion too, so a scaled-down
+   * phone reaches lmkd's trigger where the full-size one would.
+   */
+  referenceMemory?: SizeValue;
 }
 
 export interface MachineHints {

@@ -196,7 +196,10 @@ export const androidApps = definePreset({
       files,
       memcgs,
       tasks,
-      lmkd: { poll: '100ms', some: 0.1, critical: 0.6, killTimeout: '100ms' },
+      // lmkd's defaults (PSI "some" 70 ms and "full" 700 ms within 1 s) for
+      // the 8 GiB phone whose app sizes the heaps scale down from: the
+      // smaller machine stalls in proportion, and so do its thresholds.
+      lmkd: { referenceMemory: '8GiB' },
       machine: { swapFraction: 0.5, swapDevice: 'zram' },
     };
   },
