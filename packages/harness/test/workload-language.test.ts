@@ -113,6 +113,22 @@ describe('validation errors name the path to the bad field', () => {
     expect(issues).toContain('tasks[1].name: required field missing');
   });
 
+  it("checks lmkd's PSI triggers: a window the kernel takes, thresholds within it, no old keys", () => {
+    const tasks = [{ name: 't', regions: [], phases: [] }];
+    const issues = (lmkd: unknown) =>
+      errorOf(() => validateWorkload({ tasks, lmkd })).issues.map((i) => `${i.path}: ${i.message}`);
+    expect(issues({ window: '150ms', some: '70ms' })).toEqual([
+      'lmkd.window: expected a multiple of 100ms from 500ms to 10s, got 150ms',
+      'lmkd.full: expected a stall above 0 and at most the window (150ms), got 700ms',
+    ]);
+    expect(issues({ some: '2s' })).toEqual([
+      'lmkd.some: expected a stall above 0 and at most the window (1000ms), got 2000ms',
+    ]);
+    expect(issues({ poll: '100ms' })).toContainEqual(
+      expect.stringMatching(/^lmkd\.poll: unknown field; allowed: /),
+    );
+  });
+
   it('checks references between names', () => {
     const spec = {
       files: [{ name: 'f', size: '1MiB' }],
