@@ -31,10 +31,9 @@ export class AppModel {
   /** When each trigger last fired ("some", "full"): one event per window. */
   lastSomeEventNs = Number.NEGATIVE_INFINITY;
   lastFullEventNs = Number.NEGATIVE_INFINITY;
-  /** lmkd is awake (polling after a PSI event) until then; the event's time and level (2: critical). */
+  /** lmkd is awake (polling after a PSI event) until then; the latest event's time. */
   awakeUntilNs = Number.NEGATIVE_INFINITY;
   eventNs = 0;
-  eventLevel = 0;
   /** lmkd killed during this wake-up (`cycle_after_kill`). */
   killedThisWake = false;
   /** File refaults and file LRU size when lmkd woke: the base of its thrashing figure. */

@@ -152,8 +152,8 @@ const LMKD_POLL_NS = 10_000_000;
  * PSI_TICK_NS the kernel updates the triggers lmkd registered on
  * /proc/pressure/memory: "some" stall of `someNs` and "full" of `fullNs`
  * within `windowNs`, each at most once a window and only after new stall
- * (`update_triggers`). An event wakes lmkd, which then re-reads memory at
- * every tick for a window (lmkd polls for PSI_WINDOW_SIZE_MS after an
+ * (`update_triggers`). An event wakes lmkd, which then re-reads memory
+ * every 10 ms for a window (lmkd polls for PSI_WINDOW_SIZE_MS after an
  * event) and kills when memory calls for it, in lmkd's order of reasons:
  * free memory still under the low watermark after a kill of this wake-up;
  * the "full" trigger (the device is not responding: visible apps too);
@@ -202,7 +202,6 @@ export function lmkdPoll(kern: KernelState): void {
     }
     apps.awakeUntilNs = now + spec.windowNs;
     apps.eventNs = now;
-    apps.eventLevel = level;
   }
   // Awake, lmkd polls every LMKD_POLL_NS (PSI_POLL_PERIOD_SHORT_MS); asleep it waits for the next trigger update.
   const poll = now + LMKD_POLL_NS;
