@@ -124,26 +124,14 @@ export class ShadowNodes {
     const m = this.machine;
     for (const file of m.files) {
       const n = this.files[file.id];
-      const bad =
-        n &&
-        mismatch(
-          n,
-          file.pages,
-          (i) => file.cache[i] !== 0,
-          (i) => file.shadow[i] !== 0,
-        );
+      const bad = n && mismatch(n, file.pages, file.cache, 0, file.shadow);
       if (bad) return `file ${file.name} ${bad}`;
     }
     const swap = m.swap;
     const n = this.swapNodes;
     if (swap && n) {
-      const len = swap.shadow.length;
-      const bad = mismatch(
-        n,
-        swap.slots,
-        (i) => i < len && swap.frame[i] >= 0,
-        (i) => i < len && swap.shadow[i] !== 0,
-      );
+      // The swap cache holds a folio where `frame` is a pfn; an empty slot's is -1.
+      const bad = mismatch(n, Math.min(swap.slots, swap.shadow.length), swap.frame, -1, swap.shadow);
       if (bad) return `swap space ${bad}`;
     }
     return null;
@@ -236,18 +224,26 @@ function emptyNodes(slots: number): FileNodes {
   };
 }
 
+/**
+ * The first node whose counts differ from the slots it covers, described, or
+ * null. Slot `i` holds a page when `held[i] !== empty` and a shadow when
+ * `shadow[i] !== 0`; slots from `slots` on hold neither. Plain loops over the
+ * typed arrays: checking mode runs this after every reclaim pass.
+ */
 function mismatch(
   n: FileNodes,
   slots: number,
-  page: (i: number) => boolean,
-  shadow: (i: number) => boolean,
+  held: Int32Array,
+  empty: number,
+  shadow: Float64Array,
 ): string | null {
   for (let node = 0; node < n.pages.length; node++) {
     let pages = 0;
     let shadows = 0;
-    for (let i = node * SHADOW_NODE_SLOTS; i < Math.min(slots, (node + 1) * SHADOW_NODE_SLOTS); i++) {
-      if (page(i)) pages++;
-      if (shadow(i)) shadows++;
+    const end = Math.min(slots, (node + 1) * SHADOW_NODE_SLOTS);
+    for (let i = node * SHADOW_NODE_SLOTS; i < end; i++) {
+      if (held[i] !== empty) pages++;
+      if (shadow[i] !== 0) shadows++;
     }
     if (pages !== n.pages[node] || shadows !== n.shadows[node])
       return `node ${node}: counts ${n.pages[node]} pages and ${n.shadows[node]} shadows, holds ${pages} and ${shadows}`;

@@ -18,10 +18,36 @@ import type { World } from '@reclaim-lab/mechanisms';
 import type { LruvecCtx } from './policy-host.js';
 
 /**
+ * Scratch arrays reused from one check to the next: the check runs after
+ * every reclaim pass in checking mode (thousands of times a property case),
+ * so it allocates only when a machine needs more than the last one did.
+ */
+let holdersScratch = new Int32Array(0);
+let dirtyScratch = new Int32Array(0);
+
+function holdersFor(slots: number): Int32Array {
+  if (holdersScratch.length < slots)
+    holdersScratch = new Int32Array(Math.max(slots, 2 * holdersScratch.length));
+  holdersScratch.fill(0, 0, slots);
+  return holdersScratch;
+}
+
+/** Two counts per memcg (dirty file, writeback), zeroed. */
+function dirtyFor(memcgs: number): Int32Array {
+  if (dirtyScratch.length < 2 * memcgs) dirtyScratch = new Int32Array(2 * memcgs);
+  dirtyScratch.fill(0, 0, 2 * memcgs);
+  return dirtyScratch;
+}
+
+/**
  * The invariants docs/contributing.md lists, checked against the whole machine:
  * conservation (every frame free, on exactly one list of its own lruvec, or
  * isolated; list counts equal list lengths), no PTE pointing at a free frame,
  * and every used swap slot held exactly once. Throws with a description.
+ *
+ * One pass over the frames (node by node), one over the PTEs, one over the
+ * page caches, with counts in reused typed arrays: it runs after every
+ * reclaim pass in checking mode, so its cost is most of a property run's.
  */
 export function checkKernelInvariants(
   machine: Machine,
@@ -30,42 +56,81 @@ export function checkKernelInvariants(
   where: string,
 ): void {
   const f = machine.frames;
+  const flags = f.flags;
   const lists = world.lists;
+  const listOf = lists.listOf;
+  const swap = machine.swap;
+  const swapFrame = swap ? swap.frame : null;
+  const highWater = swap ? swap.highWater : 0;
+  const holders = holdersFor(highWater);
+  const memcgs = machine.memcgs;
+  const dirty = dirtyFor(memcgs.length);
   let free = 0;
   let zsmalloc = 0;
-  for (let pfn = 0; pfn < f.count; pfn++) {
-    const fl = f.flags[pfn];
-    if ((fl & PG_ALLOCATED) === 0) {
-      free++;
-      if (lists.listOf[pfn] !== -1)
-        throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(lists.listOf[pfn])}`);
-      continue;
+  let allDirty = 0;
+  let allWriteback = 0;
+  let covered = 0;
+  for (const node of machine.nodes) {
+    let nodeFree = 0;
+    const end = node.firstPfn + node.pages;
+    covered += node.pages;
+    for (let pfn = node.firstPfn; pfn < end; pfn++) {
+      const fl = flags[pfn];
+      if ((fl & PG_ALLOCATED) === 0) {
+        nodeFree++;
+        if (listOf[pfn] !== -1)
+          throw new Error(`${where}: free pfn ${pfn} is on list ${lists.name(listOf[pfn])}`);
+        continue;
+      }
+      checkFrameNode(machine, world, pfn, node.id, where);
+      // NR_FILE_DIRTY and NR_WRITEBACK, counted where the frame is charged (summed up the tree below).
+      const fileDirty = (fl & (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) === (PG_FILE | PG_DIRTY);
+      if (fileDirty) {
+        allDirty++;
+        dirty[2 * f.memcg[pfn]]++;
+      }
+      if (fl & PG_WRITEBACK) {
+        allWriteback++;
+        dirty[2 * f.memcg[pfn] + 1]++;
+      }
+      if (fl & PG_SWAPCACHE && swap) {
+        const slot = f.swapSlot[pfn];
+        if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn)
+          throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
+        holders[slot]++;
+      }
+      // zram's pool pages are the pool's: on no list, and counted by it.
+      if (fl & PG_ZSMALLOC) {
+        zsmalloc++;
+        if (listOf[pfn] !== -1) throw new Error(`${where}: zsmalloc pfn ${pfn} is on a list`);
+        continue;
+      }
+      const onList = listOf[pfn] !== -1;
+      const isolated = (fl & PG_ISOLATED) !== 0;
+      // A folio being read in (PG_locked) is allocated before it joins an LRU.
+      if (onList ? isolated : !isolated && (fl & PG_LOCKED) === 0)
+        throw new Error(
+          `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
+        );
+      if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
+      if (onList && lists.lruvecOf(listOf[pfn]) !== f.lruvec[pfn])
+        throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
     }
-    // zram's pool pages are the pool's: on no list, and counted by it.
-    if (fl & PG_ZSMALLOC) {
-      zsmalloc++;
-      if (lists.listOf[pfn] !== -1) throw new Error(`${where}: zsmalloc pfn ${pfn} is on a list`);
-      continue;
-    }
-    const onList = lists.listOf[pfn] !== -1;
-    const isolated = (fl & PG_ISOLATED) !== 0;
-    // A folio being read in (PG_locked) is allocated before it joins an LRU.
-    if (onList ? isolated : !isolated && (fl & PG_LOCKED) === 0)
+    if (nodeFree !== node.zone.free)
       throw new Error(
-        `${where}: pfn ${pfn} is ${onList ? 'both on a list and isolated' : 'neither on a list nor isolated'}`,
+        `${where}: node ${node.id} has ${nodeFree} free frames but its zone counts ${node.zone.free}`,
       );
-    if (onList && (fl & PG_LRU) === 0) throw new Error(`${where}: pfn ${pfn} is on a list without PG_lru`);
-    if (onList && lists.lruvecOf(lists.listOf[pfn]) !== f.lruvec[pfn])
-      throw new Error(`${where}: pfn ${pfn} is on another lruvec's list`);
+    free += nodeFree;
   }
+  if (covered !== f.count)
+    throw new Error(`${where}: the nodes hold ${covered} frames but the frame table has ${f.count}`);
   if (free !== machine.freePages())
     throw new Error(`${where}: ${free} free frames but zones count ${machine.freePages()}`);
   if (zsmalloc !== (machine.zram?.held ?? 0))
     throw new Error(
       `${where}: ${zsmalloc} zsmalloc frames but the zram pool holds ${machine.zram?.held ?? 0}`,
     );
-  checkNodes(machine, world, where);
-  checkDirtyCounts(machine, world, where);
+  checkDirtyCounts(machine, world, dirty, allDirty, allWriteback, where);
   for (const lv of world.lruvecs) {
     const ctx = ctxs[lv.id];
     let onLists = 0;
@@ -80,22 +145,33 @@ export function checkKernelInvariants(
     for (const l of ctx.ownLists) checkLinks(world, l, where);
     checkLinks(world, lv.unevictableList, where);
   }
-  // Every used swap slot is held exactly once: by a swap PTE or by its swap-cache folio.
-  const swap = machine.swap;
+  // No PTE maps a free frame, and a swap PTE owns its slot (the slot's holder unless a swap-cache folio holds it).
+  for (const mm of world.mms) {
+    const pte = mm.pte;
+    const id = mm.id;
+    for (let vpn = 0; vpn < pte.length; vpn++) {
+      const p = pte[vpn];
+      if (p === 0 || p === ZERO_PAGE_PTE) continue;
+      if (p > 0) {
+        if ((flags[p - 1] & PG_ALLOCATED) === 0)
+          throw new Error(`${where}: mm ${id} vpn ${vpn} maps free pfn ${p - 1}`);
+        continue;
+      }
+      const slot = -p - 1;
+      if (
+        swap === null ||
+        swapFrame === null ||
+        !swap.isUsed(slot) ||
+        swap.ownerMm[slot] !== id ||
+        swap.ownerVpn[slot] !== vpn
+      )
+        throw new Error(`${where}: mm ${id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
+      if (swapFrame[slot] < 0) holders[slot]++;
+    }
+  }
+  // Every used swap slot is held exactly once: by a swap PTE, by its swap-cache folio,
+  // or by the shmem file whose page cache holds its swap entry.
   if (swap) {
-    const holders = new Uint8Array(swap.highWater);
-    for (let pfn = 0; pfn < f.count; pfn++) {
-      if ((f.flags[pfn] & PG_ALLOCATED) === 0 || (f.flags[pfn] & PG_SWAPCACHE) === 0) continue;
-      const slot = f.swapSlot[pfn];
-      if (slot < 0 || !swap.isUsed(slot) || swap.frame[slot] !== pfn)
-        throw new Error(`${where}: swap-cache pfn ${pfn} holds slot ${slot} inconsistently`);
-      holders[slot]++;
-    }
-    for (const mm of world.mms) {
-      for (let vpn = 0; vpn < mm.pte.length; vpn++)
-        if (mm.pte[vpn] < 0 && swap.frame[-mm.pte[vpn] - 1] < 0) holders[-mm.pte[vpn] - 1]++;
-    }
-    // A shmem file's page cache holds the swap entries of its swapped-out pages.
     for (const file of machine.files) {
       const entries = file.swapEntry;
       if (entries === null) continue;
@@ -117,7 +193,7 @@ export function checkKernelInvariants(
       }
     }
     let used = 0;
-    for (let slot = 0; slot < swap.highWater; slot++) {
+    for (let slot = 0; slot < highWater; slot++) {
       if (!swap.isUsed(slot)) continue;
       used++;
       if (holders[slot] !== 1)
@@ -131,93 +207,70 @@ export function checkKernelInvariants(
   // The shadow-node shrinker's counts follow the trees they stand for.
   const nodes = world.shadowNodes?.check();
   if (nodes) throw new Error(`${where}: shadow nodes: ${nodes}`);
-  for (const mm of world.mms) {
-    for (let vpn = 0; vpn < mm.pte.length; vpn++) {
-      const p = mm.pte[vpn];
-      if (p === ZERO_PAGE_PTE) continue;
-      if (p > 0) {
-        const pfn = p - 1;
-        if ((f.flags[pfn] & PG_ALLOCATED) === 0)
-          throw new Error(`${where}: mm ${mm.id} vpn ${vpn} maps free pfn ${pfn}`);
-      } else if (p < 0) {
-        const slot = -p - 1;
-        if (!swap?.isUsed(slot) || swap.ownerMm[slot] !== mm.id || swap.ownerVpn[slot] !== vpn) {
-          throw new Error(`${where}: mm ${mm.id} vpn ${vpn} holds swap slot ${slot} that it does not own`);
-        }
-      }
-    }
-  }
 }
 
 /**
  * Conservation across nodes and no page on two nodes (what migration between
- * tiers must keep): each node's zone counts exactly its own free frames; a
- * folio sits on a lruvec of its own node; an anon folio is the one frame its
- * PTE (or swap-cache slot) names, and a page-cache folio the one its file's
- * cache slot names — so no (mm, vpn) or (file, index) has a second frame.
+ * tiers must keep), for one allocated frame of `node`: a folio sits on a
+ * lruvec of its own node; an anon folio is the one frame its PTE (or
+ * swap-cache slot) names, and a page-cache folio the one its file's cache
+ * slot names — so no (mm, vpn) or (file, index) has a second frame. (Each
+ * node's zone counting exactly its own free frames is checked by the caller.)
  */
-function checkNodes(machine: Machine, world: World, where: string): void {
+function checkFrameNode(machine: Machine, world: World, pfn: number, node: number, where: string): void {
   const f = machine.frames;
-  for (const node of machine.nodes) {
-    let free = 0;
-    for (let pfn = node.firstPfn; pfn < node.firstPfn + node.pages; pfn++) {
-      if ((f.flags[pfn] & PG_ALLOCATED) === 0) {
-        free++;
-        continue;
-      }
-      const lv = f.lruvec[pfn];
-      if (lv >= 0 && (f.flags[pfn] & (PG_LRU | PG_ISOLATED)) !== 0 && world.lruvecs[lv].node !== node.id)
-        throw new Error(
-          `${where}: pfn ${pfn} of node ${node.id} is on a lruvec of node ${world.lruvecs[lv].node}`,
-        );
-      const fl = f.flags[pfn];
-      if (fl & PG_FILE) {
-        if (machine.files[f.owner[pfn]].cache[f.index[pfn]] !== pfn + 1)
-          throw new Error(
-            `${where}: pfn ${pfn} (node ${node.id}) claims page ${f.index[pfn]} of file ${f.owner[pfn]}, whose cache slot holds another frame`,
-          );
-      } else if (fl & PG_ANON && f.mapcount[pfn] > 0) {
-        const mm = world.mms[f.owner[pfn]];
-        if (mm.pte[f.index[pfn]] !== pfn + 1)
-          throw new Error(
-            `${where}: pfn ${pfn} (node ${node.id}) claims mm ${mm.id} vpn ${f.index[pfn]}, whose PTE maps another frame`,
-          );
-      }
-    }
-    if (free !== node.zone.free)
+  const fl = f.flags[pfn];
+  const lv = f.lruvec[pfn];
+  if (lv >= 0 && (fl & (PG_LRU | PG_ISOLATED)) !== 0 && world.lruvecs[lv].node !== node)
+    throw new Error(`${where}: pfn ${pfn} of node ${node} is on a lruvec of node ${world.lruvecs[lv].node}`);
+  if (fl & PG_FILE) {
+    if (machine.files[f.owner[pfn]].cache[f.index[pfn]] !== pfn + 1)
       throw new Error(
-        `${where}: node ${node.id} has ${free} free frames but its zone counts ${node.zone.free}`,
+        `${where}: pfn ${pfn} (node ${node}) claims page ${f.index[pfn]} of file ${f.owner[pfn]}, whose cache slot holds another frame`,
+      );
+  } else if (fl & PG_ANON && f.mapcount[pfn] > 0) {
+    const mm = world.mms[f.owner[pfn]];
+    if (mm.pte[f.index[pfn]] !== pfn + 1)
+      throw new Error(
+        `${where}: pfn ${pfn} (node ${node}) claims mm ${mm.id} vpn ${f.index[pfn]}, whose PTE maps another frame`,
       );
   }
 }
 
-/** NR_FILE_DIRTY and NR_WRITEBACK, machine-wide and per memcg subtree, agree with the frames' flags. */
-function checkDirtyCounts(machine: Machine, world: World, where: string): void {
-  const f = machine.frames;
-  const dirty = new Float64Array(machine.memcgs.length);
-  const writeback = new Float64Array(machine.memcgs.length);
-  let allDirty = 0;
-  let allWriteback = 0;
-  for (let pfn = 0; pfn < f.count; pfn++) {
-    const fl = f.flags[pfn];
-    if ((fl & PG_ALLOCATED) === 0) continue;
-    const fileDirty = (fl & (PG_FILE | PG_SWAPBACKED | PG_DIRTY)) === (PG_FILE | PG_DIRTY);
-    const wb = (fl & PG_WRITEBACK) !== 0;
-    if (fileDirty) allDirty++;
-    if (wb) allWriteback++;
-    for (let m: Memcg | null = machine.memcgs[f.memcg[pfn]]; m; m = m.parent) {
-      if (fileDirty) dirty[m.id]++;
-      if (wb) writeback[m.id]++;
-    }
-  }
+/**
+ * NR_FILE_DIRTY and NR_WRITEBACK, machine-wide and per memcg subtree, agree
+ * with the frames' flags. `own` holds each memcg's own (dirty, writeback)
+ * counts; they are summed into the ancestors here, once per memcg rather
+ * than once per frame.
+ */
+function checkDirtyCounts(
+  machine: Machine,
+  world: World,
+  own: Int32Array,
+  allDirty: number,
+  allWriteback: number,
+  where: string,
+): void {
   if (allDirty !== world.nrFileDirty || allWriteback !== world.nrWriteback)
     throw new Error(
       `${where}: ${allDirty} dirty and ${allWriteback} write-back file pages, but the counts say ${world.nrFileDirty} and ${world.nrWriteback}`,
     );
   for (const m of machine.memcgs) {
-    if (dirty[m.id] !== m.nrFileDirty || writeback[m.id] !== m.nrWriteback)
+    let dirty = 0;
+    let writeback = 0;
+    // A subtree's count: its own frames' and every descendant's (the tree is small; frames are not).
+    for (const d of machine.memcgs) {
+      if (own[2 * d.id] === 0 && own[2 * d.id + 1] === 0) continue;
+      for (let a: Memcg | null = d; a; a = a.parent)
+        if (a === m) {
+          dirty += own[2 * d.id];
+          writeback += own[2 * d.id + 1];
+          break;
+        }
+    }
+    if (dirty !== m.nrFileDirty || writeback !== m.nrWriteback)
       throw new Error(
-        `${where}: memcg ${m.path} has ${dirty[m.id]} dirty and ${writeback[m.id]} write-back pages, but counts ${m.nrFileDirty} and ${m.nrWriteback}`,
+        `${where}: memcg ${m.path} has ${dirty} dirty and ${writeback} write-back pages, but counts ${m.nrFileDirty} and ${m.nrWriteback}`,
       );
   }
 }
