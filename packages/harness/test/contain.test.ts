@@ -82,6 +82,29 @@ describe('a contained policy', () => {
     120_000,
   );
 
+  it('that swallows failed allocations at the address-space cap and allocates on is ended within seconds', async () => {
+    // Its worker can outlive terminate() by minutes (it took 75-121 s in about a third of runs): the
+    // supervisor gives up the process a second after telling the worker to end and the replay runs in a
+    // fresh one. The stall limit is far off, so only memory can end it in time.
+    const started = performance.now();
+    const r = await runContained(scenarioWith(fixture('arraybuffer-swallow')), {
+      ...LIMITS,
+      stallSeconds: 60,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.policyExits).toEqual([
+      expect.objectContaining({
+        policy: 'misbehaving',
+        kind: 'memory',
+        hook: 'evictCandidates',
+        message: expect.stringMatching(/address-space cap of 16640 MiB/),
+      }),
+    ]);
+    expect(comparable(r)).toEqual(comparable(control));
+    // 2-6 s on a loaded 2-core machine; well under the minute and more the stuck worker took.
+    expect(seconds).toBeLessThan(40);
+  }, 120_000);
+
   it.each([
     ['kill', 'process.kill is not available to a contained policy'],
     ['timer', 'setTimeout is not available to a contained policy'],

@@ -315,8 +315,30 @@ function rethrown(name: string | undefined, message: string): Error {
   return new E(message);
 }
 
-/** Start the sandbox on one task and wait for its answer. */
+/**
+ * Start the sandbox on one task and wait for its answer. A sandbox whose
+ * worker would not end asks for its replay in a fresh process (its own is
+ * killed): each such round stops the policy no later than the one before.
+ */
 async function callSandbox(
+  refs: readonly string[],
+  task: SandboxTask,
+  options: ContainOptions,
+  trace?: string,
+): Promise<SandboxReply> {
+  let reply = await callSandboxOnce(refs, task, options, trace);
+  while (reply.ok === 'replay')
+    reply = await callSandboxOnce(
+      refs,
+      { ...task, stop: reply.stop, attempts: reply.attempts },
+      options,
+      trace,
+    );
+  return reply;
+}
+
+/** One sandbox process on one task. */
+async function callSandboxOnce(
   refs: readonly string[],
   task: SandboxTask,
   options: ContainOptions,
@@ -349,6 +371,8 @@ async function callSandbox(
     let got: SandboxReply | undefined;
     child.on('message', (m: SandboxReply) => {
       got = m;
+      // Its worker would not end, and exiting would wait for it: the sandbox cannot end itself.
+      if ('stuck' in m && m.stuck === true) child.kill('SIGKILL');
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {

@@ -42,19 +42,28 @@ export interface SandboxTask {
   heapMiB: number;
   /** The process's address-space cap (set by the parent), MiB. */
   addressSpaceMiB: number;
+  /** Where an earlier process's worker died: this run starts as that one's replay. */
+  stop?: Stop;
+  /** Attempts made by earlier processes for this run. */
+  attempts?: number;
 }
 
 /** What the sandbox answers: the result, or one line saying why there is none. */
 export type SandboxReply =
   | { ok: true; result: RunResult; attempts: number }
   | { ok: true; factories: Record<string, FactoryInfo> }
-  | { ok: false; load: boolean; message: string; errorClass?: string };
+  | { ok: false; load: boolean; message: string; errorClass?: string; stuck?: boolean }
+  /**
+   * The worker would not end (`stuck`, so the parent kills this process):
+   * replay the run in a fresh process, stopping the policy at `stop`.
+   */
+  | { ok: 'replay'; stop: Stop; attempts: number; stuck: true };
 
 /** What a contained policy's factory declares: data only, for checking specs outside the sandbox. */
 export type FactoryInfo = Omit<PolicyFactory, 'create'>;
 
 /** Where the worker died: its heartbeat when it stopped. */
-interface Stop {
+export interface Stop {
   /** The policy's hook call (1-based, in call order) to stop instead of making. */
   call: number;
   kind: 'stall' | 'memory' | 'exit';
@@ -77,6 +86,14 @@ export const PROC_STATUS = '/proc/self/status';
 const MEMORY_SLACK_MIB = 512;
 /** How near the address-space cap the process may come: past it, allocations fail all over. */
 const CAP_MARGIN_MIB = 1024;
+/**
+ * How long a worker told to end may take to end. One that swallows failed
+ * allocations at the address-space cap can outlive `terminate()` by minutes
+ * (V8 retries each failed ArrayBuffer with full collections, and the
+ * termination request gets lost on the way); past this the whole process is
+ * given up and the replay runs in a fresh one.
+ */
+const END_GRACE_MS = 1000;
 
 /** The process's virtual size and resident set, MiB: what memory outside the V8 heap shows up in. */
 function processMiB(): { vm: number | undefined; rss: number } {
@@ -120,36 +137,42 @@ function message(e: unknown): string {
 function supervise(): void {
   process.once('message', (task: SandboxTask) => {
     void runAttempts(task).then((reply) => {
-      process.send?.(reply, () => process.exit(0));
+      // A worker that will not end would hold process.exit (it joins the worker) as long: the parent kills us.
+      if ('stuck' in reply && reply.stuck === true) process.send?.(reply);
+      else process.send?.(reply, () => process.exit(0));
     });
   });
 }
 
 async function runAttempts(task: SandboxTask): Promise<SandboxReply> {
-  let stop: Stop | null = null;
+  let stop: Stop | null = task.stop ?? null;
   // One replay per failure: each stops the policy no later than the one before, so this ends.
-  for (let attempt = 1; attempt <= 4; attempt++) {
+  for (let attempt = (task.attempts ?? 0) + 1; attempt <= 4; attempt++) {
     const out = await attemptOnce(task, stop);
+    const stuck = 'stuck' in out && out.stuck === true;
     if ('result' in out) return { ok: true, result: out.result, attempts: attempt };
     if ('factories' in out) return { ok: true, factories: out.factories };
     if ('refused' in out)
-      return { ok: false, load: out.load, message: out.refused, errorClass: out.errorClass };
+      return { ok: false, load: out.load, message: out.refused, errorClass: out.errorClass, stuck };
     if (stop !== null && out.stop.call >= stop.call)
       return {
         ok: false,
         load: false,
         message: `the contained run failed again after the policy was ejected at its call ${stop.call}: ${out.stop.message}`,
+        stuck,
       };
     stop = out.stop;
+    if (stuck) return { ok: 'replay', stop, attempts: attempt, stuck: true };
   }
   return { ok: false, load: false, message: 'the contained run failed four times; giving up' };
 }
 
+/** An attempt's outcome; `stuck`: its worker was told to end and did not within END_GRACE_MS. */
 type Attempt =
   | { result: RunResult }
   | { factories: Record<string, FactoryInfo> }
-  | { refused: string; load: boolean; errorClass?: string }
-  | { stop: Stop };
+  | { refused: string; load: boolean; errorClass?: string; stuck?: boolean }
+  | { stop: Stop; stuck?: boolean };
 
 function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
   const sab = new SharedArrayBuffer(8 * 4);
@@ -171,6 +194,12 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       clearInterval(timer);
       // Gone before the replay starts, so its memory is not counted against the next attempt.
       void worker.terminate().then(() => resolve(a));
+    };
+    // When the supervisor told the worker to end (-1: it has not).
+    let endingSince = -1;
+    const end = () => {
+      endingSince = performance.now();
+      void worker.terminate();
     };
     // Where the worker is: the call it runs, or the last one it made.
     const here = () => {
@@ -197,6 +226,16 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
     const timer = setInterval(() => {
       const h = here();
       const now = performance.now();
+      if (endingSince >= 0) {
+        // Told to end and still running: give up this process; its exit handler would say the same.
+        const why = ended();
+        if (now - endingSince > END_GRACE_MS && !done && why !== null) {
+          done = true;
+          clearInterval(timer);
+          resolve({ ...why, stuck: true });
+        }
+        return;
+      }
       if (h.phase === PHASE_LOADING || h.phase === PHASE_RUNNING) {
         const size = processMiB();
         if (base === undefined) base = size;
@@ -215,7 +254,7 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
               reason: 'out of memory',
               message: `${why}; the contained run was replayed and the policy stopped at this call`,
             };
-          void worker.terminate();
+          end();
           return;
         }
       }
@@ -238,7 +277,7 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
           reason: 'stalled',
           message: `ran for more than ${secs} without returning (the stall limit); the contained run was replayed and the policy stopped at this call`,
         };
-      void worker.terminate();
+      end();
     }, tick);
     worker.on(
       'message',
@@ -275,19 +314,25 @@ function attemptOnce(task: SandboxTask, stop: Stop | null): Promise<Attempt> {
       if (h.phase !== PHASE_RUNNING) finish({ refused: `failed to load: ${message(e)}`, load: true });
       else finish({ refused: `the contained run failed: ${message(e)}`, load: false });
     });
-    worker.on('exit', (code) => {
-      if (stalled !== null) return finish({ stop: stalled });
-      if (overgrown !== null) return finish({ stop: overgrown });
+    // What the supervisor ended the worker for, if it did.
+    const ended = (): { stop: Stop } | { refused: string; load: boolean } | null => {
+      if (stalled !== null) return { stop: stalled };
+      if (overgrown !== null) return { stop: overgrown };
       if (loadOvergrown !== null)
-        return finish({
+        return {
           refused: `loading it ${loadOvergrown.replace(/^had brought/, 'brought').replace(/^had grown/, 'grew')}; refused`,
           load: true,
-        });
+        };
       if (loadStalled)
-        return finish({
+        return {
           refused: `its module ran for more than ${task.stallMs / 1000} s at load (the stall limit); refused`,
           load: true,
-        });
+        };
+      return null;
+    };
+    worker.on('exit', (code) => {
+      const why = ended();
+      if (why !== null) return finish(why);
       const h = here();
       if (h.phase !== PHASE_RUNNING)
         return finish({ refused: `called process.exit(${code}) while loading; refused`, load: true });
