@@ -196,6 +196,44 @@ describe('MGLRU keeps every reclaim invariant', () => {
     expect(r.oomKills.length).toBe(r.counters.oom_kill);
   });
 
+  it('keeps its generation sizes when NUMA balancing promotes a folio (numamigrate_isolate_folio) — the deep-run two-tier counterexample', () => {
+    // Shrunk by fast-check (suite seed, two-tier property, case 2502 of 10,000): an anon hog of 562
+    // pages on two 225-page tiers. Promotion took folios off the slow node's lists without telling
+    // the policy, so MGLRU's per-generation sizes there grew by one a promotion until lruSizes
+    // reported 451 anon pages on a 450-page machine and the watchdog ejected it.
+    const hog: [number, number, number][] = [];
+    for (let i = 0; i < 400; i++) hog.push([i % 7 === 6 ? OP_LOAD : OP_STORE, 0, (i * 97) % 562]);
+    const c: ConformanceCase = {
+      machine: { memoryPages: 450, nodes: 2, swapPages: 352, swapDevice: 'ssd', swappiness: 1, tiering: true },
+      memcgLimit: 0.2,
+      tasks: [
+        { memcg: '/', regions: [{ kind: 'anon', pages: 562, mlock: false }], events: hog },
+        { memcg: '/', regions: [{ kind: 'file-mapped', pages: 5, mlock: false }], events: [[OP_LOAD, 0, 0]] },
+      ],
+      seed: 0,
+    };
+    const { machine, workload } = buildCase(c);
+    const ops = createMglru();
+    const shrink = ops.shrink!;
+    const k = new Kernel({
+      machine,
+      policy: ops,
+      seed: c.seed,
+      checkInvariants: true,
+      watchdog: { abortOnEject: true },
+    });
+    ops.shrink = (ctx, sc) => {
+      const r = shrink(ctx, sc);
+      checkMglruState(k);
+      return r;
+    };
+    k.load(workload);
+    const r = k.run();
+    checkMglruState(k);
+    expect(r.counters.pgpromote_success).toBeGreaterThan(100);
+    expect(r.policyExits).toEqual([]);
+  });
+
   it('is deterministic: the same workload and seed give identical counters and series', () => {
     const once = () => {
       const k = mglruKernel(MEM, { swapPages: MEM * 2 });

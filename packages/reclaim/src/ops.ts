@@ -42,7 +42,8 @@
  *   PG_referenced.
  *
  * - `folioRemoved(ctx, pfn)` — the folio leaves for good (munmap, exit,
- *   truncation) after the core unlinked it. For ghost lists and counters.
+ *   truncation, promotion to another node, whose copy arrives through
+ *   `folioAdded`) after the core unlinked it. For ghost lists and counters.
  *   Absent: nothing.
  *
  * - `folioIsolated(ctx, pfn)` — the core took the folio off the policy's
