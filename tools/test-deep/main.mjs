@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * `pnpm test:deep [--jobs N] [policy ...]`: the conformance properties of
- * every registered policy (each preset too) at 10,000 cases per property,
- * one vitest run per policy so a failure names its policy and the others
- * still run, N policies at a time (default: one per CPU; each run is one
- * thread of computing). Not part of `pnpm test`: CPU-hours per policy, a
- * nightly job's work (docs/contributing.md has the measured cost).
+ * `pnpm test:deep [--jobs N] [--property P[,P...]] [policy ...]`: the
+ * conformance properties of every registered policy (each preset too) at
+ * 10,000 cases per property, one vitest run per policy so a failure names
+ * its policy and the others still run, N policies at a time (default: one
+ * per CPU; each run is one thread of computing). `--property` runs only the
+ * named properties (invariants, mlockRespected, noOomWhenReclaimable,
+ * tiering), so a long run can be split. Not part of `pnpm test`: a nightly
+ * job's work (docs/contributing.md has the measured cost).
  * FC_NUM_RUNS changes the count, FC_SEED the seed (default: the suite's
  * fixed seed); a failure prints fast-check's seed, path and shrunk
  * counterexample, to add as a fixed regression test.
@@ -46,6 +48,19 @@ if (j >= 0) {
   }
   args.splice(j, 2);
 }
+const PROPERTIES = ['invariants', 'mlockRespected', 'noOomWhenReclaimable', 'tiering'];
+let properties = PROPERTIES;
+const p = args.indexOf('--property');
+if (p >= 0) {
+  properties = String(args[p + 1] ?? '').split(',');
+  for (const name of properties) {
+    if (!PROPERTIES.includes(name)) {
+      console.error(`test:deep: --property: unknown property "${name}"; known: ${PROPERTIES.join(', ')}`);
+      process.exit(2);
+    }
+  }
+  args.splice(p, 2);
+}
 const all = registered();
 const wanted = args;
 for (const w of wanted) {
@@ -60,7 +75,7 @@ const failed = [];
 /** One policy's suite; its output is held and printed whole, so parallel runs do not interleave. */
 function runPolicy(name) {
   const started = Date.now();
-  console.log(`test:deep: ${name}: ${runs} cases per property…`);
+  console.log(`test:deep: ${name}: ${runs} cases per property (${properties.join(', ')})…`);
   return new Promise((done) => {
     const child = spawn(
       process.execPath,
@@ -69,8 +84,10 @@ function runPolicy(name) {
         'run',
         SUITE,
         '--testTimeout=0',
+        // Every test's verdict listed, for the record of which (property, variant) pairs passed.
+        '--reporter=verbose',
         '-t',
-        `invariants ${reEscape(name)} \\(`,
+        `invariants ${reEscape(name)} \\([^)]*\\) (${properties.join('|')})$`,
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FC_NUM_RUNS: runs } },
     );
