@@ -88,10 +88,10 @@ const MEMORY_SLACK_MIB = 512;
 const CAP_MARGIN_MIB = 1024;
 /**
  * How long a worker told to end may take to end. One that swallows failed
- * allocations at the address-space cap can outlive `terminate()` by minutes
- * (V8 retries each failed ArrayBuffer with full collections, and the
- * termination request gets lost on the way); past this the whole process is
- * given up and the replay runs in a fresh one.
+ * allocations at the address-space cap can outlive `terminate()` by a minute
+ * or more (V8 retries each failed ArrayBuffer with full collections; asking
+ * again every tick does not help); past this the whole process is given up
+ * and the replay runs in a fresh one.
  */
 const END_GRACE_MS = 1000;
 
