@@ -204,7 +204,14 @@ describe('MGLRU keeps every reclaim invariant', () => {
     const hog: [number, number, number][] = [];
     for (let i = 0; i < 400; i++) hog.push([i % 7 === 6 ? OP_LOAD : OP_STORE, 0, (i * 97) % 562]);
     const c: ConformanceCase = {
-      machine: { memoryPages: 450, nodes: 2, swapPages: 352, swapDevice: 'ssd', swappiness: 1, tiering: true },
+      machine: {
+        memoryPages: 450,
+        nodes: 2,
+        swapPages: 352,
+        swapDevice: 'ssd',
+        swappiness: 1,
+        tiering: true,
+      },
       memcgLimit: 0.2,
       tasks: [
         { memcg: '/', regions: [{ kind: 'anon', pages: 562, mlock: false }], events: hog },
