@@ -107,6 +107,29 @@ describe.each(['lru', 'mglru'] as const)('vendor hooks over %s', (base) => {
     else expect(full.reclaimed).toBeGreaterThan(stopped.reclaimed);
   });
 
+  it("stop-at-watermark: kswapd's next walk resumes after the memcg the last one stopped on", () => {
+    const apps = ['a', 'b', 'c'];
+    const k = loaded(
+      only(base, 'stopAtWatermark'),
+      apps.map((name, i) => holder(name, i, 4_000, APP_CACHED)),
+    );
+    const zone = k.machine.nodes[0].zone;
+    const before = apps.map((name) => filePages(k, name));
+    const sc = new ScanControl();
+    for (let pass = 0; pass < 6; pass++) {
+      // Each pass starts 200 pages under the high watermark and stops early, in one app's memcg.
+      zone.high = zone.free + 200;
+      sc.reset('kswapd', null, 0, 6_000);
+      sc.priority = 1;
+      k.shrinkNode(sc, 0);
+      expect(zone.free).toBeGreaterThan(zone.high);
+    }
+    // Every app gave pages: early stops do not keep draining the first memcg of the walk.
+    const taken = apps.map((name, i) => before[i] - filePages(k, name));
+    for (const t of taken) expect(t).toBeGreaterThan(100);
+    expect(Math.max(...taken)).toBeLessThan(3 * Math.min(...taken));
+  });
+
   it("skips the foreground app's memcg while the others have reclaimable pages, and reclaims it once they have none", () => {
     const k = loaded(only(base, 'skipForeground'), [
       holder('fg', 0, 3_000, APP_FOREGROUND),

@@ -96,6 +96,8 @@ export interface KswapdState {
   priority: number;
   reclaimedThisRun: number;
   napUntil: number;
+  /** Where its next memcg walk starts: after the memcg a vendor stop ended the last one on (shrink-node.ts). */
+  memcgStart: number;
   sc: ScanControl;
   /** Its CPU in the PSI accounting. */
   psiCpu: number;
@@ -279,6 +281,7 @@ export abstract class KernelState {
       priority: DEF_PRIORITY,
       reclaimedThisRun: 0,
       napUntil: 0,
+      memcgStart: 0,
       sc: new ScanControl(),
       psiCpu: this.psi.addCpu(null, 0),
     }));

@@ -57,7 +57,15 @@ export function shrinkNode(kern: KernelState, sc: ScanControl, node: number): vo
   sc.nodePassBase = reclaimedBefore;
   const memcgs = kern.subtreeOf(target);
   const epoch = ++kern.shrinkEpoch;
-  const start = sc.isKswapd || sc.memcgFullWalk ? 0 : kern.memcgIterCursor++ % memcgs.length;
+  // kswapd walks the whole tree from the top, but a walk that a vendor stop
+  // ended early resumes after the memcg it stopped on: the kernel's memcg LRU
+  // (`lru_gen_rotate_memcg`) sends a shrunk memcg behind the others, so early
+  // stops do not keep draining the first memcgs. Deviation: a plain rotation.
+  const start = sc.isKswapd
+    ? kern.kswapd[node].memcgStart % memcgs.length
+    : sc.memcgFullWalk
+      ? 0
+      : kern.memcgIterCursor++ % memcgs.length;
   for (let i = 0; i < memcgs.length; i++) {
     const memcg = memcgs[(start + i) % memcgs.length];
     protection(kern, memcg, target);
@@ -95,7 +103,10 @@ export function shrinkNode(kern: KernelState, sc: ScanControl, node: number): vo
     shrinkLruvec(kern, ctx, sc);
     sc.priority = priority;
     if (!sc.isKswapd && !sc.memcgFullWalk && sc.nrReclaimed >= sc.nrToReclaim) break;
-    if (stopRequested(kern, ctx, sc)) break;
+    if (stopRequested(kern, ctx, sc)) {
+      if (sc.isKswapd) kern.kswapd[node].memcgStart = (start + i + 1) % memcgs.length;
+      break;
+    }
   }
   // A policy that runs root reclaim of a node whole (`lru_gen_shrink_node`)
   // returns before the write-back and congestion bookkeeping of shrink_node.
