@@ -243,7 +243,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload zipf-anon --policy mglru:blom=off',
-    'policy mglru: unknown option "blom"; allowed: gens (an integer in 2..64), tiers (an integer in 2..8), bloom (on|off), lookaround (on|off), ptwalk (on|off), pid (on|off), minTtlMs (a number >= 0), dirtyHandling (nextGen|activate), faultActivate (on|off), execProtection (on|off), balance (pid|cost), refault (classic|gen)',
+    'policy mglru: unknown option "blom"; allowed: gens (an integer in 2..64), tiers (an integer in 2..8), bloom (on|off), lookaround (on|off), ptwalk (on|off), pid (on|off), minTtlMs (a number >= 0), dirtyHandling (nextGen|activate), faultActivate (on|off), execProtection (on|off), balance (pid|cost), refault (classic|gen), quickRefault (on|off), ageUpdate (lockfree|locked)',
   ],
   [
     'run --workload zipf-anon --policy mglru:gens=99',
@@ -255,7 +255,7 @@ export const CASES: [string, string][] = [
   ],
   [
     'run --workload zipf-anon --set gens=2',
-    'policy lru: unknown option "gens"; allowed: execProtection (on|off), access (rmap|ptwalk|both), bloom (on|off), lookaround (on|off), faultActivate (on|off), refault (classic|gen), balance (cost|pid)',
+    'policy lru: unknown option "gens"; allowed: execProtection (on|off), access (rmap|ptwalk|both), bloom (on|off), lookaround (on|off), faultActivate (on|off), refault (classic|gen), balance (cost|pid), quickRefault (on|off), ageUpdate (locked|lockfree)',
   ],
   [
     'run --workload zipf-anon --set bloom=on',
