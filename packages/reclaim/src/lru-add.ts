@@ -1,8 +1,8 @@
 /**
  * LRU membership, as mm/swap.c does it: `folio_add_lru` (lruAdd), the
  * placement hooks a policy answers when a folio joins or returns to its
- * lists (placeOnLru, placed), `folio_mark_accessed` (markAccessed) and the
- * unevictable cull.
+ * lists (placeOnLru, placed), `folio_mark_accessed` (markAccessed), the
+ * unevictable cull, and a folio leaving its lists for good (lruDelFolio).
  *
  * Owns no state: it acts on the kernel context (`kern`) and its frames and
  * lists. May call: the policy hooks through the watchdog; nothing that
@@ -31,6 +31,25 @@ import { HOOK_FAILED } from './watchdog.js';
 /** `vma_has_recency`: a fault marks its folios only where access order means something. */
 export function hasRecency(vmFlags: number): boolean {
   return (vmFlags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
+}
+
+/**
+ * A folio leaves its lruvec for good (`lruvec_del_folio` on free or
+ * migration): off the lists, and an evictable one off the policy's own
+ * counts through `folioRemoved`.
+ */
+export function lruDelFolio(kern: KernelState, pfn: number): void {
+  const ctx = kern.ctxs[kern.machine.frames.lruvec[pfn]];
+  const unevictable = (kern.machine.frames.flags[pfn] & PG_UNEVICTABLE) !== 0;
+  kern.world.lruDel(pfn);
+  const ops = ctx.slot.ops;
+  if (!unevictable && ops.folioRemoved)
+    kern.watchdog.guard(
+      ctx,
+      'folioRemoved',
+      () => ops.folioRemoved!(ctx, pfn),
+      () => {},
+    );
 }
 
 /** Add a new folio to its lruvec (`folio_add_lru` / `folio_add_lru_vma`). */

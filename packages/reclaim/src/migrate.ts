@@ -34,7 +34,7 @@ import {
 import { VM } from '@reclaim-lab/mechanisms';
 import type { KernelState } from './kernel-state.js';
 import { wakeKswapd } from './kswapd-wake.js';
-import { lruAdd } from './lru-add.js';
+import { lruAdd, lruDelFolio } from './lru-add.js';
 import { canDemote } from './memory-tiers.js';
 import type { ScanControl } from './scan-control.js';
 
@@ -119,20 +119,9 @@ export function migrateFolio(kern: KernelState, pfn: number, target: number, t: 
   // The source leaves its lruvec (reclaim had isolated it, or promotion takes it off its list).
   const lv = kern.world.lruvecs[f.lruvec[pfn]];
   if (fl & PG_ISOLATED) lv.nrIsolated[fl & PG_SWAPBACKED ? LRU_ANON : 1]--;
-  else if (fl & PG_LRU) {
-    kern.world.lruDel(pfn);
-    // Models numamigrate_isolate_folio -> folio_isolate_lru -> lruvec_del_folio: the policy's own
-    // counts drop the source too (MGLRU's per-generation sizes leaked a page per promotion before).
-    const ctx = kern.ctxs[lv.id];
-    const ops = ctx.slot.ops;
-    if ((fl & PG_UNEVICTABLE) === 0 && ops.folioRemoved)
-      kern.watchdog.guard(
-        ctx,
-        'folioRemoved',
-        () => ops.folioRemoved!(ctx, pfn),
-        () => {},
-      );
-  }
+  // Models numamigrate_isolate_folio -> folio_isolate_lru -> lruvec_del_folio: the policy's own
+  // counts drop the source too (MGLRU's per-generation sizes leaked a page per promotion before).
+  else if (fl & PG_LRU) lruDelFolio(kern, pfn);
   f.flags[pfn] = PG_ALLOCATED;
   f.mapcount[pfn] = 0;
   f.swapSlot[pfn] = -1;

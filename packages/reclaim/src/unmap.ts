@@ -12,12 +12,12 @@ import {
   PG_LRU,
   PG_SWAPBACKED,
   PG_SWAPCACHE,
-  PG_UNEVICTABLE,
   PTE_DIRTY,
   type Vma,
   ZERO_PAGE_PTE,
 } from '@reclaim-lab/hw-model';
 import type { KernelState } from './kernel-state.js';
+import { lruDelFolio } from './lru-add.js';
 import type { Task } from './task.js';
 
 export function unmapVma(kern: KernelState, task: Task, vma: Vma): void {
@@ -66,17 +66,7 @@ export function freeAnon(kern: KernelState, pfn: number): void {
   const f = kern.machine.frames;
   const lvId = f.lruvec[pfn];
   if (lvId >= 0 && f.flags[pfn] & (PG_LRU | PG_ISOLATED)) {
-    const ctx = kern.ctxs[lvId];
-    const unevictable = (f.flags[pfn] & PG_UNEVICTABLE) !== 0;
-    kern.world.lruDel(pfn);
-    const ops = ctx.slot.ops;
-    if (!unevictable && ops.folioRemoved)
-      kern.watchdog.guard(
-        ctx,
-        'folioRemoved',
-        () => ops.folioRemoved!(ctx, pfn),
-        () => {},
-      );
+    lruDelFolio(kern, pfn);
   }
   if (f.flags[pfn] & PG_SWAPCACHE) {
     kern.world.swapCacheDrop(f.swapSlot[pfn], f.memcg[pfn]);
