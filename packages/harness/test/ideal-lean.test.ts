@@ -63,7 +63,7 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
     );
   });
 
-  it('leaves every frame’s flags, policy bits and list place as the general path does', () => {
+  it('leaves every frame’s flags, policy bits and list place, and every shadow, as the general path does', () => {
     // What the results may not show: the flags and policy bits a hit leaves (PG_REFERENCED under
     // a policy with no access hook, `markAccessed`'s; a visited bit), which later hooks or a
     // fallback policy read.
@@ -90,12 +90,21 @@ describe('ideal mode: the lean paths give the general path’s results', () => {
             kernel.run();
             const f = kernel.machine.frames;
             const lists = kernel.world.lists;
-            return Array.from({ length: f.count }, (_, pfn) => [
+            // The page cache's shadows, wherever the lean path keeps them (`SimFile.leanShadow`).
+            const shadows = kernel.machine.files.map((file) => [
+              file.nrShadows,
+              Array.from(file.shadow, (v, i) => {
+                const code = file.leanShadow?.[i] ?? 0;
+                return code === 0 ? v : file.leanShadowValue[code - 1];
+              }),
+            ]);
+            const perFrame = Array.from({ length: f.count }, (_, pfn) => [
               f.flags[pfn],
               f.policy[pfn],
               lists.listOf[pfn],
               lists.next[pfn],
             ]);
+            return { perFrame, shadows };
           };
           expect(state(true), `${name}, ${describeCase(reqs, frames)}`).toEqual(state(false));
         }

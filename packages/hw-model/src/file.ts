@@ -35,6 +35,17 @@ export class SimFile {
   shmem = false;
   /** shmem only: slot+1 of the swap entry the page cache holds at each index (0 = none). */
   swapEntry: Int32Array | null = null;
+  /**
+   * Ideal mode's lean replay only: the two shadows its evictions leave
+   * (`leanShadowValue[0]`, or `[1]` with the workingset bit) as a byte a
+   * page, 1 or 2, in place of 8 in `shadow`: a miss's read and write of
+   * the shadow then fall in 1 B a page, which stays in cache where
+   * `shadow` does not (as the xarray keeps a shadow in the slot itself).
+   * Any other shadow goes to `shadow`; a page has at most one of the two.
+   * Nothing but the page cache's insert and delete reads it.
+   */
+  leanShadow: Uint8Array | null = null;
+  readonly leanShadowValue = new Float64Array(2);
 
   constructor(id: number, name: string, pages: number, device: number) {
     this.id = id;

@@ -210,6 +210,14 @@ export class World {
     f.memcg[pfn] = memcg.id;
     file.cache[index] = pfn + 1;
     file.nrCached++;
+    const lean = file.leanShadow;
+    if (lean !== null && lean[index] !== 0) {
+      const shadow = file.leanShadowValue[lean[index] - 1];
+      lean[index] = 0;
+      file.nrShadows--;
+      this.shadowNodes?.pageAdded(file, index, true);
+      return shadow;
+    }
     const shadow = file.shadow[index];
     if (shadow !== 0) {
       file.shadow[index] = 0;
@@ -688,7 +696,10 @@ export class World {
     file.cache[index] = 0;
     file.nrCached--;
     if (shadow !== 0) {
-      file.shadow[index] = shadow;
+      const lean = file.leanShadow;
+      if (lean !== null && shadow === file.leanShadowValue[0]) lean[index] = 1;
+      else if (lean !== null && shadow === file.leanShadowValue[1]) lean[index] = 2;
+      else file.shadow[index] = shadow;
       file.nrShadows++;
     }
     this.shadowNodes?.pageRemoved(file, index, shadow !== 0, f.memcg[pfn]);

@@ -25,7 +25,7 @@ import {
   VM_LOCKED,
   type Vma,
 } from '@reclaim-lab/hw-model';
-import { KIB_PER_PAGE, VM } from '@reclaim-lab/mechanisms';
+import { KIB_PER_PAGE, packShadow, VM } from '@reclaim-lab/mechanisms';
 import { idealLeanCtx, idealShrinkOne } from './ideal-alloc.js';
 import type { KernelState } from './kernel-state.js';
 import { lruAdd, markAccessed, placed } from './lru-add.js';
@@ -227,7 +227,15 @@ export function replayLean(kern: KernelState, task: Task, horizon: number, ctx: 
   const frameFlags = kern.machine.frames.flags;
   const buf = (task.requestBuf ??= new Int32Array(CHUNK_CAPACITY));
   const vma = task.vmas[0];
-  const cache = kern.machine.files[vma.file].cache;
+  const file = kern.machine.files[vma.file];
+  const cache = file.cache;
+  // The shadows this replay's misses leave, a byte a page (`SimFile.leanShadow`); the
+  // shadow-node shrinker reads `shadow` itself, so not with it.
+  if (file.leanShadow === null && kern.world.shadowNodes === null) {
+    file.leanShadowValue[0] = packShadow(0, ctx.lruvec.id, false);
+    file.leanShadowValue[1] = packShadow(0, ctx.lruvec.id, true);
+    file.leanShadow = new Uint8Array(file.pages);
+  }
   const pgoff = vma.pgoff;
   const pages = vma.pages;
   const lists = kern.world.lists;
