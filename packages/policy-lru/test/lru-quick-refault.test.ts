@@ -6,36 +6,16 @@
  * Off: the refault is counted and nothing else — the folio comes back
  * inactive, as on its first fault.
  */
-import { DEVICE_PRESETS, defaultMachineConfig, OP_READ, PG_WORKINGSET } from '@reclaim-lab/hw-model';
-import { createLru, LRU_ACTIVE_FILE, type LruState } from '@reclaim-lab/policy-lru';
-import { Kernel, type PolicyCtx, ScanControl } from '@reclaim-lab/reclaim';
+import { DEVICE_PRESETS, OP_READ, PG_WORKINGSET } from '@reclaim-lab/hw-model';
+import { createLru, LRU_ACTIVE_FILE } from '@reclaim-lab/policy-lru';
+import { ScanControl } from '@reclaim-lab/reclaim';
 import { askRefault, generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
-
-const FILE_PAGES = 300;
+import { lruvecWithFile } from './file-lruvec.js';
 
 /** A 300-page file read twice (all active: the workingset is 300), then folio P evicted and refaulted straight back: a distance of 1. */
 function quickRefault(refault: 'classic' | 'gen', quick: boolean, workingset: boolean) {
-  const k = new Kernel({
-    machine: defaultMachineConfig(4096),
-    policy: createLru({ refault, quickRefault: quick }),
-    seed: 3,
-    watchdog: { abortOnEject: true },
-  });
-  k.load({
-    files: [{ name: 'data', pages: FILE_PAGES }],
-    memcgs: [],
-    tasks: [
-      {
-        name: 'reader',
-        regions: [{ kind: 'file-fd', file: 0, pages: FILE_PAGES }],
-        source: generated((i) => (i < FILE_PAGES * 2 ? [OP_READ, 0, i % FILE_PAGES] : null)),
-      },
-    ],
-  });
-  k.run();
-  const ctx = k.ctxOf(k.world.lruvec(k.machine.rootMemcg, 0)) as unknown as PolicyCtx<LruState>;
-  const ops = k.ctxOf(ctx.lruvec).slot.ops;
+  const { ctx, ops } = lruvecWithFile({ refault, quickRefault: quick }, 2);
   const p = ctx.lists.last(ctx.state.lists[LRU_ACTIVE_FILE]);
   const ageBefore = ctx.lruvec.nonresidentAge;
   const payload = ops.evicted!(ctx as never, p, new ScanControl()) as number;

@@ -5,46 +5,16 @@
  * (is the token's generation still live), and the LRU activates what the
  * chosen test calls recent.
  */
-import { DEVICE_PRESETS, defaultMachineConfig, OP_READ } from '@reclaim-lab/hw-model';
-import { createLru, type LruState } from '@reclaim-lab/policy-lru';
-import { Kernel, type PolicyCtx, ScanControl } from '@reclaim-lab/reclaim';
+import { DEVICE_PRESETS, OP_READ } from '@reclaim-lab/hw-model';
+import { createLru } from '@reclaim-lab/policy-lru';
+import { ScanControl } from '@reclaim-lab/reclaim';
 import { askRefault, generated, runWithPolicy } from '@reclaim-lab/reclaim/testing';
 import { describe, expect, it } from 'vitest';
-
-const FILE_PAGES = 300;
-
-/**
- * A kernel with no memory pressure whose root lruvec holds a 300-page file:
- * read twice, it is all on the active file list; read once, all inactive.
- */
-function lruvecWithFile(refault: 'classic' | 'gen', passes: 1 | 2) {
-  const k = new Kernel({
-    machine: defaultMachineConfig(4096),
-    policy: createLru({ refault }),
-    seed: 3,
-    watchdog: { abortOnEject: true },
-  });
-  k.load({
-    files: [{ name: 'data', pages: FILE_PAGES }],
-    memcgs: [],
-    tasks: [
-      {
-        name: 'reader',
-        regions: [{ kind: 'file-fd', file: 0, pages: FILE_PAGES }],
-        source: generated((i) => (i < FILE_PAGES * passes ? [OP_READ, 0, i % FILE_PAGES] : null)),
-      },
-    ],
-  });
-  k.run();
-  const ctx = k.ctxOf(k.world.lruvec(k.machine.rootMemcg, 0)) as unknown as PolicyCtx<LruState>;
-  const z = k.lruSizes(ctx.lruvec);
-  const ops = k.ctxOf(ctx.lruvec).slot.ops;
-  return { k, ctx, ops, sizes: z };
-}
+import { FILE_PAGES, lruvecWithFile } from './file-lruvec.js';
 
 /** Evict folio P, then `others` more folios, then P refaults (through read, not a fault): is it activated? */
 function sequence(refault: 'classic' | 'gen', passes: 1 | 2, others: number) {
-  const { ctx, ops, sizes } = lruvecWithFile(refault, passes);
+  const { ctx, ops, sizes } = lruvecWithFile({ refault }, passes);
   const sc = new ScanControl();
   const pfns: number[] = [];
   ctx.lists.forEach(ctx.state.lists[passes === 2 ? 3 : 2], (pfn) => {
@@ -89,7 +59,7 @@ describe('lru: refault=classic vs refault=gen', () => {
 
   it('gen counts no refault into another lruvec (lru_gen_refault); classic counts every one', () => {
     for (const refault of ['classic', 'gen'] as const) {
-      const { k, ctx, ops } = lruvecWithFile(refault, 1);
+      const { k, ctx, ops } = lruvecWithFile({ refault }, 1);
       const other = k.world.lruvecs.find((lv) => lv !== ctx.lruvec) ?? Object.create(ctx.lruvec);
       const payload = ops.evicted!(ctx as never, 0, new ScanControl()) as number;
       const verdict = askRefault(ops, ctx, 0, { payload, evictionLruvec: other });
