@@ -22,8 +22,11 @@ import {
 } from '@reclaim-lab/hw-model';
 import * as fc from 'fast-check';
 import { Kernel } from './kernel.js';
+import { READAHEAD_PAGES } from './kernel-state.js';
 import type { ReclaimOps } from './ops.js';
 import type { RunResult } from './result.js';
+import { SWAP_CLUSTER_MAX } from './scan-control.js';
+import { DEFAULT_PAGE_CLUSTER } from './swap-state.js';
 
 export interface MachineCase {
   memoryPages: number;
@@ -143,7 +146,7 @@ export function buildCase(c: ConformanceCase): {
   machine: ReturnType<typeof defaultMachineConfig>;
   workload: WorkloadInstance;
 } {
-  const per = Math.max(64, Math.floor(c.machine.memoryPages / c.machine.nodes));
+  const { per } = caseGeometry(c.machine);
   const tiered = c.machine.tiering === true && c.machine.nodes === 2;
   const machine = defaultMachineConfig(per * c.machine.nodes, {
     nodePages: new Array(c.machine.nodes).fill(per),
@@ -285,9 +288,17 @@ export function vmstatIdentityViolations(r: RunResult): string[] {
 
 /**
  * A case in which everything can be reclaimed: nothing mlocked, swap for
- * every swap-backed page and swappiness above 0. The kernel's LRU is never
+ * every swap-backed page, swappiness above 0, and a memcg limit above what
+ * its tasks can hold locked under read at once. The kernel's LRU is never
  * OOM-killed on such a machine, so no policy that frees what it is asked
  * to may be either.
+ *
+ * The last condition is the kernel's, not a convenience: a folio under a
+ * read is locked and reclaim skips it (shrink_folio_list's trylock), and
+ * try_charge_memcg's 16 retries take tens of microseconds where a 128 KiB
+ * read takes hundreds. A memcg no larger than an async readahead window in
+ * flight plus the next fault's sync window is OOM-killed there too
+ * (`memcgBelowReadsInFlight` pins that case).
  */
 export function reclaimableCaseArb(): fc.Arbitrary<ConformanceCase> {
   return caseArb().map((c) => {
@@ -295,9 +306,15 @@ export function reclaimableCaseArb(): fc.Arbitrary<ConformanceCase> {
     let swapBacked = 0;
     for (const t of tasks)
       for (const r of t.regions) if (r.kind === 'anon' || r.kind === 'shmem') swapBacked += r.pages;
+    let memcgLimit = c.memcgLimit;
+    if (memcgLimit > 0) {
+      const { total } = caseGeometry(c.machine);
+      memcgLimit = Math.max(memcgLimit, (readsInFlightBound(tasks) + 1) / total);
+    }
     return {
       ...c,
       tasks,
+      memcgLimit,
       machine: {
         ...c.machine,
         swappiness: Math.max(1, c.machine.swappiness),
@@ -305,6 +322,29 @@ export function reclaimableCaseArb(): fc.Arbitrary<ConformanceCase> {
       },
     };
   });
+}
+
+/**
+ * The most pages the tasks under the limited memcg (/a) can hold locked
+ * under read at once, plus a reclaim batch of room: per file region an
+ * async readahead window in flight and the next fault's sync window
+ * (2 * ra_pages), per swap-backed region a swap readahead cluster.
+ */
+export function readsInFlightBound(tasks: TaskCase[]): number {
+  let pages = SWAP_CLUSTER_MAX;
+  for (const t of tasks) {
+    if (t.memcg !== '/a' && !t.memcg.startsWith('/a/')) continue;
+    for (const r of t.regions)
+      pages +=
+        r.kind === 'file-mapped' || r.kind === 'file-fd' ? 2 * READAHEAD_PAGES : 1 << DEFAULT_PAGE_CLUSTER;
+  }
+  return pages;
+}
+
+/** Pages per node and in all, as `buildCase` lays the machine out (a node is at least 64 pages). */
+function caseGeometry(m: MachineCase): { per: number; total: number } {
+  const per = Math.max(64, Math.floor(m.memoryPages / m.nodes));
+  return { per, total: per * m.nodes };
 }
 
 /** The property suite's default seed (override with FC_SEED). */
