@@ -13,13 +13,19 @@ export interface ThroughputOptions {
   /** The preset's `scale` (default 0.05): about 0.2 s of simulation per cell. */
   scale?: number;
   policy?: string;
+  /**
+   * Cells each worker runs before the measured ones (default 6). A worker's
+   * JIT keeps improving over its first few dozen cells; a steady-state
+   * figure needs about 48.
+   */
+  warmupCells?: number;
 }
 
 export interface Throughput {
   cellsPerSec: number;
   workers: number;
   cells: number;
-  /** Starting the workers and one warm-up cell each; not part of cellsPerSec. */
+  /** Starting the workers and their warm-up cells; not part of cellsPerSec. */
   startupMs: number;
   /** Wall time of the measured cells. */
   wallMs: number;
@@ -36,8 +42,8 @@ export interface Throughput {
 
 /**
  * Sweep throughput on a pool of `workers` (0 = this thread): `cells` small
- * cells (seeds 1..cells of one scenario) after a warm-up cell per worker,
- * so that worker start-up is reported apart from the steady rate.
+ * cells (seeds 1..cells of one scenario) after `warmupCells` per worker,
+ * so that worker start-up and JIT warm-up are reported apart from the steady rate.
  */
 export async function measureSweepThroughput(
   workers: number,
@@ -63,10 +69,11 @@ export async function measureSweepThroughput(
     // Several warm-up cells per worker: each worker process warms its own JIT, and the
     // first cells run up to 5x slower than later ones, which would swamp a short sweep.
     const lanes = Math.max(1, workers);
+    const warmup = options.warmupCells ?? WARMUP_CELLS;
     await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
-        for (let i = 0; i < WARMUP_CELLS; i++)
-          await runner.run({ scenario: { ...base, seed: 1_000_000 + lane * WARMUP_CELLS + i } });
+        for (let i = 0; i < warmup; i++)
+          await runner.run({ scenario: { ...base, seed: 1_000_000 + lane * warmup + i } });
       }),
     );
     const t1 = performance.now();
