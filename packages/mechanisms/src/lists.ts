@@ -24,6 +24,8 @@ export class ListSet {
   /** Operations since the watchdog last reset the count, and the limit it set. */
   steps = 0;
   stepLimit = Number.POSITIVE_INFINITY;
+  /** Operations since the set was made, never reset: tells the invariant check a pass moved nothing. */
+  ops = 0;
 
   constructor(frames: FrameTable) {
     this.next = new Int32Array(frames.count).fill(-1);
@@ -80,6 +82,7 @@ export class ListSet {
   }
 
   private step(): void {
+    this.ops++;
     if (++this.steps > this.stepLimit) {
       this.stepLimit = Number.POSITIVE_INFINITY;
       throw new StepBudgetExceeded(`more than ${this.steps - 1} list operations in one hook call`);

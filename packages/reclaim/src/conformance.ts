@@ -184,7 +184,8 @@ export function buildCase(c: ConformanceCase): {
 }
 
 /**
- * Run a case with invariant checks after every reclaim pass; throws on any
+ * Run a case with invariant checks after every reclaim pass that moved
+ * anything (`PassPrint`) and at the end; throws on any
  * violation. `check: false` runs it as a user's run does, unchecked (for a
  * second run of a case already checked, compared for determinism).
  */

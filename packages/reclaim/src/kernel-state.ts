@@ -26,6 +26,7 @@ import { type LruSizes, type Lruvec, type RmapResult, World } from '@reclaim-lab
 import { AppModel } from './app-model.js';
 import { DirtyThrottle } from './dirty-throttle.js';
 import { Flusher } from './flusher.js';
+import { PassPrint } from './invariants.js';
 import type {
   AddHow,
   EvictRequest,
@@ -189,6 +190,10 @@ export abstract class KernelState {
   readonly raIndices = new Int32Array(2 * READAHEAD_PAGES + 1);
   /** Completion time of each frame's async readahead read, allocated at the first one. */
   readDoneAt: Float64Array | null = null;
+
+  // ---- checking mode (invariants.ts) ---------------------------------------------
+  /** What the last invariant walk saw changing; a pass that moved nothing is not walked again. */
+  readonly passPrint = new PassPrint();
 
   // ---- write-back (flusher.ts, dirty-throttle.ts, writeback.ts) -----------------
   /** The flusher threads: dirty file pages per memcg, inode by inode. */

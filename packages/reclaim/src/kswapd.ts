@@ -85,7 +85,7 @@ export function kswapdStep(kern: KernelState, k: KswapdState): void {
   // `balance_pgdat` runs inside a memstall section.
   kern.psi.stall(k.psiCpu, k.t, k.t + took);
   k.t += took;
-  if (kern.opts.checkInvariants)
+  if (kern.opts.checkInvariants && kern.passPrint.changed(kern.machine, kern.world))
     checkKernelInvariants(
       kern.machine,
       kern.world,

@@ -58,7 +58,7 @@ export function doTryToFreePages(
         sc.node = n;
         shrinkNode(kern, sc, n);
       }
-      if (kern.opts.checkInvariants)
+      if (kern.opts.checkInvariants && kern.passPrint.changed(kern.machine, kern.world))
         checkKernelInvariants(
           kern.machine,
           kern.world,

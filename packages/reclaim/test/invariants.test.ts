@@ -192,3 +192,45 @@ describe('the invariant walk catches each corruption', () => {
     });
   }
 });
+
+describe('the walk after a reclaim pass that moved nothing is skipped', () => {
+  it('only while no list operation, frame, dirty or write-back count, swap slot or zram page has moved', () => {
+    const k = midRun();
+    const print = k.passPrint;
+    const changed = () => print.changed(k.machine, k.world);
+    changed();
+    expect(changed()).toBe(false);
+    const pfn = firstPfn(k, (p) => k.world.lists.listOf[p] !== -1);
+    k.world.lists.moveTail(k.world.lists.listOf[pfn], pfn);
+    expect(changed()).toBe(true);
+    expect(changed()).toBe(false);
+    k.world.nrFileDirty++;
+    expect(changed()).toBe(true);
+    k.world.nrWriteback++;
+    expect(changed()).toBe(true);
+    k.machine.nodes[0].zone.free--;
+    expect(changed()).toBe(true);
+    const swap = k.machine.swap as NonNullable<typeof k.machine.swap>;
+    swap.used++;
+    expect(changed()).toBe(true);
+    expect(changed()).toBe(false);
+  });
+
+  it('a pass that moved a folio is walked: a count it breaks is named at that pass, not at the end of the run', () => {
+    const { machine, workload } = buildCase(CASE);
+    const k = new Kernel({ machine, policy: { name: 'fifo' }, seed: CASE.seed, checkInvariants: true });
+    k.load(workload);
+    // The first folio taken off a list breaks the zone's free count, as a core bug would.
+    const lists = k.world.lists;
+    const remove = lists.remove.bind(lists);
+    let armed = true;
+    lists.remove = (pfn: number) => {
+      remove(pfn);
+      if (armed) {
+        armed = false;
+        k.machine.nodes[0].zone.free += 1;
+      }
+    };
+    expect(() => k.run()).toThrow(/^(kswapd node 0|direct reclaim|memcg reclaim)[^:]* priority \d+: node 0 has/);
+  });
+});
