@@ -299,7 +299,7 @@ export function vmstatIdentityViolations(r: RunResult): string[] {
  * try_charge_memcg's 16 retries take tens of microseconds where a 128 KiB
  * read takes hundreds. A memcg no larger than an async readahead window in
  * flight plus the next fault's sync window is OOM-killed there too
- * (`memcgBelowReadsInFlight` pins that case).
+ * (packages/harness/test/memcg-reads-in-flight.test.ts pins that case).
  */
 export function reclaimableCaseArb(): fc.Arbitrary<ConformanceCase> {
   return caseArb().map((c) => {
