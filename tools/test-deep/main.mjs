@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SUITE = 'packages/harness/test/registry-conformance.test.ts';
+const CONFIG = resolve(import.meta.dirname, 'vitest.config.ts');
 const runs = process.env.FC_NUM_RUNS ?? '10000';
 
 /** Policy names as the suite names its tests, asked of the suite itself. */
@@ -83,6 +84,7 @@ function runPolicy(name) {
         resolve(ROOT, 'node_modules/vitest/vitest.mjs'),
         'run',
         SUITE,
+        `--config=${CONFIG}`,
         '--testTimeout=0',
         // Every test's verdict listed, for the record of which (property, variant) pairs passed.
         '--reporter=verbose',
