@@ -71,6 +71,10 @@ for (const w of wanted) {
   }
 }
 const policies = wanted.length ? wanted : all;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes vitest writes
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** A verdict line of vitest's verbose reporter: mark, variant, property, milliseconds. */
+const VERDICT = /^\s*([✓×]) .* > [^>]+ \(([^)]*)\) > (\w+)(?:\s+(\d+)ms)?\s*$/;
 const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const failed = [];
 /** One policy's suite; its output is held and printed whole, so parallel runs do not interleave. */
@@ -94,7 +98,20 @@ function runPolicy(name) {
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FC_NUM_RUNS: runs } },
     );
     const out = [];
-    child.stdout.on('data', (d) => out.push(d));
+    // Each (variant, property) verdict is printed as it comes, so a run of hours shows its progress.
+    let partial = '';
+    child.stdout.on('data', (d) => {
+      out.push(d);
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        const m = VERDICT.exec(line.replace(ANSI, ''));
+        if (m)
+          console.log(
+            `test:deep: ${name} (${m[2]}) ${m[3]}: ${m[1] === '✓' ? 'passed' : 'FAILED'} in ${m[4] ? `${(Number(m[4]) / 1000).toFixed(0)} s` : '?'}`,
+          );
+      }
+    });
     child.stderr.on('data', (d) => out.push(d));
     child.on('close', (code) => {
       const minutes = ((Date.now() - started) / 60_000).toFixed(1);
