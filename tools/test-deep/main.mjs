@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -99,10 +100,12 @@ function runPolicy(name) {
     );
     const out = [];
     // Each (variant, property) verdict is printed as it comes, so a run of hours shows its progress.
+    // A chunk can end inside a multi-byte character (✓ is three bytes): decode across chunks.
+    const text = new StringDecoder('utf8');
     let partial = '';
     child.stdout.on('data', (d) => {
       out.push(d);
-      const lines = (partial + d.toString()).split('\n');
+      const lines = (partial + text.write(d)).split('\n');
       partial = lines.pop();
       for (const line of lines) {
         const m = VERDICT.exec(line.replace(ANSI, ''));
